@@ -1,0 +1,1 @@
+"""CamCount's Qt console. Imports ``workers``; nothing imports it back."""

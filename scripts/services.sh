@@ -1,0 +1,70 @@
+# Sourced by scripts/test.sh: make the services the tests use available where we can, and say
+# plainly which tests will be skipped where we cannot. Exports CAMCOUNT_REQUIRE_SERVICES for
+# what is up, so that a test of a service we know is running fails instead of skipping.
+
+_port_open() {  # host port
+  "$VENV/bin/python" - "$1" "$2" <<'PY'
+import socket, sys
+try:
+    socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=1).close()
+except OSError:
+    sys.exit(1)
+PY
+}
+
+_wait_port() {  # host port seconds
+  for _ in $(seq "$3"); do _port_open "$1" "$2" && return 0; sleep 1; done
+  return 1
+}
+
+_can_apt() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; }
+
+ensure_rabbitmq() {
+  if [ -n "${CAMCOUNT_TEST_BROKER:-}" ]; then
+    echo "services: RabbitMQ from CAMCOUNT_TEST_BROKER"; REQUIRED+=(rabbit); return
+  fi
+  if ! _port_open 127.0.0.1 5672; then
+    if ! command -v rabbitmq-server >/dev/null 2>&1 && _can_apt; then
+      echo "services: installing RabbitMQ (apt-get install rabbitmq-server)"
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q rabbitmq-server >/dev/null \
+        || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q rabbitmq-server >/dev/null; } \
+        || echo "services: could not install rabbitmq-server"
+    fi
+    if command -v rabbitmq-server >/dev/null 2>&1; then
+      echo "services: starting RabbitMQ"
+      rabbitmq-server -detached >/dev/null 2>&1 || true
+      _wait_port 127.0.0.1 5672 90 || true
+    fi
+  fi
+  if _port_open 127.0.0.1 5672; then
+    # The HTTP API gives unacked counts and rates; harmless if already enabled.
+    command -v rabbitmq-plugins >/dev/null 2>&1 && rabbitmq-plugins enable rabbitmq_management >/dev/null 2>&1 || true
+    echo "services: RabbitMQ up on 127.0.0.1:5672"; REQUIRED+=(rabbit)
+  else
+    echo "services: NO RabbitMQ (not installed, and cannot install it here): tests marked 'rabbit' are SKIPPED"
+  fi
+}
+
+ensure_postgres() {
+  if [ -n "${CAMCOUNT_TEST_POSTGRES:-}" ]; then REQUIRED+=(postgres); return; fi
+  if ! _port_open 127.0.0.1 5432 && command -v pg_ctlcluster >/dev/null 2>&1; then
+    echo "services: starting PostgreSQL"
+    for v in $(ls /etc/postgresql 2>/dev/null); do
+      pg_ctlcluster --skip-systemctl-redirect "$v" main start >/dev/null 2>&1 || true
+    done
+    _wait_port 127.0.0.1 5432 30 || true
+  fi
+  if _port_open 127.0.0.1 5432; then
+    echo "services: PostgreSQL up on 127.0.0.1:5432"; REQUIRED+=(postgres)
+  else
+    echo "services: NO PostgreSQL on 127.0.0.1:5432: tests marked 'postgres' are SKIPPED"
+  fi
+}
+
+ensure_services() {
+  REQUIRED=()
+  ensure_rabbitmq
+  ensure_postgres
+  CAMCOUNT_REQUIRE_SERVICES=$(IFS=,; echo "${REQUIRED[*]:-}")
+  export CAMCOUNT_REQUIRE_SERVICES
+}

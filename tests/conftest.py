@@ -1,0 +1,45 @@
+"""Shared fixtures: real services when reachable, clear skips when not.
+
+``scripts/test.sh`` exports CAMCOUNT_REQUIRE_SERVICES for the services it brought up; a test of
+such a service fails rather than skips if the service then cannot be reached.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from functools import cache
+from urllib.parse import urlsplit
+
+import pytest
+
+BROKER_URL = os.environ.get("CAMCOUNT_TEST_BROKER", "amqp://guest:guest@127.0.0.1/")
+REQUIRED = {s for s in os.environ.get("CAMCOUNT_REQUIRE_SERVICES", "").split(",") if s}
+
+
+@cache
+def _unreachable(url: str, default_port: int) -> str | None:
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or default_port
+    try:
+        socket.create_connection((host, port), timeout=2).close()
+        return None
+    except OSError as exc:
+        return f"{host}:{port} unreachable ({exc})"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    checks = {"rabbit": (BROKER_URL, 5672)}
+    for item in items:
+        for marker, (url, port) in checks.items():
+            # A service the run brought up is never skipped: if it went away, the test fails.
+            if marker in item.keywords and marker not in REQUIRED and (
+                    why := _unreachable(url, port)):
+                item.add_marker(pytest.mark.skip(reason=f"no RabbitMQ: {why}"))
+
+
+@pytest.fixture
+def namespace() -> str:
+    """A prefix for every exchange and queue of one test, so runs never collide."""
+    return f"test-{uuid.uuid4().hex[:10]}."

@@ -1,0 +1,355 @@
+"""One contract, two transports: what every worker relies on from the bus."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from tests.contract.conftest import CAMERAS
+from workers.bus import (
+    TRACE_HEADER,
+    Bus,
+    Delivery,
+    PermanentError,
+    RemoteError,
+    RequestTimeout,
+    RetryPolicy,
+    Unroutable,
+)
+from workers.contracts import CameraStatus, DetectionResult, SystemEvent
+from workers.topology import ATTEMPT_HEADER, ERROR_HEADER, ORIGIN_KEY_HEADER
+
+
+def status(cam: str, state: str = "online") -> CameraStatus:
+    return CameraStatus(camera_id=cam, state=state, fps=5.0)
+
+
+async def collect(q: asyncio.Queue, n: int, timeout: float = 10.0) -> list:
+    return [await asyncio.wait_for(q.get(), timeout) for _ in range(n)]
+
+
+async def error_inbox(bus: Bus) -> asyncio.Queue[Delivery]:
+    inbox: asyncio.Queue[Delivery] = asyncio.Queue()
+
+    async def on_error(d: Delivery, _: Delivery) -> None:
+        inbox.put_nowait(d)
+
+    await bus.consume(bus.topology.error_queue, on_error, retry=None)
+    return inbox
+
+
+async def test_subscribe_by_pattern_gets_only_matching_keys(bus: Bus) -> None:
+    t = bus.topology
+    got: asyncio.Queue = asyncio.Queue()
+
+    async def on_status(msg: CameraStatus, d: Delivery) -> None:
+        got.put_nowait((d.routing_key, msg.camera_id, msg.state))
+
+    await bus.subscribe(t.camera_events, ["camera.status.*"], on_status, model=CameraStatus)
+    await bus.publish(t.camera_events, t.status_key("cam-a"), status("cam-a"))
+    # a detection-like key on the same exchange must not reach a status subscriber
+    await bus.declare_queue(t.frame_queue("cam-a"))
+    await bus.publish(t.camera_events, t.frame_key("cam-a"), b"\xff\xd8not-a-status")
+    await bus.publish(t.camera_events, t.status_key("cam-b"), status("cam-b", "offline"))
+    assert await collect(got, 2) == [("camera.status.cam-a", "cam-a", "online"),
+                                     ("camera.status.cam-b", "cam-b", "offline")]
+    await asyncio.sleep(0.3)
+    assert got.empty()
+
+
+async def test_exact_key_reaches_only_its_subscriber(bus: Bus) -> None:
+    t = bus.topology
+    a: asyncio.Queue = asyncio.Queue()
+    b: asyncio.Queue = asyncio.Queue()
+    await bus.subscribe(t.camera_events, [t.status_key("cam-a")],
+                        lambda m, d: _put(a, m.camera_id), model=CameraStatus)
+    await bus.subscribe(t.camera_events, [t.status_key("cam-b")],
+                        lambda m, d: _put(b, m.camera_id), model=CameraStatus)
+    for cam in ("cam-a", "cam-b", "cam-a"):
+        await bus.publish(t.camera_events, t.status_key(cam), status(cam))
+    assert await collect(a, 2) == ["cam-a", "cam-a"]
+    assert await collect(b, 1) == ["cam-b"]
+
+
+async def _put(q: asyncio.Queue, item: object) -> None:
+    q.put_nowait(item)
+
+
+async def test_fanout_reaches_every_subscriber(bus: Bus) -> None:
+    t = bus.topology
+    inboxes = [asyncio.Queue() for _ in range(3)]
+    for q in inboxes:
+        await bus.subscribe(t.system_events, [], lambda m, d, q=q: _put(q, m.event_type),
+                            model=SystemEvent)
+    await bus.publish(t.system_events, "", SystemEvent(event_type="maintenance", source="t"))
+    for q in inboxes:
+        assert await collect(q, 1) == ["maintenance"]
+
+
+async def test_work_queue_bound_by_topology_receives_published_results(bus: Bus) -> None:
+    t = bus.topology
+    got: asyncio.Queue = asyncio.Queue()
+    await bus.consume(t.detection_results, lambda m, d: _put(got, (m.camera_id, m.frame_id)),
+                      model=DetectionResult)
+    result = DetectionResult.validate_dict({
+        "camera_id": "cam-b", "frame_id": "f-1", "frame_timestamp": "2026-01-01T00:00:00Z",
+        "frame_width": 640, "frame_height": 480,
+        "detection_results": {"detections": [], "total_count": 0, "processing_time": 0.01,
+                              "model_version": "test"}})
+    await bus.publish(t.camera_events, t.detection_key("cam-b"), result)
+    assert await collect(got, 1) == [("cam-b", "f-1")]
+
+
+async def test_mandatory_publish_with_no_route_raises(bus: Bus) -> None:
+    t = bus.topology
+    with pytest.raises(Unroutable):
+        await bus.publish(t.camera_events, "camera.nothing.bound", status("cam-a"))
+    with pytest.raises(Unroutable):
+        await bus.publish("", f"{t.namespace}no-such-queue", status("cam-a"))
+
+
+async def test_request_reply_round_trip(bus: Bus) -> None:
+    t = bus.topology
+
+    async def answer(msg: SystemEvent, d: Delivery) -> dict:
+        return {"echo": msg.source, "severity": msg.severity}
+
+    await bus.serve(t.rpc_analytics, answer, model=SystemEvent)
+    replies = await asyncio.gather(*(
+        bus.request(t.rpc_analytics, SystemEvent(event_type="health", source=f"r{i}"))
+        for i in range(20)))
+    assert [r["echo"] for r in replies] == [f"r{i}" for i in range(20)]
+
+
+async def test_request_without_server_times_out(bus: Bus) -> None:
+    started = time.monotonic()
+    with pytest.raises(RequestTimeout):
+        await bus.request(bus.topology.rpc_notifier,
+                          SystemEvent(event_type="health", source="x"), timeout=0.5)
+    assert time.monotonic() - started < 3
+
+
+async def test_request_errors_come_back_with_the_reason(bus: Bus) -> None:
+    t = bus.topology
+
+    async def fail(msg: SystemEvent, d: Delivery) -> dict:
+        raise ValueError("no such camera 'cam-z'")
+
+    await bus.serve(t.rpc_analytics, fail, model=SystemEvent)
+    with pytest.raises(RemoteError, match="no such camera 'cam-z'"):
+        await bus.request(t.rpc_analytics, SystemEvent(event_type="health", source="x"))
+    with pytest.raises(RemoteError, match=r"SystemEvent\.event_type"):
+        await bus.request(t.rpc_analytics, {"event_type": "bogus", "source": "x"})
+
+
+@pytest.mark.slow
+async def test_poison_message_retried_three_times_with_backoff_then_error_queue(bus: Bus) -> None:
+    t = bus.topology
+    errors = await error_inbox(bus)
+    calls: list[float] = []
+
+    async def poison(msg: SystemEvent, d: Delivery) -> None:
+        calls.append(time.monotonic())
+        raise RuntimeError("cannot handle this one")
+
+    await bus.consume(t.email_queue, poison, model=SystemEvent)
+    sent = time.monotonic()
+    await bus.publish("", t.email_queue, SystemEvent(event_type="alert", source="t"))
+    dead = await asyncio.wait_for(errors.get(), 20)
+
+    assert len(calls) == 4, "one delivery and exactly three retries"
+    gaps = [b - a for a, b in zip(calls, calls[1:], strict=False)]
+    for gap, want in zip(gaps, (1.0, 2.0, 4.0), strict=True):
+        assert want - 0.05 <= gap <= want + 0.75, gaps
+    assert calls[0] - sent < 0.5
+    assert dead.headers[ATTEMPT_HEADER] == 4
+    assert dead.headers[ORIGIN_KEY_HEADER] == t.email_queue
+    assert dead.headers[ERROR_HEADER] == "RuntimeError: cannot handle this one"
+    assert SystemEvent.from_wire(dead.body).source == "t"
+
+
+async def test_transient_failure_is_retried_and_then_handled_once(bus: Bus) -> None:
+    t = bus.topology
+    errors = await error_inbox(bus)
+    seen: list[int] = []
+    done = asyncio.Event()
+
+    async def flaky(msg: SystemEvent, d: Delivery) -> None:
+        seen.append(d.attempts)
+        if d.attempts < 1:
+            raise ConnectionError("SMTP server busy")
+        done.set()
+
+    await bus.consume(t.email_queue, flaky, model=SystemEvent)
+    await bus.publish("", t.email_queue, SystemEvent(event_type="alert", source="t"))
+    await asyncio.wait_for(done.wait(), 10)
+    await asyncio.sleep(0.5)
+    assert seen == [0, 1]
+    assert errors.empty()
+
+
+async def test_invalid_message_goes_straight_to_error_queue_with_reason(bus: Bus) -> None:
+    t = bus.topology
+    errors = await error_inbox(bus)
+    handled: list[object] = []
+    await bus.consume(t.detection_results, lambda m, d: _put_list(handled, m),
+                      model=DetectionResult)
+    await bus.publish(t.camera_events, t.detection_key("cam-a"),
+                      {"camera_id": "cam-a", "frame_id": 7, "schema_version": 1})
+    await bus.publish(t.camera_events, t.detection_key("cam-a"), b"\x00not json")
+    first, second = await collect(errors, 2)
+    reason = first.headers[ERROR_HEADER]
+    assert reason.startswith("invalid message: ")
+    assert "DetectionResult.frame_id: Input should be a valid string" in reason
+    assert "DetectionResult.detection_results: Field required" in reason
+    assert first.headers[ATTEMPT_HEADER] == 0
+    assert first.headers[ORIGIN_KEY_HEADER] == "camera.detection.cam-a"
+    assert "not UTF-8 JSON" in second.headers[ERROR_HEADER]
+    assert handled == []
+
+
+async def _put_list(lst: list, item: object) -> None:
+    lst.append(item)
+
+
+async def test_unknown_schema_version_is_refused_by_name(bus: Bus) -> None:
+    t = bus.topology
+    errors = await error_inbox(bus)
+    await bus.consume(t.email_queue, lambda m, d: _put_list([], m), model=SystemEvent)
+    await bus.publish("", t.email_queue,
+                      {"event_type": "alert", "source": "future", "schema_version": 99})
+    (dead,) = await collect(errors, 1)
+    assert "SystemEvent.schema_version: unsupported schema_version 99" in dead.headers[ERROR_HEADER]
+
+
+async def test_permanent_error_is_not_retried(bus: Bus) -> None:
+    t = bus.topology
+    errors = await error_inbox(bus)
+    calls = 0
+
+    async def reject(msg: SystemEvent, d: Delivery) -> None:
+        nonlocal calls
+        calls += 1
+        raise PermanentError("webhook answered 400 Bad Request")
+
+    await bus.consume(t.webhook_queue, reject, model=SystemEvent)
+    await bus.publish("", t.webhook_queue, SystemEvent(event_type="alert", source="t"))
+    (dead,) = await collect(errors, 1)
+    assert calls == 1
+    assert dead.headers[ERROR_HEADER] == "PermanentError: webhook answered 400 Bad Request"
+
+
+async def test_trace_id_follows_derived_messages(bus: Bus) -> None:
+    """A result published while handling a frame carries the frame's trace id."""
+    t = bus.topology
+    traces: asyncio.Queue = asyncio.Queue()
+
+    async def detector(d: Delivery, _: Delivery) -> None:
+        await bus.publish(t.system_events, "", SystemEvent(event_type="alert", source="det"))
+
+    await bus.declare_queue(t.frame_queue("cam-a"))
+    await bus.consume(t.frame_queue("cam-a"), detector, retry=None)
+    await bus.subscribe(t.system_events, [], lambda m, d: _put(traces, d.trace_id),
+                        model=SystemEvent)
+    await bus.publish(t.camera_events, t.frame_key("cam-a"), b"\xff\xd8frame",
+                      trace_id="frame-123")
+    assert await collect(traces, 1) == ["frame-123"]
+    # and nothing leaks into messages published outside any handler
+    await bus.publish(t.system_events, "", SystemEvent(event_type="health", source="x"))
+    d_trace = await collect(traces, 1)
+    assert d_trace == [None]
+
+
+async def test_single_consumer_sees_camera_frames_in_order(bus: Bus) -> None:
+    t = bus.topology
+    seen: list[int] = []
+    done = asyncio.Event()
+
+    async def handle(d: Delivery, _: Delivery) -> None:
+        await asyncio.sleep(0.001 * (d.body[-1] % 3))  # uneven work must not reorder
+        seen.append(int(d.headers["n"]))
+        if len(seen) == 50:
+            done.set()
+
+    await bus.declare_queue(t.frame_queue("cam-a"))
+    await bus.consume(t.frame_queue("cam-a"), handle, retry=None, prefetch=20)
+    for i in range(50):
+        await bus.publish(t.camera_events, t.frame_key("cam-a"), bytes([0xFF, 0xD8, i]),
+                          headers={"n": i}, persistent=False)
+    await asyncio.wait_for(done.wait(), 10)
+    assert seen == list(range(50))
+
+
+async def test_single_active_consumer_fails_over(bus: Bus) -> None:
+    t = bus.topology
+    q = t.frame_queue(CAMERAS[1])
+    await bus.declare_queue(q)
+    first: list[int] = []
+    second: list[int] = []
+    sub1 = await bus.consume(q, lambda d, _: _put_list(first, d.headers["n"]), retry=None)
+    await bus.consume(q, lambda d, _: _put_list(second, d.headers["n"]), retry=None)
+    for i in range(5):
+        await bus.publish(t.camera_events, t.frame_key(CAMERAS[1]), b"\xff\xd8",
+                          headers={"n": i})
+    await _until(lambda: len(first) == 5)
+    assert second == []
+    await sub1.cancel()
+    for i in range(5, 8):
+        await bus.publish(t.camera_events, t.frame_key(CAMERAS[1]), b"\xff\xd8",
+                          headers={"n": i})
+    await _until(lambda: len(second) == 3)
+    assert first == [0, 1, 2, 3, 4] and second == [5, 6, 7]
+
+
+async def _until(cond, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+async def test_queue_depths_show_ready_unacked_and_consumers(bus: Bus, transport: str) -> None:
+    t = bus.topology
+    for i in range(5):
+        await bus.publish("", t.email_queue, SystemEvent(event_type="alert", source=f"{i}"))
+
+    async def ready_is(n: int) -> bool:
+        return (await bus.queue_depths([t.email_queue]))[t.email_queue].ready == n
+
+    await _until_async(lambda: ready_is(5))
+    release = asyncio.Event()
+
+    async def slow(msg: SystemEvent, d: Delivery) -> None:
+        await release.wait()
+
+    await bus.consume(t.email_queue, slow, model=SystemEvent, retry=RetryPolicy(), prefetch=2,
+                      concurrency=2)
+
+    async def busy() -> bool:
+        depth = (await bus.queue_depths([t.email_queue]))[t.email_queue]
+        return depth.consumers == 1 and depth.ready == 3 and depth.unacked == 2
+
+    # The HTTP API refreshes its statistics every few seconds.
+    await _until_async(busy, timeout=20)
+    release.set()
+    await _until_async(lambda: ready_is(0), timeout=20)
+
+
+async def _until_async(cond, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not await cond():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.2)
+
+
+async def test_trace_header_is_set_from_argument(bus: Bus) -> None:
+    t = bus.topology
+    got: asyncio.Queue = asyncio.Queue()
+    await bus.subscribe(t.camera_events, ["camera.status.#"],
+                        lambda m, d: _put(got, d.headers.get(TRACE_HEADER)), model=CameraStatus)
+    await bus.publish(t.camera_events, t.status_key("cam-a"), status("cam-a"), trace_id="abc")
+    assert await collect(got, 1) == ["abc"]

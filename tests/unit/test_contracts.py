@@ -1,0 +1,178 @@
+"""Message contracts: round trips, and refusals that name the field at fault."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from workers.contracts import (
+    BY_TYPE,
+    AnalyticsJob,
+    CameraControl,
+    ContractError,
+    DetectionResult,
+    EmailNotification,
+    Frame,
+    ReportRequest,
+    WebhookNotification,
+    ZoneSet,
+)
+
+RESULT = {
+    "camera_id": "cam-1", "frame_id": "f-9", "frame_timestamp": "2026-03-01T10:00:00+01:00",
+    "frame_width": 960, "frame_height": 540,
+    "detection_results": {
+        "detections": [{"class": "person", "confidence": 0.9, "bbox": [1, 2, 30, 80],
+                        "track_id": 4}],
+        "total_count": 1, "processing_time": 0.031, "model_version": "yolo11n"},
+    "counting_data": {"count_in": 3, "count_out": 1, "total_count": 2,
+                      "lines": {"door": {"count_in": 3, "count_out": 1}},
+                      "zone_analysis": {"queue": {"occupancy": 1, "dwell_seconds": {"4": 12.5}}}},
+}
+
+
+def test_detection_result_round_trip_keeps_seed_field_names() -> None:
+    msg = DetectionResult.validate_dict(RESULT)
+    body, headers = msg.to_wire()
+    data = json.loads(body)
+    assert data["detection_results"]["detections"][0]["class"] == "person"
+    assert data["counting_data"]["count_in"] == 3
+    assert {"message_id", "timestamp", "schema_version", "metadata"} <= data.keys()
+    assert data["metadata"] == {"priority": 5, "retry_count": 0, "source": "unknown"}
+    again = DetectionResult.from_wire(body, headers)
+    assert again == msg
+    assert again.counting_data.zone_analysis["queue"].dwell_seconds == {4: 12.5}
+    assert headers["x-camcount-type"] == "detection_result"
+
+
+def test_timestamps_are_normalised_to_utc() -> None:
+    msg = DetectionResult.validate_dict({**RESULT, "timestamp": "2026-03-01T10:00:00+01:00"})
+    assert msg.timestamp == datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    with pytest.raises(ContractError, match=r"DetectionResult\.timestamp: .*timezone"):
+        DetectionResult.validate_dict({**RESULT, "timestamp": "2026-03-01T10:00:00"})
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    ({"camera_id": None}, "DetectionResult.camera_id: Input should be a valid string"),
+    ({"frame_width": "wide"}, "DetectionResult.frame_width: Input should be a valid integer"),
+    ({"schema_version": 2}, "DetectionResult.schema_version: unsupported schema_version 2"),
+    ({"unexpected": 1}, "DetectionResult.unexpected: Extra inputs are not permitted"),
+])
+def test_invalid_fields_are_named(change: dict, expected: str) -> None:
+    with pytest.raises(ContractError) as err:
+        DetectionResult.validate_dict({**RESULT, **change})
+    assert expected in err.value.reason
+
+
+def test_missing_nested_field_is_named_by_path() -> None:
+    bad = json.loads(json.dumps(RESULT))
+    del bad["detection_results"]["model_version"]
+    bad["detection_results"]["detections"][0]["confidence"] = 2
+    with pytest.raises(ContractError) as err:
+        DetectionResult.validate_dict(bad)
+    assert "DetectionResult.detection_results.model_version: Field required" in err.value.reason
+    assert ("DetectionResult.detection_results.detections.0.confidence: Input should be less "
+            "than or equal to 1") in err.value.reason
+
+
+def test_body_that_is_not_json_object() -> None:
+    with pytest.raises(ContractError, match="not UTF-8 JSON"):
+        DetectionResult.from_wire(b"\xff\xfe")
+    with pytest.raises(ContractError, match="must be a JSON object, got list"):
+        DetectionResult.from_wire(b"[1, 2]")
+
+
+def test_frame_travels_as_jpeg_body_with_header_fields() -> None:
+    frame = Frame(camera_id="cam-1", frame_id="cam-1:42", width=960, height=540, fps=5,
+                  quality=80, jpeg=b"\xff\xd8\xff\xe0rest")
+    body, headers = frame.to_wire()
+    assert body == b"\xff\xd8\xff\xe0rest"
+    assert headers["frame_id"] == "cam-1:42" and headers["width"] == 960
+    assert headers["priority"] == 5 and headers["quality"] == 80
+    assert all(not isinstance(v, bytes) for v in headers.values()), "no binary in headers"
+    assert Frame.from_wire(body, headers) == frame
+    with pytest.raises(ContractError, match="not a JPEG"):
+        Frame.from_wire(b"GIF89a", headers)
+    with pytest.raises(ContractError, match="Frame.width: Field required"):
+        Frame.from_wire(body, {k: v for k, v in headers.items() if k != "width"})
+
+
+def test_camera_control_needs_the_payload_of_its_action() -> None:
+    with pytest.raises(ContractError, match="action 'set_fps' needs the field 'fps'"):
+        CameraControl.validate_dict({"camera_id": "c", "action": "set_fps"})
+    zones = {"camera_id": "other", "frame_width": 100, "frame_height": 100}
+    with pytest.raises(ContractError, match="zones are for camera 'other'"):
+        CameraControl.validate_dict({"camera_id": "c", "action": "set_zones", "zones": zones})
+    ok = CameraControl.validate_dict({"camera_id": "c", "action": "set_fps", "fps": 2.5})
+    assert ok.fps == 2.5
+
+
+def zone_set(**shapes: list) -> dict:
+    return {"camera_id": "c", "frame_width": 960, "frame_height": 540, **shapes}
+
+
+@pytest.mark.parametrize(("shapes", "expected"), [
+    ({"lines": [{"id": "door", "points": [[10, 10], [10, 10]]}]},
+     "line 'door': its two points are the same"),
+    ({"zones": [{"id": "q", "points": [[0, 0], [10, 0]]}]},
+     "zone 'q': a polygon needs at least 3 points, got 2"),
+    ({"zones": [{"id": "bow", "name": "Bow tie",
+                 "points": [[0, 0], [100, 100], [100, 0], [0, 100]]}]},
+     "zone 'Bow tie': edges 1 and 3 cross"),
+    ({"zones": [{"id": "flat", "points": [[0, 0], [50, 50], [100, 100]]}]},
+     "zone 'flat': its points are in a line"),
+    ({"lines": [{"id": "far", "points": [[10, 10], [1000, 10]]}]},
+     "line 'far': point (1000, 10) lies outside the 960x540 frame"),
+    ({"lines": [{"id": "a", "points": [[1, 1], [2, 2]]}],
+      "zones": [{"id": "a", "points": [[0, 0], [10, 0], [0, 10]]}]},
+     "two shapes share the id 'a'"),
+])
+def test_bad_zones_are_refused_with_a_reason(shapes: dict, expected: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(expected)):
+        ZoneSet.model_validate(zone_set(**shapes))
+
+
+def test_good_zone_set() -> None:
+    zs = ZoneSet.model_validate(zone_set(
+        lines=[{"id": "door", "points": [[480, 540], [480, 0]]}],
+        zones=[{"id": "queue", "points": [[0, 0], [300, 0], [300, 300], [0, 300]]}]))
+    assert zs.lines[0].flipped().points == ((480, 0), (480, 540))
+
+
+def test_seed_shaped_jobs_reports_and_notifications() -> None:
+    job = AnalyticsJob.validate_dict({
+        "job_type": "hourly_aggregation", "camera_id": "cam-1",
+        "time_range": {"start": "2026-03-29T00:00:00Z", "end": "2026-03-29T01:00:00Z"},
+        "parameters": {"aggregation_level": "zone", "timezone": "Europe/Berlin"}})
+    assert job.period == "hourly"
+    with pytest.raises(ContractError, match=r"parameters\.timezone: unknown timezone 'Mars/Base'"):
+        AnalyticsJob.validate_dict({**job.model_dump(mode="json"),
+                                    "parameters": {"timezone": "Mars/Base"}})
+    with pytest.raises(ContractError, match=r"time_range: end must be after start"):
+        AnalyticsJob.validate_dict({**job.model_dump(mode="json"), "time_range": {
+            "start": "2026-03-29T01:00:00Z", "end": "2026-03-29T00:00:00Z"}})
+    report = ReportRequest.validate_dict({
+        "report_type": "daily_summary", "format": "pdf", "camera_ids": ["cam-1"],
+        "date_range": {"start": "2026-03-01T00:00:00Z", "end": "2026-03-02T00:00:00Z"},
+        "recipients": ["ops@example.com"], "parameters": {"include_charts": True}})
+    assert report.report_id == report.message_id
+    with pytest.raises(ContractError, match=r"ReportRequest\.recipients\.0: value is not a valid email"):
+        ReportRequest.validate_dict({**report.model_dump(mode="json"), "recipients": ["nobody"]})
+    email = EmailNotification.validate_dict({
+        "recipients": ["ops@example.com"], "subject": "Queue too long",
+        "scheduledAt": "2026-03-02T07:00:00+01:00"})
+    assert email.scheduled_at is not None
+    hook = WebhookNotification.validate_dict({"url": "https://hooks.example.com/x",
+                                              "payload": {"alert": "occupancy"}})
+    assert hook.method == "POST"
+    with pytest.raises(ContractError, match=r"WebhookNotification\.url"):
+        WebhookNotification.validate_dict({"url": "ftp://x", "payload": {}})
+
+
+def test_every_contract_is_registered_by_its_type_header() -> None:
+    assert len(BY_TYPE) == 11
+    for name, cls in BY_TYPE.items():
+        assert cls.type_name == name

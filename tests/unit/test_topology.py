@@ -1,0 +1,42 @@
+"""The topology table: seed arguments, shards, retry delays, namespacing."""
+
+from __future__ import annotations
+
+from workers.topology import RETRY_DELAYS_MS, Topology
+
+
+def test_seed_queue_arguments() -> None:
+    t = Topology()
+    q = {s.name: s.arguments for s in t.queues}
+    assert q["camera.frame.processing"] == {
+        "x-message-ttl": 300_000, "x-max-length": 1000, "x-overflow": "drop-head",
+        "x-dead-letter-exchange": "dead.letter", "x-dead-letter-routing-key": "dead.letter.retry",
+        "x-max-priority": 10}
+    assert q["analytics.processing"]["x-max-priority"] == 5
+    assert q["notification.webhook"]["x-message-ttl"] == 60_000
+    assert q["dead.letter.retry"]["x-dead-letter-routing-key"] == "dead.letter.error"
+    assert q["dead.letter.error"] == {"x-message-ttl": 86_400_000, "x-max-length": 10_000,
+                                      "x-overflow": "drop-head"}
+
+
+def test_frame_shards_have_single_active_consumer_and_discard_overflow() -> None:
+    spec = Topology("ns.").frame_queue("cam-7")
+    assert spec.name == "ns.camera.frame.processing.cam-7"
+    assert spec.arguments["x-single-active-consumer"] is True
+    assert spec.arguments["x-dead-letter-routing-key"] == "dead.letter.discard"
+    assert [(b.exchange, b.routing_key) for b in spec.bindings] == [
+        ("ns.camera.events", "camera.frame.cam-7")]
+
+
+def test_retry_delays_double_from_one_second_to_thirty() -> None:
+    assert [Topology.retry_delay_ms(n) for n in range(1, 8)] == [
+        1000, 2000, 4000, 8000, 16000, 30000, 30000]
+    delay_queues = {s.name: s.arguments for s in Topology().queues if s.name.startswith("retry.")}
+    assert sorted(a["x-message-ttl"] for a in delay_queues.values()) == list(RETRY_DELAYS_MS)
+    assert all(a["x-dead-letter-exchange"] == "" for a in delay_queues.values())
+
+
+def test_quorum_option_only_where_arguments_allow() -> None:
+    t = Topology(queue_type="quorum")
+    assert "x-queue-type" not in t.declared_arguments(t.queue("camera.frame.processing"))
+    assert t.declared_arguments(t.queue("notification.email"))["x-queue-type"] == "quorum"

@@ -1,0 +1,36 @@
+"""The ``Bus`` workers are written against, and the two transports behind it."""
+
+from __future__ import annotations
+
+from workers.bus.base import Bus, Delivery, QueueDepth, RetryPolicy, Subscription
+from workers.bus.config import LOCAL, resolve
+from workers.bus.errors import (
+    BrokerConfigError,
+    BusError,
+    NotAllowed,
+    PermanentError,
+    PublishError,
+    RemoteError,
+    RequestTimeout,
+    Unroutable,
+)
+from workers.bus.memory import InProcessBus
+from workers.bus.trace import TRACE_HEADER, current_trace_id
+from workers.topology import Topology
+
+
+def create_bus(url: str | None, *, source: str, topology: Topology | None = None) -> Bus:
+    """The in-process bus for ``local`` (the default), RabbitMQ for an amqp(s):// URL."""
+    resolved = resolve(url)
+    if resolved == LOCAL:
+        return InProcessBus(topology, source=source)
+    from workers.bus.rabbit import RabbitBus
+
+    return RabbitBus(resolved, topology, source=source)
+
+
+__all__ = [
+    "TRACE_HEADER", "BrokerConfigError", "Bus", "BusError", "Delivery", "InProcessBus",
+    "NotAllowed", "PermanentError", "PublishError", "QueueDepth", "RemoteError", "RequestTimeout",
+    "RetryPolicy", "Subscription", "Topology", "Unroutable", "create_bus", "current_trace_id",
+]

@@ -1,0 +1,351 @@
+"""The ``Bus`` interface workers are written against, and the delivery logic both buses share.
+
+Transports only move bytes (``_publish_raw``, queues, acks). Validation on receipt, retries with
+backoff, dead-lettering, request/reply framing and trace propagation live here once, so the
+in-process bus and RabbitMQ behave the same and pass the same contract tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import traceback
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from workers.bus.errors import PermanentError, RemoteError
+from workers.bus.trace import TRACE_HEADER, current_trace_id
+from workers.contracts.base import Contract, ContractError, new_id
+from workers.topology import (
+    ATTEMPT_HEADER,
+    ERROR_HEADER,
+    FAILED_AT_HEADER,
+    ORIGIN_EXCHANGE_HEADER,
+    ORIGIN_KEY_HEADER,
+    ORIGIN_QUEUE_HEADER,
+    Binding,
+    QueueSpec,
+    Topology,
+)
+
+log = logging.getLogger(__name__)
+
+BusState = Literal["connected", "reconnecting", "down"]
+Handler = Callable[[Any, "Delivery"], Awaitable[Any]]
+
+#: reply header carrying a server-side failure back to the requester
+REPLY_ERROR_HEADER = "x-camcount-reply-error"
+
+
+@dataclass
+class Delivery:
+    """One received message, whichever transport brought it."""
+
+    body: bytes
+    headers: dict[str, Any]
+    exchange: str
+    routing_key: str
+    queue: str
+    message_id: str | None = None
+    correlation_id: str | None = None
+    reply_to: str | None = None
+    priority: int | None = None
+    redelivered: bool = False
+
+    @property
+    def attempts(self) -> int:
+        """Failed attempts so far (our own header; RabbitMQ owns ``x-death``)."""
+        return int(self.headers.get(ATTEMPT_HEADER, 0))
+
+    @property
+    def trace_id(self) -> str | None:
+        return self.headers.get(TRACE_HEADER)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_retries: int = 3
+    base_ms: int = 1_000
+    cap_ms: int = 30_000
+
+    def delay_ms(self, attempt: int) -> int:
+        return Topology.retry_delay_ms(attempt, self.base_ms, self.cap_ms)
+
+
+@dataclass(frozen=True)
+class QueueDepth:
+    ready: int
+    unacked: int | None  # None where the transport cannot tell (RabbitMQ without its HTTP API)
+    consumers: int
+
+
+@dataclass
+class Subscription:
+    queue: str
+    cancel_cb: Callable[[], Awaitable[None]] = field(repr=False)
+
+    async def cancel(self) -> None:
+        await self.cancel_cb()
+
+
+@dataclass(frozen=True)
+class _Route:
+    """How deliveries of one subscription are handled."""
+
+    handler: Handler
+    model: type[Contract] | None
+    retry: RetryPolicy | None
+    #: invalid or failed messages go to the error queue (durable work queues); ephemeral
+    #: subscriptions only log, since the work queue that also got the message dead-letters it
+    dead_letter: bool
+    reply: bool = False
+
+
+def encode(message: Contract | BaseModel | dict[str, Any] | bytes) -> tuple[bytes, dict[str, Any]]:
+    if isinstance(message, Contract):
+        return message.to_wire()
+    if isinstance(message, BaseModel):
+        return message.model_dump_json().encode(), {}
+    if isinstance(message, dict):
+        return json.dumps(message, default=str).encode(), {}
+    return bytes(message), {}
+
+
+class Bus(ABC):
+    """Publish, subscribe, request/reply and queue depths over one topology."""
+
+    def __init__(self, topology: Topology | None = None, *, source: str = "camcount"):
+        self.topology = topology or Topology()
+        self.source = source
+        self.state: BusState = "down"
+        self._state_callbacks: list[Callable[[BusState], None]] = []
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    @abstractmethod
+    async def start(self) -> None:
+        """Connect and declare the topology."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Stop consuming, let in-flight handlers finish, disconnect."""
+
+    async def __aenter__(self) -> Bus:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def on_state(self, callback: Callable[[BusState], None]) -> None:
+        """Call ``callback`` whenever the connection goes up, down or starts reconnecting."""
+        self._state_callbacks.append(callback)
+
+    def _set_state(self, state: BusState) -> None:
+        if state != self.state:
+            self.state = state
+            for cb in list(self._state_callbacks):
+                try:
+                    cb(state)
+                except Exception:
+                    log.exception("bus state callback failed")
+
+    # -- transport primitives -----------------------------------------------------------------
+    @abstractmethod
+    async def _publish_raw(self, exchange: str, routing_key: str, body: bytes,
+                           headers: dict[str, Any], *, mandatory: bool, persistent: bool,
+                           priority: int | None, message_id: str | None,
+                           correlation_id: str | None, reply_to: str | None,
+                           expiration_s: float | None) -> None: ...
+
+    @abstractmethod
+    async def _consume(self, spec: QueueSpec, route: _Route, *, prefetch: int, concurrency: int,
+                       exclusive: bool) -> Subscription: ...
+
+    @abstractmethod
+    async def _request_raw(self, queue: str, body: bytes, headers: dict[str, Any],
+                           timeout: float) -> Delivery: ...
+
+    @abstractmethod
+    async def declare_queue(self, spec: QueueSpec) -> None:
+        """Declare a queue outside the static table (per-camera frame shards)."""
+
+    @abstractmethod
+    async def queue_depths(self, names: Sequence[str] | None = None) -> dict[str, QueueDepth]:
+        """Ready, unacked and consumers per queue (all topology queues by default)."""
+
+    # -- public API ---------------------------------------------------------------------------
+    async def publish(self, exchange: str, routing_key: str,
+                      message: Contract | BaseModel | dict[str, Any] | bytes, *,
+                      headers: dict[str, Any] | None = None, mandatory: bool = True,
+                      persistent: bool = True, priority: int | None = None,
+                      trace_id: str | None = None, expiration_s: float | None = None) -> None:
+        """Publish and wait for the broker to confirm; raises PublishError/Unroutable if not.
+
+        ``mandatory`` (default) turns "no queue would get this" into an error instead of a loss.
+        """
+        body, wire_headers = encode(message)
+        all_headers = {**wire_headers, **(headers or {})}
+        trace = trace_id or current_trace_id.get()
+        if trace:
+            all_headers[TRACE_HEADER] = trace
+        message_id = getattr(message, "message_id", None)
+        if priority is None and isinstance(message, Contract):
+            priority = message.metadata.priority
+        await self._publish_raw(exchange, routing_key, body, all_headers, mandatory=mandatory,
+                                persistent=persistent, priority=priority, message_id=message_id,
+                                correlation_id=None, reply_to=None, expiration_s=expiration_s)
+
+    async def consume(self, queue: str | QueueSpec, handler: Handler, *,
+                      model: type[Contract] | None = None,
+                      retry: RetryPolicy | None = RetryPolicy(), prefetch: int = 20,
+                      concurrency: int = 1) -> Subscription:
+        """Work from a durable queue of the topology. ``concurrency=1`` keeps order.
+
+        The handler gets the validated model (or the Delivery when ``model`` is None) and the
+        Delivery. Raising retries with backoff per ``retry``; PermanentError dead-letters now.
+        """
+        spec = queue if isinstance(queue, QueueSpec) else self.topology.queue(queue)
+        route = _Route(handler, model, retry, dead_letter=True)
+        return await self._consume(spec, route, prefetch=prefetch, concurrency=concurrency,
+                                   exclusive=False)
+
+    async def subscribe(self, exchange: str, keys: Sequence[str], handler: Handler, *,
+                        model: type[Contract] | None = None, max_length: int = 100,
+                        prefetch: int = 20) -> Subscription:
+        """Follow messages on ``exchange`` matching ``keys`` (patterns on topic exchanges) with a
+        private, short queue that disappears with the subscriber; the newest messages win."""
+        spec = QueueSpec(
+            name="",
+            arguments={"x-max-length": max_length, "x-overflow": "drop-head"},
+            bindings=tuple(Binding(exchange, k) for k in (keys or [""])),
+            durable=False,
+        )
+        route = _Route(handler, model, retry=None, dead_letter=False)
+        return await self._consume(spec, route, prefetch=prefetch, concurrency=1, exclusive=True)
+
+    async def serve(self, queue: str, handler: Handler, *, model: type[Contract] | None = None,
+                    concurrency: int = 4) -> Subscription:
+        """Answer requests on an RPC queue; the handler's return value is the reply.
+
+        A request that is invalid or fails is answered with the reason (RemoteError at the
+        requester) rather than dead-lettered: the one who asked is the one who must know.
+        """
+        route = _Route(handler, model, retry=None, dead_letter=False, reply=True)
+        return await self._consume(self.topology.queue(queue), route, prefetch=concurrency * 2,
+                                   concurrency=concurrency, exclusive=False)
+
+    async def request(self, queue: str, message: Contract | BaseModel | dict[str, Any], *,
+                      reply_model: type[BaseModel] | None = None, timeout: float = 5.0) -> Any:
+        """Send a request and wait for its reply (RequestTimeout, RemoteError on failure)."""
+        body, headers = encode(message)
+        trace = current_trace_id.get()
+        if trace:
+            headers[TRACE_HEADER] = trace
+        reply = await self._request_raw(queue, body, headers, timeout)
+        if REPLY_ERROR_HEADER in reply.headers:
+            raise RemoteError(str(reply.headers[REPLY_ERROR_HEADER]))
+        if reply_model is None:
+            return json.loads(reply.body) if reply.body else None
+        return reply_model.model_validate_json(reply.body)
+
+    async def dead_letter(self, delivery: Delivery, reason: str, *, attempts: int) -> None:
+        """Put a message in the error queue with its origin, attempt count and reason."""
+        headers = _with_origin(delivery)
+        headers[ATTEMPT_HEADER] = attempts
+        headers[ERROR_HEADER] = reason[:2000]
+        headers[FAILED_AT_HEADER] = datetime.now(UTC).isoformat()
+        await self._publish_raw(self.topology.dead_letter, self.topology.error_routing_key,
+                                delivery.body, headers, mandatory=True, persistent=True,
+                                priority=None, message_id=delivery.message_id,
+                                correlation_id=None, reply_to=None, expiration_s=None)
+
+    # -- delivery handling shared by both transports ------------------------------------------
+    async def _dispatch(self, route: _Route, d: Delivery) -> None:
+        """Validate, run the handler, and retry or dead-letter on failure.
+
+        Returns once the outcome is safely with the broker; the transport then acks. If this
+        raises (e.g. the broker went away while re-publishing), the transport must not ack.
+        """
+        token = current_trace_id.set(d.trace_id)
+        try:
+            try:
+                payload = route.model.from_wire(d.body, d.headers) if route.model else d
+            except ContractError as exc:
+                await self._refuse(route, d, f"invalid message: {exc.reason}", d.attempts)
+                return
+            try:
+                result = await route.handler(payload, d)
+            except PermanentError as exc:
+                await self._refuse(route, d, f"{type(exc).__name__}: {exc}", d.attempts + 1)
+            except Exception as exc:
+                await self._failed(route, d, exc)
+            else:
+                if route.reply and d.reply_to:
+                    await self._reply(d, result)
+        finally:
+            current_trace_id.reset(token)
+
+    async def _failed(self, route: _Route, d: Delivery, exc: Exception) -> None:
+        attempt = d.attempts + 1
+        reason = f"{type(exc).__name__}: {exc}"
+        if route.retry is not None and attempt <= route.retry.max_retries:
+            delay = route.retry.delay_ms(attempt)
+            log.warning("handler failed on %s (attempt %d), retrying in %.1f s: %s",
+                        d.queue, attempt, delay / 1000, reason)
+            headers = _with_origin(d)
+            headers[ATTEMPT_HEADER] = attempt
+            headers[ERROR_HEADER] = reason[:2000]
+            await self._publish_raw(self.topology.delay_exchange(delay), d.queue, d.body, headers,
+                                    mandatory=True, persistent=True, priority=d.priority,
+                                    message_id=d.message_id, correlation_id=None, reply_to=None,
+                                    expiration_s=None)
+            return
+        log.error("handler failed on %s after %d attempts: %s\n%s", d.queue, attempt, reason,
+                  "".join(traceback.format_exception(exc)).rstrip())
+        await self._refuse(route, d, reason, attempt)
+
+    async def _refuse(self, route: _Route, d: Delivery, reason: str, attempts: int) -> None:
+        if route.reply and d.reply_to:
+            await self._reply_error(d, reason)
+        if route.dead_letter:
+            log.warning("dead-lettering message %s from %s: %s", d.message_id, d.queue, reason)
+            await self.dead_letter(d, reason, attempts=attempts)
+        else:
+            log.warning("dropping message %s on %s: %s", d.message_id, d.routing_key, reason)
+
+    async def _reply(self, d: Delivery, result: Any) -> None:
+        body, headers = encode(result) if result is not None else (b"", {})
+        await self._publish_raw("", d.reply_to or "", body, headers, mandatory=False,
+                                persistent=False, priority=None, message_id=new_id(),
+                                correlation_id=d.correlation_id, reply_to=None, expiration_s=None)
+
+    async def _reply_error(self, d: Delivery, reason: str) -> None:
+        await self._publish_raw("", d.reply_to or "", b"", {REPLY_ERROR_HEADER: reason},
+                                mandatory=False, persistent=False, priority=None,
+                                message_id=new_id(), correlation_id=d.correlation_id,
+                                reply_to=None, expiration_s=None)
+
+
+def _with_origin(d: Delivery) -> dict[str, Any]:
+    """Headers with the message's first route recorded, so it can be requeued there later."""
+    headers = dict(d.headers)
+    headers.setdefault(ORIGIN_EXCHANGE_HEADER, d.exchange)
+    headers.setdefault(ORIGIN_KEY_HEADER, d.routing_key)
+    headers.setdefault(ORIGIN_QUEUE_HEADER, d.queue)
+    return headers
+
+
+async def wait_closed(tasks: Sequence[asyncio.Task[Any]], timeout: float) -> None:
+    """Let in-flight handlers finish, then cancel what is left."""
+    if not tasks:
+        return
+    _, pending = await asyncio.wait(tasks, timeout=timeout)
+    for t in pending:
+        t.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)

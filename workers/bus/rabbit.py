@@ -1,0 +1,274 @@
+"""The RabbitMQ bus (aio-pika): robust named connection, confirms, manual acks, retries.
+
+Publishing waits for the broker's confirm and raises when a mandatory message is returned or
+nacked. While the connection is being re-established, a publish waits (up to
+``publish_timeout``) and tries again rather than failing at once; a retried publish whose first
+confirm was lost can duplicate, which handlers absorb by being idempotent on ``message_id``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import aio_pika
+import aiohttp
+import aiormq
+from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
+from aio_pika.exceptions import PublishError as AioPublishError
+
+from workers.bus.base import Bus, Delivery, QueueDepth, Subscription, _Route, wait_closed
+from workers.bus.config import redact
+from workers.bus.declare import declare
+from workers.bus.errors import NotAllowed, PublishError, RequestTimeout, Unroutable
+from workers.bus.management import ManagementAPI
+from workers.contracts.base import new_id
+from workers.topology import QueueSpec, Topology
+
+log = logging.getLogger(__name__)
+
+_DIRECT_REPLY = "amq.rabbitmq.reply-to"
+_TRANSIENT = (aiormq.exceptions.AMQPConnectionError, aiormq.exceptions.ChannelInvalidStateError,
+              aio_pika.exceptions.ChannelInvalidStateError, ConnectionError, TimeoutError)
+
+
+def _delivery(m: AbstractIncomingMessage, queue: str) -> Delivery:
+    return Delivery(
+        body=m.body, headers=dict(m.headers or {}), exchange=m.exchange or "",
+        routing_key=m.routing_key or "", queue=queue, message_id=m.message_id,
+        correlation_id=m.correlation_id, reply_to=m.reply_to, priority=m.priority,
+        redelivered=bool(m.redelivered))
+
+
+class RabbitBus(Bus):
+    def __init__(self, url: str, topology: Topology | None = None, *, source: str = "camcount",
+                 declare_topology: bool = True, publish_timeout: float = 30.0,
+                 management_url: str | None = None):
+        super().__init__(topology, source=source)
+        self.url = url
+        self.declare_topology = declare_topology
+        self.publish_timeout = publish_timeout
+        self.management = ManagementAPI(url, management_url)
+        self._conn: AbstractRobustConnection | None = None
+        self._pub: aio_pika.abc.AbstractChannel | None = None
+        self._rpc: aio_pika.abc.AbstractChannel | None = None
+        self._rpc_lock = asyncio.Lock()
+        self._replies: dict[str, asyncio.Future[Delivery]] = {}
+        self._exchanges: dict[str, aio_pika.abc.AbstractExchange] = {}
+        self._subs: list[Subscription] = []
+        self._closing = False
+
+    def __repr__(self) -> str:
+        return f"<RabbitBus {redact(self.url)} {self.state}>"
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    async def start(self) -> None:
+        name = f"camcount-{self.source}"
+        if self.declare_topology:
+            await declare(self.url, self.topology, name=f"{name}-topology")
+        self._conn = await aio_pika.connect_robust(
+            self.url, client_properties={"connection_name": name}, timeout=10)
+        self._conn.reconnect_callbacks.add(self._on_reconnect)
+        self._conn.close_callbacks.add(self._on_close)
+        self._pub = await self._conn.channel(publisher_confirms=True, on_return_raises=True)
+        self._set_state("connected")
+
+    def _on_reconnect(self, *_: Any) -> None:
+        log.info("broker connection re-established")
+        self._set_state("connected")
+
+    def _on_close(self, _conn: Any, exc: BaseException | None = None) -> None:
+        if self._closing:
+            self._set_state("down")
+        else:
+            log.warning("broker connection lost (%s); reconnecting", exc)
+            self._set_state("reconnecting")
+
+    async def close(self) -> None:
+        self._closing = True
+        for sub in list(self._subs):
+            try:
+                await sub.cancel()
+            except Exception:
+                log.debug("cancel on close failed", exc_info=True)
+        await self.management.close()
+        if self._conn is not None:
+            await self._conn.close()
+        self._set_state("down")
+
+    # -- publishing ---------------------------------------------------------------------------
+    async def _exchange(self, channel: aio_pika.abc.AbstractChannel,
+                        name: str) -> aio_pika.abc.AbstractExchange:
+        if name == "":
+            return channel.default_exchange
+        key = f"{id(channel)}:{name}"
+        if key not in self._exchanges:
+            self._exchanges[key] = await channel.get_exchange(name, ensure=False)
+        return self._exchanges[key]
+
+    async def _publish_raw(self, exchange: str, routing_key: str, body: bytes,
+                           headers: dict[str, Any], *, mandatory: bool, persistent: bool,
+                           priority: int | None, message_id: str | None,
+                           correlation_id: str | None, reply_to: str | None,
+                           expiration_s: float | None, channel: Any = None) -> None:
+        assert self._pub is not None, "bus not started"
+        message = aio_pika.Message(
+            body, headers=headers, message_id=message_id, correlation_id=correlation_id,
+            reply_to=reply_to, priority=priority, expiration=expiration_s,
+            content_type="image/jpeg" if headers.get("x-camcount-type") == "frame"
+            else "application/json",
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT if persistent
+            else aio_pika.DeliveryMode.NOT_PERSISTENT,
+            timestamp=time.time(), app_id=self.source)
+        deadline = time.monotonic() + self.publish_timeout
+        while True:
+            try:
+                ex = await self._exchange(channel or self._pub, exchange)
+                await ex.publish(message, routing_key, mandatory=mandatory,
+                                 timeout=max(0.1, deadline - time.monotonic()))
+                return
+            except AioPublishError as exc:
+                raise Unroutable(exchange, routing_key) from exc
+            except aiormq.exceptions.DeliveryError as exc:
+                raise PublishError(
+                    f"broker refused the message on {exchange!r}/{routing_key!r}: {exc}") from exc
+            except aiormq.exceptions.ChannelAccessRefused as exc:
+                raise NotAllowed(f"not allowed for this account: publish to {exchange!r} ({exc})") from exc
+            except _TRANSIENT as exc:
+                if self._closing or time.monotonic() >= deadline:
+                    raise PublishError(f"broker unavailable, message not confirmed: {exc!r}") from exc
+                await asyncio.sleep(0.5)
+
+    # -- consuming ----------------------------------------------------------------------------
+    async def declare_queue(self, spec: QueueSpec) -> None:
+        assert self._conn is not None, "bus not started"
+        ch = await self._conn.channel(publisher_confirms=False)
+        try:
+            q = await ch.declare_queue(spec.name, durable=spec.durable,
+                                       arguments=self.topology.declared_arguments(spec))
+            for b in spec.bindings:
+                await q.bind(b.exchange, b.routing_key)
+        finally:
+            await ch.close()
+
+    async def _consume(self, spec: QueueSpec, route: _Route, *, prefetch: int, concurrency: int,
+                       exclusive: bool) -> Subscription:
+        assert self._conn is not None, "bus not started"
+        ch = await self._conn.channel(publisher_confirms=False)
+        await ch.set_qos(prefetch_count=max(prefetch, concurrency))
+        if exclusive:
+            queue = await ch.declare_queue(None, exclusive=True, auto_delete=True, durable=False,
+                                           arguments=spec.arguments)
+        else:
+            queue = await ch.declare_queue(spec.name, durable=spec.durable,
+                                           arguments=self.topology.declared_arguments(spec))
+        for b in spec.bindings:
+            await queue.bind(b.exchange, b.routing_key)
+
+        inbox: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
+        busy: set[asyncio.Task[Any]] = set()
+
+        async def work() -> None:
+            while True:
+                m = await inbox.get()
+                task = asyncio.current_task()
+                assert task is not None
+                busy.add(task)
+                try:
+                    await self._dispatch(route, _delivery(m, queue.name))
+                    await m.ack()
+                except _TRANSIENT:
+                    log.warning("lost the channel while handling a message on %s; the broker "
+                                "will redeliver it", queue.name)
+                except Exception:
+                    log.exception("could not settle a message on %s; returning it", queue.name)
+                    try:
+                        await m.nack(requeue=True)
+                    except _TRANSIENT:
+                        pass
+                finally:
+                    busy.discard(task)
+
+        workers = [asyncio.create_task(work()) for _ in range(concurrency)]
+        tag = await queue.consume(inbox.put, no_ack=False)
+
+        async def cancel() -> None:
+            try:
+                await queue.cancel(tag)
+            except _TRANSIENT:
+                pass
+            for t in workers:
+                if t not in busy:
+                    t.cancel()
+            await wait_closed([t for t in workers if t in busy], timeout=10)
+            # Whatever was prefetched but not handled goes back when the channel closes.
+            if not ch.is_closed:
+                await ch.close()
+            if sub in self._subs:
+                self._subs.remove(sub)
+
+        sub = Subscription(queue.name, cancel)
+        self._subs.append(sub)
+        return sub
+
+    # -- request/reply ------------------------------------------------------------------------
+    async def _rpc_channel(self) -> aio_pika.abc.AbstractChannel:
+        """A channel consuming RabbitMQ's direct reply-to: no reply queue to declare or leak."""
+        async with self._rpc_lock:
+            if self._rpc is None:
+                assert self._conn is not None, "bus not started"
+                ch = await self._conn.channel(publisher_confirms=True, on_return_raises=True)
+                replies = await ch.get_queue(_DIRECT_REPLY, ensure=True)
+                await replies.consume(self._on_reply, no_ack=True)
+                self._rpc = ch
+            return self._rpc
+
+    async def _on_reply(self, m: AbstractIncomingMessage) -> None:
+        fut = self._replies.get(m.correlation_id or "")
+        if fut is not None and not fut.done():
+            fut.set_result(_delivery(m, _DIRECT_REPLY))
+
+    async def _request_raw(self, queue: str, body: bytes, headers: dict[str, Any],
+                           timeout: float) -> Delivery:
+        ch = await self._rpc_channel()
+        correlation_id = new_id()
+        fut: asyncio.Future[Delivery] = asyncio.get_running_loop().create_future()
+        self._replies[correlation_id] = fut
+        try:
+            await self._publish_raw("", queue, body, headers, mandatory=True, persistent=False,
+                                    priority=None, message_id=new_id(),
+                                    correlation_id=correlation_id, reply_to=_DIRECT_REPLY,
+                                    expiration_s=timeout, channel=ch)
+            try:
+                return await asyncio.wait_for(fut, timeout)
+            except TimeoutError:
+                raise RequestTimeout(f"no reply from {queue!r} within {timeout:g} s") from None
+        finally:
+            self._replies.pop(correlation_id, None)
+
+    # -- observation --------------------------------------------------------------------------
+    async def queue_depths(self, names: Sequence[str] | None = None) -> dict[str, QueueDepth]:
+        wanted = list(names) if names is not None else [q.name for q in self.topology.queues]
+        try:
+            stats = await self.management.queues()
+            return {n: QueueDepth(s.ready, s.unacked, s.consumers)
+                    for n in wanted if (s := stats.get(n)) is not None}
+        except (aiohttp.ClientError, TimeoutError, OSError):
+            pass  # no HTTP API here: ready and consumers only, from passive declares
+        assert self._conn is not None, "bus not started"
+        out: dict[str, QueueDepth] = {}
+        for n in wanted:
+            ch = await self._conn.channel(publisher_confirms=False)
+            try:
+                q = await ch.declare_queue(n, passive=True)
+                res = q.declaration_result
+                out[n] = QueueDepth(res.message_count or 0, None, res.consumer_count or 0)
+            except aiormq.exceptions.ChannelNotFoundEntity:
+                continue
+            finally:
+                if not ch.is_closed:
+                    await ch.close()
+        return out

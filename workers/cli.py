@@ -1,0 +1,79 @@
+"""``camcount-worker``: run a worker, manage the topology, count a video offline."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from workers import __version__
+from workers.bus.config import redact, resolve
+from workers.bus.errors import BusError
+from workers.topology import Topology
+
+log = logging.getLogger("camcount")
+
+
+def _topology(args: argparse.Namespace) -> Topology:
+    return Topology(args.namespace, queue_type="quorum" if args.quorum else "classic")
+
+
+async def _topology_cmd(args: argparse.Namespace) -> int:
+    from workers.bus.declare import reconcile
+
+    url = resolve(args.broker)
+    if url == "local":
+        print("topology commands need a RabbitMQ URL: --broker amqp://user@host/vhost",
+              file=sys.stderr)
+        return 2
+    found = await reconcile(url, _topology(args), create=args.action == "declare")
+    verb = "declared" if args.action == "declare" else "matches"
+    if not found:
+        print(f"topology {verb} on {redact(url)}")
+        return 0
+    for m in found:
+        print(m)
+    print(f"{len(found)} difference(s) on {redact(url)}", file=sys.stderr)
+    return 1
+
+
+def _add_broker(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--broker", help="amqp(s)://user@host/vhost, or 'local' (default: "
+                   "$CAMCOUNT_BROKER_URL, else local)")
+    p.add_argument("--namespace", default="", help="prefix of every exchange and queue name")
+    p.add_argument("--quorum", action="store_true",
+                   help="declare quorum queues where their arguments allow (clustered brokers)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="camcount-worker", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"camcount-worker {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    topo = sub.add_parser("topology", help="declare or check the RabbitMQ topology")
+    topo.add_argument("action", choices=["declare", "check"])
+    _add_broker(topo)
+    topo.set_defaults(run=_topology_cmd)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return asyncio.run(args.run(args))
+    except BusError as exc:
+        print(f"camcount-worker: {exc}", file=sys.stderr)
+        return 2
+    except (OSError, ConnectionError) as exc:
+        print(f"camcount-worker: cannot reach the broker: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

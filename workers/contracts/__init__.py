@@ -1,0 +1,49 @@
+"""Every message the processes exchange, one module per family, validated on receipt."""
+
+from workers.contracts.analytics import (
+    AnalyticsJob,
+    JobParameters,
+    ReportParameters,
+    ReportProgress,
+    ReportRequest,
+    TimeRange,
+)
+from workers.contracts.base import (
+    SCHEMA_VERSION,
+    TYPE_HEADER,
+    Contract,
+    ContractError,
+    Metadata,
+    new_id,
+    utcnow,
+)
+from workers.contracts.camera import CameraConfig, CameraControl, CameraError, CameraStatus
+from workers.contracts.detection import (
+    CountEvent,
+    CountingData,
+    Detection,
+    DetectionBlock,
+    DetectionResult,
+    LineCounts,
+    ZoneAnalysis,
+)
+from workers.contracts.frames import Frame
+from workers.contracts.notifications import Attachment, EmailNotification, WebhookNotification
+from workers.contracts.system import SystemEvent
+from workers.contracts.zones import LineDef, ZoneDef, ZoneSet
+
+#: contract by its ``x-camcount-type`` header value
+BY_TYPE: dict[str, type[Contract]] = {
+    c.type_name: c
+    for c in (Frame, DetectionResult, CameraStatus, CameraError, CameraControl, AnalyticsJob,
+              ReportRequest, ReportProgress, EmailNotification, WebhookNotification, SystemEvent)
+}
+
+__all__ = [
+    "BY_TYPE", "SCHEMA_VERSION", "TYPE_HEADER", "AnalyticsJob", "Attachment", "CameraConfig",
+    "CameraControl", "CameraError", "CameraStatus", "Contract", "ContractError", "CountEvent",
+    "CountingData", "Detection", "DetectionBlock", "DetectionResult", "EmailNotification", "Frame",
+    "JobParameters", "LineCounts", "LineDef", "Metadata", "ReportParameters", "ReportProgress",
+    "ReportRequest", "SystemEvent", "TimeRange", "WebhookNotification", "ZoneAnalysis", "ZoneDef",
+    "ZoneSet", "new_id", "utcnow",
+]

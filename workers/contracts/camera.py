@@ -1,0 +1,71 @@
+"""Camera health, errors and control."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from workers.contracts.base import Contract
+from workers.contracts.zones import ZoneSet
+
+CameraState = Literal["online", "reconnecting", "offline"]
+
+
+class CameraStatus(Contract):
+    type_name: ClassVar[str] = "camera_status"
+
+    camera_id: str = Field(min_length=1)
+    state: CameraState
+    fps: float = Field(default=0.0, ge=0)
+    last_frame_at: datetime | None = None
+    #: why the camera is not online, in words an operator can act on
+    detail: str = ""
+    worker_id: str = ""
+
+
+class CameraError(Contract):
+    type_name: ClassVar[str] = "camera_error"
+
+    camera_id: str = Field(min_length=1)
+    code: Literal["open_failed", "read_failed", "stalled", "decode_failed", "config"]
+    error: str
+    #: source address with any password removed
+    source: str = ""
+
+
+class CameraConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    camera_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")
+    name: str = ""
+    #: file path, rtsp://, http(s):// (MJPEG) or a webcam index such as "0"
+    source: str = Field(min_length=1)
+    enabled: bool = True
+    loop: bool = False
+    analysis_fps: float = Field(default=5.0, gt=0, le=60)
+    jpeg_quality: int = Field(default=80, ge=10, le=100)
+    classes: list[str] = Field(default_factory=lambda: ["person"])
+    model: str | None = None
+    group: str = ""
+
+
+class CameraControl(Contract):
+    type_name: ClassVar[str] = "camera_control"
+
+    camera_id: str = Field(min_length=1)
+    action: Literal["start", "stop", "set_zones", "set_fps", "configure", "remove"]
+    zones: ZoneSet | None = None
+    fps: float | None = Field(default=None, gt=0, le=60)
+    config: CameraConfig | None = None
+    requested_by: str = ""
+
+    @model_validator(mode="after")
+    def _payload_for_action(self) -> CameraControl:
+        needs = {"set_zones": "zones", "set_fps": "fps", "configure": "config"}.get(self.action)
+        if needs and getattr(self, needs) is None:
+            raise ValueError(f"action {self.action!r} needs the field {needs!r}")
+        if self.zones is not None and self.zones.camera_id != self.camera_id:
+            raise ValueError(f"zones are for camera {self.zones.camera_id!r}, not {self.camera_id!r}")
+        return self

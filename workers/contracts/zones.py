@@ -1,0 +1,100 @@
+"""Counting lines and polygon zones, as drawn by admins and applied by detectors.
+
+A ``ZoneSet`` is one camera's whole configuration at one version. It is validated as a unit so
+the editor, the control message and ``count-video --zones`` refuse the same mistakes with the
+same words.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from workers.geometry import Point, polygon_area, self_intersection
+
+Anchor = Literal["bottom_center", "center", "top_center"]
+
+
+class _Shape(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, max_length=64)
+    name: str = ""
+    color: str = Field(default="#00c8ff", pattern=r"^#[0-9a-fA-F]{6}$")
+    #: COCO class names this shape counts; empty means every class the detector reports.
+    classes: list[str] = Field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+
+class LineDef(_Shape):
+    """A counting line. "in" is a crossing from the left of P1→P2 to its right, as seen on screen."""
+
+    kind: Literal["line"] = "line"
+    points: tuple[Point, Point]
+
+    @model_validator(mode="after")
+    def _distinct(self) -> LineDef:
+        (x1, y1), (x2, y2) = self.points
+        if abs(x1 - x2) < 1e-6 and abs(y1 - y2) < 1e-6:
+            raise ValueError(
+                f"line {self.label!r}: its two points are the same; a line needs two distinct points")
+        return self
+
+    def flipped(self) -> LineDef:
+        return self.model_copy(update={"points": (self.points[1], self.points[0])})
+
+
+class ZoneDef(_Shape):
+    """A polygon zone: occupancy, entries, exits and dwell time."""
+
+    kind: Literal["zone"] = "zone"
+    points: list[Point]
+
+    @model_validator(mode="after")
+    def _simple_polygon(self) -> ZoneDef:
+        if len(self.points) < 3:
+            raise ValueError(
+                f"zone {self.label!r}: a polygon needs at least 3 points, got {len(self.points)}")
+        hit = self_intersection(self.points)
+        if hit is not None:
+            i, j = hit
+            raise ValueError(f"zone {self.label!r}: edges {i + 1} and {j + 1} cross; "
+                             "a zone must not intersect itself")
+        if polygon_area(self.points) < 1.0:
+            raise ValueError(f"zone {self.label!r}: its points are in a line; a zone needs an area")
+        return self
+
+
+class ZoneSet(BaseModel):
+    """Every line and zone of one camera, at one version, in the pixel space of a frame size."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    camera_id: str = Field(min_length=1)
+    version: int = Field(default=1, ge=1)
+    frame_width: int = Field(gt=0)
+    frame_height: int = Field(gt=0)
+    anchor: Anchor = "bottom_center"
+    #: frames an object must be seen on the new side of a line before the crossing counts
+    hysteresis_frames: int = Field(default=2, ge=1, le=30)
+    lines: list[LineDef] = Field(default_factory=list)
+    zones: list[ZoneDef] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ZoneSet:
+        seen: set[str] = set()
+        for shape in [*self.lines, *self.zones]:
+            if shape.id in seen:
+                raise ValueError(f"two shapes share the id {shape.id!r}; ids must be unique per camera")
+            seen.add(shape.id)
+            for x, y in shape.points:
+                if not (0 <= x <= self.frame_width and 0 <= y <= self.frame_height):
+                    raise ValueError(
+                        f"{shape.kind} {shape.label!r}: point ({x:g}, {y:g}) lies outside the "
+                        f"{self.frame_width}x{self.frame_height} frame"
+                    )
+        return self

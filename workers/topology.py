@@ -1,0 +1,201 @@
+"""The RabbitMQ topology as data: exchanges, queues, their arguments and bindings.
+
+Every process declares it at start (idempotent). Deviations from the seed queue design, and why,
+are in docs/topology.md. A ``namespace`` prefixes every name so test runs (and sites sharing a
+vhost) never collide.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+ExchangeType = Literal["direct", "topic", "fanout"]
+
+MINUTE = 60_000
+HOUR = 60 * MINUTE
+
+#: Our own header counting failed attempts (RabbitMQ owns ``x-death``).
+ATTEMPT_HEADER = "x-camcount-attempts"
+ERROR_HEADER = "x-camcount-error"
+ORIGIN_EXCHANGE_HEADER = "x-camcount-original-exchange"
+ORIGIN_KEY_HEADER = "x-camcount-original-routing-key"
+ORIGIN_QUEUE_HEADER = "x-camcount-original-queue"
+FAILED_AT_HEADER = "x-camcount-failed-at"
+
+#: Retry delays (ms). A failed message is parked in the delay queue of its level and, when its TTL
+#: runs out, dead-lettered through the default exchange straight back to the queue it came from.
+RETRY_DELAYS_MS = (1_000, 2_000, 4_000, 8_000, 16_000, 30_000)
+
+
+@dataclass(frozen=True)
+class ExchangeSpec:
+    name: str
+    type: ExchangeType
+    durable: bool = True
+
+
+@dataclass(frozen=True)
+class Binding:
+    exchange: str
+    routing_key: str
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    name: str
+    arguments: dict[str, Any] = field(default_factory=dict)
+    bindings: tuple[Binding, ...] = ()
+    durable: bool = True
+
+    @property
+    def quorum_capable(self) -> bool:
+        # Quorum queues have no priorities (before 4.0) and no exclusive/auto-delete use.
+        return "x-max-priority" not in self.arguments and self.durable
+
+
+def _args(ttl_ms: int | None, max_length: int | None, *, dlx: str | None, dl_key: str | None = None,
+          max_priority: int | None = None, sac: bool = False) -> dict[str, Any]:
+    a: dict[str, Any] = {}
+    if ttl_ms is not None:
+        a["x-message-ttl"] = ttl_ms
+    if max_length is not None:
+        a["x-max-length"] = max_length
+        a["x-overflow"] = "drop-head"
+    if dlx is not None:
+        a["x-dead-letter-exchange"] = dlx
+        if dl_key is not None:
+            a["x-dead-letter-routing-key"] = dl_key
+    if max_priority is not None:
+        a["x-max-priority"] = max_priority
+    if sac:
+        a["x-single-active-consumer"] = True
+    return a
+
+
+class Topology:
+    """Names and declarations, optionally under a namespace prefix."""
+
+    def __init__(self, namespace: str = "", *, queue_type: Literal["classic", "quorum"] = "classic"):
+        self.namespace = namespace
+        self.queue_type = queue_type
+        n = self.name
+        # Exchanges. camera.events is a topic exchange (the seed has direct): consumers follow
+        # cameras they do not know in advance (camera.status.*, camera.detection.*); exact keys
+        # route the same way on a topic exchange.
+        self.camera_events = n("camera.events")
+        self.analytics_jobs = n("analytics.jobs")
+        self.system_events = n("system.events")
+        self.dead_letter = n("dead.letter")
+        self.exchanges: tuple[ExchangeSpec, ...] = (
+            ExchangeSpec(self.camera_events, "topic"),
+            ExchangeSpec(self.analytics_jobs, "topic"),
+            ExchangeSpec(self.system_events, "fanout"),
+            ExchangeSpec(self.dead_letter, "direct"),
+            *(ExchangeSpec(self.delay_exchange(ms), "fanout") for ms in RETRY_DELAYS_MS),
+        )
+
+        dl, retry_key, error_key = self.dead_letter, "dead.letter.retry", "dead.letter.error"
+        self.retry_queue = n("dead.letter.retry")
+        self.error_queue = n("dead.letter.error")
+        self.error_routing_key = error_key
+        self.detection_results = n("camera.detection.results")
+        self.analytics_processing = n("analytics.processing")
+        self.report_generation = n("analytics.report.generation")
+        self.email_queue = n("notification.email")
+        self.webhook_queue = n("notification.webhook")
+        self.rpc_analytics = n("rpc.analytics")
+        self.rpc_notifier = n("rpc.notifier")
+        # Kept as the seed declares it, but unbound: frames go to the per-camera shards.
+        self.frame_processing = n("camera.frame.processing")
+
+        def q(name: str, args: dict[str, Any], *bindings: Binding) -> QueueSpec:
+            return QueueSpec(name, args, tuple(bindings))
+
+        ce, aj = self.camera_events, self.analytics_jobs
+        self.queues: tuple[QueueSpec, ...] = (
+            q(self.frame_processing,
+              _args(5 * MINUTE, 1000, dlx=dl, dl_key=retry_key, max_priority=10)),
+            q(self.detection_results, _args(10 * MINUTE, 2000, dlx=dl, dl_key=retry_key),
+              Binding(ce, "camera.detection.*")),
+            q(self.analytics_processing,
+              _args(HOUR, 500, dlx=dl, dl_key=retry_key, max_priority=5),
+              *(Binding(aj, f"analytics.{p}.*") for p in ("hourly", "daily", "weekly", "monthly"))),
+            q(self.report_generation, _args(2 * HOUR, 100, dlx=dl, dl_key=retry_key),
+              Binding(aj, "analytics.report.*")),
+            # Notifications are addressed to their queue through the default exchange.
+            q(self.email_queue, _args(5 * MINUTE, 1000, dlx=dl, dl_key=retry_key)),
+            q(self.webhook_queue, _args(MINUTE, 500, dlx=dl, dl_key=retry_key)),
+            q(self.retry_queue, _args(5 * MINUTE, 1000, dlx=dl, dl_key=error_key),
+              Binding(dl, retry_key)),
+            q(self.error_queue, _args(24 * HOUR, 10000, dlx=None), Binding(dl, error_key)),
+            # Request/reply: a stale request is useless, so it expires instead of dead-lettering.
+            q(self.rpc_analytics, _args(MINUTE, 1000, dlx=None)),
+            q(self.rpc_notifier, _args(MINUTE, 1000, dlx=None)),
+            *(q(self.delay_queue(ms), {"x-message-ttl": ms, "x-dead-letter-exchange": ""},
+                Binding(self.delay_exchange(ms), ""))
+              for ms in RETRY_DELAYS_MS),
+        )
+
+    def name(self, base: str) -> str:
+        return f"{self.namespace}{base}"
+
+    # -- per-camera shards -------------------------------------------------------------------
+    def frame_queue(self, camera_id: str) -> QueueSpec:
+        """One frame queue per camera with a single active consumer, so a tracker sees its
+        camera's frames in order and another detector takes over when the active one dies.
+        Overflowing frames are discarded (``dead.letter.discard`` has no queue): frames are
+        at-most-once by design and must not flood the error queue."""
+        return QueueSpec(
+            self.name(f"camera.frame.processing.{camera_id}"),
+            _args(5 * MINUTE, 1000, dlx=self.dead_letter, dl_key="dead.letter.discard",
+                  max_priority=10, sac=True),
+            (Binding(self.camera_events, f"camera.frame.{camera_id}"),),
+        )
+
+    # -- retries -------------------------------------------------------------------------------
+    def delay_exchange(self, delay_ms: int) -> str:
+        return self.name(f"retry.delay.{delay_ms}")
+
+    def delay_queue(self, delay_ms: int) -> str:
+        return self.name(f"retry.delay.{delay_ms}")
+
+    @staticmethod
+    def retry_delay_ms(attempt: int, base_ms: int = 1_000, cap_ms: int = 30_000) -> int:
+        """Delay before retry ``attempt`` (1-based): base doubling, capped, snapped to a level."""
+        want = min(base_ms * 2 ** (attempt - 1), cap_ms)
+        return min((d for d in RETRY_DELAYS_MS if d >= want), default=RETRY_DELAYS_MS[-1])
+
+    # -- routing keys -------------------------------------------------------------------------
+    @staticmethod
+    def frame_key(camera_id: str) -> str:
+        return f"camera.frame.{camera_id}"
+
+    @staticmethod
+    def detection_key(camera_id: str) -> str:
+        return f"camera.detection.{camera_id}"
+
+    @staticmethod
+    def status_key(camera_id: str) -> str:
+        return f"camera.status.{camera_id}"
+
+    @staticmethod
+    def error_key(camera_id: str) -> str:
+        return f"camera.error.{camera_id}"
+
+    @staticmethod
+    def control_key(camera_id: str) -> str:
+        return f"camera.control.{camera_id}"
+
+    def queue(self, name: str) -> QueueSpec:
+        for spec in self.queues:
+            if spec.name == name:
+                return spec
+        raise KeyError(f"no queue {name!r} in the topology")
+
+    def declared_arguments(self, spec: QueueSpec) -> dict[str, Any]:
+        """Arguments as declared, with the queue type when quorum queues are asked for."""
+        args = dict(spec.arguments)
+        if self.queue_type == "quorum" and spec.quorum_capable:
+            args["x-queue-type"] = "quorum"
+        return args
