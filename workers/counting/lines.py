@@ -1,0 +1,103 @@
+"""One counting line: per-track side tracking and cumulative in/out totals.
+
+A crossing needs two things: the anchor's confirmed side flips (after ``hysteresis_frames``
+consecutive frames on the new side; a frame exactly on the line neither counts towards that nor
+cancels it), and the anchor's path since it left the old side touched the drawn segment. The
+path is checked piece by piece between consecutive positions, so a fast mover who jumps over the
+line in one frame counts, and one who walks past the line's end does not. Going back before the
+confirmation cancels the crossing. The event is dated to the frame whose move touched the line.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from workers.contracts.detection import CountEvent, LineCounts
+from workers.contracts.zones import LineDef
+from workers.counting.tracks import Direction, ShapeTrack, TrackedObject, stale_ids
+from workers.geometry import Point, segments_intersect, side
+
+
+class _LineTrack(ShapeTrack[int]):
+    """``value`` is the confirmed side of the line, -1 (left) or +1 (right)."""
+
+    __slots__ = ("last", "crossed_at")
+
+    def __init__(self, p: Point, class_name: str, frame: int, at: datetime) -> None:
+        super().__init__(class_name, frame, at)
+        self.last = p
+        #: first frame whose move touched the segment since leaving the confirmed side, if any
+        self.crossed_at: datetime | None = None
+
+
+class LineCounter:
+    def __init__(self, line: LineDef) -> None:
+        self.count_in = 0
+        self.count_out = 0
+        self.by_class: dict[str, dict[Direction, int]] = {}
+        self._tracks: dict[int, _LineTrack] = {}
+        self._adopt(line)
+
+    def configure(self, line: LineDef) -> None:
+        """Adopt a redrawn line under the same id: totals stay, sides reset if the segment moved."""
+        if line.points != self.line.points:
+            self.reset_tracks()
+        self._adopt(line)
+
+    def _adopt(self, line: LineDef) -> None:
+        self.line = line
+        self._p1, self._p2 = line.points
+        self._classes = frozenset(line.classes) or None
+
+    def reset_tracks(self) -> None:
+        """Forget every track's side; they are re-learnt, without counting, from the next frames."""
+        self._tracks.clear()
+
+    def observe(
+        self, obj: TrackedObject, p: Point, frame: int, at: datetime, frames: int,
+        events: list[CountEvent],
+    ) -> None:
+        if self._classes is not None and obj.class_name not in self._classes:
+            return  # to this line the track is unseen this frame
+        st = self._tracks.get(obj.track_id)
+        if st is None:
+            st = self._tracks[obj.track_id] = _LineTrack(p, obj.class_name, frame, at)
+        s = side(self._p1, self._p2, p)
+        if st.value is None:
+            # the first side seen is taken at once: nothing is counted on it, and a track first
+            # seen just before the line must still count when it crosses
+            st.value = s or None
+        elif s == st.value:
+            st.observe(s, at, frames)  # back on its side: a pending crossing is cancelled
+            st.crossed_at = None
+        else:
+            if st.crossed_at is None and segments_intersect(st.last, p, self._p1, self._p2):
+                st.crossed_at = at
+            # exactly on the line is evidence for neither side: it neither confirms nor cancels
+            if s != 0 and st.observe(s, at, frames):
+                if st.crossed_at is not None:  # None: it went round the segment's end
+                    self._count(obj, "in" if s > 0 else "out", st.crossed_at, events)
+                st.crossed_at = None
+        st.last = p
+        st.seen(obj.class_name, frame, at)
+
+    def _count(
+        self, obj: TrackedObject, direction: Direction, at: datetime, events: list[CountEvent]
+    ) -> None:
+        if direction == "in":
+            self.count_in += 1
+        else:
+            self.count_out += 1
+        per_class = self.by_class.setdefault(obj.class_name, {"in": 0, "out": 0})
+        per_class[direction] += 1
+        events.append(CountEvent(kind="line", shape_id=self.line.id, direction=direction,
+                                 class_name=obj.class_name, track_id=obj.track_id, at=at))
+
+    def forget(self, oldest_frame: int, oldest_at: datetime | None) -> None:
+        """Drop tracks not seen lately; a crossing they had not confirmed is not counted."""
+        for tid in stale_ids(self._tracks, oldest_frame, oldest_at):
+            del self._tracks[tid]
+
+    def snapshot(self) -> LineCounts:
+        return LineCounts(count_in=self.count_in, count_out=self.count_out,
+                          by_class={c: dict(v) for c, v in self.by_class.items()})
