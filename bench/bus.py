@@ -2,12 +2,13 @@
 
     python bench/bus.py            # RabbitMQ at $CAMCOUNT_TEST_BROKER or amqp://guest:guest@127.0.0.1/
 
-1. confirmed publishes/s: one at a time (baseline) and with up to 256 unconfirmed in flight;
-2. end to end: a producer paced at 1,000 msg/s for 5 s into a work queue, a validating consumer;
-   latency = receipt - send time (p50/p99);
-3. end to end flat out: as fast as the producer and consumer go.
+1. confirmed publishes/s: one at a time (the baseline) and with up to 256 unconfirmed in flight;
+2. end to end: a producer paced at 1,000 msg/s for 5 s into a work queue and a validating
+   consumer; latency = receipt - send time (p50/p99). On RabbitMQ the producer is its own
+   process, as a camera worker is; the in-process bus has both in one process by definition;
+3. end to end flat out: as fast as producer and consumer go.
 Seed targets on RabbitMQ: >= 3,000 confirmed publishes/s, >= 1,000 msg/s end to end, p99 < 100 ms.
-Ends with one line of JSON.
+Worker processes run on uvloop (workers.runtime), so this does too. Ends with one line of JSON.
 """
 
 from __future__ import annotations
@@ -21,10 +22,13 @@ import time
 import uuid
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 from workers.bus import Bus, Delivery, InProcessBus  # noqa: E402
+from workers.bus.rabbit import RabbitBus  # noqa: E402
 from workers.contracts import SystemEvent  # noqa: E402
+from workers.runtime import run as run_loop  # noqa: E402
 from workers.topology import QueueSpec, Topology  # noqa: E402
 
 BROKER = os.environ.get("CAMCOUNT_TEST_BROKER", "amqp://guest:guest@127.0.0.1/")
@@ -40,60 +44,60 @@ def event(i: int) -> SystemEvent:
     return SystemEvent(event_type="health", source="bench", data={"i": i, "worker": "bench-1"})
 
 
-async def publish_rate(bus: Bus, n: int, window: int) -> float:
-    # Its own unbounded queue: a full drop-head queue with a DLX would dead-letter a message
-    # for every one published, measuring the overflow instead of the publish.
-    spec = QueueSpec(bus.topology.name("bench.publish"))
-    await bus.declare_queue(spec)
-    q = spec.name
-    sem = asyncio.Semaphore(window)
-    msgs = [event(i) for i in range(n)]
-
-    async def one(m: SystemEvent) -> None:
-        async with sem:
-            await bus.publish("", q, m)
-
-    start = time.perf_counter()
-    if window == 1:
-        for m in msgs:
-            await bus.publish("", q, m)
-    else:
-        await asyncio.gather(*(one(m) for m in msgs))
-    return n / (time.perf_counter() - start)
-
-
-async def end_to_end(bus: Bus, n: int, rate: float | None) -> dict[str, float]:
-    # Unbounded, unlike the topology's queues: drop-head would discard what a burst overruns.
-    spec = QueueSpec(bus.topology.name("bench.e2e"))
-    await bus.declare_queue(spec)
-    q = spec.name
-    latencies: list[float] = []
-    done = asyncio.Event()
-
-    async def handle(msg: SystemEvent, d: Delivery) -> None:
-        latencies.append(time.perf_counter() - float(d.headers["sent"]))
-        if len(latencies) == n:
-            done.set()
-
-    sub = await bus.consume(spec, handle, model=SystemEvent, prefetch=256, concurrency=1)
+async def produce(bus: Bus, queue: str, n: int, rate: float | None) -> float:
+    """Publish n events (paced at ``rate``/s if given), 256 in flight; returns publishes/s."""
     sem = asyncio.Semaphore(WINDOW)
-    tasks = []
+    tasks: list[asyncio.Task[None]] = []
 
     async def send(i: int) -> None:
         async with sem:
-            await bus.publish("", q, event(i), headers={"sent": repr(time.perf_counter())})
+            await bus.publish("", queue, event(i), headers={"sent": repr(time.time())})
 
     start = time.perf_counter()
     for i in range(n):
-        if rate is not None:
-            delay = start + i / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
+        if rate is not None and (delay := start + i / rate - time.perf_counter()) > 0:
+            await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(send(i)))
         if len(tasks) >= 1000:
             await asyncio.gather(*tasks)
             tasks.clear()
     await asyncio.gather(*tasks)
+    return n / (time.perf_counter() - start)
+
+
+async def publish_rate(bus: Bus, n: int, window: int) -> float:
+    # Its own unbounded queue: a full drop-head queue with a DLX would dead-letter a message
+    # for every one published, measuring the overflow instead of the publish.
+    spec = QueueSpec(bus.topology.name("bench.publish"))
+    await bus.declare_queue(spec)
+    if window > 1:
+        return await produce(bus, spec.name, n, None)
+    start = time.perf_counter()
+    for i in range(n):
+        await bus.publish("", spec.name, event(i))
+    return n / (time.perf_counter() - start)
+
+
+async def end_to_end(bus: Bus, n: int, rate: float | None) -> dict[str, float]:
+    spec = QueueSpec(bus.topology.name("bench.e2e"))
+    await bus.declare_queue(spec)
+    latencies: list[float] = []
+    done = asyncio.Event()
+
+    async def handle(msg: SystemEvent, d: Delivery) -> None:
+        latencies.append(time.time() - float(d.headers["sent"]))
+        if len(latencies) == n:
+            done.set()
+
+    sub = await bus.consume(spec, handle, model=SystemEvent, prefetch=256, concurrency=1)
+    start = time.perf_counter()
+    if isinstance(bus, InProcessBus):
+        await produce(bus, spec.name, n, rate)
+    else:
+        args = [sys.executable, __file__, "--produce", bus.topology.namespace, str(n), str(rate or 0)]
+        proc = await asyncio.create_subprocess_exec(*args)
+        if await proc.wait() != 0:
+            raise RuntimeError("producer process failed")
     await asyncio.wait_for(done.wait(), 120)
     elapsed = time.perf_counter() - start
     await sub.cancel()
@@ -102,7 +106,16 @@ async def end_to_end(bus: Bus, n: int, rate: float | None) -> dict[str, float]:
             "p99_ms": 1000 * lat[int(0.99 * (len(lat) - 1))]}
 
 
-async def run(name: str, bus: Bus) -> dict[str, float]:
+async def producer_process(namespace: str, n: int, rate: float) -> None:
+    bus = RabbitBus(BROKER, Topology(namespace), source="bench-producer", declare_topology=False)
+    await bus.start()
+    try:
+        await produce(bus, bus.topology.name("bench.e2e"), n, rate or None)
+    finally:
+        await bus.close()
+
+
+async def measure(bus: Bus) -> dict[str, float]:
     await bus.start()
     try:
         seq = await publish_rate(bus, N_SEQUENTIAL, 1)
@@ -118,23 +131,23 @@ async def run(name: str, bus: Bus) -> dict[str, float]:
 
 
 async def main() -> None:
+    from tests.rabbit_util import purge_namespace
+
     results: dict[str, dict[str, float]] = {}
-    local = InProcessBus(Topology(f"bench-{uuid.uuid4().hex[:8]}."))
-    results["inprocess"] = await run("inprocess", local)
+    results["inprocess"] = await measure(InProcessBus(Topology(f"bench-{uuid.uuid4().hex[:8]}.")))
     topology = Topology(f"bench-{uuid.uuid4().hex[:8]}.")
     try:
-        from workers.bus.rabbit import RabbitBus
-
-        results["rabbitmq"] = await run("rabbitmq", RabbitBus(BROKER, topology, source="bench"))
+        results["rabbitmq"] = await measure(RabbitBus(BROKER, topology, source="bench"))
     except OSError as exc:
         print(f"RabbitMQ at {BROKER} unreachable ({exc}); in-process figures only")
     finally:
         if "rabbitmq" in results:
-            sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-            from tests.rabbit_util import purge_namespace
+            extra = [topology.name("bench.e2e"), topology.name("bench.publish")]
+            await purge_namespace(BROKER, topology, extra)
+    report(results)
 
-            await purge_namespace(BROKER, topology, [topology.name("bench.e2e"), topology.name("bench.publish")])
 
+def report(results: dict[str, dict[str, float]]) -> None:
     rows = [
         ("confirmed publishes/s, one at a time", "publish_sequential_per_s", "{:,.0f}"),
         (f"confirmed publishes/s, {WINDOW} in flight", "publish_confirmed_per_s", "{:,.0f}"),
@@ -162,4 +175,7 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    if sys.argv[1:2] == ["--produce"]:
+        run_loop(producer_process(sys.argv[2], int(sys.argv[3]), float(sys.argv[4])))
+    else:
+        run_loop(main())

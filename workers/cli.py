@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import sys
 
 from workers import __version__
 from workers.bus.config import redact, resolve
 from workers.bus.errors import BusError
+from workers.runtime import run
 from workers.topology import Topology
 
 log = logging.getLogger("camcount")
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        return asyncio.run(args.run(args))
+        return run(args.run(args))
     except BusError as exc:
         print(f"camcount-worker: {exc}", file=sys.stderr)
         return 2
