@@ -61,10 +61,27 @@ ensure_postgres() {
   fi
 }
 
+ensure_rtsp_server() {  # GStreamer's RTSP server, run by the system python3 in the RTSP camera tests
+  local check=(/usr/bin/python3 "$ROOT/tests/camera/rtsp_server.py" --check) why
+  local pkgs=(python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good)
+  if ! "${check[@]}" >/dev/null 2>&1 && _can_apt; then
+    echo "services: installing GStreamer's RTSP server (apt-get install ${pkgs[*]})"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${pkgs[@]}" >/dev/null \
+      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${pkgs[@]}" >/dev/null; } \
+      || echo "services: could not install ${pkgs[*]}"
+  fi
+  if why=$("${check[@]}" 2>&1); then
+    echo "services: GStreamer RTSP server available"; REQUIRED+=(rtsp)
+  else
+    echo "services: NO GStreamer RTSP server ($why): the RTSP camera tests are SKIPPED"
+  fi
+}
+
 ensure_services() {
   REQUIRED=()
   ensure_rabbitmq
   ensure_postgres
+  ensure_rtsp_server
   CAMCOUNT_REQUIRE_SERVICES=$(IFS=,; echo "${REQUIRED[*]:-}")
   export CAMCOUNT_REQUIRE_SERVICES
 }

@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import os
 import socket
+import tempfile
 import uuid
 from functools import cache
 from urllib.parse import urlsplit
 
 import pytest
 
+# Local mode and the workers keep their database, reports and settings in the user data folder;
+# tests (and the workers they start as subprocesses) get a folder of their own instead.
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="camcount-test-data-")
+
 BROKER_URL = os.environ.get("CAMCOUNT_TEST_BROKER", "amqp://guest:guest@127.0.0.1/")
+POSTGRES_URL = os.environ.get("CAMCOUNT_TEST_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1/test")
 REQUIRED = {s for s in os.environ.get("CAMCOUNT_REQUIRE_SERVICES", "").split(",") if s}
 
 
@@ -30,13 +36,13 @@ def _unreachable(url: str, default_port: int) -> str | None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    checks = {"rabbit": (BROKER_URL, 5672)}
+    checks = {"rabbit": ("RabbitMQ", BROKER_URL, 5672), "postgres": ("PostgreSQL", POSTGRES_URL, 5432)}
     for item in items:
-        for marker, (url, port) in checks.items():
+        for marker, (service, url, port) in checks.items():
             # A service the run brought up is never skipped: if it went away, the test fails.
             if marker in item.keywords and marker not in REQUIRED and (
                     why := _unreachable(url, port)):
-                item.add_marker(pytest.mark.skip(reason=f"no RabbitMQ: {why}"))
+                item.add_marker(pytest.mark.skip(reason=f"no {service}: {why}"))
 
 
 @pytest.fixture

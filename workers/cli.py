@@ -6,9 +6,13 @@ import argparse
 import logging
 import sys
 
-from workers import __version__
+from workers import __version__, count_video
+from workers.analytics import cli as analytics_cli
 from workers.bus.config import redact, resolve
 from workers.bus.errors import BusError
+from workers.camera import cli as camera_cli
+from workers.detector import command as detector_cmd
+from workers.notifier import cli as notifier_cli
 from workers.runtime import run
 from workers.topology import Topology
 
@@ -56,6 +60,20 @@ def build_parser() -> argparse.ArgumentParser:
     topo.add_argument("action", choices=["declare", "check"])
     _add_broker(topo)
     topo.set_defaults(run=_topology_cmd)
+
+    camera = sub.add_parser("camera", help="open cameras and publish their frames and health")
+    _add_broker(camera)
+    camera_cli.add_arguments(camera)
+    camera.set_defaults(run=camera_cli.run)
+
+    detector_cmd.add_parser(sub, _add_broker)
+
+    video = sub.add_parser("count-video", help="count people in a video file, without a broker")
+    count_video.add_arguments(video)
+    video.set_defaults(run=count_video.command)
+
+    analytics_cli.add_commands(sub)
+    notifier_cli.add_commands(sub)
     return parser
 
 

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.buses import start_bus
 from tests.conftest import BROKER_URL
 from tests.rabbit_util import purge_namespace
 from workers.bus import Bus, InProcessBus
-from workers.topology import Topology
 
 CAMERAS = ("cam-a", "cam-b")
 
@@ -13,14 +13,8 @@ CAMERAS = ("cam-a", "cam-b")
 @pytest.fixture(params=["inprocess", pytest.param("rabbit", marks=pytest.mark.rabbit)])
 async def bus(request: pytest.FixtureRequest, namespace: str):
     """The same contract, once per transport."""
-    topology = Topology(namespace)
-    if request.param == "inprocess":
-        b: Bus = InProcessBus(topology, source="contract-test")
-    else:
-        from workers.bus.rabbit import RabbitBus
-
-        b = RabbitBus(BROKER_URL, topology, source="contract-test")
-    await b.start()
+    b = await start_bus(request.param, namespace, "contract-test")
+    topology = b.topology
     try:
         yield b
     finally:

@@ -142,6 +142,17 @@ def test_good_zone_set() -> None:
     assert zs.lines[0].flipped().points == ((480, 0), (480, 540))
 
 
+def test_zones_drawn_on_a_snapshot_follow_the_camera_resolution() -> None:
+    zs = ZoneSet.model_validate(zone_set(
+        lines=[{"id": "door", "points": [[480, 540], [480, 0]]}],
+        zones=[{"id": "queue", "points": [[0, 0], [300, 0], [300, 300], [0, 300]]}]))
+    half = zs.scaled_to(480, 270)
+    assert (half.frame_width, half.frame_height) == (480, 270)
+    assert half.lines[0].points == ((240, 270), (240, 0))
+    assert half.zones[0].points == [(0, 0), (150, 0), (150, 150), (0, 150)]
+    assert zs.scaled_to(960, 540) is zs
+
+
 def test_seed_shaped_jobs_reports_and_notifications() -> None:
     job = AnalyticsJob.validate_dict({
         "job_type": "hourly_aggregation", "camera_id": "cam-1",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import random
 import traceback
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
@@ -29,6 +30,7 @@ from workers.topology import (
     ORIGIN_EXCHANGE_HEADER,
     ORIGIN_KEY_HEADER,
     ORIGIN_QUEUE_HEADER,
+    RETRY_DELAYS_MS,
     Binding,
     QueueSpec,
     Topology,
@@ -73,9 +75,18 @@ class RetryPolicy:
     max_retries: int = 3
     base_ms: int = 1_000
     cap_ms: int = 30_000
+    #: up to this fraction is taken off each delay at random, so that many messages failing
+    #: together (a receiver that went down) do not all come back at the same instant
+    jitter: float = 0.0
 
     def delay_ms(self, attempt: int) -> int:
+        """The delay level (and queue) of retry ``attempt``."""
         return Topology.retry_delay_ms(attempt, self.base_ms, self.cap_ms)
+
+    def wait_ms(self, attempt: int) -> int:
+        """The delay actually waited: the level, less the jitter. It stays within the level, so
+        the per-message TTL never exceeds the delay queue's own."""
+        return max(1, round(self.delay_ms(attempt) * (1 - random.uniform(0, self.jitter))))
 
 
 @dataclass(frozen=True)
@@ -265,6 +276,23 @@ class Bus(ABC):
                                 priority=None, message_id=delivery.message_id,
                                 correlation_id=None, reply_to=None, expiration_s=None)
 
+    async def defer(self, delivery: Delivery, delay_s: float) -> None:
+        """Hand a message back to its queue after ``delay_s`` without counting an attempt: it is
+        held back (a rate limit, a paused target, a send scheduled for later), not failed.
+
+        It waits in the retry delay queue of the smallest level that covers the delay (with a
+        per-message TTL for the rest); a longer delay takes several rounds of the longest level.
+        The handler acknowledges the original once this returns.
+        """
+        want = max(1, round(delay_s * 1000))
+        level = min((ms for ms in RETRY_DELAYS_MS if ms >= want), default=RETRY_DELAYS_MS[-1])
+        wait = min(want, level)
+        await self._publish_raw(self.topology.delay_exchange(level), delivery.queue, delivery.body,
+                                _with_origin(delivery), mandatory=True, persistent=True,
+                                priority=delivery.priority, message_id=delivery.message_id,
+                                correlation_id=None, reply_to=None,
+                                expiration_s=None if wait == level else wait / 1000)
+
     # -- delivery handling shared by both transports ------------------------------------------
     async def _dispatch(self, route: _Route, d: Delivery) -> None:
         """Validate, run the handler, and retry or dead-letter on failure.
@@ -295,16 +323,16 @@ class Bus(ABC):
         attempt = d.attempts + 1
         reason = f"{type(exc).__name__}: {exc}"
         if route.retry is not None and attempt <= route.retry.max_retries:
-            delay = route.retry.delay_ms(attempt)
+            level, wait = route.retry.delay_ms(attempt), route.retry.wait_ms(attempt)
             log.warning("handler failed on %s (attempt %d), retrying in %.1f s: %s",
-                        d.queue, attempt, delay / 1000, reason)
+                        d.queue, attempt, wait / 1000, reason)
             headers = _with_origin(d)
             headers[ATTEMPT_HEADER] = attempt
             headers[ERROR_HEADER] = reason[:2000]
-            await self._publish_raw(self.topology.delay_exchange(delay), d.queue, d.body, headers,
+            await self._publish_raw(self.topology.delay_exchange(level), d.queue, d.body, headers,
                                     mandatory=True, persistent=True, priority=d.priority,
                                     message_id=d.message_id, correlation_id=None, reply_to=None,
-                                    expiration_s=None)
+                                    expiration_s=None if wait == level else wait / 1000)
             return
         log.error("handler failed on %s after %d attempts: %s\n%s", d.queue, attempt, reason,
                   "".join(traceback.format_exception(exc)).rstrip())

@@ -20,7 +20,7 @@ from aiormq.exceptions import (
     ChannelPreconditionFailed,
 )
 
-from workers.bus.errors import BusError
+from workers.bus.errors import BusError, NotAllowed
 from workers.topology import ExchangeSpec, QueueSpec, Topology
 
 _INEQUIVALENT = re.compile(
@@ -122,7 +122,33 @@ async def reconcile(url: str, topology: Topology, *, create: bool,
                 found.append(m)
         return found
     except ChannelAccessRefused as exc:
-        raise BusError(f"this broker account may not declare the topology: {exc}") from exc
+        raise NotAllowed(f"this broker account may not declare the topology: {exc}") from exc
+    finally:
+        await conn.close()
+
+
+async def missing(url: str, topology: Topology, *, name: str = "camcount-topology") -> list[Mismatch]:
+    """Exchanges and queues of the topology the broker does not have. Passive declarations need
+    no permissions, so an account that may not configure (an operator's) can still check."""
+    conn = await aio_pika.connect(url, client_properties={"connection_name": name})
+    try:
+        entities: list[tuple[Literal["queue", "exchange"], str]] = [
+            *(("exchange", e.name) for e in topology.exchanges),
+            *(("queue", q.name) for q in topology.queues)]
+        found: list[Mismatch] = []
+        for kind, entity in entities:
+            ch = await conn.channel(publisher_confirms=False)
+            try:
+                if kind == "exchange":
+                    await ch.declare_exchange(entity, passive=True)
+                else:
+                    await ch.declare_queue(entity, passive=True)
+            except ChannelNotFoundEntity:
+                found.append(Mismatch(kind, entity, "(missing)", "", ""))
+            finally:
+                if not ch.is_closed:
+                    await ch.close()
+        return found
     finally:
         await conn.close()
 

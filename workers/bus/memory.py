@@ -143,8 +143,11 @@ class InProcessBus(Bus):
             return
         if exchange in self._delay_exchanges:
             # A retry: wait out the delay, then hand it back to the queue it came from (the
-            # routing key), as the TTL + dead-letter round trip does on RabbitMQ.
+            # routing key), as the TTL + dead-letter round trip does on RabbitMQ, where a
+            # per-message TTL shorter than the queue's wins.
             delay = self._delay_exchanges[exchange] / 1000
+            if expiration_s is not None:
+                delay = min(delay, expiration_s)
             d = Delivery(body, dict(headers), "", routing_key, routing_key, message_id,
                          priority=priority)
             self._spawn(self._redeliver_later(d, delay))
@@ -176,9 +179,10 @@ class InProcessBus(Bus):
         queue.consumers.append(consumer)
         workers: list[asyncio.Task[Any]] = []
         busy: set[asyncio.Task[Any]] = set()
+        closing = asyncio.Event()
 
         async def work() -> None:
-            while True:
+            while not closing.is_set():  # a worker busy at cancel ends after its message
                 d = await queue.get(consumer)
                 task = asyncio.current_task()
                 assert task is not None
@@ -197,6 +201,7 @@ class InProcessBus(Bus):
             workers.append(self._spawn(work()))
 
         async def cancel() -> None:
+            closing.set()
             if consumer in queue.consumers:
                 queue.consumers.remove(consumer)
             idle = [t for t in workers if t not in busy]

@@ -7,6 +7,7 @@ same words.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -98,3 +99,18 @@ class ZoneSet(BaseModel):
                         f"{self.frame_width}x{self.frame_height} frame"
                     )
         return self
+
+    def scaled_to(self, width: int, height: int) -> ZoneSet:
+        """The same shapes in the pixels of a frame of another size (zones drawn on a snapshot
+        still count when the camera's resolution changes)."""
+        if (self.frame_width, self.frame_height) == (width, height):
+            return self
+        sx, sy = width / self.frame_width, height / self.frame_height
+
+        def scale(points: Sequence[Point]) -> list[Point]:
+            return [(x * sx, y * sy) for x, y in points]
+
+        return self.model_copy(update={
+            "frame_width": width, "frame_height": height,
+            "lines": [ln.model_copy(update={"points": tuple(scale(ln.points))}) for ln in self.lines],
+            "zones": [z.model_copy(update={"points": scale(z.points)}) for z in self.zones]})

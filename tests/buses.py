@@ -1,0 +1,33 @@
+"""Buses for tests that run once per transport, and what they share."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.conftest import BROKER_URL
+from workers.bus import Bus, Delivery, InProcessBus
+from workers.topology import Topology
+
+
+async def start_bus(kind: str, namespace: str, source: str) -> Bus:
+    """A started bus of either transport ("inprocess" or "rabbit") in a test's namespace."""
+    topology = Topology(namespace)
+    if kind == "inprocess":
+        bus: Bus = InProcessBus(topology, source=source)
+    else:
+        from workers.bus.rabbit import RabbitBus
+
+        bus = RabbitBus(BROKER_URL, topology, source=source)
+    await bus.start()
+    return bus
+
+
+async def error_inbox(bus: Bus) -> asyncio.Queue[Delivery]:
+    """What lands in dead.letter.error from now on."""
+    inbox: asyncio.Queue[Delivery] = asyncio.Queue()
+
+    async def on_error(d: Delivery, _: Delivery) -> None:
+        inbox.put_nowait(d)
+
+    await bus.consume(bus.topology.error_queue, on_error, retry=None)
+    return inbox
