@@ -1,0 +1,68 @@
+"""``camcount-worker camera``: cameras from the command line and/or a JSON file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pydantic import TypeAdapter, ValidationError
+
+from workers.camera.worker import CameraWorker
+from workers.contracts import CameraConfig
+from workers.contracts.base import describe
+from workers.service import serve
+from workers.topology import Topology
+
+_CONFIG_LIST = TypeAdapter(list[CameraConfig])
+
+
+class CameraConfigError(ValueError):
+    """Cameras given on the command line or in a file cannot be used; says which and why."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--camera", action="append", default=[], metavar="ID=SOURCE",
+                        help="a camera: file path, rtsp://, http(s):// MJPEG or webcam index; "
+                             "repeat for more")
+    parser.add_argument("--config", type=Path, metavar="cameras.json",
+                        help="JSON list of camera configurations (docs/cameras.md)")
+    parser.add_argument("--fps", type=float, default=5.0,
+                        help="analysis frames per second of --camera cameras (default 5)")
+    parser.add_argument("--loop", action="store_true", help="replay --camera video files endlessly")
+    parser.add_argument("--quality", type=int, default=80, help="JPEG quality of --camera cameras")
+    parser.add_argument("--group", default="",
+                        help="adopt cameras of this group added from the console (default: '')")
+
+
+def cameras_from_args(args: argparse.Namespace) -> list[CameraConfig]:
+    """The cameras of ``--config`` and ``--camera``; raises CameraConfigError naming the fault."""
+    cameras: list[CameraConfig] = []
+    if args.config is not None:
+        try:
+            cameras += _CONFIG_LIST.validate_json(args.config.read_bytes())
+        except OSError as exc:
+            raise CameraConfigError(f"cannot read {args.config}: {exc.strerror}") from exc
+        except ValidationError as exc:
+            raise CameraConfigError(f"{args.config}: {describe(exc, 'cameras')}") from exc
+    for spec in args.camera:
+        camera_id, sep, source = spec.partition("=")
+        if not sep or not source:
+            raise CameraConfigError(f"--camera {spec!r}: expected ID=SOURCE, e.g. door=rtsp://host/1")
+        try:
+            cameras.append(CameraConfig(camera_id=camera_id, source=source, analysis_fps=args.fps,
+                                        loop=args.loop, jpeg_quality=args.quality, group=args.group))
+        except ValidationError as exc:
+            raise CameraConfigError(f"--camera {camera_id!r}: {describe(exc, 'camera')}") from exc
+    return cameras
+
+
+async def run(args: argparse.Namespace) -> int:
+    try:
+        worker = CameraWorker(cameras_from_args(args), group=args.group)
+    except ValueError as exc:  # CameraConfigError, or the same camera id twice
+        print(f"camcount-worker camera: {exc}", file=sys.stderr)
+        return 2
+    topology = Topology(args.namespace, queue_type="quorum" if args.quorum else "classic")
+    return await serve(worker, broker=args.broker, namespace=args.namespace, topology=topology)
+

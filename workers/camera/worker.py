@@ -1,0 +1,140 @@
+"""The camera worker: several cameras in one process, controlled over the bus.
+
+It follows ``camera.control.*``. Controls for cameras it does not hold are another worker's and
+are ignored, except ``configure`` of a new camera in this worker's ``group``: that camera is
+adopted. Run one worker per group when you run several (see docs/cameras.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from workers.bus import Bus, Delivery, Subscription
+from workers.camera.camera import Camera
+from workers.camera.publisher import CameraPublisher
+from workers.camera.timing import Timing
+from workers.contracts import CameraConfig, CameraControl
+
+log = logging.getLogger(__name__)
+
+#: how long stopping waits for reader threads to close their sources
+_RELEASE_TIMEOUT = 3.0
+
+
+class CameraWorker:
+    role = "camera"
+
+    def __init__(self, cameras: list[CameraConfig] | None = None, *, group: str = "",
+                 timing: Timing | None = None):
+        cameras = list(cameras or [])
+        ids = [c.camera_id for c in cameras]
+        if dupes := sorted({i for i in ids if ids.count(i) > 1}):
+            raise ValueError(f"camera ids must be unique; repeated: {', '.join(dupes)}")
+        self.group = group
+        self.timing = timing or Timing()
+        self._initial = cameras
+        self._cameras: dict[str, Camera] = {}
+        self._publisher: CameraPublisher | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._control: Subscription | None = None
+        self._status_task: asyncio.Task[None] | None = None
+
+    async def start(self, bus: Bus) -> None:
+        self._publisher = CameraPublisher(bus)
+        # JPEG encoding gets threads of its own, so cameras never wait behind other executor work.
+        self._executor = ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 2),
+                                            thread_name_prefix="camera-encode")
+        for config in self._initial:
+            await self._add(config)
+        self._control = await bus.subscribe(bus.topology.camera_events,
+                                            [bus.topology.control_key("*")], self._on_control,
+                                            model=CameraControl)
+        self._status_task = asyncio.get_running_loop().create_task(self._report_status())
+        if not self._cameras:
+            log.info("no cameras yet: waiting for configure messages (group %r)", self.group)
+
+    async def stop(self) -> None:
+        if self._control is not None:
+            await self._control.cancel()
+        if self._status_task is not None:
+            self._status_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._status_task
+        cameras = list(self._cameras.values())
+        await asyncio.gather(*(c.stop("camera worker stopped") for c in cameras))
+        await asyncio.gather(*(c.released(_RELEASE_TIMEOUT) for c in cameras))
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def stats(self) -> dict[str, Any]:
+        cameras = {cid: cam.stats() for cid, cam in self._cameras.items()}
+        return {"cameras": cameras, "frames_published": sum(c["frames"] for c in cameras.values()),
+                "online": sum(c["state"] == "online" for c in cameras.values())}
+
+    async def _add(self, config: CameraConfig) -> None:
+        assert self._publisher is not None and self._executor is not None, "worker not started"
+        await self._publisher.declare(config.camera_id)
+        camera = Camera(config, self._publisher, self._executor, self.timing)
+        self._cameras[config.camera_id] = camera
+        if config.enabled:
+            camera.start()
+        else:
+            await camera.stop("disabled in its configuration")
+
+    async def _report_status(self) -> None:
+        assert self._publisher is not None
+        while True:
+            await asyncio.sleep(self.timing.status_every)
+            for camera in list(self._cameras.values()):
+                await self._publisher.status(camera.status())
+
+    async def _on_control(self, control: CameraControl, _: Delivery) -> None:
+        camera = self._cameras.get(control.camera_id)
+        if control.action == "configure":
+            await self._configure(control, camera)
+            return
+        if camera is None or control.action == "set_zones":  # another worker's, or the detector's
+            return
+        log.info("camera %s: %s%s", control.camera_id, control.action,
+                 f" by {control.requested_by}" if control.requested_by else "")
+        match control.action:
+            case "start":
+                if not camera.config.enabled:
+                    camera.config = camera.config.model_copy(update={"enabled": True})
+                camera.start()
+            case "stop":
+                await camera.stop("stopped by operator")
+            case "set_fps":
+                assert control.fps is not None  # the contract requires it for set_fps
+                camera.set_fps(control.fps)
+            case "remove":
+                del self._cameras[control.camera_id]
+                await camera.stop("removed")
+
+    async def _configure(self, control: CameraControl, camera: Camera | None) -> None:
+        config = control.config
+        assert config is not None  # the contract requires it for configure
+        if config.camera_id != control.camera_id:
+            if camera is not None:
+                assert self._publisher is not None
+                await self._publisher.error(control.camera_id, "config",
+                                            f"configure for camera {control.camera_id} carries the "
+                                            f"configuration of {config.camera_id}; ignored",
+                                            camera.source.display)
+            return
+        if camera is not None and config.group not in (camera.config.group, self.group):
+            # Moved to another group: that group's worker adopts it, so this one lets go.
+            del self._cameras[config.camera_id]
+            await camera.stop(f"moved to group {config.group!r}")
+        elif camera is not None:
+            log.info("camera %s: new configuration", config.camera_id)
+            await camera.update(config)
+        elif config.group == self.group:
+            await self._add(config)
+            log.info("camera %s: added (%s)", config.camera_id,
+                     self._cameras[config.camera_id].source.display)
