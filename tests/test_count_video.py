@@ -1,0 +1,100 @@
+"""``camcount-worker count-video`` end to end: real videos, real HOG detector, known true counts."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from workers.samples import GroundTruth, generate
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "resources" / "samples" / "entrance.mp4"
+
+
+def count_video(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "workers.cli", "count-video", *map(str, args)],
+                          capture_output=True, text=True, timeout=150, cwd=ROOT)
+
+
+def counted(*args: str | Path) -> dict:
+    run = count_video(*args, "--json")
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, GroundTruth]:
+    path = tmp_path_factory.mktemp("clip") / "street.mp4"
+    truth = generate(path, people=4, seed=1)
+    return path.with_name(truth.video), truth
+
+
+def test_counts_walkers_exactly(clip: tuple[Path, GroundTruth]) -> None:
+    path, truth = clip
+    out = counted(path, "--detector", "hog", "--line", ",".join(map(str, truth.line)))
+    assert (out["count_in"], out["count_out"]) == (truth.count_in, truth.count_out)
+    assert out["lines"]["line"]["count_in"] == truth.count_in
+    assert out["model_version"] == "opencv-hog" and out["fallback"] is False
+    assert out["frames_read"] == out["frames_processed"] == truth.frames
+    assert out["inferences"] + out["frames_skipped"] == truth.frames
+    assert out["frames_skipped"] > 0  # the street is empty between walkers
+    assert out["elapsed_seconds"] > 0
+
+
+def test_zones_file_with_line_and_polygon_at_analysis_rate(
+        clip: tuple[Path, GroundTruth], tmp_path: Path) -> None:
+    path, truth = clip
+    w, h = truth.width, truth.height
+    zones = tmp_path / "zones.json"
+    zones.write_text(json.dumps({  # no frame size: it is taken from the video
+        "camera_id": "street",
+        "lines": [{"id": "door", "name": "Door", "points": [[w / 2, h], [w / 2, 0]]}],
+        "zones": [{"id": "left", "name": "Left pavement",
+                   "points": [[0, h / 2], [w / 2, h / 2], [w / 2, h], [0, h]]}],
+    }))
+    run = count_video(path, "--detector", "hog", "--zones", zones, "--fps", "5")
+    assert run.returncode == 0, run.stderr
+    table = run.stdout
+    assert "analysed at 5 fps" in table
+    assert re.search(rf"^Door\s+{truth.count_in}\s+{truth.count_out}$", table, re.M), table
+    # every walker crosses the whole street, so each one's feet pass through the left half
+    row = re.search(r"^Left pavement\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)", table, re.M)
+    assert row, table
+    entries, exits, occupancy, peak = map(int, row.groups())
+    assert entries == len(truth.walkers)
+    assert entries - exits == occupancy and 1 <= peak <= 2
+
+
+def test_bad_zones_file_exits_2_with_the_reason(tmp_path: Path) -> None:
+    zones = tmp_path / "zones.json"
+    zones.write_text(json.dumps({"camera_id": "c", "frame_width": 960, "frame_height": 540,
+                                 "zones": [{"id": "z", "points": [[0, 0], [10, 10]]}]}))
+    run = count_video(SAMPLE, "--detector", "hog", "--zones", zones)
+    assert run.returncode == 2
+    assert "a polygon needs at least 3 points" in run.stderr
+    assert "Traceback" not in run.stderr
+
+    zones.write_text("{not json")
+    run = count_video(SAMPLE, "--detector", "hog", "--zones", zones)
+    assert run.returncode == 2 and "is not JSON" in run.stderr
+
+    run = count_video(SAMPLE, "--line", "480,540,480,900")
+    assert run.returncode == 2 and "outside the 960x540 frame" in run.stderr
+
+
+def test_unreadable_video_exits_2(tmp_path: Path) -> None:
+    run = count_video(tmp_path / "missing.mp4", "--detector", "hog")
+    assert run.returncode == 2 and "cannot read video" in run.stderr
+
+
+@pytest.mark.slow
+def test_sample_video_at_the_camera_default_rate() -> None:
+    truth = GroundTruth.load(SAMPLE.with_suffix(".json"))
+    out = counted(SAMPLE, "--detector", "hog", "--fps", "5")
+    assert (out["count_in"], out["count_out"]) == (truth.count_in, truth.count_out) == (5, 5)
+    assert out["frames_processed"] == truth.frames // 2

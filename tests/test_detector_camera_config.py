@@ -1,0 +1,131 @@
+"""A camera's own classes and model, from its configuration (``configure``), in a running detector:
+one camera counts cars while another counts people on the same frames; a camera's model that
+cannot be loaded is reported and the camera keeps counting with the worker's (in-process bus,
+HOG detector, a generated video whose counts are known)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import cv2
+import pytest
+
+from tests.test_detector_worker import frame, results_inbox
+from workers.bus import Bus, Delivery, InProcessBus
+from workers.contracts import CameraConfig, CameraControl, CameraError, DetectionResult, LineDef, ZoneSet
+from workers.detector.base import DetectorConfig
+from workers.detector.worker import DetectorWorker
+from workers.samples import generate
+from workers.topology import Topology
+
+
+async def errors_inbox(bus: Bus) -> list[CameraError]:
+    errors: list[CameraError] = []
+
+    async def on_error(e: CameraError, _: Delivery) -> None:
+        errors.append(e)
+
+    await bus.subscribe(bus.topology.camera_events, ["camera.error.*"], on_error,
+                        model=CameraError, max_length=1000)
+    return errors
+
+
+async def configure(bus: Bus, config: CameraConfig) -> None:
+    t = bus.topology
+    await bus.publish(t.camera_events, t.control_key(config.camera_id),
+                      CameraControl(camera_id=config.camera_id, action="configure", config=config))
+
+
+async def play(bus: Bus, inbox: asyncio.Queue[DetectionResult], video: Path,
+               cameras: list[str]) -> dict[str, list[DetectionResult]]:
+    """Every frame of the video to each camera, in lock-step (frames stay fresh)."""
+    results: dict[str, list[DetectionResult]] = {c: [] for c in cameras}
+    cap = cv2.VideoCapture(str(video))
+    n = 0
+    try:
+        while (got := cap.read())[0]:
+            for cam in cameras:
+                await bus.publish(bus.topology.camera_events, bus.topology.frame_key(cam),
+                                  frame(cam, n, got[1]))
+            for _ in cameras:
+                r = await asyncio.wait_for(inbox.get(), 30)
+                results[r.camera_id].append(r)
+            n += 1
+    finally:
+        cap.release()
+    return results
+
+
+@pytest.fixture
+async def bus():
+    b = InProcessBus(Topology("t."))
+    await b.start()
+    yield b
+    await b.close()
+
+
+@pytest.mark.slow
+async def test_a_camera_configured_for_cars_counts_no_people_while_another_counts_them(
+        bus: Bus, tmp_path: Path) -> None:
+    truth = generate(tmp_path / "walk.mp4", people=2, fps=10, seed=3)
+    x1, y1, x2, y2 = truth.line
+    zones = [ZoneSet(camera_id=c, frame_width=truth.width, frame_height=truth.height,
+                     lines=[LineDef(id="door", points=((x1, y1), (x2, y2)))])
+             for c in ("hall", "street")]
+    worker = DetectorWorker(DetectorConfig(kind="hog"), cameras=["hall", "street"], zones=zones,
+                            worker_id="det-classes")
+    await worker.start(bus)
+    inbox, errors = await results_inbox(bus), await errors_inbox(bus)
+    try:
+        await configure(bus, CameraConfig(camera_id="street", source="rtsp://street/1",
+                                          classes=["car"]))
+        await configure(bus, CameraConfig(camera_id="hall", source="rtsp://hall/1"))  # person
+        await asyncio.sleep(0.2)
+        results = await play(bus, inbox, tmp_path / truth.video, ["hall", "street"])
+    finally:
+        await worker.stop()
+    hall, street = results["hall"][-1], results["street"][-1]
+    assert (hall.counting_data.lines["door"].count_in,
+            hall.counting_data.lines["door"].count_out) == (truth.count_in, truth.count_out)
+    assert sum(r.detection_results.total_count for r in results["hall"]) > 0
+    assert (street.counting_data.lines["door"].count_in,
+            street.counting_data.lines["door"].count_out) == (0, 0)
+    assert all(r.detection_results.total_count == 0 for r in results["street"])
+    # the admin is told why that camera will count nothing with this worker's detector
+    assert [(e.camera_id, e.code, e.error) for e in errors] == [
+        ("street", "config", "opencv-hog cannot detect car: nothing of that class is counted")]
+
+
+async def test_a_camera_model_that_cannot_be_loaded_is_reported_and_the_default_counts(
+        bus: Bus, tmp_path: Path) -> None:
+    truth = generate(tmp_path / "walk.mp4", people=1, fps=10, seed=3)
+    # pytorch at 320 px: the yaml-built model below loads in a second, with no export
+    worker = DetectorWorker(DetectorConfig(kind="hog", backend="pytorch", imgsz=320),
+                            cameras=["lobby", "dock", "gate"], worker_id="det-models")
+    await worker.start(bus)
+    inbox, errors = await results_inbox(bus), await errors_inbox(bus)
+    missing = tmp_path / "models" / "lobby.pt"
+    try:
+        await configure(bus, CameraConfig(camera_id="lobby", source="0", model=str(missing)))
+        for cam in ("dock", "gate"):  # two cameras, one model: loaded once
+            await configure(bus, CameraConfig(camera_id=cam, source="0", model="yolo11n.yaml"))
+        for _ in range(300):
+            if errors and worker.stats()["camera_models"]:
+                break
+            await asyncio.sleep(0.05)
+        results = await play(bus, inbox, tmp_path / truth.video, ["lobby", "dock", "gate"])
+    finally:
+        await worker.stop()
+    assert [(e.camera_id, e.code) for e in errors] == [("lobby", "config")]
+    assert errors[0].error.startswith(f"model {missing} cannot be loaded (no YOLO weights: "
+                                      f"{missing} does not exist")
+    assert errors[0].error.endswith("counting with the detector worker's opencv-hog instead")
+    lobby = results["lobby"]
+    assert {r.detection_results.model_version for r in lobby} == {
+        f"opencv-hog (camera model {missing} not loaded)"}
+    assert sum(r.detection_results.total_count for r in lobby) > 0  # still counting people
+    for cam in ("dock", "gate"):
+        assert {r.detection_results.model_version for r in results[cam]} == {
+            "yolo11n.yaml/pytorch@320"}
+    assert worker.stats()["camera_models"] == ["yolo11n.yaml"]

@@ -1,0 +1,259 @@
+"""The detector worker: frames in order per camera, zones applied live, sharing and failover."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import cv2
+import pytest
+import ultralytics
+
+from tests.conftest import BROKER_URL
+from tests.rabbit_util import purge_namespace
+from workers.bus import Bus, Delivery, InProcessBus
+from workers.contracts import (
+    CameraConfig,
+    CameraControl,
+    DetectionResult,
+    Frame,
+    LineDef,
+    ZoneSet,
+)
+from workers.contracts.queries import CamerasQuery
+from workers.detector.base import DetectorConfig
+from workers.detector.worker import DetectorWorker
+from workers.samples import generate
+from workers.topology import Topology
+
+ASSETS = Path(ultralytics.__file__).parent / "assets"
+
+
+def jpeg(image) -> bytes:
+    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 85])
+    assert ok
+    return buf.tobytes()
+
+
+def frame(camera_id: str, n: int, image) -> Frame:
+    return Frame(camera_id=camera_id, frame_id=f"{camera_id}:{n}", width=image.shape[1],
+                 height=image.shape[0], fps=10, quality=85, jpeg=jpeg(image))
+
+
+async def results_inbox(bus: Bus) -> asyncio.Queue[DetectionResult]:
+    inbox: asyncio.Queue[DetectionResult] = asyncio.Queue()
+
+    async def on_result(r: DetectionResult, d: Delivery) -> None:
+        inbox.put_nowait(r)
+
+    await bus.subscribe(bus.topology.camera_events, ["camera.detection.*"], on_result,
+                        model=DetectionResult, max_length=10_000)
+    return inbox
+
+
+@pytest.mark.slow
+async def test_zones_sent_to_a_running_detector_count_a_video_exactly(tmp_path: Path) -> None:
+    truth = generate(tmp_path / "walk.mp4", people=4, fps=10, seed=11)
+    bus = InProcessBus(Topology("t."))
+    await bus.start()
+    worker = DetectorWorker(DetectorConfig(kind="hog"), cameras=["door"], worker_id="det-1")
+    await worker.start(bus)
+    inbox = await results_inbox(bus)
+    t = bus.topology
+    cap = cv2.VideoCapture(str(tmp_path / truth.video))
+    try:
+        n = 0
+        while True:
+            ok, image = cap.read()
+            if not ok:
+                break
+            if n == 5:  # the admin saves a line while the camera is already running
+                x1, y1, x2, y2 = truth.line
+                zones = ZoneSet(camera_id="door", version=2, frame_width=truth.width,
+                                frame_height=truth.height,
+                                lines=[LineDef(id="door", points=((x1, y1), (x2, y2)))])
+                await bus.publish(t.camera_events, t.control_key("door"),
+                                  CameraControl(camera_id="door", action="set_zones", zones=zones))
+            await bus.publish(t.camera_events, t.frame_key("door"), frame("door", n, image))
+            result = await asyncio.wait_for(inbox.get(), 30)  # lock-step keeps frames fresh
+            assert result.frame_id == f"door:{n}"
+            n += 1
+    finally:
+        cap.release()
+        await worker.stop()
+        await bus.close()
+    door = result.counting_data.lines["door"]
+    assert (door.count_in, door.count_out) == (truth.count_in, truth.count_out)
+    assert result.counting_data.zones_version == 2
+    assert result.detection_results.model_version.startswith("opencv-hog")
+    assert worker.stats()["frames"] == n
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("classes", [None, ["car"]], ids=["zones", "zones-and-classes"])
+async def test_a_detector_started_later_counts_with_what_analytics_stored(
+        tmp_path: Path, classes: list[str] | None) -> None:
+    """Zones and camera settings an admin saved while no detector ran reach a detector that
+    starts later: it counts the walkers with the stored line, or nothing when the camera was
+    set to count cars."""
+    from workers.analytics import AnalyticsClient, AnalyticsWorker
+
+    truth = generate(tmp_path / "walk.mp4", people=2, fps=10, seed=3)
+    bus = InProcessBus(Topology("t."))
+    await bus.start()
+    analytics = AnalyticsWorker(db_url=f"sqlite+aiosqlite:///{tmp_path / 'a.db'}",
+                                reports_dir=tmp_path)
+    await analytics.start(bus)
+    t = bus.topology
+    x1, y1, x2, y2 = truth.line
+    saved = ZoneSet(camera_id="door", version=3, frame_width=truth.width, frame_height=truth.height,
+                    lines=[LineDef(id="door", points=((x1, y1), (x2, y2)))])
+    # the admin saves the zones while no detector is running
+    await bus.publish(t.camera_events, t.control_key("door"),
+                      CameraControl(camera_id="door", action="set_zones", zones=saved))
+    client = AnalyticsClient(bus)
+    for _ in range(50):
+        if await client.latest_zone_set("door") is not None:
+            break
+        await asyncio.sleep(0.1)
+    if classes is not None:  # ... and the camera's settings
+        await bus.publish(t.camera_events, t.control_key("door"), CameraControl(
+            camera_id="door", action="configure",
+            config=CameraConfig(camera_id="door", source="door.mp4", classes=classes)))
+        for _ in range(50):
+            reply = await client.ask(CamerasQuery())
+            if any(c.config and c.config.classes == classes for c in reply.cameras):
+                break
+            await asyncio.sleep(0.1)
+    inbox = await results_inbox(bus)
+    worker = DetectorWorker(DetectorConfig(kind="hog"), cameras=["door"], worker_id="det-late")
+    await worker.start(bus)
+    cap = cv2.VideoCapture(str(tmp_path / truth.video))
+    try:
+        n = 0
+        while True:
+            ok, image = cap.read()
+            if not ok:
+                break
+            await bus.publish(t.camera_events, t.frame_key("door"), frame("door", n, image))
+            result = await asyncio.wait_for(inbox.get(), 30)
+            n += 1
+    finally:
+        cap.release()
+        await worker.stop()
+        await analytics.stop()
+        await bus.close()
+    assert result.counting_data.zones_version == 3
+    door = result.counting_data.lines["door"]
+    expected = (truth.count_in, truth.count_out) if classes is None else (0, 0)
+    assert (door.count_in, door.count_out) == expected
+
+
+async def test_a_frame_delivered_again_is_not_counted_again() -> None:
+    """After a lost channel the broker redelivers what was handled but not yet acknowledged;
+    a tracker fed the same frames twice would see walkers step back and count them again."""
+    bus = InProcessBus(Topology("t."))
+    await bus.start()
+    inbox = await results_inbox(bus)
+    worker = DetectorWorker(DetectorConfig(kind="hog"), cameras=["door"], worker_id="det-1")
+    await worker.start(bus)
+    t = bus.topology
+    image = cv2.resize(cv2.imread(str(ASSETS / "bus.jpg")), (480, 640))
+    try:
+        for n in (0, 1, 0, 1, 2):  # frames 0 and 1 redelivered
+            await bus.publish(t.camera_events, t.frame_key("door"), frame("door", n, image))
+        results = [await asyncio.wait_for(inbox.get(), 30) for _ in range(3)]
+        await asyncio.sleep(0.5)
+        assert inbox.empty()
+    finally:
+        await worker.stop()
+        await bus.close()
+    assert [r.frame_id for r in results] == ["door:0", "door:1", "door:2"]
+    assert worker.stats()["replayed_dropped"] == 2
+
+
+def start_detector(namespace: str, worker_id: str, cameras: list[str]) -> subprocess.Popen[bytes]:
+    args = [sys.executable, "-m", "workers.cli", "detector", "--broker", BROKER_URL,
+            "--namespace", namespace, "--detector", "hog", "--worker-id", worker_id]
+    for cam in cameras:
+        args += ["--camera", cam]
+    return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+
+@pytest.mark.rabbit
+@pytest.mark.slow
+async def test_two_detectors_share_cameras_and_take_over_when_one_is_killed(namespace: str) -> None:
+    from workers.bus.rabbit import RabbitBus
+
+    cameras = ["cam-a", "cam-b"]
+    topology = Topology(namespace)
+    bus = RabbitBus(BROKER_URL, topology, source="failover-test")
+    await bus.start()
+    for cam in cameras:
+        await bus.declare_queue(topology.frame_queue(cam))
+    procs = {wid: start_detector(namespace, wid, cameras) for wid in ("det-1", "det-2")}
+    owners: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    image = cv2.resize(cv2.imread(str(ASSETS / "bus.jpg")), (480, 640))
+
+    async def on_result(r: DetectionResult, d: Delivery) -> None:
+        owners[r.camera_id].append((time.monotonic(), r.metadata.source))
+
+    await bus.subscribe(topology.camera_events, ["camera.detection.*"], on_result,
+                        model=DetectionResult, max_length=10_000)
+    stop = asyncio.Event()
+
+    async def cameras_running() -> None:
+        n = 0
+        while not stop.is_set():
+            for cam in cameras:
+                await bus.publish(topology.camera_events, topology.frame_key(cam),
+                                  frame(cam, n, image), persistent=False)
+            n += 1
+            await asyncio.sleep(0.25)
+
+    feeder = asyncio.create_task(cameras_running())
+
+    def current_owner(cam: str, since: float) -> set[str]:
+        return {src for t, src in owners[cam] if t >= since}
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:  # both workers start; within a few heartbeats each owns one camera
+            now = time.monotonic()
+            recent = {cam: current_owner(cam, now - 2) for cam in cameras}
+            if all(len(v) == 1 for v in recent.values()) and len(set().union(*recent.values())) == 2:
+                break
+            assert now < deadline, f"cameras never shared: {recent}"
+            await asyncio.sleep(0.5)
+        victim = next(iter(recent["cam-a"]))
+        survivor = ({"det-1", "det-2"} - {victim}).pop()
+        procs[victim].send_signal(signal.SIGKILL)
+        killed_at = time.monotonic()
+        while not current_owner("cam-a", killed_at) >= {survivor}:
+            assert time.monotonic() - killed_at < 10, "cam-a did not move to the survivor in 10 s"
+            await asyncio.sleep(0.2)
+        takeover = min(t for t, src in owners["cam-a"] if t >= killed_at and src == survivor)
+        print(f"cam-a resumed on {survivor} {takeover - killed_at:.2f} s after {victim} was killed")
+        await asyncio.sleep(1.5)
+        assert current_owner("cam-b", time.monotonic() - 1.0) == {survivor}
+    finally:
+        stop.set()
+        await feeder
+        for p in procs.values():
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in procs.values():
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        await bus.close()
+        await purge_namespace(BROKER_URL, topology, [topology.frame_queue(c).name for c in cameras])
+    assert procs[survivor].returncode == 0, procs[survivor].stderr.read().decode()[-2000:]

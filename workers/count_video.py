@@ -1,0 +1,272 @@
+"""``camcount-worker count-video``: count a video file offline, with no broker.
+
+The same detector, tracker, motion gate and counting engine as the detector worker, fed the
+file's frames in order and timed by their position in the file, so a recording counts exactly
+as the live camera would at that analysis rate. Without ``--zones`` or ``--line`` a vertical
+line through the middle of the picture counts left-to-right walkers as "in".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import cv2
+from pydantic import ValidationError
+
+from workers.contracts.base import describe
+from workers.contracts.detection import CountingData
+from workers.contracts.zones import ZoneSet
+from workers.detector.base import DetectorConfig
+
+log = logging.getLogger(__name__)
+
+#: frame timestamps are the video's own clock, from this origin
+VIDEO_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+PROGRESS_EVERY_S = 10.0
+
+
+class CountVideoError(Exception):
+    """Something the operator must fix (the file, the zones, the weights): exit status 2."""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("video", type=Path, help="a video file OpenCV can read (mp4, avi, mkv...)")
+    p.add_argument("--zones", type=Path, metavar="ZONES.json",
+                   help="lines and zones (ZoneSet JSON, see docs/messages.md); frame_width/height "
+                        "default to the video's, and zones drawn on another size are scaled")
+    p.add_argument("--line", type=_line, metavar="X1,Y1,X2,Y2",
+                   help="a counting line; 'in' is a crossing from the left of P1->P2 to its right "
+                        "as seen on screen (default without --zones: a vertical line through the "
+                        "middle, so left-to-right is in)")
+    p.add_argument("--detector", choices=["auto", "yolo", "hog"], default="auto",
+                   help="auto: YOLO when weights load, else the HOG people detector")
+    p.add_argument("--model", help="YOLO weights (default: $CAMCOUNT_MODEL, then yolo11n.pt)")
+    p.add_argument("--backend", choices=["pytorch", "onnx", "openvino"],
+                   help="YOLO runtime (default openvino; exported once, then cached)")
+    p.add_argument("--imgsz", type=int, help="YOLO input size in pixels (default 416)")
+    p.add_argument("--fps", type=_positive, help="analysis rate (default: every frame)")
+    p.add_argument("--no-motion-skip", action="store_true", help="run inference on every frame")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, not {text!r}")
+    return value
+
+
+def _line(text: str) -> tuple[tuple[float, float], tuple[float, float]]:
+    try:
+        x1, y1, x2, y2 = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected X1,Y1,X2,Y2 in pixels, not {text!r}") from None
+    return (x1, y1), (x2, y2)
+
+
+async def command(args: argparse.Namespace) -> int:
+    """The subcommand. Counting blocks: this CLI has nothing else for the event loop to do."""
+    try:
+        report = count(args)
+    except CountVideoError as exc:
+        print(f"camcount-worker count-video: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(report.as_dict(), indent=2) if args.json else report.table())
+    return 0
+
+
+@dataclass
+class ZoneFigures:
+    name: str
+    entries: int = 0
+    exits: int = 0
+    occupancy: int = 0
+    peak_occupancy: int = 0
+    dwell: list[float] = field(default_factory=list)
+
+    @property
+    def mean_dwell_seconds(self) -> float | None:
+        return round(sum(self.dwell) / len(self.dwell), 2) if self.dwell else None
+
+
+@dataclass
+class Report:
+    video: str
+    width: int
+    height: int
+    video_fps: float
+    analysis_fps: float
+    model_version: str
+    fallback_reason: str
+    zone_set: ZoneSet
+    counting: CountingData = field(default_factory=CountingData)
+    zones: dict[str, ZoneFigures] = field(default_factory=dict)
+    frames_read: int = 0
+    frames_processed: int = 0
+    inferences: int = 0
+    frames_skipped: int = 0
+    mean_inference_ms: float = 0.0
+    elapsed_seconds: float = 0.0
+
+    def add(self, counting: CountingData) -> None:
+        self.counting = counting
+        for zid, z in counting.zone_analysis.items():
+            figures = self.zones[zid]
+            figures.entries, figures.exits, figures.occupancy = z.entries, z.exits, z.occupancy
+            figures.peak_occupancy = max(figures.peak_occupancy, z.occupancy)
+        for e in counting.events:
+            if e.kind == "zone" and e.dwell_seconds is not None:
+                self.zones[e.shape_id].dwell.append(e.dwell_seconds)
+
+    def as_dict(self) -> dict[str, Any]:
+        names = {s.id: s.label for s in [*self.zone_set.lines, *self.zone_set.zones]}
+        return {
+            "video": self.video, "width": self.width, "height": self.height,
+            "video_fps": self.video_fps, "analysis_fps": self.analysis_fps,
+            "model_version": self.model_version, "fallback": bool(self.fallback_reason),
+            "fallback_reason": self.fallback_reason,
+            "count_in": self.counting.count_in, "count_out": self.counting.count_out,
+            "lines": {lid: {"name": names[lid], "count_in": c.count_in, "count_out": c.count_out,
+                            "by_class": c.by_class}
+                      for lid, c in self.counting.lines.items()},
+            "zones": {zid: {"name": z.name, "entries": z.entries, "exits": z.exits,
+                            "occupancy": z.occupancy, "peak_occupancy": z.peak_occupancy,
+                            "mean_dwell_seconds": z.mean_dwell_seconds}
+                      for zid, z in self.zones.items()},
+            "frames_read": self.frames_read, "frames_processed": self.frames_processed,
+            "inferences": self.inferences, "frames_skipped": self.frames_skipped,
+            "mean_inference_ms": round(self.mean_inference_ms, 2),
+            "elapsed_seconds": round(self.elapsed_seconds, 3),
+        }
+
+    def table(self) -> str:
+        d = self.as_dict()
+        rate = ("every frame" if self.analysis_fps >= self.video_fps
+                else f"at {self.analysis_fps:g} fps")
+        out = [f"{d['video']}: {self.width}x{self.height}, {self.frames_read} frames at "
+               f"{self.video_fps:g} fps ({self.frames_read / (self.video_fps or 1):.1f} s), analysed {rate}",
+               f"detector: {self.model_version}"]
+        if self.fallback_reason:
+            out.append(f"  why: {self.fallback_reason}")
+        if d["lines"]:
+            w = max(len("line"), *(len(v["name"]) for v in d["lines"].values()))
+            out += ["", f"{'line':<{w}}  {'in':>5}  {'out':>5}"]
+            out += [f"{v['name']:<{w}}  {v['count_in']:>5}  {v['count_out']:>5}" for v in d["lines"].values()]
+            if len(d["lines"]) > 1:
+                out.append(f"{'total':<{w}}  {d['count_in']:>5}  {d['count_out']:>5}")
+        if d["zones"]:
+            w = max(len("zone"), *(len(v["name"]) for v in d["zones"].values()))
+            out += ["", f"{'zone':<{w}}  entries  exits  occupancy  peak  mean dwell"]
+            for v in d["zones"].values():
+                dwell = "-" if v["mean_dwell_seconds"] is None else f"{v['mean_dwell_seconds']:.1f} s"
+                out.append(f"{v['name']:<{w}}  {v['entries']:>7}  {v['exits']:>5}  "
+                           f"{v['occupancy']:>9}  {v['peak_occupancy']:>4}  {dwell:>10}")
+        speed = self.frames_processed / self.elapsed_seconds if self.elapsed_seconds else 0.0
+        out += ["", f"{self.frames_processed} frames analysed: {self.inferences} inferences, "
+                    f"{self.frames_skipped} skipped (no motion); {self.elapsed_seconds:.1f} s "
+                    f"({speed:.1f} frames/s), {self.mean_inference_ms:.1f} ms per inference"]
+        return "\n".join(out)
+
+
+def count(args: argparse.Namespace) -> Report:
+    from workers.detector.factory import create_detector
+    from workers.detector.pipeline import CameraPipeline
+    from workers.detector.yolo import ModelUnavailableError
+
+    cap = cv2.VideoCapture(str(args.video))
+    if not cap.isOpened():
+        raise CountVideoError(f"cannot read video {args.video}: missing, or not a format OpenCV decodes")
+    try:
+        width, height = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        video_fps = cap.get(cv2.CAP_PROP_FPS) or 25.0  # some containers do not say; 25 is common
+        zone_set = build_zones(args.zones, args.line, width, height, args.video.stem)
+        config = DetectorConfig(kind=args.detector, model=args.model,
+                                motion_skip=not args.no_motion_skip)
+        if args.backend:
+            config.backend = args.backend
+        if args.imgsz:
+            config.imgsz = args.imgsz
+        try:
+            detector = create_detector(config)
+        except ModelUnavailableError as exc:
+            raise CountVideoError(str(exc)) from exc
+        pipeline = CameraPipeline(detector, zone_set, config)
+        analysis_fps = min(args.fps or video_fps, video_fps)
+        report = Report(args.video.name, width, height, video_fps, analysis_fps,
+                        detector.model_version, detector.fallback_reason, zone_set,
+                        zones={z.id: ZoneFigures(z.label) for z in zone_set.zones})
+        start = last_progress = time.perf_counter()
+        next_at = 0.0  # video seconds of the next frame to analyse
+        while cap.grab():
+            i = report.frames_read
+            report.frames_read += 1
+            t = i / video_fps
+            if t + 1e-6 < next_at:
+                continue  # grabbed but not decoded: sampling down is cheap
+            next_at = max(next_at + 1.0 / analysis_fps, t)
+            ok, image = cap.retrieve()
+            if not ok:
+                break
+            outcome = pipeline.process(image, VIDEO_EPOCH + timedelta(seconds=t))
+            report.add(outcome.counting)
+            report.frames_processed += 1
+            if time.perf_counter() - last_progress > PROGRESS_EVERY_S:
+                last_progress = time.perf_counter()
+                log.info("%s: %.0f s of video done, in %d out %d", args.video.name, t,
+                         outcome.counting.count_in, outcome.counting.count_out)
+        report.elapsed_seconds = time.perf_counter() - start
+    finally:
+        cap.release()
+    if report.frames_processed == 0:
+        raise CountVideoError(f"{args.video} has no frames OpenCV can decode")
+    stats = pipeline.stats
+    report.inferences, report.frames_skipped = stats.inferences, stats.skipped
+    report.mean_inference_ms = stats.mean_inference_ms
+    return report
+
+
+def build_zones(path: Path | None, line: tuple[tuple[float, float], tuple[float, float]] | None,
+                width: int, height: int, camera_id: str) -> ZoneSet:
+    """The zone set to count with, in the video's pixels; CountVideoError says what is wrong."""
+    raw: dict[str, Any] = {"camera_id": camera_id}
+    if path is not None:
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CountVideoError(f"cannot read zones file {path}: {exc}") from exc
+        except json.JSONDecodeError as exc:
+            raise CountVideoError(f"zones file {path} is not JSON: {exc}") from exc
+        if not isinstance(raw, dict):
+            raise CountVideoError(f"zones file {path} must hold a JSON object (a ZoneSet)")
+        raw.setdefault("camera_id", camera_id)
+    if "frame_width" not in raw and "frame_height" not in raw:
+        raw.update(frame_width=width, frame_height=height)
+    try:
+        zone_set = ZoneSet.model_validate(raw)
+    except ValidationError as exc:
+        raise CountVideoError(f"bad zones file {path}: {describe(exc, 'ZoneSet')}") from exc
+    if (zone_set.frame_width, zone_set.frame_height) != (width, height):
+        log.info("zones drawn on %dx%d frames: scaled to the video's %dx%d",
+                 zone_set.frame_width, zone_set.frame_height, width, height)
+        zone_set = zone_set.scaled_to(width, height)
+    if line is None and path is None:
+        line = ((width / 2, height), (width / 2, 0))
+    if line is not None:
+        try:
+            zone_set = ZoneSet.model_validate(
+                {**zone_set.model_dump(), "lines": [*zone_set.model_dump()["lines"],
+                                                    {"id": "line", "points": line}]})
+        except ValidationError as exc:
+            raise CountVideoError(f"bad --line: {describe(exc, 'ZoneSet')}") from exc
+    return zone_set

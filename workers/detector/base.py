@@ -1,0 +1,64 @@
+"""The detector interface every backend implements, and its configuration."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Detections:
+    """Raw detections of one image, before tracking."""
+
+    xyxy: np.ndarray  # (N, 4) float32, pixels of the image given to detect()
+    confidence: np.ndarray  # (N,) float32 in [0, 1]
+    class_id: np.ndarray  # (N,) int
+    names: Mapping[int, str]  # class id -> COCO name
+
+    def __len__(self) -> int:
+        return len(self.confidence)
+
+    @classmethod
+    def empty(cls, names: Mapping[int, str]) -> Detections:
+        return cls(np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros(0, int), names)
+
+
+@dataclass
+class DetectorConfig:
+    #: "auto": YOLO if weights can be loaded, else the HOG fallback (and say why)
+    kind: Literal["auto", "yolo", "hog"] = "auto"
+    #: weights path; else $CAMCOUNT_MODEL; else the ultralytics default name (downloads online)
+    model: str | None = None
+    #: OpenVINO at 416 px: 2.6x PyTorch at 640 px on a 2-core CPU (bench/detector.py), where
+    #: OpenVINO at 640 px is only 1.3x; people stay >= ~30 px tall on a 1080p camera's frames
+    backend: Literal["pytorch", "onnx", "openvino"] = "openvino"
+    imgsz: int = 416
+    confidence: float = 0.35
+    classes: list[str] = field(default_factory=lambda: ["person"])
+    tracker: Literal["bytetrack", "botsort"] = "bytetrack"
+    #: skip inference on frames where nothing moved
+    motion_skip: bool = True
+
+
+class Detector(ABC):
+    """Blocking inference; callers run it in an executor, never on an event loop."""
+
+    #: what every DetectionResult reports, e.g. "yolo11n.pt/openvino@640" or "opencv-hog (fallback…)"
+    model_version: str
+    #: True for the HOG fallback, so the console can say so on screen
+    is_fallback: bool = False
+    #: why the fallback was chosen, in words for the operator ("" when not a fallback)
+    fallback_reason: str = ""
+
+    @abstractmethod
+    def detect(self, image_bgr: np.ndarray, classes: Sequence[str] | None = None) -> Detections:
+        """``classes``: COCO names to report (empty: every class); None: the configured ones."""
+
+    def unknown_classes(self, classes: Sequence[str]) -> list[str]:
+        """The names in ``classes`` this detector cannot report, so a camera asking for them
+        is told at once rather than counting nothing in silence."""
+        return []

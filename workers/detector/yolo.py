@@ -1,0 +1,266 @@
+"""Ultralytics YOLO behind the ``Detector`` interface, on PyTorch, ONNX Runtime or OpenVINO.
+
+Weights: ``DetectorConfig.model``, else ``$CAMCOUNT_MODEL``, else ``yolo11n.pt`` (looked for in
+the working folder, CamCount's model folder and ultralytics' weights folder, and downloaded into
+CamCount's model folder when online; offline, ``ModelUnavailableError`` says where to put it).
+A ``.yaml`` model name builds that architecture with random weights: no file, no network; the
+benchmark and tests run the real code paths that way.
+
+ONNX Runtime and OpenVINO run an export made once with ``model.export`` and cached beside the
+weights (or in the user cache folder when that is not writable), keyed on the weights' content,
+the image size, the backend and the ultralytics version. Exports have dynamic input shapes so a
+16:9 camera frame is letterboxed to 640x384, not padded to 640x640: 40% fewer pixels per frame.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from platformdirs import user_cache_dir, user_data_dir
+
+from workers.detector.base import Detections, Detector, DetectorConfig
+
+log = logging.getLogger(__name__)
+
+DEFAULT_WEIGHTS = "yolo11n.pt"
+MODEL_ENV = "CAMCOUNT_MODEL"
+#: where default-named weights are downloaded to, and looked for
+MODELS_DIR = Path(user_data_dir("camcount", appauthor=False)) / "models"
+#: exports of weights whose own folder is not writable (and of .yaml-built models)
+EXPORTS_CACHE = Path(user_cache_dir("camcount", appauthor=False)) / "exports"
+EXPORTS_SUBDIR = "camcount-exports"
+
+
+class ModelUnavailableError(RuntimeError):
+    """No usable YOLO weights (or no ultralytics). ``short`` is a few words for the screen."""
+
+    def __init__(self, message: str, short: str) -> None:
+        super().__init__(message)
+        self.short = short
+
+
+def weights_source(config: DetectorConfig) -> str:
+    """The configured weights path, else ``$CAMCOUNT_MODEL``, else the ultralytics default name."""
+    return config.model or os.environ.get(MODEL_ENV) or DEFAULT_WEIGHTS
+
+
+class YoloDetector(Detector):
+    def __init__(self, config: DetectorConfig) -> None:
+        try:
+            from ultralytics import YOLO
+        except ImportError as exc:
+            raise ModelUnavailableError(
+                f"YOLO needs the ultralytics package, which is not installed here ({exc})",
+                "ultralytics not installed") from exc
+        route_ultralytics_logs()
+        import torch
+
+        source = weights_source(config)
+        weights = None if _is_yaml(source) else _locate(source)
+        self.imgsz = config.imgsz
+        threads = torch.get_num_threads()  # one per physical core, or what OMP_NUM_THREADS says
+        self._model, self.backend, self.export_path, self.export_reused = _open(
+            YOLO, source, weights, config)
+        self._lock = threading.Lock()  # an ultralytics predictor is not safe to share between threads
+        self.names = _coco_names_if_untrained(dict(self._model.names))
+        self._class_ids = _class_ids(config.classes, self.names)
+        self._confidence = config.confidence
+        # The first predict sets the predictor up, and ultralytics' device selection then sets
+        # torch to cores - 1 threads (it expects data-loader workers): one of two cores idle, PyTorch
+        # inference ~1.4x slower. Do it now, off the first frame's clock, and give the cores back.
+        self.detect(np.zeros((self.imgsz, self.imgsz, 3), np.uint8))
+        torch.set_num_threads(threads)
+        self.model_version = f"{Path(source).name}/{self.backend}@{self.imgsz}"
+        log.info("YOLO ready: %s%s", self.model_version,
+                 f" ({'cached' if self.export_reused else 'new'} export {self.export_path})"
+                 if self.export_path else "")
+
+    def detect(self, image_bgr: np.ndarray, classes: Sequence[str] | None = None) -> Detections:
+        # the model filters classes itself: cheaper than boxes of every class thrown away after
+        ids = self._class_ids if classes is None else _class_ids(list(classes), self.names)
+        with self._lock:
+            result = self._model.predict(image_bgr, imgsz=self.imgsz, conf=self._confidence,
+                                         classes=ids, verbose=False)[0]
+        boxes = result.boxes.cpu().numpy()
+        return Detections(boxes.xyxy.astype(np.float32), boxes.conf.astype(np.float32),
+                          boxes.cls.astype(int), self.names)
+
+
+    def unknown_classes(self, classes: Sequence[str]) -> list[str]:
+        known = set(self.names.values())
+        return [c for c in classes if c not in known]
+
+
+def _is_yaml(source: str) -> bool:
+    return source.lower().endswith((".yaml", ".yml"))
+
+
+def _locate(source: str) -> Path:
+    """The weights file on disk, downloaded first if it is a bare ultralytics name; else raise."""
+    path = Path(source).expanduser()
+    if path.is_file():
+        return path
+    if path.parent != Path("."):
+        raise ModelUnavailableError(
+            f"no YOLO weights: {path} does not exist. Put the weights file there, or point "
+            f"--model / {MODEL_ENV} at one", "weights missing")
+    from ultralytics.utils import SETTINGS
+
+    for folder in (MODELS_DIR, Path(SETTINGS["weights_dir"])):
+        if (folder / path).is_file():
+            return folder / path
+    target = MODELS_DIR / path
+    try:
+        from ultralytics.utils.downloads import attempt_download_asset
+
+        MODELS_DIR.mkdir(parents=True, exist_ok=True)
+        attempt_download_asset(target)
+    except Exception as exc:  # no network, proxy refusal, unknown asset name...
+        log.debug("downloading %s failed: %r", source, exc)
+    if target.is_file():
+        return target
+    raise ModelUnavailableError(
+        f"no YOLO weights: {source} is not on disk and cannot be downloaded (offline?). Put "
+        f"weights at {target} or set {MODEL_ENV} to a weights file", "no weights (offline)")
+
+
+def _load(yolo: Any, weights: Path | str) -> Any:
+    try:
+        return yolo(str(weights), task="detect")
+    except Exception as exc:  # truncated download, not a checkpoint, another task's model...
+        raise ModelUnavailableError(
+            f"YOLO weights {weights} cannot be loaded ({type(exc).__name__}: {exc}). Replace the "
+            f"file, or point --model / {MODEL_ENV} at other weights", "weights unreadable") from exc
+
+
+def _export_key(source: str, weights: Path | None, config: DetectorConfig) -> str:
+    import ultralytics
+
+    digest = hashlib.sha256(f"{ultralytics.__version__}|{config.backend}|{config.imgsz}|".encode())
+    if weights is None:
+        digest.update(source.encode())
+    else:
+        with weights.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def _export_bases(weights: Path | None) -> list[Path]:
+    """Where exports go, in order of preference."""
+    return ([weights.resolve().parent / EXPORTS_SUBDIR] if weights else []) + [EXPORTS_CACHE]
+
+
+def _entry(base: Path, source: str, key: str, config: DetectorConfig) -> tuple[Path, Path]:
+    """A cache entry folder and the artifact inside it that ultralytics loads."""
+    stem = Path(source).stem
+    folder = base / f"{stem}-{config.backend}-{config.imgsz}-{key}"
+    name = f"{stem}.onnx" if config.backend == "onnx" else f"{stem}_openvino_model"
+    return folder, folder / name
+
+
+def _open(yolo: Any, source: str, weights: Path | None,
+          config: DetectorConfig) -> tuple[Any, str, Path | None, bool]:
+    """The model to predict with, its backend, the export it runs (if any) and whether that
+    export was cached by an earlier start."""
+    if config.backend == "pytorch":
+        return _load(yolo, weights or source), "pytorch", None, False
+    key = _export_key(source, weights, config)
+    for base in _export_bases(weights):
+        folder, artifact = _entry(base, source, key, config)
+        if artifact.exists():
+            try:
+                return yolo(str(artifact), task="detect"), config.backend, artifact, True
+            except Exception as exc:
+                log.warning("cached export %s is unusable (%s); exporting again", artifact, exc)
+                shutil.rmtree(folder, ignore_errors=True)
+    model = _load(yolo, weights or source)
+    artifact = _export(model, source, weights, key, config)
+    if artifact is None:
+        return model, "pytorch", None, False
+    return yolo(str(artifact), task="detect"), config.backend, artifact, False
+
+
+def _export(model: Any, source: str, weights: Path | None, key: str,
+            config: DetectorConfig) -> Path | None:
+    """Export once into a temporary folder, then rename it into the cache: a crash or a parallel
+    start never leaves a half-written entry that a later start would trust. None if it failed."""
+    for base in _export_bases(weights):
+        try:
+            base.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=".export-", dir=base))
+        except OSError as exc:
+            log.info("cannot cache exports in %s (%s)", base, exc)
+            continue
+        folder, artifact = _entry(base, source, key, config)
+        log.info("exporting %s for %s at %d px, once: the export is cached in %s", source,
+                    config.backend, config.imgsz, base)
+        net = model.model
+        pt_path = getattr(net, "pt_path", None)
+        net.pt_path = str(tmp / f"{Path(source).stem}.pt")  # the exporter names its output after it
+        try:
+            with warnings.catch_warnings():
+                # torch's notices about the exporters ultralytics drives, not ours to act on
+                warnings.simplefilter("ignore", FutureWarning)
+                warnings.simplefilter("ignore", DeprecationWarning)
+                model.export(format=config.backend, imgsz=config.imgsz, dynamic=True)
+            if not (tmp / artifact.name).exists():
+                raise FileNotFoundError(f"the exporter did not write {artifact.name}")
+            if folder.exists() and not artifact.exists():
+                shutil.rmtree(folder, ignore_errors=True)  # a broken entry from an older run
+            try:
+                tmp.rename(folder)
+            except OSError:  # another process cached the same export meanwhile: use theirs
+                shutil.rmtree(tmp, ignore_errors=True)
+            return artifact
+        except Exception as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            log.warning("exporting %s to %s failed (%s: %s); running it on PyTorch instead",
+                        source, config.backend, type(exc).__name__, exc)
+            return None
+        finally:
+            net.pt_path = pt_path
+    log.warning("no writable folder to cache the %s export in; running on PyTorch", config.backend)
+    return None
+
+
+def _coco_names_if_untrained(names: dict[int, str]) -> dict[int, str]:
+    """A model built from a .yaml names its 80 classes "0".."79"; they are COCO's classes."""
+    if len(names) != 80 or any(n != str(i) for i, n in names.items()):
+        return names
+    import ultralytics
+    from ultralytics.utils import YAML
+
+    coco = YAML.load(Path(ultralytics.__file__).parent / "cfg" / "datasets" / "coco.yaml")["names"]
+    return {int(i): n for i, n in coco.items()}
+
+
+def _class_ids(classes: list[str], names: dict[int, str]) -> list[int] | None:
+    if not classes:
+        return None  # every class the model knows
+    ids = {n: i for i, n in names.items()}
+    unknown = [c for c in classes if c not in ids]
+    if unknown:
+        raise ValueError(f"unknown class name(s) {', '.join(unknown)}; this model knows: "
+                         f"{', '.join(names.values())}")
+    return [ids[c] for c in classes]
+
+
+def route_ultralytics_logs() -> None:
+    """Ultralytics prints INFO lines to stdout. Workers log to stderr in one format, and
+    ``count-video --json`` owns stdout, so send its records through logging, warnings and up."""
+    logger = logging.getLogger("ultralytics")
+    for handler in [h for h in logger.handlers if h.name == "ultralytics.utils.set_logging"]:
+        logger.removeHandler(handler)
+    logger.setLevel(logging.WARNING)
+    logger.propagate = True
