@@ -1,0 +1,68 @@
+"""``camcount-worker analytics`` and ``camcount-worker db upgrade``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from workers.storage import Database, head_revision, redact, upgrade
+from workers.storage.database import ENV_DB_URL
+from workers.topology import Topology
+
+
+def _timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise argparse.ArgumentTypeError(f"unknown time zone {name!r}") from exc
+    return name
+
+
+def _add_db(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", help="sqlite+aiosqlite:///path or postgresql+asyncpg://user@host/db "
+                   f"(default: ${ENV_DB_URL}, else SQLite in the user data folder)")
+
+
+async def _analytics(args: argparse.Namespace) -> int:
+    from workers.analytics.worker import AnalyticsWorker
+    from workers.service import default_worker_id, serve
+
+    worker_id = default_worker_id("analytics")
+    worker = AnalyticsWorker(db_url=args.db, timezone=args.timezone, reports_dir=args.reports_dir,
+                             worker_id=worker_id)
+    topology = Topology(args.namespace, queue_type="quorum" if args.quorum else "classic")
+    return await serve(worker, broker=args.broker, worker_id=worker_id, topology=topology)
+
+
+async def _db_upgrade(args: argparse.Namespace) -> int:
+    db = Database(args.db)
+    try:
+        revision = await upgrade(db)
+    finally:
+        await db.dispose()
+    print(f"{redact(str(db.url))} is at schema revision {revision} (head {head_revision()})")
+    return 0
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Register ``analytics`` and ``db`` on camcount-worker's sub-commands."""
+    p = sub.add_parser("analytics", help="run the analytics worker (storage, aggregation, "
+                       "queries, reports)")
+    p.add_argument("--broker", help="amqp(s)://user@host/vhost, or 'local' (default: "
+                   "$CAMCOUNT_BROKER_URL, else local)")
+    p.add_argument("--namespace", default="", help="prefix of every exchange and queue name")
+    p.add_argument("--quorum", action="store_true",
+                   help="declare quorum queues where their arguments allow (clustered brokers)")
+    _add_db(p)
+    p.add_argument("--timezone", type=_timezone, default="UTC",
+                   help="IANA time zone of the hourly/daily/weekly/monthly buckets (default: UTC)")
+    p.add_argument("--reports-dir", type=Path,
+                   help="where finished reports are stored (default: the user data folder)")
+    p.set_defaults(run=_analytics)
+
+    db = sub.add_parser("db", help="manage the analytics database")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    up = db_sub.add_parser("upgrade", help="migrate the schema to the current version")
+    _add_db(up)
+    up.set_defaults(run=_db_upgrade)

@@ -1,0 +1,182 @@
+"""Answers to the console's queries (``rpc.analytics``).
+
+A series reads stored aggregates for buckets that were aggregated in the requested time zone and
+counts the rest (the current bucket, or a time zone no job ran for) from the events directly, so
+an answer never depends on whether the scheduler has caught up.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel
+
+from workers.analytics.aggregation import Totals
+from workers.analytics.buckets import BucketIndex, bucket_start, buckets, slot_start
+from workers.bus import Delivery, PermanentError
+from workers.contracts import CameraConfig, ZoneSet, utcnow
+from workers.contracts.queries import (
+    AcknowledgeAlert,
+    AlertInfo,
+    AlertsQuery,
+    AlertsReply,
+    AnalyticsRequest,
+    CameraInfo,
+    CamerasQuery,
+    CamerasReply,
+    OccupancyPoint,
+    OccupancyQuery,
+    OccupancyReply,
+    ReportInfo,
+    ReportsQuery,
+    ReportsReply,
+    SeriesPoint,
+    SeriesQuery,
+    SeriesReply,
+    TotalRow,
+    TotalsQuery,
+    TotalsReply,
+    ZoneSetQuery,
+    ZoneSetReply,
+)
+from workers.storage import Database
+from workers.storage import alerts as alert_store
+from workers.storage import reports as report_store
+from workers.storage.aggregates import aggregated_starts, read_aggregates
+from workers.storage.cameras import active_camera_ids, list_cameras, stored_zone_set
+from workers.storage.events import EventFilter, balance_before, changes, slot_counts
+from workers.storage.models import Alert
+
+
+def _alert_info(a: Alert) -> AlertInfo:
+    return AlertInfo(alert_id=a.alert_id, source=a.source, severity=a.severity,
+                     camera_id=a.camera_id, zone_id=a.zone_id, data=a.data, raised_at=a.raised_at,
+                     acknowledged_by=a.acknowledged_by, acknowledged_at=a.acknowledged_at)
+
+
+class QueryService:
+    def __init__(self, db: Database, timezone: str):
+        self.db = db
+        self.timezone = timezone
+        self._by_kind: dict[str, Callable[[Any], Awaitable[BaseModel]]] = {
+            "series": self.series, "occupancy": self.occupancy, "totals": self.totals, "alerts": self.alerts,
+            "acknowledge_alert": self.acknowledge, "cameras": self.cameras,
+            "zone_set": self.zone_set, "reports": self.reports,
+        }
+
+    async def handle(self, request: AnalyticsRequest, _: Delivery) -> BaseModel:
+        return await self._by_kind[request.query.kind](request.query)
+
+    async def series(self, q: SeriesQuery) -> SeriesReply:
+        tzname = q.timezone or self.timezone
+        tz = ZoneInfo(tzname)
+        items = list(buckets(q.period, q.start, q.end, tz))
+        start, end = items[0].start, items[-1].end
+        where = EventFilter(shape_id=q.shape_id, class_name=q.class_name, kind=q.shape_kind)
+        acc: dict[datetime, Totals] = defaultdict(Totals)
+        async with self.db.sessions() as session:
+            # Two statements, two snapshots: a bucket aggregated between them is taken from its
+            # events (it was not done at the first read), never from both.
+            done = await aggregated_starts(session, q.camera_id, q.period, tzname, start, end)
+            for b, direction, n, dw, dn in await read_aggregates(
+                    session, q.camera_id, q.period, tzname, start, end, where):
+                if b in done:
+                    acc[b].add(direction, n, dw, dn)
+            missing = [b for b in items if b.start not in done]
+            if missing:
+                index = BucketIndex(missing)
+                for sc in await slot_counts(session, [q.camera_id], missing[0].start,
+                                            missing[-1].end, where):
+                    if (b := index.find(slot_start(sc.slot))) is not None:
+                        acc[b.start].add(sc.direction, sc.count, sc.dwell_seconds_sum,
+                                         sc.dwell_samples)
+        points = []
+        for b in items:
+            t = acc.get(b.start) or Totals()
+            points.append(SeriesPoint(start=b.start, end=b.end, label=b.local_label(tz),
+                                      count_in=t.count_in, count_out=t.count_out,
+                                      mean_dwell_seconds=t.mean_dwell))
+        return SeriesReply(camera_id=q.camera_id, period=q.period, timezone=tzname, points=points)
+
+    async def occupancy(self, q: OccupancyQuery) -> OccupancyReply:
+        """Entries minus exits of every stored event before each moment, per zone and never
+        below zero there (an exit whose entry predates the stored events must not hide someone
+        in another zone). Detectors exit every track they lose, so this is what they showed."""
+        tzname = q.timezone or self.timezone
+        tz = ZoneInfo(tzname)
+        items = list(buckets(q.period, q.start, q.end, tz))
+        where = EventFilter(shape_id=q.shape_id, class_name=q.class_name, kind="zone")
+        async with self.db.sessions() as session:
+            inside = {shape: max(0, n) for shape, n in
+                      (await balance_before(session, q.camera_id, items[0].start, where)).items()}
+            moves = await changes(session, q.camera_id, items[0].start, items[-1].end, where)
+        total = sum(inside.values())
+        points, i = [], 0
+        for b in items:
+            peak = total
+            while i < len(moves) and moves[i][0] < b.end:
+                _, shape, delta = moves[i]
+                before = inside.get(shape, 0)
+                inside[shape] = max(0, before + delta)
+                total += inside[shape] - before
+                peak = max(peak, total)
+                i += 1
+            points.append(OccupancyPoint(start=b.start, end=b.end, label=b.local_label(tz),
+                                         at_end=total, peak=peak))
+        return OccupancyReply(camera_id=q.camera_id, period=q.period, timezone=tzname,
+                              points=points)
+
+    async def totals(self, q: TotalsQuery) -> TotalsReply:
+        until = q.until or utcnow()
+        since = q.since or bucket_start("daily", until, ZoneInfo(self.timezone))
+        acc: dict[tuple[str, str, str, str], Totals] = defaultdict(Totals)
+        async with self.db.sessions() as session:
+            cameras = [q.camera_id] if q.camera_id else await active_camera_ids(session)
+            for sc in await slot_counts(session, cameras, since, until):
+                acc[(sc.camera_id, sc.kind, sc.shape_id, sc.class_name)].add(
+                    sc.direction, sc.count, sc.dwell_seconds_sum, sc.dwell_samples)
+        rows = [TotalRow(camera_id=cam, kind=kind, shape_id=shape, class_name=cls,
+                         count_in=t.count_in, count_out=t.count_out)
+                for (cam, kind, shape, cls), t in sorted(acc.items())]
+        return TotalsReply(since=since, until=until, rows=rows)
+
+    async def alerts(self, q: AlertsQuery) -> AlertsReply:
+        async with self.db.sessions() as session:
+            found = await alert_store.recent_alerts(session, limit=q.limit, camera_id=q.camera_id,
+                                                    unacknowledged_only=q.unacknowledged_only)
+        return AlertsReply(alerts=[_alert_info(a) for a in found])
+
+    async def acknowledge(self, q: AcknowledgeAlert) -> AlertInfo:
+        async with self.db.transaction() as session:
+            alert = await alert_store.acknowledge(session, q.alert_id, q.by, utcnow())
+            if alert is None:
+                raise PermanentError(f"no alert {q.alert_id!r}")
+            return _alert_info(alert)
+
+    async def cameras(self, q: CamerasQuery) -> CamerasReply:
+        async with self.db.sessions() as session:
+            found = await list_cameras(session, include_removed=q.include_removed)
+        return CamerasReply(cameras=[
+            CameraInfo(camera_id=c.camera_id, name=c.name, enabled=c.enabled,
+                       config=CameraConfig.model_validate(c.config) if c.config else None,
+                       zones_version=version, first_seen_at=c.first_seen_at,
+                       removed_at=c.removed_at)
+            for c, version in found])
+
+    async def zone_set(self, q: ZoneSetQuery) -> ZoneSetReply:
+        async with self.db.sessions() as session:
+            stored = await stored_zone_set(session, q.camera_id, q.version)
+        return ZoneSetReply(zone_set=ZoneSet.model_validate(stored) if stored else None)
+
+    async def reports(self, q: ReportsQuery) -> ReportsReply:
+        async with self.db.sessions() as session:
+            found = await report_store.recent(session, q.limit)
+        return ReportsReply(reports=[
+            ReportInfo(report_id=r.report_id, report_type=r.report_type, format=r.format,
+                       state=r.state, attempts=r.attempts, path=r.path, error=r.error,
+                       created_at=r.created_at, finished_at=r.finished_at)
+            for r in found])

@@ -1,0 +1,189 @@
+"""Report files: CSV with one row per bucket and shape, PDF with summary tables and charts.
+
+Plain functions of a ``ReportData``, run in an executor thread: rendering a PDF takes long
+enough to stall every consumer of the event loop.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
+
+from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.charts.legends import Legend
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from workers.analytics.buckets import Bucket, Period
+
+TITLES = {"daily_summary": "Daily summary", "weekly_summary": "Weekly summary",
+          "monthly_summary": "Monthly summary", "custom": "Report"}
+
+
+@dataclass(frozen=True)
+class ReportLine:
+    """Counts of one camera, bucket, shape and class ("" shape: the camera counted nothing)."""
+
+    camera_id: str
+    bucket: Bucket
+    kind: str
+    shape_id: str
+    class_name: str
+    count_in: int
+    count_out: int
+    mean_dwell: float | None
+
+
+@dataclass
+class ReportData:
+    report_id: str
+    report_type: str
+    timezone: str
+    start: datetime
+    end: datetime
+    period: Period
+    camera_ids: list[str]
+    buckets: list[Bucket]
+    lines: list[ReportLine]
+    generated_at: datetime
+    include_charts: bool = True
+    tz: ZoneInfo = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.tz = ZoneInfo(self.timezone)
+
+    @property
+    def title(self) -> str:
+        return f"CamCount - {TITLES.get(self.report_type, self.report_type)}"
+
+    def local(self, t: datetime) -> str:
+        return t.astimezone(self.tz).strftime("%Y-%m-%d %H:%M %Z")
+
+    def camera_totals(self, camera_id: str) -> tuple[int, int]:
+        lines = [ln for ln in self.lines if ln.camera_id == camera_id]
+        return sum(ln.count_in for ln in lines), sum(ln.count_out for ln in lines)
+
+    def shape_totals(self, camera_id: str) -> list[tuple[str, str, str, int, int, float | None]]:
+        """(kind, shape, class, in, out, mean dwell) over the whole report, per shape and class."""
+        acc: dict[tuple[str, str, str], list[float]] = defaultdict(lambda: [0, 0, 0.0, 0])
+        for ln in self.lines:
+            if ln.camera_id != camera_id or not ln.shape_id:
+                continue
+            a = acc[(ln.kind, ln.shape_id, ln.class_name)]
+            a[0] += ln.count_in
+            a[1] += ln.count_out
+            if ln.mean_dwell is not None:
+                a[2] += ln.mean_dwell
+                a[3] += 1
+        return [(k, s, c, int(a[0]), int(a[1]), a[2] / a[3] if a[3] else None)
+                for (k, s, c), a in sorted(acc.items())]
+
+    def bucket_totals(self, camera_id: str) -> tuple[list[int], list[int]]:
+        ins = dict.fromkeys((b.start for b in self.buckets), 0)
+        outs = dict(ins)
+        for ln in self.lines:
+            if ln.camera_id == camera_id:
+                ins[ln.bucket.start] += ln.count_in
+                outs[ln.bucket.start] += ln.count_out
+        return list(ins.values()), list(outs.values())
+
+
+def _atomic(path: Path) -> Path:
+    """A temporary sibling to write to; renamed over ``path`` once complete."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path.with_name(f".{path.name}.partial")
+
+
+def write_csv(data: ReportData, path: Path) -> Path:
+    tmp = _atomic(path)
+    with tmp.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["camera_id", "bucket_start", "bucket_end", "bucket_start_utc", "kind",
+                    "shape_id", "class_name", "count_in", "count_out", "mean_dwell_seconds"])
+        for ln in data.lines:
+            w.writerow([ln.camera_id, ln.bucket.start.astimezone(data.tz).isoformat(),
+                        ln.bucket.end.astimezone(data.tz).isoformat(), ln.bucket.start.isoformat(),
+                        ln.kind, ln.shape_id, ln.class_name, ln.count_in, ln.count_out,
+                        "" if ln.mean_dwell is None else f"{ln.mean_dwell:.1f}"])
+    os.replace(tmp, path)
+    return path
+
+
+def _chart(data: ReportData, camera_id: str) -> Drawing:
+    ins, outs = data.bucket_totals(camera_id)
+    fmt = "%H:%M" if data.period == "hourly" else "%m-%d"
+    every = max(1, len(data.buckets) // 12)  # at most a dozen labels stay readable
+    labels = [b.start.astimezone(data.tz).strftime(fmt) if i % every == 0 else ""
+              for i, b in enumerate(data.buckets)]
+    drawing = Drawing(480, 190)
+    chart = VerticalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 40, 35, 420, 130
+    chart.data = [ins, outs]
+    chart.categoryAxis.categoryNames = labels
+    chart.categoryAxis.labels.fontSize = 7
+    chart.categoryAxis.labels.angle = 45 if every > 1 or len(labels) > 12 else 0
+    chart.categoryAxis.labels.boxAnchor = "ne" if chart.categoryAxis.labels.angle else "n"
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.labels.fontSize = 7
+    chart.bars[0].fillColor = colors.HexColor("#2a9d8f")
+    chart.bars[1].fillColor = colors.HexColor("#e76f51")
+    chart.barSpacing = 0.5
+    legend = Legend()
+    legend.x, legend.y = 380, 185
+    legend.fontSize = 7
+    legend.colorNamePairs = [(chart.bars[0].fillColor, "in"), (chart.bars[1].fillColor, "out")]
+    drawing.add(chart)
+    drawing.add(legend)
+    return drawing
+
+
+def write_pdf(data: ReportData, path: Path) -> Path:
+    styles = getSampleStyleSheet()
+    story: list[Flowable] = [
+        Paragraph(data.title, styles["Title"]),
+        Paragraph(f"From {data.local(data.start)} to {data.local(data.end)} ({data.timezone}), "
+                  f"{data.period} buckets", styles["Normal"]),
+        Paragraph(escape(f"Cameras: {', '.join(data.camera_ids)}"), styles["Normal"]),
+        Paragraph(escape(f"Generated {data.local(data.generated_at)} - report {data.report_id}"),
+                  styles["Italic"]),
+        Spacer(1, 6 * mm),
+    ]
+    grid = TableStyle([
+        ("FONT", (0, 0), (-1, 0), "Helvetica-Bold"),
+        ("FONT", (0, -1), (-1, -1), "Helvetica-Bold"),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e9ecef")),
+        ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+        ("ALIGN", (3, 0), (-1, -1), "RIGHT"),
+    ])
+    for cam in data.camera_ids:
+        total_in, total_out = data.camera_totals(cam)
+        # Paragraphs parse a little markup; camera ids from results are arbitrary text.
+        story.append(Paragraph(escape(f"Camera {cam}"), styles["Heading2"]))
+        story.append(Paragraph(escape(f"{cam}: {total_in} in, {total_out} out"), styles["Normal"]))
+        shapes = data.shape_totals(cam)
+        if not shapes:
+            story.append(Paragraph("No counts in this period.", styles["Normal"]))
+            continue
+        rows = [["Kind", "Line / zone", "Class", "In", "Out", "Net", "Mean dwell (s)"]]
+        rows += [[k, s, c, str(i), str(o), str(i - o), "" if d is None else f"{d:.1f}"]
+                 for k, s, c, i, o, d in shapes]
+        rows.append(["Total", "", "", str(total_in), str(total_out), str(total_in - total_out), ""])
+        story += [Spacer(1, 2 * mm), Table(rows, style=grid, hAlign="LEFT")]
+        if data.include_charts:
+            story += [Spacer(1, 4 * mm), _chart(data, cam)]
+        story.append(Spacer(1, 6 * mm))
+    tmp = _atomic(path)
+    SimpleDocTemplate(str(tmp), pagesize=A4, title=data.title, author="CamCount",
+                      leftMargin=18 * mm, rightMargin=18 * mm).build(story)
+    os.replace(tmp, path)
+    return path

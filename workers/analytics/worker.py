@@ -1,0 +1,177 @@
+"""The analytics worker: stores count events, aggregates them, answers queries, writes reports.
+
+Consumes ``camera.detection.results`` (batched, idempotent ingestion), ``analytics.processing``
+(aggregation jobs), ``analytics.report.generation`` (reports under a lease) and its own durable
+``analytics.camera.control`` queue (camera configs and zone set versions); follows alerts on
+``system.events``; serves ``rpc.analytics``. Migrates the database to the current schema at start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from workers.alerts.worker import AlertsWorker
+from workers.analytics.aggregation import Aggregator, job_for, job_routing_key
+from workers.analytics.ingest import Ingestor, Rows
+from workers.analytics.queries import QueryService
+from workers.analytics.recorder import Recorder
+from workers.analytics.reports import ReportService
+from workers.analytics.scheduler import Scheduler
+from workers.bus import Bus, Delivery, Subscription
+from workers.contracts import AnalyticsJob, CameraControl, DetectionResult, ReportRequest, SystemEvent
+from workers.contracts.alerting import AlertingConfig
+from workers.contracts.queries import AnalyticsRequest
+from workers.storage import Database, data_dir, redact, upgrade
+from workers.topology import Binding, QueueSpec, Topology
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AnalyticsSettings:
+    #: a batch is committed when it holds this many events...
+    flush_events: int = 2000
+    #: ...or this long after its first event arrived
+    flush_delay_s: float = 0.1
+    #: detection results handled at once (and so, at most, buffered for one commit)
+    ingest_concurrency: int = 256
+    #: how long after a bucket ends its aggregation job is published
+    grace_s: float = 60.0
+    schedule: bool = True
+    report_lease_s: float = 60.0
+    report_sweep_s: float = 30.0
+    report_attempts: int = 3
+
+
+def control_queue(topology: Topology) -> QueueSpec:
+    """The analytics worker's own durable copy of ``camera.control.*``: zone sets and camera
+    configs sent while no analytics worker runs are recorded when one starts. No TTL: a zone set
+    is as valid in a day as now."""
+    return QueueSpec(
+        topology.name("analytics.camera.control"),
+        {"x-max-length": 10_000, "x-overflow": "drop-head",
+         "x-dead-letter-exchange": topology.dead_letter,
+         "x-dead-letter-routing-key": "dead.letter.retry"},
+        (Binding(topology.camera_events, "camera.control.*"),),
+    )
+
+
+class AnalyticsWorker:
+    role = "analytics"
+
+    def __init__(self, *, db_url: str | None = None, timezone: str = "UTC",
+                 reports_dir: Path | None = None, worker_id: str = "analytics",
+                 settings: AnalyticsSettings | None = None,
+                 alerting: AlertingConfig | None = None):
+        """``alerting``: run the alert rule engine in this worker, next to the data, on its
+        database (run one rule engine per site)."""
+        ZoneInfo(timezone)  # an unknown zone fails here, not at the first aggregation
+        self.db = Database(db_url)
+        self.timezone = timezone
+        self.reports_dir = reports_dir or data_dir() / "reports"
+        self.worker_id = worker_id
+        self.settings = settings or AnalyticsSettings()
+        self._bus: Bus | None = None
+        self._subs: list[Subscription] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._render = ThreadPoolExecutor(1, thread_name_prefix="camcount-report")
+        s = self.settings
+        self.aggregator = Aggregator(self.db, timezone, timedelta(seconds=s.grace_s))
+        self.ingestor = Ingestor(self.db, max_events=s.flush_events,
+                                 max_messages=s.ingest_concurrency, max_delay=s.flush_delay_s,
+                                 after_commit=self._reaggregate_late)
+        self.queries = QueryService(self.db, timezone)
+        self.recorder = Recorder(self.db)
+        self.reports: ReportService | None = None
+        self.alerts = None if alerting is None else AlertsWorker(
+            alerting, db=self.db, worker_id=f"{worker_id}-alerts")
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    async def start(self, bus: Bus) -> None:
+        revision = await upgrade(self.db)
+        log.info("analytics store %s at schema %s, time zone %s", redact(str(self.db.url)),
+                 revision, self.timezone)
+        self._bus = bus
+        t, s = bus.topology, self.settings
+        self.reports = ReportService(self.db, bus, self._render, owner=self.worker_id,
+                                     reports_dir=self.reports_dir,
+                                     lease=timedelta(seconds=s.report_lease_s),
+                                     max_attempts=s.report_attempts)
+        self.ingestor.start()
+        control = control_queue(t)
+        await bus.declare_queue(control)
+        self._subs += [
+            await bus.consume(t.detection_results, self._on_result, model=DetectionResult,
+                              concurrency=s.ingest_concurrency, prefetch=2 * s.ingest_concurrency),
+            await bus.consume(control, self.recorder.on_control, model=CameraControl),
+            await bus.consume(t.analytics_processing, self._on_job, model=AnalyticsJob),
+            await bus.consume(t.report_generation, self.reports.accept, model=ReportRequest),
+            await bus.subscribe(t.system_events, [], self.recorder.on_system, model=SystemEvent),
+            await bus.serve(t.rpc_analytics, self.queries.handle, model=AnalyticsRequest),
+        ]
+        loop = asyncio.get_running_loop()
+        self._tasks.append(loop.create_task(self.reports.sweep_forever(s.report_sweep_s)))
+        if self.alerts is not None:
+            await self.alerts.start(bus)
+        if s.schedule:
+            scheduler = Scheduler(self.db, self._publish_job, timezone=self.timezone,
+                                  grace=timedelta(seconds=s.grace_s))
+            self._tasks.append(loop.create_task(scheduler.run()))
+
+    async def stop(self) -> None:
+        if self.alerts is not None:
+            await self.alerts.stop()
+        for sub in reversed(self._subs):
+            await sub.cancel()  # in-flight results finish: their batch is committed first
+        self._subs.clear()
+        await self.ingestor.close()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        if self.reports is not None:
+            await self.reports.stop()
+        self._render.shutdown(wait=True, cancel_futures=True)
+        await self.db.dispose()
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "timezone": self.timezone,
+            "database": redact(str(self.db.url)),
+            "events_written": self.ingestor.events_written,
+            "batches": self.ingestor.batches,
+            "events_buffered": self.ingestor.pending_events,
+            "aggregation_jobs": self.aggregator.jobs_done,
+            "reports_running": self.reports.running if self.reports else [],
+            "reports_finished": self.reports.finished if self.reports else 0,
+            **({"alerts": self.alerts.stats()} if self.alerts else {}),
+        }
+
+    # -- handlers -------------------------------------------------------------------------------
+    async def _on_result(self, result: DetectionResult, d: Delivery) -> None:
+        await self.ingestor.ingest(result, d.trace_id)
+
+    async def _on_job(self, job: AnalyticsJob, _: Delivery) -> None:
+        done = await self.aggregator.run(job)
+        log.debug("%s for %s: %d bucket(s)", job.job_type, job.camera_id, len(done))
+
+    async def _publish_job(self, job: AnalyticsJob) -> None:
+        assert self._bus is not None
+        await self._bus.publish(self._bus.topology.analytics_jobs, job_routing_key(job), job)
+
+    async def _reaggregate_late(self, rows: Rows) -> None:
+        """After a commit: aggregate again the buckets that late events changed."""
+        for key in await self.aggregator.late_buckets(rows):
+            log.info("late count event for %s: re-aggregating its %s bucket from %s",
+                     key.camera_id, key.period, key.start.isoformat())
+            await self._publish_job(job_for(key))

@@ -1,0 +1,237 @@
+"""Queries to the analytics worker over request/reply (``rpc.analytics``), and their replies.
+
+One request contract carries one of several query kinds (a discriminated union on ``kind``), so
+an unknown kind or a bad field is refused with the reason like any other invalid message: the
+requester gets a ``RemoteError`` naming the field.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from workers.contracts.analytics import Period, _check_tz
+from workers.contracts.base import Contract
+from workers.contracts.camera import CameraConfig
+from workers.contracts.zones import ZoneSet
+
+#: longest range a series may span, so one request cannot ask for millions of buckets
+MAX_SERIES_SPAN: dict[str, timedelta] = {
+    "hourly": timedelta(days=400), "daily": timedelta(days=3700),
+    "weekly": timedelta(days=3700), "monthly": timedelta(days=3700),
+}
+
+
+class _Query(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SeriesQuery(_Query):
+    """Counts per bucket for one camera, optionally one shape (or every line, or every zone)
+    and one class, in a time zone."""
+
+    kind: Literal["series"] = "series"
+    camera_id: str = Field(min_length=1)
+    period: Period
+    start: AwareDatetime
+    end: AwareDatetime
+    shape_id: str | None = None
+    #: only lines, or only zones: a camera's crossings and its zone entries are different counts
+    shape_kind: Literal["line", "zone"] | None = None
+    class_name: str | None = None
+    #: default: the analytics worker's time zone
+    timezone: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_tz(cls, v: str | None) -> str | None:
+        return v if v is None else _check_tz(v)
+
+    @model_validator(mode="after")
+    def _range(self) -> SeriesQuery:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        if self.end - self.start > MAX_SERIES_SPAN[self.period]:
+            raise ValueError(f"a series of {self.period} buckets spans at most "
+                             f"{MAX_SERIES_SPAN[self.period].days} days")
+        return self
+
+
+class OccupancyQuery(SeriesQuery):
+    """People in a camera's zones (one zone, or all of them) per bucket, from entries and exits."""
+
+    kind: Literal["occupancy"] = "occupancy"  # type: ignore[assignment]
+    shape_kind: Literal["zone"] = "zone"  # type: ignore[assignment]
+
+
+class TotalsQuery(_Query):
+    """In/out counts per camera, shape and class in [since, until) (default: local midnight to
+    now)."""
+
+    kind: Literal["totals"] = "totals"
+    camera_id: str | None = None
+    since: AwareDatetime | None = None
+    until: AwareDatetime | None = None
+
+
+class AlertsQuery(_Query):
+    kind: Literal["alerts"] = "alerts"
+    camera_id: str | None = None
+    unacknowledged_only: bool = False
+    limit: int = Field(default=50, ge=1, le=1000)
+
+
+class AcknowledgeAlert(_Query):
+    kind: Literal["acknowledge_alert"] = "acknowledge_alert"
+    alert_id: str = Field(min_length=1)
+    by: str = Field(min_length=1)
+
+
+class CamerasQuery(_Query):
+    kind: Literal["cameras"] = "cameras"
+    include_removed: bool = False
+
+
+class ZoneSetQuery(_Query):
+    """A camera's zone set at a version, or its newest (what a detector asks for at start)."""
+
+    kind: Literal["zone_set"] = "zone_set"
+    camera_id: str = Field(min_length=1)
+    version: int | None = Field(default=None, ge=1)
+
+
+class ReportsQuery(_Query):
+    kind: Literal["reports"] = "reports"
+    limit: int = Field(default=20, ge=1, le=500)
+
+
+AnalyticsQuery = Annotated[
+    SeriesQuery | OccupancyQuery | TotalsQuery | AlertsQuery | AcknowledgeAlert | CamerasQuery
+    | ZoneSetQuery | ReportsQuery,
+    Field(discriminator="kind"),
+]
+
+
+class AnalyticsRequest(Contract):
+    type_name: ClassVar[str] = "analytics_query"
+
+    query: AnalyticsQuery
+
+
+# -- replies ------------------------------------------------------------------------------------
+class SeriesPoint(BaseModel):
+    start: datetime
+    end: datetime
+    #: local start with its offset, e.g. 2026-10-25T02:00+01:00
+    label: str
+    count_in: int = 0
+    count_out: int = 0
+    mean_dwell_seconds: float | None = None
+
+
+class SeriesReply(BaseModel):
+    camera_id: str
+    period: Period
+    timezone: str
+    points: list[SeriesPoint]
+
+    @property
+    def total_in(self) -> int:
+        return sum(p.count_in for p in self.points)
+
+    @property
+    def total_out(self) -> int:
+        return sum(p.count_out for p in self.points)
+
+
+class OccupancyPoint(BaseModel):
+    start: datetime
+    end: datetime
+    label: str
+    #: inside when the bucket ends (or now, for the current bucket)
+    at_end: int
+    #: the most inside at once during the bucket
+    peak: int
+
+
+class OccupancyReply(BaseModel):
+    camera_id: str
+    period: Period
+    timezone: str
+    points: list[OccupancyPoint]
+
+
+class TotalRow(BaseModel):
+    camera_id: str
+    kind: Literal["line", "zone"]
+    shape_id: str
+    class_name: str
+    count_in: int = 0
+    count_out: int = 0
+
+
+class TotalsReply(BaseModel):
+    since: datetime
+    until: datetime
+    rows: list[TotalRow]
+
+
+class AlertInfo(BaseModel):
+    alert_id: str
+    source: str
+    severity: str
+    camera_id: str | None
+    zone_id: str | None
+    data: dict[str, Any]
+    raised_at: datetime
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+
+
+class AlertsReply(BaseModel):
+    alerts: list[AlertInfo]
+
+
+class CameraInfo(BaseModel):
+    camera_id: str
+    name: str
+    enabled: bool
+    #: as last configured, with any password in the source removed; None if never configured
+    config: CameraConfig | None
+    zones_version: int | None
+    first_seen_at: datetime
+    removed_at: datetime | None
+
+
+class CamerasReply(BaseModel):
+    cameras: list[CameraInfo]
+
+
+class ZoneSetReply(BaseModel):
+    zone_set: ZoneSet | None
+
+
+class ReportInfo(BaseModel):
+    report_id: str
+    report_type: str
+    format: str
+    state: Literal["queued", "running", "done", "failed"]
+    attempts: int
+    path: str | None
+    error: str | None
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class ReportsReply(BaseModel):
+    reports: list[ReportInfo]
+
+
+#: the reply model of each query kind
+REPLIES: dict[str, type[BaseModel]] = {
+    "series": SeriesReply, "occupancy": OccupancyReply, "totals": TotalsReply,
+    "alerts": AlertsReply, "acknowledge_alert": AlertInfo, "cameras": CamerasReply, "zone_set": ZoneSetReply,
+    "reports": ReportsReply,
+}

@@ -1,0 +1,89 @@
+"""Cameras and their versioned zone sets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from workers.storage.models import Camera, Zone, ZoneSetRow
+from workers.storage.sql import insert
+
+_cameras = Camera.__table__
+_zone_sets = ZoneSetRow.__table__
+_zones = Zone.__table__
+
+
+async def ensure_cameras(session: AsyncSession, camera_ids: Iterable[str], now: datetime) -> None:
+    """Register cameras first heard of in a result (or a zone set) before any admin configured them."""
+    rows = [{"camera_id": c, "name": "", "enabled": True, "first_seen_at": now}
+            for c in sorted(set(camera_ids))]
+    if rows:
+        await session.execute(
+            insert(session.bind.dialect.name, _cameras).on_conflict_do_nothing(), rows)
+
+
+async def update_camera(session: AsyncSession, camera_id: str, at: datetime,
+                        values: dict[str, Any]) -> bool:
+    """Apply a control message's change unless a newer one has been applied already."""
+    await ensure_cameras(session, [camera_id], at)
+    c = _cameras.c
+    res = await session.execute(
+        sa.update(_cameras)
+        .where(c.camera_id == camera_id, sa.or_(c.updated_at.is_(None), c.updated_at <= at))
+        .values(updated_at=at, **values))
+    return res.rowcount == 1
+
+
+async def add_zone_set(session: AsyncSession, camera_id: str, version: int,
+                       definition: dict[str, Any], message_id: str, now: datetime) -> bool:
+    """Store a zone set version and its shapes; False if that version was stored already."""
+    await ensure_cameras(session, [camera_id], now)
+    dialect = session.bind.dialect.name
+    res = await session.execute(insert(dialect, _zone_sets).on_conflict_do_nothing().values(
+        camera_id=camera_id, version=version, definition=definition, message_id=message_id,
+        received_at=now))
+    if res.rowcount != 1:
+        return False
+    shapes = [*definition.get("lines", []), *definition.get("zones", [])]
+    if shapes:
+        await session.execute(sa.insert(_zones), [
+            {"camera_id": camera_id, "version": version, "shape_id": s["id"], "kind": s["kind"],
+             "name": s.get("name", ""), "classes": s.get("classes", []), "points": s["points"]}
+            for s in shapes])
+    return True
+
+
+async def stored_zone_set(session: AsyncSession, camera_id: str, version: int | None = None,
+                          ) -> dict[str, Any] | None:
+    """A camera's zone set at ``version``, or its newest one."""
+    z = _zone_sets.c
+    stmt = sa.select(z.definition).where(z.camera_id == camera_id)
+    stmt = stmt.where(z.version == version) if version is not None else stmt.order_by(z.version.desc())
+    return (await session.execute(stmt.limit(1))).scalar()
+
+
+async def list_cameras(session: AsyncSession, *, include_removed: bool = False,
+                       ) -> list[tuple[Camera, int | None]]:
+    """Cameras with their newest zone set version."""
+    latest = (sa.select(sa.func.max(ZoneSetRow.version))
+              .where(ZoneSetRow.camera_id == Camera.camera_id).scalar_subquery())
+    stmt = sa.select(Camera, latest).order_by(Camera.camera_id)
+    if not include_removed:
+        stmt = stmt.where(Camera.removed_at.is_(None))
+    return [(cam, version) for cam, version in await session.execute(stmt)]
+
+
+async def active_camera_ids(session: AsyncSession) -> list[str]:
+    rows = await session.execute(
+        sa.select(_cameras.c.camera_id).where(_cameras.c.removed_at.is_(None)))
+    return list(rows.scalars())
+
+
+async def known_camera_ids(session: AsyncSession, camera_ids: Iterable[str]) -> set[str]:
+    rows = await session.execute(
+        sa.select(_cameras.c.camera_id).where(_cameras.c.camera_id.in_(list(camera_ids))))
+    return set(rows.scalars())
