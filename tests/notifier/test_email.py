@@ -1,0 +1,89 @@
+"""Email against a real SMTP server (aiosmtpd): STARTTLS or TLS, login, bodies, attachments."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import time
+from email.message import EmailMessage
+from email.policy import default
+from pathlib import Path
+
+from tests.buses import error_inbox
+from tests.notifier.conftest import SmtpServer, StartNotifier
+from workers.bus import Bus
+from workers.contracts import Attachment, EmailNotification
+from workers.contracts.alerting import AlertingConfig, EmailTarget
+from workers.contracts.notifications import NotifierRequest, SendResult, SendTest
+from workers.topology import ERROR_HEADER
+
+
+def config(smtp: SmtpServer) -> AlertingConfig:
+    return AlertingConfig(smtp=smtp.settings, timezone="Europe/Berlin",
+                          targets=[EmailTarget(id="ops", recipients=["ops@example.org"])])
+
+
+async def received(smtp: SmtpServer, n: int = 1, timeout: float = 10.0) -> list[EmailMessage]:
+    deadline = time.monotonic() + timeout
+    while len(smtp.mailbox.messages) < n:
+        assert time.monotonic() < deadline, f"{len(smtp.mailbox.messages)} mails, wanted {n}"
+        await asyncio.sleep(0.05)
+    return [email.message_from_bytes(e.content, policy=default) for e in smtp.mailbox.messages]
+
+
+async def test_a_queued_report_email_arrives_with_recipients_bodies_and_attachment(
+        inprocess_bus: Bus, smtp_starttls: SmtpServer, start_notifier: StartNotifier,
+        tmp_path: Path) -> None:
+    bus, smtp = inprocess_bus, smtp_starttls
+    pdf = tmp_path / "daily.pdf"
+    pdf.write_bytes(b"%PDF-1.4 a report\n%%EOF\n")
+    await start_notifier(bus, config(smtp))
+    msg = EmailNotification(
+        recipients=["boss@example.org", "ops@example.org"], cc=["audit@example.org"],
+        subject="CamCount daily report: entrance", template="report",
+        template_data={"report_type": "daily", "camera_ids": ["entrance"],
+                       "start": "2026-11-22", "end": "2026-11-23", "timezone": "Europe/Berlin",
+                       "report_id": "r-1"},
+        attachments=[Attachment(filename="daily.pdf", content_type="application/pdf",
+                                path=str(pdf))])
+    await bus.publish("", bus.topology.email_queue, msg)
+    [mail] = await received(smtp)
+    [envelope] = smtp.mailbox.messages
+    assert sorted(envelope.rcpt_tos) == ["audit@example.org", "boss@example.org",
+                                         "ops@example.org"]
+    assert smtp.mailbox.logins == ["camcount"]  # logged in, over STARTTLS (the server insists)
+    assert mail["Subject"] == "CamCount daily report: entrance"
+    assert mail["To"] == "boss@example.org, ops@example.org"
+    text = mail.get_body(("plain",)).get_content()
+    html = mail.get_body(("html",)).get_content()
+    assert "Cameras: entrance" in text and "<td>entrance</td>" in html
+    [att] = list(mail.iter_attachments())
+    assert att.get_filename() == "daily.pdf" and att.get_content_type() == "application/pdf"
+    assert att.get_content() == pdf.read_bytes()
+
+
+async def test_the_console_test_send_over_tls_answers_at_once(
+        inprocess_bus: Bus, smtp_tls: SmtpServer, start_notifier: StartNotifier) -> None:
+    bus, smtp = inprocess_bus, smtp_tls
+    await start_notifier(bus, config(smtp))
+    result = await bus.request(bus.topology.rpc_notifier,
+                               NotifierRequest(query=SendTest(target_id="ops", requested_by="ann")),
+                               reply_model=SendResult, timeout=15)
+    assert result.ok and result.status == 250, result
+    [mail] = await received(smtp)
+    assert mail["Subject"] == "CamCount test notification"
+    assert "sent by ann" in mail.get_body(("plain",)).get_content()
+
+
+async def test_a_refused_recipient_is_not_retried_and_the_reason_is_kept(
+        inprocess_bus: Bus, smtp_starttls: SmtpServer, start_notifier: StartNotifier) -> None:
+    bus, smtp = inprocess_bus, smtp_starttls
+    smtp.mailbox.refuse["gone@example.org"] = "550 5.1.1 no such mailbox"
+    errors = await error_inbox(bus)
+    await start_notifier(bus, config(smtp))
+    await bus.publish("", bus.topology.email_queue, EmailNotification(
+        recipients=["gone@example.org"], subject="alert", template="alert",
+        template_data={"message": "x"}))
+    dead = await asyncio.wait_for(errors.get(), 10)
+    assert "550 5.1.1 no such mailbox" in dead.headers[ERROR_HEADER]
+    assert smtp.mailbox.messages == []

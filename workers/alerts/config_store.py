@@ -1,0 +1,193 @@
+"""The alert rules and notification targets as stored config: versions in the analytics store.
+
+The file a worker is started with (``notifications.json``) seeds the store: it is imported as a
+new version when the store has none, or when the file changed since it was last imported.
+Otherwise the newest stored version is in force, so an admin's edits survive restarts. Edits are
+made by a notifier (``rpc.notifier``), which stores the next version and announces it with a
+``config`` event on ``system.events``; every rule engine and notifier applies it at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from workers.contracts import SystemEvent, utcnow
+from workers.contracts.alerting import AlertingConfig
+from workers.contracts.alerting_admin import (
+    CONFIG_NAME,
+    ConfigEdit,
+    DeleteRule,
+    DeleteTarget,
+    PutRule,
+    PutTarget,
+    config_event_data,
+)
+from workers.contracts.base import describe
+from workers.storage import Database
+from workers.storage import alerting_config as store
+
+SEED, CONSOLE = "seed", "console"
+#: attempts at saving when another worker stores the same version number at the same moment
+_SAVE_ATTEMPTS = 3
+
+
+class EditRefused(ValueError):
+    """An edit that cannot be saved; ``field`` names the form field at fault, if one is."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Versioned:
+    version: int
+    config: AlertingConfig
+    origin: str = SEED
+    digest: str = ""
+    saved_by: str = ""
+    saved_at: datetime | None = None
+
+    def event(self, source: str) -> SystemEvent:
+        assert self.saved_at is not None
+        event = SystemEvent(event_type="config", source=source, data=config_event_data(
+            self.version, self.config, origin=self.origin, digest=self.digest,
+            saved_by=self.saved_by, saved_at=self.saved_at))
+        event.metadata.source = source
+        return event
+
+
+def digest(config: AlertingConfig) -> str:
+    text = json.dumps(config.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _versioned(row: store.AlertingConfigVersion) -> Versioned:
+    return Versioned(row.version, AlertingConfig.model_validate(row.document), row.origin,
+                     row.digest, row.saved_by, row.saved_at)
+
+
+async def load_or_seed(db: Database, seed: AlertingConfig, *, by: str) -> Versioned:
+    """The version in force, after importing ``seed`` if the store has nothing or the seed
+    changed since it was last imported. An empty seed (no file) never replaces stored config."""
+    empty = not seed.rules and not seed.targets
+    seed_digest = digest(seed)
+    for _ in range(_SAVE_ATTEMPTS):
+        async with db.transaction() as session:
+            current = await store.latest(session)
+            last_seed = await store.latest(session, SEED)
+            if current is not None and (
+                    empty or (last_seed is not None and last_seed.digest == seed_digest)):
+                return _versioned(current)
+            version = (current.version if current else 0) + 1
+            now = utcnow()
+            if await store.add_version(session, version=version, document=seed.model_dump(
+                    mode="json"), origin=SEED, digest=seed_digest, saved_by=by, saved_at=now):
+                return Versioned(version, seed, SEED, seed_digest, by, now)
+    raise RuntimeError("could not store the alerting configuration: it kept changing")
+
+
+async def remember(db: Database, event: SystemEvent) -> Versioned | None:
+    """The version a ``config`` event announces (stored too, if this store lacks it: a worker on
+    a database of its own); None for another kind of config event or an invalid document."""
+    d = event.data
+    if d.get("config") != CONFIG_NAME:
+        return None
+    try:
+        config = AlertingConfig.model_validate(d["document"])
+        v = Versioned(int(d["version"]), config, str(d.get("origin") or CONSOLE),
+                      str(d.get("digest") or digest(config)), str(d.get("saved_by") or ""),
+                      datetime.fromisoformat(str(d["saved_at"])))
+    except (KeyError, TypeError, ValueError, ValidationError):
+        return None
+    async with db.transaction() as session:
+        await store.add_version(session, version=v.version, document=d["document"],
+                                origin=v.origin, digest=v.digest, saved_by=v.saved_by,
+                                saved_at=v.saved_at or utcnow())
+    return v
+
+
+async def current(db: Database) -> Versioned | None:
+    async with db.transaction() as session:
+        row = await store.latest(session)
+    return _versioned(row) if row is not None else None
+
+
+async def save_edit(db: Database, edit: ConfigEdit) -> Versioned:
+    """Apply ``edit`` to the version in force and store the result as the next version;
+    EditRefused says why not (invalid, or the item was changed by someone else meanwhile)."""
+    for _ in range(_SAVE_ATTEMPTS):
+        async with db.transaction() as session:
+            row = await store.latest(session)
+            if row is None:
+                raise EditRefused("no alerting configuration is stored yet")
+            base = None
+            if edit.base_version != row.version:
+                base_row = await store.at_version(session, edit.base_version)
+                base = AlertingConfig.model_validate(base_row.document) if base_row else None
+            latest = _versioned(row)
+            config = _edited(latest, base, edit)
+            now = utcnow()
+            if await store.add_version(
+                    session, version=row.version + 1, document=config.model_dump(mode="json"),
+                    origin=CONSOLE, digest=digest(config), saved_by=edit.requested_by,
+                    saved_at=now):
+                return Versioned(row.version + 1, config, CONSOLE, digest(config),
+                                 edit.requested_by, now)
+    raise EditRefused("the configuration is being changed by someone else: try again")
+
+
+def _edited(latest: Versioned, base: AlertingConfig | None, edit: ConfigEdit) -> AlertingConfig:
+    doc = latest.config.model_dump(mode="json")
+    if isinstance(edit, PutRule | DeleteRule):
+        what, key = "rule", "rules"
+        new_id = edit.rule.id if isinstance(edit, PutRule) else None
+        old_id = edit.rule_id if isinstance(edit, DeleteRule) else edit.replaces
+        item = edit.rule.model_dump(mode="json") if isinstance(edit, PutRule) else None
+    else:
+        assert isinstance(edit, PutTarget | DeleteTarget)
+        what, key = "target", "targets"
+        new_id = edit.target.id if isinstance(edit, PutTarget) else None
+        old_id = edit.target_id if isinstance(edit, DeleteTarget) else edit.replaces
+        item = edit.target.model_dump(mode="json") if isinstance(edit, PutTarget) else None
+    items: list[dict[str, Any]] = doc[key]
+    ids = [i["id"] for i in items]
+    if old_id is not None and old_id not in ids:
+        raise EditRefused(f"{what} {old_id!r} no longer exists (removed by someone else): "
+                          "reload", "id")
+    if new_id is not None and new_id != old_id and new_id in ids:
+        raise EditRefused(f"a {what} with id {new_id!r} exists already", "id")
+    if old_id is not None and base is not None:
+        before = _find(base.model_dump(mode="json")[key], old_id)
+        if before != _find(items, old_id):
+            by = f" by {latest.saved_by}" if latest.saved_by else ""
+            raise EditRefused(f"{what} {old_id!r} was changed{by} (version {latest.version}) "
+                              "since you opened it: reload and edit it again")
+    if what == "target" and old_id is not None and new_id != old_id:
+        if users := [r["id"] for r in doc["rules"] if old_id in r["targets"]]:
+            raise EditRefused(f"target {old_id!r} is used by rules {', '.join(users)}: take it "
+                              "out of them first", "id")
+    if old_id is not None:
+        index = ids.index(old_id)
+        if item is None:
+            del items[index]
+        else:
+            items[index] = item
+    elif item is not None:
+        items.append(item)
+    try:
+        return AlertingConfig.model_validate(doc)
+    except ValidationError as exc:
+        message = describe(exc, "config").removeprefix("config.(message): ")
+        raise EditRefused(message, "targets" if "unknown targets" in message
+                          else "channel" if "smtp" in message else None) from exc
+
+
+def _find(items: list[dict[str, Any]], item_id: str) -> dict[str, Any] | None:
+    return next((i for i in items if i["id"] == item_id), None)
