@@ -1,0 +1,171 @@
+"""Alerts as they arrive on ``system.events``, their lifecycle, and acknowledging them.
+
+An alert is active from its "raise" until a "resolve" event names it (``data.alert_id``): the
+resolve updates the alert's row, it is not an alert of its own. An acknowledgement is itself
+published as an alert event (``data.action = "acknowledge"``, who and when), so every console, and
+the analytics worker that stores alerts, learns of it.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QObject, Signal
+from qasync import asyncSlot
+
+from workers.contracts import SystemEvent
+
+log = logging.getLogger(__name__)
+
+KEEP = 1000
+ACK, RESOLVE = "acknowledge", "resolve"
+
+
+@dataclass
+class Alert:
+    alert_id: str
+    at: datetime
+    severity: str
+    camera_id: str | None
+    text: str
+    source: str
+    acked_by: str | None = None
+    acked_at: datetime | None = None
+    resolved_at: datetime | None = None
+    #: what the resolve said ("Resolved after 42 s: …")
+    resolution: str = ""
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.acked_by is not None
+
+    @property
+    def active(self) -> bool:
+        return self.resolved_at is None
+
+
+def alert_text(event: SystemEvent) -> str:
+    d = event.data
+    if d.get("action") != "resolve" and d.get("rule_name") and d.get("message") \
+            and d["rule_name"] != d.get("rule_id"):
+        return f"{d['rule_name']} — {d['message']}"  # the admin's words first, then the facts
+    for key in ("message", "title", "text", "rule"):
+        if d.get(key):
+            return str(d[key])
+    return ", ".join(f"{k}={v}" for k, v in d.items()) or event.event_type
+
+
+class AlertsController(QObject):
+    changed = Signal()
+    camera_requested = Signal(str)
+    error = Signal(str)
+
+    def __init__(self, publish: Callable[[SystemEvent], Awaitable[None]], *, source: str,
+                 user: str | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self._publish = publish
+        self.source = source
+        self.user = user or getpass.getuser()
+        self.alerts: OrderedDict[str, Alert] = OrderedDict()  # oldest first
+        self._early_acks: dict[str, tuple[str, datetime]] = {}
+        self._early_resolves: OrderedDict[str, tuple[datetime, str]] = OrderedDict()
+
+    @property
+    def unacknowledged(self) -> int:
+        return sum(not a.acknowledged for a in self.alerts.values())
+
+    @property
+    def active(self) -> int:
+        return sum(a.active for a in self.alerts.values())
+
+    def newest_first(self) -> list[Alert]:
+        return list(reversed(self.alerts.values()))
+
+    def on_alert(self, event: SystemEvent) -> None:
+        if event.data.get("action") == ACK:
+            self._apply_ack(str(event.data.get("alert_id", "")), str(event.data.get("by", "?")),
+                            _parse_time(event.data.get("at")) or event.timestamp)
+            return
+        if event.data.get("action") == RESOLVE:
+            self._apply_resolve(str(event.data.get("alert_id") or ""), event.timestamp,
+                                alert_text(event))
+            return
+        if event.message_id in self.alerts:
+            return  # redelivered
+        alert = Alert(event.message_id, event.timestamp, event.severity, event.camera_id,
+                      alert_text(event), event.source)
+        if (early := self._early_acks.pop(alert.alert_id, None)) is not None:
+            alert.acked_by, alert.acked_at = early
+        if (resolved := self._early_resolves.pop(alert.alert_id, None)) is not None:
+            alert.resolved_at, alert.resolution = resolved
+        self.alerts[alert.alert_id] = alert
+        while len(self.alerts) > KEEP:
+            self.alerts.popitem(last=False)
+        self.changed.emit()
+
+    def _apply_resolve(self, alert_id: str, at: datetime, text: str) -> None:
+        alert = self.alerts.get(alert_id)
+        if alert is None:
+            # raised before this console started (nothing to update), or overtaken by its
+            # resolve: kept a while in case the raise follows
+            self._early_resolves[alert_id] = (at, text)
+            while len(self._early_resolves) > KEEP:
+                self._early_resolves.popitem(last=False)
+            return
+        if alert.active:
+            alert.resolved_at, alert.resolution = at, text
+            self.changed.emit()
+
+    def _apply_ack(self, alert_id: str, by: str, at: datetime) -> None:
+        alert = self.alerts.get(alert_id)
+        if alert is None:  # the ack overtook its alert (another console, a replay)
+            self._early_acks[alert_id] = (by, at)
+            return
+        if not alert.acknowledged:
+            alert.acked_by, alert.acked_at = by, at
+            self.changed.emit()
+
+    async def acknowledge(self, alert_ids: Iterable[str]) -> int:
+        """Acknowledge as this OS user; returns how many were newly acknowledged."""
+        done = 0
+        for alert_id in alert_ids:
+            alert = self.alerts.get(alert_id)
+            if alert is None or alert.acknowledged:
+                continue
+            at = datetime.now(UTC)
+            event = SystemEvent(event_type="alert", source=self.source, severity=alert.severity,
+                                camera_id=alert.camera_id,
+                                data={"action": ACK, "alert_id": alert_id, "by": self.user,
+                                      "at": at.isoformat()})
+            event.metadata.source = self.source
+            try:
+                await self._publish(event)
+            except Exception as exc:
+                log.warning("acknowledging alert %s failed: %s", alert_id, exc)
+                self.error.emit(f"could not acknowledge: {exc}")
+                break
+            alert.acked_by, alert.acked_at = self.user, at
+            done += 1
+        self.changed.emit()
+        return done
+
+    @asyncSlot(list)
+    async def acknowledge_slot(self, alert_ids: list[str]) -> None:
+        await self.acknowledge(alert_ids)
+
+    def request_camera(self, alert_id: str) -> None:
+        alert = self.alerts.get(alert_id)
+        if alert is not None and alert.camera_id:
+            self.camera_requested.emit(alert.camera_id)
+
+
+def _parse_time(value: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None

@@ -1,0 +1,155 @@
+"""One console session on one bus: connects, wires the adapter's signals to the controllers,
+hosts the local workers in local mode, and shuts it all down in order."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import logging
+import socket
+
+from PySide6.QtCore import QObject
+
+from camcount_desktop.alerts_controller import AlertsController
+from camcount_desktop.analytics.controller import AnalyticsController
+from camcount_desktop.analytics.reports_controller import ReportsController
+from camcount_desktop.bus_adapter import BusAdapter
+from camcount_desktop.cameras_controller import CamerasController
+from camcount_desktop.dead_letters import open_dead_letters
+from camcount_desktop.deadletter_controller import DeadLetterController
+from camcount_desktop.health_controller import HealthController
+from camcount_desktop.local_mode import LocalRuntime, sample_camera, sample_zones
+from camcount_desktop.queues_controller import QueuesController
+from camcount_desktop.settings import Settings
+from camcount_desktop.wall_controller import WallController
+from workers.bus import Bus, create_bus
+from workers.bus.config import LOCAL, redact, resolve
+from workers.bus.management import ManagementAPI
+from workers.contracts import CameraConfig, SystemEvent, ZoneSet
+from workers.topology import Topology
+
+log = logging.getLogger(__name__)
+
+#: how often to try again when the broker is not there at start
+CONNECT_RETRY_S = 5.0
+
+
+class Console(QObject):
+    def __init__(self, broker: str | None, settings: Settings, *, namespace: str = "",
+                 local_cameras: list[CameraConfig] | None = None,
+                 local_zones: list[ZoneSet] | None = None, host_workers: bool | None = None,
+                 parent: QObject | None = None):
+        """``host_workers``: run the workers in this process (default: in local mode)."""
+        super().__init__(parent)
+        self.url = resolve(broker)
+        self.local = self.url == LOCAL
+        self.source = f"console-{getpass.getuser()}@{socket.gethostname()}"
+        self.bus: Bus = create_bus(self.url, source=self.source, topology=Topology(namespace))
+        self.local_cameras = local_cameras if local_cameras is not None else (
+            [sample_camera()] if self.local else [])
+        self.local_zones = local_zones if local_zones is not None else (
+            [sample_zones()] if self.local else [])
+
+        self.adapter = BusAdapter(self)
+        self.cameras = CamerasController(self)
+        self.wall = WallController(settings, self)
+        self.health = HealthController(
+            "in-process bus (local mode)" if self.local else redact(self.url), parent=self)
+        self.alerts = AlertsController(self._publish_system, source=self.source, parent=self)
+        self.queues = QueuesController(self.bus, lambda: list(self.cameras.cameras),
+                                       None if self.local else ManagementAPI(self.url), parent=self)
+        self.dead_letters = DeadLetterController(open_dead_letters(self.bus), self)
+        self.analytics = AnalyticsController(self.bus, parent=self)
+        self.reports = ReportsController(self.bus, parent=self)
+        self.runtime = LocalRuntime(self.bus, self.local_cameras, self.local_zones,
+                                    on_missing=self.health.set_missing,
+                                    on_starting=self.health.set_starting) if (
+            self.local if host_workers is None else host_workers) else None
+        self._connect_task: asyncio.Task[None] | None = None
+        self._follow_tasks: set[asyncio.Task[None]] = set()
+        self.started = False
+        self._wire()
+
+    def _wire(self) -> None:
+        a, w = self.adapter, self.wall
+        a.frame_decoded.connect(w.on_frame)
+        a.result_received.connect(w.on_result)
+        a.status_received.connect(w.on_status)
+        a.status_received.connect(self.cameras.on_status)
+        a.control_received.connect(self.cameras.on_control)
+        a.zones_received.connect(w.on_zones)
+        a.health_received.connect(self.health.on_health)
+        a.alert_received.connect(self.alerts.on_alert)
+        a.state_changed.connect(self.health.on_state)
+        self.cameras.discovered.connect(w.offer_camera)
+        self.cameras.removed.connect(w.forget_camera)
+        self.cameras.changed.connect(
+            lambda cid: w.set_camera_name(cid, self.cameras.cameras[cid].name))
+        self.alerts.camera_requested.connect(w.show_camera)
+        w.cameras_on_screen_changed.connect(self._follow)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Show the configured cameras, then connect in the background (retrying until the
+        broker is there), so the window is usable at once."""
+        for config in self.local_cameras:
+            self.cameras.add_configured(config)
+        for zones in self.local_zones:
+            self.wall.on_zones(zones)
+        self._connect_task = asyncio.get_running_loop().create_task(self._connect())
+        if self.local:  # nothing to wait for: the bus is in this process
+            await self._connect_task
+
+    async def _connect(self) -> None:
+        connected = False
+        while True:
+            try:
+                if not connected:
+                    await self.bus.start()
+                    connected = True
+                await self.adapter.attach(self.bus)
+                await self.adapter.follow(self.wall.cameras_on_screen())
+                break
+            except Exception as exc:
+                if connected:  # the connection dropped while subscribing: do it again
+                    log.warning("subscribing failed (%s); retrying in %.0f s", exc, CONNECT_RETRY_S)
+                    await self.adapter.detach()
+                else:
+                    log.warning("cannot connect to the broker (%s); retrying in %.0f s", exc,
+                                CONNECT_RETRY_S)
+                    self.health.on_state("down")
+                await asyncio.sleep(CONNECT_RETRY_S)
+        self.queues.start()
+        if self.runtime is not None:
+            self.runtime.start()
+        self.started = True
+
+    def _follow(self, cameras: set[str]) -> None:
+        if self.adapter.bus is None:
+            return  # attach() follows what is on screen once connected
+        task = asyncio.get_running_loop().create_task(self.adapter.follow(cameras))
+        self._follow_tasks.add(task)
+        task.add_done_callback(self._follow_tasks.discard)
+
+    async def _publish_system(self, event: SystemEvent) -> None:
+        await self.bus.publish(self.bus.topology.system_events, "", event)
+
+    async def stop(self) -> None:
+        """Local workers first (they finish what they hold), then our subscriptions, the
+        dead letters we hold (back to their queue), the poller, and the connection."""
+        if self._connect_task is not None and not self._connect_task.done():
+            self._connect_task.cancel()
+            await asyncio.gather(self._connect_task, return_exceptions=True)
+        if self.runtime is not None:
+            await self.runtime.stop()
+        await self.queues.stop()
+        await self.analytics.stop()
+        await self.reports.stop()
+        await asyncio.gather(*self._follow_tasks, return_exceptions=True)
+        await self.adapter.detach()
+        await self.dead_letters.source.close()
+        if self.queues.management is not None:
+            await self.queues.management.close()
+        await self.bus.close()
+        self.adapter.shutdown()
+        self.started = False

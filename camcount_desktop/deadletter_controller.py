@@ -1,0 +1,60 @@
+"""The dead-letter panel's state: the error queue's messages on hand and the operator's actions."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, Signal
+from qasync import asyncSlot
+
+from camcount_desktop.dead_letters import DeadLetter, DeadLetterSource
+
+log = logging.getLogger(__name__)
+
+
+class DeadLetterController(QObject):
+    changed = Signal()
+    message = Signal(str)  # outcome of the last action, or why it failed
+
+    def __init__(self, source: DeadLetterSource, parent: QObject | None = None):
+        super().__init__(parent)
+        self.source = source
+        self.letters: list[DeadLetter] = []
+
+    async def refresh(self) -> None:
+        try:
+            self.letters = await self.source.fetch()
+        except Exception as exc:
+            log.warning("reading the error queue failed: %s", exc)
+            self.message.emit(f"cannot read the error queue: {exc}")
+            return
+        self.message.emit(f"{len(self.letters)} message(s) in the error queue")
+        self.changed.emit()
+
+    async def requeue(self, keys: list[str]) -> None:
+        await self._act("requeued", self.source.requeue, keys)
+
+    async def discard(self, keys: list[str]) -> None:
+        await self._act("discarded", self.source.discard, keys)
+
+    async def _act(self, verb: str, action, keys: list[str]) -> None:
+        try:
+            n = await action(keys)
+            self.message.emit(f"{n} message(s) {verb}")
+        except Exception as exc:
+            log.warning("dead letters not %s: %s", verb, exc)
+            self.message.emit(f"not {verb}: {exc}")
+        self.letters = list(self.source.letters.values())
+        self.changed.emit()
+
+    @asyncSlot()
+    async def refresh_slot(self) -> None:
+        await self.refresh()
+
+    @asyncSlot(list)
+    async def requeue_slot(self, keys: list[str]) -> None:
+        await self.requeue(keys)
+
+    @asyncSlot(list)
+    async def discard_slot(self, keys: list[str]) -> None:
+        await self.discard(keys)

@@ -1,0 +1,104 @@
+"""Health of everything the console depends on: the broker connection and each worker's
+heartbeat. A worker silent for more than three heartbeat intervals is gone."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from workers.contracts import SystemEvent
+from workers.service import HEARTBEAT_SECONDS
+
+MISSED_BEATS = 3
+
+
+@dataclass
+class WorkerHealth:
+    worker_id: str
+    role: str
+    #: running / stopped as the worker says; gone when it went silent
+    state: str
+    last_seen: float  # monotonic
+    interval: float = HEARTBEAT_SECONDS
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DetectorSummary:
+    text: str
+    fallback: bool
+    #: the long story (the fallback's reason, every detector's model) for a tooltip
+    detail: str = ""
+
+
+class HealthController(QObject):
+    changed = Signal()
+
+    def __init__(self, broker_label: str, *, clock=time.monotonic, parent: QObject | None = None):
+        super().__init__(parent)
+        self.broker_label = broker_label
+        self.bus_state = "down"
+        self.workers: dict[str, WorkerHealth] = {}
+        #: roles local mode could not start, with the reason (e.g. a module not installed)
+        self.missing: dict[str, str] = {}
+        #: roles local mode is still starting (loading a model takes a while)
+        self.starting: set[str] = set()
+        self._clock = clock
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(1000)
+        self._ticker.timeout.connect(self.tick)
+        self._ticker.start()
+
+    def on_state(self, state: str) -> None:
+        self.bus_state = state
+        self.changed.emit()
+
+    def on_health(self, event: SystemEvent) -> None:
+        data = event.data
+        role = str(data.get("role", "worker"))
+        self.workers[event.source] = WorkerHealth(
+            event.source, role, str(data.get("state", "running")), self._clock(),
+            float(data.get("interval_s") or HEARTBEAT_SECONDS), dict(data))
+        self.starting.discard(role)
+        self.changed.emit()
+
+    def set_missing(self, role: str, reason: str) -> None:
+        self.missing[role] = reason
+        self.starting.discard(role)
+        self.changed.emit()
+
+    def set_starting(self, role: str) -> None:
+        self.starting.add(role)
+        self.changed.emit()
+
+    def tick(self) -> None:
+        now = self._clock()
+        gone = [w for w in self.workers.values()
+                if w.state == "running" and now - w.last_seen > MISSED_BEATS * w.interval]
+        for w in gone:
+            w.state = "gone"
+        if gone:
+            self.changed.emit()
+
+    def detector(self) -> DetectorSummary | None:
+        """Which detector is in use and how fast, from the running detector workers."""
+        running = [w for w in self.workers.values() if w.role == "detector" and w.state == "running"]
+        if not running:
+            return None
+        w = running[0]
+        d = w.data
+        fps = d.get("fps")
+        total_fps = sum(fps.values()) if isinstance(fps, dict) else float(fps or 0)
+        speed = f"{d['inference_ms']:.0f} ms/frame · " if d.get("inference_ms") is not None else ""
+        more = f" (+{len(running) - 1} more)" if len(running) > 1 else ""
+        detail = "\n".join(f"{r.worker_id}: {r.data.get('model_version', '?')}" for r in running)
+        if d.get("fallback"):
+            reason = str(d.get("fallback_reason") or "")
+            short = "no YOLO weights" if "weights" in reason.lower() or not reason else "YOLO unavailable"
+            return DetectorSummary(f"HOG fallback — {short} · {speed}{total_fps:.1f} fps{more}", True,
+                                   f"{reason}\n{detail}".strip())
+        model = d.get("model_version") or "YOLO"
+        return DetectorSummary(f"YOLO {model} · {speed}{total_fps:.1f} fps{more}", False, detail)

@@ -1,0 +1,75 @@
+"""The health bar: broker, detector in use, and one chip per worker, always on screen."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+
+from camcount_desktop.health_controller import HealthController
+
+COLORS = {"connected": "#2e9d4f", "running": "#2e9d4f", "reconnecting": "#c98a12",
+          "starting": "#5a6b82", "stopped": "#6b6b6b", "down": "#c23b3b", "gone": "#c23b3b",
+          "missing": "#c23b3b", "fallback": "#c98a12", "yolo": "#2e6fb5"}
+
+
+def set_chip(label: QLabel, text: str, color: str, tooltip: str = "") -> None:
+    label.setText(text)
+    label.setToolTip(tooltip)
+    label.setStyleSheet(f"background:{color}; color:white; border-radius:4px; padding:2px 8px;"
+                        "font-weight:600;")
+
+
+def chip(text: str, color: str, tooltip: str = "") -> QLabel:
+    label = QLabel()
+    set_chip(label, text, color, tooltip)
+    return label
+
+
+class HealthView(QWidget):
+    def __init__(self, controller: HealthController, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.controller = controller
+        self._row = QHBoxLayout(self)
+        self._row.setContentsMargins(4, 2, 4, 2)
+        self._row.setSpacing(6)
+        self.broker = chip("", COLORS["down"])
+        self.detector = chip("", COLORS["starting"])
+        self._row.addWidget(self.broker)
+        self._row.addWidget(self.detector)
+        self._workers: list[QLabel] = []
+        self._row.addStretch(1)
+        controller.changed.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        c = self.controller
+        state = c.bus_state
+        set_chip(self.broker, f"Broker: {state}", COLORS.get(state, "#6b6b6b"), c.broker_label)
+        det = c.detector()
+        if det is not None:
+            set_chip(self.detector, f"Detector: {det.text}",
+                     COLORS["fallback" if det.fallback else "yolo"], det.detail)
+        elif "detector" in c.missing:
+            set_chip(self.detector, "Detector: missing", COLORS["missing"], c.missing["detector"])
+        elif "detector" in c.starting:
+            set_chip(self.detector, "Detector: loading…", COLORS["starting"])
+        else:
+            set_chip(self.detector, "Detector: none running", COLORS["gone"])
+        for label in self._workers:
+            self._row.removeWidget(label)
+            label.deleteLater()
+        self._workers = []
+        now = time.monotonic()
+        for w in sorted(c.workers.values(), key=lambda w: (w.role, w.worker_id)):
+            seen = f"last heartbeat {now - w.last_seen:.0f} s ago"
+            self._add_worker(chip(f"{w.role}: {w.state}", COLORS.get(w.state, "#6b6b6b"),
+                                  f"{w.worker_id}\n{seen}"))
+        for role in sorted(c.starting - {w.role for w in c.workers.values()}):
+            self._add_worker(chip(f"{role}: starting", COLORS["starting"]))
+        for role, reason in sorted(c.missing.items()):
+            self._add_worker(chip(f"{role}: missing", COLORS["missing"], reason))
+
+    def _add_worker(self, label: QLabel) -> None:
+        self._row.insertWidget(self._row.count() - 1, label)
+        self._workers.append(label)

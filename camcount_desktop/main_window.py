@@ -1,0 +1,181 @@
+"""The main window: health bar over the live wall, cameras on the left, alerts, queues and dead
+letters below. Closing it asks the session to shut down first (see app.py)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QSizePolicy,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from camcount_desktop.admin.menu import AdminMenu
+from camcount_desktop.alerts_view import AlertsView
+from camcount_desktop.analytics.view import AnalyticsView
+from camcount_desktop.cameras_view import CamerasView
+from camcount_desktop.console import Console
+from camcount_desktop.deadletter_view import DeadLetterView
+from camcount_desktop.health_view import HealthView
+from camcount_desktop.queues_view import QueuesView
+from camcount_desktop.settings import Settings
+from camcount_desktop.settings_dialog import SettingsDialog, without_password
+from camcount_desktop.wall_controller import LAYOUTS
+from camcount_desktop.wall_view import WallView
+
+
+class MainWindow(QMainWindow):
+    #: the user closed the window; the session shuts down, then calls ``close_now()``
+    close_requested = Signal()
+    #: the user chose another broker in the settings dialog
+    broker_change_requested = Signal(str)
+
+    def __init__(self, console: Console, settings: Settings):
+        super().__init__()
+        self.console, self.settings = console, settings
+        self._may_close = False
+        mode = "local mode" if console.local else console.health.broker_label
+        self.setWindowTitle(f"CamCount — {mode}")
+
+        self.health_view = HealthView(console.health)
+        self.wall_view = WallView(console.wall)
+        self.wall_view.tile_resized.connect(
+            lambda cam, w, h: console.adapter.set_decode_box(cam, (w, h)))
+        central = QWidget()
+        col = QVBoxLayout(central)
+        col.setContentsMargins(2, 2, 2, 2)
+        col.setSpacing(2)
+        col.addWidget(self.health_view)
+        col.addWidget(self.wall_view, 1)
+        self.setCentralWidget(central)
+
+        self.cameras_view = CamerasView(console.cameras)
+        self.cameras_view.camera_activated.connect(console.wall.show_camera)
+        cameras_dock = self._dock("Cameras", self.cameras_view, Qt.DockWidgetArea.LeftDockWidgetArea)
+
+        self.alerts_view = AlertsView(console.alerts)
+        self.queues_view = QueuesView(console.queues)
+        self.deadletter_view = DeadLetterView(console.dead_letters)
+        # its own window, for a second screen: admins read charts while the wall stays in view
+        self.analytics_view = AnalyticsView(console.analytics, console.reports, self)
+        self.analytics_view.setWindowFlag(Qt.WindowType.Window)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.alerts_view, "Alerts")
+        self.tabs.addTab(self.queues_view, "Queues")
+        self.tabs.addTab(self.deadletter_view, "Dead letters")
+        panels_dock = self._dock("Panels", self.tabs, Qt.DockWidgetArea.BottomDockWidgetArea)
+        # the wall gets the room; panels and the camera list keep a working size
+        self.resizeDocks([panels_dock], [260], Qt.Orientation.Vertical)
+        self.resizeDocks([cameras_dock], [240], Qt.Orientation.Horizontal)
+
+        self.alert_badge = QLabel()
+        console.alerts.changed.connect(self._update_badge)
+        self._build_actions()
+        self.admin = AdminMenu(self, console)
+        self._update_badge()
+        self._restore_geometry()
+
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock-{title.lower()}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_actions(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction("&Broker settings…", self.open_settings)
+        quit_action = file_menu.addAction("&Quit", self.close)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+
+        view = self.menuBar().addMenu("&View")
+        toolbar = QToolBar("Wall")
+        toolbar.setObjectName("toolbar-wall")
+        self.addToolBar(toolbar)
+        group = QActionGroup(self)
+        self.layout_actions: dict[int, QAction] = {}
+        for n in LAYOUTS:
+            action = QAction(f"{n}×{n}", self, checkable=True)
+            action.setShortcut(QKeySequence(f"Ctrl+{n}"))
+            action.setToolTip(f"{n * n} tiles (Ctrl+{n})")
+            action.triggered.connect(lambda _=False, n=n: self.console.wall.set_layout(n))
+            group.addAction(action)
+            view.addAction(action)
+            toolbar.addAction(action)
+            self.layout_actions[n] = action
+        self.console.wall.layout_changed.connect(self._sync_layout_actions)
+        self._sync_layout_actions()
+        view.addSeparator()
+        boxes = QAction("Boxes and track ids", self, checkable=True, checked=True)
+        boxes.setShortcut(QKeySequence("B"))
+        boxes.toggled.connect(self.wall_view.set_show_boxes)
+        view.addAction(boxes)
+        toolbar.addAction(boxes)
+        full = QAction("Full-screen window", self, checkable=True)
+        full.setShortcut(QKeySequence(Qt.Key.Key_F11))
+        full.toggled.connect(lambda on: self.showFullScreen() if on else self.showNormal())
+        view.addAction(full)
+        analytics = view.addAction("&Analytics…", self.open_analytics)
+        analytics.setShortcut(QKeySequence("Ctrl+Shift+A"))
+        toolbar.addSeparator()
+        toolbar.addWidget(QLabel("  Double-click or F: tile full screen · Esc: back · drag cameras "
+                                 "onto tiles  "))
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        toolbar.addWidget(spacer)
+        toolbar.addWidget(self.alert_badge)
+
+    def _sync_layout_actions(self) -> None:
+        self.layout_actions[self.console.wall.layout].setChecked(True)
+
+    def _update_badge(self) -> None:
+        n = self.console.alerts.unacknowledged
+        self.tabs.setTabText(0, f"Alerts ({n})" if n else "Alerts")
+        self.alert_badge.setText(f" {n} unacknowledged alert{'s' if n != 1 else ''} " if n else "")
+        self.alert_badge.setStyleSheet("background:#c23b3b; color:white; border-radius:8px;"
+                                       "font-weight:600; padding:2px 6px;" if n else "")
+
+    def open_analytics(self) -> None:
+        self.analytics_view.show()
+        self.analytics_view.raise_()
+        self.analytics_view.activateWindow()
+
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.settings.broker_url() or ("local" if self.console.local
+                                                               else self.console.url), self)
+        if dialog.exec():
+            url = dialog.broker_url()
+            self.settings.set_broker_url(without_password(url))
+            self.broker_change_requested.emit(url)
+
+    # -- closing ------------------------------------------------------------------------------
+    def _restore_geometry(self) -> None:
+        geometry = self.settings.store.value("window/geometry")
+        state = self.settings.store.value("window/state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1400, 900)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._may_close:
+            event.accept()
+            return
+        event.ignore()  # the session stops workers and the connection first
+        self.settings.store.setValue("window/geometry", self.saveGeometry())
+        self.settings.store.setValue("window/state", self.saveState())
+        self.setEnabled(False)
+        self.statusBar().showMessage("Shutting down…")
+        self.close_requested.emit()
+
+    def close_now(self) -> None:
+        self._may_close = True
+        self.close()

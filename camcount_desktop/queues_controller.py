@@ -1,0 +1,101 @@
+"""Queue depths over time: polls ``bus.queue_depths()`` every few seconds in a task, and the
+broker's HTTP API for publish/deliver rates where there is one."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Signal
+
+from workers.bus import Bus, QueueDepth
+from workers.bus.management import ManagementAPI
+from workers.topology import RETRY_DELAYS_MS
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 2.0
+HISTORY = 300  # samples: 10 minutes at 2 s
+#: warn when a queue holds this share of its max-length (or DEFAULT_WARN when it has none)
+WARN_SHARE = 0.5
+DEFAULT_WARN = 100
+
+
+@dataclass(frozen=True)
+class Sample:
+    at: float  # monotonic
+    depths: dict[str, QueueDepth]
+    #: queue -> (publish/s, deliver/s); empty without the broker's HTTP API
+    rates: dict[str, tuple[float | None, float | None]]
+
+
+class QueuesController(QObject):
+    sampled = Signal()
+    error = Signal(str)
+
+    def __init__(self, bus: Bus, cameras: Callable[[], Iterable[str]],
+                 management: ManagementAPI | None = None, *, interval: float = POLL_SECONDS,
+                 parent: QObject | None = None):
+        super().__init__(parent)
+        self.bus, self.management, self.interval = bus, management, interval
+        self._cameras = cameras
+        self.samples: deque[Sample] = deque(maxlen=HISTORY)
+        self._task: asyncio.Task[None] | None = None
+        self._rates_failed = False
+
+    def queue_names(self) -> list[str]:
+        """The queues worth watching: work, result, notification and error queues, and the frame
+        queue of every known camera (retry delay queues and the unbound seed queue left out)."""
+        t = self.bus.topology
+        delay = {t.delay_queue(ms) for ms in RETRY_DELAYS_MS}
+        fixed = [q.name for q in t.queues if q.name not in delay and q.name != t.frame_processing]
+        return [*(t.frame_queue(c).name for c in sorted(self._cameras())), *fixed]
+
+    def label(self, name: str) -> str:
+        return name.removeprefix(self.bus.topology.namespace)
+
+    def warn_level(self, name: str) -> int:
+        t = self.bus.topology
+        specs = {q.name: q for q in t.queues}
+        spec = specs.get(name)
+        if spec is None and name.startswith(t.name("camera.frame.processing.")):
+            spec = t.frame_queue(name.removeprefix(t.name("camera.frame.processing.")))
+        max_len = spec.arguments.get("x-max-length") if spec else None
+        return int(max_len * WARN_SHARE) if max_len else DEFAULT_WARN
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.poll()
+            except Exception as exc:  # a broker that is away shows as a gap, not a crash
+                log.debug("queue poll failed: %s", exc)
+                self.error.emit(f"queue depths unavailable: {exc}")
+            await asyncio.sleep(self.interval)
+
+    async def poll(self) -> Sample:
+        depths = await self.bus.queue_depths(self.queue_names())
+        rates: dict[str, tuple[float | None, float | None]] = {}
+        if self.management is not None and not self._rates_failed:
+            try:
+                stats = await self.management.queues()
+                rates = {n: (s.publish_rate, s.deliver_rate) for n, s in stats.items() if n in depths}
+            except Exception as exc:
+                self._rates_failed = True  # no HTTP API here: say so once, keep the depths
+                self.error.emit(f"no message rates (broker HTTP API unavailable: {exc})")
+        sample = Sample(time.monotonic(), depths, rates)
+        self.samples.append(sample)
+        self.sampled.emit()
+        return sample

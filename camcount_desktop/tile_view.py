@@ -1,0 +1,159 @@
+"""One tile of the wall: paints a TileState; takes dropped cameras and double-clicks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QDragEnterEvent,
+    QDropEvent,
+    QFont,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+)
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from camcount_desktop.overlay import draw_boxes, draw_label, draw_zones
+from camcount_desktop.tile_controller import TileState
+
+CAMERA_MIME = "application/x-camcount-camera"
+HEADER_H = 22
+STATE_COLORS = {"live": QColor(60, 200, 90), "waiting": QColor(150, 150, 150),
+                "no_signal": QColor(230, 60, 60), "reconnecting": QColor(240, 170, 30)}
+
+
+class TileView(QWidget):
+    double_clicked = Signal()
+    camera_dropped = Signal(str)
+
+    def __init__(self, index: int, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.index = index
+        self.state: TileState | None = None
+        self.show_boxes = True
+        self.setAcceptDrops(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMinimumSize(120, 80)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+
+    def set_state(self, state: TileState | None) -> None:
+        self.state = state
+        self.setToolTip(state.camera_id if state else "Drop a camera here")
+        self.update()
+
+    def picture_rect(self) -> QRectF:
+        """Where frames go: the tile below its header."""
+        return QRectF(0, HEADER_H, self.width(), max(1, self.height() - HEADER_H))
+
+    # -- painting -----------------------------------------------------------------------------
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor(12, 12, 14))
+        font = QFont(self.font())
+        font.setPointSizeF(max(7.0, min(10.0, self.height() / 40)))
+        p.setFont(font)
+        area = self.picture_rect()
+        state = self.state
+        if state is None:
+            p.setPen(QColor(110, 110, 110))
+            p.drawText(area, Qt.AlignmentFlag.AlignCenter, "Drop a camera here")
+        else:
+            signal = state.signal_state()
+            if signal == "live" and state.shown is not None:
+                self._paint_live(p, state, area)
+            else:
+                self._paint_no_signal(p, state, signal, area)
+            self._paint_header(p, state, signal)
+        if self.hasFocus():
+            p.setPen(QPen(QColor(70, 140, 255), 2))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRect(QRectF(self.rect()).adjusted(1, 1, -1, -1))
+        p.end()
+
+    def _paint_live(self, p: QPainter, state: TileState, area: QRectF) -> None:
+        assert state.shown is not None
+        frame, result = state.shown.frame, state.shown.result
+        # the image was decoded at (about) this size, so drawing it is a plain blit
+        scale = min(area.width() / frame.width, area.height() / frame.height)
+        w, h = frame.width * scale, frame.height * scale
+        target = QRectF(area.x() + (area.width() - w) / 2, area.y() + (area.height() - h) / 2, w, h)
+        p.drawImage(target, frame.image)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if state.zones is not None:
+            # counts come from the newest result even when the picture shows an older frame
+            draw_zones(p, state.zones, target, state.latest_result)
+        if self.show_boxes and result is not None:
+            draw_boxes(p, result, target)
+
+    def _paint_no_signal(self, p: QPainter, state: TileState, signal: str, area: QRectF) -> None:
+        color = STATE_COLORS[signal]
+        title = {"no_signal": "NO SIGNAL", "reconnecting": "RECONNECTING…",
+                 "waiting": "Waiting for the first frame…"}.get(signal, "")
+        big = QFont(p.font())
+        big.setPointSizeF(max(10.0, min(28.0, area.height() / 9)))
+        big.setBold(True)
+        p.save()
+        p.setFont(big)
+        p.setPen(color)
+        title_rect = QRectF(area.x(), area.y(), area.width(), area.height() * 0.55)
+        p.drawText(title_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, title)
+        p.restore()
+        lines = []
+        if state.last_frame_at is not None:
+            ago = (datetime.now(UTC) - state.last_frame_at).total_seconds()
+            lines.append(f"last frame {state.last_frame_at.astimezone():%H:%M:%S} ({_ago(ago)} ago)")
+        elif signal != "waiting":
+            lines.append("no frame received yet")
+        if state.status is not None and state.status.detail and state.status.state != "online":
+            lines.append(state.status.detail)
+        p.setPen(QColor(200, 200, 200))
+        p.drawText(QRectF(area.x() + 4, area.y() + area.height() * 0.58, area.width() - 8,
+                          area.height() * 0.42),
+                   Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
+                   "\n".join(lines))
+
+    def _paint_header(self, p: QPainter, state: TileState, signal: str) -> None:
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.fillRect(QRectF(0, 0, self.width(), HEADER_H), QColor(28, 30, 36))
+        p.setBrush(STATE_COLORS[signal])
+        p.setPen(Qt.PenStyle.NoPen)
+        p.drawEllipse(QPointF(11, HEADER_H / 2), 5, 5)
+        p.setPen(QColor(235, 235, 235))
+        p.drawText(QRectF(22, 0, self.width() - 26, HEADER_H),
+                   Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, state.name)
+        right = f"{state.fps:.1f} fps" if signal == "live" else signal.replace("_", " ").upper()
+        if signal == "live" and state.latest_result is not None:
+            c = state.latest_result.counting_data
+            right = f"in {c.count_in} · out {c.count_out}   {right}"
+        p.drawText(QRectF(22, 0, self.width() - 30, HEADER_H),
+                   Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, right)
+        if signal == "live" and state.latest_result is None:
+            draw_label(p, QPointF(6, HEADER_H + 6), "no detection results yet", QColor(200, 200, 200))
+
+    # -- interaction --------------------------------------------------------------------------
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        self.double_clicked.emit()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasFormat(CAMERA_MIME):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        camera_id = bytes(event.mimeData().data(CAMERA_MIME).data()).decode()
+        if camera_id:
+            event.acceptProposedAction()
+            self.camera_dropped.emit(camera_id)
+
+
+def _ago(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h"

@@ -1,0 +1,147 @@
+"""The live wall's state: layout, which camera is in which tile, full screen, and each camera's
+TileState fed from the bus adapter's signals. Saved to Settings on every change."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from camcount_desktop.frames import DecodedFrame
+from camcount_desktop.settings import MAX_TILES, Settings
+from camcount_desktop.tile_controller import TileState
+from workers.contracts import CameraStatus, DetectionResult, ZoneSet
+
+LAYOUTS = (1, 2, 3, 4)
+
+
+class WallController(QObject):
+    layout_changed = Signal()  # layout, assignments or full screen changed
+    camera_updated = Signal(str)  # repaint the tiles showing this camera
+    #: a result was drawn on the frame it was computed on (camera_id, frame_id)
+    result_shown = Signal(str, str)
+    #: the cameras on screen changed; the console follows exactly these on the bus
+    cameras_on_screen_changed = Signal(object)  # set[str]
+
+    def __init__(self, settings: Settings, parent: QObject | None = None):
+        super().__init__(parent)
+        self.settings = settings
+        self.layout = settings.layout() or 2
+        saved = settings.assignments()
+        #: a wall never arranged fills its free tiles with cameras as they are discovered
+        self.arranged = saved is not None
+        self.assignments: list[str | None] = saved or [None] * MAX_TILES
+        self.fullscreen: int | None = None
+        self.states: dict[str, TileState] = {}
+        self._signal_states: dict[str, str] = {}
+        # liveness changes without any message arriving (a feed that just stops): look each second
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(1000)
+        self._ticker.timeout.connect(self.tick)
+        self._ticker.start()
+
+    # -- cameras ------------------------------------------------------------------------------
+    def state(self, camera_id: str) -> TileState:
+        if camera_id not in self.states:
+            self.states[camera_id] = TileState(camera_id)
+        return self.states[camera_id]
+
+    def set_camera_name(self, camera_id: str, name: str) -> None:
+        self.state(camera_id).name = name or camera_id
+        self.camera_updated.emit(camera_id)
+
+    def offer_camera(self, camera_id: str) -> None:
+        """A newly known camera goes into the first free tile of a wall the user never arranged."""
+        if self.arranged or camera_id in self.assignments:
+            return
+        for i in range(self.layout * self.layout):
+            if self.assignments[i] is None:
+                self.assignments[i] = camera_id
+                self._changed(save=False)
+                return
+
+    def forget_camera(self, camera_id: str) -> None:
+        """A removed camera leaves the wall: its tile is freed and its picture dropped."""
+        self.states.pop(camera_id, None)
+        self._signal_states.pop(camera_id, None)
+        if camera_id not in self.assignments:
+            return
+        index = self.assignments.index(camera_id)
+        self.assignments[index] = None
+        if self.fullscreen == index:
+            self.fullscreen = None
+        self._changed(save=self.arranged)
+
+    def cameras_on_screen(self) -> set[str]:
+        return {c for c in self.assignments[: self.layout * self.layout] if c}
+
+    # -- arrangement --------------------------------------------------------------------------
+    def set_layout(self, n: int) -> None:
+        if n not in LAYOUTS:
+            raise ValueError(f"layout must be one of {LAYOUTS}, got {n}")
+        self.layout = n
+        if self.fullscreen is not None and self.fullscreen >= n * n:
+            self.fullscreen = None
+        self.arranged = True
+        self._changed()
+
+    def assign(self, index: int, camera_id: str | None) -> None:
+        """Put a camera in a tile; a camera already on the wall swaps places with the tile's."""
+        if camera_id is not None and camera_id in self.assignments:
+            old = self.assignments.index(camera_id)
+            self.assignments[old] = self.assignments[index]
+        self.assignments[index] = camera_id
+        self.arranged = True
+        self._changed()
+
+    def toggle_fullscreen(self, index: int) -> None:
+        self.fullscreen = None if self.fullscreen == index else index
+        self._changed(save=False)
+
+    def exit_fullscreen(self) -> None:
+        if self.fullscreen is not None:
+            self.fullscreen = None
+            self._changed(save=False)
+
+    def show_camera(self, camera_id: str) -> None:
+        """Jump to a camera: full screen on its tile, placing it on the wall if needed."""
+        if camera_id not in self.cameras_on_screen():
+            visible = self.assignments[: self.layout * self.layout]
+            index = visible.index(None) if None in visible else 0
+            self.assign(index, camera_id)
+        self.fullscreen = self.assignments.index(camera_id)
+        self._changed(save=False)
+
+    def visible_tiles(self) -> list[int]:
+        if self.fullscreen is not None:
+            return [self.fullscreen]
+        return list(range(self.layout * self.layout))
+
+    def _changed(self, *, save: bool = True) -> None:
+        if save:
+            self.settings.save_wall(self.layout, self.assignments)
+        self.layout_changed.emit()
+        self.cameras_on_screen_changed.emit(self.cameras_on_screen())
+
+    # -- feed (slots for the bus adapter) -----------------------------------------------------
+    def on_frame(self, frame: DecodedFrame) -> None:
+        self.state(frame.camera_id).add_frame(frame)
+        self.camera_updated.emit(frame.camera_id)
+
+    def on_result(self, result: DetectionResult) -> None:
+        if self.state(result.camera_id).add_result(result):
+            self.result_shown.emit(result.camera_id, result.frame_id)
+        self.camera_updated.emit(result.camera_id)
+
+    def on_status(self, status: CameraStatus) -> None:
+        self.state(status.camera_id).set_status(status)
+        self.camera_updated.emit(status.camera_id)
+
+    def on_zones(self, zones: ZoneSet) -> None:
+        self.state(zones.camera_id).zones = zones
+        self.camera_updated.emit(zones.camera_id)
+
+    def tick(self) -> None:
+        for camera_id in self.cameras_on_screen():
+            now = self.state(camera_id).signal_state()
+            if self._signal_states.get(camera_id) != now or now != "live":
+                self._signal_states[camera_id] = now
+                self.camera_updated.emit(camera_id)  # also keeps "last frame … ago" current

@@ -1,0 +1,115 @@
+"""The live wall: a grid of tiles showing what the WallController says, in 1/4/9/16 layouts."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence, QResizeEvent
+from PySide6.QtWidgets import QGridLayout, QMenu, QWidget
+
+from camcount_desktop.settings import MAX_TILES
+from camcount_desktop.tile_view import HEADER_H, TileView
+from camcount_desktop.wall_controller import WallController
+
+
+class WallView(QWidget):
+    #: the picture size of each camera on screen changed: decode frames to fit (camera_id, w, h)
+    tile_resized = Signal(str, int, int)
+
+    def __init__(self, controller: WallController, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.controller = controller
+        self.show_boxes = True
+        self.tiles = [TileView(i, self) for i in range(MAX_TILES)]
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setSpacing(3)
+        self.setStyleSheet("background: #050506;")
+        self._sizes: dict[str, tuple[int, int]] = {}
+        for tile in self.tiles:
+            tile.double_clicked.connect(lambda t=tile: controller.toggle_fullscreen(t.index))
+            tile.camera_dropped.connect(lambda cam, t=tile: controller.assign(t.index, cam))
+            tile.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            tile.customContextMenuRequested.connect(lambda pos, t=tile: self._tile_menu(t, pos))
+        self._add_key(QKeySequence(Qt.Key.Key_Return), self._toggle_focused)
+        self._add_key(QKeySequence(Qt.Key.Key_F), self._toggle_focused)
+        self._add_key(QKeySequence(Qt.Key.Key_Escape), controller.exit_fullscreen)
+        controller.layout_changed.connect(self.relayout)
+        controller.camera_updated.connect(self.update_camera)
+        self.relayout()
+
+    def _add_key(self, keys: QKeySequence, slot) -> None:
+        action = QAction(self)
+        action.setShortcut(keys)
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+
+    def _toggle_focused(self) -> None:
+        focused = next((t for t in self.tiles if t.hasFocus()), None)
+        if focused is not None:
+            self.controller.toggle_fullscreen(focused.index)
+
+    def _tile_menu(self, tile: TileView, pos) -> None:
+        menu = QMenu(self)
+        full = menu.addAction("Back to the wall" if self.controller.fullscreen == tile.index
+                              else "Full screen")
+        full.triggered.connect(lambda: self.controller.toggle_fullscreen(tile.index))
+        if self.controller.assignments[tile.index] is not None:
+            menu.addAction("Remove from the wall").triggered.connect(
+                lambda: self.controller.assign(tile.index, None))
+        menu.exec(tile.mapToGlobal(pos))
+
+    def set_show_boxes(self, on: bool) -> None:
+        self.show_boxes = on
+        for tile in self.tiles:
+            tile.show_boxes = on
+            tile.update()
+
+    # -- following the controller -------------------------------------------------------------
+    def relayout(self) -> None:
+        c = self.controller
+        for tile in self.tiles:
+            self._grid.removeWidget(tile)
+            tile.hide()
+        n = c.layout
+        for r in range(MAX_TILES // 4):
+            self._grid.setRowStretch(r, 1 if r < n and c.fullscreen is None else 0)
+            self._grid.setColumnStretch(r, 1 if r < n and c.fullscreen is None else 0)
+        if c.fullscreen is not None:
+            self._grid.setRowStretch(0, 1)
+            self._grid.setColumnStretch(0, 1)
+        for i in c.visible_tiles():
+            tile = self.tiles[i]
+            cam = c.assignments[i]
+            tile.set_state(c.state(cam) if cam else None)
+            if c.fullscreen is not None:
+                self._grid.addWidget(tile, 0, 0)
+            else:
+                self._grid.addWidget(tile, i // n, i % n)
+            tile.show()
+        self._report_sizes()
+
+    def update_camera(self, camera_id: str) -> None:
+        for i in self.controller.visible_tiles():
+            if self.controller.assignments[i] == camera_id:
+                self.tiles[i].update()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._report_sizes()
+
+    def _report_sizes(self) -> None:
+        """Tell the decoder the size each camera is shown at (grid cells share the space)."""
+        c = self.controller
+        n = 1 if c.fullscreen is not None else c.layout
+        spacing = self._grid.spacing() * (n - 1)
+        w = max(1, (self.width() - spacing) // n)
+        h = max(1, (self.height() - spacing) // n - HEADER_H)
+        for i in c.visible_tiles():
+            cam = c.assignments[i]
+            if cam and self._sizes.get(cam) != (w, h):
+                self._sizes[cam] = (w, h)
+                self.tile_resized.emit(cam, w, h)
+
+    def sizeHint(self) -> QSize:
+        return QSize(960, 600)

@@ -1,0 +1,73 @@
+"""Screenshot of the running console for docs/console.md: a 2x2 wall in local mode.
+
+    Xvfb :99 -screen 0 1600x1000x24 &  DISPLAY=:99 python docs/screenshots/capture.py
+
+Three cameras play the bundled sample video with its counting line and zone; the fourth points
+at a file that does not exist, to show the NO SIGNAL state. Local mode's sample alert rule fills
+the alerts panel. Taken once the Entrance camera has counted two crossings, has raised its alert,
+and shows a detection box with its track id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import qasync
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from camcount_desktop.console import Console
+from camcount_desktop.local_mode import sample_camera, sample_zones
+from camcount_desktop.main_window import MainWindow
+from camcount_desktop.settings import Settings
+
+OUT = Path(__file__).resolve().parent / "wall.png"
+
+
+async def capture() -> None:
+    base, zones = sample_camera(), sample_zones()
+    cameras = [base.model_copy(update={"camera_id": cid, "name": name, "group": group})
+               for cid, name, group in (("entrance", "Entrance", "Ground floor"),
+                                        ("lobby", "Lobby", "Ground floor"),
+                                        ("stairs", "Stairs", "First floor"))]
+    cameras.append(base.model_copy(update={"camera_id": "loading-dock", "name": "Loading dock",
+                                           "group": "Outside", "source": "/nonexistent/dock.mp4"}))
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat))
+        console = Console("local", settings, local_cameras=cameras,
+                          local_zones=[zones.model_copy(update={"camera_id": c.camera_id})
+                                       for c in cameras[:3]])
+        window = MainWindow(console, settings)
+        window.resize(1600, 1000)
+        window.show()
+        await console.start()
+        window.tabs.setCurrentIndex(0)
+
+        def ready() -> bool:
+            shown = console.wall.state("entrance").shown
+            r = shown.result if shown else None
+            return (r is not None and r.counting_data.count_in + r.counting_data.count_out >= 2
+                    and bool(r.detection_results.detections) and bool(console.alerts.newest_first()))
+
+        deadline = time.monotonic() + 180
+        while not ready():
+            if time.monotonic() > deadline:
+                raise SystemExit("the sample never reached two crossings, an alert and a box")
+            await asyncio.sleep(0.05)
+        QApplication.primaryScreen().grabWindow(window.winId()).save(str(OUT))
+        print(f"saved {OUT}")
+        await console.stop()
+        window.close_now()
+
+
+if __name__ == "__main__":
+    app = QApplication(sys.argv)
+    app.setQuitOnLastWindowClosed(False)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with loop:
+        loop.run_until_complete(capture())

@@ -1,0 +1,142 @@
+"""The health bar: broker state, worker heartbeats, and which detector is in use."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from PySide6.QtWidgets import QLabel
+
+from camcount_desktop.console import Console
+from camcount_desktop.health_controller import HealthController
+from camcount_desktop.health_view import HealthView
+from camcount_desktop.settings import Settings
+from tests.conftest import BROKER_URL
+from tests.gui.conftest import until
+from tests.rabbit_util import purge_namespace
+from tests.tcp_proxy import TcpProxy
+from workers.bus.errors import Unroutable
+from workers.contracts import SystemEvent
+
+
+def texts(view: HealthView) -> list[str]:
+    return [label.text() for label in view.findChildren(QLabel) if not label.isHidden()]
+
+
+def heartbeat(worker_id: str, role: str, **data) -> SystemEvent:
+    return SystemEvent(event_type="health", source=worker_id,
+                       data={"role": role, "state": "running", "interval_s": 5.0, **data})
+
+
+def test_a_worker_silent_for_three_heartbeats_is_shown_gone(qtbot) -> None:
+    now = [100.0]
+    health = HealthController("local", clock=lambda: now[0])
+    view = HealthView(health)
+    qtbot.addWidget(view)
+    health.on_health(heartbeat("camera-1", "camera"))
+    assert "camera: running" in texts(view)
+    now[0] += 14.0
+    health.tick()
+    assert "camera: running" in texts(view)
+    now[0] += 2.0  # 16 s > 3 x 5 s
+    health.tick()
+    assert "camera: gone" in texts(view)
+
+
+def test_the_hog_fallback_is_said_on_screen_and_yolo_by_its_model(qtbot) -> None:
+    health = HealthController("local")
+    view = HealthView(health)
+    qtbot.addWidget(view)
+    health.on_health(heartbeat("det-1", "detector", fallback=True, inference_ms=84.0,
+                               fps={"door": 4.0}, model_version="opencv-hog",
+                               fallback_reason="no YOLO weights: yolo11n.pt is not on disk"))
+    assert any("HOG fallback — no YOLO weights" in t and "84 ms" in t for t in texts(view))
+    assert "yolo11n.pt is not on disk" in view.detector.toolTip()
+    health.on_health(heartbeat("det-1", "detector", fallback=False, inference_ms=21.0,
+                               fps={"door": 9.5}, model_version="yolo11n.pt/openvino@640"))
+    assert any(t.startswith("Detector: YOLO yolo11n.pt/openvino@640") for t in texts(view))
+
+
+def test_a_worker_that_could_not_be_loaded_shows_as_missing(qtbot) -> None:
+    health = HealthController("local")
+    view = HealthView(health)
+    qtbot.addWidget(view)
+    health.set_missing("detector", "not available in this installation: No module named 'x'")
+    assert "detector: missing" in texts(view)
+    assert "Detector: missing" in texts(view)
+
+
+@pytest.mark.rabbit
+async def test_broker_down_and_back_is_shown_in_the_health_bar(qtbot, settings: Settings,
+                                                               namespace: str) -> None:
+    """The network to a real RabbitMQ is cut and restored (a relay in between, so the broker
+    other tests share keeps running); the health bar follows, and results flow again after."""
+    broker = urlsplit(BROKER_URL)
+    proxy = TcpProxy(broker.hostname or "127.0.0.1", broker.port or 5672)
+    await proxy.start()
+    via_proxy = broker._replace(netloc=f"{broker.username}:{broker.password}@127.0.0.1:{proxy.port}")
+    console = Console(urlunsplit(via_proxy), settings, namespace=namespace, host_workers=False)
+    view = HealthView(console.health)
+    qtbot.addWidget(view)
+    try:
+        await console.start()
+        await until(lambda: console.started, 20, "connected and subscribed")
+        assert "Broker: connected" in texts(view)
+        await proxy.cut()
+        await until(lambda: "Broker: reconnecting" in texts(view) or "Broker: down" in texts(view),
+                    20, "the outage shown")
+        await proxy.start()
+        await until(lambda: "Broker: connected" in texts(view), 60, "the reconnection shown")
+        # the console's subscriptions come back with the connection: a worker's heartbeat
+        # published now reaches the health bar
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                await console.bus.publish(console.bus.topology.system_events, "",
+                                          heartbeat("camera-1", "camera"))
+                break
+            except Unroutable:
+                assert time.monotonic() < deadline, "the console's subscription never came back"
+                await asyncio.sleep(0.5)
+        await until(lambda: "camera: running" in texts(view), 10, "the heartbeat shown")
+    finally:
+        await console.stop()
+        await proxy.cut()
+        await purge_namespace(BROKER_URL, console.bus.topology)
+
+
+@pytest.mark.rabbit
+async def test_a_connection_lost_while_the_console_subscribes_is_retried(
+        qtbot, settings: Settings, namespace: str) -> None:
+    """The link drops right after the connection opens, while the console is still making its
+    subscriptions: it must subscribe again once the broker is back, not sit there 'connected'
+    and deaf."""
+    broker = urlsplit(BROKER_URL)
+    proxy = TcpProxy(broker.hostname or "127.0.0.1", broker.port or 5672)
+    await proxy.start()
+    via_proxy = broker._replace(netloc=f"{broker.username}:{broker.password}@127.0.0.1:{proxy.port}")
+    console = Console(urlunsplit(via_proxy), settings, namespace=namespace, host_workers=False)
+    cuts: list[asyncio.Task[None]] = []
+
+    def cut_once_connected(state: str) -> None:
+        if state == "connected" and not cuts:
+            cuts.append(asyncio.get_running_loop().create_task(proxy.cut()))
+
+    console.bus.on_state(cut_once_connected)
+    view = HealthView(console.health)
+    qtbot.addWidget(view)
+    try:
+        await console.start()
+        await until(lambda: cuts and cuts[0].done(), 20, "the cut")
+        assert not console.started
+        await proxy.start()
+        await until(lambda: console.started, 60, "subscribed after the outage")
+        await console.bus.publish(console.bus.topology.system_events, "",
+                                  heartbeat("camera-1", "camera"))
+        await until(lambda: "camera: running" in texts(view), 10, "the heartbeat shown")
+    finally:
+        await console.stop()
+        await proxy.cut()
+        await purge_namespace(BROKER_URL, console.bus.topology)

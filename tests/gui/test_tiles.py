@@ -1,0 +1,123 @@
+"""Tiles: overlays drawn on the frame their result was computed on, and a feed that stops shows
+NO SIGNAL instead of a frozen picture."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from PySide6.QtGui import QColor, QImage
+
+from camcount_desktop.console import Console
+from camcount_desktop.frames import DecodedFrame
+from camcount_desktop.overlay import BOX_COLOR
+from camcount_desktop.tile_controller import TileState
+from camcount_desktop.tile_view import HEADER_H, STATE_COLORS, TileView
+from tests.gui.conftest import frame, result, until
+from workers.contracts import CameraStatus, LineDef, ZoneSet
+
+W, H = 320, 180
+
+
+def decoded(camera_id: str, n: int, rgb: tuple[int, int, int]) -> DecodedFrame:
+    image = QImage(W, H, QImage.Format.Format_RGB32)
+    image.fill(QColor(*rgb))
+    return DecodedFrame(camera_id, f"{camera_id}:{n}", image, W, H, datetime.now(UTC), 10.0)
+
+
+def near(c: QColor, rgb: tuple[int, int, int], tol: int = 40) -> bool:
+    return all(abs(a - b) <= tol for a, b in zip((c.red(), c.green(), c.blue()), rgb, strict=True))
+
+
+def tile_with(qtbot, state: TileState) -> TileView:
+    tile = TileView(0)
+    qtbot.addWidget(tile)
+    tile.resize(W, H + HEADER_H)  # frame pixels map 1:1 below the header
+    tile.set_state(state)
+    return tile
+
+
+def rgb(color: QColor) -> tuple[int, int, int]:
+    return color.red(), color.green(), color.blue()
+
+
+def test_boxes_and_lines_are_drawn_where_the_result_puts_them(qtbot) -> None:
+    state = TileState("door")
+    state.zones = ZoneSet(camera_id="door", frame_width=W, frame_height=H,
+                          lines=[LineDef(id="l1", name="Door", color="#00e0ff",
+                                         points=((160, H), (160, 0)))])
+    state.add_frame(decoded("door", 1, (90, 90, 90)))
+    assert state.add_result(result("door", 1, [(40, 30, 120, 170)], W, H))
+    image = tile_with(qtbot, state).grab().toImage()
+    box = BOX_COLOR.red(), BOX_COLOR.green(), BOX_COLOR.blue()
+    assert near(image.pixelColor(40, HEADER_H + 100), box), "left edge of the box"
+    assert near(image.pixelColor(120, HEADER_H + 100), box), "right edge of the box"
+    assert near(image.pixelColor(80, HEADER_H + 170), box), "bottom edge of the box"
+    assert near(image.pixelColor(80, HEADER_H + 100), (90, 90, 90)), "inside: the frame"
+    assert near(image.pixelColor(160, HEADER_H + 150), (0, 224, 255)), "the counting line"
+
+
+def test_boxes_can_be_switched_off(qtbot) -> None:
+    state = TileState("door")
+    state.add_frame(decoded("door", 1, (90, 90, 90)))
+    state.add_result(result("door", 1, [(40, 30, 120, 170)], W, H))
+    tile = tile_with(qtbot, state)
+    tile.show_boxes = False
+    assert near(tile.grab().toImage().pixelColor(40, HEADER_H + 100), (90, 90, 90))
+
+
+def test_a_result_is_drawn_on_its_own_frame_not_the_newest(qtbot) -> None:
+    state = TileState("door")
+    state.add_frame(decoded("door", 1, (200, 30, 30)))  # red: the frame the detector saw
+    state.add_frame(decoded("door", 2, (30, 30, 200)))  # blue: arrived while it was working
+    assert state.add_result(result("door", 1, [(40, 30, 120, 170)], W, H))
+    image = tile_with(qtbot, state).grab().toImage()
+    assert near(image.pixelColor(250, HEADER_H + 90), (200, 30, 30))
+    assert near(image.pixelColor(40, HEADER_H + 100), rgb(BOX_COLOR))
+
+
+def test_without_a_detector_the_newest_frame_shows_without_boxes(qtbot) -> None:
+    state = TileState("door")
+    state.add_frame(decoded("door", 1, (200, 30, 30)))
+    state.add_frame(decoded("door", 2, (30, 30, 200)))
+    image = tile_with(qtbot, state).grab().toImage()
+    assert near(image.pixelColor(250, HEADER_H + 90), (30, 30, 200))
+
+
+def picture_has(image: QImage, rgb_: tuple[int, int, int]) -> bool:
+    return any(near(image.pixelColor(x, y), rgb_, 25)
+               for x in range(0, image.width(), 7) for y in range(HEADER_H + 2, image.height(), 7))
+
+
+async def test_a_camera_that_stops_sending_shows_no_signal_with_the_last_frame_time(
+        qtbot, console: Console) -> None:
+    t = console.bus.topology
+    console.wall.assign(0, "door")
+    await until(lambda: "door" in console.adapter.followed, what="the console to follow door")
+    tile = TileView(0)
+    qtbot.addWidget(tile)
+    tile.resize(W, H + HEADER_H)
+    tile.set_state(console.wall.state("door"))
+    green = (40, 160, 40)
+    for n in range(5):  # the camera sends a few frames through the real bus and adapter...
+        await console.bus.publish(t.camera_events, t.frame_key("door"), frame("door", n))
+    await until(lambda: console.wall.state("door").signal_state() == "live", what="live")
+    assert picture_has(tile.grab().toImage(), green)
+    # ...then stops without a word: no status message, frames just do not come
+    await until(lambda: console.wall.state("door").signal_state() == "no_signal", timeout=8,
+                what="NO SIGNAL after the feed stalls")
+    image = tile.grab().toImage()
+    assert not picture_has(image, green), "the frozen frame must not pass for live"
+    assert picture_has(image, rgb(STATE_COLORS["no_signal"])), "NO SIGNAL in red"
+    assert console.wall.state("door").last_frame_at is not None
+
+
+async def test_an_offline_status_shows_no_signal_at_once(qtbot, console: Console) -> None:
+    t = console.bus.topology
+    console.wall.assign(0, "door")
+    await until(lambda: "door" in console.adapter.followed)
+    await console.bus.publish(t.camera_events, t.frame_key("door"), frame("door", 1))
+    await until(lambda: console.wall.state("door").signal_state() == "live")
+    await console.bus.publish(t.camera_events, t.status_key("door"), CameraStatus(
+        camera_id="door", state="offline", detail="camera worker stopped"))
+    await until(lambda: console.wall.state("door").signal_state() == "no_signal", timeout=2)
+    assert console.cameras.cameras["door"].state == "offline"

@@ -1,0 +1,94 @@
+"""The live wall: layouts, full screen and back, drag and drop, saved arrangement."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QMimeData, QPointF, Qt
+from PySide6.QtGui import QDropEvent
+from PySide6.QtTest import QTest
+
+from camcount_desktop.console import Console
+from camcount_desktop.main_window import MainWindow
+from camcount_desktop.settings import Settings
+from camcount_desktop.tile_view import CAMERA_MIME
+from camcount_desktop.wall_controller import WallController
+
+
+def window(qtbot, settings: Settings) -> MainWindow:
+    console = Console("local", settings, local_cameras=[], local_zones=[], host_workers=False)
+    w = MainWindow(console, settings)
+    qtbot.addWidget(w)
+    w.resize(1200, 800)
+    with qtbot.waitActive(w):  # shortcuts go to the active window
+        w.show()
+        w.activateWindow()
+    return w
+
+
+def visible_tiles(w: MainWindow) -> list[int]:
+    return [t.index for t in w.wall_view.tiles if t.isVisible()]
+
+
+def test_layout_shortcuts_switch_between_1_4_9_and_16_tiles(qtbot, settings: Settings) -> None:
+    w = window(qtbot, settings)
+    for n in (3, 1, 4, 2):
+        QTest.keyClick(w.wall_view, str(n), Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(lambda n=n: len(visible_tiles(w)) == n * n)
+        assert w.layout_actions[n].isChecked()
+
+
+def test_double_click_shows_a_tile_full_screen_and_escape_goes_back(qtbot, settings: Settings) -> None:
+    w = window(qtbot, settings)
+    wall = w.wall_view
+    w.console.wall.set_layout(3)
+    qtbot.waitUntil(lambda: len(visible_tiles(w)) == 9)
+    tile = wall.tiles[4]
+    QTest.mouseDClick(tile, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: visible_tiles(w) == [4])
+    qtbot.waitUntil(lambda: tile.width() > wall.width() * 0.9)
+    tile.setFocus()
+    QTest.keyClick(tile, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: len(visible_tiles(w)) == 9)
+    QTest.mouseClick(wall.tiles[2], Qt.MouseButton.LeftButton)  # a click selects the tile...
+    QTest.keyClick(wall.tiles[2], Qt.Key.Key_F)  # ...and F works as the double-click does
+    qtbot.waitUntil(lambda: visible_tiles(w) == [2])
+
+
+def test_dropping_a_camera_on_a_tile_shows_it_there_and_moves_it_from_its_old_tile(
+        qtbot, settings: Settings) -> None:
+    w = window(qtbot, settings)
+    tiles = w.wall_view.tiles
+
+    def drop(index: int, camera_id: str) -> None:
+        mime = QMimeData()
+        mime.setData(CAMERA_MIME, camera_id.encode())
+        event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+                           Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+        tiles[index].dropEvent(event)
+        assert event.isAccepted()
+
+    drop(0, "door")
+    drop(3, "yard")
+    assert tiles[0].state.camera_id == "door" and tiles[3].state.camera_id == "yard"
+    drop(3, "door")  # already on the wall: the two swap
+    assert tiles[3].state.camera_id == "door" and tiles[0].state.camera_id == "yard"
+    assert w.console.wall.cameras_on_screen() == {"door", "yard"}
+
+
+def test_layout_and_cameras_are_restored_in_the_next_session(qtbot, settings: Settings) -> None:
+    first = WallController(settings)
+    first.set_layout(3)
+    first.assign(5, "door")
+    first.assign(8, "yard")
+    again = WallController(settings)
+    assert again.layout == 3
+    assert again.assignments[5] == "door" and again.assignments[8] == "yard"
+    assert again.cameras_on_screen() == {"door", "yard"}
+
+
+def test_a_new_camera_fills_a_free_tile_only_on_a_wall_never_arranged(settings: Settings) -> None:
+    wall = WallController(settings)
+    wall.offer_camera("door")
+    assert wall.assignments[0] == "door"
+    wall.assign(1, "yard")  # the user arranges the wall: from now on it is theirs
+    wall.offer_camera("gate")
+    assert "gate" not in wall.assignments
