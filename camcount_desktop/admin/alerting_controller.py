@@ -1,0 +1,145 @@
+"""Alert rules and notification targets as an admin edits them: requests to the notifier
+(``rpc.notifier``), which stores the next version and has every rule engine and notifier apply
+it at once (docs/notifications.md). Secrets never travel: targets hold a reference to where the
+notifier finds them, and the notifier says which references it cannot resolve."""
+
+from __future__ import annotations
+
+import getpass
+import logging
+from dataclasses import dataclass
+from typing import TypeVar
+
+from pydantic import BaseModel
+from PySide6.QtCore import QObject, Signal
+
+from camcount_desktop.admin.permissions import AdminAccess
+from camcount_desktop.console import Console
+from workers.bus import BusError, NotAllowed, RemoteError
+from workers.contracts.alerting import AlertingConfig, AlertRule, Target
+from workers.contracts.alerting_admin import (
+    AlertingConfigReply,
+    DeleteRule,
+    DeleteTarget,
+    GetAlertingConfig,
+    PutRule,
+    PutTarget,
+)
+from workers.contracts.notifications import (
+    NotifierRequest,
+    NotifierStatus,
+    SendResult,
+    SendTest,
+    TargetsStatus,
+    TargetStatus,
+)
+
+log = logging.getLogger(__name__)
+R = TypeVar("R", bound=BaseModel)
+
+QUERY_TIMEOUT_S = 5.0
+#: longer than the notifier's SMTP timeout (30 s by default): the reply carries its outcome
+TEST_TIMEOUT_S = 45.0
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a change was not saved; ``field`` names the form field at fault, if one is."""
+
+    message: str
+    field: str | None = None
+
+
+class AlertingController(QObject):
+    changed = Signal()
+
+    def __init__(self, console: Console, access: AdminAccess, parent: QObject | None = None):
+        super().__init__(parent)
+        self.console, self.access = console, access
+        self.config: AlertingConfig | None = None
+        self.version = 0
+        self.saved_by = ""
+        self.secret_problems: dict[str, str] = {}
+        #: each target's delivery state in the notifier (circuit breaker, last error)
+        self.delivery: dict[str, TargetStatus] = {}
+
+    async def load(self) -> str | None:
+        """Read the rules and targets in force, and how delivery to each is going; None when
+        done, else why not."""
+        result = await self._ask(GetAlertingConfig(), QUERY_TIMEOUT_S)
+        if isinstance(result, Refusal):
+            return result.message
+        await self.load_delivery()
+        return None
+
+    async def load_delivery(self) -> None:
+        """The notifier's breaker state per target (a paused target holds its sends back)."""
+        bus = self.console.bus
+        try:
+            status = await bus.request(bus.topology.rpc_notifier,
+                                       NotifierRequest(query=TargetsStatus()),
+                                       reply_model=NotifierStatus, timeout=QUERY_TIMEOUT_S)
+        except (BusError, TimeoutError) as exc:
+            log.info("no delivery state from the notifier: %s", exc)
+            return
+        self.delivery = {t.target_id: t for t in status.targets}
+        self.changed.emit()
+
+    async def save_rule(self, rule: AlertRule, replaces: str | None) -> Refusal | None:
+        return await self._edit(PutRule(rule=rule, replaces=replaces, **self._edit_fields()))
+
+    async def delete_rule(self, rule_id: str) -> Refusal | None:
+        return await self._edit(DeleteRule(rule_id=rule_id, **self._edit_fields()))
+
+    async def save_target(self, target: Target, replaces: str | None) -> Refusal | None:
+        return await self._edit(PutTarget(target=target, replaces=replaces,
+                                          **self._edit_fields()))
+
+    async def delete_target(self, target_id: str) -> Refusal | None:
+        return await self._edit(DeleteTarget(target_id=target_id, **self._edit_fields()))
+
+    async def send_test(self, target_id: str) -> SendResult | Refusal:
+        """The notifier's direct mode: one attempt now; its outcome (the receiver's own words on
+        failure) or why the request itself failed."""
+        result = await self._request(SendTest(target_id=target_id, requested_by=getpass.getuser()),
+                                     SendResult, TEST_TIMEOUT_S)
+        if isinstance(result, SendResult):
+            await self.load_delivery()  # a test counts towards the target's breaker
+        return result
+
+    def _edit_fields(self) -> dict[str, object]:
+        return {"base_version": self.version, "requested_by": getpass.getuser()}
+
+    async def _edit(self, edit: PutRule | DeleteRule | PutTarget | DeleteTarget) -> Refusal | None:
+        result = await self._ask(edit, QUERY_TIMEOUT_S)
+        return result if isinstance(result, Refusal) else None
+
+    async def _request(self, query: object, reply_model: type[R], timeout: float) -> R | Refusal:
+        """Ask the notifier; why it could not answer, in the words the form shows."""
+        bus = self.console.bus
+        try:
+            return await bus.request(bus.topology.rpc_notifier, NotifierRequest(query=query),
+                                     reply_model=reply_model, timeout=timeout)
+        except NotAllowed:
+            return Refusal(self.access.refused())
+        except RemoteError as exc:
+            return Refusal(f"the notifier refused: {exc}")
+        except (BusError, TimeoutError) as exc:
+            return Refusal(_no_answer(exc))
+
+    async def _ask(self, query: object, timeout: float) -> AlertingConfigReply | Refusal:
+        reply = await self._request(query, AlertingConfigReply, timeout)
+        if isinstance(reply, Refusal):
+            return reply
+        # a refused edit still tells what is in force: the form is shown against it
+        self.config, self.version, self.saved_by = reply.config, reply.version, reply.saved_by
+        self.secret_problems = reply.secret_problems
+        self.changed.emit()
+        if reply.error is not None:
+            return Refusal(reply.error, reply.field)
+        return reply
+
+
+def _no_answer(exc: Exception) -> str:
+    return (f"No notifier answered ({exc or type(exc).__name__}): rules and targets are kept "
+            "by the notifier worker; start one (camcount-worker notifier) and try again")

@@ -1,0 +1,277 @@
+"""The Alert rules and targets window: list, add, edit and delete rules and notification targets,
+and send a test notification to a target (the notifier's direct mode: success, or the receiver's
+exact refusal)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from typing import Any
+
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from camcount_desktop.admin.alerting_controller import AlertingController, Refusal
+from camcount_desktop.admin.form_fields import ERROR_STYLE
+from camcount_desktop.admin.rule_form import KINDS, RuleForm
+from camcount_desktop.admin.target_form import TargetForm
+from workers.contracts.alerting import AlertRule, EmailTarget, Target, WebhookTarget
+from workers.contracts.notifications import SendResult, TargetStatus
+
+RULE_COLUMNS = ("Rule", "Kind", "Severity", "Condition", "Watches", "Notify", "Enabled")
+TARGET_COLUMNS = ("Target", "Channel", "Sends to", "Rate limit", "Secret", "Test", "Last test",
+                  "Delivery")
+TEST_COLUMN, LAST_TEST_COLUMN, DELIVERY_COLUMN = 5, 6, 7
+
+
+def delivery(state: TargetStatus | None) -> tuple[bool, str]:
+    """(healthy, words) for a target's circuit breaker as the notifier reports it."""
+    if state is None or state.breaker == "closed":
+        failures = f" ({state.consecutive_failures} failed in a row)" \
+            if state and state.consecutive_failures else ""
+        return not failures, f"sending{failures}"
+    why = f": {state.last_error}" if state.last_error else ""
+    if state.breaker == "half_open":
+        return False, f"paused, probing with the next send{why}"
+    until = f" until {state.open_until.astimezone():%H:%M:%S}" if state.open_until else ""
+    return False, f"paused{until} after {state.consecutive_failures} failures{why}"
+
+
+def condition(rule: AlertRule) -> str:
+    d = rule.model_dump()
+    parts = [f"> {d['above']}" if d.get("above") is not None else "",
+             f"< {d['below']}" if d.get("below") is not None else "",
+             f"+{d['min_growth']}" if "min_growth" in d else "",
+             f"in {d['period_seconds']:g} s" if "period_seconds" in d else "",
+             f"for {d['for_seconds']:g} s" if "for_seconds" in d else "",
+             f"cooldown {rule.cooldown_seconds:g} s"]
+    return ", ".join(p for p in parts if p)
+
+
+def watches(rule: AlertRule) -> str:
+    d = rule.model_dump()
+    parts = [f"{k}: {', '.join(d[k]) or 'all'}" for k in ("cameras", "zones", "lines", "roles",
+                                                          "queues") if k in d]
+    return "; ".join(parts)
+
+
+def sends_to(target: Target) -> str:
+    if isinstance(target, EmailTarget):
+        return ", ".join([*target.recipients, *target.cc])
+    return str(target.url)
+
+
+def test_outcome(result: SendResult | Refusal) -> tuple[bool, str]:
+    if isinstance(result, Refusal):
+        return False, result.message
+    code = f" ({'HTTP' if result.channel == 'webhook' else 'SMTP'} {result.status})" \
+        if result.status is not None else ""
+    if result.ok:
+        return True, f"delivered{code} in {result.duration_ms:.0f} ms"
+    return False, f"failed: {result.error}"
+
+
+class AlertingDialog(QDialog):
+    def __init__(self, controller: AlertingController, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.controller = controller
+        self.setWindowTitle("Alert rules and notification targets")
+        self.resize(1000, 520)
+        self.rules = self._table(RULE_COLUMNS)
+        self.targets = self._table(TARGET_COLUMNS)
+        self.add_rule_button = QPushButton("Add rule…")
+        self.edit_rule_button = QPushButton("Edit…")
+        self.delete_rule_button = QPushButton("Delete")
+        self.add_target_button = QPushButton("Add target…")
+        self.edit_target_button = QPushButton("Edit…")
+        self.delete_target_button = QPushButton("Delete")
+        self.refresh_button = QPushButton("Reload")
+        self.add_rule_button.clicked.connect(lambda: self.open_rule(None))
+        self.edit_rule_button.clicked.connect(lambda: self.open_rule(self._selected_rule()))
+        self.delete_rule_button.clicked.connect(self._delete_rule)
+        self.add_target_button.clicked.connect(lambda: self.open_target(None))
+        self.edit_target_button.clicked.connect(lambda: self.open_target(self._selected_target()))
+        self.delete_target_button.clicked.connect(self._delete_target)
+        self.refresh_button.clicked.connect(lambda: self._spawn(self.load()))
+        self.rules.doubleClicked.connect(lambda _: self.open_rule(self._selected_rule()))
+        self.targets.doubleClicked.connect(lambda _: self.open_target(self._selected_target()))
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._page(self.rules, self.add_rule_button, self.edit_rule_button,
+                                    self.delete_rule_button), "Rules")
+        self.tabs.addTab(self._page(self.targets, self.add_target_button,
+                                    self.edit_target_button, self.delete_target_button), "Targets")
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.version_label = QLabel()
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.version_label)
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.refresh_button)
+        col = QVBoxLayout(self)
+        col.addWidget(self.tabs)
+        col.addLayout(bottom)
+        #: the outcome of the last test per target: (ok, text)
+        self.last_tests: dict[str, tuple[bool, str]] = {}
+        self.test_buttons: dict[str, QPushButton] = {}
+        self.forms: list[QDialog] = []
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.loaded: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        controller.changed.connect(self.refresh)
+        controller.access.changed.connect(self._sync_buttons)
+        self.refresh()
+        self._spawn(self.load())
+
+    @staticmethod
+    def _table(columns: tuple[str, ...]) -> QTableWidget:
+        table = QTableWidget(0, len(columns))
+        table.setHorizontalHeaderLabels(list(columns))
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.horizontalHeader().setStretchLastSection(True)
+        return table
+
+    @staticmethod
+    def _page(table: QTableWidget, *buttons: QPushButton) -> QWidget:
+        page = QWidget()
+        row = QHBoxLayout()
+        for b in buttons:
+            row.addWidget(b)
+        row.addStretch(1)
+        col = QVBoxLayout(page)
+        col.addLayout(row)
+        col.addWidget(table)
+        return page
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        self.status.setText(text)
+        self.status.setStyleSheet(ERROR_STYLE if error else "")
+
+    async def load(self) -> None:
+        error = await self.controller.load()
+        if error is not None:
+            self._say(error, error=True)
+        if not self.loaded.done():
+            self.loaded.set_result(None)
+
+    # -- showing ----------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        config = self.controller.config
+        rules = config.rules if config else []
+        targets = config.targets if config else []
+        self.rules.setRowCount(len(rules))
+        for r, rule in enumerate(rules):
+            for c, text in enumerate((rule.id, KINDS[rule.kind], rule.severity, condition(rule),
+                                      watches(rule), ", ".join(rule.targets) or "nobody",
+                                      "yes" if rule.enabled else "no")):
+                self.rules.setItem(r, c, QTableWidgetItem(text))
+        self.targets.setRowCount(len(targets))
+        self.test_buttons.clear()
+        problems = self.controller.secret_problems
+        for r, target in enumerate(targets):
+            secret = target.secret if isinstance(target, WebhookTarget) else ""
+            if secret in problems:
+                secret += f" ⚠ {problems[secret]}"
+            limit = str(target.rate_limit) if target.rate_limit else "none"
+            for c, text in enumerate((target.id, target.channel, sends_to(target), limit, secret)):
+                self.targets.setItem(r, c, QTableWidgetItem(text))
+            button = QPushButton("Send test notification")
+            button.clicked.connect(lambda _=False, t=target.id: self.send_test(t))
+            self.targets.setCellWidget(r, TEST_COLUMN, button)
+            self.test_buttons[target.id] = button
+            ok, text = self.last_tests.get(target.id, (True, ""))
+            item = QTableWidgetItem(text)
+            item.setToolTip(text)
+            if not ok:
+                item.setForeground(QBrush(QColor("#ff6b6b")))
+            self.targets.setItem(r, LAST_TEST_COLUMN, item)
+            healthy, words = delivery(self.controller.delivery.get(target.id))
+            state = QTableWidgetItem(words)
+            state.setToolTip(words)
+            if not healthy:
+                state.setForeground(QBrush(QColor("#ff6b6b")))
+            self.targets.setItem(r, DELIVERY_COLUMN, state)
+        self.version_label.setText(
+            f"version {self.controller.version}"
+            + (f", saved by {self.controller.saved_by}" if self.controller.saved_by else ""))
+        self._sync_buttons()
+
+    def _sync_buttons(self) -> None:
+        access = self.controller.access
+        allowed = access.allowed is not False
+        loaded = self.controller.config is not None
+        for b in (self.add_rule_button, self.edit_rule_button, self.delete_rule_button,
+                  self.add_target_button, self.edit_target_button, self.delete_target_button,
+                  *self.test_buttons.values()):
+            b.setEnabled(allowed and loaded)
+            b.setToolTip("" if allowed else access.reason)
+        if not allowed:
+            self._say(access.reason, error=True)
+
+    # -- acting ---------------------------------------------------------------------------------
+    def _selected_rule(self) -> AlertRule | None:
+        config, row = self.controller.config, self.rules.currentRow()
+        return config.rules[row] if config and 0 <= row < len(config.rules) else None
+
+    def _selected_target(self) -> Target | None:
+        config, row = self.controller.config, self.targets.currentRow()
+        return config.targets[row] if config and 0 <= row < len(config.targets) else None
+
+    def open_rule(self, rule: AlertRule | None) -> RuleForm:
+        form = RuleForm(self.controller, rule, self)
+        self.forms.append(form)
+        form.accepted.connect(lambda: self._say(f"Rule saved: version {self.controller.version} "
+                                                "is in force"))
+        form.show()
+        return form
+
+    def open_target(self, target: Target | None) -> TargetForm:
+        form = TargetForm(self.controller, target, self)
+        self.forms.append(form)
+        form.accepted.connect(lambda: self._say(f"Target saved: version "
+                                                f"{self.controller.version} is in force"))
+        form.show()
+        return form
+
+    def _delete_rule(self) -> None:
+        if (rule := self._selected_rule()) is not None:
+            self._spawn(self._done(self.controller.delete_rule(rule.id), f"Rule {rule.id} deleted"))
+
+    def _delete_target(self) -> None:
+        if (target := self._selected_target()) is not None:
+            self._spawn(self._done(self.controller.delete_target(target.id),
+                                   f"Target {target.id} deleted"))
+
+    async def _done(self, edit: Coroutine[Any, Any, Refusal | None], success: str) -> None:
+        refusal = await edit
+        self._say(success if refusal is None else refusal.message, error=refusal is not None)
+
+    def send_test(self, target_id: str) -> None:
+        button = self.test_buttons.get(target_id)
+        if button is not None:
+            button.setEnabled(False)
+            button.setText("Sending…")
+        self._say(f"Sending a test notification to {target_id}…")
+        self._spawn(self._test(target_id))
+
+    async def _test(self, target_id: str) -> None:
+        ok, text = test_outcome(await self.controller.send_test(target_id))
+        self.last_tests[target_id] = (ok, text)
+        self._say(f"Test to {target_id} {text}", error=not ok)
+        self.refresh()

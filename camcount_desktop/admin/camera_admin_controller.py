@@ -1,0 +1,128 @@
+"""Cameras as an admin sees them: each one's configuration and live state, and changing them.
+
+Configurations come from what this console was started with (local mode), every ``configure``
+it sees on ``camera.control.*``, and the analytics worker's record (asked on refresh). Changes go
+out as ``configure`` / ``remove`` control messages; camera workers apply them without a restart
+(docs/cameras.md), detectors follow new cameras and drop removed ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import logging
+from dataclasses import dataclass
+
+import cv2
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QImage
+
+from camcount_desktop.admin.permissions import AdminAccess
+from camcount_desktop.console import Console
+from workers.bus import BusError
+from workers.camera.sources import Source, SourceError
+from workers.contracts import CameraConfig, CameraControl
+from workers.contracts.queries import AnalyticsRequest, CamerasQuery, CamerasReply
+
+log = logging.getLogger(__name__)
+
+QUERY_TIMEOUT_S = 3.0
+#: the connection test gives up after this long opening, and again reading the first picture
+TEST_TIMEOUT_S = 8.0
+
+
+@dataclass(frozen=True)
+class CameraRow:
+    camera_id: str
+    config: CameraConfig | None
+    state: str
+    detail: str
+
+
+def read_one_picture(source: str) -> QImage:
+    """One picture from ``source``, or SourceError saying why not. Blocking: run in a thread."""
+    src = Source.parse(source)
+    cap = src.open(open_timeout=TEST_TIMEOUT_S, read_timeout=TEST_TIMEOUT_S)
+    try:
+        ok, bgr = cap.read()
+    finally:
+        cap.release()
+    if not ok or bgr is None:
+        raise SourceError(f"{src.display} opened but sent no picture")
+    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    h, w = rgb.shape[:2]
+    return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+
+
+class CameraAdminController(QObject):
+    changed = Signal()
+
+    def __init__(self, console: Console, access: AdminAccess, parent: QObject | None = None):
+        super().__init__(parent)
+        self.console, self.access = console, access
+        self.configs: dict[str, CameraConfig] = {c.camera_id: c for c in console.local_cameras}
+        console.adapter.control_received.connect(self.on_control)
+        # bound methods, not lambdas: Qt drops them when this controller goes before the console
+        console.cameras.changed.connect(self._on_camera)
+        console.cameras.removed.connect(self._on_camera)
+
+    def _on_camera(self, _: str) -> None:
+        self.changed.emit()
+
+    def on_control(self, control: CameraControl) -> None:
+        if control.action == "configure" and control.config is not None:
+            self.configs[control.camera_id] = control.config
+        elif control.action == "remove":
+            self.configs.pop(control.camera_id, None)
+        else:
+            return
+        self.changed.emit()
+
+    def rows(self) -> list[CameraRow]:
+        known = self.console.cameras.cameras
+        ids = sorted(set(self.configs) | set(known))
+        return [CameraRow(cid, self.configs.get(cid), known[cid].state if cid in known else "unknown",
+                          known[cid].detail if cid in known else "") for cid in ids]
+
+    async def refresh(self) -> str:
+        """Take the configurations the analytics worker recorded; says what happened."""
+        bus = self.console.bus
+        try:
+            reply = await bus.request(bus.topology.rpc_analytics,
+                                      AnalyticsRequest(query=CamerasQuery()),
+                                      reply_model=CamerasReply, timeout=QUERY_TIMEOUT_S)
+        except (BusError, TimeoutError) as exc:
+            return f"No analytics worker answered ({exc}): showing the cameras this console has seen"
+        for info in reply.cameras:
+            if info.config is not None and info.camera_id not in self.configs:
+                self.configs[info.camera_id] = info.config
+        self.changed.emit()
+        return f"{len(reply.cameras)} cameras recorded by the analytics worker"
+
+    async def configure(self, config: CameraConfig) -> str | None:
+        return await self._send(CameraControl(camera_id=config.camera_id, action="configure",
+                                              config=config, requested_by=getpass.getuser()))
+
+    async def set_enabled(self, camera_id: str, enabled: bool) -> str | None:
+        config = self.configs.get(camera_id)
+        if config is None:
+            return f"the configuration of {camera_id} is not known here; edit it first"
+        return await self.configure(config.model_copy(update={"enabled": enabled}))
+
+    async def remove(self, camera_id: str) -> str | None:
+        return await self._send(CameraControl(camera_id=camera_id, action="remove",
+                                              requested_by=getpass.getuser()))
+
+    async def _send(self, control: CameraControl) -> str | None:
+        error = await self.access.send(control)
+        if error is None:
+            self.on_control(control)  # our own message also comes back; show it at once
+        return error
+
+    @staticmethod
+    async def test_connection(source: str) -> QImage:
+        """A picture from the source as this computer sees it, or SourceError saying why not."""
+        try:
+            return await asyncio.to_thread(read_one_picture, source)
+        except cv2.error as exc:
+            raise SourceError(f"cannot open {Source.parse(source).display}: {exc}") from exc

@@ -1,0 +1,80 @@
+"""Form rows with their message under the field: pydantic's reasons shown where they belong."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+
+ERROR_STYLE = "color:#ff6b6b;"
+HINT_STYLE = "color:#999;"
+
+
+class FieldForm:
+    """A form whose rows each hold a widget and, under it, the message of a refused value."""
+
+    def __init__(self) -> None:
+        self.layout = QFormLayout()
+        self.errors: dict[str, QLabel] = {}
+        self._rows: dict[str, QWidget] = {}
+
+    def add(self, key: str, label: str, widget: QWidget, hint: str = "") -> None:
+        box = QWidget()
+        col = QVBoxLayout(box)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.addWidget(widget)
+        if hint:
+            note = QLabel(hint)
+            note.setWordWrap(True)
+            note.setStyleSheet(HINT_STYLE)
+            col.addWidget(note)
+        error = QLabel()
+        error.setWordWrap(True)
+        error.setStyleSheet(ERROR_STYLE)
+        error.hide()
+        col.addWidget(error)
+        self.errors[key], self._rows[key] = error, box
+        self.layout.addRow(label, box)
+
+    def set_visible(self, key: str, visible: bool) -> None:
+        self.layout.setRowVisible(self._rows[key], visible)
+
+    def visible(self, key: str) -> bool:
+        return self.layout.isRowVisible(self._rows[key])
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        for key, label in self.errors.items():
+            label.setText(errors.get(key, ""))
+            label.setVisible(key in errors)
+
+
+#: what a pattern means, instead of the regular expression pydantic quotes
+PATTERN_MEANING = {
+    "id": "use letters, digits, '.', '-' and '_' only (at most 64)",
+    "secret": "write env:VARIABLE or keyring:service/username",
+}
+
+
+def field_errors(exc: ValidationError, *, depth: int) -> dict[str, str]:
+    """Messages by field name (the loc element at ``depth``; "" for the model as a whole)."""
+    out: dict[str, str] = {}
+    for err in exc.errors(include_url=False):
+        loc = err["loc"]
+        key = str(loc[depth]) if len(loc) > depth else ""
+        if len(loc) > depth + 1 and isinstance(loc[depth + 1], str):  # rate_limit.count
+            key = f"{key}.{loc[depth + 1]}"
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "string_pattern_mismatch" and key in PATTERN_MEANING:
+            message = PATTERN_MEANING[key]
+        out[key] = f"{out[key]}; {message}" if key in out else message
+    return out
+
+
+def words(edit: QLineEdit) -> list[str]:
+    """A comma- or space-separated list typed in a line edit."""
+    return [w for w in edit.text().replace(",", " ").split() if w]
+
+
+def number(edit: QLineEdit) -> str | None:
+    """The text of a numeric field (pydantic parses it, and says so when it is not a number);
+    None when left empty."""
+    return edit.text().strip() or None

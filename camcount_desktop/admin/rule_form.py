@@ -1,0 +1,143 @@
+"""One alert rule: its kind decides which fields show; every refused value is explained at its
+field, by the same model the rule engine reads (``workers.contracts.alerting``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QWidget,
+)
+
+from camcount_desktop.admin.alerting_controller import AlertingController, Refusal
+from camcount_desktop.admin.edit_form import ConfigEditForm
+from camcount_desktop.admin.form_fields import FieldForm, field_errors, number, words
+from workers.contracts.alerting import AlertRule
+
+RULE = TypeAdapter(AlertRule)
+KINDS = {"zone_occupancy": "Zone occupancy", "crossings": "Line crossings",
+         "camera_offline": "Camera offline", "worker_silent": "Worker silent",
+         "queue_depth": "Queue depth", "error_queue_growing": "Error queue growing"}
+#: the fields of each kind, besides those every rule has
+KIND_FIELDS = {
+    "zone_occupancy": ("cameras", "zones", "above", "for_seconds", "stale_seconds"),
+    "crossings": ("cameras", "lines", "direction", "period_seconds", "above", "below"),
+    "camera_offline": ("cameras", "for_seconds"),
+    "worker_silent": ("roles", "for_seconds"),
+    "queue_depth": ("queues", "above", "for_seconds"),
+    "error_queue_growing": ("min_growth", "period_seconds"),
+}
+LISTS = ("cameras", "zones", "lines", "roles", "queues")
+NUMBERS = ("above", "below", "for_seconds", "stale_seconds", "period_seconds", "min_growth",
+           "cooldown_seconds")
+
+
+class RuleForm(ConfigEditForm):
+    def __init__(self, controller: AlertingController, rule: AlertRule | None,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.controller, self.original = controller, rule
+        self.setWindowTitle(f"Edit rule {rule.id}" if rule else "Add alert rule")
+        d: dict[str, Any] = rule.model_dump() if rule else {}
+        self.id = QLineEdit(d.get("id", ""))
+        self.name = QLineEdit(d.get("name", ""))
+        self.kind = QComboBox()
+        for kind, label in KINDS.items():
+            self.kind.addItem(label, kind)
+        self.kind.setCurrentIndex(list(KINDS).index(d.get("kind", "zone_occupancy")))
+        self.enabled = QCheckBox("Enabled", checked=d.get("enabled", True))
+        self.severity = QComboBox()
+        self.severity.addItems(["info", "warning", "critical"])
+        self.severity.setCurrentText(d.get("severity", "warning"))
+        self.direction = QComboBox()
+        self.direction.addItems(["both", "in", "out"])
+        self.direction.setCurrentText(d.get("direction", "both"))
+        self.lists = {k: QLineEdit(", ".join(d.get(k, []))) for k in LISTS}
+        self.numbers = {k: QLineEdit("" if d.get(k) is None else f"{d[k]:g}") for k in NUMBERS}
+        self.targets = QListWidget()
+        self.targets.setMaximumHeight(110)
+        config = controller.config
+        for target in config.targets if config else []:
+            item = QListWidgetItem(f"{target.id} ({target.channel})")
+            item.setData(Qt.ItemDataRole.UserRole, target.id)
+            item.setCheckState(Qt.CheckState.Checked if target.id in d.get("targets", [])
+                               else Qt.CheckState.Unchecked)
+            self.targets.addItem(item)
+        self.notify_resolved = QCheckBox("Also tell the targets when it is resolved",
+                                         checked=d.get("notify_resolved", True))
+
+        self.form = f = FieldForm()
+        f.add("id", "Rule id", self.id)
+        f.add("name", "Name", self.name)
+        f.add("kind", "Kind", self.kind)
+        f.add("enabled", "", self.enabled)
+        f.add("severity", "Severity", self.severity)
+        f.add("cameras", "Cameras", self.lists["cameras"], "camera ids; empty: every camera")
+        f.add("zones", "Zones", self.lists["zones"], "zone ids; empty: every zone")
+        f.add("lines", "Lines", self.lists["lines"], "line ids; empty: every line")
+        f.add("direction", "Direction", self.direction)
+        f.add("roles", "Worker roles", self.lists["roles"], "e.g. detector, camera; empty: all")
+        f.add("queues", "Queues", self.lists["queues"], "e.g. camera.detection.results")
+        f.add("above", "More than", self.numbers["above"])
+        f.add("below", "Fewer than", self.numbers["below"])
+        f.add("min_growth", "Grown by at least", self.numbers["min_growth"])
+        f.add("period_seconds", "Within (s)", self.numbers["period_seconds"])
+        f.add("for_seconds", "For at least T (s)", self.numbers["for_seconds"],
+              "a shorter blip raises nothing")
+        f.add("stale_seconds", "No data after (s)", self.numbers["stale_seconds"])
+        f.add("cooldown_seconds", "Cooldown (s)", self.numbers["cooldown_seconds"],
+              "after an alert, none for the same subject within this time")
+        f.add("targets", "Notify", self.targets)
+        f.add("notify_resolved", "", self.notify_resolved)
+        self._finish(f)
+        self.kind.currentIndexChanged.connect(self._show_kind_fields)
+        self._show_kind_fields()
+
+    def _show_kind_fields(self) -> None:
+        mine = KIND_FIELDS[self.kind.currentData()]
+        for key in {k for fields in KIND_FIELDS.values() for k in fields}:
+            self.form.set_visible(key, key in mine)
+
+    def rule(self) -> AlertRule | None:
+        """The rule as typed, or None with every refused value explained at its field."""
+        kind = self.kind.currentData()
+        data: dict[str, Any] = {
+            "kind": kind, "id": self.id.text().strip(), "name": self.name.text().strip(),
+            "enabled": self.enabled.isChecked(), "severity": self.severity.currentText(),
+            "notify_resolved": self.notify_resolved.isChecked(),
+            "targets": [self.targets.item(i).data(Qt.ItemDataRole.UserRole)
+                        for i in range(self.targets.count())
+                        if self.targets.item(i).checkState() == Qt.CheckState.Checked]}
+        if (cooldown := number(self.numbers["cooldown_seconds"])) is not None:
+            data["cooldown_seconds"] = cooldown
+        for key in KIND_FIELDS[kind]:
+            if key in LISTS:
+                data[key] = words(self.lists[key])
+            elif key == "direction":
+                data[key] = self.direction.currentText()
+            elif (value := number(self.numbers[key])) is not None:
+                data[key] = value
+        try:
+            rule = RULE.validate_python(data)
+        except ValidationError as exc:
+            errors = field_errors(exc, depth=1)
+            if "" in errors:  # crossings: "give 'above', 'below' or both"
+                errors["above"] = errors.pop("")
+            self.form.show_errors(errors)
+            return None
+        self.form.show_errors({})
+        return rule
+
+    def value(self) -> AlertRule | None:
+        return self.rule()
+
+    async def send(self, rule: AlertRule) -> Refusal | None:
+        return await self.controller.save_rule(
+            rule, self.original.id if self.original else None)

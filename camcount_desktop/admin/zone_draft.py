@@ -1,0 +1,214 @@
+"""One camera's lines and zones while an admin edits them: the shapes, undo/redo, validation and
+the JSON ``count-video --zones`` reads. Qt-free.
+
+Validation is the contract's (``workers/contracts/zones.py``, which the counting engine and
+``count-video`` use): each shape is checked on its own inside a one-shape ``ZoneSet``, so every
+faulty shape gets its own message, in the same words a detector would refuse it with.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from pydantic import ValidationError
+
+from workers.contracts import LineDef, ZoneDef, ZoneSet
+from workers.geometry import Point
+
+Kind = Literal["line", "zone"]
+#: colours given to new shapes in turn
+PALETTE = ("#00e0ff", "#ff7ad9", "#ffd400", "#7dff6a", "#ff8a3d", "#b08cff")
+#: undo steps kept
+HISTORY = 200
+
+
+@dataclass(frozen=True)
+class Shape:
+    kind: Kind
+    id: str
+    name: str
+    color: str
+    points: tuple[Point, ...]
+    classes: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "name": self.name, "color": self.color,
+                "points": [list(p) for p in self.points], "classes": list(self.classes)}
+
+    @classmethod
+    def of(cls, d: LineDef | ZoneDef) -> Shape:
+        return cls(d.kind, d.id, d.name, d.color, tuple((float(x), float(y)) for x, y in d.points),
+                   tuple(d.classes))
+
+
+def _message(exc: ValidationError) -> str:
+    """The contract's own words; a field error names its field."""
+    parts = []
+    for err in exc.errors(include_url=False):
+        msg = err["msg"].removeprefix("Value error, ")
+        field = [str(p) for p in err["loc"] if not isinstance(p, int) and p not in ("lines", "zones")]
+        parts.append(f"{'.'.join(field)}: {msg}" if field else msg)
+    return "; ".join(parts)
+
+
+class ZoneDraft:
+    """Edits replace the tuple of shapes; each one that counts pushes the previous tuple on the
+    undo stack. Drags call ``preview`` on every mouse move and ``commit`` once at release, so one
+    drag is one undo step."""
+
+    def __init__(self, base: ZoneSet):
+        self.camera_id = base.camera_id
+        self.width, self.height = base.frame_width, base.frame_height
+        self.anchor, self.hysteresis = base.anchor, base.hysteresis_frames
+        self.base_version = base.version
+        self.shapes: tuple[Shape, ...] = tuple(Shape.of(d) for d in [*base.lines, *base.zones])
+        self._undo: list[tuple[Shape, ...]] = []
+        self._redo: list[tuple[Shape, ...]] = []
+
+    # -- history ------------------------------------------------------------------------------
+    def _set(self, shapes: tuple[Shape, ...]) -> None:
+        if shapes == self.shapes:
+            return
+        self._undo = [*self._undo[-HISTORY + 1:], self.shapes]
+        self._redo = []
+        self.shapes = shapes
+
+    def preview(self, shapes: tuple[Shape, ...]) -> None:
+        """Show an edit in progress without recording it."""
+        self.shapes = shapes
+
+    def commit(self, before: tuple[Shape, ...]) -> None:
+        """Record what changed since ``before`` as one undo step."""
+        after, self.shapes = self.shapes, before
+        self._set(after)
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    def undo(self) -> None:
+        if self._undo:
+            self._redo.append(self.shapes)
+            self.shapes = self._undo.pop()
+
+    def redo(self) -> None:
+        if self._redo:
+            self._undo.append(self.shapes)
+            self.shapes = self._redo.pop()
+
+    # -- shapes -------------------------------------------------------------------------------
+    def get(self, shape_id: str) -> Shape | None:
+        return next((s for s in self.shapes if s.id == shape_id), None)
+
+    def _new_id(self, kind: Kind) -> str:
+        used = {s.id for s in self.shapes}
+        n = sum(s.kind == kind for s in self.shapes) + 1
+        while f"{kind}-{n}" in used:
+            n += 1
+        return f"{kind}-{n}"
+
+    def add(self, kind: Kind, points: list[Point]) -> Shape:
+        shape_id = self._new_id(kind)
+        shape = Shape(kind, shape_id, f"{'Line' if kind == 'line' else 'Zone'} {shape_id.split('-')[1]}",
+                      PALETTE[len(self.shapes) % len(PALETTE)], tuple(points))
+        self._set((*self.shapes, shape))
+        return shape
+
+    def change(self, shape_id: str, **fields: object) -> None:
+        self._set(self.with_change(shape_id, **fields))
+
+    def with_change(self, shape_id: str, **fields: object) -> tuple[Shape, ...]:
+        return tuple(replace(s, **fields) if s.id == shape_id else s for s in self.shapes)  # type: ignore[arg-type]
+
+    def delete(self, shape_id: str) -> None:
+        self._set(tuple(s for s in self.shapes if s.id != shape_id))
+
+    def flip(self, shape_id: str) -> None:
+        """Swap a line's ends: what counted as "in" now counts as "out"."""
+        shape = self.get(shape_id)
+        if shape is not None and shape.kind == "line":
+            self.change(shape_id, points=shape.points[::-1])
+
+    def insert_point(self, shape_id: str, index: int, p: Point) -> None:
+        shape = self.get(shape_id)
+        if shape is not None and shape.kind == "zone":
+            self.change(shape_id, points=(*shape.points[:index], p, *shape.points[index:]))
+
+    def delete_point(self, shape_id: str, index: int) -> str | None:
+        """Remove a zone's corner; returns why not when it would leave fewer than 3."""
+        shape = self.get(shape_id)
+        if shape is None or shape.kind != "zone":
+            return "only a zone's corners can be deleted; a line always has two ends"
+        if len(shape.points) <= 3:
+            return f"zone {shape.label!r} needs at least 3 points; delete the zone instead"
+        self.change(shape_id, points=shape.points[:index] + shape.points[index + 1:])
+        return None
+
+    def moved(self, shape: Shape, dx: float, dy: float) -> tuple[Point, ...]:
+        """``shape``'s points moved by (dx, dy), held inside the frame."""
+        xs, ys = [p[0] for p in shape.points], [p[1] for p in shape.points]
+        dx = min(max(dx, -min(xs)), self.width - max(xs))
+        dy = min(max(dy, -min(ys)), self.height - max(ys))
+        return tuple((x + dx, y + dy) for x, y in shape.points)
+
+    def clamp(self, p: Point) -> Point:
+        return min(max(p[0], 0.0), float(self.width)), min(max(p[1], 0.0), float(self.height))
+
+    # -- validation and output ----------------------------------------------------------------
+    def errors(self) -> dict[str, str]:
+        """Why each faulty shape would be refused, by shape id."""
+        out: dict[str, str] = {}
+        seen: set[str] = set()
+        for s in self.shapes:
+            try:
+                ZoneSet(camera_id=self.camera_id, frame_width=self.width, frame_height=self.height,
+                        **{f"{s.kind}s": [s.as_dict()]})
+            except ValidationError as exc:
+                out[s.id] = _message(exc)
+            if s.id in seen:
+                out.setdefault(s.id, f"two shapes share the id {s.id!r}; ids must be unique per camera")
+            seen.add(s.id)
+        return out
+
+    def zone_set(self, version: int) -> ZoneSet:
+        """The shapes as a ZoneSet; raises ValueError with the reasons when any is faulty."""
+        if errors := self.errors():
+            labels = {s.id: s.label for s in self.shapes}
+            raise ValueError("; ".join(f"{labels[i]}: {m}" for i, m in errors.items()))
+        return ZoneSet(
+            camera_id=self.camera_id, version=version, frame_width=self.width,
+            frame_height=self.height, anchor=self.anchor, hysteresis_frames=self.hysteresis,
+            lines=[s.as_dict() for s in self.shapes if s.kind == "line"],
+            zones=[s.as_dict() for s in self.shapes if s.kind == "zone"])
+
+    def export_json(self) -> str:
+        return self.zone_set(self.base_version).model_dump_json(indent=2)
+
+    def import_json(self, text: str) -> None:
+        """Take the shapes of a ZoneSet file (as ``count-video --zones`` reads), scaled to this
+        frame; one undo step. Raises ValueError saying what is wrong with the file."""
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"not JSON: {exc}") from exc
+        if not isinstance(raw, dict):
+            raise ValueError("the file must hold one JSON object (a zone set)")
+        raw["camera_id"] = self.camera_id
+        raw.setdefault("frame_width", self.width)
+        raw.setdefault("frame_height", self.height)
+        try:
+            zs = ZoneSet.model_validate(raw).scaled_to(self.width, self.height)
+        except ValidationError as exc:
+            raise ValueError(_message(exc)) from exc
+        self.anchor, self.hysteresis = zs.anchor, zs.hysteresis_frames
+        self._set(tuple(Shape.of(d) for d in [*zs.lines, *zs.zones]))

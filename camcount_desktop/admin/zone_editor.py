@@ -1,0 +1,304 @@
+"""The zone editor window: the drawing canvas, the list of shapes with their name, colour and
+classes, what is wrong with them, and Save / Export / Import."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QColor, QKeySequence
+from PySide6.QtWidgets import (
+    QColorDialog,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from camcount_desktop.admin.permissions import AdminAccess
+from camcount_desktop.admin.zone_canvas import ZoneCanvas
+from camcount_desktop.admin.zone_draft import ZoneDraft
+from camcount_desktop.admin.zone_editor_controller import ZoneEditorController
+from camcount_desktop.console import Console
+
+STATUS_COLORS = {"info": "palette(text)", "ok": "#6ad46a", "error": "#ff6b6b"}
+
+
+class ZoneEditor(QDialog):
+    def __init__(self, console: Console, access: AdminAccess, camera_id: str,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(f"Zones of {camera_id} — CamCount")
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.controller = ZoneEditorController(console, access, camera_id, self)
+        self.access = access
+        self.canvas: ZoneCanvas | None = None
+        self._busy: set[asyncio.Task[None]] = set()
+
+        self.toolbar = QToolBar()
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.shapes = QListWidget()
+        self.shapes.currentItemChanged.connect(self._on_list_selection)
+        self.name = QLineEdit()
+        self.name.editingFinished.connect(lambda: self._change(name=self.name.text().strip()))
+        self.classes = QLineEdit()
+        self.classes.setPlaceholderText("every class the detector reports")
+        self.classes.setToolTip("COCO class names, comma-separated (person, car, …)")
+        self.classes.editingFinished.connect(self._change_classes)
+        self.color = QPushButton("Colour…")
+        self.color.clicked.connect(self._pick_color)
+        self.flip = QPushButton("Flip in/out")
+        self.flip.clicked.connect(self._flip)
+        self.delete = QPushButton("Delete shape")
+        self.delete.clicked.connect(self._delete)
+        self.shape_error = QLabel()
+        self.shape_error.setWordWrap(True)
+        self.shape_error.setStyleSheet(f"color:{STATUS_COLORS['error']};")
+        self.save_button = QPushButton("Save")
+        self.save_button.setDefault(False)
+        self.save_button.setAutoDefault(False)
+        self.save_button.clicked.connect(lambda: self._run(self.controller.save()))
+
+        side = QWidget()
+        side.setFixedWidth(300)
+        col = QVBoxLayout(side)
+        col.addWidget(QLabel("Lines and zones"))
+        col.addWidget(self.shapes, 1)
+        form = QFormLayout()
+        form.addRow("Name", self.name)
+        form.addRow("Classes", self.classes)
+        col.addLayout(form)
+        buttons = QHBoxLayout()
+        for b in (self.color, self.flip, self.delete):
+            buttons.addWidget(b)
+        col.addLayout(buttons)
+        col.addWidget(self.shape_error)
+
+        self.body = QHBoxLayout()
+        self.placeholder = QLabel("Freezing the camera's picture…")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setMinimumSize(640, 360)
+        self.body.addWidget(self.placeholder, 1)
+        self.body.addWidget(side)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.save_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.toolbar)
+        layout.addLayout(self.body, 1)
+        layout.addLayout(bottom)
+
+        self._build_actions()
+        self.controller.status.connect(self._show_status)
+        self.controller.saved.connect(lambda _: self._refresh())
+        access.changed.connect(self._refresh)
+        self.loaded = asyncio.get_running_loop().create_task(self._load())
+        self._refresh()
+
+    def _build_actions(self) -> None:
+        tb = self.toolbar
+        tools = QActionGroup(self)
+        self.tool_actions: dict[str, QAction] = {}
+        for tool, text, key in (("select", "Select", "S"), ("line", "Line", "L"), ("zone", "Zone", "Z")):
+            action = QAction(text, self, checkable=True, checked=tool == "select")
+            action.setShortcut(QKeySequence(key))
+            action.setToolTip(f"{text} ({key})")
+            action.triggered.connect(lambda _=False, t=tool: self.canvas and self.canvas.set_tool(t))
+            tools.addAction(action)
+            tb.addAction(action)
+            self.tool_actions[tool] = action
+        tb.addSeparator()
+        self.undo_action = tb.addAction("Undo", lambda: self._history("undo"))
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = tb.addAction("Redo", lambda: self._history("redo"))
+        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+        tb.addSeparator()
+        tb.addAction("Zoom in", lambda: self.canvas and self.canvas.zoom_by(1.25)).setShortcut(
+            QKeySequence.StandardKey.ZoomIn)
+        tb.addAction("Zoom out", lambda: self.canvas and self.canvas.zoom_by(0.8)).setShortcut(
+            QKeySequence.StandardKey.ZoomOut)
+        tb.addAction("Fit", lambda: self.canvas and self.canvas.fit())
+        tb.addSeparator()
+        tb.addAction("New frame", lambda: self._run(self._refreeze()))
+        tb.addAction("Import…", self._import)
+        tb.addAction("Export…", self._export)
+        save = QAction("Save", self)
+        save.setShortcut(QKeySequence.StandardKey.Save)
+        save.triggered.connect(lambda: self.save_button.isEnabled() and self.save_button.click())
+        self.addAction(save)
+
+    # -- loading ------------------------------------------------------------------------------
+    async def _load(self) -> None:
+        await self.controller.load()
+        assert self.controller.draft is not None
+        self.canvas = ZoneCanvas(self.controller.draft)
+        self.canvas.set_image(self.controller.image)
+        self.canvas.changed.connect(self._refresh)
+        self.canvas.selection_changed.connect(self._refresh)
+        self.canvas.tool_changed.connect(lambda t: self.tool_actions[t].setChecked(True))
+        self.canvas.refused.connect(lambda why: self._show_status(why, "error"))
+        self.body.replaceWidget(self.placeholder, self.canvas)
+        self.placeholder.deleteLater()
+        self.canvas.setFocus()
+        self._refresh()
+
+    async def _refreeze(self) -> None:
+        if self.canvas is None:
+            return
+        size = await self.controller.refreeze()
+        if size is None:
+            self._show_status("No new frame from the camera; keeping the old one", "error")
+        elif size != (self.canvas.draft.width, self.canvas.draft.height):
+            self._show_status(f"The camera now sends {size[0]}×{size[1]} frames; reopen the "
+                              "editor to draw on them", "error")
+        else:
+            self.canvas.set_image(self.controller.image)
+
+    def _run(self, coro) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._busy.add(task)
+        task.add_done_callback(self._busy.discard)
+
+    # -- state to widgets ---------------------------------------------------------------------
+    @property
+    def draft(self) -> ZoneDraft | None:
+        return self.controller.draft
+
+    def _show_status(self, text: str, kind: str) -> None:
+        self.status.setText(text)
+        self.status.setStyleSheet(f"color:{STATUS_COLORS[kind]};")
+
+    def _refresh(self) -> None:
+        draft, canvas = self.draft, self.canvas
+        ready = draft is not None and canvas is not None
+        errors = draft.errors() if draft is not None else {}
+        self.undo_action.setEnabled(ready and draft.can_undo)
+        self.redo_action.setEnabled(ready and draft.can_redo)
+        allowed = self.access.allowed is not False
+        self.save_button.setEnabled(ready and allowed and not errors)
+        if not ready:
+            self.save_button.setText("Save")
+            return
+        self.save_button.setText(f"Save version {self.controller.next_version}")
+        if not allowed:
+            self.save_button.setToolTip(self.access.reason)
+            self._show_status(self.access.reason, "error")
+        elif errors:
+            self.save_button.setToolTip("Fix the shapes marked in red first")
+        else:
+            self.save_button.setToolTip("Publish these lines and zones to the detectors")
+        self.shapes.blockSignals(True)
+        self.shapes.clear()
+        for shape in draft.shapes:
+            item = QListWidgetItem(f"{'⟷' if shape.kind == 'line' else '⬠'}  {shape.label}"
+                                   f"{'   ⚠' if shape.id in errors else ''}")
+            item.setData(Qt.ItemDataRole.UserRole, shape.id)
+            item.setForeground(QColor(STATUS_COLORS["error"] if shape.id in errors else shape.color))
+            item.setToolTip(errors.get(shape.id, shape.id))
+            self.shapes.addItem(item)
+            if shape.id == canvas.selected:
+                self.shapes.setCurrentItem(item)
+        self.shapes.blockSignals(False)
+        shape = draft.get(canvas.selected) if canvas.selected else None
+        for w in (self.name, self.classes, self.color, self.delete):
+            w.setEnabled(shape is not None)
+        self.flip.setEnabled(shape is not None and shape.kind == "line")
+        self.name.setText(shape.name if shape else "")
+        self.classes.setText(", ".join(shape.classes) if shape else "")
+        self.shape_error.setText(errors.get(shape.id, "") if shape else "")
+
+    # -- edits from the side panel ------------------------------------------------------------
+    def _on_list_selection(self, item: QListWidgetItem | None) -> None:
+        if self.canvas is not None and item is not None:
+            self.canvas.select(item.data(Qt.ItemDataRole.UserRole))
+
+    def _change(self, **fields: object) -> None:
+        if self.canvas is not None and self.draft is not None and self.canvas.selected:
+            self.draft.change(self.canvas.selected, **fields)
+            self.canvas.changed.emit()
+            self.canvas.update()
+
+    def _change_classes(self) -> None:
+        self._change(classes=tuple(c.strip() for c in self.classes.text().split(",") if c.strip()))
+
+    def _pick_color(self) -> None:
+        if self.draft is None or self.canvas is None or not self.canvas.selected:
+            return
+        shape = self.draft.get(self.canvas.selected)
+        assert shape is not None
+        color = QColorDialog.getColor(QColor(shape.color), self, f"Colour of {shape.label}")
+        if color.isValid():
+            self._change(color=color.name())
+
+    def _flip(self) -> None:
+        if self.canvas is not None and self.canvas.selected:
+            self.canvas.draft.flip(self.canvas.selected)
+            self.canvas.changed.emit()
+            self.canvas.update()
+
+    def _delete(self) -> None:
+        if self.canvas is not None and self.canvas.selected:
+            self.canvas.delete_shape(self.canvas.selected)
+
+    def _history(self, which: str) -> None:
+        if self.canvas is not None:
+            getattr(self.canvas.draft, which)()
+            self.canvas.select(None)
+            self.canvas.changed.emit()
+            self.canvas.update()
+
+    # -- files --------------------------------------------------------------------------------
+    def export_to(self, path: Path) -> None:
+        assert self.draft is not None
+        try:
+            text = self.draft.export_json()
+        except ValueError as exc:
+            self._show_status(f"Not exported: {exc}", "error")
+            return
+        path.write_text(text + "\n", encoding="utf-8")
+        self._show_status(f"Exported to {path} (count-video --zones reads it)", "ok")
+
+    def import_from(self, path: Path) -> None:
+        assert self.draft is not None and self.canvas is not None
+        try:
+            self.draft.import_json(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            self._show_status(f"Not imported from {path.name}: {exc}", "error")
+            return
+        self.canvas.select(None)
+        self.canvas.changed.emit()
+        self.canvas.update()
+        self._show_status(f"Imported {len(self.draft.shapes)} shapes from {path.name}; "
+                          "Save publishes them", "info")
+
+    def _export(self) -> None:
+        if self.draft is None:
+            return
+        name, _ = QFileDialog.getSaveFileName(self, "Export zones", f"{self.draft.camera_id}-zones.json",
+                                              "Zone sets (*.json)")
+        if name:
+            self.export_to(Path(name))
+
+    def _import(self) -> None:
+        if self.draft is None:
+            return
+        name, _ = QFileDialog.getOpenFileName(self, "Import zones", "", "Zone sets (*.json)")
+        if name:
+            self.import_from(Path(name))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.loaded.cancel()
+        for task in self._busy:
+            task.cancel()
+        super().closeEvent(event)
+

@@ -1,0 +1,79 @@
+"""The analytics charts (pyqtgraph): in and out bars per bucket, and for zones the occupancy at
+each bucket's end with its peak, on a shared bucket axis labelled in local time."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from camcount_desktop.analytics.model import ChartData
+
+IN_COLOUR, OUT_COLOUR, OCCUPANCY_COLOUR = "#2fa84f", "#e08a1e", "#6f8cff"
+#: bucket labels on the axis at most; more buckets label every n-th
+MAX_TICKS = 12
+
+
+class CountsChart(QWidget):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.counts_plot = pg.PlotWidget()
+        self.counts_plot.showGrid(y=True, alpha=0.2)
+        self.counts_plot.setLabel("left", "count")
+        self.counts_plot.setMouseEnabled(x=True, y=False)
+        legend = self.counts_plot.addLegend(offset=(5, 5), labelTextSize="8pt")
+        self.in_bars = pg.BarGraphItem(x=[], height=[], width=0.4, brush=IN_COLOUR, pen=None)
+        self.out_bars = pg.BarGraphItem(x=[], height=[], width=0.4, brush=OUT_COLOUR, pen=None)
+        self.counts_plot.addItem(self.in_bars)
+        self.counts_plot.addItem(self.out_bars)
+        legend.addItem(self.in_bars, "in")
+        legend.addItem(self.out_bars, "out")
+        self._legend = legend
+
+        self.occupancy_plot = pg.PlotWidget()
+        self.occupancy_plot.showGrid(y=True, alpha=0.2)
+        self.occupancy_plot.setLabel("left", "inside")
+        self.occupancy_plot.setMouseEnabled(x=True, y=False)
+        self.occupancy_plot.setXLink(self.counts_plot)
+        self.occupancy_plot.addLegend(offset=(5, 5), labelTextSize="8pt")
+        self.occupancy_curve = self.occupancy_plot.plot(
+            [], [], pen=pg.mkPen(OCCUPANCY_COLOUR, width=2), symbol="o", symbolSize=5,
+            symbolBrush=OCCUPANCY_COLOUR, name="inside at bucket end")
+        self.peak_curve = self.occupancy_plot.plot(
+            [], [], pen=pg.mkPen(OCCUPANCY_COLOUR, width=1, style=Qt.PenStyle.DashLine),
+            name="peak in bucket")
+        self.occupancy_plot.hide()
+
+        col = QVBoxLayout(self)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.addWidget(self.counts_plot, 3)
+        col.addWidget(self.occupancy_plot, 2)
+
+    def set_data(self, data: ChartData) -> None:
+        xs = list(range(len(data.rows)))
+        self.in_bars.setOpts(x=[x - 0.2 for x in xs], height=[r.count_in for r in data.rows])
+        self.out_bars.setOpts(x=[x + 0.2 for x in xs], height=[r.count_out for r in data.rows])
+        word_in, word_out = ("entries", "exits") if data.is_zone else ("in", "out")
+        self._legend.getLabel(self.in_bars).setText(word_in)
+        self._legend.getLabel(self.out_bars).setText(word_out)
+        labels = data.labels()
+        step = max(1, -(-len(labels) // MAX_TICKS))
+        ticks = [[(i, labels[i]) for i in range(0, len(labels), step)], []]
+        for plot in (self.counts_plot, self.occupancy_plot):
+            plot.getAxis("bottom").setTicks(ticks)
+        if data.is_zone:
+            self.occupancy_curve.setData(xs, [r.occupancy or 0 for r in data.rows])
+            self.peak_curve.setData(xs, [r.peak or 0 for r in data.rows])
+            self.occupancy_plot.show()
+        else:
+            self.occupancy_plot.hide()
+        top = max([1, *(r.count_in for r in data.rows), *(r.count_out for r in data.rows)])
+        self.counts_plot.setYRange(0, top * 1.1, padding=0)
+        self.counts_plot.setXRange(-0.6, len(xs) - 0.4, padding=0)
+
+    def plotted_in(self) -> list[float]:
+        """Bar heights as drawn (what the user reads off the chart)."""
+        return [float(h) for h in self.in_bars.opts["height"]]
+
+    def plotted_out(self) -> list[float]:
+        return [float(h) for h in self.out_bars.opts["height"]]

@@ -1,0 +1,168 @@
+"""The analytics window's state: which cameras, lines and zones the analytics worker knows, the
+chart on screen, and the queries behind it (asyncio tasks on qasync's loop; the Qt thread only
+receives the answers)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+from PySide6.QtCore import QObject, Signal
+
+from camcount_desktop.analytics.model import ChartData, ChartRow, Selection, span_text, write_csv
+from camcount_desktop.timezone import system_timezone
+from workers.analytics.client import AnalyticsClient
+from workers.bus import Bus, RemoteError, RequestTimeout
+from workers.contracts.queries import (
+    CameraInfo,
+    CamerasQuery,
+    CamerasReply,
+    OccupancyQuery,
+    OccupancyReply,
+    SeriesQuery,
+    SeriesReply,
+    TotalsQuery,
+    TotalsReply,
+    ZoneSetQuery,
+    ZoneSetReply,
+)
+
+log = logging.getLogger(__name__)
+
+#: seconds to wait for the analytics worker before saying it does not answer
+QUERY_TIMEOUT_S = 8.0
+
+
+@dataclass(frozen=True)
+class Shape:
+    kind: str  # line / zone
+    shape_id: str
+    label: str
+    classes: tuple[str, ...]
+
+
+class AnalyticsController(QObject):
+    cameras_changed = Signal()
+    shown = Signal(object)  # ChartData
+    #: (text, level) with level info / warning / error; what the status line says
+    message = Signal(str, str)
+    busy_changed = Signal(bool)
+
+    def __init__(self, bus: Bus, *, timezone: str | None = None, timeout: float = QUERY_TIMEOUT_S,
+                 parent: QObject | None = None):
+        super().__init__(parent)
+        self.client = AnalyticsClient(bus, timeout=timeout)
+        self.timezone = timezone or system_timezone()
+        self.cameras: list[CameraInfo] = []
+        self.shapes: dict[str, list[Shape]] = {}
+        self.data: ChartData | None = None
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+
+    # -- asking -------------------------------------------------------------------------------
+    def load_cameras(self) -> None:
+        self._run("cameras", self._load_cameras())
+
+    def show(self, selection: Selection, shape_label: str) -> None:
+        """Query and show; a newer request replaces one still running."""
+        self._run("chart", self._show(selection, shape_label))
+
+    def _run(self, what: str, coro) -> None:
+        if (old := self._tasks.get(what)) is not None:
+            old.cancel()
+        self._tasks[what] = asyncio.get_running_loop().create_task(self._guarded(coro))
+
+    async def wait(self) -> None:
+        """Until the queries under way have been answered (or failed)."""
+        await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+
+    async def stop(self) -> None:
+        for task in self._tasks.values():
+            task.cancel()
+        await self.wait()
+
+    async def _guarded(self, coro) -> None:
+        """Every way a query can fail ends as a sentence in the window, never as a hang."""
+        self.busy_changed.emit(True)
+        try:
+            await coro
+        except RequestTimeout:
+            self.message.emit(f"No analytics worker answered within {self.client.timeout:g} s. "
+                              "Is one running (camcount-worker analytics) on this broker?", "error")
+        except RemoteError as exc:
+            self.message.emit(f"The analytics worker refused the query: {exc}", "error")
+        except ValidationError as exc:  # what the worker would refuse, found before asking
+            reasons = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+            self.message.emit(f"Cannot ask for that: {reasons}", "error")
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("analytics query failed", exc_info=True)
+            self.message.emit(f"The query failed: {exc}", "error")
+        finally:
+            self.busy_changed.emit(False)
+
+    async def _load_cameras(self) -> None:
+        self.message.emit("Asking the analytics worker for its cameras…", "info")
+        reply = await self.client.ask(CamerasQuery())
+        assert isinstance(reply, CamerasReply)
+        shapes: dict[str, list[Shape]] = {}
+        for cam in reply.cameras:
+            zs = await self.client.ask(ZoneSetQuery(camera_id=cam.camera_id))
+            assert isinstance(zs, ZoneSetReply)
+            zone_set = zs.zone_set
+            shapes[cam.camera_id] = [] if zone_set is None else [
+                Shape(s.kind, s.id, s.label, tuple(s.classes))
+                for s in [*zone_set.lines, *zone_set.zones]]
+        self.cameras, self.shapes = reply.cameras, shapes
+        self.cameras_changed.emit()
+        self.message.emit(f"{len(self.cameras)} camera(s) with stored counts" if self.cameras else
+                          "The analytics worker has no cameras yet: nothing has been counted.",
+                          "info" if self.cameras else "warning")
+
+    async def _show(self, sel: Selection, shape_label: str) -> None:
+        self.message.emit("Querying…", "info")
+        common = {"camera_id": sel.camera_id, "period": sel.period, "start": sel.start,
+                  "end": sel.end, "shape_id": sel.shape_id, "class_name": sel.class_name,
+                  "timezone": sel.timezone}
+        series = await self.client.ask(SeriesQuery(shape_kind=sel.shape_kind, **common))
+        assert isinstance(series, SeriesReply)
+        occupancy = None
+        if sel.shape_kind == "zone":
+            occupancy = await self.client.ask(OccupancyQuery(**common))
+            assert isinstance(occupancy, OccupancyReply)
+        span_start, span_end = series.points[0].start, series.points[-1].end
+        totals = await self.client.ask(TotalsQuery(camera_id=sel.camera_id, since=span_start,
+                                                   until=span_end))
+        assert isinstance(totals, TotalsReply)
+        rows = [ChartRow(p.start, p.end, p.count_in, p.count_out,
+                         occupancy.points[i].at_end if occupancy else None,
+                         occupancy.points[i].peak if occupancy else None)
+                for i, p in enumerate(series.points)]
+        breakdown = [r for r in totals.rows if r.kind == sel.shape_kind
+                     and (sel.class_name is None or r.class_name == sel.class_name)
+                     and (sel.shape_id is None or r.shape_id == sel.shape_id)]
+        self.data = ChartData(sel, shape_label, rows, breakdown)
+        self.shown.emit(self.data)
+        span = span_text(*self.data.span, sel.tz)
+        if self.data.empty:
+            self.message.emit(f"Nothing counted for {sel.camera_id} · {shape_label} in {span}.",
+                              "warning")
+        else:
+            self.message.emit(f"{len(rows)} {sel.period} bucket(s), {span} ({sel.timezone})", "info")
+
+    # -- export -------------------------------------------------------------------------------
+    async def export_csv(self, path: Path) -> bool:
+        """Write what is on screen; the file is written in an executor thread."""
+        if self.data is None:
+            self.message.emit("Nothing to export yet: show a chart first.", "warning")
+            return False
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, write_csv, self.data, path)
+        except OSError as exc:
+            self.message.emit(f"Export failed: {exc}", "error")
+            return False
+        self.message.emit(f"Exported {len(self.data.rows)} rows to {path}", "info")
+        return True

@@ -1,0 +1,226 @@
+"""The analytics window: pick a camera, a line or zone (or all of them), a class, a bucket size
+and whole local days; see in/out (and occupancy for zones) per bucket with the totals, a
+breakdown by line/zone and class, export it as CSV, and request reports."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from camcount_desktop.analytics.chart_view import CountsChart
+from camcount_desktop.analytics.controller import AnalyticsController
+from camcount_desktop.analytics.model import ChartData, Selection, report_range, span_text
+from camcount_desktop.analytics.reports_controller import ReportsController
+from camcount_desktop.analytics.reports_view import ReportsPanel
+
+PERIODS = {"hourly": "Hourly", "daily": "Daily", "weekly": "Weekly", "monthly": "Monthly"}
+LEVEL_STYLE = {"info": "", "warning": "color:#c98a12;", "error": "color:#d04040; font-weight:600;"}
+#: days shown when the window opens: the last week, today included
+DEFAULT_DAYS = 7
+
+
+class AnalyticsView(QWidget):
+    def __init__(self, controller: AnalyticsController, reports: ReportsController,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.controller, self.reports = controller, reports
+        self.setWindowTitle("CamCount — Analytics")
+        self._asked_cameras = False
+        self._tasks: set[asyncio.Task[object]] = set()
+
+        self.camera_box, self.shape_box, self.class_box = QComboBox(), QComboBox(), QComboBox()
+        for box in (self.camera_box, self.shape_box, self.class_box):
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.period_box = QComboBox()
+        for key, text in PERIODS.items():
+            self.period_box.addItem(text, key)
+        self.period_box.setCurrentIndex(1)
+        today = QDate.currentDate()
+        self.from_edit = _date_edit(today.addDays(1 - DEFAULT_DAYS))
+        self.to_edit = _date_edit(today)
+        self.reload_button = QPushButton("Reload cameras")
+        self.show_button = QPushButton("Show")
+        self.show_button.setDefault(True)
+        self.export_button = QPushButton("Export CSV…")
+        self.export_button.setEnabled(False)
+        controls = QHBoxLayout()
+        for text, widget in (("Camera", self.camera_box), ("Lines/zones", self.shape_box),
+                             ("Class", self.class_box), ("Buckets", self.period_box),
+                             ("From", self.from_edit), ("To", self.to_edit)):
+            controls.addWidget(QLabel(text))
+            controls.addWidget(widget)
+        controls.addStretch(1)
+        for button in (self.reload_button, self.show_button, self.export_button):
+            controls.addWidget(button)
+
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.totals_label = QLabel("—")
+        self.totals_label.setStyleSheet("font-size:15px; font-weight:600; padding:4px;")
+        self.totals_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.chart = CountsChart()
+        self.breakdown = QTreeWidget()
+        self.breakdown.setHeaderLabels(["Line/zone", "Class", "In", "Out", "Net"])
+        self.breakdown.setRootIsDecorated(False)
+        for column, width in enumerate((140, 80, 55, 55)):
+            self.breakdown.setColumnWidth(column, width)
+        left = QWidget()
+        left_col = QVBoxLayout(left)
+        left_col.setContentsMargins(0, 0, 0, 0)
+        left_col.addWidget(self.totals_label)
+        left_col.addWidget(self.chart, 1)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(self.breakdown)
+        split.setSizes([800, 320])
+        self.reports_panel = ReportsPanel(reports)
+
+        col = QVBoxLayout(self)
+        col.addLayout(controls)
+        col.addWidget(self.status)
+        col.addWidget(split, 3)
+        col.addWidget(self.reports_panel, 1)
+        self.resize(1280, 820)
+
+        self.reload_button.clicked.connect(controller.load_cameras)
+        self.show_button.clicked.connect(self.show_chart)
+        self.export_button.clicked.connect(lambda: self.export_csv())
+        self.camera_box.currentIndexChanged.connect(self._fill_shapes)
+        self.reports_panel.requested.connect(self.request_report)
+        controller.cameras_changed.connect(self._fill_cameras)
+        controller.shown.connect(self._show_data)
+        controller.message.connect(self.say)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._asked_cameras:  # the first time the window opens, not at console start
+            self._asked_cameras = True
+            self.controller.load_cameras()
+
+    def say(self, text: str, level: str = "info") -> None:
+        self.status.setText(text)
+        self.status.setStyleSheet(LEVEL_STYLE.get(level, ""))
+
+    # -- choices ------------------------------------------------------------------------------
+    def _fill_cameras(self) -> None:
+        current = self.camera_box.currentData()
+        self.camera_box.blockSignals(True)
+        self.camera_box.clear()
+        for cam in self.controller.cameras:
+            name = cam.name or cam.camera_id
+            self.camera_box.addItem(name if name == cam.camera_id else f"{name} ({cam.camera_id})",
+                                    cam.camera_id)
+        index = self.camera_box.findData(current)
+        self.camera_box.setCurrentIndex(max(index, 0))
+        self.camera_box.blockSignals(False)
+        self._fill_shapes()
+
+    def _fill_shapes(self) -> None:
+        shapes = self.controller.shapes.get(self.camera_box.currentData() or "", [])
+        self.shape_box.clear()
+        self.shape_box.addItem("All lines", ("line", None))
+        self.shape_box.addItem("All zones", ("zone", None))
+        for s in shapes:
+            self.shape_box.addItem(f"{s.kind.capitalize()}: {s.label}", (s.kind, s.shape_id))
+        self.class_box.clear()
+        self.class_box.addItem("All classes", None)
+        self._add_classes({"person", *(c for s in shapes for c in s.classes)})
+
+    def _add_classes(self, names: set[str]) -> None:
+        """Classes to pick from: the zone set's, and every class counted in a chart shown."""
+        known = {self.class_box.itemData(i) for i in range(self.class_box.count())}
+        for name in sorted(names - known):
+            self.class_box.addItem(name, name)
+
+    def selection(self) -> Selection | None:
+        camera_id = self.camera_box.currentData()
+        if camera_id is None:
+            self.say("No camera to show: the analytics worker has not counted any yet.", "warning")
+            return None
+        first, last = self.from_edit.date().toPython(), self.to_edit.date().toPython()
+        if last < first:
+            self.say("The To day is before the From day.", "error")
+            return None
+        kind, shape_id = self.shape_box.currentData()
+        return Selection(camera_id, self.period_box.currentData(), first, last,
+                         self.controller.timezone, kind, shape_id, self.class_box.currentData())
+
+    def set_days(self, first: date, last: date) -> None:
+        self.from_edit.setDate(QDate(first))
+        self.to_edit.setDate(QDate(last))
+
+    # -- actions ------------------------------------------------------------------------------
+    def show_chart(self) -> None:
+        if (sel := self.selection()) is not None:
+            self.controller.show(sel, self.shape_box.currentText())
+
+    def export_csv(self, path: Path | None = None) -> None:
+        """Save what is shown; asks where unless told."""
+        if path is None:
+            data = self.controller.data
+            suggested = f"camcount-{data.selection.camera_id}-{data.selection.period}.csv" if data else ""
+            chosen, _ = QFileDialog.getSaveFileName(self, "Export what is shown", suggested,
+                                                    "CSV files (*.csv)")
+            if not chosen:
+                return
+            path = Path(chosen)
+        self._spawn(self.controller.export_csv(path))
+
+    def request_report(self, report_type: str, fmt: str, every_camera: bool) -> None:
+        sel = self.selection()
+        if sel is None:
+            return
+        cameras = [c.camera_id for c in self.controller.cameras] if every_camera else [sel.camera_id]
+        start, end = report_range(report_type, sel.first_day, sel.last_day, sel.tz)  # type: ignore[arg-type]
+        self._spawn(self.reports.request(report_type, fmt, cameras, start, end, sel.timezone))
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- showing ------------------------------------------------------------------------------
+    def _show_data(self, data: ChartData) -> None:
+        self.chart.set_data(data)
+        self.export_button.setEnabled(True)
+        sel = data.selection
+        what = f"{data.shape_label} · {sel.class_name or 'all classes'} · " \
+               f"{span_text(*data.span, sel.tz)}"
+        if data.is_zone:
+            figures = (f"Entries {data.total_in} · Exits {data.total_out} · "
+                       f"Peak inside {data.peak} · Inside at end {data.rows[-1].occupancy}")
+        else:
+            figures = (f"In {data.total_in} · Out {data.total_out} · "
+                       f"Net {data.total_in - data.total_out:+d}")
+        self.totals_label.setText(f"{figures}    ({what})")
+        names = {s.shape_id: s.label for s in self.controller.shapes.get(sel.camera_id, [])}
+        self.breakdown.clear()
+        self._add_classes({r.class_name for r in data.breakdown})
+        for r in data.breakdown:
+            self.breakdown.addTopLevelItem(QTreeWidgetItem([
+                names.get(r.shape_id, r.shape_id), r.class_name, str(r.count_in), str(r.count_out),
+                f"{r.count_in - r.count_out:+d}"]))
+
+
+def _date_edit(day: QDate) -> QDateEdit:
+    edit = QDateEdit(day)
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("yyyy-MM-dd")
+    return edit

@@ -1,0 +1,146 @@
+"""Screenshot of the analytics window for docs/console.md, with two weeks of counts.
+
+    Xvfb :99 -screen 0 1600x1000x24 &  DISPLAY=:99 python docs/screenshots/capture_analytics.py
+
+An analytics worker runs on the console's in-process bus with a temporary SQLite file; two weeks of
+line crossings and zone visits (a weekday rush-hour pattern, fixed seed) is published as detection
+results, as a detector would. The window shows the zone hourly over the last two days, and a PDF
+report is requested so the reports list has a finished file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import qasync
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from camcount_desktop.console import Console
+from camcount_desktop.main_window import MainWindow
+from camcount_desktop.settings import Settings
+from workers.analytics import AnalyticsSettings, AnalyticsWorker
+from workers.contracts import (
+    CameraConfig,
+    CameraControl,
+    CountEvent,
+    DetectionBlock,
+    DetectionResult,
+    LineDef,
+    ZoneDef,
+    ZoneSet,
+)
+from workers.contracts.detection import CountingData
+
+OUT = Path(__file__).resolve().parent / "analytics.png"
+CAMERA, TZ = "lobby", "Europe/Berlin"
+#: people per hour crossing the door, by local hour (a weekday)
+PROFILE = [0, 0, 0, 0, 0, 1, 3, 14, 30, 18, 9, 10, 16, 12, 9, 10, 15, 26, 20, 9, 5, 3, 1, 0]
+
+
+def two_weeks_of_counts(today: date) -> list[list[CountEvent]]:
+    """One batch (one detection result) per hour of the last 14 days and today so far."""
+    rng, track, batches = random.Random(7), 0, []
+    for day in range(14, -1, -1):
+        for hour in range(24):
+            d = today - timedelta(days=day)
+            local = datetime(d.year, d.month, d.day, hour, tzinfo=ZoneInfo(TZ))
+            start = local.astimezone(UTC)
+            if start > datetime.now(UTC):
+                break
+            weekend = local.weekday() >= 5
+            events = []
+            for _ in range(rng.randint(0, 2) + (PROFILE[hour] // (3 if weekend else 1))):
+                track += 1
+                at = start + timedelta(seconds=rng.uniform(0, 3600))
+                direction = "in" if hour < 13 or rng.random() < 0.3 else "out"
+                events.append(CountEvent(kind="line", shape_id="door", direction=direction,
+                                         class_name="person", track_id=track, at=at))
+                if rng.random() < 0.6:  # most wait at the desk a while
+                    dwell = rng.uniform(120, 1800)
+                    events.append(CountEvent(kind="zone", shape_id="desk", direction="in",
+                                             class_name="person", track_id=track, at=at))
+                    events.append(CountEvent(kind="zone", shape_id="desk", direction="out",
+                                             class_name="person", track_id=track,
+                                             at=at + timedelta(seconds=dwell), dwell_seconds=dwell))
+            if events:
+                batches.append(events)
+    return batches
+
+
+async def poll(condition: Callable[[], bool], timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        await asyncio.sleep(0.1)
+    raise TimeoutError("the analytics window did not get there")
+
+
+async def capture() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat))
+        console = Console("local", settings, local_cameras=[], local_zones=[], host_workers=False)
+        await console.start()
+        worker = AnalyticsWorker(db_url=f"sqlite+aiosqlite:///{Path(tmp) / 'camcount.db'}",
+                                 timezone=TZ, reports_dir=Path(tmp) / "reports",
+                                 settings=AnalyticsSettings(schedule=False))
+        await worker.start(console.bus)
+        console.analytics.timezone = TZ
+        t = console.bus.topology
+        zones = ZoneSet(camera_id=CAMERA, frame_width=960, frame_height=540,
+                        lines=[LineDef(id="door", name="Front door", points=((480, 540), (480, 0)))],
+                        zones=[ZoneDef(id="desk", name="Reception desk",
+                                       points=[(0, 0), (400, 0), (400, 540), (0, 540)])])
+        for control in (CameraControl(camera_id=CAMERA, action="configure", config=CameraConfig(
+                            camera_id=CAMERA, name="Lobby", source="rtsp://lobby/stream")),
+                        CameraControl(camera_id=CAMERA, action="set_zones", zones=zones)):
+            await console.bus.publish(t.camera_events, t.control_key(CAMERA), control)
+        today = datetime.now(UTC).date()
+        batches = two_weeks_of_counts(today)
+        for events in batches:
+            await console.bus.publish(t.camera_events, t.detection_key(CAMERA), DetectionResult(
+                camera_id=CAMERA, frame_id=f"f{events[0].track_id}",
+                frame_timestamp=max(e.at for e in events), frame_width=960, frame_height=540,
+                detection_results=DetectionBlock(total_count=0, processing_time=0.01,
+                                                 model_version="sample"),
+                counting_data=CountingData(zones_version=1, events=events)))
+        total = sum(len(b) for b in batches)
+        await poll(lambda: worker.ingestor.events_written >= total)
+
+        window = MainWindow(console, settings)
+        window.open_analytics()
+        view = window.analytics_view
+        view.resize(1500, 950)
+        await poll(lambda: view.shape_box.findText("Zone: Reception desk") >= 0)
+        view.set_days(today - timedelta(days=2), today - timedelta(days=1))
+        view.reports_panel.format_box.setCurrentText("PDF")
+        view.reports_panel.request_button.click()
+        view.shape_box.setCurrentText("Zone: Reception desk")
+        view.period_box.setCurrentText("Hourly")
+        view.show_button.click()
+        await console.analytics.wait()
+        await poll(lambda: all(j.finished for j in console.reports.jobs.values()))
+        await asyncio.sleep(1.0)
+        QApplication.primaryScreen().grabWindow(view.winId()).save(str(OUT))
+        print(f"saved {OUT}")
+        await worker.stop()
+        await console.stop()
+        window.close_now()
+
+
+if __name__ == "__main__":
+    app = QApplication(sys.argv)
+    app.setQuitOnLastWindowClosed(False)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with loop:
+        loop.run_until_complete(capture())

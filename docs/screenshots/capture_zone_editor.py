@@ -1,0 +1,73 @@
+"""Screenshot of the zone editor for docs/admin.md, in local mode on the sample camera.
+
+    Xvfb :99 -screen 0 1600x1000x24 &  DISPLAY=:99 python docs/screenshots/capture_zone_editor.py
+
+The editor freezes a frame of the sample video with its line and zone; the script then draws,
+with mouse events as a user would, a second line and a zone that crosses itself, so the picture
+shows the "in" arrows and a refusal at the shape.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+
+import qasync
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from camcount_desktop.console import Console
+from camcount_desktop.main_window import MainWindow
+from camcount_desktop.settings import Settings
+
+OUT = Path(__file__).resolve().parent / "zone_editor.png"
+
+
+async def capture() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat))
+        console = Console("local", settings)
+        window = MainWindow(console, settings)
+        window.resize(1400, 900)
+        window.show()
+        await console.start()
+        await asyncio.sleep(3)  # the sample camera is publishing
+        editor = window.admin.open_zones("entrance")
+        editor.resize(1500, 900)
+        await editor.loaded
+        canvas = editor.canvas
+        await asyncio.sleep(0.3)
+
+        def click(x: float, y: float) -> None:
+            QTest.mouseClick(canvas, Qt.MouseButton.LeftButton,
+                             pos=canvas.to_widget((x, y)).toPoint())
+
+        editor.tool_actions["line"].trigger()
+        click(700, 520)
+        click(860, 120)
+        editor.tool_actions["zone"].trigger()
+        for x, y in ((560, 330), (900, 500), (900, 330), (560, 500)):
+            click(x, y)
+        click(560, 330)
+        line, zone = editor.draft.shapes[-2:]
+        editor.draft.change(line.id, name="Exit lane")
+        canvas.changed.emit()
+        canvas.select(zone.id)
+        await asyncio.sleep(0.5)
+        editor.grab().save(str(OUT))
+        print(f"saved {OUT}")
+        editor.close()
+        await console.stop()
+        window.close_now()
+
+
+if __name__ == "__main__":
+    app = QApplication(sys.argv)
+    app.setQuitOnLastWindowClosed(False)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with loop:
+        loop.run_until_complete(capture())

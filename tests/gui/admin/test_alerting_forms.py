@@ -1,0 +1,174 @@
+"""Admin → Alert rules and targets: a rule edited in the form changes what the running rule engine
+raises, without a restart; "Send test notification" shows success, or the receiver's exact
+refusal. Real notifier and rule engine on the console's in-process bus, a real SMTP server
+(aiosmtpd) and HTTP receiver (aiohttp), SQLite."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from camcount_desktop.admin.alerting_view import DELIVERY_COLUMN, LAST_TEST_COLUMN
+from camcount_desktop.console import Console
+from camcount_desktop.main_window import MainWindow
+from camcount_desktop.settings import Settings
+from tests.alerts.test_engine import result
+from tests.gui.conftest import until
+from tests.notifier.conftest import Receiver, SmtpServer, StartNotifier, hook_config
+from workers.alerts.worker import AlertsSettings, AlertsWorker
+from workers.contracts.alerting import (
+    AlertingConfig,
+    BreakerSettings,
+    EmailTarget,
+    ZoneOccupancyRule,
+)
+
+
+@pytest.fixture
+def window(qtbot, console: Console, settings: Settings) -> MainWindow:
+    w = MainWindow(console, settings)
+    qtbot.addWidget(w)  # closed and deleted by qtbot after the test
+    w.show()
+    return w
+
+
+async def test_a_rule_edited_in_the_form_changes_what_the_running_engine_raises(
+        window: MainWindow, console: Console, start_notifier: StartNotifier,
+        db_url: str) -> None:
+    bus = console.bus
+    rule = ZoneOccupancyRule(id="crowd", zones=["queue"], above=10, for_seconds=0.3,
+                             cooldown_seconds=0)
+    config = AlertingConfig(rules=[rule])
+    await start_notifier(bus, config)
+    engine = AlertsWorker(config, db_url=db_url, settings=AlertsSettings(tick_s=0.1))
+    await engine.start(bus)
+
+    async def crowd(n: int, seconds: float) -> None:
+        for _ in range(int(seconds / 0.1)):
+            await bus.publish(bus.topology.camera_events, bus.topology.detection_key("entrance"),
+                              result("entrance", {"queue": n}), mandatory=False)
+            await asyncio.sleep(0.1)
+
+    try:
+        dialog = window.admin.open_alerting()
+        await asyncio.wait_for(dialog.loaded, 10)
+        assert dialog.rules.item(0, 0).text() == "crowd"
+        assert dialog.rules.item(0, 3).text() == "> 10, for 0.3 s, cooldown 0 s"
+        await crowd(6, 0.8)
+        assert console.alerts.alerts == {}, "6 is not more than 10"
+
+        dialog.rules.selectRow(0)
+        QTest.mouseClick(dialog.edit_rule_button, Qt.MouseButton.LeftButton)
+        form = dialog.forms[-1]
+        assert form.form.visible("zones") and not form.form.visible("roles")
+        form.numbers["above"].setText("five")
+        QTest.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+        assert form.form.errors["above"].text() == (
+            "Input should be a valid integer, unable to parse string as an integer")
+        assert form.isVisible() and dialog.controller.version == 1, "nothing was saved"
+
+        form.numbers["above"].setText("5")
+        QTest.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+        await until(lambda: not form.isVisible(), what="the form saved and closed")
+        assert form.form.errors["above"].isHidden()
+        assert dialog.rules.item(0, 3).text() == "> 5, for 0.3 s, cooldown 0 s"
+        await until(lambda: engine.version == 2, what="the engine applied version 2")
+
+        await crowd(6, 0.8)
+        await until(lambda: console.alerts.alerts, what="the alert in the panel")
+        [alert] = console.alerts.newest_first()
+        assert alert.text == "Zone queue on camera entrance: 6 present, more than 5 for 0.3 s"
+    finally:
+        await engine.stop()
+
+
+async def test_send_test_shows_success_or_the_receivers_exact_refusal(
+        window: MainWindow, console: Console, start_notifier: StartNotifier,
+        receiver: Receiver, smtp_starttls: SmtpServer) -> None:
+    config = hook_config(receiver.url).model_copy(update={
+        "smtp": smtp_starttls.settings,
+        "targets": [*hook_config(receiver.url).targets,
+                    EmailTarget(id="ops-mail", recipients=["ops@example.org"]),
+                    EmailTarget(id="gone-mail", recipients=["gone@example.org"])]})
+    smtp_starttls.mailbox.refuse["gone@example.org"] = "550 5.1.1 No such user here"
+    receiver.then = 503
+    await start_notifier(console.bus, config)
+    dialog = window.admin.open_alerting()
+    await asyncio.wait_for(dialog.loaded, 10)
+
+    async def test(target_id: str, row: int) -> str:
+        QTest.mouseClick(dialog.test_buttons[target_id], Qt.MouseButton.LeftButton)
+        await until(lambda: dialog.targets.item(row, 6).text(), 20, f"the test of {target_id}")
+        return dialog.status.text()
+
+    said = await test("ops-mail", 1)
+    assert said.startswith("Test to ops-mail delivered (SMTP 250) in ")
+    [mail] = smtp_starttls.mailbox.messages
+    assert mail.rcpt_tos == ["ops@example.org"]
+
+    said = await test("gone-mail", 2)
+    assert said.startswith("Test to gone-mail failed: recipients refused: ")
+    assert "gone@example.org: 550 5.1.1 No such user here" in said
+
+    said = await test("hook", 0)
+    assert said == f"Test to hook failed: HTTP 503 from {receiver.url}: nope"
+    assert len(receiver.hits) == 1
+    assert dialog.targets.item(0, 6).text() == f"failed: HTTP 503 from {receiver.url}: nope"
+
+
+async def test_a_target_form_explains_refused_values_at_their_fields_and_never_shows_a_secret(
+        window: MainWindow, console: Console, start_notifier: StartNotifier,
+        receiver: Receiver) -> None:
+    await start_notifier(console.bus, hook_config(receiver.url))
+    dialog = window.admin.open_alerting()
+    await asyncio.wait_for(dialog.loaded, 10)
+    assert dialog.targets.item(0, 4).text() == "env:CAMCOUNT_TEST_HOOK_SECRET"
+    form = dialog.open_target(None)
+    form.channel.setCurrentText("webhook")
+    form.id.setText("new hook")
+    form.url.setText("ftp://example.org/x")
+    form.secret.setText("s3cret-for-tests")  # a value, not a reference
+    form.rate_count.setText("0")
+    QTest.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    errors = {k: v.text() for k, v in form.form.errors.items() if not v.isHidden()}
+    assert errors == {"id": "use letters, digits, '.', '-' and '_' only (at most 64)",
+                      "url": "URL scheme should be 'http' or 'https'",
+                      "secret": "write env:VARIABLE or keyring:service/username",
+                      "rate_limit.count": "Input should be greater than or equal to 1"}
+    assert dialog.controller.version == 1
+
+    form.channel.setCurrentText("email")  # the notifier refuses: no SMTP server is configured
+    form.id.setText("ops-mail")
+    form.recipients.setText("ops@example.org")
+    form.rate_count.clear()
+    QTest.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    await until(lambda: form.save_button.isEnabled() and form.form.errors["channel"].text())
+    assert form.form.errors["channel"].text() == "email targets need an 'smtp' section"
+    assert dialog.controller.version == 1
+
+
+async def test_a_target_that_keeps_failing_shows_as_paused(
+        window: MainWindow, console: Console, start_notifier: StartNotifier,
+        receiver: Receiver) -> None:
+    """The notifier's circuit breaker, as the admin sees it: after the configured failures in a
+    row the target is paused (its sends wait), with when it is tried again and why."""
+    config = hook_config(receiver.url).model_copy(
+        update={"breaker": BreakerSettings(failures=2, open_seconds=60)})
+    receiver.then = 503
+    await start_notifier(console.bus, config)
+    dialog = window.admin.open_alerting()
+    await asyncio.wait_for(dialog.loaded, 10)
+    assert dialog.targets.item(0, DELIVERY_COLUMN).text() == "sending"
+    for n in (1, 2):
+        QTest.mouseClick(dialog.test_buttons["hook"], Qt.MouseButton.LeftButton)
+        await until(lambda n=n: len(receiver.hits) == n and "failed" in (
+            dialog.targets.item(0, LAST_TEST_COLUMN).text()), 20, f"test send {n}")
+    await until(lambda: dialog.targets.item(0, DELIVERY_COLUMN).text().startswith("paused"), 10,
+                "the breaker shown open")
+    words = dialog.targets.item(0, DELIVERY_COLUMN).text()
+    assert re.fullmatch(rf"paused until \d\d:\d\d:\d\d after 2 failures: HTTP 503 from "
+                        rf"{re.escape(receiver.url)}: nope", words), words

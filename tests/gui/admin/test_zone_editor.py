@@ -1,0 +1,148 @@
+"""The zone editor with real widgets and mouse events: what is drawn is what gets saved."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QColor
+from PySide6.QtTest import QTest
+
+from camcount_desktop.admin.zone_canvas import ERROR_COLOR
+from camcount_desktop.console import Console
+from tests.gui.admin.conftest import click, drag, open_editor
+from workers.bus import Delivery
+from workers.contracts import CameraControl
+from workers.count_video import build_zones
+
+
+def saved_shapes(editor) -> dict:
+    zs = editor.draft.zone_set(editor.controller.next_version)
+    return json.loads(zs.model_dump_json())
+
+
+async def test_drawing_a_line_and_a_polygon_gives_the_zone_json(qtbot, console: Console) -> None:
+    editor = await open_editor(qtbot, console)
+    canvas = editor.canvas
+    editor.tool_actions["line"].trigger()
+    click(canvas, 100, 300)
+    click(canvas, 100, 50)
+    editor.tool_actions["zone"].trigger()
+    for x, y in ((300, 100), (500, 100), (500, 300), (300, 300)):
+        click(canvas, x, y)
+    click(canvas, 302, 101)  # on the first corner again: closes the shape
+    assert editor.tool_actions["select"].isChecked()
+
+    data = saved_shapes(editor)
+    assert data["camera_id"] == "door" and (data["frame_width"], data["frame_height"]) == (640, 360)
+    assert data["lines"] == [{"id": "line-1", "name": "Line 1", "color": "#00e0ff", "classes": [],
+                              "kind": "line", "points": [[100, 300], [100, 50]]}]
+    assert data["zones"] == [{"id": "zone-1", "name": "Zone 1", "color": "#ff7ad9", "classes": [],
+                              "kind": "zone",
+                              "points": [[300, 100], [500, 100], [500, 300], [300, 300]]}]
+    line = editor.draft.get("line-1")
+    # drawn upwards, "in" is a crossing to the right of P1→P2 as seen on screen: the arrow says so
+    assert canvas.arrow(line)[1].x() > 100
+
+    click(canvas, 125, 175)  # one click on the arrow flips it
+    line = editor.draft.get("line-1")
+    assert line.points == ((100, 50), (100, 300))
+    assert canvas.arrow(line)[1].x() < 100
+    assert saved_shapes(editor)["lines"][0]["points"] == [[100, 50], [100, 300]]
+    assert editor.save_button.isEnabled() and editor.save_button.text() == "Save version 2"
+
+
+async def test_corners_and_shapes_are_edited_with_the_mouse_with_undo(qtbot, console: Console) -> None:
+    editor = await open_editor(qtbot, console)
+    canvas = editor.canvas
+    editor.tool_actions["zone"].trigger()
+    for x, y in ((300, 100), (500, 100), (500, 300), (300, 300)):
+        click(canvas, x, y)
+    QTest.keyClick(canvas, Qt.Key.Key_Return)
+
+    def points() -> list[list[float]]:
+        return saved_shapes(editor)["zones"][0]["points"]
+
+    drag(canvas, (500, 300), (560, 330))  # a corner
+    assert points() == [[300, 100], [500, 100], [560, 330], [300, 300]]
+    editor.undo_action.trigger()
+    assert points() == [[300, 100], [500, 100], [500, 300], [300, 300]]
+    editor.redo_action.trigger()
+    assert points()[2] == [560, 330]
+
+    QTest.mouseDClick(canvas, Qt.MouseButton.LeftButton, pos=QPoint(400, 100))  # on an edge
+    assert points() == [[300, 100], [400, 100], [500, 100], [560, 330], [300, 300]]
+    assert canvas.selected_corner == 1
+    QTest.keyClick(canvas, Qt.Key.Key_Delete)  # the new corner, selected
+    assert points() == [[300, 100], [500, 100], [560, 330], [300, 300]]
+
+    drag(canvas, (400, 200), (420, 220))  # the whole zone, by its inside
+    assert points() == [[320, 120], [520, 120], [580, 350], [320, 320]]
+    drag(canvas, (420, 220), (520, 320))  # held inside the frame (640×360)
+    assert max(p[1] for p in points()) == 360
+
+    canvas.zoom_by(2.0, QPoint(320, 180).toPointF())  # zoom keeps the point under the cursor
+    assert canvas.to_frame(QPoint(320, 180).toPointF()) == (320, 180)
+    assert canvas.to_frame(QPoint(420, 180).toPointF()) == (370, 180)
+
+    QTest.keyClick(canvas, Qt.Key.Key_Delete)  # the selected zone
+    assert editor.draft.shapes == ()
+    editor.undo_action.trigger()
+    assert len(editor.draft.shapes) == 1
+
+
+async def test_a_self_intersecting_polygon_is_refused_with_its_message(qtbot, console: Console) -> None:
+    sent: list[CameraControl] = []
+
+    async def on_control(c: CameraControl, _: Delivery) -> None:
+        sent.append(c)
+
+    t = console.bus.topology
+    await console.bus.subscribe(t.camera_events, [t.control_key("*")], on_control, model=CameraControl)
+    editor = await open_editor(qtbot, console)
+    canvas = editor.canvas
+    editor.tool_actions["zone"].trigger()
+    for x, y in ((300, 100), (500, 300), (500, 100), (300, 300)):  # a bow tie
+        click(canvas, x, y)
+    click(canvas, 300, 100)
+
+    message = "zone 'Zone 1': edges 1 and 3 cross; a zone must not intersect itself"
+    assert editor.shape_error.text() == message
+    assert "⚠" in editor.shapes.item(0).text()
+    assert not editor.save_button.isEnabled()
+    image = canvas.grab().toImage()
+    on_edge = [QColor(image.pixel(x, x - 200)) for x in range(320, 480)]
+    assert any(abs(c.red() - ERROR_COLOR.red()) < 30 and abs(c.green() - ERROR_COLOR.green()) < 30
+               for c in on_edge), "the faulty zone is drawn in the error colour"
+
+    assert not await editor.controller.save()  # Ctrl+S or a script gets the same refusal
+    assert editor.status.text() == f"Not saved: Zone 1: {message}"
+    await asyncio.sleep(0.3)
+    assert sent == []
+
+    drag(canvas, (500, 300), (400, 100))  # untangled: the message goes, Save comes back
+    assert editor.shape_error.text() == "" and editor.save_button.isEnabled()
+
+
+async def test_exported_zones_are_what_count_video_reads_and_import_back(
+        qtbot, console: Console, tmp_path: Path) -> None:
+    editor = await open_editor(qtbot, console)
+    canvas = editor.canvas
+    editor.tool_actions["line"].trigger()
+    click(canvas, 320, 350)
+    click(canvas, 320, 10)
+    path = tmp_path / "door-zones.json"
+    editor.export_to(path)
+    exported = build_zones(path, None, 1280, 720, "door")  # count-video on a 1280x720 video
+    assert [ln.points for ln in exported.lines] == [((640, 700), (640, 20))]
+
+    editor.draft.delete("line-1")
+    editor.import_from(path)
+    assert editor.draft.get("line-1").points == ((320, 350), (320, 10))
+    path.write_text('{"frame_width": 640, "frame_height": 360, "lines": '
+                    '[{"id": "x", "points": [[10, 10], [10, 10]]}]}')
+    editor.import_from(path)
+    assert editor.status.text() == ("Not imported from door-zones.json: line 'x': its two points "
+                                    "are the same; a line needs two distinct points")
