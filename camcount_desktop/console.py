@@ -26,6 +26,7 @@ from workers.bus import Bus, create_bus
 from workers.bus.config import LOCAL, redact, resolve
 from workers.bus.management import ManagementAPI
 from workers.contracts import CameraConfig, SystemEvent, ZoneSet
+from workers.tasks import cancel_and_wait
 from workers.topology import Topology
 
 log = logging.getLogger(__name__)
@@ -137,9 +138,7 @@ class Console(QObject):
     async def stop(self) -> None:
         """Local workers first (they finish what they hold), then our subscriptions, the
         dead letters we hold (back to their queue), the poller, and the connection."""
-        if self._connect_task is not None and not self._connect_task.done():
-            self._connect_task.cancel()
-            await asyncio.gather(self._connect_task, return_exceptions=True)
+        await cancel_and_wait(self._connect_task)
         if self.runtime is not None:
             await self.runtime.stop()
         await self.queues.stop()

@@ -21,6 +21,7 @@ from workers.bus import Bus
 from workers.contracts import CameraConfig, LineDef, ZoneDef, ZoneSet
 from workers.contracts.alerting import AlertingConfig, CameraOfflineRule, ZoneOccupancyRule
 from workers.service import Heartbeat, Worker
+from workers.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -153,9 +154,7 @@ class LocalRuntime:
     async def stop(self) -> None:
         """Cameras first (no new frames), then the detector finishes what it holds, then
         analytics stores what the detector sent."""
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        await cancel_and_wait(self._task)
         for running in sorted(self._running, key=lambda r: STOP_ORDER.index(r.role)):
             try:
                 await running.worker.stop()

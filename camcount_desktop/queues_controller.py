@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Signal
 
 from workers.bus import Bus, QueueDepth
 from workers.bus.management import ManagementAPI
+from workers.tasks import cancel_and_wait
 from workers.topology import RETRY_DELAYS_MS
 
 log = logging.getLogger(__name__)
@@ -71,10 +72,8 @@ class QueuesController(QObject):
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        task, self._task = self._task, None
+        await cancel_and_wait(task)
 
     async def _run(self) -> None:
         while True:

@@ -2,6 +2,9 @@
 # plainly which tests will be skipped where we cannot. Exports CAMCOUNT_REQUIRE_SERVICES for
 # what is up, so that a test of a service we know is running fails instead of skipping.
 
+_SERVICES_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VENV=${VENV:-${CAMCOUNT_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/camcount/venv}}
+
 _port_open() {  # host port
   "$VENV/bin/python" - "$1" "$2" <<'PY'
 import socket, sys
@@ -62,7 +65,7 @@ ensure_postgres() {
 }
 
 ensure_rtsp_server() {  # GStreamer's RTSP server, run by the system python3 in the RTSP camera tests
-  local check=(/usr/bin/python3 "$ROOT/tests/camera/rtsp_server.py" --check) why
+  local check=(/usr/bin/python3 "$_SERVICES_ROOT/tests/camera/rtsp_server.py" --check) why
   local pkgs=(python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good)
   if ! "${check[@]}" >/dev/null 2>&1 && _can_apt; then
     echo "services: installing GStreamer's RTSP server (apt-get install ${pkgs[*]})"

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from workers.bus import Bus, PublishError, create_bus
 from workers.contracts import SystemEvent
+from workers.tasks import cancel_and_wait
 from workers.topology import Topology
 
 log = logging.getLogger(__name__)
@@ -73,10 +74,7 @@ class Heartbeat:
         self._task = asyncio.get_running_loop().create_task(self._loop())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
         await self.beat("stopped")
 
 

@@ -4,6 +4,8 @@ Qt's, as the console does, so widgets paint and signals flow while a test awaits
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -31,11 +33,48 @@ def pytest_asyncio_loop_factories(config, item):
     return {"qasync": _qt_loop}
 
 
+#: a console test that has not finished by now fails (its clean-up still runs)
+GUI_TEST_TIMEOUT_S = 120
+#: last resort when even the clean-up hangs: pytest-timeout dumps every thread's stack and ends
+#: the run. Its default (signal) method cannot fire here: the test waits inside Qt's event loop,
+#: in C++, where Python runs no signal handler until something wakes the loop.
+GUI_HARD_TIMEOUT_S = 240
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     here = Path(__file__).parent
     for item in items:
         if here in Path(item.fspath).parents:
             item.add_marker(pytest.mark.gui)
+            if item.get_closest_marker("timeout") is None:
+                item.add_marker(pytest.mark.timeout(GUI_HARD_TIMEOUT_S, method="thread"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    """Run each async console test under an asyncio timeout, so that a test waiting for
+    something that never comes fails by itself instead of holding up the run."""
+    test = getattr(item, "obj", None)
+    if not inspect.iscoroutinefunction(test):
+        return (yield)
+
+    @functools.wraps(test)
+    async def bounded(*args, **kwargs):
+        limit = asyncio.timeout(GUI_TEST_TIMEOUT_S)
+        try:
+            async with limit:
+                return await test(*args, **kwargs)
+        except TimeoutError as exc:
+            if limit.expired():
+                raise AssertionError(
+                    f"the test did not finish within {GUI_TEST_TIMEOUT_S} s") from exc
+            raise
+
+    item.obj = bounded
+    try:
+        return (yield)
+    finally:
+        item.obj = test
 
 
 @pytest.fixture

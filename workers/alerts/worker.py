@@ -38,6 +38,7 @@ from workers.notifier.addressing import address, local_time
 from workers.storage import Database, upgrade
 from workers.storage import alerts as alert_store
 from workers.storage.models import Alert
+from workers.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -102,11 +103,7 @@ class AlertsWorker:
         self._subs.clear()
         for name in list(self._inputs):
             await self._unfollow(name)
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(*self._tasks)
         self._tasks.clear()
         if self._own_db:
             await self.db.dispose()
@@ -143,9 +140,7 @@ class AlertsWorker:
     async def _unfollow(self, name: str) -> None:
         follower = self._inputs.pop(name, None)
         if isinstance(follower, asyncio.Task):
-            follower.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await follower
+            await cancel_and_wait(follower)
         elif follower is not None:
             await follower.cancel()
 

@@ -286,16 +286,24 @@ class RabbitBus(Bus):
         except (aiohttp.ClientError, TimeoutError, OSError):
             pass  # no HTTP API here: ready and consumers only, from passive declares
         assert self._conn is not None, "bus not started"
+        await self._conn.ready()
+        assert self._conn.transport is not None
+        # A plain aiormq channel, not a robust one: the broker closes the channel on a queue that
+        # does not exist, and aio-pika would reopen a robust channel by itself and keep it open
+        # (one leaked channel per missing queue per poll).
+        amqp = self._conn.transport.connection
         out: dict[str, QueueDepth] = {}
-        for n in wanted:
-            ch = await self._conn.channel(publisher_confirms=False)
-            try:
-                q = await ch.declare_queue(n, passive=True)
-                res = q.declaration_result
+        ch: aiormq.abc.AbstractChannel | None = None
+        try:
+            for n in wanted:
+                if ch is None or ch.is_closed:
+                    ch = await amqp.channel(publisher_confirms=False)
+                try:
+                    res = await ch.queue_declare(n, passive=True)
+                except aiormq.exceptions.ChannelNotFoundEntity:
+                    continue
                 out[n] = QueueDepth(res.message_count or 0, None, res.consumer_count or 0)
-            except aiormq.exceptions.ChannelNotFoundEntity:
-                continue
-            finally:
-                if not ch.is_closed:
-                    await ch.close()
+        finally:
+            if ch is not None and not ch.is_closed:
+                await ch.close()
         return out

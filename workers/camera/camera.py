@@ -22,6 +22,7 @@ from workers.camera.sources import Source
 from workers.camera.timing import Backoff, FpsMeter, RateSampler, Timing
 from workers.contracts import CameraConfig, CameraStatus, Frame
 from workers.contracts.camera import CameraState
+from workers.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -96,9 +97,7 @@ class Camera:
 
     async def _halt(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        await cancel_and_wait(task)
 
     # -- health -------------------------------------------------------------------------------
     def status(self) -> CameraStatus:
@@ -152,8 +151,7 @@ class Camera:
                 await self._set_state(state, f"{failure.message}; retrying in {delay:g} s")
                 await asyncio.sleep(delay)
         finally:
-            pump.cancel()
-            await asyncio.gather(pump, return_exceptions=True)
+            await cancel_and_wait(pump)
 
     async def _connect_once(self) -> Failed | None:
         """Run one connection until it fails (returns why) or its file ends (returns None)."""

@@ -8,7 +8,6 @@ adopted. Run one worker per group when you run several (see docs/cameras.md).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +18,7 @@ from workers.camera.camera import Camera
 from workers.camera.publisher import CameraPublisher
 from workers.camera.timing import Timing
 from workers.contracts import CameraConfig, CameraControl
+from workers.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +61,7 @@ class CameraWorker:
     async def stop(self) -> None:
         if self._control is not None:
             await self._control.cancel()
-        if self._status_task is not None:
-            self._status_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._status_task
+        await cancel_and_wait(self._status_task)
         cameras = list(self._cameras.values())
         await asyncio.gather(*(c.stop("camera worker stopped") for c in cameras))
         await asyncio.gather(*(c.released(_RELEASE_TIMEOUT) for c in cameras))

@@ -41,6 +41,7 @@ from workers.detector.base import Detector, DetectorConfig
 from workers.detector.factory import create_detector
 from workers.detector.models import ModelCache
 from workers.detector.pipeline import CameraPipeline
+from workers.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -134,10 +135,7 @@ class DetectorWorker:
         self._balancer = asyncio.get_running_loop().create_task(self._balance_loop())
 
     async def stop(self) -> None:
-        if self._balancer is not None:
-            self._balancer.cancel()
-        for task in self._zone_fetches | self._config_tasks:
-            task.cancel()
+        await cancel_and_wait(self._balancer, *self._zone_fetches, *self._config_tasks)
         for cam in list(self._cameras.values()):
             if cam.sub is not None:
                 await cam.sub.cancel()  # in-flight frames finish; prefetched ones go back
