@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from workers.alerts.engine import Change, RuleEngine
+from workers.alerts.engine import Change, RuleEngine, Subject
 from workers.contracts import CameraStatus, DetectionBlock, DetectionResult, SystemEvent
 from workers.contracts.alerting import (
     CameraOfflineRule,
@@ -154,3 +154,46 @@ def test_queue_depth_and_a_growing_error_queue() -> None:
         (15.0, "backlog", "raise"), (20.0, "backlog", "resolve"),
         (30.0, "errors", "raise"), (40.0, "errors", "resolve")]
     assert changes[2][1].value == 9
+
+
+# -- alerts taken over from an earlier run (the engine restarted while they were open) ---------
+
+def test_a_silent_worker_alert_taken_over_stays_open_until_the_worker_beats_again() -> None:
+    engine = RuleEngine([WorkerSilentRule(id="silent", roles=["detector"], for_seconds=15)])
+    # raised 100 s before the restart, and the worker has not been heard of since
+    assert engine.adopt("silent", Subject(name="det-1"), "Worker det-1 silent", 100.0, 0.0)
+
+    def feed(t: float) -> None:
+        if t >= 300 and t % 5 == 0:
+            engine.on_health(SystemEvent(event_type="health", source="det-1",
+                                         data={"role": "detector", "state": "running"}), t)
+
+    changes = run(engine, 310, step=1.0, feed=feed)
+    assert [(t, c.action, c.subject.name) for t, c in changes] == [(300.0, "resolve", "det-1")]
+    assert changes[0][1].message.endswith("Worker det-1 silent")
+
+
+def test_an_occupancy_alert_taken_over_waits_for_news_of_its_zone() -> None:
+    engine = RuleEngine([occupancy_rule()], adopted_unheard_s=60)
+    raised = "Zone queue on camera entrance: 8 present"
+    assert engine.adopt("crowd", Subject("entrance", "queue"), raised, 30.0, 0.0)
+
+    def feed(t: float) -> None:  # the camera reports again 20 s after the restart
+        if t >= 20:
+            engine.on_result(result("entrance", {"queue": 8 if t < 40 else 2}), t)
+
+    changes = run(engine, 100, feed=feed)
+    # neither resolved for lack of news nor raised a second time: resolved when it ends
+    assert [(t, c.action) for t, c in changes] == [(40.0, "resolve")]
+    assert changes[0][1].message.endswith(raised)
+
+
+def test_an_alert_taken_over_whose_subject_is_never_heard_of_is_closed_as_unknown() -> None:
+    engine = RuleEngine([QueueDepthRule(id="backlog", queues=["camera.detection.results"],
+                                        above=100, for_seconds=5)], adopted_unheard_s=60)
+    assert engine.adopt("backlog", Subject(name="camera.detection.results"), "Queue deep",
+                        10.0, 0.0)
+    changes = run(engine, 120, step=1.0)
+    assert [(t, c.action) for t, c in changes] == [(60.0, "resolve")]
+    assert changes[0][1].message == ("Closed, nothing heard of it for 60 s since the alert "
+                                     "engine restarted: Queue deep")

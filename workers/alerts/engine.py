@@ -99,10 +99,16 @@ class _Crossings:
 
 
 class RuleEngine:
-    def __init__(self, rules: list[AlertRule], *, camera_silence_s: float = 10.0):
+    def __init__(self, rules: list[AlertRule], *, camera_silence_s: float = 10.0,
+                 adopted_unheard_s: float = 60.0):
         """``camera_silence_s``: a camera whose worker stops sending its status for this long
-        counts as offline from then (camera workers report every few seconds)."""
+        counts as offline from then (camera workers report every few seconds).
+        ``adopted_unheard_s``: an alert taken over from an earlier run stays open this long
+        waiting for news of its subject, then is closed as unknown."""
         self.camera_silence_s = camera_silence_s
+        self.adopted_unheard_s = adopted_unheard_s
+        #: alerts taken over whose subject has not been observed since: when they were adopted
+        self._adopted: dict[tuple[str, Subject], float] = {}
         self.rules: list[AlertRule] = []
         self._episodes: dict[tuple[str, Subject], Episode] = {}
         #: the message each open alert was raised with
@@ -127,6 +133,7 @@ class RuleEngine:
             if key[0] in kept:
                 continue
             del self._episodes[key]
+            self._adopted.pop(key, None)
             raised = self._held.pop(key, "")
             if ep.active and key[0] in old:
                 changes.append(Change("resolve", old[key[0]], key[1],
@@ -144,14 +151,25 @@ class RuleEngine:
         rule = next((r for r in self.rules if r.id == rule_id), None)
         if rule is None:
             return False
-        self._episodes[(rule_id, subject)] = Episode(bad_since=now - raised_ago_s, active=True,
-                                                     last_raised=now - raised_ago_s)
-        self._held[(rule_id, subject)] = message
+        key = (rule_id, subject)
+        self._episodes[key] = Episode(bad_since=now - raised_ago_s, active=True,
+                                      last_raised=now - raised_ago_s)
+        self._held[key] = message
         if isinstance(rule, CameraOfflineRule) and subject.camera_id is not None \
                 and subject.camera_id not in self._cameras:
             # heard of now: resolved by its next "online" status, still offline if none comes
             # within camera_silence_s
             self._cameras[subject.camera_id] = _Camera("online", "", now, now)
+        elif isinstance(rule, WorkerSilentRule) and subject.name is not None \
+                and subject.name not in self._workers:
+            # silent since before the alert: stays open until the worker beats again (its real
+            # role comes with that heartbeat; any role the rule watches stands in until then)
+            self._workers[subject.name] = _Worker(rule.roles[0] if rule.roles else "?",
+                                                  now - raised_ago_s - rule.for_seconds)
+        else:
+            # no news of the subject yet (occupancy, crossings, queues): not resolved for
+            # lack of it before adopted_unheard_s
+            self._adopted[key] = now
         return True
 
     def needs(self, kind: type) -> bool:
@@ -196,11 +214,26 @@ class RuleEngine:
             for subject, bad, since, value, message in self._conditions(rule, now):
                 seen.add(subject)
                 changes += self._step(rule, subject, bad, now, since, value, message)
+            for subject in seen:
+                self._adopted.pop((rule.id, subject), None)
             # subjects that disappeared (a worker that said goodbye) are no longer in trouble
             for (rule_id, subject), ep in list(self._episodes.items()):
                 if rule_id == rule.id and subject not in seen and ep.active:
-                    changes += self._step(rule, subject, False, now, None, None, "")
+                    changes += self._unseen(rule, subject, now)
         return changes
+
+    def _unseen(self, rule: AlertRule, subject: Subject, now: float) -> list[Change]:
+        key = (rule.id, subject)
+        adopted_at = self._adopted.get(key)
+        if adopted_at is None:
+            return self._step(rule, subject, False, now, None, None, "")
+        if now - adopted_at < self.adopted_unheard_s:
+            return []  # taken over from an earlier run: wait for news before judging
+        del self._adopted[key], self._episodes[key]
+        raised = self._held.pop(key, "")
+        return [Change("resolve", rule, subject,
+                       f"Closed, nothing heard of it for {now - adopted_at:.0f} s since the "
+                       f"alert engine restarted: {raised}")]
 
     def _step(self, rule: AlertRule, subject: Subject, bad: bool, now: float,
               since: float | None, value: float | None, message: str) -> list[Change]:

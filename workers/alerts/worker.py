@@ -51,6 +51,8 @@ class AlertsSettings:
     depth_poll_s: float = 5.0
     #: a camera whose status stops for this long counts as offline
     camera_silence_s: float = 10.0
+    #: an alert left open by an earlier run waits this long for news of its subject
+    adopted_unheard_s: float = 60.0
 
 
 class AlertsWorker:
@@ -68,7 +70,8 @@ class AlertsWorker:
         #: the stored config version in force (0 before start)
         self.version = 0
         self.settings = settings or AlertsSettings()
-        self.engine = RuleEngine([], camera_silence_s=self.settings.camera_silence_s)
+        self.engine = RuleEngine([], camera_silence_s=self.settings.camera_silence_s,
+                                 adopted_unheard_s=self.settings.adopted_unheard_s)
         self._own_db = db is None
         self.db = db if db is not None else Database(db_url)
         self.worker_id = worker_id
