@@ -263,3 +263,22 @@ def test_motion_is_never_skipped_and_tracks_follow_it() -> None:
     assert pipe.stats.frames == scene.truth.frames and pipe.stats.skipped > 0
     assert pipe.stats.mean_inference_ms > 0
     assert len(tracked) == 2  # one id per walker, none lost and renewed on the way
+
+
+async def test_one_weights_file_under_two_spellings_is_loaded_once(
+        random_weights: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from workers.detector.models import ModelCache
+
+    monkeypatch.chdir(random_weights.parent.parent)
+    relative = f"./{random_weights.parent.name}/../{random_weights.parent.name}/rand.pt"
+    with ThreadPoolExecutor(1) as pool:
+        cache = ModelCache(DetectorConfig(kind="yolo", backend="pytorch", imgsz=320), pool)
+        first = await cache.get(str(random_weights))
+        assert await cache.get(relative) is first
+        assert cache.loaded == [str(random_weights)]  # pytest makes it already resolved
+        cache.keep_only({relative})  # a camera still names it, spelt the other way
+        assert cache.loaded == [str(random_weights)]  # pytest makes it already resolved
+        cache.keep_only(set())
+        assert cache.loaded == []

@@ -10,9 +10,22 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import Executor
 from dataclasses import replace
+from pathlib import Path
 
 from workers.detector.base import Detector, DetectorConfig
 from workers.detector.factory import create_detector
+
+
+def model_key(model: str) -> str:
+    """One name per set of weights: a path to a file stands for the file it resolves to
+    (``./best.pt``, ``models/../best.pt`` and its absolute path are one model, loaded once);
+    anything else (an ultralytics name such as ``yolo11n.pt``) for itself."""
+    path = Path(model).expanduser()
+    return str(path.resolve()) if path.is_file() else model
+
+
+def same_model(a: str, b: str | None) -> bool:
+    return b is not None and model_key(a) == model_key(b)
 
 
 class ModelCache:
@@ -24,23 +37,24 @@ class ModelCache:
         """The detector running ``model`` (weights path, ultralytics name or ``.yaml``), loaded
         on first use; raises with the reason when it cannot be loaded. A failure is not kept:
         the next camera configured with that model tries again (the file may be there by then)."""
-        load = self._loads.get(model)
+        key = model_key(model)
+        load = self._loads.get(key)
         if load is None:
             # A camera's classes are chosen per frame, so the model is loaded for every class.
             config = replace(self._base, kind="yolo", model=model, classes=[])
-            load = self._loads[model] = asyncio.get_running_loop().run_in_executor(
+            load = self._loads[key] = asyncio.get_running_loop().run_in_executor(
                 self._executor, create_detector, config)
         try:
             return await asyncio.shield(load)
         except Exception:
-            if self._loads.get(model) is load:
-                del self._loads[model]
+            if self._loads.get(key) is load:
+                del self._loads[key]
             raise
 
     def keep_only(self, models: set[str]) -> None:
         """Forget models no camera uses (their memory goes once no pipeline holds them)."""
-        for model in set(self._loads) - models:
-            del self._loads[model]
+        for key in set(self._loads) - {model_key(m) for m in models}:
+            del self._loads[key]
 
     @property
     def loaded(self) -> list[str]:

@@ -39,7 +39,7 @@ from workers.contracts import (
 from workers.contracts.queries import CamerasQuery, CamerasReply
 from workers.detector.base import Detector, DetectorConfig
 from workers.detector.factory import create_detector
-from workers.detector.models import ModelCache
+from workers.detector.models import ModelCache, same_model
 from workers.detector.pipeline import CameraPipeline
 from workers.tasks import cancel_and_wait
 
@@ -240,7 +240,7 @@ class DetectorWorker:
         cam.config = config
         assert self.detector is not None
         detector, version = self.detector, ""
-        if config.model and config.model != self.config.model:
+        if config.model and not same_model(config.model, self.config.model):
             try:
                 detector = await self._models.get(config.model)
             except Exception as exc:
