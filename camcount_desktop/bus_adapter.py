@@ -42,6 +42,7 @@ class BusAdapter(QObject):
     control_received = Signal(object)  # CameraControl (any action; admin views follow configs)
     health_received = Signal(object)  # SystemEvent (event_type health)
     alert_received = Signal(object)  # SystemEvent (event_type alert)
+    config_received = Signal(object)  # SystemEvent (event_type config: a saved configuration)
     state_changed = Signal(str)  # connected / reconnecting / down
     error = Signal(str)
 
@@ -161,6 +162,8 @@ class BusAdapter(QObject):
             self.health_received.emit(event)
         elif event.event_type == "alert":
             self.alert_received.emit(event)
+        elif event.event_type == "config":
+            self.config_received.emit(event)
 
 
 async def _quietly(coro) -> None:

@@ -5,6 +5,7 @@ notifier finds them, and the notifier says which references it cannot resolve.""
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 import logging
 from dataclasses import dataclass
@@ -16,8 +17,10 @@ from PySide6.QtCore import QObject, Signal
 from camcount_desktop.admin.permissions import AdminAccess
 from camcount_desktop.console import Console
 from workers.bus import BusError, NotAllowed, RemoteError
+from workers.contracts import SystemEvent
 from workers.contracts.alerting import AlertingConfig, AlertRule, Target
 from workers.contracts.alerting_admin import (
+    CONFIG_NAME,
     AlertingConfigReply,
     DeleteRule,
     DeleteTarget,
@@ -62,6 +65,18 @@ class AlertingController(QObject):
         self.secret_problems: dict[str, str] = {}
         #: each target's delivery state in the notifier (circuit breaker, last error)
         self.delivery: dict[str, TargetStatus] = {}
+        self._reload: asyncio.Task[str | None] | None = None
+        console.adapter.config_received.connect(self._on_config)
+
+    def _on_config(self, event: SystemEvent) -> None:
+        """A newer version was saved elsewhere (another console, a changed seed file): once
+        shown, the rules and targets follow it without a Reload."""
+        data = event.data
+        if self.config is None or data.get("config") != CONFIG_NAME \
+                or int(data.get("version", 0)) <= self.version:
+            return
+        if self._reload is None or self._reload.done():
+            self._reload = asyncio.get_running_loop().create_task(self.load())
 
     async def load(self) -> str | None:
         """Read the rules and targets in force, and how delivery to each is going; None when

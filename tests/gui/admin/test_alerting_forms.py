@@ -26,6 +26,8 @@ from workers.contracts.alerting import (
     EmailTarget,
     ZoneOccupancyRule,
 )
+from workers.contracts.alerting_admin import AlertingConfigReply, PutRule
+from workers.contracts.notifications import NotifierRequest
 
 
 @pytest.fixture
@@ -172,3 +174,24 @@ async def test_a_target_that_keeps_failing_shows_as_paused(
     words = dialog.targets.item(0, DELIVERY_COLUMN).text()
     assert re.fullmatch(rf"paused until \d\d:\d\d:\d\d after 2 failures: HTTP 503 from "
                         rf"{re.escape(receiver.url)}: nope", words), words
+
+
+async def test_a_rule_saved_in_another_console_shows_in_an_open_window_without_reload(
+        window: MainWindow, console: Console, start_notifier: StartNotifier) -> None:
+    bus = console.bus
+    await start_notifier(bus, AlertingConfig(rules=[ZoneOccupancyRule(id="crowd", zones=["queue"],
+                                                                      above=10)]))
+    dialog = window.admin.open_alerting()
+    await asyncio.wait_for(dialog.loaded, 10)
+    assert dialog.rules.rowCount() == 1 and dialog.controller.version == 1
+
+    # another admin's console saves a second rule (the same request its form sends)
+    other = PutRule(rule=ZoneOccupancyRule(id="platform", zones=["edge"], above=3),
+                    base_version=1, requested_by="night-admin")
+    reply = await bus.request(bus.topology.rpc_notifier, NotifierRequest(query=other),
+                              reply_model=AlertingConfigReply, timeout=10)
+    assert reply.error is None and reply.version == 2
+
+    await until(lambda: dialog.rules.rowCount() == 2, what="the new rule in the open window")
+    assert {dialog.rules.item(r, 0).text() for r in range(2)} == {"crowd", "platform"}
+    assert "version 2, saved by night-admin" in dialog.version_label.text()
