@@ -1,7 +1,8 @@
-"""Alert rules and notification targets as an admin edits them: requests to the notifier
-(``rpc.notifier``), which stores the next version and has every rule engine and notifier apply
-it at once (docs/notifications.md). Secrets never travel: targets hold a reference to where the
-notifier finds them, and the notifier says which references it cannot resolve."""
+"""Alert rules, notification targets and site settings as an admin edits them: requests to the
+notifier (``rpc.notifier``), which stores the next version and has every rule engine and notifier
+apply it at once (docs/notifications.md). Secrets never travel: targets and the SMTP server hold
+a reference to where the notifier finds them, and the notifier says which references it cannot
+resolve."""
 
 from __future__ import annotations
 
@@ -22,10 +23,12 @@ from workers.contracts.alerting import AlertingConfig, AlertRule, Target
 from workers.contracts.alerting_admin import (
     CONFIG_NAME,
     AlertingConfigReply,
+    ConfigEdit,
     DeleteRule,
     DeleteTarget,
     GetAlertingConfig,
     PutRule,
+    PutSettings,
     PutTarget,
 )
 from workers.contracts.notifications import (
@@ -65,7 +68,9 @@ class AlertingController(QObject):
         self.secret_problems: dict[str, str] = {}
         #: each target's delivery state in the notifier (circuit breaker, last error)
         self.delivery: dict[str, TargetStatus] = {}
-        self._reload: asyncio.Task[str | None] | None = None
+        self._reload: asyncio.Task[None] | None = None
+        #: held while a request that answers with the version in force is out
+        self._asking = asyncio.Lock()
         console.adapter.config_received.connect(self._on_config)
 
     def _on_config(self, event: SystemEvent) -> None:
@@ -76,7 +81,15 @@ class AlertingController(QObject):
                 or int(data.get("version", 0)) <= self.version:
             return
         if self._reload is None or self._reload.done():
-            self._reload = asyncio.get_running_loop().create_task(self.load())
+            task = self._reload = asyncio.get_running_loop().create_task(
+                self._follow(int(data["version"])))
+            self.destroyed.connect(lambda *_: task.cancel())  # not after the window is gone
+
+    async def _follow(self, version: int) -> None:
+        async with self._asking:
+            pass  # our own edit in flight answers with the version it made: no second read
+        if version > self.version:
+            await self.load()
 
     async def load(self) -> str | None:
         """Read the rules and targets in force, and how delivery to each is going; None when
@@ -100,18 +113,28 @@ class AlertingController(QObject):
         self.delivery = {t.target_id: t for t in status.targets}
         self.changed.emit()
 
-    async def save_rule(self, rule: AlertRule, replaces: str | None) -> Refusal | None:
-        return await self._edit(PutRule(rule=rule, replaces=replaces, **self._edit_fields()))
+    async def save_rule(self, rule: AlertRule, replaces: str | None,
+                        base_version: int) -> Refusal | None:
+        """Add ``rule`` or replace ``replaces``; ``base_version``: the form's (a rule changed
+        since is refused, not overwritten)."""
+        return await self._edit(PutRule(rule=rule, replaces=replaces,
+                                        **self._edit_fields(base_version)))
 
     async def delete_rule(self, rule_id: str) -> Refusal | None:
         return await self._edit(DeleteRule(rule_id=rule_id, **self._edit_fields()))
 
-    async def save_target(self, target: Target, replaces: str | None) -> Refusal | None:
+    async def save_target(self, target: Target, replaces: str | None,
+                          base_version: int) -> Refusal | None:
         return await self._edit(PutTarget(target=target, replaces=replaces,
-                                          **self._edit_fields()))
+                                          **self._edit_fields(base_version)))
 
     async def delete_target(self, target_id: str) -> Refusal | None:
         return await self._edit(DeleteTarget(target_id=target_id, **self._edit_fields()))
+
+    async def save_settings(self, settings: AlertingConfig, base_version: int) -> Refusal | None:
+        """Replace the site settings with those of ``settings`` (its rules and targets are not
+        sent); settings changed since ``base_version``, the form's, are not overwritten."""
+        return await self._edit(PutSettings.of(settings, **self._edit_fields(base_version)))
 
     async def send_test(self, target_id: str) -> SendResult | Refusal:
         """The notifier's direct mode: one attempt now; its outcome (the receiver's own words on
@@ -122,10 +145,11 @@ class AlertingController(QObject):
             await self.load_delivery()  # a test counts towards the target's breaker
         return result
 
-    def _edit_fields(self) -> dict[str, object]:
-        return {"base_version": self.version, "requested_by": getpass.getuser()}
+    def _edit_fields(self, base_version: int | None = None) -> dict[str, object]:
+        return {"base_version": self.version if base_version is None else base_version,
+                "requested_by": getpass.getuser()}
 
-    async def _edit(self, edit: PutRule | DeleteRule | PutTarget | DeleteTarget) -> Refusal | None:
+    async def _edit(self, edit: ConfigEdit) -> Refusal | None:
         result = await self._ask(edit, QUERY_TIMEOUT_S)
         return result if isinstance(result, Refusal) else None
 
@@ -143,7 +167,8 @@ class AlertingController(QObject):
             return Refusal(_no_answer(exc))
 
     async def _ask(self, query: object, timeout: float) -> AlertingConfigReply | Refusal:
-        reply = await self._request(query, AlertingConfigReply, timeout)
+        async with self._asking:
+            reply = await self._request(query, AlertingConfigReply, timeout)
         if isinstance(reply, Refusal):
             return reply
         # a refused edit still tells what is in force: the form is shown against it

@@ -1,6 +1,6 @@
 """The Alert rules and targets window: list, add, edit and delete rules and notification targets,
-and send a test notification to a target (the notifier's direct mode: success, or the receiver's
-exact refusal)."""
+send a test notification to a target (the notifier's direct mode: success, or the receiver's
+exact refusal), and see and edit the site settings (time zone, SMTP server, limits, breaker)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from camcount_desktop.admin.alerting_controller import AlertingController, Refusal
 from camcount_desktop.admin.form_fields import ERROR_STYLE
 from camcount_desktop.admin.rule_form import KINDS, RuleForm
+from camcount_desktop.admin.settings_form import SettingsForm, settings_rows
 from camcount_desktop.admin.target_form import TargetForm
 from workers.contracts.alerting import AlertRule, EmailTarget, Target, WebhookTarget
 from workers.contracts.notifications import SendResult, TargetStatus
@@ -33,6 +34,7 @@ RULE_COLUMNS = ("Rule", "Kind", "Severity", "Condition", "Watches", "Notify", "E
 TARGET_COLUMNS = ("Target", "Channel", "Sends to", "Rate limit", "Secret", "Test", "Last test",
                   "Delivery")
 TEST_COLUMN, LAST_TEST_COLUMN, DELIVERY_COLUMN = 5, 6, 7
+SETTINGS_COLUMNS = ("Setting", "Value")
 
 
 def delivery(state: TargetStatus | None) -> tuple[bool, str]:
@@ -96,6 +98,8 @@ class AlertingDialog(QDialog):
         self.add_target_button = QPushButton("Add target…")
         self.edit_target_button = QPushButton("Edit…")
         self.delete_target_button = QPushButton("Delete")
+        self.settings = self._table(SETTINGS_COLUMNS)
+        self.edit_settings_button = QPushButton("Edit settings…")
         self.refresh_button = QPushButton("Reload")
         self.add_rule_button.clicked.connect(lambda: self.open_rule(None))
         self.edit_rule_button.clicked.connect(lambda: self.open_rule(self._selected_rule()))
@@ -103,14 +107,17 @@ class AlertingDialog(QDialog):
         self.add_target_button.clicked.connect(lambda: self.open_target(None))
         self.edit_target_button.clicked.connect(lambda: self.open_target(self._selected_target()))
         self.delete_target_button.clicked.connect(self._delete_target)
+        self.edit_settings_button.clicked.connect(self.open_settings)
         self.refresh_button.clicked.connect(lambda: self._spawn(self.load()))
         self.rules.doubleClicked.connect(lambda _: self.open_rule(self._selected_rule()))
         self.targets.doubleClicked.connect(lambda _: self.open_target(self._selected_target()))
+        self.settings.doubleClicked.connect(lambda _: self._open_settings_if_allowed())
         self.tabs = QTabWidget()
         self.tabs.addTab(self._page(self.rules, self.add_rule_button, self.edit_rule_button,
                                     self.delete_rule_button), "Rules")
         self.tabs.addTab(self._page(self.targets, self.add_target_button,
                                     self.edit_target_button, self.delete_target_button), "Targets")
+        self.tabs.addTab(self._page(self.settings, self.edit_settings_button), "Site settings")
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.version_label = QLabel()
@@ -207,6 +214,16 @@ class AlertingDialog(QDialog):
             if not healthy:
                 state.setForeground(QBrush(QColor("#ff6b6b")))
             self.targets.setItem(r, DELIVERY_COLUMN, state)
+        rows = settings_rows(config, problems) if config else []
+        self.settings.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                if "⚠" in text:
+                    item.setForeground(QBrush(QColor("#ff6b6b")))
+                self.settings.setItem(r, c, item)
+        self.settings.resizeColumnToContents(0)
         self.version_label.setText(
             f"version {self.controller.version}"
             + (f", saved by {self.controller.saved_by}" if self.controller.saved_by else ""))
@@ -218,7 +235,7 @@ class AlertingDialog(QDialog):
         loaded = self.controller.config is not None
         for b in (self.add_rule_button, self.edit_rule_button, self.delete_rule_button,
                   self.add_target_button, self.edit_target_button, self.delete_target_button,
-                  *self.test_buttons.values()):
+                  self.edit_settings_button, *self.test_buttons.values()):
             b.setEnabled(allowed and loaded)
             b.setToolTip("" if allowed else access.reason)
         if not allowed:
@@ -248,6 +265,18 @@ class AlertingDialog(QDialog):
                                                 f"{self.controller.version} is in force"))
         form.show()
         return form
+
+    def open_settings(self) -> SettingsForm:
+        form = SettingsForm(self.controller, self)
+        self.forms.append(form)
+        form.accepted.connect(lambda: self._say(f"Settings saved: version "
+                                                f"{self.controller.version} is in force"))
+        form.show()
+        return form
+
+    def _open_settings_if_allowed(self) -> None:
+        if self.edit_settings_button.isEnabled():
+            self.open_settings()
 
     def _delete_rule(self) -> None:
         if (rule := self._selected_rule()) is not None:

@@ -1,5 +1,6 @@
-"""What the rule and target forms share: validate here, save through the notifier, and show a
-refusal at the field it names (or under the form when it names none)."""
+"""What the rule, target and settings forms share: validate here, save through the notifier
+against the version the form was filled from, and show a refusal at the field it names (or under
+the form when it names none)."""
 
 from __future__ import annotations
 
@@ -8,16 +9,20 @@ from typing import Any
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout
 
-from camcount_desktop.admin.alerting_controller import Refusal
+from camcount_desktop.admin.alerting_controller import AlertingController, Refusal
 from camcount_desktop.admin.form_fields import ERROR_STYLE, FieldForm
 
 
 class ConfigEditForm(QDialog):
     form: FieldForm
+    controller: AlertingController
 
     def _finish(self, form: FieldForm) -> None:
         """Below the fields: the form's own message line, then Save and Cancel."""
         self.form = form
+        #: the version the fields were filled from: the window follows newer versions by itself,
+        #: and an item someone changed since must be refused, not overwritten by this form
+        self.base_version = self.controller.version
         self.error = QLabel()
         self.error.setWordWrap(True)
         self.error.setStyleSheet(ERROR_STYLE)

@@ -51,17 +51,22 @@ class FieldForm:
 PATTERN_MEANING = {
     "id": "use letters, digits, '.', '-' and '_' only (at most 64)",
     "secret": "write env:VARIABLE or keyring:service/username",
+    "smtp.password": "write env:VARIABLE or keyring:service/username",
 }
 
 
 def field_errors(exc: ValidationError, *, depth: int) -> dict[str, str]:
-    """Messages by field name (the loc element at ``depth``; "" for the model as a whole)."""
+    """Messages by field name: the loc from ``depth`` up to a list index, dotted
+    (``rate_limit.count``, ``channel_limits.email.count``); "" for the model as a whole."""
     out: dict[str, str] = {}
     for err in exc.errors(include_url=False):
-        loc = err["loc"]
-        key = str(loc[depth]) if len(loc) > depth else ""
-        if len(loc) > depth + 1 and isinstance(loc[depth + 1], str):  # rate_limit.count
-            key = f"{key}.{loc[depth + 1]}"
+        loc = err["loc"][depth:]
+        parts = [str(loc[0])] if loc else []
+        for part in loc[1:]:
+            if not isinstance(part, str):  # recipients.0: the list's field
+                break
+            parts.append(part)
+        key = ".".join(parts)
         message = err["msg"].removeprefix("Value error, ")
         if err["type"] == "string_pattern_mismatch" and key in PATTERN_MEANING:
             message = PATTERN_MEANING[key]

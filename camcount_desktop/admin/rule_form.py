@@ -140,4 +140,4 @@ class RuleForm(ConfigEditForm):
 
     async def send(self, rule: AlertRule) -> Refusal | None:
         return await self.controller.save_rule(
-            rule, self.original.id if self.original else None)
+            rule, self.original.id if self.original else None, self.base_version)

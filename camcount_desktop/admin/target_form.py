@@ -103,4 +103,4 @@ class TargetForm(ConfigEditForm):
 
     async def send(self, target: Target) -> Refusal | None:
         return await self.controller.save_target(
-            target, self.original.id if self.original else None)
+            target, self.original.id if self.original else None, self.base_version)

@@ -7,18 +7,27 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+from pydantic import ValidationError
 
 from tests.alerts.test_engine import result
 from tests.analytics.conftest import wait_for
 from workers.alerts.worker import AlertsSettings, AlertsWorker
 from workers.bus import Bus, Delivery
 from workers.contracts import CameraStatus, SystemEvent
-from workers.contracts.alerting import AlertingConfig, CameraOfflineRule, ZoneOccupancyRule
+from workers.contracts.alerting import (
+    AlertingConfig,
+    BreakerSettings,
+    CameraOfflineRule,
+    EmailTarget,
+    SmtpSettings,
+    ZoneOccupancyRule,
+)
 from workers.contracts.alerting_admin import (
     AlertingConfigReply,
     DeleteTarget,
     GetAlertingConfig,
     PutRule,
+    PutSettings,
 )
 from workers.contracts.notifications import NotifierRequest
 from workers.storage import Database
@@ -194,6 +203,72 @@ async def test_an_edit_of_a_stale_form_or_an_invalid_one_is_refused_with_the_rea
     in_use = await ask(DeleteTarget(target_id="hook", base_version=2))
     assert in_use.error == "target 'hook' is used by rules cam-down: take it out of them first"
     assert (await ask(GetAlertingConfig())).version == 2
+
+
+SMTP = SmtpSettings(host="mail.example.org", sender="camcount@example.org", username="camcount",
+                    password="env:CAMCOUNT_TEST_SMTP_PASSWORD")
+MAIL_SEED = AlertingConfig(smtp=SMTP, rules=[OFFLINE],
+                           targets=[EmailTarget(id="ops-mail", recipients=["ops@example.org"])])
+
+
+async def test_settings_changed_since_the_form_was_opened_are_refused_naming_who_changed_them(
+        inprocess_bus: Bus, start_notifier) -> None:
+    bus = inprocess_bus
+    notifier = await start_notifier(bus, MAIL_SEED)
+    notifier.status()  # each target's breaker exists from now, with the settings of version 1
+
+    async def ask(query) -> AlertingConfigReply:
+        return await bus.request(bus.topology.rpc_notifier, NotifierRequest(query=query),
+                                 reply_model=AlertingConfigReply)
+
+    opened = (await ask(GetAlertingConfig())).config  # version 1, in two admins' forms
+    ann = await ask(PutSettings.of(opened.model_copy(update={
+        "smtp": SMTP.model_copy(update={"port": 2525})}), base_version=1, requested_by="ann"))
+    assert (ann.error, ann.version, ann.config.smtp.port) == (None, 2, 2525)
+    bob = await ask(PutRule(rule=OFFLINE.model_copy(update={"for_seconds": 5}),
+                            replaces="cam-down", base_version=2, requested_by="bob"))
+    assert (bob.error, bob.version) == (None, 3)
+
+    carol = PutSettings.of(opened.model_copy(update={"timezone": "Europe/Berlin"}),
+                           base_version=1, requested_by="carol")
+    stale = await ask(carol)
+    assert stale.error == ("settings were changed by ann (version 2) since you opened them: "
+                           "reload and edit them again")
+    assert (stale.version, stale.config.smtp.port, stale.config.timezone) == (3, 2525, "UTC")
+
+    # reloaded at version 2: bob changed a rule since, not the settings, so hers go in
+    reloaded = PutSettings.of(ann.config.model_copy(update={
+        "timezone": "Europe/Berlin", "breaker": BreakerSettings(failures=2, open_seconds=5)}),
+        base_version=2, requested_by="carol")
+    merged = await ask(reloaded)
+    assert (merged.error, merged.version) == (None, 4)
+    assert (merged.config.timezone, merged.config.smtp.port,
+            merged.config.rules[0].for_seconds) == ("Europe/Berlin", 2525, 5)
+    assert (notifier.version, notifier.config.timezone) == (4, "Europe/Berlin")
+    assert notifier._breakers["ops-mail"].settings == BreakerSettings(failures=2, open_seconds=5)
+
+
+async def test_settings_that_do_not_fit_the_document_are_refused_with_the_reason_and_field(
+        inprocess_bus: Bus, start_notifier) -> None:
+    bus = inprocess_bus
+    await start_notifier(bus, MAIL_SEED)
+
+    async def ask(query) -> AlertingConfigReply:
+        return await bus.request(bus.topology.rpc_notifier, NotifierRequest(query=query),
+                                 reply_model=AlertingConfigReply)
+
+    no_smtp = await ask(PutSettings.of(MAIL_SEED.model_copy(update={"smtp": None}),
+                                       base_version=1))
+    assert (no_smtp.error, no_smtp.field) == ("email targets need an 'smtp' section", "smtp")
+    mars = await ask(PutSettings.of(MAIL_SEED.model_copy(update={"timezone": "Mars/Olympus"}),
+                                    base_version=1))
+    assert (mars.error, mars.field) == ("unknown time zone 'Mars/Olympus'", "timezone")
+    reply = await ask(GetAlertingConfig())
+    assert (reply.version, reply.config) == (1, MAIL_SEED)
+
+    with pytest.raises(ValidationError, match="smtp.password"):  # a value, not a reference
+        PutSettings.of(MAIL_SEED.model_copy(update={"smtp": SMTP.model_dump() | {
+            "password": "mail-pass"}}), base_version=1)
 
 
 async def _value(value):

@@ -1,4 +1,5 @@
-"""The alert rules and notification targets as stored config: versions in the analytics store.
+"""The alert rules, notification targets and site settings as stored config: versions in the
+analytics store.
 
 The file a worker is started with (``notifications.json``) seeds the store: it is imported as a
 new version when the store has none, or when the file changed since it was last imported.
@@ -11,22 +12,27 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from workers.contracts import SystemEvent, utcnow
 from workers.contracts.alerting import AlertingConfig
 from workers.contracts.alerting_admin import (
     CONFIG_NAME,
+    SETTINGS,
     ConfigEdit,
     DeleteRule,
     DeleteTarget,
     PutRule,
+    PutSettings,
     PutTarget,
     config_event_data,
+    settings_of,
 )
 from workers.contracts.base import describe
 from workers.storage import Database
@@ -132,7 +138,11 @@ async def save_edit(db: Database, edit: ConfigEdit) -> Versioned:
                 base_row = await store.at_version(session, edit.base_version)
                 base = AlertingConfig.model_validate(base_row.document) if base_row else None
             latest = _versioned(row)
-            config = _edited(latest, base, edit)
+            if isinstance(edit, PutSettings):
+                changed = await _settings_changed_in(session, latest, base, edit.base_version)
+                config = _settings_edited(latest, changed, edit)
+            else:
+                config = _edited(latest, base, edit)
             now = utcnow()
             if await store.add_version(
                     session, version=row.version + 1, document=config.model_dump(mode="json"),
@@ -143,7 +153,8 @@ async def save_edit(db: Database, edit: ConfigEdit) -> Versioned:
     raise EditRefused("the configuration is being changed by someone else: try again")
 
 
-def _edited(latest: Versioned, base: AlertingConfig | None, edit: ConfigEdit) -> AlertingConfig:
+def _edited(latest: Versioned, base: AlertingConfig | None,
+            edit: PutRule | DeleteRule | PutTarget | DeleteTarget) -> AlertingConfig:
     doc = latest.config.model_dump(mode="json")
     if isinstance(edit, PutRule | DeleteRule):
         what, key = "rule", "rules"
@@ -181,12 +192,53 @@ def _edited(latest: Versioned, base: AlertingConfig | None, edit: ConfigEdit) ->
             items[index] = item
     elif item is not None:
         items.append(item)
+    # an item's own fields were checked with the request: what fails here is how it fits the rest
+    return _validated(doc, lambda message: "targets" if "unknown targets" in message
+                      else "channel" if "smtp" in message else None)
+
+
+async def _settings_changed_in(session: AsyncSession, latest: Versioned,
+                               base: AlertingConfig | None, base_version: int) -> Versioned | None:
+    """The version that brought in the settings in force, when they are not those of ``base``
+    (later versions may have changed only rules or targets: they did not touch the settings)."""
+    now = settings_of(latest.config)
+    if base is None or settings_of(base) == now:
+        return None
+    changed = latest
+    for version in range(latest.version - 1, base_version, -1):
+        row = await store.at_version(session, version)
+        if row is None or settings_of(AlertingConfig.model_validate(row.document)) != now:
+            break
+        changed = _versioned(row)
+    return changed
+
+
+def _settings_edited(latest: Versioned, changed: Versioned | None,
+                     edit: PutSettings) -> AlertingConfig:
+    if changed is not None:
+        by = f" by {changed.saved_by}" if changed.saved_by else ""
+        raise EditRefused(f"settings were changed{by} (version {changed.version}) since you "
+                          "opened them: reload and edit them again")
+    doc = latest.config.model_dump(mode="json")
+    doc.update(edit.model_dump(mode="json", include=set(SETTINGS)))
+    # an unknown time zone is named by its field; the one whole-document failure a settings
+    # change can cause is email targets left without an SMTP server
+    return _validated(doc, lambda _: "smtp")
+
+
+def _validated(doc: dict[str, Any], blame: Callable[[str], str | None]) -> AlertingConfig:
+    """The edited document, or EditRefused naming the field at fault: the failing field itself,
+    else the one ``blame`` names for a message about the document as a whole."""
     try:
         return AlertingConfig.model_validate(doc)
     except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        if len(errors) == 1 and errors[0]["loc"]:
+            err = errors[0]
+            raise EditRefused(err["msg"].removeprefix("Value error, "),
+                              ".".join(str(p) for p in err["loc"])) from exc
         message = describe(exc, "config").removeprefix("config.(message): ")
-        raise EditRefused(message, "targets" if "unknown targets" in message
-                          else "channel" if "smtp" in message else None) from exc
+        raise EditRefused(message, blame(message)) from exc
 
 
 def _find(items: list[dict[str, Any]], item_id: str) -> dict[str, Any] | None:

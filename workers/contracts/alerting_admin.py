@@ -1,5 +1,6 @@
-"""Editing the alert rules and notification targets over ``rpc.notifier``, and the ``config``
-event on ``system.events`` that makes every rule engine and notifier apply a saved version.
+"""Editing the alert rules, notification targets and site settings over ``rpc.notifier``, and
+the ``config`` event on ``system.events`` that makes every rule engine and notifier apply a saved
+version.
 
 Only the document travels: it holds secret *references* (``env:NAME``, ``keyring:service/name``),
 never a secret's value, which stays on the notifier's machine.
@@ -12,10 +13,19 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from workers.contracts.alerting import AlertingConfig, AlertRule, Target
+from workers.contracts.alerting import (
+    AlertingConfig,
+    AlertRule,
+    BreakerSettings,
+    RateLimit,
+    SmtpSettings,
+    Target,
+)
 
 #: ``SystemEvent.data["config"]`` of a saved alerting configuration
 CONFIG_NAME = "alerting"
+#: the site-wide settings of the document, replaced together by ``PutSettings``
+SETTINGS = ("timezone", "smtp", "channel_limits", "breaker")
 
 
 class _Edit(BaseModel):
@@ -56,7 +66,26 @@ class DeleteTarget(_Edit):
     target_id: str = Field(min_length=1)
 
 
-ConfigEdit = PutRule | DeleteRule | PutTarget | DeleteTarget
+class PutSettings(_Edit):
+    """Replace the site-wide settings; ``smtp`` None removes the SMTP server. The time zone is
+    checked with the whole document, so a refusal can name it."""
+
+    kind: Literal["put_settings"] = "put_settings"
+    timezone: str
+    smtp: SmtpSettings | None
+    channel_limits: dict[Literal["email", "webhook"], RateLimit]
+    breaker: BreakerSettings
+
+    @classmethod
+    def of(cls, config: AlertingConfig, **edit: Any) -> PutSettings:
+        return cls(**{k: getattr(config, k) for k in SETTINGS}, **edit)
+
+
+def settings_of(config: AlertingConfig) -> dict[str, Any]:
+    return config.model_dump(mode="json", include=set(SETTINGS))
+
+
+ConfigEdit = PutRule | DeleteRule | PutTarget | DeleteTarget | PutSettings
 
 
 class AlertingConfigReply(BaseModel):

@@ -1,7 +1,7 @@
 """Email and webhook notifications, in the seed's shape, and requests to the notifier
 (``rpc.notifier``): send one now and get the outcome, send a test to a configured target, read
-the targets' state (circuit breakers, rate limits), read and edit the rules and targets
-(``workers.contracts.alerting_admin``)."""
+the targets' state (circuit breakers, rate limits), read and edit the rules, targets and site
+settings (``workers.contracts.alerting_admin``)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 
-from workers.contracts.alerting_admin import (
-    DeleteRule,
-    DeleteTarget,
-    GetAlertingConfig,
-    PutRule,
-    PutTarget,
-)
+from workers.contracts.alerting_admin import ConfigEdit, GetAlertingConfig
 from workers.contracts.base import Contract
 
 
@@ -95,8 +89,7 @@ class TargetsStatus(_Request):
 
 
 NotifierQuery = Annotated[
-    SendNow | SendTest | TargetsStatus | GetAlertingConfig | PutRule | DeleteRule | PutTarget
-    | DeleteTarget,
+    SendNow | SendTest | TargetsStatus | GetAlertingConfig | ConfigEdit,
     Field(discriminator="kind")]
 
 

@@ -11,8 +11,8 @@ a paused target: its success resumes it.
 
 Every attempt is written to the notification log; a message already sent is not sent again.
 
-Rules and targets are stored config (``workers.alerts.config_store``): a notifier answers the
-console's requests to read and edit them, stores the next version and announces it on
+Rules, targets and site settings are stored config (``workers.alerts.config_store``): a notifier
+answers the console's requests to read and edit them, stores the next version and announces it on
 ``system.events``; every notifier and rule engine applies it without a restart.
 """
 
@@ -148,10 +148,13 @@ class NotifierWorker:
     # -- configuration --------------------------------------------------------------------------
     async def _apply(self, stored: Versioned) -> None:
         """Put a config version in force: its secrets looked up, its rate limits (a limit that
-        did not change keeps its count of recent sends)."""
+        did not change keeps its count of recent sends), its breaker settings (a breaker keeps
+        its failures so far). SMTP settings are read at each send."""
         old = self.config
         self.config, self.version = stored.config, stored.version
         await self._resolve_secrets()
+        for breaker in self._breakers.values():
+            breaker.settings = self.config.breaker
         self._channel_limits = {
             ch: self._channel_limits[ch] if old.channel_limits.get(ch) == lim
             and ch in self._channel_limits else RateLimiter(lim)

@@ -176,7 +176,7 @@ async def test_a_target_that_keeps_failing_shows_as_paused(
                         rf"{re.escape(receiver.url)}: nope", words), words
 
 
-async def test_a_rule_saved_in_another_console_shows_in_an_open_window_without_reload(
+async def test_an_open_window_follows_saves_in_another_console_and_a_stale_form_is_refused(
         window: MainWindow, console: Console, start_notifier: StartNotifier) -> None:
     bus = console.bus
     await start_notifier(bus, AlertingConfig(rules=[ZoneOccupancyRule(id="crowd", zones=["queue"],
@@ -184,14 +184,34 @@ async def test_a_rule_saved_in_another_console_shows_in_an_open_window_without_r
     dialog = window.admin.open_alerting()
     await asyncio.wait_for(dialog.loaded, 10)
     assert dialog.rules.rowCount() == 1 and dialog.controller.version == 1
+    dialog.rules.selectRow(0)
+    QTest.mouseClick(dialog.edit_rule_button, Qt.MouseButton.LeftButton)
+    form = dialog.forms[-1]  # this admin starts editing "crowd" at version 1
 
-    # another admin's console saves a second rule (the same request its form sends)
-    other = PutRule(rule=ZoneOccupancyRule(id="platform", zones=["edge"], above=3),
-                    base_version=1, requested_by="night-admin")
-    reply = await bus.request(bus.topology.rpc_notifier, NotifierRequest(query=other),
-                              reply_model=AlertingConfigReply, timeout=10)
-    assert reply.error is None and reply.version == 2
+    async def other_admin_saves(rule: ZoneOccupancyRule, replaces: str | None,
+                                base_version: int) -> int:
+        """Another console's form saving (the same request it sends)."""
+        edit = PutRule(rule=rule, replaces=replaces, base_version=base_version,
+                       requested_by="night-admin")
+        reply = await bus.request(bus.topology.rpc_notifier, NotifierRequest(query=edit),
+                                  reply_model=AlertingConfigReply, timeout=10)
+        assert reply.error is None
+        return reply.version
 
+    assert await other_admin_saves(ZoneOccupancyRule(id="platform", zones=["edge"], above=3),
+                                   None, 1) == 2
     await until(lambda: dialog.rules.rowCount() == 2, what="the new rule in the open window")
     assert {dialog.rules.item(r, 0).text() for r in range(2)} == {"crowd", "platform"}
     assert "version 2, saved by night-admin" in dialog.version_label.text()
+
+    # "crowd" itself changed meanwhile: the form opened at version 1 must not overwrite it
+    assert await other_admin_saves(ZoneOccupancyRule(id="crowd", zones=["queue"], above=20),
+                                   "crowd", 2) == 3
+    await until(lambda: dialog.controller.version == 3, what="version 3 in the open window")
+    form.numbers["above"].setText("7")
+    QTest.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    await until(lambda: form.error.text(), what="the refusal in the form")
+    assert form.error.text() == ("rule 'crowd' was changed by night-admin (version 3) since you "
+                                 "opened it: reload and edit it again")
+    assert form.isVisible() and dialog.controller.version == 3
+    assert dialog.rules.item(0, 3).text().startswith("> 20")
