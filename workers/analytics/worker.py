@@ -9,7 +9,6 @@ Consumes ``camera.detection.results`` (batched, idempotent ingestion), ``analyti
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from workers.contracts import AnalyticsJob, CameraControl, DetectionResult, Repo
 from workers.contracts.alerting import AlertingConfig
 from workers.contracts.queries import AnalyticsRequest
 from workers.storage import Database, data_dir, redact, upgrade
+from workers.tasks import cancel_and_wait
 from workers.topology import Binding, QueueSpec, Topology
 
 log = logging.getLogger(__name__)
@@ -133,11 +133,7 @@ class AnalyticsWorker:
             await sub.cancel()  # in-flight results finish: their batch is committed first
         self._subs.clear()
         await self.ingestor.close()
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(*self._tasks)
         self._tasks.clear()
         if self.reports is not None:
             await self.reports.stop()
