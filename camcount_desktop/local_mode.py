@@ -143,7 +143,8 @@ class LocalRuntime:
         from workers.detector.base import DetectorConfig
         from workers.detector.worker import DetectorWorker
 
-        return DetectorWorker(DetectorConfig(), cameras=[c.camera_id for c in self.cameras],
+        return DetectorWorker(DetectorConfig(download=False),
+                              cameras=[c.camera_id for c in self.cameras],
                               zones=self.zones, worker_id="detector-local")
 
     def _camera(self) -> Any:

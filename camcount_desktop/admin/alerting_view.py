@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
@@ -23,12 +23,15 @@ from PySide6.QtWidgets import (
 )
 
 from camcount_desktop.admin.alerting_controller import AlertingController, Refusal
+from camcount_desktop.admin.edit_form import ConfigEditForm
 from camcount_desktop.admin.form_fields import ERROR_STYLE
 from camcount_desktop.admin.rule_form import KINDS, RuleForm
 from camcount_desktop.admin.settings_form import SettingsForm, settings_rows
 from camcount_desktop.admin.target_form import TargetForm
 from workers.contracts.alerting import AlertRule, EmailTarget, Target, WebhookTarget
 from workers.contracts.notifications import SendResult, TargetStatus
+
+F = TypeVar("F", bound=ConfigEditForm)
 
 RULE_COLUMNS = ("Rule", "Kind", "Severity", "Condition", "Watches", "Notify", "Enabled")
 TARGET_COLUMNS = ("Target", "Channel", "Sends to", "Rate limit", "Secret", "Test", "Last test",
@@ -251,25 +254,17 @@ class AlertingDialog(QDialog):
         return config.targets[row] if config and 0 <= row < len(config.targets) else None
 
     def open_rule(self, rule: AlertRule | None) -> RuleForm:
-        form = RuleForm(self.controller, rule, self)
-        self.forms.append(form)
-        form.accepted.connect(lambda: self._say(f"Rule saved: version {self.controller.version} "
-                                                "is in force"))
-        form.show()
-        return form
+        return self._open(RuleForm(self.controller, rule, self), "Rule")
 
     def open_target(self, target: Target | None) -> TargetForm:
-        form = TargetForm(self.controller, target, self)
-        self.forms.append(form)
-        form.accepted.connect(lambda: self._say(f"Target saved: version "
-                                                f"{self.controller.version} is in force"))
-        form.show()
-        return form
+        return self._open(TargetForm(self.controller, target, self), "Target")
 
     def open_settings(self) -> SettingsForm:
-        form = SettingsForm(self.controller, self)
+        return self._open(SettingsForm(self.controller, self), "Settings")
+
+    def _open(self, form: F, what: str) -> F:
         self.forms.append(form)
-        form.accepted.connect(lambda: self._say(f"Settings saved: version "
+        form.accepted.connect(lambda: self._say(f"{what} saved: version "
                                                 f"{self.controller.version} is in force"))
         form.show()
         return form

@@ -4,8 +4,10 @@ Qt's, as the console does, so widgets paint and signals flow while a test awaits
 from __future__ import annotations
 
 import asyncio
+import faulthandler
 import functools
 import inspect
+import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -15,6 +17,7 @@ import cv2
 import numpy as np
 import pytest
 import qasync
+from _pytest.faulthandler import fault_handler_stderr_fd_key
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
@@ -39,6 +42,9 @@ GUI_TEST_TIMEOUT_S = 120
 #: the run. Its default (signal) method cannot fire here: the test waits inside Qt's event loop,
 #: in C++, where Python runs no signal handler until something wakes the loop.
 GUI_HARD_TIMEOUT_S = 240
+#: and when no Python thread can run at all (a thread stuck holding the GIL, as PySide can leave
+#: one in C++): faulthandler's watchdog is a C thread, it dumps the stacks and exits without it
+GUI_GIL_TIMEOUT_S = 300
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -48,6 +54,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.gui)
             if item.get_closest_marker("timeout") is None:
                 item.add_marker(pytest.mark.timeout(GUI_HARD_TIMEOUT_S, method="thread"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    if item.get_closest_marker("gui") is None:
+        return (yield)
+    # pytest's own faulthandler plugin keeps the terminal's stderr (test output is captured)
+    stderr = item.config.stash.get(fault_handler_stderr_fd_key, sys.__stderr__.fileno())
+    faulthandler.dump_traceback_later(GUI_GIL_TIMEOUT_S, exit=True, file=stderr)
+    try:
+        return (yield)
+    finally:
+        faulthandler.cancel_dump_traceback_later()
 
 
 @pytest.hookimpl(wrapper=True)

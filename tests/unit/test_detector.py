@@ -124,6 +124,19 @@ def test_auto_falls_back_to_hog_with_the_reason(tmp_path: Path) -> None:
     assert det.is_fallback and "cannot be loaded" in det.fallback_reason
 
 
+def test_a_detector_that_may_not_download_falls_back_without_reaching_out() -> None:
+    """The console's local mode: a bare ultralytics name not on disk is not fetched."""
+    code = ("import sys; from workers.detector.base import DetectorConfig; "
+            "from workers.detector.factory import create_detector; "
+            "d = create_detector(DetectorConfig(model='camcount-not-a-model.pt', download=False)); "
+            "print(d.fallback_reason); print('requests' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=True).stdout.splitlines()
+    assert out[0].startswith("no YOLO weights: camcount-not-a-model.pt is not on disk (not "
+                             "downloaded here). Put weights at ")
+    assert out[1] == "False", "the download code (and its HTTP client) was not even imported"
+
+
 def test_model_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CAMCOUNT_MODEL", str(tmp_path / "from-env.pt"))
     det = create_detector(DetectorConfig())

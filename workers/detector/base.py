@@ -42,6 +42,9 @@ class DetectorConfig:
     tracker: Literal["bytetrack", "botsort"] = "bytetrack"
     #: skip inference on frames where nothing moved
     motion_skip: bool = True
+    #: fetch weights named by an ultralytics name when they are not on disk (the console's local
+    #: mode does not: it starts offline, with the HOG fallback, and never reaches out on its own)
+    download: bool = True
 
 
 class Detector(ABC):

@@ -66,7 +66,7 @@ class YoloDetector(Detector):
         import torch
 
         source = weights_source(config)
-        weights = None if _is_yaml(source) else _locate(source)
+        weights = None if _is_yaml(source) else _locate(source, download=config.download)
         self.imgsz = config.imgsz
         threads = torch.get_num_threads()  # one per physical core, or what OMP_NUM_THREADS says
         self._model, self.backend, self.export_path, self.export_reused = _open(
@@ -105,8 +105,9 @@ def _is_yaml(source: str) -> bool:
     return source.lower().endswith((".yaml", ".yml"))
 
 
-def _locate(source: str) -> Path:
-    """The weights file on disk, downloaded first if it is a bare ultralytics name; else raise."""
+def _locate(source: str, *, download: bool = True) -> Path:
+    """The weights file on disk, downloaded first if it is a bare ultralytics name and
+    ``download`` allows; else raise."""
     path = Path(source).expanduser()
     if path.is_file():
         return path
@@ -120,6 +121,10 @@ def _locate(source: str) -> Path:
         if (folder / path).is_file():
             return folder / path
     target = MODELS_DIR / path
+    if not download:
+        raise ModelUnavailableError(
+            f"no YOLO weights: {source} is not on disk (not downloaded here). Put weights at "
+            f"{target} or set {MODEL_ENV} to a weights file", "no weights on disk")
     try:
         from ultralytics.utils.downloads import attempt_download_asset
 
