@@ -87,11 +87,15 @@ class Topology:
         self.analytics_jobs = n("analytics.jobs")
         self.system_events = n("system.events")
         self.dead_letter = n("dead.letter")
+        # The one exchange an operator account may write (docs/admin.md): acknowledgements, taken
+        # by the analytics worker with the acknowledger from the broker-validated user_id.
+        self.alert_acks = n("alert.acknowledgements")
         self.exchanges: tuple[ExchangeSpec, ...] = (
             ExchangeSpec(self.camera_events, "topic"),
             ExchangeSpec(self.analytics_jobs, "topic"),
             ExchangeSpec(self.system_events, "fanout"),
             ExchangeSpec(self.dead_letter, "direct"),
+            ExchangeSpec(self.alert_acks, "fanout"),
             *(ExchangeSpec(self.delay_exchange(ms), "fanout") for ms in RETRY_DELAYS_MS),
         )
 
@@ -106,6 +110,7 @@ class Topology:
         self.webhook_queue = n("notification.webhook")
         self.rpc_analytics = n("rpc.analytics")
         self.rpc_notifier = n("rpc.notifier")
+        self.alert_acks_queue = n("alert.acknowledgements")
         # Kept as the seed declares it, but unbound: frames go to the per-camera shards.
         self.frame_processing = n("camera.frame.processing")
 
@@ -132,6 +137,8 @@ class Topology:
             # Request/reply: a stale request is useless, so it expires instead of dead-lettering.
             q(self.rpc_analytics, _args(MINUTE, 1000, dlx=None)),
             q(self.rpc_notifier, _args(MINUTE, 1000, dlx=None)),
+            # facts: no TTL, no length cap; a failure goes to the error queue with the reason
+            q(self.alert_acks_queue, {}, Binding(self.alert_acks, "")),
             *(q(self.delay_queue(ms), {"x-message-ttl": ms, "x-dead-letter-exchange": ""},
                 Binding(self.delay_exchange(ms), ""))
               for ms in RETRY_DELAYS_MS),

@@ -7,7 +7,6 @@ resolve."""
 from __future__ import annotations
 
 import asyncio
-import getpass
 import logging
 from dataclasses import dataclass
 from typing import TypeVar
@@ -139,15 +138,15 @@ class AlertingController(QObject):
     async def send_test(self, target_id: str) -> SendResult | Refusal:
         """The notifier's direct mode: one attempt now; its outcome (the receiver's own words on
         failure) or why the request itself failed."""
-        result = await self._request(SendTest(target_id=target_id, requested_by=getpass.getuser()),
+        result = await self._request(SendTest(target_id=target_id),
                                      SendResult, TEST_TIMEOUT_S)
         if isinstance(result, SendResult):
             await self.load_delivery()  # a test counts towards the target's breaker
         return result
 
     def _edit_fields(self, base_version: int | None = None) -> dict[str, object]:
-        return {"base_version": self.version if base_version is None else base_version,
-                "requested_by": getpass.getuser()}
+        # who saves is the broker account the notifier sees (user_id), not a field we could fake
+        return {"base_version": self.version if base_version is None else base_version}
 
     async def _edit(self, edit: ConfigEdit) -> Refusal | None:
         result = await self._ask(edit, QUERY_TIMEOUT_S)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -15,6 +15,7 @@ from workers.bus import Bus
 from workers.contracts import SystemEvent, WebhookNotification, utcnow
 from workers.contracts.alerting import BreakerSettings, RateLimit
 from workers.contracts.notifications import (
+    AlertFacts,
     NotifierRequest,
     NotifierStatus,
     SendNow,
@@ -28,10 +29,14 @@ from workers.storage import notifications as log_store
 from workers.topology import ERROR_HEADER
 
 
+FACTS = AlertFacts(action="raise", alert_id="a-1", rule_id="queue-crowded", severity="warning",
+                   camera_id="entrance", zone_id="queue", message="queue too long", value=12,
+                   at=datetime(2026, 12, 1, 6, 0, 3, tzinfo=UTC))
+
+
 def hook(receiver: Receiver, **fields) -> WebhookNotification:
-    return WebhookNotification(url=receiver.url, target_id="hook",
-                               payload={"event": "alert.raised", "message": "queue too long",
-                                        "camera_id": "entrance"}, **fields)
+    """A notification to the configured target "hook" (the receiver) about an alert."""
+    return WebhookNotification(target_id="hook", about=FACTS, **fields)
 
 
 async def attempts_logged(db_url: str, message_id: str) -> list[log_store.NotificationAttempt]:
@@ -56,13 +61,19 @@ async def test_direct_send_is_signed_and_answers_with_the_outcome(
     assert verify(SECRET, hit.body, hit.headers["X-CamCount-Signature"])
     assert not verify("another secret", hit.body, hit.headers["X-CamCount-Signature"])
     assert hit.headers["Idempotency-Key"] == msg.message_id
-    assert json.loads(hit.body) == msg.payload
+    # the notifier's own body, from the alert's facts
+    assert json.loads(hit.body) == {
+        "event": "alert.raised", "alert_id": "a-1", "rule_id": "queue-crowded",
+        "severity": "warning", "camera_id": "entrance", "zone_id": "queue", "subject": None,
+        "message": "queue too long", "value": 12.0, "at": "2026-12-01T06:00:03+00:00"}
     # the console's "send test notification" to a configured target
     test = await bus.request(bus.topology.rpc_notifier,
-                             NotifierRequest(query=SendTest(target_id="hook", requested_by="ann")),
+                             NotifierRequest(query=SendTest(target_id="hook")),
                              reply_model=SendResult, timeout=10)
     assert test.ok
-    assert json.loads(receiver.hits[1].body)["event"] == "test"
+    test_body = json.loads(receiver.hits[1].body)
+    # who asked is the account the bus says sent the request (here: the local user)
+    assert test_body["event"] == "test" and test_body["requested_by"] == bus.user
     assert [a.ok for a in await attempts_logged(db_url, msg.message_id)] == [True]
 
 

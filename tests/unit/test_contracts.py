@@ -168,22 +168,27 @@ def test_seed_shaped_jobs_reports_and_notifications() -> None:
     report = ReportRequest.validate_dict({
         "report_type": "daily_summary", "format": "pdf", "camera_ids": ["cam-1"],
         "date_range": {"start": "2026-03-01T00:00:00Z", "end": "2026-03-02T00:00:00Z"},
-        "recipients": ["ops@example.com"], "parameters": {"include_charts": True}})
+        "targets": ["ops-mail"], "parameters": {"include_charts": True}})
     assert report.report_id == report.message_id
-    with pytest.raises(ContractError, match=r"ReportRequest\.recipients\.0: value is not a valid email"):
-        ReportRequest.validate_dict({**report.model_dump(mode="json"), "recipients": ["nobody"]})
+    # a report is mailed to configured targets, never to addresses the request carries
+    with pytest.raises(ContractError, match=r"ReportRequest\.recipients: Extra inputs"):
+        ReportRequest.validate_dict({**report.model_dump(mode="json"),
+                                     "recipients": ["ops@example.com"]})
     email = EmailNotification.validate_dict({
-        "recipients": ["ops@example.com"], "subject": "Queue too long",
+        "target_id": "ops-mail", "about": {"kind": "report", "report_id": "r-1"},
         "scheduledAt": "2026-03-02T07:00:00+01:00"})
-    assert email.scheduled_at is not None
-    hook = WebhookNotification.validate_dict({"url": "https://hooks.example.com/x",
-                                              "payload": {"alert": "occupancy"}})
-    assert hook.method == "POST"
-    with pytest.raises(ContractError, match=r"WebhookNotification\.url"):
-        WebhookNotification.validate_dict({"url": "ftp://x", "payload": {}})
+    assert email.scheduled_at is not None and email.report_id == "r-1"
+    hook = WebhookNotification.validate_dict({"target_id": "ops-hook", "about": {
+        "kind": "alert", "action": "raise", "alert_id": "a-1", "rule_id": "crowd",
+        "severity": "warning", "message": "12 present", "at": "2026-03-02T07:00:00+01:00"}})
+    assert hook.alert_id == "a-1"
+    # where it goes, what headers and what body are the target's and the notifier's business
+    with pytest.raises(ContractError, match=r"WebhookNotification\.url: Extra inputs"):
+        WebhookNotification.validate_dict({**hook.model_dump(mode="json"),
+                                           "url": "http://169.254.169.254/"})
 
 
 def test_every_contract_is_registered_by_its_type_header() -> None:
-    assert len(BY_TYPE) == 11
+    assert len(BY_TYPE) == 12
     for name, cls in BY_TYPE.items():
         assert cls.type_name == name

@@ -125,9 +125,10 @@ async def current(db: Database) -> Versioned | None:
     return _versioned(row) if row is not None else None
 
 
-async def save_edit(db: Database, edit: ConfigEdit) -> Versioned:
-    """Apply ``edit`` to the version in force and store the result as the next version;
-    EditRefused says why not (invalid, or the item was changed by someone else meanwhile)."""
+async def save_edit(db: Database, edit: ConfigEdit, *, by: str) -> Versioned:
+    """Apply ``edit`` to the version in force and store the result as the next version, saved
+    ``by`` (the broker account that asked); EditRefused says why not (invalid, or the item was
+    changed by someone else meanwhile)."""
     for _ in range(_SAVE_ATTEMPTS):
         async with db.transaction() as session:
             row = await store.latest(session)
@@ -146,10 +147,8 @@ async def save_edit(db: Database, edit: ConfigEdit) -> Versioned:
             now = utcnow()
             if await store.add_version(
                     session, version=row.version + 1, document=config.model_dump(mode="json"),
-                    origin=CONSOLE, digest=digest(config), saved_by=edit.requested_by,
-                    saved_at=now):
-                return Versioned(row.version + 1, config, CONSOLE, digest(config),
-                                 edit.requested_by, now)
+                    origin=CONSOLE, digest=digest(config), saved_by=by, saved_at=now):
+                return Versioned(row.version + 1, config, CONSOLE, digest(config), by, now)
     raise EditRefused("the configuration is being changed by someone else: try again")
 
 

@@ -34,7 +34,7 @@ from workers.contracts.alerting import (
     QueueDepthRule,
     ZoneOccupancyRule,
 )
-from workers.notifier.addressing import address, local_time
+from workers.contracts.notifications import AlertFacts, notification_to
 from workers.storage import Database, upgrade
 from workers.storage import alerts as alert_store
 from workers.storage.models import Alert
@@ -273,30 +273,23 @@ class AlertsWorker:
             log.warning("alert event not published: %s", exc)
         if change.action == "resolve" and not rule.notify_resolved:
             return
-        await self._notify(change, alert_id or event.message_id, data, now)
+        await self._notify(change, alert_id or event.message_id, now)
 
-    async def _notify(self, change: Change, alert_id: str, data: dict[str, Any],
-                      now: datetime) -> None:
-        """Queue one notification per target of the rule (durable, confirmed)."""
+    async def _notify(self, change: Change, alert_id: str, now: datetime) -> None:
+        """Queue one notification per target of the rule (durable, confirmed): the target's id
+        and the alert's facts; the notifier builds what is sent from the target's settings."""
         assert self._bus is not None
         t = self._bus.topology
         rule, subject = change.rule, change.subject
-        at_local = local_time(now, self.config.timezone)
-        template_data = {**data, "alert_id": alert_id, "severity": rule.severity,
-                         "camera_id": subject.camera_id, "zone_id": subject.zone_id,
-                         "at_local": at_local}
-        payload = {"event": f"alert.{'raised' if change.action == 'raise' else 'resolved'}",
-                   "alert_id": alert_id, "rule_id": rule.id, "severity": rule.severity,
-                   "camera_id": subject.camera_id, "zone_id": subject.zone_id,
-                   "subject": subject.name, "message": change.message, "value": change.value,
-                   "at": now.isoformat()}
-        prefix = "Resolved" if change.action == "resolve" else rule.severity.upper()
+        facts = AlertFacts(
+            action=change.action, alert_id=alert_id, rule_id=rule.id,
+            rule_name=rule.name or rule.id, rule_kind=rule.kind, severity=rule.severity,
+            camera_id=subject.camera_id, zone_id=subject.zone_id, subject=subject.name,
+            message=change.message[:1000], value=change.value,
+            held_seconds=round(change.held_s, 1), at=now)
         for target_id in rule.targets:
             target = self.config.target(target_id)
             if target is None:
                 continue
-            msg = address(target, subject=f"[CamCount] {prefix}: {change.message}"[:500],
-                          template="alert", data=template_data, payload=payload,
-                          alert_id=alert_id)
             queue = t.email_queue if target.channel == "email" else t.webhook_queue
-            await self._bus.publish("", queue, msg)
+            await self._bus.publish("", queue, notification_to(target.channel, target.id, facts))

@@ -21,9 +21,9 @@ from typing import NoReturn
 
 from workers.analytics.aggregation import Totals
 from workers.analytics.buckets import BucketIndex, Period, buckets, slot_start
-from workers.analytics.report_files import TITLES, ReportData, ReportLine, write_csv, write_pdf
+from workers.analytics.report_files import ReportData, ReportLine, write_csv, write_pdf
 from workers.bus import Bus, Delivery, PermanentError, PublishError
-from workers.contracts import Attachment, EmailNotification, ReportProgress, ReportRequest, utcnow
+from workers.contracts import EmailNotification, ReportFacts, ReportProgress, ReportRequest, utcnow
 from workers.storage import Database
 from workers.storage import reports as store
 from workers.storage.alerts import log_notification
@@ -33,7 +33,6 @@ from workers.storage.events import slot_counts
 log = logging.getLogger(__name__)
 
 MAX_REPORT_SPAN = timedelta(days=400)
-CONTENT_TYPES = {"pdf": "application/pdf", "csv": "text/csv"}
 
 
 def report_period(req: ReportRequest) -> Period:
@@ -45,9 +44,10 @@ def report_period(req: ReportRequest) -> Period:
     return "daily"
 
 
-def email_id(report_id: str) -> str:
-    """The same id for every run's email, so the notifier sends a re-run's email only once."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"camcount:report-email:{report_id}"))
+def email_id(report_id: str, target_id: str) -> str:
+    """The same id for every run's email to a target, so the notifier sends a re-run's email
+    only once."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"camcount:report-email:{report_id}:{target_id}"))
 
 
 class LeaseLost(Exception):
@@ -143,8 +143,11 @@ class ReportService:
             keeper = asyncio.get_running_loop().create_task(self._keep_lease(report_id, work))
             try:
                 path = await self._produce(req)
-                if req.recipients:
-                    await self._email(req, path)
+                if req.targets:
+                    async with self.db.transaction() as session:
+                        if not await store.set_path(session, report_id, self.owner, str(path)):
+                            raise LeaseLost(report_id)
+                    await self._email(req)
                 async with self.db.transaction() as session:
                     if not await store.finish(session, report_id, self.owner, utcnow(),
                                               state="done", path=str(path)):
@@ -234,28 +237,19 @@ class ReportService:
                                                  t.count_out, t.mean_dwell))
         return data
 
-    async def _email(self, req: ReportRequest, path: Path) -> None:
-        title = TITLES[req.report_type]
-        tz = req.parameters.timezone
-        subject = (f"CamCount {title.lower()}: {', '.join(req.camera_ids)}, "
-                   f"{req.date_range.start.date()} to {req.date_range.end.date()}")
-        mail = EmailNotification(
-            message_id=email_id(req.report_id), recipients=req.recipients, subject=subject,
-            template="report",
-            template_data={"report_id": req.report_id, "report_type": req.report_type,
-                           "camera_ids": req.camera_ids, "timezone": tz,
-                           "start": req.date_range.start.isoformat(),
-                           "end": req.date_range.end.isoformat()},
-            attachments=[Attachment(filename=f"camcount-{req.report_type}-{req.report_id[:8]}."
-                                             f"{req.format}",
-                                    content_type=CONTENT_TYPES[req.format], path=str(path))])
-        await self.bus.publish("", self.bus.topology.email_queue, mail)
-        now = utcnow()
-        async with self.db.transaction() as session:
-            await log_notification(session, {
-                "message_id": mail.message_id, "channel": "email", "recipients": req.recipients,
-                "subject": subject, "state": "queued", "report_id": req.report_id,
-                "created_at": now, "updated_at": now})
+    async def _email(self, req: ReportRequest) -> None:
+        """One notification per email target: the report's id only; the notifier reads the
+        report (range, cameras, file) from the store and mails it to the target's recipients."""
+        for target_id in req.targets:
+            mail = EmailNotification(message_id=email_id(req.report_id, target_id),
+                                     target_id=target_id, about=ReportFacts(report_id=req.report_id))
+            await self.bus.publish("", self.bus.topology.email_queue, mail)
+            now = utcnow()
+            async with self.db.transaction() as session:
+                await log_notification(session, {
+                    "message_id": mail.message_id, "channel": "email", "target_id": target_id,
+                    "recipients": [], "subject": f"report {req.report_id}", "state": "queued",
+                    "report_id": req.report_id, "created_at": now, "updated_at": now})
 
     async def _progress(self, report_id: str, state: str, percent: float, detail: str, *,
                         path: str | None = None) -> None:

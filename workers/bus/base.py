@@ -43,6 +43,9 @@ Handler = Callable[[Any, "Delivery"], Awaitable[Any]]
 
 #: reply header carrying a server-side failure back to the requester
 REPLY_ERROR_HEADER = "x-camcount-reply-error"
+#: the first sender of a message a worker put back (retry, defer): the broker validates only the
+#: republisher's ``user_id``, so a consumer trusts this header only from its own account
+SENDER_HEADER = "x-camcount-sender"
 
 
 @dataclass
@@ -59,6 +62,10 @@ class Delivery:
     reply_to: str | None = None
     priority: int | None = None
     redelivered: bool = False
+    #: the broker account that sent it, as the broker validated it (RabbitMQ's ``user_id``; the
+    #: local user on the in-process bus); None when the sender did not say. Who did something
+    #: (saved a config, acknowledged an alert) is taken from here, never from the body.
+    user_id: str | None = None
 
     @property
     def attempts(self) -> int:
@@ -134,6 +141,8 @@ class Bus(ABC):
     def __init__(self, topology: Topology | None = None, *, source: str = "camcount"):
         self.topology = topology or Topology()
         self.source = source
+        #: the account this bus publishes as (the ``user_id`` of its messages)
+        self.user = ""
         self.state: BusState = "down"
         self._state_callbacks: list[Callable[[BusState], None]] = []
 
@@ -366,7 +375,18 @@ def _with_origin(d: Delivery) -> dict[str, Any]:
     headers.setdefault(ORIGIN_EXCHANGE_HEADER, d.exchange)
     headers.setdefault(ORIGIN_KEY_HEADER, d.routing_key)
     headers.setdefault(ORIGIN_QUEUE_HEADER, d.queue)
+    headers.pop(SENDER_HEADER, None)
+    if d.user_id:
+        headers[SENDER_HEADER] = d.user_id
     return headers
+
+
+def sender(user_id: str | None, headers: dict[str, Any], own_user: str) -> str | None:
+    """Who sent a message: its validated ``user_id``, or the first sender when this account put
+    it back for a retry (nobody else's word for it counts)."""
+    if user_id and user_id == own_user and headers.get(SENDER_HEADER):
+        return str(headers[SENDER_HEADER])
+    return user_id
 
 
 async def wait_closed(tasks: Sequence[asyncio.Task[Any]], timeout: float) -> None:

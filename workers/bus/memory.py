@@ -9,6 +9,7 @@ priorities (documented in docs/topology.md).
 from __future__ import annotations
 
 import asyncio
+import getpass
 import itertools
 import logging
 from collections import deque
@@ -80,6 +81,8 @@ class _Queue:
 class InProcessBus(Bus):
     def __init__(self, topology: Topology | None = None, *, source: str = "camcount"):
         super().__init__(topology, source=source)
+        # one process, one person: everything on this bus is sent by the local user
+        self.user = getpass.getuser()
         self._exchanges: dict[str, str] = {}
         self._bindings: dict[str, list[tuple[str, str]]] = {}  # exchange -> [(key, queue)]
         self._queues: dict[str, _Queue] = {}
@@ -149,7 +152,7 @@ class InProcessBus(Bus):
             if expiration_s is not None:
                 delay = min(delay, expiration_s)
             d = Delivery(body, dict(headers), "", routing_key, routing_key, message_id,
-                         priority=priority)
+                         priority=priority, user_id=self.user)
             self._spawn(self._redeliver_later(d, delay))
             return
         queues = self._route(exchange, routing_key)
@@ -160,7 +163,7 @@ class InProcessBus(Bus):
         for name in queues:
             await self._queues[name].put(Delivery(
                 body, dict(headers), exchange, routing_key, name, message_id, correlation_id,
-                reply_to, priority))
+                reply_to, priority, user_id=self.user))
 
     async def _redeliver_later(self, d: Delivery, delay: float) -> None:
         await asyncio.sleep(delay)

@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import aio_pika
 import aiohttp
@@ -20,7 +21,7 @@ import aiormq
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 from aiormq import spec
 
-from workers.bus.base import Bus, Delivery, QueueDepth, Subscription, _Route, wait_closed
+from workers.bus.base import Bus, Delivery, QueueDepth, Subscription, _Route, sender, wait_closed
 from workers.bus.config import redact
 from workers.bus.declare import TopologyMismatch, declare, missing
 from workers.bus.errors import NotAllowed, PublishError, RequestTimeout, Unroutable
@@ -35,12 +36,13 @@ _TRANSIENT = (aiormq.exceptions.AMQPConnectionError, aiormq.exceptions.ChannelIn
               aio_pika.exceptions.ChannelInvalidStateError, ConnectionError, TimeoutError)
 
 
-def _delivery(m: AbstractIncomingMessage, queue: str) -> Delivery:
+def _delivery(m: AbstractIncomingMessage, queue: str, own_user: str) -> Delivery:
+    headers = dict(m.headers or {})
     return Delivery(
-        body=m.body, headers=dict(m.headers or {}), exchange=m.exchange or "",
+        body=m.body, headers=headers, exchange=m.exchange or "",
         routing_key=m.routing_key or "", queue=queue, message_id=m.message_id,
         correlation_id=m.correlation_id, reply_to=m.reply_to, priority=m.priority,
-        redelivered=bool(m.redelivered))
+        redelivered=bool(m.redelivered), user_id=sender(m.user_id, headers, own_user))
 
 
 #: most handled messages an in-order consumer leaves unacknowledged while it works through a backlog
@@ -53,6 +55,9 @@ class RabbitBus(Bus):
                  management_url: str | None = None):
         super().__init__(topology, source=source)
         self.url = url
+        # RabbitMQ refuses a publish whose user_id is not the connection's user, so receivers can
+        # trust it (docs/admin.md)
+        self.user = unquote(urlsplit(url).username or "") or "guest"
         self.declare_topology = declare_topology
         self.publish_timeout = publish_timeout
         self.management = ManagementAPI(url, management_url)
@@ -123,7 +128,7 @@ class RabbitBus(Bus):
             delivery_mode=2 if persistent else 1, headers=headers, priority=priority,
             message_id=message_id, correlation_id=correlation_id, reply_to=reply_to,
             expiration=None if expiration_s is None else str(max(1, int(expiration_s * 1000))),
-            app_id=self.source)
+            app_id=self.source, user_id=self.user)
         deadline = time.monotonic() + self.publish_timeout
         while True:
             try:
@@ -191,7 +196,7 @@ class RabbitBus(Bus):
                 assert task is not None
                 busy.add(task)
                 try:
-                    await self._dispatch(route, _delivery(m, queue.name))
+                    await self._dispatch(route, _delivery(m, queue.name, self.user))
                     if concurrency > 1:
                         await m.ack()
                     else:
@@ -256,7 +261,7 @@ class RabbitBus(Bus):
     async def _on_reply(self, m: AbstractIncomingMessage) -> None:
         fut = self._replies.get(m.correlation_id or "")
         if fut is not None and not fut.done():
-            fut.set_result(_delivery(m, _DIRECT_REPLY))
+            fut.set_result(_delivery(m, _DIRECT_REPLY, self.user))
 
     async def _request_raw(self, queue: str, body: bytes, headers: dict[str, Any],
                            timeout: float) -> Delivery:

@@ -28,22 +28,29 @@ from workers.contracts.detection import (
     ZoneAnalysis,
 )
 from workers.contracts.frames import Frame
-from workers.contracts.notifications import Attachment, EmailNotification, WebhookNotification
-from workers.contracts.system import SystemEvent
+from workers.contracts.notifications import (
+    AlertFacts,
+    EmailNotification,
+    ReportFacts,
+    WebhookNotification,
+)
+from workers.contracts.system import AlertAcknowledgement, SystemEvent
 from workers.contracts.zones import LineDef, ZoneDef, ZoneSet
 
 #: contract by its ``x-camcount-type`` header value
 BY_TYPE: dict[str, type[Contract]] = {
     c.type_name: c
     for c in (Frame, DetectionResult, CameraStatus, CameraError, CameraControl, AnalyticsJob,
-              ReportRequest, ReportProgress, EmailNotification, WebhookNotification, SystemEvent)
+              ReportRequest, ReportProgress, EmailNotification, WebhookNotification, SystemEvent,
+              AlertAcknowledgement)
 }
 
 __all__ = [
-    "BY_TYPE", "SCHEMA_VERSION", "TYPE_HEADER", "AnalyticsJob", "Attachment", "CameraConfig",
+    "BY_TYPE", "SCHEMA_VERSION", "TYPE_HEADER", "AlertAcknowledgement", "AlertFacts",
+    "AnalyticsJob", "CameraConfig",
     "CameraControl", "CameraError", "CameraStatus", "Contract", "ContractError", "CountEvent",
     "CountingData", "Detection", "DetectionBlock", "DetectionResult", "EmailNotification", "Frame",
     "JobParameters", "LineCounts", "LineDef", "Metadata", "ReportParameters", "ReportProgress",
-    "ReportRequest", "SystemEvent", "TimeRange", "WebhookNotification", "ZoneAnalysis", "ZoneDef",
-    "ZoneSet", "new_id", "utcnow",
+    "ReportFacts", "ReportRequest", "SystemEvent", "TimeRange", "WebhookNotification",
+    "ZoneAnalysis", "ZoneDef", "ZoneSet", "new_id", "utcnow",
 ]

@@ -1,6 +1,7 @@
 """Editing the alert rules, notification targets and site settings over ``rpc.notifier``, and
 the ``config`` event on ``system.events`` that makes every rule engine and notifier apply a saved
-version.
+version. Who saved a version is the broker account that sent the request (its validated
+``user_id``), never a field of the request.
 
 Only the document travels: it holds secret *references* (``env:NAME``, ``keyring:service/name``),
 never a secret's value, which stays on the notifier's machine.
@@ -33,7 +34,6 @@ class _Edit(BaseModel):
 
     #: the version the admin's form was filled from: an item changed since then is not overwritten
     base_version: int = Field(ge=0)
-    requested_by: str = ""
 
 
 class GetAlertingConfig(BaseModel):

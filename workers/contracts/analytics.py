@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from workers.contracts.base import Contract
 
@@ -75,7 +75,9 @@ class ReportRequest(Contract):
     format: Literal["pdf", "csv"]
     camera_ids: list[str] = Field(min_length=1)
     date_range: TimeRange
-    recipients: list[EmailStr] = Field(default_factory=list)
+    #: email targets (configured ids) the finished report is mailed to: the notifier sends it to
+    #: their stored recipients, never to addresses a request carries
+    targets: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(default_factory=list)
     parameters: ReportParameters = Field(default_factory=ReportParameters)
     requested_by: str = ""
 

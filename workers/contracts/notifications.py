@@ -8,59 +8,94 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from workers.contracts.alerting_admin import ConfigEdit, GetAlertingConfig
 from workers.contracts.base import Contract
 
 
-class Attachment(BaseModel):
+class AlertFacts(BaseModel):
+    """What an alert notification tells: the rule engine's facts. The notifier turns them into
+    the email (its ``alert`` template) or the webhook body (its fixed JSON shape)."""
+
     model_config = ConfigDict(extra="forbid")
 
-    filename: str = Field(min_length=1)
-    content_type: str = "application/octet-stream"
-    #: a file the notifier can read (reports are stored, not carried in the message)
-    path: str
+    kind: Literal["alert"] = "alert"
+    action: Literal["raise", "resolve"]
+    alert_id: str = Field(min_length=1, max_length=64)
+    rule_id: str = Field(min_length=1, max_length=200)
+    rule_name: str = Field(default="", max_length=200)
+    rule_kind: str = Field(default="", max_length=64)
+    severity: Literal["info", "warning", "critical"]
+    camera_id: str | None = Field(default=None, max_length=64)
+    zone_id: str | None = Field(default=None, max_length=64)
+    subject: str | None = Field(default=None, max_length=200)
+    message: str = Field(max_length=1000)
+    value: float | None = None
+    held_seconds: float | None = None
+    at: AwareDatetime
 
 
-class EmailNotification(Contract):
+class ReportFacts(BaseModel):
+    """A finished report to mail: the notifier reads the report (its range, cameras, file) from
+    the analytics store by id; nothing else travels."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["report"] = "report"
+    report_id: str = Field(min_length=1, max_length=64)
+
+
+class TestFacts(BaseModel):
+    """The console's "send test notification" (direct sends only)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["test"] = "test"
+    requested_by: str = Field(default="", max_length=200)
+    at: AwareDatetime
+
+
+About = Annotated[AlertFacts | ReportFacts | TestFacts, Field(discriminator="kind")]
+
+
+class _Notification(Contract):
+    """A notification names a configured target and what to tell it. The notifier builds the
+    request from the target's stored settings (URL, headers, recipients, attempts) and its own
+    templates: no address, header, body or file travels in the message, so whoever can queue
+    one can neither choose where it goes nor what is signed."""
+
+    target_id: str = Field(min_length=1, max_length=64)
+    about: About
+    scheduled_at: datetime | None = Field(default=None, alias="scheduledAt")
+
+    @property
+    def alert_id(self) -> str | None:
+        return self.about.alert_id if isinstance(self.about, AlertFacts) else None
+
+    @property
+    def report_id(self) -> str | None:
+        return self.about.report_id if isinstance(self.about, ReportFacts) else None
+
+
+class EmailNotification(_Notification):
     type_name: ClassVar[str] = "email_notification"
 
     notification_type: Literal["email"] = "email"
-    recipients: list[EmailStr] = Field(min_length=1)
-    cc: list[EmailStr] = Field(default_factory=list)
-    subject: str = Field(min_length=1)
-    template: str = "alert"
-    template_data: dict[str, Any] = Field(default_factory=dict)
-    attachments: list[Attachment] = Field(default_factory=list)
-    target_id: str = ""
-    scheduled_at: datetime | None = Field(default=None, alias="scheduledAt")
-    #: what the notification is about, for the notification log
-    alert_id: str | None = None
-    report_id: str | None = None
 
 
-class WebhookRetryPolicy(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    max_attempts: int = Field(default=3, ge=1, le=10)
-    timeout_seconds: float = Field(default=10.0, gt=0, le=120)
-
-
-class WebhookNotification(Contract):
+class WebhookNotification(_Notification):
     type_name: ClassVar[str] = "webhook_notification"
 
     notification_type: Literal["webhook"] = "webhook"
-    url: AnyHttpUrl
-    method: Literal["POST", "PUT"] = "POST"
-    headers: dict[str, str] = Field(default_factory=dict)
-    payload: dict[str, Any]
-    #: names the target whose secret signs the body (secrets never travel in messages)
-    target_id: str = ""
-    retry_policy: WebhookRetryPolicy = Field(default_factory=WebhookRetryPolicy)
-    scheduled_at: datetime | None = Field(default=None, alias="scheduledAt")
-    alert_id: str | None = None
-    report_id: str | None = None
+
+
+def notification_to(channel: Literal["email", "webhook"], target_id: str, about: AlertFacts
+                    | ReportFacts | TestFacts, **fields: Any) -> EmailNotification | WebhookNotification:
+    """The message telling ``target_id`` (of ``channel``) about ``about``; ``fields``: message_id,
+    scheduledAt..."""
+    cls = EmailNotification if channel == "email" else WebhookNotification
+    return cls(target_id=target_id, about=about, **fields)
 
 
 # -- requests to the notifier -------------------------------------------------------------------
@@ -77,11 +112,11 @@ class SendNow(_Request):
 
 
 class SendTest(_Request):
-    """The console's "send test notification": a short test message to a configured target."""
+    """The console's "send test notification": a short test message to a configured target (the
+    requester is the broker account that asked)."""
 
     kind: Literal["test_target"] = "test_target"
     target_id: str = Field(min_length=1)
-    requested_by: str = ""
 
 
 class TargetsStatus(_Request):

@@ -1,30 +1,9 @@
-"""Turning "tell target X" into a notification message, and times as the site reads them."""
+"""Times as the site reads them."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
-
-from workers.contracts.alerting import EmailTarget, WebhookTarget
-from workers.contracts.notifications import EmailNotification, WebhookNotification, WebhookRetryPolicy
-
-Notification = EmailNotification | WebhookNotification
-
-
-def address(target: EmailTarget | WebhookTarget, *, subject: str, template: str,
-            data: dict[str, Any], payload: dict[str, Any], **fields: Any) -> Notification:
-    """A notification to ``target``: an email from ``template`` with ``data``, or a webhook
-    carrying ``payload``. ``fields`` go to the message (message_id, alert_id, scheduled_at...)."""
-    if isinstance(target, EmailTarget):
-        return EmailNotification(recipients=target.recipients, cc=target.cc, subject=subject,
-                                 template=template, template_data=data, target_id=target.id,
-                                 **fields)
-    return WebhookNotification(
-        url=target.url, headers=target.headers, payload=payload, target_id=target.id,
-        retry_policy=WebhookRetryPolicy(max_attempts=target.max_attempts,
-                                        timeout_seconds=target.timeout_seconds),
-        **fields)
 
 
 def local_time(at: datetime, timezone: str) -> str:

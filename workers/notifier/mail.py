@@ -7,12 +7,11 @@ import mimetypes
 from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
-from typing import Any
 
 import aiosmtplib
 
-from workers.contracts.alerting import SmtpSettings
-from workers.contracts.notifications import Attachment, EmailNotification
+from workers.contracts.alerting import EmailTarget, SmtpSettings
+from workers.notifier.compose import Attachment, EmailContent
 from workers.notifier.outcome import Outcome
 from workers.notifier.templates import render
 
@@ -34,23 +33,23 @@ def _read(att: Attachment, max_bytes: int) -> bytes:
                               f"({att.path})") from exc
 
 
-async def build(msg: EmailNotification, sender: str, data: dict[str, Any], *,
+async def build(content: EmailContent, target: EmailTarget, sender: str, message_id: str, *,
                 max_attachment_bytes: int) -> EmailMessage:
-    """The MIME message: text and HTML alternatives from the template, then the attachments
-    (read in a thread: reports can be large)."""
-    text, html = render(msg.template, data)
+    """The MIME message to the target's recipients: text and HTML alternatives from the
+    template, then the attachments (read in a thread: reports can be large)."""
+    text, html = render(content.template, content.data)
     mail = EmailMessage()
     mail["From"] = sender
-    mail["To"] = ", ".join(msg.recipients)
-    if msg.cc:
-        mail["Cc"] = ", ".join(msg.cc)
-    mail["Subject"] = msg.subject
+    mail["To"] = ", ".join(target.recipients)
+    if target.cc:
+        mail["Cc"] = ", ".join(target.cc)
+    mail["Subject"] = content.subject
     mail["Date"] = formatdate(localtime=False)
     # the same id on every attempt lets mail clients fold a duplicate delivery
-    mail["Message-ID"] = f"<{msg.message_id}@camcount>"
+    mail["Message-ID"] = f"<{message_id}@camcount>"
     mail.set_content(text)
     mail.add_alternative(html, subtype="html")
-    for att in msg.attachments:
+    for att in content.attachments:
         body = await asyncio.to_thread(_read, att, max_attachment_bytes)
         ctype = att.content_type
         if ctype == "application/octet-stream":

@@ -1,5 +1,9 @@
 """The notifier worker.
 
+A notification names a configured target and carries facts (an alert, a report id, a test);
+what is sent, and where, is built here from the target's stored settings and the notifier's own
+templates (``compose``), never taken from the message.
+
 Queued sends (``notification.email``, ``notification.webhook``): a message scheduled for later,
 held back by a rate limit or for a paused target (circuit breaker open) goes back through the
 bus's delay queues without counting an attempt. A failed attempt is retried by the bus with
@@ -10,6 +14,10 @@ Direct sends (``rpc.notifier``): one attempt, the outcome in the reply. A direct
 a paused target: its success resumes it.
 
 Every attempt is written to the notification log; a message already sent is not sent again.
+
+A notifier that cannot serve a target (its secret, or the SMTP password, is not set on this
+machine) leaves that target's notifications for another notifier: it puts them back without
+counting an attempt and says so in its heartbeat (``cannot_serve``).
 
 Rules, targets and site settings are stored config (``workers.alerts.config_store``): a notifier
 answers the console's requests to read and edit them, stores the next version and announces it on
@@ -34,31 +42,37 @@ from workers.alerts import config_store
 from workers.alerts.config_store import EditRefused, Versioned
 from workers.bus import Bus, Delivery, PermanentError, PublishError, RetryPolicy, Subscription
 from workers.contracts import EmailNotification, SystemEvent, WebhookNotification, utcnow
-from workers.contracts.alerting import AlertingConfig, WebhookTarget
+from workers.contracts.alerting import AlertingConfig, EmailTarget, WebhookTarget
 from workers.contracts.alerting_admin import AlertingConfigReply, ConfigEdit, GetAlertingConfig
 from workers.contracts.notifications import (
     NotifierRequest,
     NotifierStatus,
+    ReportFacts,
     SendNow,
     SendResult,
     SendTest,
     TargetsStatus,
     TargetStatus,
+    TestFacts,
+    notification_to,
 )
-from workers.notifier import mail, webhook
-from workers.notifier.addressing import Notification, address, local_time
+from workers.notifier import compose, mail, webhook
+from workers.notifier.addressing import local_time
 from workers.notifier.limits import CircuitBreaker, RateLimiter, acquire
 from workers.notifier.outcome import Outcome
 from workers.notifier.secrets import SecretMissing, resolve
 from workers.notifier.templates import UnknownTemplate
 from workers.storage import Database, redact, upgrade
 from workers.storage import notifications as log_store
+from workers.storage import reports as report_store
 
 log = logging.getLogger(__name__)
 
 #: the most attempts any message may ask for (WebhookRetryPolicy allows 10)
 MAX_ATTEMPTS = 10
 BREAKER_RULE = "notifier.circuit_breaker"
+
+Notification = EmailNotification | WebhookNotification
 
 
 class DeliveryFailed(Exception):
@@ -83,6 +97,9 @@ class NotifierSettings:
     email_concurrency: int = 4
     webhook_concurrency: int = 8
     max_attachment_bytes: int = 25_000_000
+    #: a notification for a target this notifier cannot serve goes back to the shared queue for
+    #: this long, for a notifier that can (not an attempt)
+    hand_back_s: float = 2.0
 
 
 class NotifierWorker:
@@ -106,11 +123,13 @@ class NotifierWorker:
         self._http: aiohttp.ClientSession | None = None
         self._secrets: dict[str, str] = {}
         self._secret_errors: dict[str, str] = {}
+        #: targets this notifier cannot send to, and why (a secret not set on this machine)
+        self._unservable: dict[str, str] = {}
         self._channel_limits: dict[str, RateLimiter] = {}
         self._target_limits: dict[str, RateLimiter] = {}
         self._breakers: dict[str, CircuitBreaker] = {}
         self._breaker_alerts: dict[str, str] = {}
-        self.sent = self.failed = self.deferred = 0
+        self.sent = self.failed = self.deferred = self.handed_back = 0
 
     # -- lifecycle ------------------------------------------------------------------------------
     async def start(self, bus: Bus) -> None:
@@ -142,6 +161,7 @@ class NotifierWorker:
 
     def stats(self) -> dict[str, Any]:
         return {"sent": self.sent, "failed": self.failed, "deferred": self.deferred,
+                "handed_back": self.handed_back, "cannot_serve": dict(self._unservable),
                 "config_version": self.version,
                 "breakers": {key: b.state for key, b in self._breakers.items()}}
 
@@ -176,15 +196,24 @@ class NotifierWorker:
         return refs
 
     async def _resolve_secrets(self) -> None:
-        """Look every secret up once per config version; a missing one fails its target's sends
-        (with the reason), not the worker."""
+        """Look every secret up once per config version. A target whose secret is missing here
+        is left to notifiers that have it (queued sends) or refused with the reason (direct)."""
         self._secrets, self._secret_errors = {}, {}
         for ref in self._secret_refs(self.config):
             try:
                 self._secrets[ref] = await resolve(ref)
             except SecretMissing as exc:
                 self._secret_errors[ref] = str(exc)
-                log.error("%s: sends that need it will fail", exc)
+        smtp_ref = self.config.smtp.password if self.config.smtp is not None else None
+        self._unservable = {}
+        for t in self.config.targets:
+            ref = t.secret if isinstance(t, WebhookTarget) else smtp_ref
+            if ref is not None and ref in self._secret_errors:
+                self._unservable[t.id] = f"{self._secret_errors[ref]} on {self.worker_id}"
+        if self._unservable:
+            log.error("this notifier cannot send to %s: %s; their notifications are left for a "
+                      "notifier that can", ", ".join(sorted(self._unservable)),
+                      "; ".join(sorted(set(self._secret_errors.values()))))
 
     async def _on_system(self, event: SystemEvent, _: Delivery) -> None:
         if event.event_type != "config":
@@ -195,16 +224,21 @@ class NotifierWorker:
             log.info("rules and targets now at config version %d (saved by %s)", self.version,
                      stored.saved_by or "?")
 
-    async def _config_request(self, q: GetAlertingConfig | ConfigEdit) -> AlertingConfigReply:
-        """Read the config in force, or edit it: the next version is stored, applied here and
-        announced to every rule engine and notifier."""
+    async def _config_request(self, q: GetAlertingConfig | ConfigEdit,
+                              by: str | None) -> AlertingConfigReply:
+        """Read the config in force, or edit it as ``by`` (the broker account that asked): the
+        next version is stored, applied here and announced to every rule engine and notifier."""
         if isinstance(q, GetAlertingConfig):
             stored = await config_store.current(self.db)
             if stored is not None and stored.version > self.version:
                 await self._apply(stored)  # saved while this notifier missed the event
             return self._config_reply(stored)
+        if not by:
+            return self._config_reply(await config_store.current(self.db),
+                                      error="the request does not say which broker account sent "
+                                      "it (user_id): nothing was saved")
         try:
-            stored = await config_store.save_edit(self.db, q)
+            stored = await config_store.save_edit(self.db, q, by=by)
         except EditRefused as exc:
             return self._config_reply(await config_store.current(self.db), error=str(exc),
                                       field=exc.field)
@@ -215,7 +249,7 @@ class NotifierWorker:
                                     stored.event(self.worker_id), mandatory=False)
         except PublishError as exc:  # stored: engines pick it up when they next start
             log.warning("config version %d not announced: %s", stored.version, exc)
-        log.info("config version %d saved by %s", stored.version, q.requested_by or "?")
+        log.info("config version %d saved by %s", stored.version, by)
         return self._config_reply(stored)
 
     def _config_reply(self, stored: Versioned | None, **refusal: Any) -> AlertingConfigReply:
@@ -228,8 +262,35 @@ class NotifierWorker:
 
     def _secret(self, ref: str) -> str:
         if ref not in self._secrets:
-            raise DeliveryRefused(self._secret_errors.get(ref, f"secret {ref} is not set"))
+            raise DeliveryRefused(self._secret_errors.get(ref, f"secret {ref} is not set")
+                                  + f" on {self.worker_id}")
         return self._secrets[ref]
+
+    def _target(self, msg: Notification) -> EmailTarget | WebhookTarget:
+        """The configured target a notification names, of the channel of its queue."""
+        target = self.config.target(msg.target_id)
+        if target is None:
+            raise DeliveryRefused(f"no target {msg.target_id!r} is configured (config version "
+                                  f"{self.version}): notifications are sent only to configured "
+                                  "targets")
+        if target.channel != msg.notification_type:
+            raise DeliveryRefused(f"target {target.id!r} is an {target.channel} target, not "
+                                  f"{msg.notification_type}")
+        return target
+
+    async def _report(self, facts: ReportFacts) -> compose.StoredReport:
+        """A finished report as the analytics store has it: its file is the one attached."""
+        async with self.db.sessions() as session:
+            row = await report_store.get(session, facts.report_id)
+        if row is None or not row.path:
+            raise DeliveryRefused(f"report {facts.report_id!r} is not stored as finished in the "
+                                  f"notifier's database ({redact(str(self.db.url))})")
+        req = row.request
+        return compose.StoredReport(
+            row.report_id, row.report_type, row.format, list(req.get("camera_ids") or []),
+            str(req.get("date_range", {}).get("start", "")),
+            str(req.get("date_range", {}).get("end", "")),
+            str(req.get("parameters", {}).get("timezone") or self.config.timezone), row.path)
 
     # -- queued sends ---------------------------------------------------------------------------
     async def _queued(self, msg: Notification, d: Delivery) -> None:
@@ -239,6 +300,12 @@ class NotifierWorker:
         if entry is not None and entry.state == log_store.SENT:
             log.info("%s %s was sent already; not sending it again", msg.notification_type,
                      msg.message_id)
+            return
+        if (why_not := self._unservable.get(msg.target_id)) is not None:
+            # another notifier may have the secret: leave the message to it, not an attempt
+            self.handed_back += 1
+            await self._note(msg, log_store.WAITING, error=f"{why_not}: left for another notifier")
+            await self._bus.defer(d, self.settings.hand_back_s)
             return
         now = utcnow()
         if msg.scheduled_at is not None and msg.scheduled_at > now:
@@ -252,7 +319,8 @@ class NotifierWorker:
             await self._bus.defer(d, wait)
             return
         attempt = d.attempts + 1
-        limit = (msg.retry_policy.max_attempts if isinstance(msg, WebhookNotification)
+        target = self.config.target(msg.target_id)
+        limit = (target.max_attempts if isinstance(target, WebhookTarget)
                  else self.settings.email_attempts)
         outcome = await self._attempt(msg, attempt, final_if_failed=attempt >= limit)
         if outcome.ok:
@@ -263,12 +331,10 @@ class NotifierWorker:
             raise DeliveryRefused(f"gave up after {attempt} attempts: {outcome.error}")
         raise DeliveryFailed(outcome.error)
 
-    def _key(self, msg: Notification) -> str:
-        """What a breaker and a target rate limit are kept for: the configured target, else the
-        SMTP server or the webhook's host."""
-        if msg.target_id:
-            return msg.target_id
-        return "smtp" if isinstance(msg, EmailNotification) else f"webhook:{msg.url.host}"
+    @staticmethod
+    def _key(msg: Notification) -> str:
+        """What a breaker and a target rate limit are kept for: the configured target."""
+        return msg.target_id
 
     def _breaker(self, key: str) -> CircuitBreaker:
         if key not in self._breakers:
@@ -339,34 +405,32 @@ class NotifierWorker:
         return outcome
 
     async def _deliver(self, msg: Notification, attempt: int) -> Outcome:
-        if isinstance(msg, WebhookNotification):
-            target = self.config.target(msg.target_id)
-            if not isinstance(target, WebhookTarget):
-                raise DeliveryRefused(f"no webhook target {msg.target_id!r} is configured: "
-                                      "webhooks are only sent signed with a target's secret")
+        target = self._target(msg)
+        report = await self._report(msg.about) if isinstance(msg.about, ReportFacts) else None
+        tz = self.config.timezone
+        if isinstance(target, WebhookTarget):
             assert self._http is not None
-            return await webhook.post(self._http, msg, self._secret(target.secret),
-                                      attempt=attempt,
-                                      timeout_s=msg.retry_policy.timeout_seconds)
+            payload = compose.webhook_payload(msg.about, target.id, tz, report)
+            return await webhook.post(self._http, target, payload, self._secret(target.secret),
+                                      message_id=msg.message_id, attempt=attempt)
         smtp = self.config.smtp
         if smtp is None:
             raise DeliveryRefused("no SMTP server is configured (the 'smtp' section)")
         password = self._secret(smtp.password) if smtp.password else None
         try:
-            message = await mail.build(msg, smtp.sender, msg.template_data,
+            message = await mail.build(compose.email_content(msg.about, target.id, tz, report),
+                                       target, smtp.sender, msg.message_id,
                                        max_attachment_bytes=self.settings.max_attachment_bytes)
         except (mail.AttachmentError, UnknownTemplate) as exc:
             raise DeliveryRefused(str(exc)) from exc
         return await mail.send(smtp, password, message)
 
     # -- the notification log -------------------------------------------------------------------
-    @staticmethod
-    def _log_fields(msg: Notification, state: str, now: datetime) -> dict[str, Any]:
-        if isinstance(msg, EmailNotification):
-            recipients, subject = [*msg.recipients, *msg.cc], msg.subject
-        else:
-            recipients = [str(msg.url)]
-            subject = str(msg.payload.get("message") or msg.payload.get("event") or "webhook")[:500]
+    def _log_fields(self, msg: Notification, state: str, now: datetime) -> dict[str, Any]:
+        target = self.config.target(msg.target_id)
+        recipients = ([*target.recipients, *target.cc] if isinstance(target, EmailTarget)
+                      else [str(target.url)] if isinstance(target, WebhookTarget) else [])
+        subject = compose.summary(msg.about)
         fields = {"message_id": msg.message_id, "channel": msg.notification_type,
                   "target_id": msg.target_id or None, "recipients": recipients,
                   "subject": subject, "state": state, "updated_at": now}
@@ -418,33 +482,28 @@ class NotifierWorker:
                 until = datetime.fromtimestamp(time.time() + b.open_until - time.monotonic(), UTC)
             limit = target.rate_limit if target is not None else None
             out.append(TargetStatus(
-                target_id=key,
-                channel=target.channel if target else ("email" if key == "smtp" else "webhook"),
+                target_id=key, channel=target.channel if target else "webhook",
                 breaker=b.state, consecutive_failures=b.failures, open_until=until,
                 rate_limit=str(limit) if limit else None, last_error=b.last_error))
         return NotifierStatus(targets=out)
 
     # -- direct sends ---------------------------------------------------------------------------
-    async def _on_request(self, req: NotifierRequest, _: Delivery) -> BaseModel:
+    async def _on_request(self, req: NotifierRequest, d: Delivery) -> BaseModel:
         q = req.query
         if isinstance(q, SendNow):
             return await self.send_now(q.notification)
         if isinstance(q, SendTest):
-            return await self.send_now(self._test_message(q))
+            return await self.send_now(self._test_message(q, d.user_id or ""))
         if isinstance(q, TargetsStatus):
             return self.status()
-        return await self._config_request(q)
+        return await self._config_request(q, d.user_id)
 
-    def _test_message(self, q: SendTest) -> Notification:
+    def _test_message(self, q: SendTest, requested_by: str) -> Notification:
         target = self.config.target(q.target_id)
         if target is None:
             raise PermanentError(f"no target {q.target_id!r} is configured")
-        now = utcnow()
-        data = {"target_id": target.id, "requested_by": q.requested_by,
-                "at_local": local_time(now, self.config.timezone)}
-        return address(target, subject="CamCount test notification", template="test", data=data,
-                       payload={"event": "test", "message": "Test notification from CamCount",
-                                **data, "at": now.isoformat()})
+        return notification_to(target.channel, target.id,
+                                TestFacts(requested_by=requested_by, at=utcnow()))
 
     async def send_now(self, msg: Notification) -> SendResult:
         """One attempt now; the outcome, also when it failed. Not retried: the caller decides."""

@@ -55,6 +55,15 @@ async def renew(session: AsyncSession, report_id: str, owner: str, now: datetime
     return res.rowcount == 1
 
 
+async def set_path(session: AsyncSession, report_id: str, owner: str, path: str) -> bool:
+    """Record the file of a run still in progress (the notifier attaches it from here)."""
+    r = _reports.c
+    res = await session.execute(
+        sa.update(_reports).where(r.report_id == report_id, r.lease_owner == owner,
+                                  r.state == "running").values(path=path))
+    return res.rowcount == 1
+
+
 async def finish(session: AsyncSession, report_id: str, owner: str, now: datetime, *,
                  state: str, path: str | None = None, error: str | None = None) -> bool:
     """End a run (done or failed) if it still holds the lease."""
