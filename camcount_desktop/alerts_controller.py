@@ -1,14 +1,16 @@
 """Alerts as they arrive on ``system.events``, their lifecycle, and acknowledging them.
 
 An alert is active from its "raise" until a "resolve" event names it (``data.alert_id``): the
-resolve updates the alert's row, it is not an alert of its own. An acknowledgement is itself
-published as an alert event (``data.action = "acknowledge"``, who and when), so every console, and
-the analytics worker that stores alerts, learns of it.
+resolve updates the alert's row, it is not an alert of its own. Acknowledging publishes an
+``AlertAcknowledgement`` on ``alert.acknowledgements`` (the one thing an operator account may
+write); the analytics worker stores it, by the broker account that sent it, and announces it on
+``system.events`` as an alert event (``data.action = "acknowledge"``, who and when), so every
+console learns of it. That announcement is the record: it replaces what this console showed
+when it sent the acknowledgement.
 """
 
 from __future__ import annotations
 
-import getpass
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
@@ -18,7 +20,7 @@ from datetime import UTC, datetime
 from PySide6.QtCore import QObject, Signal
 from qasync import asyncSlot
 
-from workers.contracts import SystemEvent
+from workers.contracts import AlertAcknowledgement, SystemEvent
 
 log = logging.getLogger(__name__)
 
@@ -65,12 +67,16 @@ class AlertsController(QObject):
     camera_requested = Signal(str)
     error = Signal(str)
 
-    def __init__(self, publish: Callable[[SystemEvent], Awaitable[None]], *, source: str,
-                 user: str | None = None, parent: QObject | None = None):
+    def __init__(self, publish: Callable[[AlertAcknowledgement], Awaitable[None]], *,
+                 source: str, user: str, parent: QObject | None = None):
+        """``user``: the account the bus sends as (the broker user; the local user in local
+        mode), shown at once for an acknowledgement this console sent."""
         super().__init__(parent)
         self._publish = publish
         self.source = source
-        self.user = user or getpass.getuser()
+        self.user = user
+        #: acknowledged here, not yet announced by the analytics worker
+        self._unconfirmed: set[str] = set()
         self.alerts: OrderedDict[str, Alert] = OrderedDict()  # oldest first
         self._early_acks: dict[str, tuple[str, datetime]] = {}
         self._early_resolves: OrderedDict[str, tuple[datetime, str]] = OrderedDict()
@@ -126,30 +132,29 @@ class AlertsController(QObject):
         if alert is None:  # the ack overtook its alert (another console, a replay)
             self._early_acks[alert_id] = (by, at)
             return
-        if not alert.acknowledged:
+        if not alert.acknowledged or alert_id in self._unconfirmed:
+            self._unconfirmed.discard(alert_id)
             alert.acked_by, alert.acked_at = by, at
             self.changed.emit()
 
     async def acknowledge(self, alert_ids: Iterable[str]) -> int:
-        """Acknowledge as this OS user; returns how many were newly acknowledged."""
+        """Acknowledge (as the bus's account); returns how many were newly acknowledged."""
         done = 0
         for alert_id in alert_ids:
             alert = self.alerts.get(alert_id)
             if alert is None or alert.acknowledged:
                 continue
             at = datetime.now(UTC)
-            event = SystemEvent(event_type="alert", source=self.source, severity=alert.severity,
-                                camera_id=alert.camera_id,
-                                data={"action": ACK, "alert_id": alert_id, "by": self.user,
-                                      "at": at.isoformat()})
-            event.metadata.source = self.source
+            ack = AlertAcknowledgement(alert_id=alert_id)
+            ack.metadata.source = self.source
             try:
-                await self._publish(event)
+                await self._publish(ack)
             except Exception as exc:
                 log.warning("acknowledging alert %s failed: %s", alert_id, exc)
                 self.error.emit(f"could not acknowledge: {exc}")
                 break
             alert.acked_by, alert.acked_at = self.user, at
+            self._unconfirmed.add(alert_id)
             done += 1
         self.changed.emit()
         return done

@@ -25,7 +25,7 @@ from camcount_desktop.wall_controller import WallController
 from workers.bus import Bus, create_bus
 from workers.bus.config import LOCAL, redact, resolve
 from workers.bus.management import ManagementAPI
-from workers.contracts import CameraConfig, SystemEvent, ZoneSet
+from workers.contracts import AlertAcknowledgement, CameraConfig, ZoneSet
 from workers.tasks import cancel_and_wait
 from workers.topology import Topology
 
@@ -56,7 +56,8 @@ class Console(QObject):
         self.wall = WallController(settings, self)
         self.health = HealthController(
             "in-process bus (local mode)" if self.local else redact(self.url), parent=self)
-        self.alerts = AlertsController(self._publish_system, source=self.source, parent=self)
+        self.alerts = AlertsController(self._publish_ack, source=self.source,
+                                       user=self.bus.user, parent=self)
         self.queues = QueuesController(self.bus, lambda: list(self.cameras.cameras),
                                        None if self.local else ManagementAPI(self.url), parent=self)
         self.dead_letters = DeadLetterController(open_dead_letters(self.bus), self)
@@ -132,8 +133,8 @@ class Console(QObject):
         self._follow_tasks.add(task)
         task.add_done_callback(self._follow_tasks.discard)
 
-    async def _publish_system(self, event: SystemEvent) -> None:
-        await self.bus.publish(self.bus.topology.system_events, "", event)
+    async def _publish_ack(self, ack: AlertAcknowledgement) -> None:
+        await self.bus.publish(self.bus.topology.alert_acks, "", ack)
 
     async def stop(self) -> None:
         """Local workers first (they finish what they hold), then our subscriptions, the

@@ -14,7 +14,7 @@ from tests.analytics.conftest import FAST, wait_for
 from tests.notifier.conftest import SECRET, Receiver, StartNotifier, hook_config
 from workers.analytics import AnalyticsWorker
 from workers.bus import Bus
-from workers.contracts import CameraStatus, SystemEvent
+from workers.contracts import AlertAcknowledgement, CameraStatus, SystemEvent
 from workers.contracts.alerting import CameraOfflineRule
 from workers.notifier.signing import verify
 from workers.storage import Database
@@ -37,10 +37,11 @@ async def test_camera_outage_alert_reaches_console_store_and_webhook_then_resolv
     await analytics.start(bus)
     await start_notifier(bus, config)
 
-    async def publish(event: SystemEvent) -> None:
-        await bus.publish(bus.topology.system_events, "", event, mandatory=False)
+    async def publish(ack: AlertAcknowledgement) -> None:
+        await bus.publish(bus.topology.alert_acks, "", ack)
 
-    console = AlertsController(publish, source="console-test", user="operator-7")
+    bus.user = "operator-7"  # the local user: who the in-process bus says sends
+    console = AlertsController(publish, source="console-test", user=bus.user)
 
     async def to_console(event: SystemEvent, _) -> None:
         if event.event_type == "alert":
@@ -80,6 +81,10 @@ async def test_camera_outage_alert_reaches_console_store_and_webhook_then_resolv
         [row] = await wait_for(stored, lambda rows: rows and rows[0].acknowledged_by, timeout=10)
         assert (row.alert_id, row.rule_id, row.acknowledged_by) == (shown.alert_id, "cam-down",
                                                                    "operator-7")
+        # the analytics worker's announcement reached the console: the record, not a guess
+        await wait_for(lambda: _async(console._unconfirmed), lambda pending: not pending,
+                       timeout=10)
+        assert console.alerts[shown.alert_id].acked_by == "operator-7"
 
         await status("online")
         [resolved] = await wait_for(lambda: _async(console.newest_first()),

@@ -28,7 +28,6 @@ from workers.storage import Database
 from workers.storage import notifications as log_store
 from workers.topology import ERROR_HEADER
 
-
 FACTS = AlertFacts(action="raise", alert_id="a-1", rule_id="queue-crowded", severity="warning",
                    camera_id="entrance", zone_id="queue", message="queue too long", value=12,
                    at=datetime(2026, 12, 1, 6, 0, 3, tzinfo=UTC))

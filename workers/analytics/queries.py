@@ -64,11 +64,13 @@ class QueryService:
         self.timezone = timezone
         self._by_kind: dict[str, Callable[[Any], Awaitable[BaseModel]]] = {
             "series": self.series, "occupancy": self.occupancy, "totals": self.totals, "alerts": self.alerts,
-            "acknowledge_alert": self.acknowledge, "cameras": self.cameras,
+            "cameras": self.cameras,
             "zone_set": self.zone_set, "reports": self.reports,
         }
 
-    async def handle(self, request: AnalyticsRequest, _: Delivery) -> BaseModel:
+    async def handle(self, request: AnalyticsRequest, d: Delivery) -> BaseModel:
+        if isinstance(request.query, AcknowledgeAlert):
+            return await self.acknowledge(request.query, d.user_id)
         return await self._by_kind[request.query.kind](request.query)
 
     async def series(self, q: SeriesQuery) -> SeriesReply:
@@ -150,9 +152,12 @@ class QueryService:
                                                     unacknowledged_only=q.unacknowledged_only)
         return AlertsReply(alerts=[_alert_info(a) for a in found])
 
-    async def acknowledge(self, q: AcknowledgeAlert) -> AlertInfo:
+    async def acknowledge(self, q: AcknowledgeAlert, by: str | None) -> AlertInfo:
+        """Acknowledged by the broker account that asked (its validated user_id)."""
+        if not by:
+            raise PermanentError("the request does not say which broker account sent it")
         async with self.db.transaction() as session:
-            alert = await alert_store.acknowledge(session, q.alert_id, q.by, utcnow())
+            alert = await alert_store.acknowledge(session, q.alert_id, by, utcnow())
             if alert is None:
                 raise PermanentError(f"no alert {q.alert_id!r}")
             return _alert_info(alert)

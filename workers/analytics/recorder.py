@@ -1,15 +1,15 @@
 """Recording what the system says about cameras and alerts: camera configs and zone set versions
-from ``camera.control.*``, alerts from ``system.events``. Every write is idempotent, so a
-redelivered message changes nothing."""
+from ``camera.control.*``, alerts from ``system.events``, operators' acknowledgements from
+``alert.acknowledgements``. Every write is idempotent, so a redelivered message changes nothing."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
 
-from workers.bus import Delivery
+from workers.bus import Delivery, PermanentError
 from workers.bus.config import redact
-from workers.contracts import CameraControl, SystemEvent, utcnow
+from workers.contracts import AlertAcknowledgement, CameraControl, SystemEvent, utcnow
 from workers.storage import Database
 from workers.storage.alerts import acknowledge, record_alert, resolve
 from workers.storage.cameras import add_zone_set, stored_zone_set, update_camera
@@ -18,9 +18,30 @@ from workers.storage.models import Camera
 log = logging.getLogger(__name__)
 
 
+class UnknownAlert(LookupError):
+    """An acknowledgement of an alert not stored (yet: it may overtake the alert; retried)."""
+
+
 class Recorder:
     def __init__(self, db: Database):
         self.db = db
+
+    async def on_acknowledgement(self, ack: AlertAcknowledgement, d: Delivery) -> SystemEvent:
+        """Store an operator's acknowledgement, by the broker account that sent it (the first
+        one is kept); the event announcing the alert's acknowledgement (who and when)."""
+        if not d.user_id:
+            raise PermanentError("an acknowledgement must say which broker account sent it "
+                                 "(the user_id property); nothing was stored")
+        async with self.db.transaction() as session:
+            alert = await acknowledge(session, ack.alert_id, d.user_id, utcnow())
+            if alert is None:
+                raise UnknownAlert(f"no alert {ack.alert_id!r} is stored")
+            assert alert.acknowledged_at is not None
+            return SystemEvent(
+                event_type="alert", source="analytics", severity=alert.severity,
+                camera_id=alert.camera_id, zone_id=alert.zone_id,
+                data={"action": "acknowledge", "alert_id": alert.alert_id,
+                      "by": alert.acknowledged_by, "at": alert.acknowledged_at.isoformat()})
 
     async def on_control(self, msg: CameraControl, _: Delivery) -> None:
         cam, at = msg.camera_id, msg.timestamp
@@ -51,8 +72,9 @@ class Recorder:
                 await update_camera(session, cam, at, {"enabled": msg.action == "start"})
 
     async def on_system(self, event: SystemEvent, d: Delivery) -> None:
-        """Alerts are stored when raised; an acknowledgement (from a console) or a resolution
-        (from the rule engine) updates the alert it names."""
+        """Alerts are stored when raised; a resolution (from the rule engine) or an
+        acknowledgement (announced by an analytics worker, maybe with a store of its own)
+        updates the alert it names. Only the services may write ``system.events``."""
         if event.event_type != "alert":
             return
         action = event.data.get("action")

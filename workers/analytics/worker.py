@@ -25,7 +25,14 @@ from workers.analytics.recorder import Recorder
 from workers.analytics.reports import ReportService
 from workers.analytics.scheduler import Scheduler
 from workers.bus import Bus, Delivery, Subscription
-from workers.contracts import AnalyticsJob, CameraControl, DetectionResult, ReportRequest, SystemEvent
+from workers.contracts import (
+    AlertAcknowledgement,
+    AnalyticsJob,
+    CameraControl,
+    DetectionResult,
+    ReportRequest,
+    SystemEvent,
+)
 from workers.contracts.alerting import AlertingConfig
 from workers.contracts.queries import AnalyticsRequest
 from workers.storage import Database, data_dir, redact, upgrade
@@ -115,6 +122,8 @@ class AnalyticsWorker:
             await bus.consume(t.analytics_processing, self._on_job, model=AnalyticsJob),
             await bus.consume(t.report_generation, self.reports.accept, model=ReportRequest),
             await bus.subscribe(t.system_events, [], self.recorder.on_system, model=SystemEvent),
+            await bus.consume(t.alert_acks_queue, self._on_acknowledgement,
+                              model=AlertAcknowledgement),
             await bus.serve(t.rpc_analytics, self.queries.handle, model=AnalyticsRequest),
         ]
         loop = asyncio.get_running_loop()
@@ -125,6 +134,13 @@ class AnalyticsWorker:
             scheduler = Scheduler(self.db, self._publish_job, timezone=self.timezone,
                                   grace=timedelta(seconds=s.grace_s))
             self._tasks.append(loop.create_task(scheduler.run()))
+
+    async def _on_acknowledgement(self, ack: AlertAcknowledgement, d: Delivery) -> None:
+        """Stored, then announced to every console on ``system.events``."""
+        event = await self.recorder.on_acknowledgement(ack, d)
+        event.source = event.metadata.source = self.worker_id
+        assert self._bus is not None
+        await self._bus.publish(self._bus.topology.system_events, "", event, mandatory=False)
 
     async def stop(self) -> None:
         if self.alerts is not None:

@@ -84,9 +84,10 @@ class AlertsQuery(_Query):
 
 
 class AcknowledgeAlert(_Query):
+    """Acknowledged by the broker account that sends the request (``Delivery.user_id``)."""
+
     kind: Literal["acknowledge_alert"] = "acknowledge_alert"
     alert_id: str = Field(min_length=1)
-    by: str = Field(min_length=1)
 
 
 class CamerasQuery(_Query):
