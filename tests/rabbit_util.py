@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import aio_pika
+import pytest
 from aiormq.exceptions import ChannelClosed
 
 from workers.topology import Topology
@@ -29,3 +36,24 @@ async def purge_namespace(url: str, topology: Topology, extra_queues: list[str] 
             await ch.close()
     finally:
         await conn.close()
+
+
+def rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=60)
+
+
+@contextmanager
+def operator_account(url: str, namespace: str) -> Iterator[tuple[str, str]]:
+    """An operator account with the permissions docs/admin.md gives (for this namespace), made
+    with rabbitmqctl and deleted afterwards: (its broker URL, its user name)."""
+    from camcount_desktop.admin.permissions import operator_permissions
+
+    if shutil.which("rabbitmqctl") is None:
+        pytest.skip("rabbitmqctl is not on this machine: cannot create a broker account")
+    user, password = f"camcount-operator-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+    rabbitmqctl("add_user", user, password)
+    try:
+        rabbitmqctl("set_permissions", "-p", "/", user, *operator_permissions(namespace))
+        yield url.replace("guest:guest@", f"{user}:{password}@"), user
+    finally:
+        rabbitmqctl("delete_user", user)

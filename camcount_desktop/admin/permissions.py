@@ -2,7 +2,8 @@
 
 An operator account may read results but not write to ``camera.events``, where every admin
 action goes (``camera.control.{id}``: cameras, zones), nor to the default exchange, where requests
-to ``rpc.notifier`` go (alert rules and notification targets). The console asks the broker once
+to ``rpc.notifier`` go (alert rules and notification targets), nor to ``system.events``, where
+alerts and config changes are announced by the services. It may write acknowledgements only. The console asks the broker once
 it is connected, by publishing a message nobody receives, and disables admin actions when
 refused; a refusal later on (permissions changed while running) says the same, at the action that failed.
 RabbitMQ closes a channel that is refused; the bus's publishing channel reopens by itself, so
@@ -36,12 +37,13 @@ PRIVATE_QUEUES = r"amq(_|\.gen-).*"
 
 def operator_permissions(namespace: str = "") -> tuple[str, str, str]:
     """``rabbitmqctl set_permissions`` regexes (configure, write, read) of an operator account:
-    its own subscription queues; results, camera status and system events to read; alert
-    acknowledgements (``system.events``) to write; nothing on ``camera.events`` to write, where
-    control messages go."""
+    its own subscription queues; results, camera status and system events to read; to write,
+    only alert acknowledgements (``alert.acknowledgements``). Not ``camera.events`` (control
+    messages), not the default exchange (requests, notifications), not ``system.events``
+    (alerts and config changes come only from the services)."""
     ns = re.escape(namespace)
     return (f"^{PRIVATE_QUEUES}$",
-            f"^({PRIVATE_QUEUES}|{ns}system\\.events)$",
+            f"^({PRIVATE_QUEUES}|{ns}alert\\.acknowledgements)$",
             f"^({PRIVATE_QUEUES}|{ns}(camera\\.events|system\\.events|analytics\\.jobs))$")
 
 

@@ -144,6 +144,9 @@ class RabbitBus(Bus):
                     f"broker refused the message on {exchange!r}/{routing_key!r}: {exc}") from exc
             except aiormq.exceptions.ChannelAccessRefused as exc:
                 raise NotAllowed(f"not allowed for this account: publish to {exchange!r} ({exc})") from exc
+            except aiormq.exceptions.ChannelPreconditionFailed as exc:  # e.g. a foreign user_id
+                raise PublishError(f"broker refused the message on {exchange!r}/{routing_key!r}: "
+                                   f"{exc}") from exc
             except _TRANSIENT as exc:
                 if self._closing or time.monotonic() >= deadline:
                     raise PublishError(f"broker unavailable, message not confirmed: {exc!r}") from exc

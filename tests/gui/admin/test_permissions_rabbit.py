@@ -1,57 +1,51 @@
 """An operator account on real RabbitMQ (created with rabbitmqctl as docs/admin.md says): admin
 actions are disabled with the reason, a control message is refused with a clear message, and the
-console's connection keeps working for everything else."""
+console's connection keeps working for everything else: an alert acknowledged in the console is
+stored and shown as acknowledged by the operator's broker account."""
 
 from __future__ import annotations
 
 import asyncio
-import shutil
-import subprocess
-import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from camcount_desktop.admin.permissions import operator_permissions
 from camcount_desktop.console import Console
 from camcount_desktop.main_window import MainWindow
 from camcount_desktop.settings import Settings
+from tests.analytics.conftest import FAST
 from tests.conftest import BROKER_URL
 from tests.gui.conftest import until
-from tests.rabbit_util import purge_namespace
-from workers.bus import Delivery
+from tests.rabbit_util import operator_account, purge_namespace
+from workers.analytics import AnalyticsWorker
+from workers.bus import Delivery, NotAllowed
 from workers.bus.declare import declare
 from workers.bus.rabbit import RabbitBus
 from workers.contracts import CameraControl, CameraStatus, SystemEvent
+from workers.storage import Database
+from workers.storage.models import Alert
 from workers.topology import Topology
 
 pytestmark = pytest.mark.rabbit
 
 
-def rabbitmqctl(*args: str) -> None:
-    subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=60)
-
-
 @pytest.fixture
 def operator(namespace: str) -> Iterator[str]:
     """An operator account for this test's namespace; its broker URL."""
-    if shutil.which("rabbitmqctl") is None:
-        pytest.skip("rabbitmqctl is not on this machine: cannot create a broker account")
-    user, password = f"camcount-operator-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
-    rabbitmqctl("add_user", user, password)
-    try:
-        rabbitmqctl("set_permissions", "-p", "/", user, *operator_permissions(namespace))
-        yield BROKER_URL.replace("guest:guest@", f"{user}:{password}@")
-    finally:
-        rabbitmqctl("delete_user", user)
+    with operator_account(BROKER_URL, namespace) as (url, _):
+        yield url
 
 
 async def test_an_operator_is_refused_admin_actions_and_the_console_keeps_working(
-        qtbot, settings: Settings, namespace: str, operator: str) -> None:
+        qtbot, settings: Settings, namespace: str, operator: str, tmp_path: Path) -> None:
     topology = Topology(namespace)
     await declare(BROKER_URL, topology)  # the workers' (admin) accounts declare the topology
     admin = RabbitBus(BROKER_URL, topology, source="admin-side")
     await admin.start()
+    db_url = f"sqlite+aiosqlite:///{tmp_path / 'camcount.db'}"
+    analytics = AnalyticsWorker(db_url=db_url, settings=FAST, reports_dir=tmp_path)
+    await analytics.start(admin)  # stores alerts and acknowledgements
     controls: list[CameraControl] = []
     events: list[SystemEvent] = []
 
@@ -95,19 +89,39 @@ async def test_an_operator_is_refused_admin_actions_and_the_console_keeps_workin
         error = await menu.access.send(CameraControl(camera_id="door", action="stop"))
         assert error == reason
 
-        # the connection survived both refusals: status still arrives, and the operator's own
-        # messages (an alert acknowledgement) still go out
+        # alerts are the services' to announce: an operator's publish there is refused too
+        with pytest.raises(NotAllowed, match="ACCESS_REFUSED"):
+            await console.bus.publish(topology.system_events, "", SystemEvent(
+                event_type="alert", source="forger", severity="critical",
+                data={"message": "forged"}))
+
+        # the connection survived the refusals: status still arrives, and acknowledging an
+        # alert works, recorded as the operator's broker account
         await admin.publish(topology.camera_events, topology.status_key("door"),
                             CameraStatus(camera_id="door", state="online", fps=5))
         await until(lambda: "door" in console.cameras.cameras
                     and console.cameras.cameras["door"].state == "online", 10)
-        ack = SystemEvent(event_type="alert", source=console.source,
-                          data={"action": "acknowledge", "alert_id": "a-1", "by": user})
-        await console.bus.publish(topology.system_events, "", ack)
-        await until(lambda: any(e.message_id == ack.message_id for e in events), 10)
+        alert = SystemEvent(event_type="alert", source="alerts", severity="warning",
+                            camera_id="door", data={"action": "raise", "message": "door offline"})
+        await admin.publish(topology.system_events, "", alert)
+        await until(lambda: alert.message_id in console.alerts.alerts, 10, "the alert shown")
+        assert await console.alerts.acknowledge([alert.message_id]) == 1
+        await until(lambda: any(e.data.get("action") == "acknowledge" for e in events), 10,
+                    "the analytics worker's announcement")
+        [announced] = [e for e in events if e.data.get("action") == "acknowledge"]
+        assert (announced.data["alert_id"], announced.data["by"]) == (alert.message_id, user)
+        assert console.alerts.alerts[alert.message_id].acked_by == user
+        db = Database(db_url)
+        try:
+            async with db.transaction() as session:
+                row = await session.get(Alert, alert.message_id)
+            assert row is not None and row.acknowledged_by == user
+        finally:
+            await db.dispose()
         assert console.bus.state == "connected"
-        assert controls == []
+        assert controls == [] and not [e for e in events if e.data.get("message") == "forged"]
     finally:
         await console.stop()
+        await analytics.stop()
         await admin.close()
         await purge_namespace(BROKER_URL, topology)

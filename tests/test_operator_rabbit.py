@@ -1,0 +1,190 @@
+"""An operator account (the permissions of docs/admin.md, made with rabbitmqctl) tries every admin
+action by publishing straight to the broker, as a script with its credentials would: the broker
+refuses each, and the running workers change nothing. Its acknowledgement of an alert is taken,
+recorded as its broker account; one claiming another account is refused by the broker, one that
+does not say who sent it is refused by the analytics worker, with the reason in the error
+queue."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import aio_pika
+import pytest
+
+from tests.analytics.conftest import FAST, wait_for
+from tests.buses import error_inbox
+from tests.conftest import BROKER_URL
+from tests.rabbit_util import operator_account, purge_namespace
+from workers.alerts import config_store
+from workers.analytics import AnalyticsWorker
+from workers.bus import Delivery, NotAllowed, PublishError
+from workers.bus.rabbit import RabbitBus
+from workers.contracts import (
+    AlertAcknowledgement,
+    AlertFacts,
+    CameraControl,
+    ReportRequest,
+    SystemEvent,
+    WebhookNotification,
+    ZoneSet,
+    utcnow,
+)
+from workers.contracts.alerting import AlertingConfig, CameraOfflineRule, ZoneOccupancyRule
+from workers.contracts.alerting_admin import PutRule, config_event_data
+from workers.contracts.notifications import NotifierRequest
+from workers.notifier.worker import NotifierWorker
+from workers.storage import Database
+from workers.storage.models import Alert
+from workers.topology import ERROR_HEADER, Topology
+
+pytestmark = pytest.mark.rabbit
+
+RULES = AlertingConfig(rules=[CameraOfflineRule(id="cam-down", for_seconds=30)])
+FORGED_RULES = AlertingConfig(rules=[ZoneOccupancyRule(id="forged", above=0)])
+
+
+def admin_actions(t: Topology) -> dict[str, tuple[str, str, object]]:
+    """Every admin action as a publish: (exchange, routing key, message)."""
+    return {
+        "config event on system.events": (t.system_events, "", SystemEvent(
+            event_type="config", source="notifier-1", data=config_event_data(
+                2, FORGED_RULES, origin="console", digest="forged", saved_by="admin",
+                saved_at=utcnow()))),
+        "critical alert on system.events": (t.system_events, "", SystemEvent(
+            event_type="alert", source="alerts", severity="critical",
+            data={"action": "raise", "rule_id": "cam-down", "message": "forged"})),
+        "zone change on camera.events": (t.camera_events, t.control_key("door"), CameraControl(
+            camera_id="door", action="set_zones",
+            zones=ZoneSet(camera_id="door", version=9, frame_width=640, frame_height=360))),
+        "camera stop on camera.events": (t.camera_events, t.control_key("door"),
+                                         CameraControl(camera_id="door", action="stop")),
+        "rule edit to rpc.notifier": ("", t.rpc_notifier, NotifierRequest(query=PutRule(
+            rule=FORGED_RULES.rules[0], base_version=1))),
+        "webhook to notification.webhook": ("", t.webhook_queue, WebhookNotification(
+            target_id="any", about=AlertFacts(action="raise", alert_id="a", rule_id="r",
+                                              severity="critical", message="x", at=utcnow()))),
+        "report request on analytics.jobs": (
+            t.analytics_jobs, "analytics.report.daily_summary", ReportRequest(
+                report_type="daily_summary", format="csv", camera_ids=["door"],
+                date_range={"start": "2026-01-01T00:00:00Z", "end": "2026-01-02T00:00:00Z"})),
+    }
+
+
+async def test_every_admin_action_published_by_an_operator_is_refused_by_the_broker(
+        namespace: str, tmp_path: Path) -> None:
+    t = topology = Topology(namespace)
+    db_url = f"sqlite+aiosqlite:///{tmp_path / 'camcount.db'}"
+    workers = RabbitBus(BROKER_URL, topology, source="workers")  # an admin account
+    await workers.start()
+    analytics = AnalyticsWorker(db_url=db_url, settings=FAST, reports_dir=tmp_path,
+                                alerting=RULES)
+    notifier = NotifierWorker(RULES, db_url=db_url, worker_id="notifier-1")
+    await analytics.start(workers)
+    await notifier.start(workers)
+    controls: list[CameraControl] = []
+    events: list[SystemEvent] = []
+
+    async def on_control(c: CameraControl, _: Delivery) -> None:
+        controls.append(c)
+
+    async def on_event(e: SystemEvent, _: Delivery) -> None:
+        events.append(e)
+
+    await workers.subscribe(t.camera_events, [t.control_key("*")], on_control, model=CameraControl)
+    await workers.subscribe(t.system_events, [], on_event, model=SystemEvent)
+    errors = await error_inbox(workers)
+    db = Database(db_url)
+    # an alert raised by the rule engine (an admin account), for the operator to acknowledge
+    alert = SystemEvent(event_type="alert", source="alerts", severity="warning",
+                        data={"action": "raise", "rule_id": "cam-down",
+                              "message": "Camera door offline"})
+
+    async def stored() -> Alert | None:
+        async with db.transaction() as session:
+            return await session.get(Alert, alert.message_id, populate_existing=True)
+
+    refusals: dict[str, str] = {}
+    try:
+        with operator_account(BROKER_URL, namespace) as (url, user):
+            operator = RabbitBus(url, topology, source="operator-probe")
+            await operator.start()
+            try:
+                for what, (exchange, key, message) in admin_actions(t).items():
+                    with pytest.raises(NotAllowed) as refused:
+                        await operator.publish(exchange, key, message)
+                    refusals[what] = str(refused.value)
+                    assert "ACCESS_REFUSED" in refusals[what], what
+                    assert f"refused for user '{user}'" in refusals[what], what
+                with pytest.raises(NotAllowed, match="ACCESS_REFUSED"):  # a request, the same
+                    await operator.request(t.rpc_notifier, NotifierRequest(query=PutRule(
+                        rule=FORGED_RULES.rules[0], base_version=1)), timeout=5)
+
+                await workers.publish(t.system_events, "", alert)
+                await wait_for(stored, timeout=10)
+                ack = AlertAcknowledgement(alert_id=alert.message_id)
+                # claiming another account: the broker checks user_id against the login
+                operator.user = "guest"
+                with pytest.raises(PublishError) as forged:
+                    await operator.publish(t.alert_acks, "", ack)
+                refusals["acknowledgement with user_id 'guest'"] = str(forged.value)
+                assert (f"PRECONDITION_FAILED - user_id property set to 'guest' but "
+                        f"authenticated user was '{user}'") in str(forged.value)
+                operator.user = user
+                # not saying who: the broker lets it through, the analytics worker refuses it
+                await _publish_without_user_id(url, t.alert_acks, ack)
+                dead = await asyncio.wait_for(errors.get(), 15)
+                assert "must say which broker account sent it" in dead.headers[ERROR_HEADER]
+                assert (await stored()).acknowledged_by is None
+
+                # the operator's own acknowledgement: taken, recorded as its broker account
+                await operator.publish(t.alert_acks, "", ack)
+                row = await wait_for(stored, lambda a: a.acknowledged_by, timeout=10)
+                assert row.acknowledged_by == user
+                announced = await wait_for(lambda: _async([e for e in events if e.data.get(
+                    "action") == "acknowledge"]), timeout=10)
+                assert [e.data["by"] for e in announced] == [user]
+                assert operator.state == "connected"
+            finally:
+                await operator.close()  # before its account goes
+
+        # nothing changed: rules, alerts, cameras
+        await asyncio.sleep(1.0)
+        current = await config_store.current(db)
+        assert current is not None and (current.version, current.origin) == (1, "seed")
+        assert analytics.alerts is not None
+        assert (notifier.version, analytics.alerts.version) == (1, 1)
+        assert [r.id for r in analytics.alerts.engine.rules] == ["cam-down"]
+        assert controls == []
+        assert [e.data.get("message") for e in events if e.event_type == "alert"
+                and e.data.get("action") == "raise"] == ["Camera door offline"]
+        async with db.transaction() as session:
+            alerts = list((await session.execute(Alert.__table__.select())).all())
+        assert [a.alert_id for a in alerts] == [alert.message_id]
+        print("\nwhat the broker answered the operator:")
+        for what, reason in refusals.items():
+            print(f"  {what}: {reason}")
+    finally:
+        await notifier.stop()
+        await analytics.stop()
+        await db.dispose()
+        await workers.close()
+        await purge_namespace(BROKER_URL, topology)
+
+
+async def _publish_without_user_id(url: str, exchange_name: str,
+                                   message: AlertAcknowledgement) -> None:
+    conn = await aio_pika.connect(url)
+    try:
+        ch = await conn.channel()
+        exchange = await ch.get_exchange(exchange_name, ensure=False)
+        body, headers = message.to_wire()
+        await exchange.publish(aio_pika.Message(body, headers=headers,
+                                                message_id=message.message_id), "")
+    finally:
+        await conn.close()
+
+
+async def _async(value):
+    return value
