@@ -10,6 +10,7 @@ import socket
 import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -123,11 +124,12 @@ class Receiver:
         return self.hits
 
 
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
+@asynccontextmanager
+async def serve_receiver() -> AsyncIterator[Receiver]:
+    """An HTTP receiver on a free loopback port, taking any method on any path."""
     rec = Receiver("")
     app = web.Application()
-    app.router.add_post("/hook", rec.handle)
+    app.router.add_route("*", "/{path:.*}", rec.handle)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -138,6 +140,12 @@ async def receiver() -> AsyncIterator[Receiver]:
         yield rec
     finally:
         await runner.cleanup()
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    async with serve_receiver() as rec:
+        yield rec
 
 
 def hook_config(url: str, *, max_attempts: int = 3, **target: Any) -> AlertingConfig:
