@@ -63,8 +63,13 @@ class HealthView(QWidget):
         now = time.monotonic()
         for w in sorted(c.workers.values(), key=lambda w: (w.role, w.worker_id)):
             seen = f"last heartbeat {now - w.last_seen:.0f} s ago"
-            self._add_worker(chip(f"{w.role}: {w.state}", COLORS.get(w.state, "#6b6b6b"),
-                                  f"{w.worker_id}\n{seen}"))
+            text, color, tip = f"{w.role}: {w.state}", COLORS.get(w.state, "#6b6b6b"), ""
+            # a notifier missing a secret: runs, but leaves those targets to other notifiers
+            if w.state == "running" and (lacks := w.data.get("cannot_serve")):
+                text += f" · cannot send to {', '.join(sorted(lacks))}"
+                color = COLORS["fallback"]
+                tip = "\n" + "\n".join(f"{t}: {why}" for t, why in sorted(lacks.items()))
+            self._add_worker(chip(text, color, f"{w.worker_id}\n{seen}{tip}"))
         for role in sorted(c.starting - {w.role for w in c.workers.values()}):
             self._add_worker(chip(f"{role}: starting", COLORS["starting"]))
         for role, reason in sorted(c.missing.items()):

@@ -3,9 +3,10 @@
 An operator account may read results but not write to ``camera.events``, where every admin
 action goes (``camera.control.{id}``: cameras, zones), nor to the default exchange, where requests
 to ``rpc.notifier`` go (alert rules and notification targets), nor to ``system.events``, where
-alerts and config changes are announced by the services. It may write acknowledgements only. The console asks the broker once
-it is connected, by publishing a message nobody receives, and disables admin actions when
-refused; a refusal later on (permissions changed while running) says the same, at the action that failed.
+alerts and config changes are announced by the services. It may write acknowledgements only.
+The console asks the broker once it is connected, by publishing a message nobody receives, and
+disables admin actions when refused; a refusal later on (permissions changed while running) says
+the same, at the action that failed.
 RabbitMQ closes a channel that is refused; the bus's publishing channel reopens by itself, so
 the connection and everything else the console does carries on.
 """

@@ -45,6 +45,19 @@ def test_a_worker_silent_for_three_heartbeats_is_shown_gone(qtbot) -> None:
     assert "camera: gone" in texts(view)
 
 
+def test_a_notifier_that_cannot_serve_a_target_says_so_on_its_chip(qtbot) -> None:
+    health = HealthController("local")
+    view = HealthView(health)
+    qtbot.addWidget(view)
+    health.on_health(heartbeat("notifier-b", "notifier", cannot_serve={
+        "ops-hook": "secret env:HOOK_SECRET is not set on notifier-b"}))
+    [label] = [w for w in view.findChildren(QLabel) if w.text().startswith("notifier")]
+    assert label.text() == "notifier: running · cannot send to ops-hook"
+    assert "ops-hook: secret env:HOOK_SECRET is not set on notifier-b" in label.toolTip()
+    health.on_health(heartbeat("notifier-b", "notifier", cannot_serve={}))  # secret set, restarted
+    assert "notifier: running" in texts(view)
+
+
 def test_the_hog_fallback_is_said_on_screen_and_yolo_by_its_model(qtbot) -> None:
     health = HealthController("local")
     view = HealthView(health)

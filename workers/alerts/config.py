@@ -1,7 +1,8 @@
 """Reading the alert rules and notification targets document (``notifications.json``).
 
-The rule engine and the notifier read the same file: rules name targets, the engine addresses
-notifications with the target's recipients or URL, the notifier finds the target's secret.
+The rule engine and the notifier read the same file: rules name targets, the engine queues
+notifications naming a target, the notifier sends them with the target's stored recipients or URL
+and its secret.
 """
 
 from __future__ import annotations
