@@ -89,7 +89,7 @@ async def test_forged_notifications_send_nothing_and_say_why_in_the_error_queue(
     config = hook_config(receiver.url).model_copy(update={
         "smtp": smtp.settings, "targets": [*hook_config(receiver.url).targets,
                                            EmailTarget(id="ops", recipients=["ops@example.org"])]})
-    await start_notifier(bus, config)
+    notifier = await start_notifier(bus, config)
     async with serve_receiver() as foreign:
         attempts = forged(receiver, foreign)
         for kind, body, _ in attempts.values():
@@ -120,3 +120,5 @@ async def test_forged_notifications_send_nothing_and_say_why_in_the_error_queue(
         assert message["Subject"] == "[CamCount] CRITICAL: Camera gate offline"
         assert list(message.iter_attachments()) == []
         assert errors.empty()
+        # the Targets tab lists the configured targets only, nothing a forger named
+        assert [t.target_id for t in notifier.status().targets] == ["hook", "ops"]

@@ -301,16 +301,17 @@ class NotifierWorker:
             log.info("%s %s was sent already; not sending it again", msg.notification_type,
                      msg.message_id)
             return
-        if (why_not := self._unservable.get(msg.target_id)) is not None:
-            # another notifier may have the secret: leave the message to it, not an attempt
-            self.handed_back += 1
-            await self._note(msg, log_store.WAITING, error=f"{why_not}: left for another notifier")
-            await self._bus.defer(d, self.settings.hand_back_s)
-            return
+        target = self._target(msg)  # an unknown one is refused before anything is kept for it
         now = utcnow()
         if msg.scheduled_at is not None and msg.scheduled_at > now:
             await self._note(msg, log_store.SCHEDULED)
             await self._bus.defer(d, (msg.scheduled_at - now).total_seconds())
+            return
+        if (why_not := self._unservable.get(target.id)) is not None:
+            # another notifier may have the secret: leave the message to it, not an attempt
+            self.handed_back += 1
+            await self._note(msg, log_store.WAITING, error=f"{why_not}: left for another notifier")
+            await self._bus.defer(d, self.settings.hand_back_s)
             return
         wait, why = await self._clearance(msg, self.settings.inline_wait_s, breaker=True)
         if wait > 0:
@@ -319,7 +320,6 @@ class NotifierWorker:
             await self._bus.defer(d, wait)
             return
         attempt = d.attempts + 1
-        target = self.config.target(msg.target_id)
         limit = (target.max_attempts if isinstance(target, WebhookTarget)
                  else self.settings.email_attempts)
         outcome = await self._attempt(msg, attempt, final_if_failed=attempt >= limit)
@@ -513,6 +513,10 @@ class NotifierWorker:
             entry = await log_store.entry(session, msg.message_id)
         if entry is not None and entry.state == log_store.SENT:
             return result.model_copy(update={"ok": True, "error": "sent already"})
+        try:
+            self._target(msg)
+        except DeliveryRefused as exc:
+            return result.model_copy(update={"error": str(exc)})
         wait, why = await self._clearance(msg, self.settings.direct_wait_s, breaker=False)
         if wait > 0:
             return result.model_copy(update={"error": f"{why}: try again in {wait:.0f} s"})
