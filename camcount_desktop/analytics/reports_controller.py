@@ -10,7 +10,6 @@ screen instead of a progress bar stuck at 0.
 from __future__ import annotations
 
 import asyncio
-import getpass
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -68,7 +67,7 @@ class ReportsController(QObject):
                       end: datetime, timezone: str) -> ReportJob:
         req = ReportRequest(report_type=report_type, format=fmt, camera_ids=camera_ids,
                             date_range={"start": start, "end": end},
-                            parameters={"timezone": timezone}, requested_by=getpass.getuser())
+                            parameters={"timezone": timezone})
         job = ReportJob(req.report_id, report_type, fmt, list(camera_ids), start, end, timezone)
         self.jobs[job.report_id] = job
         self.changed.emit(job.report_id)

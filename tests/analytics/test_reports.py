@@ -71,7 +71,7 @@ async def test_a_pdf_report_holds_the_totals_and_is_handed_to_the_notifier(
     mails: asyncio.Queue[EmailNotification] = asyncio.Queue()
     await inprocess_bus.consume(inprocess_bus.topology.email_queue,
                                 lambda m, _: _put(mails, m), model=EmailNotification)
-    req = request(targets=["ops-mail"], requested_by="admin")
+    req = request(targets=["ops-mail"])
     await inprocess_bus.publish(inprocess_bus.topology.analytics_jobs,
                                 "analytics.report.daily_summary", req)
 
@@ -92,6 +92,7 @@ async def test_a_pdf_report_holds_the_totals_and_is_handed_to_the_notifier(
         row = await report_store.get(session, req.report_id)
         log = await session.get(NotificationLog, 1)
     assert (row.state, row.attempts, row.path) == ("done", 1, str(path))
+    assert row.requested_by == inprocess_bus.user  # who sent the request, not what it says
     assert log is not None and (log.message_id, log.report_id) == (mail.message_id, req.report_id)
 
 

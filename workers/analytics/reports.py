@@ -73,9 +73,9 @@ class ReportService:
         return sorted(self._running)
 
     # -- requests -------------------------------------------------------------------------------
-    async def accept(self, req: ReportRequest, _: Delivery) -> None:
-        """Record a request (idempotently by report_id) and start it; invalid ones are refused,
-        and whoever follows the report is told why."""
+    async def accept(self, req: ReportRequest, d: Delivery) -> None:
+        """Record a request (idempotently by report_id), as asked by the broker account that sent
+        it, and start it; invalid ones are refused, and whoever follows the report is told why."""
         if req.date_range.end - req.date_range.start > MAX_REPORT_SPAN:
             await self._refuse(req, f"the date range spans more than {MAX_REPORT_SPAN.days} days")
         async with self.db.transaction() as session:
@@ -84,7 +84,7 @@ class ReportService:
                 await self._refuse(req, f"unknown camera(s) {', '.join(unknown)}")
             created = await store.record_request(session, {
                 "report_id": req.report_id, "report_type": req.report_type, "format": req.format,
-                "request": req.model_dump(mode="json"), "requested_by": req.requested_by,
+                "request": req.model_dump(mode="json"), "requested_by": d.user_id or "",
                 "created_at": utcnow()})
         if not created:
             log.info("report %s is known already; not starting it again", req.report_id)

@@ -79,7 +79,6 @@ class ReportRequest(Contract):
     #: their stored recipients, never to addresses a request carries
     targets: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(default_factory=list)
     parameters: ReportParameters = Field(default_factory=ReportParameters)
-    requested_by: str = ""
 
     @model_validator(mode="after")
     def _default_id(self) -> ReportRequest:
