@@ -310,7 +310,9 @@ class NotifierWorker:
         if (why_not := self._unservable.get(target.id)) is not None:
             # another notifier may have the secret: leave the message to it, not an attempt
             self.handed_back += 1
-            await self._note(msg, log_store.WAITING, error=f"{why_not}: left for another notifier")
+            reason = f"{why_not}: left for another notifier"
+            if entry is None or entry.error != reason:  # once, not at every round
+                await self._note(msg, log_store.WAITING, error=reason)
             await self._bus.defer(d, self.settings.hand_back_s)
             return
         wait, why = await self._clearance(msg, self.settings.inline_wait_s, breaker=True)
