@@ -181,6 +181,25 @@ async def test_transient_failure_is_retried_and_then_handled_once(bus: Bus) -> N
     assert errors.empty()
 
 
+async def test_a_delivery_names_its_sender_also_after_a_retry(bus: Bus) -> None:
+    """Who sent a message is the account the bus publishes as (RabbitMQ's validated user_id,
+    the local user in-process); a retry, republished by the consumer, keeps the first sender."""
+    t = bus.topology
+    senders: list[str | None] = []
+    done = asyncio.Event()
+
+    async def flaky(msg: SystemEvent, d: Delivery) -> None:
+        senders.append(d.user_id)
+        if d.attempts < 1:
+            raise ConnectionError("database busy")
+        done.set()
+
+    await bus.consume(t.alert_acks_queue, flaky, model=SystemEvent)
+    await bus.publish(t.alert_acks, "", SystemEvent(event_type="alert", source="t"))
+    await asyncio.wait_for(done.wait(), 10)
+    assert bus.user and senders == [bus.user, bus.user]
+
+
 async def test_invalid_message_goes_straight_to_error_queue_with_reason(bus: Bus) -> None:
     t = bus.topology
     errors = await error_inbox(bus)
