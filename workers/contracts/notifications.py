@@ -1,4 +1,5 @@
-"""Email and webhook notifications, in the seed's shape, and requests to the notifier
+"""Email and webhook notifications — a configured target's id and the facts to tell it, unlike the
+seed, whose messages carried the URL, headers, body and recipients — and requests to the notifier
 (``rpc.notifier``): send one now and get the outcome, send a test to a configured target, read
 the targets' state (circuit breakers, rate limits), read and edit the rules, targets and site
 settings (``workers.contracts.alerting_admin``)."""
