@@ -24,7 +24,7 @@ async def test_polling_a_queue_that_does_not_exist_yet_opens_no_lasting_channels
     try:
         # a camera not started yet: its frame queue is not declared
         missing = topology.frame_queue("not-started").name
-        present = topology.detection_results
+        present = topology.count_events
         assert bus._conn is not None and bus._conn.transport is not None
         amqp = bus._conn.transport.connection
         before = len(amqp.channels)

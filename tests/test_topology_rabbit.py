@@ -54,7 +54,7 @@ async def test_check_passes_after_declare_and_names_a_changed_argument(topology:
     bad = cli("topology", "check", *ns)
     assert bad.returncode == 1
     assert (f"queue '{topology.webhook_queue}': argument 'x-max-length' differs — this build "
-            "declares '500', the broker has '42'") in bad.stdout
+            "declares '100000', the broker has '42'") in bad.stdout
 
 
 async def test_a_worker_refuses_to_start_on_a_conflicting_queue(topology: Topology) -> None:
@@ -64,3 +64,28 @@ async def test_a_worker_refuses_to_start_on_a_conflicting_queue(topology: Topolo
     with pytest.raises(TopologyMismatch) as err:
         await bus.start()
     assert f"queue '{topology.error_queue}': argument 'x-message-ttl' differs" in str(err.value)
+
+
+async def test_declare_stops_the_seed_results_queue_of_an_older_version_from_filling(
+        topology: Topology) -> None:
+    """An older version bound ``camera.detection.results`` to every frame's result (drop-head,
+    overflowing into the error queue). Declaring today's topology unbinds it; what it holds
+    stays for an admin to look at."""
+    old = topology.name("camera.detection.results")
+    conn = await aio_pika.connect(BROKER_URL)
+    try:
+        ch = await conn.channel()
+        await ch.declare_exchange(topology.camera_events, "topic", durable=True)
+        q = await ch.declare_queue(old, durable=True, arguments={"x-max-length": 2000,
+                                                                 "x-overflow": "drop-head"})
+        await q.bind(topology.camera_events, "camera.detection.*")
+        assert cli("topology", "declare", "--broker", BROKER_URL,
+                   "--namespace", topology.namespace).returncode == 0
+        exchange = await ch.get_exchange(topology.camera_events)
+        await exchange.publish(aio_pika.Message(b"{}"), "camera.detection.door")
+        q = await ch.declare_queue(old, passive=True)
+        assert q.declaration_result.message_count == 0  # still there, no longer bound
+    finally:
+        ch = await conn.channel()
+        await ch.queue_delete(old)
+        await conn.close()

@@ -23,6 +23,18 @@ ORIGIN_KEY_HEADER = "x-camcount-original-routing-key"
 ORIGIN_QUEUE_HEADER = "x-camcount-original-queue"
 FAILED_AT_HEADER = "x-camcount-failed-at"
 
+#: Facts (count events, notifications, jobs, errors) are never dropped: their queues refuse new
+#: messages when full (``reject-publish``: the publisher's confirm is a nack, and it buffers or
+#: slows down) instead of evicting the oldest. Caps are sized for hours of backlog; the alerts
+#: worker raises an alarm at ``FACT_ALARM_FRACTION`` of any cap, long before it is reached.
+FACT_ALARM_FRACTION = 0.1
+#: count events waiting for analytics: about 14 h at 100 events/s, 80 min at 1,000/s
+COUNT_EVENTS_CAP = 5_000_000
+#: work queues (jobs, reports, notifications, camera controls)
+WORK_CAP = 100_000
+#: the error queue keeps every error until an admin requeues or discards it
+ERROR_CAP = 100_000
+
 #: Retry delays (ms). A failed message is parked in the delay queue of its level and, when its TTL
 #: runs out, dead-lettered through the default exchange straight back to the queue it came from.
 RETRY_DELAYS_MS = (1_000, 2_000, 4_000, 8_000, 16_000, 30_000)
@@ -53,15 +65,26 @@ class QueueSpec:
         # Quorum queues have no priorities (before 4.0) and no exclusive/auto-delete use.
         return "x-max-priority" not in self.arguments and self.durable
 
+    @property
+    def cap(self) -> int | None:
+        """The most messages a fact queue takes before refusing more (None: live or uncapped)."""
+        if self.arguments.get("x-overflow") == "reject-publish":
+            return self.arguments.get("x-max-length")
+        return None
+
 
 def _args(ttl_ms: int | None, max_length: int | None, *, dlx: str | None, dl_key: str | None = None,
-          max_priority: int | None = None, sac: bool = False) -> dict[str, Any]:
+          max_priority: int | None = None, sac: bool = False, fact: bool = False) -> dict[str, Any]:
+    """Queue arguments. ``fact``: refuse publishes when full rather than drop the oldest, and
+    keep the backlog on disk (a long analytics outage must not fill the broker's memory)."""
     a: dict[str, Any] = {}
     if ttl_ms is not None:
         a["x-message-ttl"] = ttl_ms
     if max_length is not None:
         a["x-max-length"] = max_length
-        a["x-overflow"] = "drop-head"
+        a["x-overflow"] = "reject-publish" if fact else "drop-head"
+    if fact:
+        a["x-queue-mode"] = "lazy"
     if dlx is not None:
         a["x-dead-letter-exchange"] = dlx
         if dl_key is not None:
@@ -103,7 +126,7 @@ class Topology:
         self.retry_queue = n("dead.letter.retry")
         self.error_queue = n("dead.letter.error")
         self.error_routing_key = error_key
-        self.detection_results = n("camera.detection.results")
+        self.count_events = n("camera.count.events")
         self.analytics_processing = n("analytics.processing")
         self.report_generation = n("analytics.report.generation")
         self.email_queue = n("notification.email")
@@ -121,31 +144,41 @@ class Topology:
         self.queues: tuple[QueueSpec, ...] = (
             q(self.frame_processing,
               _args(5 * MINUTE, 1000, dlx=dl, dl_key=retry_key, max_priority=10)),
-            q(self.detection_results, _args(10 * MINUTE, 2000, dlx=dl, dl_key=retry_key),
-              Binding(ce, "camera.detection.*")),
-            q(self.analytics_processing,
-              _args(HOUR, 500, dlx=dl, dl_key=retry_key, max_priority=5),
+            q(self.count_events, self.fact_arguments(COUNT_EVENTS_CAP), Binding(ce, "camera.counts.*")),
+            q(self.analytics_processing, self.fact_arguments(max_priority=5),
               *(Binding(aj, f"analytics.{p}.*") for p in ("hourly", "daily", "weekly", "monthly"))),
-            q(self.report_generation, _args(2 * HOUR, 100, dlx=dl, dl_key=retry_key),
-              Binding(aj, "analytics.report.*")),
+            q(self.report_generation, self.fact_arguments(), Binding(aj, "analytics.report.*")),
             # Notifications are addressed to their queue through the default exchange.
-            q(self.email_queue, _args(5 * MINUTE, 1000, dlx=dl, dl_key=retry_key)),
-            q(self.webhook_queue, _args(MINUTE, 500, dlx=dl, dl_key=retry_key)),
-            q(self.retry_queue, _args(5 * MINUTE, 1000, dlx=dl, dl_key=error_key),
+            q(self.email_queue, self.fact_arguments()),
+            q(self.webhook_queue, self.fact_arguments()),
+            # What a queue dead-letters by itself (only the unbound seed frame queue still does)
+            # passes through here to the error queue; no cap, so nothing is evicted on the way.
+            q(self.retry_queue, _args(5 * MINUTE, None, dlx=dl, dl_key=error_key),
               Binding(dl, retry_key)),
-            q(self.error_queue, _args(24 * HOUR, 10000, dlx=None), Binding(dl, error_key)),
+            q(self.error_queue, _args(None, ERROR_CAP, dlx=None, fact=True), Binding(dl, error_key)),
             # Request/reply: a stale request is useless, so it expires instead of dead-lettering.
             q(self.rpc_analytics, _args(MINUTE, 1000, dlx=None)),
             q(self.rpc_notifier, _args(MINUTE, 1000, dlx=None)),
-            # facts: no TTL, no length cap; a failure goes to the error queue with the reason
-            q(self.alert_acks_queue, {}, Binding(self.alert_acks, "")),
+            q(self.alert_acks_queue, self.fact_arguments(), Binding(self.alert_acks, "")),
             *(q(self.delay_queue(ms), {"x-message-ttl": ms, "x-dead-letter-exchange": ""},
                 Binding(self.delay_exchange(ms), ""))
               for ms in RETRY_DELAYS_MS),
         )
+        #: bindings of earlier versions that ``topology declare`` removes: the seed's
+        #: ``camera.detection.results`` held every frame's result with drop-head (counts were
+        #: lost when analytics fell behind); results are live now, count events are facts.
+        self.retired_bindings: tuple[tuple[str, Binding], ...] = (
+            (n("camera.detection.results"), Binding(ce, "camera.detection.*")),
+        )
 
     def name(self, base: str) -> str:
         return f"{self.namespace}{base}"
+
+    def fact_arguments(self, cap: int = WORK_CAP, **kw: Any) -> dict[str, Any]:
+        """Arguments of a queue of facts or work. No TTL: an hour-old count or alert email is
+        late, not void. What a consumer rejects outright lands in the error queue."""
+        return _args(None, cap, dlx=self.dead_letter, dl_key=self.error_routing_key, fact=True,
+                     **kw)
 
     # -- per-camera shards -------------------------------------------------------------------
     def frame_queue(self, camera_id: str) -> QueueSpec:
@@ -183,6 +216,10 @@ class Topology:
         return f"camera.detection.{camera_id}"
 
     @staticmethod
+    def counts_key(camera_id: str) -> str:
+        return f"camera.counts.{camera_id}"
+
+    @staticmethod
     def status_key(camera_id: str) -> str:
         return f"camera.status.{camera_id}"
 
@@ -205,4 +242,5 @@ class Topology:
         args = dict(spec.arguments)
         if self.queue_type == "quorum" and spec.quorum_capable:
             args["x-queue-type"] = "quorum"
+            args.pop("x-queue-mode", None)  # quorum queues keep their log on disk anyway
         return args

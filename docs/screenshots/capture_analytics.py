@@ -32,13 +32,11 @@ from workers.contracts import (
     CameraConfig,
     CameraControl,
     CountEvent,
-    DetectionBlock,
-    DetectionResult,
+    CountEvents,
     LineDef,
     ZoneDef,
     ZoneSet,
 )
-from workers.contracts.detection import CountingData
 
 OUT = Path(__file__).resolve().parent / "analytics.png"
 CAMERA, TZ = "lobby", "Europe/Berlin"
@@ -107,12 +105,9 @@ async def capture() -> None:
         today = datetime.now(UTC).date()
         batches = two_weeks_of_counts(today)
         for events in batches:
-            await console.bus.publish(t.camera_events, t.detection_key(CAMERA), DetectionResult(
+            await console.bus.publish(t.camera_events, t.counts_key(CAMERA), CountEvents(
                 camera_id=CAMERA, frame_id=f"f{events[0].track_id}",
-                frame_timestamp=max(e.at for e in events), frame_width=960, frame_height=540,
-                detection_results=DetectionBlock(total_count=0, processing_time=0.01,
-                                                 model_version="sample"),
-                counting_data=CountingData(zones_version=1, events=events)))
+                frame_timestamp=max(e.at for e in events), zones_version=1, events=events))
         total = sum(len(b) for b in batches)
         await poll(lambda: worker.ingestor.events_written >= total)
 

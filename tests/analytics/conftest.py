@@ -20,17 +20,16 @@ from tests.buses import start_bus
 from tests.conftest import BROKER_URL, POSTGRES_URL
 from tests.rabbit_util import purge_namespace
 from workers.analytics import AnalyticsSettings, AnalyticsWorker
-from workers.analytics.ingest import Ingestor
+from workers.analytics.ingest import Ingestor, event_rows
 from workers.analytics.worker import control_queue
 from workers.bus import Bus, InProcessBus
-from workers.contracts import CountEvent, DetectionBlock, DetectionResult
-from workers.contracts.detection import CountingData
+from workers.contracts import CountEvent, CountEvents, utcnow
 from workers.storage import Database, upgrade
 
 BERLIN = "Europe/Berlin"
 T = TypeVar("T")
 
-FAST = AnalyticsSettings(flush_delay_s=0.05, grace_s=1.0, schedule=False, report_lease_s=3.0,
+FAST = AnalyticsSettings(grace_s=1.0, schedule=False, report_lease_s=3.0,
                          report_sweep_s=0.5)
 
 
@@ -134,26 +133,23 @@ def event(when: str | datetime, direction: str = "in", *, track: int = 1, shape:
                       dwell_seconds=dwell)
 
 
-def result(camera_id: str, events: list[CountEvent], *, message_id: str | None = None,
-           zones_version: int = 1) -> DetectionResult:
+def facts(camera_id: str, events: list[CountEvent], *, message_id: str | None = None,
+           zones_version: int = 1) -> CountEvents:
+    """The count events of one frame, as a detector publishes them."""
     frame_at = max((e.at for e in events), default=datetime.now(UTC))
     fields: dict[str, Any] = {} if message_id is None else {"message_id": message_id}
-    return DetectionResult(
-        camera_id=camera_id, frame_id=f"f-{uuid.uuid4().hex[:8]}", frame_timestamp=frame_at,
-        frame_width=960, frame_height=540,
-        detection_results=DetectionBlock(total_count=len(events), processing_time=0.01,
-                                         model_version="test"),
-        counting_data=CountingData(zones_version=zones_version, events=events), **fields)
+    return CountEvents(camera_id=camera_id, frame_id=f"f-{uuid.uuid4().hex[:8]}",
+                       frame_timestamp=frame_at, zones_version=zones_version, events=events,
+                       **fields)
 
 
-async def store(db: Database, *results: DetectionResult) -> None:
-    """Store results through the ingest path, in one batch."""
-    ingestor = Ingestor(db)
-    ingestor.start()
-    try:
-        await asyncio.gather(*(ingestor.ingest(r, None) for r in results))
-    finally:
-        await ingestor.close()
+async def publish_counts(bus: Bus, facts: CountEvents) -> None:
+    await bus.publish(bus.topology.camera_events, bus.topology.counts_key(facts.camera_id), facts)
+
+
+async def store(db: Database, *messages: CountEvents) -> None:
+    """Store count events through the ingest path, in one batch."""
+    await Ingestor(db).write([r for m in messages for r in event_rows(m, None, utcnow())])
 
 
 async def wait_for(fetch: Callable[[], Awaitable[T]], until: Callable[[T], bool] = bool,

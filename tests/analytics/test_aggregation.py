@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from tests.analytics.conftest import BERLIN, at, event, result, store
+from tests.analytics.conftest import BERLIN, at, event, facts, store
 from workers.analytics.aggregation import Aggregator, aggregation_job
 from workers.analytics.queries import QueryService
 from workers.contracts.queries import SeriesQuery, SeriesReply
@@ -29,7 +29,7 @@ def counts(reply: SeriesReply) -> dict[str, tuple[int, int]]:
 
 
 async def test_events_either_side_of_an_hour_boundary_count_in_their_own_hour(db: Database) -> None:
-    await store(db, result("cam-a", [
+    await store(db, facts("cam-a", [
         event("2026-06-10T09:59:59.999+02:00", "in", track=1),
         event("2026-06-10T10:00:00+02:00", "in", track=2),
         event("2026-06-10T10:59:59.5+02:00", "out", track=3),
@@ -49,7 +49,7 @@ async def test_events_either_side_of_an_hour_boundary_count_in_their_own_hour(db
 
 async def test_dst_days_in_berlin_have_23_and_25_hourly_buckets_and_keep_their_events(
         db: Database) -> None:
-    await store(db, result("cam-a", [
+    await store(db, facts("cam-a", [
         # spring forward: 02:00 does not exist; the day ends at 22:00 UTC
         event("2026-03-29T01:30+01:00", "in", track=1),
         event("2026-03-29T03:30+02:00", "in", track=2),
@@ -82,11 +82,11 @@ async def test_dst_days_in_berlin_have_23_and_25_hourly_buckets_and_keep_their_e
 
 
 async def test_a_series_reads_aggregated_buckets_and_counts_the_rest_live(db: Database) -> None:
-    await store(db, result("cam-a", [event("2026-06-10T08:10+02:00", "in", track=1),
+    await store(db, facts("cam-a", [event("2026-06-10T08:10+02:00", "in", track=1),
                                      event("2026-06-10T09:10+02:00", "in", track=2)]))
     await aggregate(db, "hourly", "2026-06-10T08:00+02:00", "2026-06-10T09:00+02:00")
     # an event the 08:00 job did not see, stored behind its back (no late-event job here)
-    await store(db, result("cam-a", [event("2026-06-10T08:20+02:00", "in", track=3)]))
+    await store(db, facts("cam-a", [event("2026-06-10T08:20+02:00", "in", track=3)]))
     reply = await series(db, "hourly", "2026-06-10T08:00+02:00", "2026-06-10T10:00+02:00")
     # 08:00 comes from its aggregate (1) until re-aggregated; 09:00 was never aggregated: live
     assert counts(reply) == {"2026-06-10T08:00+02:00": (1, 0), "2026-06-10T09:00+02:00": (1, 0)}

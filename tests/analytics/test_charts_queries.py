@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from tests.analytics.conftest import BERLIN, WorkerFactory, at, event, result, store
+from tests.analytics.conftest import BERLIN, WorkerFactory, at, event, facts, store
 from tests.analytics.test_reports import follow, request, seed
 from workers.analytics.queries import QueryService
 from workers.bus import Bus
@@ -17,7 +17,7 @@ DAY = ("2026-06-10T00:00+02:00", "2026-06-11T00:00+02:00")
 
 
 async def test_a_camera_series_keeps_line_crossings_and_zone_entries_apart(db: Database) -> None:
-    await store(db, result("cam-a", [
+    await store(db, facts("cam-a", [
         event("2026-06-10T09:10+02:00", "in", track=1),
         event("2026-06-10T09:20+02:00", "out", track=2),
         event("2026-06-10T09:30+02:00", "in", track=1, kind="zone", shape="queue"),
@@ -36,7 +36,7 @@ async def test_a_camera_series_keeps_line_crossings_and_zone_entries_apart(db: D
 
 async def test_occupancy_per_hour_is_who_is_inside_at_its_end_and_the_most_at_once(
         db: Database) -> None:
-    await store(db, result("cam-a", [
+    await store(db, facts("cam-a", [
         # the day before: one person entered and never left (still inside at midnight)
         event("2026-06-09T22:00+02:00", "in", track=1, kind="zone", shape="queue"),
         event("2026-06-10T09:05+02:00", "in", track=2, kind="zone", shape="queue"),
@@ -64,7 +64,7 @@ async def test_occupancy_per_hour_is_who_is_inside_at_its_end_and_the_most_at_on
 
 
 async def test_totals_cover_exactly_the_range_asked_for(db: Database) -> None:
-    await store(db, result("cam-a", [
+    await store(db, facts("cam-a", [
         event("2026-06-09T23:59+02:00", "in", track=1),
         event("2026-06-10T12:00+02:00", "in", track=2, cls="car"),
         event("2026-06-10T23:59+02:00", "out", track=3),

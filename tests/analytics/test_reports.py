@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from tests.analytics.conftest import FAST, WorkerFactory, event, result, store
+from tests.analytics.conftest import FAST, WorkerFactory, event, facts, store
 from workers.analytics import reports as reports_module
 from workers.bus import Bus, Delivery
 from workers.contracts import EmailNotification, ReportProgress, ReportRequest, utcnow
@@ -27,12 +27,12 @@ async def seed(db_url: str) -> None:
     db = Database(db_url)
     await upgrade(db)
     await store(db,
-                result("cam-a", [event("2026-10-25T02:15+02:00", "in", track=1),
+                facts("cam-a", [event("2026-10-25T02:15+02:00", "in", track=1),
                                  event("2026-10-25T02:45+01:00", "in", track=2),
                                  event("2026-10-25T18:00+01:00", "out", track=3),
                                  event("2026-10-25T23:30+01:00", "in", track=4, shape="gate"),
                                  event("2026-10-26T00:30+01:00", "in", track=5)]),  # next day
-                result("cam-b", [event("2026-10-24T12:00+02:00", "in", track=1)]))  # day before
+                facts("cam-b", [event("2026-10-24T12:00+02:00", "in", track=1)]))  # day before
     await db.dispose()
 
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from tests.analytics.conftest import event, result
+from tests.analytics.conftest import event, facts
 from workers.analytics.ingest import Ingestor, event_rows
-from workers.contracts import utcnow
+from workers.bus import TRACE_HEADER, Delivery
+from workers.contracts import CountEvents, utcnow
 from workers.storage import Database, current_revision, head_revision, upgrade
 from workers.storage.events import count_stored
 from workers.storage.models import Base, CountEventRow
@@ -26,21 +25,21 @@ async def test_migrations_build_exactly_the_models_and_run_again_as_a_no_op(db: 
     assert diff == []
 
 
-async def test_a_redelivered_result_stores_its_events_once(db: Database) -> None:
-    ingestor = Ingestor(db, max_delay=0.02)
-    ingestor.start()
-    try:
-        first = result("cam-a", [event("2026-05-04T10:00+02:00", "in", track=1),
-                                 event("2026-05-04T10:00+02:00", "out", track=2)])
-        again = first.model_copy()  # the broker redelivers the same message (same message_id)
-        other = result("cam-a", [event("2026-05-04T10:01+02:00", "in", track=1)])
-        await ingestor.ingest(first, "trace-1")
-        # a redelivery racing the original within one batch, and one arriving later
-        await asyncio.gather(ingestor.ingest(again, "trace-1"), ingestor.ingest(other, None),
-                             ingestor.ingest(again, "trace-1"))
-        await ingestor.ingest(again, "trace-1")
-    finally:
-        await ingestor.close()
+def _delivered(facts: CountEvents, trace_id: str | None) -> tuple[CountEvents, Delivery]:
+    return facts, Delivery(b"", {TRACE_HEADER: trace_id} if trace_id else {}, "", "", "q")
+
+
+async def test_a_redelivered_message_stores_its_events_once(db: Database) -> None:
+    ingestor = Ingestor(db)
+    first = facts("cam-a", [event("2026-05-04T10:00+02:00", "in", track=1),
+                             event("2026-05-04T10:00+02:00", "out", track=2)])
+    again = first.model_copy()  # the broker redelivers the same message (same message_id)
+    other = facts("cam-a", [event("2026-05-04T10:01+02:00", "in", track=1)])
+    await ingestor.ingest([_delivered(first, "trace-1")])
+    # a redelivery within one batch with the original's, and one arriving later
+    await ingestor.ingest([_delivered(again, "trace-1"), _delivered(other, None),
+                           _delivered(again, "trace-1")])
+    await ingestor.ingest([_delivered(again, "trace-1")])
     async with db.sessions() as session:
         assert await count_stored(session, "cam-a") == 3
         traces = (await session.execute(
@@ -50,7 +49,7 @@ async def test_a_redelivered_result_stores_its_events_once(db: Database) -> None
 
 async def test_the_database_itself_refuses_a_second_copy_of_an_event(db: Database) -> None:
     """Not only the ingest code: a plain INSERT of a duplicate fails on the unique key."""
-    rows = event_rows(result("cam-a", [event("2026-05-04T10:00+02:00", "in", track=7)]), None,
+    rows = event_rows(facts("cam-a", [event("2026-05-04T10:00+02:00", "in", track=7)]), None,
                       utcnow())
     await Ingestor(db).write(rows)
     with pytest.raises(sa.exc.IntegrityError, match="(?i)unique|duplicate"):

@@ -16,9 +16,10 @@ from tests.analytics.conftest import (
     at,
     close_bus,
     event,
+    facts,
     make_bus,
     postgres_database,
-    result,
+    publish_counts,
     store,
     wait_for,
 )
@@ -26,7 +27,7 @@ from workers.analytics import AnalyticsClient
 from workers.analytics.ingest import Ingestor, Rows
 from workers.analytics.scheduler import Scheduler
 from workers.bus import Bus
-from workers.contracts import AnalyticsJob, DetectionResult, utcnow
+from workers.contracts import AnalyticsJob, utcnow
 from workers.storage import Database, upgrade
 from workers.storage.events import count_stored
 from workers.storage.models import Aggregate, AggregateBucket, ScheduleMark
@@ -51,10 +52,6 @@ async def setup(request: pytest.FixtureRequest, namespace: str, tmp_path: Path):
         await close_bus(bus)
 
 
-async def publish_result(bus: Bus, r: DetectionResult) -> None:
-    await bus.publish(bus.topology.camera_events, bus.topology.detection_key(r.camera_id), r)
-
-
 async def hourly_events(db: Database, camera_id: str) -> dict[str, int]:
     """Events per aggregated hour (local start) with any events."""
     async with db.sessions() as session:
@@ -75,20 +72,19 @@ async def test_results_are_stored_once_aggregated_and_served_end_to_end(
     bus, url = setup
     worker = await start_worker(bus, url)
     client = AnalyticsClient(bus)
-    first = result("cam-a", [event("2026-06-10T10:05+02:00", "in", track=1),
+    first = facts("cam-a", [event("2026-06-10T10:05+02:00", "in", track=1),
                              event("2026-06-10T10:06+02:00", "out", track=2)])
-    second = result("cam-a", [event("2026-06-10T11:15+02:00", "in", track=3)])
-    empty = result("cam-a", [])  # most frames count nothing
-    for r in (first, empty, second, first):  # ``first`` again: a redelivery, same message_id
-        await publish_result(bus, r)
+    second = facts("cam-a", [event("2026-06-10T11:15+02:00", "in", track=3)])
+    for r in (first, second, first):  # ``first`` again: a redelivery, same message_id
+        await publish_counts(bus, r)
 
     # These hours ended long ago, so their events are late: jobs on analytics.jobs aggregate
     # their buckets, with no scheduler involved.
     ten, eleven = at("2026-06-10T10:00+02:00").isoformat(), at("2026-06-10T11:00+02:00").isoformat()
     await wait_for(lambda: hourly_events(worker.db, "cam-a"), lambda v: v == {ten: 2, eleven: 1})
-    await wait_for(lambda: bus.queue_depths([bus.topology.detection_results]),
-                   lambda d: d[bus.topology.detection_results].ready == 0
-                   and not d[bus.topology.detection_results].unacked)
+    await wait_for(lambda: bus.queue_depths([bus.topology.count_events]),
+                   lambda d: d[bus.topology.count_events].ready == 0
+                   and not d[bus.topology.count_events].unacked)
     assert await stored_events(worker.db) == 3  # the redelivered result added nothing
     reply = await client.series(camera_id="cam-a", period="hourly",
                                 start=at("2026-06-10T10:00+02:00"), end=at("2026-06-10T12:00+02:00"))
@@ -98,7 +94,7 @@ async def test_results_are_stored_once_aggregated_and_served_end_to_end(
     assert [(r.shape_id, r.count_in, r.count_out) for r in totals.rows] == [("door", 2, 1)]
 
     # Another late event re-aggregates its hour and its day: the stored aggregates change.
-    await publish_result(bus, result("cam-a", [event("2026-06-10T10:59+02:00", "in", track=9)]))
+    await publish_counts(bus, facts("cam-a", [event("2026-06-10T10:59+02:00", "in", track=9)]))
     await wait_for(lambda: hourly_events(worker.db, "cam-a"), lambda v: v == {ten: 3, eleven: 1})
 
     async def daily_sum() -> int | None:
@@ -123,8 +119,8 @@ async def test_a_failed_commit_is_retried_and_nothing_acknowledged_is_lost(
         await real_write(self, rows)
 
     monkeypatch.setattr(Ingestor, "write", fails_once)
-    await publish_result(inprocess_bus, result("cam-a", [event("2026-06-10T10:05+02:00", "in")]))
-    assert await wait_for(lambda: stored_events(worker.db)) == 1  # retried by the bus after 1 s
+    await publish_counts(inprocess_bus, facts("cam-a", [event("2026-06-10T10:05+02:00", "in")]))
+    assert await wait_for(lambda: stored_events(worker.db)) == 1  # tried again by the bus
     assert failed == [1]
     errors = inprocess_bus.topology.error_queue
     assert (await inprocess_bus.queue_depths([errors]))[errors].ready == 0
@@ -136,7 +132,7 @@ async def test_the_scheduler_catches_up_on_hours_that_closed_while_no_worker_ran
     db = Database(url)
     await upgrade(db)
     hour, now = timedelta(hours=1), utcnow()
-    await store(db, result("cam-a", [event(now - 3 * hour, "in", track=1),
+    await store(db, facts("cam-a", [event(now - 3 * hour, "in", track=1),
                                      event(now - 2 * hour, "in", track=2),
                                      event(now - 2 * hour, "out", track=3)]))
     await start_worker(inprocess_bus, url,

@@ -17,10 +17,12 @@ from workers.bus import (
     RemoteError,
     RequestTimeout,
     RetryPolicy,
+    Unavailable,
     Unroutable,
 )
-from workers.contracts import CameraStatus, DetectionResult, SystemEvent
-from workers.topology import ATTEMPT_HEADER, ERROR_HEADER, ORIGIN_KEY_HEADER
+from workers.bus.errors import PublishError
+from workers.contracts import CameraStatus, CountEvent, CountEvents, SystemEvent, utcnow
+from workers.topology import ATTEMPT_HEADER, ERROR_HEADER, ORIGIN_KEY_HEADER, Binding, QueueSpec
 
 
 def status(cam: str, state: str = "online") -> CameraStatus:
@@ -79,17 +81,18 @@ async def test_fanout_reaches_every_subscriber(bus: Bus) -> None:
         assert await collect(q, 1) == ["maintenance"]
 
 
-async def test_work_queue_bound_by_topology_receives_published_results(bus: Bus) -> None:
+def facts(cam: str, n: int = 0) -> CountEvents:
+    return CountEvents(camera_id=cam, frame_id=f"f-{n}", frame_timestamp=utcnow(), events=[
+        CountEvent(kind="line", shape_id="door", direction="in", class_name="person", track_id=n,
+                   at=utcnow())])
+
+
+async def test_work_queue_bound_by_topology_receives_published_count_events(bus: Bus) -> None:
     t = bus.topology
     got: asyncio.Queue = asyncio.Queue()
-    await bus.consume(t.detection_results, lambda m, d: _put(got, (m.camera_id, m.frame_id)),
-                      model=DetectionResult)
-    result = DetectionResult.validate_dict({
-        "camera_id": "cam-b", "frame_id": "f-1", "frame_timestamp": "2026-01-01T00:00:00Z",
-        "frame_width": 640, "frame_height": 480,
-        "detection_results": {"detections": [], "total_count": 0, "processing_time": 0.01,
-                              "model_version": "test"}})
-    await bus.publish(t.camera_events, t.detection_key("cam-b"), result)
+    await bus.consume(t.count_events, lambda m, d: _put(got, (m.camera_id, m.frame_id)),
+                      model=CountEvents)
+    await bus.publish(t.camera_events, t.counts_key("cam-b"), facts("cam-b", 1))
     assert await collect(got, 1) == [("cam-b", "f-1")]
 
 
@@ -204,18 +207,17 @@ async def test_invalid_message_goes_straight_to_error_queue_with_reason(bus: Bus
     t = bus.topology
     errors = await error_inbox(bus)
     handled: list[object] = []
-    await bus.consume(t.detection_results, lambda m, d: _put_list(handled, m),
-                      model=DetectionResult)
-    await bus.publish(t.camera_events, t.detection_key("cam-a"),
+    await bus.consume(t.count_events, lambda m, d: _put_list(handled, m), model=CountEvents)
+    await bus.publish(t.camera_events, t.counts_key("cam-a"),
                       {"camera_id": "cam-a", "frame_id": 7, "schema_version": 1})
-    await bus.publish(t.camera_events, t.detection_key("cam-a"), b"\x00not json")
+    await bus.publish(t.camera_events, t.counts_key("cam-a"), b"\x00not json")
     first, second = await collect(errors, 2)
     reason = first.headers[ERROR_HEADER]
     assert reason.startswith("invalid message: ")
-    assert "DetectionResult.frame_id: Input should be a valid string" in reason
-    assert "DetectionResult.detection_results: Field required" in reason
+    assert "CountEvents.frame_id: Input should be a valid string" in reason
+    assert "CountEvents.events: Field required" in reason
     assert first.headers[ATTEMPT_HEADER] == 0
-    assert first.headers[ORIGIN_KEY_HEADER] == "camera.detection.cam-a"
+    assert first.headers[ORIGIN_KEY_HEADER] == "camera.counts.cam-a"
     assert "not UTF-8 JSON" in second.headers[ERROR_HEADER]
     assert handled == []
 
@@ -384,3 +386,86 @@ async def test_every_handled_message_is_acknowledged_when_a_backlog_is_worked_of
     await bus.consume(q, lambda d, _: _put_list(again, d.headers["n"]), retry=None)
     await asyncio.sleep(1.0)
     assert handled == list(range(300)) and again == []
+
+
+# -- facts: batches, outages, full queues -------------------------------------------------------
+async def test_a_batch_consumer_works_off_a_backlog_in_batches_and_acknowledges_all(
+        bus: Bus) -> None:
+    t = bus.topology
+    for i in range(1200):
+        await bus.publish(t.camera_events, t.counts_key("cam-a"), facts("cam-a", i))
+    batches: list[list[int]] = []
+
+    async def handle(batch: list[tuple[CountEvents, Delivery]]) -> None:
+        batches.append([m.events[0].track_id for m, _ in batch])
+
+    sub = await bus.consume_batch(t.count_events, handle, model=CountEvents, max_batch=500)
+    await _until(lambda: sum(map(len, batches)) == 1200)
+    await sub.cancel()
+    assert [n for b in batches for n in b] == list(range(1200))  # each once, in order
+    assert max(map(len, batches)) > 1 and max(map(len, batches)) <= 500
+    again: list[object] = []
+    await bus.consume(t.count_events, lambda m, d: _put_list(again, m), model=CountEvents)
+    await asyncio.sleep(1.0)
+    assert again == []
+
+
+async def test_a_batch_is_held_through_an_outage_and_nothing_goes_to_the_error_queue(
+        bus: Bus) -> None:
+    """The database is down for a while (the handler says ``Unavailable``): nothing is
+    dead-lettered for that, no attempt counted; once it is back, every message is handled."""
+    t = bus.topology
+    errors = await error_inbox(bus)
+    outage = {"calls": 0}
+    stored: list[int] = []
+
+    async def handle(batch: list[tuple[CountEvents, Delivery]]) -> None:
+        outage["calls"] += 1
+        if outage["calls"] <= 4:
+            raise Unavailable("database unavailable")
+        stored.extend(m.events[0].track_id for m, _ in batch)
+
+    for i in range(20):
+        await bus.publish(t.camera_events, t.counts_key("cam-a"), facts("cam-a", i))
+    await bus.consume_batch(t.count_events, handle, model=CountEvents, retry=RetryPolicy(1))
+    await _until(lambda: len(stored) >= 20, timeout=20)
+    assert sorted(stored) == list(range(20))
+    await asyncio.sleep(0.5)
+    assert errors.empty()
+
+
+async def test_in_a_batch_only_the_poison_message_is_retried_and_dead_lettered(bus: Bus) -> None:
+    t = bus.topology
+    errors = await error_inbox(bus)
+    stored: list[int] = []
+
+    async def handle(batch: list[tuple[CountEvents, Delivery]]) -> None:
+        if any(m.events[0].track_id == 7 for m, _ in batch):
+            raise ValueError("track 7 breaks the insert")
+        stored.extend(m.events[0].track_id for m, _ in batch)
+
+    for i in range(15):
+        await bus.publish(t.camera_events, t.counts_key("cam-a"), facts("cam-a", i))
+    await bus.consume_batch(t.count_events, handle, model=CountEvents,
+                            retry=RetryPolicy(max_retries=1))
+    [dead] = await collect(errors, 1, timeout=15)
+    assert CountEvents.from_wire(dead.body).events[0].track_id == 7
+    assert "track 7 breaks the insert" in dead.headers[ERROR_HEADER]
+    assert sorted(stored) == [i for i in range(15) if i != 7]
+
+
+async def test_a_full_fact_queue_refuses_the_publish_and_keeps_what_it_holds(bus: Bus) -> None:
+    """reject-publish, not drop-head: the producer is told, and earlier facts stay."""
+    t = bus.topology
+    small = QueueSpec(t.name("test.small.facts"), t.fact_arguments(cap=5),
+                      (Binding(t.camera_events, "camera.counts.small"),))
+    await bus.declare_queue(small)
+    for i in range(5):
+        await bus.publish(t.camera_events, "camera.counts.small", facts("small", i))
+    with pytest.raises(PublishError):
+        await bus.publish(t.camera_events, "camera.counts.small", facts("small", 5))
+    kept: list[int] = []
+    await bus.consume(small, lambda m, d: _put_list(kept, m.events[0].track_id),
+                      model=CountEvents)
+    await _until(lambda: len(kept) == 5)
+    assert kept == [0, 1, 2, 3, 4]

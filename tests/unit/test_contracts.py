@@ -189,6 +189,16 @@ def test_seed_shaped_jobs_reports_and_notifications() -> None:
 
 
 def test_every_contract_is_registered_by_its_type_header() -> None:
-    assert len(BY_TYPE) == 12
+    assert len(BY_TYPE) == 13
     for name, cls in BY_TYPE.items():
         assert cls.type_name == name
+
+
+def test_an_oversized_body_is_refused_unread_with_the_limit_named() -> None:
+    padded = b'{"camera_id": "door", "pad": "' + b"x" * (2 << 20) + b'"}'
+    with pytest.raises(ContractError, match=r"DetectionResult: body of 2,097,1\d\d bytes is over "
+                                            r"the 1,048,576-byte limit"):
+        DetectionResult.from_wire(padded)
+    jpeg = b"\xff\xd8" + b"\0" * (17 << 20)
+    with pytest.raises(ContractError, match=r"Frame: body of .* over the 16,777,216-byte limit"):
+        Frame.from_wire(jpeg, {"camera_id": "door"})

@@ -13,10 +13,26 @@ def test_seed_queue_arguments() -> None:
         "x-dead-letter-exchange": "dead.letter", "x-dead-letter-routing-key": "dead.letter.retry",
         "x-max-priority": 10}
     assert q["analytics.processing"]["x-max-priority"] == 5
-    assert q["notification.webhook"]["x-message-ttl"] == 60_000
     assert q["dead.letter.retry"]["x-dead-letter-routing-key"] == "dead.letter.error"
-    assert q["dead.letter.error"] == {"x-message-ttl": 86_400_000, "x-max-length": 10_000,
-                                      "x-overflow": "drop-head"}
+
+
+def test_facts_are_never_evicted_nor_expired() -> None:
+    """Count events, jobs, notifications and errors: a full queue refuses the publish (the
+    producer is told and keeps the fact) instead of dropping its oldest; nothing expires."""
+    t = Topology()
+    facts = [t.count_events, t.analytics_processing, t.report_generation, t.email_queue,
+             t.webhook_queue, t.error_queue]
+    for name in facts:
+        args = t.queue(name).arguments
+        assert args["x-overflow"] == "reject-publish", name
+        assert "x-message-ttl" not in args, name
+        assert t.queue(name).cap is not None
+    assert t.queue(t.count_events).cap >= 1_000_000  # hours of backlog
+    assert t.queue(t.count_events).bindings[0].routing_key == "camera.counts.*"
+    # nothing a queue dead-letters by itself is dropped on the way to the error queue
+    assert "x-max-length" not in t.queue(t.retry_queue).arguments
+    # live frames still drop the oldest
+    assert t.frame_queue("door").arguments["x-overflow"] == "drop-head"
 
 
 def test_frame_shards_have_single_active_consumer_and_discard_overflow() -> None:

@@ -1,8 +1,9 @@
 """The analytics worker: stores count events, aggregates them, answers queries, writes reports.
 
-Consumes ``camera.detection.results`` (batched, idempotent ingestion), ``analytics.processing``
-(aggregation jobs), ``analytics.report.generation`` (reports under a lease) and its own durable
-``analytics.camera.control`` queue (camera configs and zone set versions); follows alerts on
+Consumes ``camera.count.events`` (count events as facts: batched, idempotent ingestion),
+``analytics.processing`` (aggregation jobs), ``analytics.report.generation`` (reports under a
+lease) and its own durable ``analytics.camera.control`` queue (camera configs and zone set
+versions); follows alerts on
 ``system.events``; serves ``rpc.analytics``. Migrates the database to the current schema at start.
 """
 
@@ -29,7 +30,7 @@ from workers.contracts import (
     AlertAcknowledgement,
     AnalyticsJob,
     CameraControl,
-    DetectionResult,
+    CountEvents,
     ReportRequest,
     SystemEvent,
 )
@@ -44,12 +45,9 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class AnalyticsSettings:
-    #: a batch is committed when it holds this many events...
-    flush_events: int = 2000
-    #: ...or this long after its first event arrived
-    flush_delay_s: float = 0.1
-    #: detection results handled at once (and so, at most, buffered for one commit)
-    ingest_concurrency: int = 256
+    #: count-events messages committed in one transaction, at most (a backlog drains in
+    #: batches this large; a trickle is stored as it comes)
+    ingest_batch: int = 500
     #: how long after a bucket ends its aggregation job is published
     grace_s: float = 60.0
     schedule: bool = True
@@ -62,13 +60,8 @@ def control_queue(topology: Topology) -> QueueSpec:
     """The analytics worker's own durable copy of ``camera.control.*``: zone sets and camera
     configs sent while no analytics worker runs are recorded when one starts. No TTL: a zone set
     is as valid in a day as now."""
-    return QueueSpec(
-        topology.name("analytics.camera.control"),
-        {"x-max-length": 10_000, "x-overflow": "drop-head",
-         "x-dead-letter-exchange": topology.dead_letter,
-         "x-dead-letter-routing-key": "dead.letter.retry"},
-        (Binding(topology.camera_events, "camera.control.*"),),
-    )
+    return QueueSpec(topology.name("analytics.camera.control"), topology.fact_arguments(),
+                     (Binding(topology.camera_events, "camera.control.*"),))
 
 
 class AnalyticsWorker:
@@ -92,9 +85,7 @@ class AnalyticsWorker:
         self._render = ThreadPoolExecutor(1, thread_name_prefix="camcount-report")
         s = self.settings
         self.aggregator = Aggregator(self.db, timezone, timedelta(seconds=s.grace_s))
-        self.ingestor = Ingestor(self.db, max_events=s.flush_events,
-                                 max_messages=s.ingest_concurrency, max_delay=s.flush_delay_s,
-                                 after_commit=self._reaggregate_late)
+        self.ingestor = Ingestor(self.db, after_commit=self._reaggregate_late)
         self.queries = QueryService(self.db, timezone)
         self.recorder = Recorder(self.db)
         self.reports: ReportService | None = None
@@ -112,12 +103,11 @@ class AnalyticsWorker:
                                      reports_dir=self.reports_dir,
                                      lease=timedelta(seconds=s.report_lease_s),
                                      max_attempts=s.report_attempts)
-        self.ingestor.start()
         control = control_queue(t)
         await bus.declare_queue(control)
         self._subs += [
-            await bus.consume(t.detection_results, self._on_result, model=DetectionResult,
-                              concurrency=s.ingest_concurrency, prefetch=2 * s.ingest_concurrency),
+            await bus.consume_batch(t.count_events, self.ingestor.ingest, model=CountEvents,
+                                    max_batch=s.ingest_batch),
             await bus.consume(control, self.recorder.on_control, model=CameraControl),
             await bus.consume(t.analytics_processing, self._on_job, model=AnalyticsJob),
             await bus.consume(t.report_generation, self.reports.accept, model=ReportRequest),
@@ -146,9 +136,8 @@ class AnalyticsWorker:
         if self.alerts is not None:
             await self.alerts.stop()
         for sub in reversed(self._subs):
-            await sub.cancel()  # in-flight results finish: their batch is committed first
+            await sub.cancel()  # an in-flight batch is committed and acknowledged first
         self._subs.clear()
-        await self.ingestor.close()
         await cancel_and_wait(*self._tasks)
         self._tasks.clear()
         if self.reports is not None:
@@ -162,7 +151,6 @@ class AnalyticsWorker:
             "database": redact(str(self.db.url)),
             "events_written": self.ingestor.events_written,
             "batches": self.ingestor.batches,
-            "events_buffered": self.ingestor.pending_events,
             "aggregation_jobs": self.aggregator.jobs_done,
             "reports_running": self.reports.running if self.reports else [],
             "reports_finished": self.reports.finished if self.reports else 0,
@@ -170,9 +158,6 @@ class AnalyticsWorker:
         }
 
     # -- handlers -------------------------------------------------------------------------------
-    async def _on_result(self, result: DetectionResult, d: Delivery) -> None:
-        await self.ingestor.ingest(result, d.trace_id)
-
     async def _on_job(self, job: AnalyticsJob, _: Delivery) -> None:
         done = await self.aggregator.run(job)
         log.debug("%s for %s: %d bucket(s)", job.job_type, job.camera_id, len(done))

@@ -12,6 +12,7 @@ from workers.bus.errors import (
     PublishError,
     RemoteError,
     RequestTimeout,
+    Unavailable,
     Unroutable,
 )
 from workers.bus.memory import InProcessBus
@@ -32,5 +33,5 @@ def create_bus(url: str | None, *, source: str, topology: Topology | None = None
 __all__ = [
     "TRACE_HEADER", "BrokerConfigError", "Bus", "BusError", "Delivery", "InProcessBus",
     "NotAllowed", "PermanentError", "PublishError", "QueueDepth", "RemoteError", "RequestTimeout",
-    "RetryPolicy", "Subscription", "Topology", "Unroutable", "create_bus", "current_trace_id",
+    "RetryPolicy", "Subscription", "Topology", "Unavailable", "Unroutable", "create_bus", "current_trace_id",
 ]

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from workers.bus.errors import PermanentError, RemoteError
+from workers.bus.errors import PermanentError, RemoteError, Unavailable
 from workers.bus.trace import TRACE_HEADER, current_trace_id
 from workers.contracts.base import Contract, ContractError, new_id
 from workers.topology import (
@@ -40,6 +40,15 @@ log = logging.getLogger(__name__)
 
 BusState = Literal["connected", "reconnecting", "down"]
 Handler = Callable[[Any, "Delivery"], Awaitable[Any]]
+#: gets every valid message of a batch, in queue order, as (model or Delivery, Delivery)
+BatchHandler = Callable[[list[tuple[Any, "Delivery"]]], Awaitable[None]]
+
+#: a dead-lettered body larger than this keeps only its first bytes: the error queue holds
+#: errors for an admin to read, not a second copy of an oversized payload
+DEAD_LETTER_BODY_LIMIT = 64 << 10
+TRUNCATED_HEADER = "x-camcount-truncated-from"
+#: longest pause of a batch consumer whose handler keeps failing as a whole (a database down)
+BATCH_BACKOFF_CAP_S = 30.0
 
 #: reply header carrying a server-side failure back to the requester
 REPLY_ERROR_HEADER = "x-camcount-reply-error"
@@ -123,6 +132,8 @@ class _Route:
     #: subscriptions only log, since the work queue that also got the message dead-letters it
     dead_letter: bool
     reply: bool = False
+    #: handled as batches (``consume_batch``): up to this many messages per handler call
+    batch: int = 0
 
 
 def encode(message: Contract | BaseModel | dict[str, Any] | bytes) -> tuple[bytes, dict[str, Any]]:
@@ -137,6 +148,10 @@ def encode(message: Contract | BaseModel | dict[str, Any] | bytes) -> tuple[byte
 
 class Bus(ABC):
     """Publish, subscribe, request/reply and queue depths over one topology."""
+
+    #: whether what the broker confirmed survives this process (facts buffered for it are
+    #: worth keeping on disk too); the in-process bus keeps nothing
+    durable: bool = True
 
     def __init__(self, topology: Topology | None = None, *, source: str = "camcount"):
         self.topology = topology or Topology()
@@ -185,7 +200,10 @@ class Bus(ABC):
 
     @abstractmethod
     async def _consume(self, spec: QueueSpec, route: _Route, *, prefetch: int, concurrency: int,
-                       exclusive: bool) -> Subscription: ...
+                       exclusive: bool) -> Subscription:
+        """Deliver the queue's messages to ``_dispatch`` (or, when ``route.batch``, in lists of
+        whatever has arrived, up to ``route.batch``, to ``_dispatch_batch``) and acknowledge
+        each once that returns."""
 
     @abstractmethod
     async def _request_raw(self, queue: str, body: bytes, headers: dict[str, Any],
@@ -210,6 +228,8 @@ class Bus(ABC):
         ``mandatory`` (default) turns "no queue would get this" into an error instead of a loss.
         """
         body, wire_headers = encode(message)
+        if isinstance(message, Contract):
+            message.check_size(body)  # refused here with the reason, not by every consumer
         all_headers = {**wire_headers, **(headers or {})}
         trace = trace_id or current_trace_id.get()
         if trace:
@@ -233,6 +253,21 @@ class Bus(ABC):
         spec = queue if isinstance(queue, QueueSpec) else self.topology.queue(queue)
         route = _Route(handler, model, retry, dead_letter=True)
         return await self._consume(spec, route, prefetch=prefetch, concurrency=concurrency,
+                                   exclusive=False)
+
+    async def consume_batch(self, queue: str | QueueSpec, handler: BatchHandler, *,
+                            model: type[Contract] | None = None, max_batch: int = 500,
+                            retry: RetryPolicy | None = RetryPolicy()) -> Subscription:
+        """Work from a durable queue in batches, in order: the handler gets every valid message
+        that has arrived, up to ``max_batch``, and they are acknowledged together once it
+        returns. Invalid messages go to the error queue on their own. A handler that raises
+        ``Unavailable`` (its database is down) has the batch held and tried again with backoff:
+        nothing moves to the error queue for an outage. When a batch fails otherwise, its
+        messages are tried one by one, so only those at fault are retried or dead-lettered.
+        """
+        spec = queue if isinstance(queue, QueueSpec) else self.topology.queue(queue)
+        route = _Route(handler, model, retry, dead_letter=True, batch=max_batch)
+        return await self._consume(spec, route, prefetch=2 * max_batch, concurrency=1,
                                    exclusive=False)
 
     async def subscribe(self, exchange: str, keys: Sequence[str], handler: Handler, *,
@@ -280,8 +315,12 @@ class Bus(ABC):
         headers[ATTEMPT_HEADER] = attempts
         headers[ERROR_HEADER] = reason[:2000]
         headers[FAILED_AT_HEADER] = datetime.now(UTC).isoformat()
+        body = delivery.body
+        if len(body) > DEAD_LETTER_BODY_LIMIT:
+            headers[TRUNCATED_HEADER] = len(body)
+            body = body[:DEAD_LETTER_BODY_LIMIT]
         await self._publish_raw(self.topology.dead_letter, self.topology.error_routing_key,
-                                delivery.body, headers, mandatory=True, persistent=True,
+                                body, headers, mandatory=True, persistent=True,
                                 priority=None, message_id=delivery.message_id,
                                 correlation_id=None, reply_to=None, expiration_s=None)
 
@@ -327,6 +366,58 @@ class Bus(ABC):
                     await self._reply(d, result)
         finally:
             current_trace_id.reset(token)
+
+    async def _dispatch_batch(self, route: _Route, deliveries: list[Delivery],
+                              stopping: Callable[[], bool]) -> None:
+        """Validate each, hand the valid ones to the batch handler, settle failures (see
+        ``consume_batch``). Returns once every message's outcome is safely with the broker;
+        raises (the transport must not ack) if ``stopping()`` turns true during an outage.
+        """
+        pending: list[tuple[Any, Delivery]] = []
+        for d in deliveries:
+            try:
+                pending.append((route.model.from_wire(d.body, d.headers) if route.model else d, d))
+            except ContractError as exc:
+                await self._refuse(route, d, f"invalid message: {exc.reason}", d.attempts)
+        pause = 1.0
+        while pending:
+            try:
+                await route.handler(pending)
+                return
+            except Unavailable as exc:
+                pause = await self._hold(pending, exc, pause, stopping)
+                continue
+            except Exception as exc:
+                if len(pending) == 1:
+                    await self._settle_failure(route, pending[0][1], exc)
+                    return
+            # Some message of the batch is at fault: one by one, so only it is retried.
+            for i, item in enumerate(pending):
+                try:
+                    await route.handler([item])
+                except Unavailable as exc:
+                    pending = pending[i:]
+                    pause = await self._hold(pending, exc, pause, stopping)
+                    break
+                except Exception as exc:
+                    await self._settle_failure(route, item[1], exc)
+            else:
+                return
+
+    async def _hold(self, pending: list[tuple[Any, Delivery]], exc: Exception, pause: float,
+                    stopping: Callable[[], bool]) -> float:
+        if stopping():
+            raise exc
+        log.warning("holding %d messages on %s for %.0f s: %s", len(pending), pending[0][1].queue,
+                    pause, exc)
+        await asyncio.sleep(pause)
+        return min(pause * 2, BATCH_BACKOFF_CAP_S)
+
+    async def _settle_failure(self, route: _Route, d: Delivery, exc: Exception) -> None:
+        if isinstance(exc, PermanentError):
+            await self._refuse(route, d, f"{type(exc).__name__}: {exc}", d.attempts + 1)
+        else:
+            await self._failed(route, d, exc)
 
     async def _failed(self, route: _Route, d: Delivery, exc: Exception) -> None:
         attempt = d.attempts + 1

@@ -105,6 +105,21 @@ async def _queue(conn: aio_pika.abc.AbstractConnection, topology: Topology, spec
             await ch.close()
 
 
+async def _retire(conn: aio_pika.abc.AbstractConnection, topology: Topology) -> None:
+    """Remove the bindings of earlier versions, so their queues stop filling. The queues stay:
+    what they hold is an admin's to look at (docs/topology.md)."""
+    for queue, binding in topology.retired_bindings:
+        ch = await conn.channel(publisher_confirms=False)
+        try:
+            q = await ch.declare_queue(queue, passive=True)
+            await q.unbind(binding.exchange, binding.routing_key)
+        except ChannelNotFoundEntity:
+            pass  # never existed here
+        finally:
+            if not ch.is_closed:
+                await ch.close()
+
+
 async def reconcile(url: str, topology: Topology, *, create: bool,
                     extra_queues: Iterable[QueueSpec] = (), name: str = "camcount-topology"
                     ) -> list[Mismatch]:
@@ -120,6 +135,8 @@ async def reconcile(url: str, topology: Topology, *, create: bool,
         for spec in (*topology.queues, *extra_queues):
             if (m := await _queue(conn, topology, spec, create=create)) is not None:
                 found.append(m)
+        if create:
+            await _retire(conn, topology)
         return found
     except ChannelAccessRefused as exc:
         raise NotAllowed(f"this broker account may not declare the topology: {exc}") from exc

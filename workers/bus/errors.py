@@ -39,3 +39,8 @@ class PermanentError(Exception):
 
 class BrokerConfigError(BusError):
     """The broker address or credentials cannot be used as given."""
+
+
+class Unavailable(Exception):
+    """Raised by a batch handler when something it needs is away (its database): the messages
+    are not at fault, so they are held and tried again with backoff, no attempt counted."""

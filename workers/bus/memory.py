@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workers.bus.base import Bus, Delivery, QueueDepth, Subscription, _Route, wait_closed
-from workers.bus.errors import BusError, RequestTimeout, Unroutable
+from workers.bus.errors import BusError, PublishError, RequestTimeout, Unroutable
 from workers.contracts.base import new_id
 from workers.topology import RETRY_DELAYS_MS, QueueSpec, Topology
 
@@ -46,14 +46,20 @@ class _Queue:
     name: str
     max_length: int | None
     single_active: bool
+    #: x-overflow=reject-publish: a publish to a full queue is refused, nothing is evicted
+    reject_when_full: bool = False
     items: deque[Delivery] = field(default_factory=deque)
     consumers: list[object] = field(default_factory=list)
     unacked: int = 0
     cond: asyncio.Condition = field(default_factory=asyncio.Condition)
 
+    @property
+    def full(self) -> bool:
+        return self.max_length is not None and len(self.items) >= self.max_length
+
     async def put(self, d: Delivery) -> None:
         async with self.cond:
-            if self.max_length is not None and len(self.items) >= self.max_length:
+            if self.full and not self.reject_when_full:
                 self.items.popleft()  # drop-head, as RabbitMQ's x-overflow=drop-head
             self.items.append(d)
             self.cond.notify_all()
@@ -63,15 +69,17 @@ class _Queue:
             self.items.appendleft(d)
             self.cond.notify_all()
 
-    async def get(self, consumer: object) -> Delivery:
+    async def get(self, consumer: object, most: int = 1) -> list[Delivery]:
+        """The next message, and up to ``most`` in all of those already waiting behind it."""
         def ready() -> bool:
             active = not self.single_active or (self.consumers and self.consumers[0] is consumer)
             return bool(self.items) and bool(active)
 
         async with self.cond:
             await self.cond.wait_for(ready)
-            self.unacked += 1
-            return self.items.popleft()
+            got = [self.items.popleft() for _ in range(min(most, len(self.items)))]
+            self.unacked += len(got)
+            return got
 
     async def notify(self) -> None:
         async with self.cond:
@@ -79,6 +87,8 @@ class _Queue:
 
 
 class InProcessBus(Bus):
+    durable = False
+
     def __init__(self, topology: Topology | None = None, *, source: str = "camcount"):
         super().__init__(topology, source=source)
         # one process, one person: everything on this bus is sent by the local user
@@ -112,7 +122,8 @@ class InProcessBus(Bus):
         if spec.name not in self._queues:
             self._queues[spec.name] = _Queue(
                 spec.name, spec.arguments.get("x-max-length"),
-                bool(spec.arguments.get("x-single-active-consumer")))
+                bool(spec.arguments.get("x-single-active-consumer")),
+                spec.arguments.get("x-overflow") == "reject-publish")
         for b in spec.bindings:
             if b.exchange not in self._exchanges:
                 raise BusError(f"cannot bind {spec.name!r}: no exchange {b.exchange!r}")
@@ -160,6 +171,10 @@ class InProcessBus(Bus):
             if mandatory:
                 raise Unroutable(exchange, routing_key)
             return
+        # As RabbitMQ confirms: refused if any queue it routes to is full (and then none gets it)
+        if full := [n for n in queues if self._queues[n].full and self._queues[n].reject_when_full]:
+            raise PublishError(f"queue {full[0]!r} is full ({self._queues[full[0]].max_length} "
+                               "messages); the broker refused the message")
         for name in queues:
             await self._queues[name].put(Delivery(
                 body, dict(headers), exchange, routing_key, name, message_id, correlation_id,
@@ -186,18 +201,23 @@ class InProcessBus(Bus):
 
         async def work() -> None:
             while not closing.is_set():  # a worker busy at cancel ends after its message
-                d = await queue.get(consumer)
+                got = await queue.get(consumer, max(route.batch, 1))
                 task = asyncio.current_task()
                 assert task is not None
                 busy.add(task)
                 try:
-                    await self._dispatch(route, d)
+                    if route.batch:
+                        await self._dispatch_batch(route, got, closing.is_set)
+                    else:
+                        await self._dispatch(route, got[0])
                 except Exception:
                     log.exception("delivery on %s failed; returning it to the queue", queue.name)
-                    await asyncio.sleep(1.0)
-                    await queue.put_front(d)
+                    if not closing.is_set():
+                        await asyncio.sleep(1.0)
+                    for d in reversed(got):
+                        await queue.put_front(d)
                 finally:
-                    queue.unacked -= 1
+                    queue.unacked -= len(got)
                     busy.discard(task)
 
         for _ in range(concurrency):

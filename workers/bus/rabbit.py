@@ -222,7 +222,30 @@ class RabbitBus(Bus):
                 finally:
                     busy.discard(task)
 
-        workers = [asyncio.create_task(work()) for _ in range(concurrency)]
+        async def work_batches() -> None:
+            while not closing.is_set():
+                msgs = [await inbox.get()]
+                task = asyncio.current_task()
+                assert task is not None
+                busy.add(task)
+                try:
+                    while len(msgs) < route.batch and not inbox.empty():
+                        msgs.append(inbox.get_nowait())
+                    await self._dispatch_batch(
+                        route, [_delivery(m, queue.name, self.user) for m in msgs], closing.is_set)
+                    await msgs[-1].ack(multiple=True)
+                except _TRANSIENT:
+                    log.warning("lost the channel while handling %d messages on %s; the broker "
+                                "will redeliver them", len(msgs), queue.name)
+                except Exception:
+                    # stopping during an outage: they go back when the channel closes
+                    log.info("returning %d unsettled messages on %s", len(msgs), queue.name)
+                    return
+                finally:
+                    busy.discard(task)
+
+        workers = [asyncio.create_task(work_batches() if route.batch else work())
+                   for _ in range(concurrency)]
         tag = await queue.consume(inbox.put, no_ack=False)
 
         async def cancel() -> None:

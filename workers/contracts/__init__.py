@@ -18,6 +18,7 @@ from workers.contracts.base import (
     utcnow,
 )
 from workers.contracts.camera import CameraConfig, CameraControl, CameraError, CameraStatus
+from workers.contracts.counts import CountEvents
 from workers.contracts.detection import (
     CountEvent,
     CountingData,
@@ -40,15 +41,16 @@ from workers.contracts.zones import LineDef, ZoneDef, ZoneSet
 #: contract by its ``x-camcount-type`` header value
 BY_TYPE: dict[str, type[Contract]] = {
     c.type_name: c
-    for c in (Frame, DetectionResult, CameraStatus, CameraError, CameraControl, AnalyticsJob,
-              ReportRequest, ReportProgress, EmailNotification, WebhookNotification, SystemEvent,
-              AlertAcknowledgement)
+    for c in (Frame, DetectionResult, CountEvents, CameraStatus, CameraError, CameraControl,
+              AnalyticsJob, ReportRequest, ReportProgress, EmailNotification, WebhookNotification,
+              SystemEvent, AlertAcknowledgement)
 }
 
 __all__ = [
     "BY_TYPE", "SCHEMA_VERSION", "TYPE_HEADER", "AlertAcknowledgement", "AlertFacts",
     "AnalyticsJob", "CameraConfig",
     "CameraControl", "CameraError", "CameraStatus", "Contract", "ContractError", "CountEvent",
+    "CountEvents",
     "CountingData", "Detection", "DetectionBlock", "DetectionResult", "EmailNotification", "Frame",
     "JobParameters", "LineCounts", "LineDef", "Metadata", "ReportParameters", "ReportProgress",
     "ReportFacts", "ReportRequest", "SystemEvent", "TimeRange", "WebhookNotification",

@@ -20,6 +20,9 @@ SUPPORTED_SCHEMA_VERSIONS = frozenset({1})
 #: AMQP header naming the contract of a JSON body, so a reader of the error queue can tell.
 TYPE_HEADER = "x-camcount-type"
 
+#: the largest JSON body any family accepts (a result with a thousand boxes is under 200 KB)
+MAX_JSON_BYTES = 1 << 20
+
 
 class ContractError(ValueError):
     """A message that cannot be accepted; ``reason`` names the fields at fault."""
@@ -52,6 +55,9 @@ class Contract(BaseModel):
 
     #: Value of the ``x-camcount-type`` header; set by each concrete contract.
     type_name: ClassVar[str] = ""
+    #: Bodies larger than this are refused unread, by consumers and publishers alike: one
+    #: oversized message must not cost every consumer its size in memory.
+    max_bytes: ClassVar[int] = MAX_JSON_BYTES
 
     message_id: str = Field(default_factory=new_id, min_length=1)
     timestamp: AwareDatetime = Field(default_factory=utcnow)
@@ -77,8 +83,15 @@ class Contract(BaseModel):
         return self.model_dump_json(by_alias=True).encode(), {TYPE_HEADER: self.type_name}
 
     @classmethod
+    def check_size(cls, body: bytes) -> None:
+        if len(body) > cls.max_bytes:
+            raise ContractError(f"{cls.__name__}: body of {len(body):,} bytes is over the "
+                                f"{cls.max_bytes:,}-byte limit for this kind of message")
+
+    @classmethod
     def from_wire(cls, body: bytes, headers: dict[str, Any] | None = None) -> Self:
         """Parse and validate a received message; raises ContractError naming the fields."""
+        cls.check_size(body)
         try:
             data = json.loads(body)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:

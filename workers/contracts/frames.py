@@ -14,6 +14,8 @@ _JPEG_MAGIC = b"\xff\xd8"
 
 class Frame(Contract):
     type_name: ClassVar[str] = "frame"
+    #: a 4K JPEG at quality 95 is about 3 MB
+    max_bytes: ClassVar[int] = 16 << 20
 
     camera_id: str = Field(min_length=1)
     frame_id: str = Field(min_length=1)
@@ -44,6 +46,7 @@ class Frame(Contract):
     @classmethod
     def from_wire(cls, body: bytes, headers: dict[str, Any] | None = None) -> Self:
         h = dict(headers or {})
+        cls.check_size(body)
         if not body.startswith(_JPEG_MAGIC):
             raise ContractError("Frame.jpeg: body is not a JPEG image")
         meta = {k: h.pop(k) for k in ("priority", "retry_count", "source") if k in h}

@@ -23,13 +23,15 @@ import cv2
 import numpy as np
 
 from workers.analytics.client import AnalyticsClient
-from workers.bus import Bus, Delivery, Subscription
+from workers.bus import Bus, Delivery, PublishError, Subscription
 from workers.bus.errors import RemoteError, RequestTimeout
+from workers.bus.outbox import FactOutbox, journal_path
 from workers.contracts import (
     CameraConfig,
     CameraControl,
     CameraError,
     CameraStatus,
+    CountEvents,
     DetectionBlock,
     DetectionResult,
     Frame,
@@ -107,6 +109,8 @@ class DetectorWorker:
         self._peers: dict[str, float] = {}
         self._subs: list[Subscription] = []
         self._bus: Bus | None = None
+        self._facts: FactOutbox | None = None
+        self.live_dropped = 0
         self._balancer: asyncio.Task[None] | None = None
         self._follow_lock = asyncio.Lock()
         self._zone_fetches: set[asyncio.Task[None]] = set()
@@ -119,6 +123,8 @@ class DetectorWorker:
     # -- lifecycle ----------------------------------------------------------------------------
     async def start(self, bus: Bus) -> None:
         self._bus = bus
+        self._facts = FactOutbox(bus, journal_path(bus, self.worker_id), name=self.worker_id)
+        await self._facts.start()
         if self.detector is None:  # loading weights or exporting a model takes seconds
             self.detector = await asyncio.get_running_loop().run_in_executor(
                 self._infer, create_detector, self.config)
@@ -143,6 +149,8 @@ class DetectorWorker:
             await sub.cancel()
         self._infer.shutdown(wait=True, cancel_futures=True)
         self._decode.shutdown(wait=True, cancel_futures=True)
+        if self._facts is not None:
+            await self._facts.close()
 
     def stats(self) -> dict[str, Any]:
         now = time.monotonic()
@@ -162,6 +170,8 @@ class DetectorWorker:
             "stale_dropped": sum(c.stale_dropped for c in self._cameras.values()),
             "replayed_dropped": sum(c.replayed_dropped for c in self._cameras.values()),
             "camera_models": self._models.loaded,
+            "live_dropped": self.live_dropped,
+            **(self._facts.stats() if self._facts else {}),
         }
 
     # -- cameras ------------------------------------------------------------------------------
@@ -326,8 +336,24 @@ class DetectorWorker:
                 motion_skipped=outcome.motion_skipped),
             counting_data=outcome.counting)
         result.metadata.source = self.worker_id
-        await self._bus.publish(self._bus.topology.camera_events,
-                                self._bus.topology.detection_key(frame.camera_id), result)
+        t = self._bus.topology
+        if outcome.counting.events:
+            # Facts first: confirmed by the broker, or kept on disk until it takes them.
+            facts = CountEvents(camera_id=frame.camera_id, frame_id=frame.frame_id,
+                                frame_timestamp=frame.timestamp,
+                                zones_version=outcome.counting.zones_version,
+                                events=outcome.counting.events)
+            facts.metadata.source = self.worker_id
+            assert self._facts is not None
+            await self._facts.put(t.camera_events, t.counts_key(frame.camera_id), facts)
+        try:
+            # Live: for the wall and live rules. Nobody following it is not an error, and one
+            # the broker cannot take now is stale by the time it could.
+            await self._bus.publish(t.camera_events, t.detection_key(frame.camera_id), result,
+                                    mandatory=False, persistent=False)
+        except PublishError as exc:
+            self.live_dropped += 1
+            log.debug("camera %s: live result not published: %s", frame.camera_id, exc)
 
     def _zones_for(self, frame: Frame) -> ZoneSet:
         empty = ZoneSet(camera_id=frame.camera_id, frame_width=frame.width,

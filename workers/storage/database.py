@@ -10,15 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from platformdirs import user_data_dir
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from workers.paths import data_dir
+
 ENV_DB_URL = "CAMCOUNT_DB_URL"
-
-
-def data_dir() -> Path:
-    """The user data folder (SQLite database, generated reports)."""
-    return Path(user_data_dir("camcount", appauthor=False))
 
 
 def default_url() -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from camcount_desktop.console import Console
-from tests.analytics.conftest import FAST, event, result
+from tests.analytics.conftest import FAST, event, facts
 from tests.gui.conftest import until
 from workers.analytics import AnalyticsWorker
 from workers.contracts import CameraConfig, CameraControl, CountEvent, LineDef, ZoneDef, ZoneSet
@@ -45,11 +45,12 @@ async def configure_lobby(console: Console) -> None:
 
 async def publish_counts(console: Console, worker: AnalyticsWorker,
                          batches: list[list[CountEvent]]) -> None:
-    """Publish one detection result per batch and wait until the worker has stored them all."""
+    """Publish one count-events message per batch, as a detector does, and wait until the
+    worker has stored them all."""
     t = console.bus.topology
     expected = worker.ingestor.events_written + sum(len(b) for b in batches)
     for events in batches:
-        await console.bus.publish(t.camera_events, t.detection_key(CAMERA), result(CAMERA, events))
+        await console.bus.publish(t.camera_events, t.counts_key(CAMERA), facts(CAMERA, events))
     await until(lambda: worker.ingestor.events_written >= expected, timeout=15,
                 what=f"{expected} count events stored")
 

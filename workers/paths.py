@@ -1,0 +1,12 @@
+"""Where CamCount keeps its files on this machine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+
+def data_dir() -> Path:
+    """The user data folder (SQLite database, generated reports, facts waiting for the broker)."""
+    return Path(user_data_dir("camcount", appauthor=False))
