@@ -101,6 +101,7 @@ async def test_forged_notifications_send_nothing_and_say_why_in_the_error_queue(
             reasons.append(dead.headers[ERROR_HEADER])
         for what, (_, _, why) in attempts.items():
             assert [r for r in reasons if why in r], (what, why, reasons)
+        print("\nwhat the error queue says:", *reasons, sep="\n  ")
 
         # a genuine notification to each target still goes where and as configured
         hook = WebhookNotification(target_id="hook", about=AlertFacts.model_validate(facts()))
