@@ -63,6 +63,10 @@ class HealthView(QWidget):
         now = time.monotonic()
         for w in sorted(c.workers.values(), key=lambda w: (w.role, w.worker_id)):
             seen = f"last heartbeat {now - w.last_seen:.0f} s ago"
+            if waiting := w.facts_waiting():  # nothing lost, but not stored yet either
+                self._add_worker(chip(f"{w.role}: {w.data['facts_buffered']:,} counts waiting",
+                                      COLORS["reconnecting"], f"{w.worker_id}\n{waiting}\n{seen}"))
+                continue
             self._add_worker(chip(f"{w.role}: {w.state}", COLORS.get(w.state, "#6b6b6b"),
                                   f"{w.worker_id}\n{seen}"))
         for role in sorted(c.starting - {w.role for w in c.workers.values()}):
