@@ -25,6 +25,16 @@ class WorkerHealth:
     interval: float = HEARTBEAT_SECONDS
     data: dict[str, Any] = field(default_factory=dict)
 
+    def facts_waiting(self) -> str:
+        """Counts the worker holds because the broker has not taken them, in words, or ""."""
+        n = int(self.data.get("facts_buffered") or 0)
+        if not n:
+            return ""
+        age = float(self.data.get("facts_oldest_s") or 0)
+        why = str(self.data.get("facts_error") or "")
+        return (f"{n:,} counts waiting on disk for the broker, the oldest {age:.0f} s"
+                + (f" ({why})" if why else ""))
+
 
 @dataclass(frozen=True)
 class DetectorSummary:

@@ -63,6 +63,10 @@ class HealthView(QWidget):
         now = time.monotonic()
         for w in sorted(c.workers.values(), key=lambda w: (w.role, w.worker_id)):
             seen = f"last heartbeat {now - w.last_seen:.0f} s ago"
+            if waiting := w.facts_waiting():  # nothing lost, but not stored yet either
+                self._add_worker(chip(f"{w.role}: {w.data['facts_buffered']:,} counts waiting",
+                                      COLORS["reconnecting"], f"{w.worker_id}\n{waiting}\n{seen}"))
+                continue
             text, color, tip = f"{w.role}: {w.state}", COLORS.get(w.state, "#6b6b6b"), ""
             # a notifier missing a secret: runs, but leaves those targets to other notifiers
             if w.state == "running" and (lacks := w.data.get("cannot_serve")):

@@ -15,13 +15,14 @@ from PySide6.QtCore import QObject, Signal
 from workers.bus import Bus, QueueDepth
 from workers.bus.management import ManagementAPI
 from workers.tasks import cancel_and_wait
-from workers.topology import RETRY_DELAYS_MS
+from workers.topology import FACT_ALARM_FRACTION, RETRY_DELAYS_MS, QueueSpec
 
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 2.0
 HISTORY = 300  # samples: 10 minutes at 2 s
-#: warn when a queue holds this share of its max-length (or DEFAULT_WARN when it has none)
+#: warn when a live queue holds this share of its max-length (DEFAULT_WARN when it has none);
+#: a fact queue warns at FACT_ALARM_FRACTION of its cap, as the alerts worker does
 WARN_SHARE = 0.5
 DEFAULT_WARN = 100
 
@@ -59,14 +60,32 @@ class QueuesController(QObject):
     def label(self, name: str) -> str:
         return name.removeprefix(self.bus.topology.namespace)
 
-    def warn_level(self, name: str) -> int:
+    def _spec(self, name: str) -> QueueSpec | None:
         t = self.bus.topology
-        specs = {q.name: q for q in t.queues}
-        spec = specs.get(name)
+        spec = next((q for q in t.queues if q.name == name), None)
         if spec is None and name.startswith(t.name("camera.frame.processing.")):
             spec = t.frame_queue(name.removeprefix(t.name("camera.frame.processing.")))
+        return spec
+
+    def warn_level(self, name: str) -> int:
+        spec = self._spec(name)
+        if spec is not None and spec.cap:
+            return int(spec.cap * FACT_ALARM_FRACTION)
         max_len = spec.arguments.get("x-max-length") if spec else None
         return int(max_len * WARN_SHARE) if max_len else DEFAULT_WARN
+
+    def warning(self, name: str, depth: QueueDepth) -> str:
+        """What an operator should know about a queue's depth, or "" when all is well."""
+        spec = self._spec(name)
+        if spec is not None and spec.cap and depth.ready >= spec.cap:
+            return (f"FULL ({spec.cap:,} messages): the broker refuses new ones; their producers "
+                    "keep them until this queue drains")
+        if depth.ready >= self.warn_level(name):
+            if spec is not None and spec.cap:
+                return (f"{depth.ready / spec.cap:.0%} of its {spec.cap:,}-message capacity: its "
+                        "consumer is behind or stopped")
+            return f"more than {self.warn_level(name)} messages waiting"
+        return ""
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())

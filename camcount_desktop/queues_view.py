@@ -79,12 +79,12 @@ class QueuesView(QWidget):
             pub, out = latest.rates.get(name, (None, None))
             cells = [self.controller.label(name), str(d.ready), "–" if d.unacked is None else str(d.unacked),
                      str(d.consumers), _rate(pub), _rate(out)]
-            warn = d.ready >= self.controller.warn_level(name)
+            warning = self.controller.warning(name, d)
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                if warn:
+                if warning:
                     item.setBackground(QBrush(QColor(120, 30, 30)))
-                    item.setToolTip(f"more than {self.controller.warn_level(name)} messages waiting")
+                    item.setToolTip(warning)
                 self.table.setItem(row, col, item)
 
 

@@ -9,9 +9,10 @@ from workers.bus import Bus, Delivery, InProcessBus
 from workers.topology import Topology
 
 
-async def start_bus(kind: str, namespace: str, source: str) -> Bus:
+async def start_bus(kind: str, namespace: str, source: str,
+                    topology: Topology | None = None) -> Bus:
     """A started bus of either transport ("inprocess" or "rabbit") in a test's namespace."""
-    topology = Topology(namespace)
+    topology = topology or Topology(namespace)
     if kind == "inprocess":
         bus: Bus = InProcessBus(topology, source=source)
     else:

@@ -22,7 +22,7 @@ import pytest
 from tests.conftest import BROKER_URL
 from tests.rabbit_util import purge_namespace
 from workers.bus import Delivery
-from workers.contracts import CameraStatus, DetectionResult
+from workers.contracts import CameraStatus, CountEvents, DetectionResult
 from workers.samples import generate
 from workers.topology import Topology
 
@@ -73,6 +73,12 @@ async def test_camera_to_detector_to_results_counts_a_clip_exactly(namespace: st
                         model=DetectionResult, max_length=10_000)
     await bus.subscribe(topology.camera_events, ["camera.status.door"], on_status,
                         model=CameraStatus)
+    facts: list[CountEvents] = []
+
+    async def on_facts(f: CountEvents, d: Delivery) -> None:
+        facts.append(f)
+
+    await bus.consume(topology.count_events, on_facts, model=CountEvents)
     common = ["--broker", BROKER_URL, "--namespace", namespace]
     detector = worker("detector", *common, "--detector", "hog", "--camera", "door",
                       "--zones", str(zones), "--worker-id", "det-pipeline")
@@ -113,3 +119,8 @@ async def test_camera_to_detector_to_results_counts_a_clip_exactly(namespace: st
     assert all(trace for _, trace in results)
     assert {r.metadata.source for r, _ in results} == {"det-pipeline"}
     assert last.detection_results.model_version.startswith("opencv-hog")
+    # the same crossings, as facts on the durable path analytics stores from, each once
+    crossings = [e for f in facts for e in f.events if e.kind == "line" and e.shape_id == "door"]
+    assert (sum(e.direction == "in" for e in crossings),
+            sum(e.direction == "out" for e in crossings)) == (truth.count_in, truth.count_out)
+    assert len({f.message_id for f in facts}) == len(facts)

@@ -7,6 +7,7 @@ vhost) never collide.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -99,9 +100,13 @@ def _args(ttl_ms: int | None, max_length: int | None, *, dlx: str | None, dl_key
 class Topology:
     """Names and declarations, optionally under a namespace prefix."""
 
-    def __init__(self, namespace: str = "", *, queue_type: Literal["classic", "quorum"] = "classic"):
+    def __init__(self, namespace: str = "", *, queue_type: Literal["classic", "quorum"] = "classic",
+                 caps: Mapping[str, int] | None = None):
+        """``caps``: other capacities for fact queues, by name without namespace (every process
+        of a site must use the same: the broker refuses a queue declared two ways)."""
         self.namespace = namespace
         self.queue_type = queue_type
+        self._caps = dict(caps or {})
         n = self.name
         # Exchanges. camera.events is a topic exchange (the seed has direct): consumers follow
         # cameras they do not know in advance (camera.status.*, camera.detection.*); exact keys
@@ -144,18 +149,21 @@ class Topology:
         self.queues: tuple[QueueSpec, ...] = (
             q(self.frame_processing,
               _args(5 * MINUTE, 1000, dlx=dl, dl_key=retry_key, max_priority=10)),
-            q(self.count_events, self.fact_arguments(COUNT_EVENTS_CAP), Binding(ce, "camera.counts.*")),
-            q(self.analytics_processing, self.fact_arguments(max_priority=5),
+            q(self.count_events, self._facts("camera.count.events", COUNT_EVENTS_CAP),
+              Binding(ce, "camera.counts.*")),
+            q(self.analytics_processing, self._facts("analytics.processing", max_priority=5),
               *(Binding(aj, f"analytics.{p}.*") for p in ("hourly", "daily", "weekly", "monthly"))),
-            q(self.report_generation, self.fact_arguments(), Binding(aj, "analytics.report.*")),
+            q(self.report_generation, self._facts("analytics.report.generation"),
+              Binding(aj, "analytics.report.*")),
             # Notifications are addressed to their queue through the default exchange.
-            q(self.email_queue, self.fact_arguments()),
-            q(self.webhook_queue, self.fact_arguments()),
+            q(self.email_queue, self._facts("notification.email")),
+            q(self.webhook_queue, self._facts("notification.webhook")),
             # What a queue dead-letters by itself (only the unbound seed frame queue still does)
             # passes through here to the error queue; no cap, so nothing is evicted on the way.
             q(self.retry_queue, _args(5 * MINUTE, None, dlx=dl, dl_key=error_key),
               Binding(dl, retry_key)),
-            q(self.error_queue, _args(None, ERROR_CAP, dlx=None, fact=True), Binding(dl, error_key)),
+            q(self.error_queue, _args(None, self._cap("dead.letter.error", ERROR_CAP), dlx=None,
+                                      fact=True), Binding(dl, error_key)),
             # Request/reply: a stale request is useless, so it expires instead of dead-lettering.
             q(self.rpc_analytics, _args(MINUTE, 1000, dlx=None)),
             q(self.rpc_notifier, _args(MINUTE, 1000, dlx=None)),
@@ -173,6 +181,12 @@ class Topology:
 
     def name(self, base: str) -> str:
         return f"{self.namespace}{base}"
+
+    def _cap(self, base: str, default: int = WORK_CAP) -> int:
+        return self._caps.get(base, default)
+
+    def _facts(self, base: str, default_cap: int = WORK_CAP, **kw: Any) -> dict[str, Any]:
+        return self.fact_arguments(self._cap(base, default_cap), **kw)
 
     def fact_arguments(self, cap: int = WORK_CAP, **kw: Any) -> dict[str, Any]:
         """Arguments of a queue of facts or work. No TTL: an hour-old count or alert email is

@@ -24,6 +24,12 @@ async def bus(request: pytest.FixtureRequest, namespace: str):
                                   [topology.frame_queue(c).name for c in CAMERAS])
 
 
+@pytest.fixture(params=["inprocess", pytest.param("rabbit", marks=pytest.mark.rabbit)])
+def kind(request: pytest.FixtureRequest) -> str:
+    """The transport, for tests that start a bus of their own."""
+    return request.param
+
+
 @pytest.fixture
 def transport(bus: Bus) -> str:
     return "inprocess" if isinstance(bus, InProcessBus) else "rabbit"

@@ -7,8 +7,10 @@ import time
 
 import pytest
 
-from tests.buses import error_inbox
+from tests.buses import error_inbox, start_bus
+from tests.conftest import BROKER_URL
 from tests.contract.conftest import CAMERAS
+from tests.rabbit_util import purge_namespace
 from workers.bus import (
     TRACE_HEADER,
     Bus,
@@ -22,7 +24,14 @@ from workers.bus import (
 )
 from workers.bus.errors import PublishError
 from workers.contracts import CameraStatus, CountEvent, CountEvents, SystemEvent, utcnow
-from workers.topology import ATTEMPT_HEADER, ERROR_HEADER, ORIGIN_KEY_HEADER, Binding, QueueSpec
+from workers.topology import (
+    ATTEMPT_HEADER,
+    ERROR_HEADER,
+    ORIGIN_KEY_HEADER,
+    Binding,
+    QueueSpec,
+    Topology,
+)
 
 
 def status(cam: str, state: str = "online") -> CameraStatus:
@@ -469,3 +478,40 @@ async def test_a_full_fact_queue_refuses_the_publish_and_keeps_what_it_holds(bus
                       model=CountEvents)
     await _until(lambda: len(kept) == 5)
     assert kept == [0, 1, 2, 3, 4]
+
+
+async def test_a_full_error_queue_keeps_its_first_errors_and_the_rest_wait_in_their_queue(
+        kind: str, namespace: str) -> None:
+    """Error queues never evict earlier errors: when full, a new failure stays in its own queue
+    (not lost, not acknowledged) and reaches the error queue once there is room."""
+    bus = await start_bus(kind, namespace, "error-cap-test",
+                          Topology(namespace, caps={"dead.letter.error": 3}))
+    t = bus.topology
+    try:
+        async def refuse(m: CountEvents, d: Delivery) -> None:
+            raise PermanentError(f"track {m.events[0].track_id} is refused")
+
+        await bus.consume(t.count_events, refuse, model=CountEvents)
+        for i in range(5):
+            await bus.publish(t.camera_events, t.counts_key("cam-a"), facts("cam-a", i))
+
+        async def depth(name: str) -> int:
+            return (await bus.queue_depths([name]))[name].ready
+
+        await _until_async(lambda: _eq(depth(t.error_queue), 3))
+        await asyncio.sleep(1.5)
+        assert await depth(t.error_queue) == 3  # full, and the oldest errors are still there
+        seen: list[str] = []
+        await bus.consume(t.error_queue, lambda d, _: _put_list(seen, d.headers[ERROR_HEADER]),
+                          retry=None)
+        await _until(lambda: len(seen) == 5, timeout=20)
+        assert seen[:3] == [f"PermanentError: track {i} is refused" for i in range(3)]
+        assert sorted(seen[3:]) == [f"PermanentError: track {i} is refused" for i in (3, 4)]
+    finally:
+        await bus.close()
+        if kind == "rabbit":
+            await purge_namespace(BROKER_URL, t)
+
+
+async def _eq(value, expected) -> bool:
+    return await value == expected

@@ -72,6 +72,19 @@ def test_the_hog_fallback_is_said_on_screen_and_yolo_by_its_model(qtbot) -> None
     assert any(t.startswith("Detector: YOLO yolo11n.pt/openvino@640") for t in texts(view))
 
 
+def test_counts_a_detector_keeps_for_the_broker_are_shown_until_sent(qtbot) -> None:
+    health = HealthController("local")
+    view = HealthView(health)
+    qtbot.addWidget(view)
+    health.on_health(heartbeat("det-1", "detector", facts_buffered=1234, facts_oldest_s=42.0,
+                               facts_error="broker unavailable, message not confirmed"))
+    [waiting] = [label for label in view.findChildren(QLabel)
+                 if label.text() == "detector: 1,234 counts waiting"]
+    assert "the oldest 42 s (broker unavailable" in waiting.toolTip()
+    health.on_health(heartbeat("det-1", "detector", facts_buffered=0))
+    assert "detector: running" in texts(view)
+
+
 def test_a_worker_that_could_not_be_loaded_shows_as_missing(qtbot) -> None:
     health = HealthController("local")
     view = HealthView(health)

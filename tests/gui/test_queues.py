@@ -60,13 +60,14 @@ async def test_depths_over_time_with_warning_and_rates(qtbot, settings: Settings
         controller.start()
         await until(lambda: controller.samples, 10, "a first sample")
         assert last_y(view, view.ready_plot, label) == 0
-        warn = controller.warn_level(jobs)  # half the queue's max-length
+        warn = controller.warn_level(jobs)  # a tenth of the job queue's capacity
         for i in range(warn + 10):
             await console.bus.publish(t.analytics_jobs, "analytics.hourly.door", {"n": i})
         await until(lambda: last_y(view, view.ready_plot, label) == warn + 10, 15,
                     "the ready curve to reach what was published")
         assert row_of(view, label)["ready"] == str(warn + 10)
-        assert row_tooltip(view, label) == f"more than {warn} messages waiting"
+        assert row_tooltip(view, label) == (
+            "10% of its 100,000-message capacity: its consumer is behind or stopped")
 
         async def hold(_: Delivery, d: Delivery) -> None:
             await release.wait()  # a slow worker: its messages stay unacked

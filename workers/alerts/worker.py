@@ -28,6 +28,7 @@ from workers.bus import Bus, Delivery, PublishError, Subscription
 from workers.contracts import CameraStatus, DetectionResult, SystemEvent, utcnow
 from workers.contracts.alerting import (
     AlertingConfig,
+    AlertRule,
     CameraOfflineRule,
     CrossingsRule,
     ErrorQueueRule,
@@ -39,6 +40,7 @@ from workers.storage import Database, upgrade
 from workers.storage import alerts as alert_store
 from workers.storage.models import Alert
 from workers.tasks import cancel_and_wait
+from workers.topology import FACT_ALARM_FRACTION, Topology
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,23 @@ class AlertsSettings:
     camera_silence_s: float = 10.0
     #: an alert left open by an earlier run waits this long for news of its subject
     adopted_unheard_s: float = 60.0
+
+
+def capacity_rules(topology: Topology) -> list[AlertRule]:
+    """Built in: an alarm long before a queue of facts is full and starts refusing them (count
+    events waiting for analytics, jobs, notifications, the error queue)."""
+    rules: list[AlertRule] = []
+    for spec in topology.queues:
+        if spec.cap:
+            name = spec.name.removeprefix(topology.namespace)
+            above = int(spec.cap * FACT_ALARM_FRACTION)
+            rules.append(QueueDepthRule(
+                id=f"system.capacity.{name}", severity="critical", queues=[name], above=above,
+                for_seconds=0, cooldown_seconds=600,
+                name=f"{name} past {FACT_ALARM_FRACTION:.0%} of its {spec.cap:,}-message "
+                     "capacity: its consumer is behind or stopped; at the cap new messages "
+                     "are refused and wait with their producers"))
+    return rules
 
 
 class AlertsWorker:
@@ -90,7 +109,7 @@ class AlertsWorker:
         self._bus = bus
         stored = await config_store.load_or_seed(self.db, self.seed, by=self.worker_id)
         self.config, self.version = stored.config, stored.version
-        self.engine.set_rules(self.config.rules, time.monotonic())
+        self.engine.set_rules(self._rules(), time.monotonic())
         await self._take_over_open_alerts()
         # config events always; health events feed worker_silent rules
         self._subs.append(await bus.subscribe(bus.topology.system_events, [], self._on_system,
@@ -116,6 +135,11 @@ class AlertsWorker:
                 "open_alerts": len(self._open), "raised": self.raised, "resolved": self.resolved}
 
     # -- configuration --------------------------------------------------------------------------
+    def _rules(self) -> list[AlertRule]:
+        """The stored rules, and the built-in ones nobody can remove."""
+        assert self._bus is not None
+        return [*self.config.rules, *capacity_rules(self._bus.topology)]
+
     async def _follow_inputs(self) -> None:
         """Follow exactly the streams the rules in force need."""
         assert self._bus is not None
@@ -152,7 +176,7 @@ class AlertsWorker:
         if stored is None or stored.version <= self.version:
             return  # another config, or one this engine has already
         self.config, self.version = stored.config, stored.version
-        for change in self.engine.set_rules(self.config.rules, time.monotonic()):
+        for change in self.engine.set_rules(self._rules(), time.monotonic()):
             await self._emit_logged(change)
         await self._follow_inputs()
         log.info("alert rules now (config version %d, saved by %s): %s", self.version,

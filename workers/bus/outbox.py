@@ -169,6 +169,8 @@ class FactOutbox:
         self._journal = _Journal(path)
         self._io = ThreadPoolExecutor(1, thread_name_prefix=f"camcount-outbox-{name}")
         self._wake = asyncio.Event()
+        self._empty = asyncio.Event()
+        self._empty.set()
         self._drainer: asyncio.Task[None] | None = None
         #: entries in the journal (kept here so stats never touch the disk)
         self.buffered = 0
@@ -185,6 +187,7 @@ class FactOutbox:
             log.warning("%s: %d facts left by an earlier run wait for the broker; sending them",
                         self.name, self.buffered)
             self._oldest_at = time.time()
+            self._empty.clear()
             self._wake.set()
         self._drainer = asyncio.get_running_loop().create_task(self._drain_forever())
 
@@ -204,6 +207,10 @@ class FactOutbox:
                 if self.buffered and self._oldest_at else 0.0,
                 "facts_published": self.published,
                 "facts_error": self.last_error if self.buffered else ""}
+
+    async def sent(self) -> None:
+        """Return once nothing waits in the journal."""
+        await self._empty.wait()
 
     async def put(self, exchange: str, routing_key: str, message: Contract) -> bool:
         """Publish a fact; True once the broker confirmed it, False when it was buffered (it is
@@ -225,6 +232,7 @@ class FactOutbox:
         if not self.buffered:
             self._oldest_at = time.time()
         self.buffered += 1
+        self._empty.clear()
         self._wake.set()
 
     def _note_failure(self, exc: BaseException) -> None:
@@ -255,6 +263,7 @@ class FactOutbox:
                 self.published += len(sent)
                 pause = BACKOFF_START_S
                 if not self.buffered:
+                    self._empty.set()
                     log.info("%s: every buffered fact is confirmed by the broker", self.name)
             if len(sent) < len(entries):
                 await asyncio.sleep(pause)

@@ -47,6 +47,9 @@ def _delivery(m: AbstractIncomingMessage, queue: str, own_user: str) -> Delivery
 
 #: most handled messages an in-order consumer leaves unacknowledged while it works through a backlog
 ACK_BATCH = 64
+#: a message whose outcome could not be settled (the error queue refused it) waits this long
+#: before it goes back to its queue
+UNSETTLED_PAUSE_S = 1.0
 
 
 class RabbitBus(Bus):
@@ -132,10 +135,12 @@ class RabbitBus(Bus):
         deadline = time.monotonic() + self.publish_timeout
         while True:
             try:
-                under = await (channel or self._pub).get_underlay_channel()
-                await under.basic_publish(body, exchange=exchange, routing_key=routing_key,
-                                          properties=props, mandatory=mandatory,
-                                          timeout=max(0.1, deadline - time.monotonic()))
+                # The whole attempt is bounded: while the connection is being re-established,
+                # getting the channel waits for it, with no deadline of its own.
+                async with asyncio.timeout(max(0.1, deadline - time.monotonic())):
+                    under = await (channel or self._pub).get_underlay_channel()
+                    await under.basic_publish(body, exchange=exchange, routing_key=routing_key,
+                                              properties=props, mandatory=mandatory)
                 return
             except aiormq.exceptions.PublishError as exc:  # returned: no queue is bound
                 raise Unroutable(exchange, routing_key) from exc
@@ -211,11 +216,15 @@ class RabbitBus(Bus):
                     log.warning("lost the channel while handling a message on %s; the broker "
                                 "will redeliver it", queue.name)
                 except Exception:
+                    # e.g. the error queue is full and refused a dead letter: the message stays
+                    # in its queue, and comes back after a pause rather than in a hot loop
                     log.exception("could not settle a message on %s; returning it", queue.name)
                     try:
                         if m in unacked:
                             unacked.remove(m)
                         await settle()
+                        if not closing.is_set():
+                            await asyncio.sleep(UNSETTLED_PAUSE_S)
                         await m.nack(requeue=True)
                     except _TRANSIENT:
                         pass
@@ -238,9 +247,15 @@ class RabbitBus(Bus):
                     log.warning("lost the channel while handling %d messages on %s; the broker "
                                 "will redeliver them", len(msgs), queue.name)
                 except Exception:
-                    # stopping during an outage: they go back when the channel closes
-                    log.info("returning %d unsettled messages on %s", len(msgs), queue.name)
-                    return
+                    if closing.is_set():  # stopping during an outage: they go back on close
+                        return
+                    log.exception("could not settle %d messages on %s; returning them",
+                                  len(msgs), queue.name)
+                    try:
+                        await asyncio.sleep(UNSETTLED_PAUSE_S)
+                        await msgs[-1].nack(multiple=True, requeue=True)
+                    except _TRANSIENT:
+                        pass
                 finally:
                     busy.discard(task)
 

@@ -93,6 +93,12 @@ class Contract(BaseModel):
         """Parse and validate a received message; raises ContractError naming the fields."""
         cls.check_size(body)
         try:
+            return cls.model_validate_json(body)  # parsed and checked in one pass, in Rust
+        except ValidationError as exc:
+            if not any(e["type"] in ("json_invalid", "model_type") for e in exc.errors()):
+                raise ContractError(describe(exc, cls.__name__)) from exc
+        # Not a JSON object at all: say so in words
+        try:
             data = json.loads(body)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ContractError(f"body is not UTF-8 JSON: {exc}") from exc
