@@ -17,6 +17,7 @@ fast: no pixels are drawn or searched. The noise, per frame:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -91,12 +92,19 @@ class _Ids:
 
 
 def simulate(truth: GroundTruth, noise: Noise = Noise(), *, zones: ZoneSet | None = None,
-             seed: int = 0, tracker: str = "bytetrack") -> list[CountedEvent]:
-    """Line crossings the real tracker and counting engine count on the noisy boxes of ``truth``."""
+             seed: int = 0, tracker: str = "bytetrack",
+             on_frame: Callable[[int, list[TrackedObject]], None] | None = None,
+             ) -> list[CountedEvent]:
+    """Line crossings the real tracker and counting engine count on the noisy boxes of ``truth``;
+    ``on_frame(frame, tracks)`` sees what the counting engine is fed."""
     rng = np.random.default_rng(seed)
     zone_set = zone_set_for(truth, zones)
     engine = CountingEngine(zone_set, max_track_age=2**31, max_track_age_seconds=FORGET_SECONDS)
-    trk = create_tracker(tracker, truth.fps)  # type: ignore[arg-type]
+    if tracker == "iou":
+        from workers.detector.tracking import IouTracker
+        trk = IouTracker(truth.fps)
+    else:
+        trk = create_tracker(tracker, truth.fps)  # type: ignore[arg-type]
     ids = _Ids()
     overlapping: set[tuple[int, int]] = set()
     ghosts: list[list] = []  # [box, frames left]
@@ -136,8 +144,10 @@ def simulate(truth: GroundTruth, noise: Noise = Noise(), *, zones: ZoneSet | Non
         tracks = trk.update(dets, None)
         _switch(tracks, ids, overlapping, noise, rng)
         at = EPOCH + timedelta(seconds=f / truth.fps)
-        counting = engine.update(
-            [TrackedObject(ids[t.track_id], t.class_name, t.xyxy) for t in tracks], at)
+        fed = [TrackedObject(ids[t.track_id], t.class_name, t.xyxy) for t in tracks]
+        if on_frame is not None:
+            on_frame(f, fed)
+        counting = engine.update(fed, at)
         for e in counting.events:
             if e.kind == "line":
                 t = (e.at - EPOCH).total_seconds()
