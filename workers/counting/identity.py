@@ -29,6 +29,8 @@ _SIZE_RATIO = 1.5
 #: two tracks are swapped back when that leaves them this much nearer where their people were
 #: heading, and their people had moved at least this part of a person's height from there
 _SWAP_GAIN, _SWAP_MIN = 0.4, 0.15
+#: a track unseen this long may be anywhere within ``rejoin_distance`` of where it was heading
+_FULL_REACH_S = 0.5
 #: weight of the newest move in the velocity estimate
 _VELOCITY_GAIN = 0.5
 
@@ -90,7 +92,6 @@ class Identities:
                 person.owner = o.track_id
                 claimed.add(person.pid)
                 out.append((o, p, person))
-        self._unswap(out, at, zs)
         for (o, p), person in self._rejoin(newcomers, at, zs, claimed, present, released):
             if person is None:
                 pid = o.track_id if o.track_id not in self._people else self._next_fresh()
@@ -100,6 +101,7 @@ class Identities:
             self._alias[o.track_id] = person.pid
             claimed.add(person.pid)
             out.append((o, p, person))
+        self._unswap(out, at, zs)
         for o, p, person in out:
             person.move(p, _height(o), frame, at)
         return out
@@ -119,7 +121,12 @@ class Identities:
     def _far(self, person: Person, o: TrackedObject, p: Point, at: datetime, zs: ZoneSet) -> bool:
         if zs.rejoin_seconds <= 0 or zs.rejoin_distance <= 0 or person.hits < 2:
             return False
-        return self._distance(person, p, at) > zs.rejoin_distance * max(_height(o), person.height)
+        # a track seen a moment ago can only have moved a little from where it was heading;
+        # splitting one by mistake is harmless, as the rejoin gives it straight back
+        dt = (at - person.seen_at).total_seconds()
+        reach = min(1.0, 0.2 + dt / _FULL_REACH_S)
+        return self._distance(person, p, at) > reach * zs.rejoin_distance * max(
+            _height(o), person.height)
 
     def _unswap(self, out: list[tuple[TrackedObject, Point, Person]], at: datetime,
                 zs: ZoneSet) -> None:
