@@ -29,6 +29,8 @@ _SIZE_RATIO = 1.5
 #: two tracks are swapped back when that leaves them this much nearer where their people were
 #: heading, and their people had moved at least this part of a person's height from there
 _SWAP_GAIN, _SWAP_MIN = 0.4, 0.15
+#: a new track takes a person from the one kept for them from this far (part of a height)
+_CLOSER_MIN = 0.08
 #: a track unseen this long may be anywhere within ``rejoin_distance`` of where it was heading
 _FULL_REACH_S = 0.5
 #: weight of the newest move in the velocity estimate
@@ -82,6 +84,12 @@ class Identities:
                 newcomers.append((o, p))
             elif person.owner != o.track_id and person.owner in present:
                 newcomers.append((o, p))  # its person is on screen under another id now
+            elif (person.hits < zs.min_track_frames
+                  and self._lost_near(o, p, at, zs, claimed, present)):
+                # a track too young to count that goes on where a counted person was lost is
+                # that person: it started on a false hit beside them, or as they were hidden
+                person.tids.discard(o.track_id)
+                newcomers.append((o, p))
             elif self._far(person, o, p, at, zs):
                 # the tracker gave this id to someone else (a swap, or a lost track taking a
                 # newcomer): it is a newcomer, and the person it showed may be found elsewhere
@@ -92,6 +100,7 @@ class Identities:
                 person.owner = o.track_id
                 claimed.add(person.pid)
                 out.append((o, p, person))
+        newcomers = self._closer(out, newcomers, at, zs)
         for (o, p), person in self._rejoin(newcomers, at, zs, claimed, present, released):
             if person is None:
                 pid = o.track_id if o.track_id not in self._people else self._next_fresh()
@@ -128,6 +137,33 @@ class Identities:
         return self._distance(person, p, at) > reach * zs.rejoin_distance * max(
             _height(o), person.height)
 
+    def _closer(self, out: list[tuple[TrackedObject, Point, Person]],
+                newcomers: list[tuple[TrackedObject, Point]], at: datetime,
+                zs: ZoneSet) -> list[tuple[TrackedObject, Point]]:
+        """Where a new track is far nearer a person's expected position than the track the
+        tracker kept for them (which then went to a false hit beside them), the person takes the
+        new track and the old one becomes a newcomer."""
+        if zs.rejoin_seconds <= 0 or zs.rejoin_distance <= 0:
+            return newcomers
+        rest = list(newcomers)
+        for k, (o, p, person) in enumerate(out):
+            if person.hits < 2 or not rest:
+                continue
+            h = min(_height(o), person.height)
+            kept = self._distance(person, p, at)
+            if kept <= _CLOSER_MIN * h:
+                continue
+            d, n = min((self._distance(person, q, at), n) for n, (_, q) in enumerate(rest))
+            if d < _SWAP_GAIN * kept:
+                no, nq = rest.pop(n)
+                person.tids.discard(o.track_id)
+                person.tids.add(no.track_id)
+                person.owner = no.track_id
+                self._alias[no.track_id] = person.pid
+                out[k] = (no, nq, person)
+                rest.append((o, p))
+        return rest
+
     def _unswap(self, out: list[tuple[TrackedObject, Point, Person]], at: datetime,
                 zs: ZoneSet) -> None:
         """Give two people back their own tracks where the tracker swapped their ids: when each
@@ -152,24 +188,40 @@ class Identities:
                         self._alias[o.track_id] = new.pid
                     out[i], out[j] = (oi, pi, rj), (oj, pj, ri)
 
+    def _lost(self, at: datetime, zs: ZoneSet, claimed: set[int], present: set[int],
+              released: set[int] = frozenset()) -> list[Person]:
+        """Counted people whose tracks were lost lately, who a new track may continue."""
+        if zs.rejoin_seconds <= 0 or zs.rejoin_distance <= 0:
+            return []
+        return [person for person in self._people.values()
+                if person.pid not in claimed and person.hits >= zs.min_track_frames
+                and (person.owner not in present or person.pid in released)
+                and 0 < (at - person.seen_at).total_seconds() <= zs.rejoin_seconds]
+
+    def _reach(self, person: Person, o: TrackedObject, p: Point, at: datetime,
+               zs: ZoneSet) -> float | None:
+        """How far ``p`` is from where the lost ``person`` was heading, if near enough."""
+        h = _height(o)
+        if not 1 / _SIZE_RATIO < h / max(person.height, 1e-6) < _SIZE_RATIO:
+            return None
+        d = self._distance(person, p, at)
+        return d if d <= zs.rejoin_distance * max(h, person.height) else None
+
+    def _lost_near(self, o: TrackedObject, p: Point, at: datetime, zs: ZoneSet,
+                   claimed: set[int], present: set[int]) -> bool:
+        return any(self._reach(person, o, p, at, zs) is not None
+                   for person in self._lost(at, zs, claimed, present))
+
     def _rejoin(self, newcomers: list[tuple[TrackedObject, Point]], at: datetime, zs: ZoneSet,
                 claimed: set[int], present: set[int], released: set[int],
                 ) -> list[tuple[tuple[TrackedObject, Point], Person | None]]:
         """Each newcomer with the lost person it most likely is, nearest pairs first."""
         pairs = []
-        if zs.rejoin_seconds > 0 and zs.rejoin_distance > 0:
-            lost = [person for person in self._people.values()
-                    if person.pid not in claimed and person.hits
-                    and (person.owner not in present or person.pid in released)
-                    and 0 < (at - person.seen_at).total_seconds() <= zs.rejoin_seconds]
-            for i, (o, p) in enumerate(newcomers):
-                h = _height(o)
-                for person in lost:
-                    if not 1 / _SIZE_RATIO < h / max(person.height, 1e-6) < _SIZE_RATIO:
-                        continue
-                    d = self._distance(person, p, at)
-                    if d <= zs.rejoin_distance * max(h, person.height):
-                        pairs.append((d, i, person))
+        lost = self._lost(at, zs, claimed, present, released)
+        for i, (o, p) in enumerate(newcomers):
+            for person in lost:
+                if (d := self._reach(person, o, p, at, zs)) is not None:
+                    pairs.append((d, i, person))
         chosen: dict[int, Person] = {}
         taken: set[int] = set()
         for _, i, person in sorted(pairs, key=lambda x: x[0]):
