@@ -82,9 +82,11 @@ class CountingEngine:
             shown = (obj, p, frame, at)
             if obj.track_id != person.pid:
                 shown = (TrackedObject(person.pid, obj.class_name, obj.bbox), p, frame, at)
-            if person.hits < zs.min_track_frames:
-                person.pending.append(shown)
-                continue
+            if not person.confirmed:
+                if person.streak < zs.min_track_frames:
+                    person.pending.append(shown)
+                    continue
+                person.confirmed = True
             replay, person.pending = [*person.pending, shown], []
             for o, q, f, t in replay:
                 for line in lines:

@@ -8,7 +8,8 @@ and the second a count of nobody. So every tracker id is mapped to a *person*:
   of their heights from their predicted position, of a similar size, lost at most
   ``rejoin_seconds`` ago) continues that person: lines and zones see one track, judged on its
   move from where it was last seen, so it is counted once, and counted if it crossed unseen;
-* a person counts nothing until seen on ``min_track_frames`` frames; then what they did
+* a person counts nothing until seen on ``min_track_frames`` frames in a row (a false hit the
+  tracker strings together from scattered frames does not qualify); then what they did
   meanwhile is replayed to the lines and zones, dated as it happened.
 
 A person is known to lines and zones by the id of their first track.
@@ -49,6 +50,10 @@ class Person:
     seen_frame: int
     velocity: tuple[float, float] = (0.0, 0.0)  # pixels per second
     hits: int = 0
+    #: frames in a row it has been seen, up to now
+    streak: int = 0
+    #: seen on enough frames in a row to count (and counting since)
+    confirmed: bool = False
     tids: set[int] = field(default_factory=set)
     #: observations held back until the person is confirmed
     pending: list[Observation] = field(default_factory=list)
@@ -60,6 +65,7 @@ class Person:
             g = 1.0 if self.hits == 1 else _VELOCITY_GAIN
             self.velocity = (self.velocity[0] + g * (v[0] - self.velocity[0]),
                              self.velocity[1] + g * (v[1] - self.velocity[1]))
+        self.streak = self.streak + 1 if frame == self.seen_frame + 1 else 1
         self.anchor, self.height, self.seen_frame, self.seen_at = p, height, frame, at
         self.hits += 1
 
@@ -84,7 +90,7 @@ class Identities:
                 newcomers.append((o, p))
             elif person.owner != o.track_id and person.owner in present:
                 newcomers.append((o, p))  # its person is on screen under another id now
-            elif (person.hits < zs.min_track_frames
+            elif (not person.confirmed
                   and self._lost_near(o, p, at, zs, claimed, present)):
                 # a track too young to count that goes on where a counted person was lost is
                 # that person: it started on a false hit beside them, or as they were hidden
@@ -194,7 +200,7 @@ class Identities:
         if zs.rejoin_seconds <= 0 or zs.rejoin_distance <= 0:
             return []
         return [person for person in self._people.values()
-                if person.pid not in claimed and person.hits >= zs.min_track_frames
+                if person.pid not in claimed and person.confirmed
                 and (person.owner not in present or person.pid in released)
                 and 0 < (at - person.seen_at).total_seconds() <= zs.rejoin_seconds]
 
