@@ -46,8 +46,13 @@ def events_of(report: count_video.Report) -> list[CountedEvent]:
 
 
 def _truth(args: argparse.Namespace) -> tuple[list[TrueCrossing], object | None]:
+    """The true crossings and, for our JSON, the ground truth; raises TruthError or
+    CountVideoError before any counting when the truth or the lines are wrong."""
     cap = cv2.VideoCapture(str(args.video))
-    fps = cap.get(cv2.CAP_PROP_FPS) or 25.0 if cap.isOpened() else 25.0
+    if not cap.isOpened():
+        raise count_video.CountVideoError(f"cannot read video {args.video}")
+    fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
+    size = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
     cap.release()
     truth = load(args.truth, fps)
     ground = None
@@ -58,13 +63,19 @@ def _truth(args: argparse.Namespace) -> tuple[list[TrueCrossing], object | None]
         if args.zones is None and args.line is None:
             x1, y1, x2, y2 = ground.line
             args.line = ((x1, y1), (x2, y2))
+    zones = count_video.build_zones(args.zones, args.line, *size, args.video.stem)
+    lines = [ln.id for ln in zones.lines]
+    unknown = sorted({c.line for c in truth} - set(lines))
+    if unknown:
+        raise TruthError(f"the truth names line(s) {', '.join(unknown)} but the zones have "
+                         f"{', '.join(lines) or 'no lines'}")
     return truth, ground
 
 
 async def command(args: argparse.Namespace) -> int:
     try:
         truth, ground = _truth(args)
-    except TruthError as exc:
+    except (TruthError, count_video.CountVideoError) as exc:
         print(f"camcount-worker evaluate: {exc}", file=sys.stderr)
         return 2
     tracked: dict[int, list[Detection]] = {}
@@ -77,11 +88,6 @@ async def command(args: argparse.Namespace) -> int:
         print(f"camcount-worker evaluate: {exc}", file=sys.stderr)
         return 2
     lines = [ln.id for ln in report.zone_set.lines]
-    unknown = sorted({c.line for c in truth} - set(lines))
-    if unknown:
-        print(f"camcount-worker evaluate: the truth names line(s) {', '.join(unknown)} but the "
-              f"zones have {', '.join(lines) or 'no lines'}", file=sys.stderr)
-        return 2
     result = score(truth, events_of(report), args.tolerance, lines)
     figures = {"video": report.video, "detector": report.model_version,
                "tolerance_s": args.tolerance, **result.as_dict(),
