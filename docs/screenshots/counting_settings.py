@@ -24,7 +24,8 @@ from workers.contracts.zones import ZoneSet  # noqa: E402
 from workers.samples.scenarios import make_scenario  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "counting_settings.png"
-CYAN, GREY, ORANGE, GREEN, WHITE = (255, 200, 0), (200, 200, 200), (0, 140, 255), (80, 220, 80), (255, 255, 255)
+CYAN, GREY, ORANGE = (255, 200, 0), (200, 200, 200), (0, 140, 255)
+GREEN, WHITE = (80, 220, 80), (255, 255, 255)
 BAND = ZoneSet(camera_id="x", frame_width=960, frame_height=540).line_dead_band
 
 
