@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 import numpy as np
 
@@ -28,7 +29,7 @@ from workers.contracts.zones import ZoneSet
 from workers.counting import CountingEngine, TrackedObject
 from workers.detector.base import Detections
 from workers.detector.pipeline import FORGET_SECONDS
-from workers.detector.tracking import create_tracker, iou_matrix
+from workers.detector.tracking import IouTracker, create_tracker, iou_matrix
 from workers.samples.synth import GroundTruth
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -92,19 +93,18 @@ class _Ids:
 
 
 def simulate(truth: GroundTruth, noise: Noise = Noise(), *, zones: ZoneSet | None = None,
-             seed: int = 0, tracker: str = "bytetrack",
+             seed: int = 0, tracker: Literal["bytetrack", "botsort", "iou"] = "bytetrack",
              on_frame: Callable[[int, list[TrackedObject]], None] | None = None,
              ) -> list[CountedEvent]:
-    """Line crossings the real tracker and counting engine count on the noisy boxes of ``truth``;
-    ``on_frame(frame, tracks)`` sees what the counting engine is fed."""
+    """Line crossings the real tracker and counting engine count on the noisy boxes of ``truth``.
+
+    ``tracker``: the detector's (ultralytics' ByteTrack or BoT-SORT), or ``iou``, the small
+    tracker the console bundle runs without ultralytics. ``on_frame(frame, tracks)`` sees what
+    the counting engine is fed."""
     rng = np.random.default_rng(seed)
     zone_set = zone_set_for(truth, zones)
     engine = CountingEngine(zone_set, max_track_age=2**31, max_track_age_seconds=FORGET_SECONDS)
-    if tracker == "iou":
-        from workers.detector.tracking import IouTracker
-        trk = IouTracker(truth.fps)
-    else:
-        trk = create_tracker(tracker, truth.fps)  # type: ignore[arg-type]
+    trk = IouTracker(truth.fps) if tracker == "iou" else create_tracker(tracker, truth.fps)
     ids = _Ids()
     overlapping: set[tuple[int, int]] = set()
     ghosts: list[list] = []  # [box, frames left]
