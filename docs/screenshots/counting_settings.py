@@ -98,10 +98,10 @@ def occlusion_panel() -> np.ndarray:
 
 
 def main() -> None:
-    panels = [cv2.resize(p, (720, 405), interpolation=cv2.INTER_AREA)
+    panels = [cv2.resize(p, (640, 360), interpolation=cv2.INTER_AREA)
               for p in (sway_panel(), occlusion_panel())]
-    gap = np.full((405, 8, 3), 255, np.uint8)
-    cv2.imwrite(str(OUT), np.hstack([panels[0], gap, panels[1]]))
+    gap = np.full((360, 8, 3), 255, np.uint8)
+    cv2.imwrite(str(OUT), np.hstack([panels[0], gap, panels[1]]), [cv2.IMWRITE_PNG_COMPRESSION, 9])
     print(OUT)
 
 

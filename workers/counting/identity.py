@@ -12,7 +12,8 @@ and the second a count of nobody. So every tracker id is mapped to a *person*:
   tracker strings together from scattered frames does not qualify); then what they did
   meanwhile is replayed to the lines and zones, dated as it happened.
 
-A person is known to lines and zones by the id of their first track.
+A person is known to lines and zones by the id of their first track (or, in the rare case that
+id already names someone else, by a negative id of their own).
 """
 
 from __future__ import annotations
