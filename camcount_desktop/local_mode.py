@@ -124,6 +124,17 @@ class LocalRuntime:
                 continue
             running.heartbeat = Heartbeat(self.bus, worker, f"{role}-local")
             running.heartbeat.start()
+            if role == "analytics":
+                await self._seed_zones(worker)
+
+    async def _seed_zones(self, analytics: Any) -> None:
+        """The sample's lines become stored version 1 of a camera that has none yet; zones an
+        admin saved are kept."""
+        for zs in self.zones:
+            try:
+                await analytics.zones.seed(zs)
+            except Exception:
+                log.exception("local mode: the zones of %s were not stored", zs.camera_id)
 
     def _analytics(self) -> Any:
         from workers.analytics.worker import AnalyticsWorker

@@ -136,7 +136,10 @@ class WallController(QObject):
         self.camera_updated.emit(status.camera_id)
 
     def on_zones(self, zones: ZoneSet) -> None:
-        self.state(zones.camera_id).zones = zones
+        state = self.state(zones.camera_id)
+        if state.zones is not None and state.zones.version > zones.version:
+            return  # an older version announced again
+        state.zones = zones
         self.camera_updated.emit(zones.camera_id)
 
     def tick(self) -> None:

@@ -68,6 +68,10 @@ class QueryService:
             "zone_set": self.zone_set, "reports": self.reports,
         }
 
+    def answer(self, kind: str, handler: Callable[[Any], Awaitable[BaseModel]]) -> None:
+        """Answer ``kind`` with a handler of the worker's (writes that need the bus)."""
+        self._by_kind[kind] = handler
+
     async def handle(self, request: AnalyticsRequest, _: Delivery) -> BaseModel:
         return await self._by_kind[request.query.kind](request.query)
 

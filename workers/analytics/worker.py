@@ -2,8 +2,9 @@
 
 Consumes ``camera.detection.results`` (batched, idempotent ingestion), ``analytics.processing``
 (aggregation jobs), ``analytics.report.generation`` (reports under a lease) and its own durable
-``analytics.camera.control`` queue (camera configs and zone set versions); follows alerts on
-``system.events``; serves ``rpc.analytics``. Migrates the database to the current schema at start.
+``analytics.camera.control`` queue (camera configs, and requests to store zone set versions,
+which it alone gives out: ``zone_store.py``); follows alerts on ``system.events``; serves
+``rpc.analytics``. Migrates the database to the current schema at start.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from workers.analytics.queries import QueryService
 from workers.analytics.recorder import Recorder
 from workers.analytics.reports import ReportService
 from workers.analytics.scheduler import Scheduler
+from workers.analytics.zone_store import ZoneStore
 from workers.bus import Bus, Delivery, Subscription
 from workers.contracts import AnalyticsJob, CameraControl, DetectionResult, ReportRequest, SystemEvent
 from workers.contracts.alerting import AlertingConfig
@@ -90,6 +92,7 @@ class AnalyticsWorker:
                                  after_commit=self._reaggregate_late)
         self.queries = QueryService(self.db, timezone)
         self.recorder = Recorder(self.db)
+        self.zones: ZoneStore | None = None
         self.reports: ReportService | None = None
         self.alerts = None if alerting is None else AlertsWorker(
             alerting, db=self.db, worker_id=f"{worker_id}-alerts")
@@ -106,12 +109,14 @@ class AnalyticsWorker:
                                      lease=timedelta(seconds=s.report_lease_s),
                                      max_attempts=s.report_attempts)
         self.ingestor.start()
+        self.zones = ZoneStore(self.db, bus, self.worker_id)
+        self.queries.answer("save_zone_set", self.zones.save)
         control = control_queue(t)
         await bus.declare_queue(control)
         self._subs += [
             await bus.consume(t.detection_results, self._on_result, model=DetectionResult,
                               concurrency=s.ingest_concurrency, prefetch=2 * s.ingest_concurrency),
-            await bus.consume(control, self.recorder.on_control, model=CameraControl),
+            await bus.consume(control, self._on_control, model=CameraControl),
             await bus.consume(t.analytics_processing, self._on_job, model=AnalyticsJob),
             await bus.consume(t.report_generation, self.reports.accept, model=ReportRequest),
             await bus.subscribe(t.system_events, [], self.recorder.on_system, model=SystemEvent),
@@ -156,6 +161,13 @@ class AnalyticsWorker:
     # -- handlers -------------------------------------------------------------------------------
     async def _on_result(self, result: DetectionResult, d: Delivery) -> None:
         await self.ingestor.ingest(result, d.trace_id)
+
+    async def _on_control(self, msg: CameraControl, d: Delivery) -> None:
+        if msg.action == "set_zones":
+            assert self.zones is not None
+            await self.zones.on_set_zones(msg)
+        elif msg.action != "zones_stored":  # our own announcement
+            await self.recorder.on_control(msg, d)
 
     async def _on_job(self, job: AnalyticsJob, _: Delivery) -> None:
         done = await self.aggregator.run(job)

@@ -95,7 +95,7 @@ class CameraWorker:
         if control.action == "configure":
             await self._configure(control, camera)
             return
-        if camera is None or control.action == "set_zones":  # another worker's, or the detector's
+        if camera is None or control.action in ("set_zones", "zones_stored"):  # not ours
             return
         log.info("camera %s: %s%s", control.camera_id, control.action,
                  f" by {control.requested_by}" if control.requested_by else "")

@@ -24,7 +24,7 @@ import numpy as np
 
 from workers.analytics.client import AnalyticsClient
 from workers.bus import Bus, Delivery, Subscription
-from workers.bus.errors import RemoteError, RequestTimeout
+from workers.bus.errors import BusError, RemoteError
 from workers.contracts import (
     CameraConfig,
     CameraControl,
@@ -52,8 +52,10 @@ ACTIVE_WINDOW_S = 3.0
 #: peers not heard from for this long are gone
 PEER_TIMEOUT_S = 15.0
 BALANCE_EVERY_S = 5.0
-#: how long a newly followed camera waits for analytics to say which zones and settings it has
+#: how long a newly followed camera waits for analytics to say which zones and settings it has,
+#: and the pause before asking again when no analytics worker answered
 STORED_FETCH_TIMEOUT_S = 10.0
+STORED_RETRY_S = 5.0
 #: frame ids remembered per camera, to drop one handled already (a redelivery after a lost
 #: channel may replay a batch: a tracker fed the same walk twice would count it twice)
 SEEN_FRAMES = 512
@@ -102,7 +104,10 @@ class DetectorWorker:
         self.detector = detector
         self.prefetch = prefetch
         self._initial = list(cameras or [])
+        #: zones in use per camera: given with ``--zones`` until analytics says what it stored
         self._zones = {z.camera_id: z for z in zones or []}
+        #: cameras whose zones in use are a version analytics stored
+        self._stored_zones: set[str] = set()
         self._cameras: dict[str, _Camera] = {}
         self._peers: dict[str, float] = {}
         self._subs: list[Subscription] = []
@@ -187,20 +192,27 @@ class DetectorWorker:
             task.add_done_callback(self._zone_fetches.discard)
 
     async def _fetch_stored(self, camera_id: str) -> None:
+        """Ask analytics, until it answers, for the camera's stored zones and settings: the
+        stored zones replace any given with ``--zones``, so every detector counts with one set."""
         assert self._bus is not None
         client = AnalyticsClient(self._bus, timeout=STORED_FETCH_TIMEOUT_S)
-        try:
-            zones = None if camera_id in self._zones else await client.latest_zone_set(camera_id)
-            reply = await client.ask(CamerasQuery())
-        except RequestTimeout:
-            log.info("camera %s: no analytics worker answered; counting with what control "
-                     "messages say from now on", camera_id)
-            return
-        except RemoteError as exc:
-            log.warning("camera %s: cannot fetch its zones and settings: %s", camera_id, exc)
-            return
+        waited = False
+        while True:
+            try:
+                zones = await client.latest_zone_set(camera_id)
+                reply = await client.ask(CamerasQuery())
+                break
+            except RemoteError as exc:
+                log.warning("camera %s: cannot fetch its zones and settings: %s", camera_id, exc)
+                return
+            except BusError as exc:  # no analytics worker (or no broker) answered
+                if not waited:
+                    log.warning("camera %s: its stored zones are not known (%s); asking again "
+                                "every %g s", camera_id, exc, STORED_RETRY_S)
+                waited = True
+                await asyncio.sleep(STORED_RETRY_S)
         if zones is not None:
-            self._apply_zones(zones, "stored")
+            await self._apply_zones(zones, "stored")
         assert isinstance(reply, CamerasReply)
         stored = next((c.config for c in reply.cameras if c.camera_id == camera_id), None)
         cam = self._cameras.get(camera_id)
@@ -218,8 +230,9 @@ class DetectorWorker:
             await self.follow(status.camera_id)
 
     async def _on_control(self, control: CameraControl, d: Delivery) -> None:
-        if control.action == "set_zones" and control.zones is not None:
-            self._apply_zones(control.zones, "sent")
+        # ``set_zones`` asks analytics to store a version; only what it stored is applied
+        if control.action == "zones_stored" and control.zones is not None:
+            await self._apply_zones(control.zones, "announced")
         elif control.action == "remove":
             await self.unfollow(control.camera_id)
         elif control.action in ("start", "configure"):
@@ -269,17 +282,28 @@ class DetectorWorker:
     def _models_in_use(self) -> set[str]:
         return {c.config.model for c in self._cameras.values() if c.config and c.config.model}
 
-    def _apply_zones(self, zones: ZoneSet, how: str) -> None:
-        """Count with these zones from the next frame, unless newer ones are already in use."""
-        known = self._zones.get(zones.camera_id)
-        if known is not None and known.version > zones.version:
-            return
-        self._zones[zones.camera_id] = zones
-        cam = self._cameras.get(zones.camera_id)
+    async def _apply_zones(self, zones: ZoneSet, how: str) -> None:
+        """Count with these stored zones from the next frame, unless newer ones are in use. A
+        different set under the version in use is refused and reported: one version, one set."""
+        cam_id = zones.camera_id
+        known = self._zones.get(cam_id)
+        if known is not None and cam_id in self._stored_zones:
+            if known.version > zones.version or known == zones:
+                return
+            if known.version == zones.version:
+                reason = (f"zones version {zones.version} {how} with other shapes than the "
+                          "version in use under that number; keeping the one in use (do two "
+                          "analytics workers use different databases?)")
+                log.error("camera %s: %s", cam_id, reason)
+                await self._publish_error(cam_id, "config", reason)
+                return
+        self._zones[cam_id] = zones
+        self._stored_zones.add(cam_id)
+        cam = self._cameras.get(cam_id)
         if cam is not None and cam.pipeline is not None:
             cam.pipeline.set_zones(zones.scaled_to(cam.pipeline.zone_set.frame_width,
                                                    cam.pipeline.zone_set.frame_height))
-        log.info("camera %s: %s zones version %d applied", zones.camera_id, how, zones.version)
+        log.info("camera %s: %s zones version %d applied", cam_id, how, zones.version)
 
     async def _on_system(self, event: SystemEvent, d: Delivery) -> None:
         if event.event_type == "health" and event.data.get("role") == self.role:

@@ -23,7 +23,8 @@ def saved_shapes(editor) -> dict:
     return json.loads(zs.model_dump_json())
 
 
-async def test_drawing_a_line_and_a_polygon_gives_the_zone_json(qtbot, console: Console) -> None:
+async def test_drawing_a_line_and_a_polygon_gives_the_zone_json(qtbot, console: Console,
+                                                                analytics) -> None:
     editor = await open_editor(qtbot, console)
     canvas = editor.canvas
     editor.tool_actions["line"].trigger()
@@ -37,21 +38,26 @@ async def test_drawing_a_line_and_a_polygon_gives_the_zone_json(qtbot, console: 
 
     data = saved_shapes(editor)
     assert data["camera_id"] == "door" and (data["frame_width"], data["frame_height"]) == (640, 360)
-    assert data["lines"] == [{"id": "line-1", "name": "Line 1", "color": "#00e0ff", "classes": [],
+    line_id, zone_id = data["lines"][0]["id"], data["zones"][0]["id"]
+    assert data["lines"] == [{"id": line_id, "name": "Line 1", "color": "#00e0ff", "classes": [],
                               "kind": "line", "points": [[100, 300], [100, 50]]}]
-    assert data["zones"] == [{"id": "zone-1", "name": "Zone 1", "color": "#ff7ad9", "classes": [],
+    assert data["zones"] == [{"id": zone_id, "name": "Zone 1", "color": "#ff7ad9", "classes": [],
                               "kind": "zone",
                               "points": [[300, 100], [500, 100], [500, 300], [300, 300]]}]
-    line = editor.draft.get("line-1")
+    # ids are new ones, never "line-1" again: counts are kept per id, and a new line must not
+    # carry on the totals of one an earlier version had
+    assert line_id.startswith("line-") and line_id != "line-1" and zone_id.startswith("zone-")
+    line = editor.draft.get(line_id)
     # drawn upwards, "in" is a crossing to the right of P1→P2 as seen on screen: the arrow says so
     assert canvas.arrow(line)[1].x() > 100
 
     click(canvas, 125, 175)  # one click on the arrow flips it
-    line = editor.draft.get("line-1")
+    line = editor.draft.get(line_id)
     assert line.points == ((100, 50), (100, 300))
     assert canvas.arrow(line)[1].x() < 100
     assert saved_shapes(editor)["lines"][0]["points"] == [[100, 50], [100, 300]]
-    assert editor.save_button.isEnabled() and editor.save_button.text() == "Save version 2"
+    # nothing stored yet for this camera (analytics said so): the first version is 1
+    assert editor.save_button.isEnabled() and editor.save_button.text() == "Save version 1"
 
 
 async def test_corners_and_shapes_are_edited_with_the_mouse_with_undo(qtbot, console: Console) -> None:
@@ -93,7 +99,8 @@ async def test_corners_and_shapes_are_edited_with_the_mouse_with_undo(qtbot, con
     assert len(editor.draft.shapes) == 1
 
 
-async def test_a_self_intersecting_polygon_is_refused_with_its_message(qtbot, console: Console) -> None:
+async def test_a_self_intersecting_polygon_is_refused_with_its_message(qtbot, console: Console,
+                                                                       analytics) -> None:
     sent: list[CameraControl] = []
 
     async def on_control(c: CameraControl, _: Delivery) -> None:
@@ -138,9 +145,9 @@ async def test_exported_zones_are_what_count_video_reads_and_import_back(
     exported = build_zones(path, None, 1280, 720, "door")  # count-video on a 1280x720 video
     assert [ln.points for ln in exported.lines] == [((640, 700), (640, 20))]
 
-    editor.draft.delete("line-1")
+    editor.draft.delete(editor.draft.shapes[0].id)
     editor.import_from(path)
-    assert editor.draft.get("line-1").points == ((320, 350), (320, 10))
+    assert [s.points for s in editor.draft.shapes] == [((320, 350), (320, 10))]
     path.write_text('{"frame_width": 640, "frame_height": 360, "lines": '
                     '[{"id": "x", "points": [[10, 10], [10, 10]]}]}')
     editor.import_from(path)
