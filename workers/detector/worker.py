@@ -110,6 +110,8 @@ class DetectorWorker:
         self._stored_zones: set[str] = set()
         self._cameras: dict[str, _Camera] = {}
         self._peers: dict[str, float] = {}
+        #: the cameras each peer said it was active for in its last heartbeat
+        self._peer_cameras: dict[str, set[str]] = {}
         self._subs: list[Subscription] = []
         self._bus: Bus | None = None
         self._balancer: asyncio.Task[None] | None = None
@@ -128,6 +130,7 @@ class DetectorWorker:
             self.detector = await asyncio.get_running_loop().run_in_executor(
                 self._infer, create_detector, self.config)
         log.info("detector %s using %s", self.worker_id, self.detector.model_version)
+        await asyncio.get_running_loop().run_in_executor(self._infer, self._warm_up)
         t = bus.topology
         self._subs.append(await bus.subscribe(t.camera_events, ["camera.status.*"],
                                               self._on_status, model=CameraStatus))
@@ -138,6 +141,16 @@ class DetectorWorker:
         for camera_id in self._initial:
             await self.follow(camera_id)
         self._balancer = asyncio.get_running_loop().create_task(self._balance_loop())
+
+    def _warm_up(self) -> None:
+        """Run one blank frame through a throwaway pipeline: the tracker's imports (torch and
+        ultralytics for a HOG worker) and first runs take seconds, which a standby taking over a
+        camera must not spend on the camera's first frame."""
+        assert self.detector is not None
+        width, height = 640, 360
+        pipeline = CameraPipeline(self.detector, ZoneSet(camera_id="warm-up", frame_width=width,
+                                                         frame_height=height), self.config)
+        pipeline.process(np.zeros((height, width, 3), np.uint8), datetime.now(UTC))
 
     async def stop(self) -> None:
         await cancel_and_wait(self._balancer, *self._zone_fetches, *self._config_tasks)
@@ -309,13 +322,26 @@ class DetectorWorker:
         if event.event_type == "health" and event.data.get("role") == self.role:
             if event.data.get("state") == "stopped":
                 self._peers.pop(event.source, None)
+                self._peer_cameras.pop(event.source, None)
             else:
                 self._peers[event.source] = time.monotonic()
+                self._peer_cameras[event.source] = set(event.data.get("cameras_active") or [])
+
+    def _taking_over(self, camera_id: str) -> None:
+        """The camera's frames come to us now, so the peer that was its active consumer has died
+        or handed it over: it is no standby until it beats again (a killed one never does), or
+        rebalancing would hand a camera to a dead worker and only reset the camera's tracker."""
+        for peer, cameras in list(self._peer_cameras.items()):
+            if camera_id in cameras and peer != self.worker_id:
+                self._peers.pop(peer, None)
+                del self._peer_cameras[peer]
 
     # -- frames -------------------------------------------------------------------------------
     async def _on_frame(self, cam: _Camera, frame: Frame) -> None:
         assert self._bus is not None
         now = time.monotonic()
+        if not cam.active(now):
+            self._taking_over(cam.camera_id)
         cam.last_frame = now
         cam.recent = [t for t in cam.recent if now - t < 5.0] + [now]
         cam.fps = (len(cam.recent) - 1) / max(now - cam.recent[0], 1e-6) if len(cam.recent) > 1 else 0.0
@@ -387,6 +413,8 @@ class DetectorWorker:
         active = sorted(c.camera_id for c in self._cameras.values() if c.active(now))
         for camera_id in active[share:]:
             cam = self._cameras[camera_id]
+            if not await self._has_standby(camera_id):
+                continue
             log.info("giving camera %s back (%d active, share %d of %d workers)",
                      camera_id, len(active), share, workers)
             if cam.sub is not None:
@@ -395,6 +423,19 @@ class DetectorWorker:
             cam.last_frame = 0.0
             cam.pipeline = None  # the next owner's tracker starts afresh; so would ours
             await self.follow(camera_id)
+
+
+    async def _has_standby(self, camera_id: str) -> bool:
+        """Whether another worker consumes the camera's frames (a peer may follow other cameras
+        than ours): handing a camera to nobody would only reset its tracker."""
+        assert self._bus is not None
+        name = self._bus.topology.frame_queue(camera_id).name
+        try:
+            depth = (await self._bus.queue_depths([name])).get(name)
+        except BusError as exc:
+            log.info("camera %s kept: its standby consumers are not known (%s)", camera_id, exc)
+            return False
+        return depth is not None and depth.consumers > 1
 
 
 def _decode(jpeg: bytes) -> np.ndarray | None:
