@@ -13,8 +13,10 @@ from PySide6.QtTest import QTest
 from camcount_desktop.admin.zone_canvas import ERROR_COLOR
 from camcount_desktop.console import Console
 from tests.gui.admin.conftest import click, drag, open_editor
+from tests.gui.conftest import until
+from workers.analytics import AnalyticsClient
 from workers.bus import Delivery
-from workers.contracts import CameraControl
+from workers.contracts import CameraControl, LineDef, ZoneSet
 from workers.count_video import build_zones
 
 
@@ -153,3 +155,33 @@ async def test_exported_zones_are_what_count_video_reads_and_import_back(
     editor.import_from(path)
     assert editor.status.text() == ("Not imported from door-zones.json: line 'x': its two points "
                                     "are the same; a line needs two distinct points")
+
+
+async def test_a_version_saved_meanwhile_by_another_admin_is_not_overwritten(
+        qtbot, console: Console, analytics) -> None:
+    editor = await open_editor(qtbot, console)
+    assert editor.save_button.text() == "Save version 1"
+    other = ZoneSet(camera_id="door", version=1, frame_width=640, frame_height=360,
+                    lines=[LineDef(id="line-theirs", name="Theirs", points=((10, 10), (10, 300)))])
+    assert (await AnalyticsClient(console.bus).save_zone_set(other, base_version=0)).saved
+    editor.tool_actions["line"].trigger()
+    click(editor.canvas, 100, 300)
+    click(editor.canvas, 100, 50)
+    QTest.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    await until(lambda: editor.status.text().startswith("Not saved"), 5)
+    assert editor.status.text() == (
+        "Not saved: version 1 is stored already with other shapes, and the newest stored zones "
+        "of camera door are version 1: load them and draw on them. “Load stored zones” replaces "
+        "the drawing with them (Undo brings it back).")
+    assert not editor.save_button.isEnabled() and editor.load_stored_button.isVisible()
+
+    QTest.mouseClick(editor.load_stored_button, Qt.MouseButton.LeftButton)
+    await until(lambda: editor.controller.base_known, 5)
+    assert [s.name for s in editor.draft.shapes] == ["Theirs"]
+    assert editor.save_button.isEnabled() and editor.save_button.text() == "Save version 2"
+    editor.undo_action.trigger()  # the admin's own drawing back, now saved over version 1
+    assert [s.name for s in editor.draft.shapes] == ["Line 1"]
+    QTest.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    await until(lambda: editor.status.text().startswith("Saved version 2"), 5)
+    stored = await AnalyticsClient(console.bus).latest_zone_set("door")
+    assert stored is not None and [ln.name for ln in stored.lines] == ["Line 1"]
