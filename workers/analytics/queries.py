@@ -55,7 +55,8 @@ from workers.storage.models import Alert
 def _alert_info(a: Alert) -> AlertInfo:
     return AlertInfo(alert_id=a.alert_id, source=a.source, severity=a.severity,
                      camera_id=a.camera_id, zone_id=a.zone_id, data=a.data, raised_at=a.raised_at,
-                     acknowledged_by=a.acknowledged_by, acknowledged_at=a.acknowledged_at)
+                     acknowledged_by=a.acknowledged_by, acknowledged_at=a.acknowledged_at,
+                     resolved_at=a.resolved_at)
 
 
 class QueryService:

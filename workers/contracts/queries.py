@@ -207,6 +207,7 @@ class AlertInfo(BaseModel):
     raised_at: datetime
     acknowledged_by: str | None
     acknowledged_at: datetime | None
+    resolved_at: datetime | None = None
 
 
 class AlertsReply(BaseModel):
