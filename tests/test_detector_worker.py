@@ -196,9 +196,10 @@ async def test_a_standby_detector_takes_over_at_once_when_the_active_one_dies_or
         namespace: str, tmp_path: Path, cameras: list[str]) -> None:
     """Cameras at 10 fps, two detector worker processes sharing them (one camera: the standby
     has nothing else to do). cam-a's active detector is killed (kill -9), then, with a new
-    standby started, stopped (SIGTERM): each time the standby's results follow within a second
-    (the tile does not freeze) and every frame the camera sent has its result (nothing counted
-    is skipped). Prints the failover times."""
+    standby started, stopped (SIGTERM): each time every frame the camera sent has its result
+    (nothing counted is skipped) and the standby's results come before the wall would stop
+    drawing the camera's boxes. Prints the failover times."""
+    from camcount_desktop.tile_controller import RESULTS_FRESH_S
     from workers.bus.rabbit import RabbitBus
 
     topology = Topology(namespace)
@@ -276,8 +277,10 @@ async def test_a_standby_detector_takes_over_at_once_when_the_active_one_dies_or
         stopped = await fail_over(signal.SIGTERM)
         print(f"failover: first result of the standby {killed:.2f} s after kill -9 of the active "
               f"detector, {stopped:.2f} s after it was stopped (SIGTERM)")
-        # what an operator notices: the camera's tile never waits a second for boxes
-        assert killed < 1.0 and stopped < 1.0
+        # what an operator notices: the wall stops drawing a camera's boxes when no result came
+        # for RESULTS_FRESH_S; a failover must come well before that (docs/detector.md: ~0.2 s)
+        assert killed < RESULTS_FRESH_S and stopped < RESULTS_FRESH_S, {
+            wid: path.read_text()[-1500:] for wid, path in logs.items() if path.exists()}
     finally:
         stop.set()
         await feeder

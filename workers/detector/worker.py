@@ -153,10 +153,13 @@ class DetectorWorker:
         pipeline.process(np.zeros((height, width, 3), np.uint8), datetime.now(UTC))
 
     async def stop(self) -> None:
-        await cancel_and_wait(self._balancer, *self._zone_fetches, *self._config_tasks)
+        # Cameras first, so the standbys take them over at once: stopping the other tasks may
+        # take a few re-cancels (a library that swallows one), which must not delay a failover.
+        await cancel_and_wait(self._balancer)  # it would follow a camera again
         for cam in list(self._cameras.values()):
             if cam.sub is not None:
                 await cam.sub.cancel()  # in-flight frames finish; prefetched ones go back
+        await cancel_and_wait(*self._zone_fetches, *self._config_tasks)
         for sub in self._subs:
             await sub.cancel()
         self._infer.shutdown(wait=True, cancel_futures=True)
@@ -341,6 +344,7 @@ class DetectorWorker:
         assert self._bus is not None
         now = time.monotonic()
         if not cam.active(now):
+            log.info("camera %s: its frames come here now", cam.camera_id)
             self._taking_over(cam.camera_id)
         cam.last_frame = now
         cam.recent = [t for t in cam.recent if now - t < 5.0] + [now]
