@@ -1,7 +1,9 @@
 """What a console takes from storage when it starts, so nothing saved is forgotten on a restart:
 the stored zones of its cameras (what the wall draws), recent alerts with their acknowledgements,
-and, when it hosts the detector (local mode), today's counts from before this start. Asked of the
-analytics worker until one answers (in local mode it starts with the console)."""
+and, when it hosts the detector (local mode), today's counts from before this start. Local mode
+asks its own analytics worker until it answers (it starts with the console); connected to a
+broker, the console asks once (an operator account may not ask at all: every refused request
+closes the channel other requests share)."""
 
 from __future__ import annotations
 
@@ -33,6 +35,9 @@ async def load_stored(console, started_at: datetime) -> None:
             log.info("stored zones and alerts not loaded: %s", exc)
             return
         except BusError as exc:
+            if console.runtime is None:
+                log.info("stored zones and alerts not loaded: %s", exc)
+                return
             log.debug("no analytics worker answered yet (%s); asking again", exc)
             await asyncio.sleep(RETRY_S)
     assert isinstance(cameras, CamerasReply) and isinstance(alerts, AlertsReply)
