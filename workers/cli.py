@@ -12,6 +12,7 @@ from workers.bus.config import redact, resolve
 from workers.bus.errors import BusError
 from workers.camera import cli as camera_cli
 from workers.detector import command as detector_cmd
+from workers.mqtt import cli as mqtt_cli
 from workers.notifier import cli as notifier_cli
 from workers.runtime import run
 from workers.topology import Topology
@@ -74,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     analytics_cli.add_commands(sub)
     notifier_cli.add_commands(sub)
+    mqtt_cli.add_commands(sub)
     return parser
 
 

@@ -1,0 +1,210 @@
+"""The MQTT bridge against real brokers, seen by a real MQTT client as Home Assistant sees it:
+discovery and states, a broker that goes away and comes back empty, a rename in the zone editor,
+a line removed, alerts."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.analytics.conftest import wait_for
+from tests.mqtt.conftest import Mosquitto, home_assistant_view, rabbit_mqtt_address, retained
+from workers.analytics import AnalyticsSettings, AnalyticsWorker
+from workers.bus import Bus, InProcessBus
+from workers.contracts import (
+    CameraConfig,
+    CameraControl,
+    CameraStatus,
+    DetectionBlock,
+    DetectionResult,
+    SystemEvent,
+    ZoneSet,
+)
+from workers.contracts.detection import CountingData, LineCounts, ZoneAnalysis
+from workers.mqtt.bridge import MqttBridge
+from workers.mqtt.settings import MqttSettings
+from workers.topology import Topology
+
+pytestmark = pytest.mark.mqtt
+
+CAM = "entrance"
+
+
+def zones(version: int, line_name: str, with_zone: bool = True) -> ZoneSet:
+    return ZoneSet.model_validate({
+        "camera_id": CAM, "version": version, "frame_width": 960, "frame_height": 540,
+        "lines": [{"id": "door", "name": line_name, "points": [[480, 540], [480, 0]]}],
+        "zones": [{"id": "queue", "name": "Queue", "points": [[0, 300], [400, 300], [400, 540]]}]
+        if with_zone else []})
+
+
+def result(version: int, count_in: int, count_out: int, occupancy: int = 0) -> DetectionResult:
+    return DetectionResult(
+        camera_id=CAM, frame_id=uuid.uuid4().hex, frame_timestamp=datetime.now(UTC),
+        frame_width=960, frame_height=540,
+        detection_results=DetectionBlock(total_count=0, processing_time=0.01, model_version="t"),
+        counting_data=CountingData(
+            zones_version=version,
+            lines={"door": LineCounts(count_in=count_in, count_out=count_out)},
+            zone_analysis={"queue": ZoneAnalysis(occupancy=occupancy, entries=occupancy)}))
+
+
+@dataclass
+class Site:
+    bus: Bus
+    bridge: MqttBridge
+    host: str
+    port: int
+    s: MqttSettings
+
+    async def publish(self, *messages: CameraControl | DetectionResult | CameraStatus
+                      | SystemEvent) -> None:
+        t = self.bus.topology
+        for m in messages:
+            if isinstance(m, SystemEvent):
+                await self.bus.publish(t.system_events, "", m, mandatory=False)
+                continue
+            key = (t.control_key if isinstance(m, CameraControl) else t.detection_key
+                   if isinstance(m, DetectionResult) else t.status_key)(m.camera_id)
+            await self.bus.publish(t.camera_events, key, m, mandatory=False)
+
+    async def seen(self) -> dict[str, bytes]:
+        return await retained(self.host, self.port, f"{self.s.topic_prefix}/#") | \
+            await retained(self.host, self.port, f"{self.s.discovery_prefix}/#")
+
+    def discovery(self, component: str, what: str) -> str:
+        return f"{self.s.discovery_prefix}/{component}/{self.s.node_id}/{CAM}_{what}/config"
+
+
+@pytest.fixture
+async def make_site(namespace: str, tmp_path: Path) -> AsyncIterator[
+        Callable[[str, int], Awaitable[Site]]]:
+    """A bridge on an in-process bus, next to an analytics worker that stores zone sets."""
+    started: list[tuple[Bus, AnalyticsWorker, MqttBridge]] = []
+
+    async def make(host: str, port: int) -> Site:
+        bus = InProcessBus(Topology(namespace), source="test")
+        await bus.start()
+        analytics = AnalyticsWorker(db_url=f"sqlite+aiosqlite:///{tmp_path / 'c.db'}",
+                                    settings=AnalyticsSettings(schedule=False))
+        await analytics.start(bus)
+        run = uuid.uuid4().hex[:8]  # topics of their own on a shared broker
+        s = MqttSettings(host=host, port=port, username="guest", password="guest",
+                         topic_prefix=f"test-{run}/camcount",
+                         discovery_prefix=f"test-{run}/homeassistant", min_interval_s=0.2)
+        bridge = MqttBridge(s, worker_id=f"mqtt-{run}")
+        await bridge.start(bus)
+        started.append((bus, analytics, bridge))
+        return Site(bus, bridge, host, port, s)
+
+    yield make
+    for bus, analytics, bridge in started:
+        await bridge.stop()
+        await analytics.stop()
+        await bus.close()
+
+
+async def configure(site: Site) -> None:
+    config = CameraConfig(camera_id=CAM, name="Entrance", source="/dev/null")
+    await site.publish(CameraControl(camera_id=CAM, action="configure", config=config),
+                       CameraControl(camera_id=CAM, action="set_zones", zones=zones(1, "Front door")),
+                       CameraStatus(camera_id=CAM, state="online"),
+                       result(1, count_in=3, count_out=1, occupancy=2))
+
+
+async def test_home_assistant_sees_counts_and_keeps_them_across_a_broker_restart(
+        mosquitto: Mosquitto, make_site: Callable[[str, int], Awaitable[Site]]) -> None:
+    site = await make_site("127.0.0.1", mosquitto.port)
+    p = site.s.topic_prefix
+    await configure(site)
+
+    seen = await wait_for(site.seen, lambda seen: seen.get(f"{p}/{CAM}/door/in") == b"3", 30)
+    door_in = json.loads(seen[site.discovery("sensor", "door_in")])
+    print("discovery:", json.dumps(door_in, indent=1))
+    assert door_in["name"] == "Front door in"
+    assert door_in["state_topic"] == f"{p}/{CAM}/door/in"
+    assert door_in["unit_of_measurement"] == "people"
+    assert door_in["device"]["name"] == "Entrance"
+    assert door_in["availability_topic"] == f"{p}/bridge/status"
+    assert json.loads(seen[site.discovery("binary_sensor", "status")])["device_class"] == \
+        "connectivity"
+    assert seen[f"{p}/{CAM}/door/out"] == b"1"
+    assert seen[f"{p}/{CAM}/queue/occupancy"] == b"2"
+    assert seen[f"{p}/{CAM}/status"] == b"online"
+    assert seen[f"{p}/bridge/status"] == b"online"
+
+    # The broker goes away; counting goes on; a new, empty broker comes up on the same port.
+    mosquitto.stop()
+    await site.publish(result(1, count_in=4, count_out=1), result(1, count_in=5, count_out=2))
+    await wait_for(lambda: asyncio.sleep(0, result=site.bridge.connected), lambda c: not c, 30)
+    mosquitto.start()
+
+    seen = await wait_for(site.seen, lambda seen: seen.get(f"{p}/{CAM}/door/in") == b"5", 30)
+    assert seen[f"{p}/{CAM}/door/out"] == b"2"
+    assert json.loads(seen[site.discovery("sensor", "door_in")])["name"] == "Front door in"
+    assert seen[f"{p}/bridge/status"] == b"online"
+
+
+async def test_a_rename_in_the_zone_editor_updates_discovery_and_a_removed_zone_disappears(
+        mosquitto: Mosquitto, make_site: Callable[[str, int], Awaitable[Site]]) -> None:
+    await rename_and_remove(await make_site("127.0.0.1", mosquitto.port))
+
+
+async def test_rabbitmq_mqtt_plugin_serves_the_same_discovery(
+        make_site: Callable[[str, int], Awaitable[Site]]) -> None:
+    host, port = rabbit_mqtt_address()
+    await rename_and_remove(await make_site(host, port))
+
+
+async def rename_and_remove(site: Site) -> None:
+    await configure(site)
+    occupancy = site.discovery("sensor", "queue_occupancy")
+    creds = {"username": site.s.username, "password": site.s.password}
+
+    def ha_view() -> Awaitable[dict[str, bytes]]:
+        return home_assistant_view(site.host, site.port, site.s.discovery_prefix, **creds)
+
+    await wait_for(ha_view, lambda seen: occupancy in seen
+                   and site.discovery("sensor", "door_in") in seen, 30)
+    # the admin renames the line and deletes the zone in the zone editor
+    await site.publish(CameraControl(camera_id=CAM, action="set_zones",
+                                     zones=zones(2, "Main entrance", with_zone=False)))
+
+    def renamed(seen: dict[str, bytes]) -> bool:
+        door = seen.get(site.discovery("sensor", "door_in"))
+        return door is not None and json.loads(door)["name"] == "Main entrance in"
+
+    seen = await wait_for(ha_view, renamed, 30)
+    assert occupancy not in seen, "a removed zone's sensors must disappear from Home Assistant"
+    # and nothing of it is left retained on the broker
+    p = site.s.topic_prefix
+    for topic in (occupancy, f"{p}/{CAM}/queue/occupancy", f"{p}/{CAM}/door/in"):
+        states = await retained(site.host, site.port, topic, **creds)
+        assert (topic in states) == topic.endswith("door/in"), topic
+    assert states[f"{p}/{CAM}/door/in"] == b"3"
+
+
+async def test_alerts_raise_and_resolve_the_cameras_problem_sensor(
+        mosquitto: Mosquitto, make_site: Callable[[str, int], Awaitable[Site]]) -> None:
+    site = await make_site("127.0.0.1", mosquitto.port)
+    await configure(site)
+    alert_topic = f"{site.s.topic_prefix}/{CAM}/alert"
+    await wait_for(lambda: _topic_is(site, alert_topic, b"OFF"), bool, 30)
+    raised = SystemEvent(event_type="alert", source="alerts", severity="critical", camera_id=CAM,
+                         data={"action": "raise", "rule_id": "crowd", "message": "Queue full"})
+    await site.publish(raised)
+    await wait_for(lambda: _topic_is(site, alert_topic, b"ON"), bool, 30)
+    await site.publish(SystemEvent(event_type="alert", source="alerts", camera_id=CAM,
+                                   data={"action": "resolve", "alert_id": raised.message_id}))
+    await wait_for(lambda: _topic_is(site, alert_topic, b"OFF"), bool, 30)
+
+
+async def _topic_is(site: Site, topic: str, payload: bytes) -> bool:
+    return (await retained(site.host, site.port, topic, settle=0.5)).get(topic) == payload
