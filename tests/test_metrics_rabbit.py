@@ -4,9 +4,8 @@ its own on the real broker, fed count events; its exposition parsed as Prometheu
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import BROKER_URL
+from tests.processes import spawn
 from tests.rabbit_util import purge_namespace
 from workers.bus.rabbit import RabbitBus
 from workers.contracts import CountEvent, CountEvents, utcnow
@@ -49,11 +49,9 @@ async def test_a_running_worker_exposes_its_figures_to_prometheus(namespace: str
     log = tmp_path / "analytics.log"
     producer = RabbitBus(BROKER_URL, Topology(namespace), source="detector-under-test")
     await producer.start()
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "workers.cli", "analytics", "--broker", BROKER_URL,
-             "--namespace", namespace, "--db", f"sqlite+aiosqlite:///{tmp_path / 'a.db'}",
-             "--metrics-port", str(port)], stdout=out, stderr=subprocess.STDOUT)
+    proc = spawn(["analytics", "--broker", BROKER_URL, "--namespace", namespace, "--db",
+                  f"sqlite+aiosqlite:///{tmp_path / 'a.db'}", "--metrics-port", str(port)], log,
+                 dict(os.environ))
     try:
         t = producer.topology
         for n in range(5):
