@@ -220,6 +220,7 @@ def smoke_console(smoke: Smoke, version: str) -> None:
 def smoke_worker(smoke: Smoke, version: str, python: Path, weights: list[Path]) -> None:
     smoke.check_version("camcount-worker", version)
     smoke.run("db upgrade", ["db", "upgrade", "--db", f"sqlite+aiosqlite:///{smoke.tmp / 'smoke.db'}"])
+    smoke.run("mqtt --help", ["mqtt", "--help"])
     clip = smoke.tmp / "street.mp4"
     # the generator cuts its walkers out of ultralytics' bus.jpg: run it from the build venv
     subprocess.run([str(python), "-m", "workers.samples", str(clip), "--people", "4", "--seed", "1"],

@@ -16,10 +16,12 @@ from pathlib import Path
 import aiomqtt
 import pytest
 
+from tests.conftest import REQUIRED
+
 MOSQUITTO = os.environ.get("CAMCOUNT_TEST_MOSQUITTO") or shutil.which("mosquitto") \
     or "/usr/sbin/mosquitto"
 #: RabbitMQ's MQTT plugin (rabbitmq_mqtt), on a port of its own next to Mosquitto's 1883
-RABBIT_MQTT = os.environ.get("CAMCOUNT_TEST_RABBIT_MQTT", "127.0.0.1:1884")
+RABBIT_MQTT = "127.0.0.1:" + os.environ.get("CAMCOUNT_TEST_RABBIT_MQTT_PORT", "1884")
 
 
 def _free_port() -> int:
@@ -67,7 +69,10 @@ class Mosquitto:
 @pytest.fixture
 def mosquitto(tmp_path: Path) -> Iterator[Mosquitto]:
     if not Path(MOSQUITTO).exists():
-        pytest.skip(f"no mosquitto binary at {MOSQUITTO} (apt-get install mosquitto)")
+        why = f"no mosquitto binary at {MOSQUITTO} (apt-get install mosquitto)"
+        if "mqtt" in REQUIRED:  # the test command found it: it must not silently vanish
+            pytest.fail(why)
+        pytest.skip(why)
     port = _free_port()
     conf = tmp_path / "mosquitto.conf"
     conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
