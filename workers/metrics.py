@@ -32,13 +32,14 @@ BUS_DEAD_LETTERED = Counter("camcount_bus_dead_lettered",
                             ["queue"])
 
 # -- the detector ---------------------------------------------------------------------------------
-FRAMES_ANALYSED = Counter("camcount_detector_frames", "Frames through the pipeline", ["camera"])
-MOTION_SKIPPED = Counter("camcount_detector_motion_skipped",
+FRAMES_ANALYSED = Counter("camcount_pipeline_frames", "Frames through the detector pipeline",
+                          ["camera"])
+MOTION_SKIPPED = Counter("camcount_pipeline_motion_skipped",
                          "Frames whose inference was skipped because nothing moved", ["camera"])
 INFERENCE_SECONDS = Histogram(
-    "camcount_detector_inference_seconds", "Time of one detector inference", ["camera"],
+    "camcount_pipeline_inference_seconds", "Time of one detector inference", ["camera"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 2.0, 5.0))
-TRACKS = Gauge("camcount_detector_tracks", "Objects tracked in the latest frame", ["camera"])
+TRACKS = Gauge("camcount_pipeline_tracks", "Objects tracked in the latest frame", ["camera"])
 COUNT_EVENTS = Counter("camcount_count_events",
                        "Line crossings and zone entries/exits counted by this detector",
                        ["camera", "kind", "shape", "direction"])
@@ -51,7 +52,7 @@ INGEST_SECONDS = Histogram("camcount_ingest_seconds", "Time to commit one ingest
                            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
 
 #: breaker states as numbers, for a graph
-BREAKER_STATES = {"closed": 0, "half_open": 1, "half-open": 1, "open": 2}
+BREAKER_STATES = {"closed": 0, "half_open": 1, "open": 2}
 
 
 def queue_label(queue: str, named: bool) -> str:
