@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -16,6 +18,7 @@ import pytest
 
 from tests.analytics.conftest import wait_for
 from tests.mqtt.conftest import Mosquitto, home_assistant_view, rabbit_mqtt_address, retained
+from tests.processes import spawn
 from workers.analytics import AnalyticsSettings, AnalyticsWorker
 from workers.bus import Bus, InProcessBus
 from workers.contracts import (
@@ -208,3 +211,42 @@ async def test_alerts_raise_and_resolve_the_cameras_problem_sensor(
 
 async def _topic_is(site: Site, topic: str, payload: bytes) -> bool:
     return (await retained(site.host, site.port, topic, settle=0.5)).get(topic) == payload
+
+
+async def test_a_bridge_started_later_clears_what_an_earlier_run_left_of_a_deleted_zone(
+        mosquitto: Mosquitto, make_site: Callable[[str, int], Awaitable[Site]]) -> None:
+    site = await make_site("127.0.0.1", mosquitto.port)
+    await configure(site)
+    occupancy = site.discovery("sensor", "queue_occupancy")
+    await wait_for(site.seen, lambda seen: occupancy in seen, 30)
+    # the bridge stops; meanwhile the admin deletes the zone; a new bridge starts
+    await site.bridge.stop()
+    await site.publish(CameraControl(camera_id=CAM, action="set_zones",
+                                     zones=zones(2, "Front door", with_zone=False)))
+    later = MqttBridge(site.s, worker_id="mqtt-later")
+    await later.start(site.bus)
+    try:
+        seen = await wait_for(site.seen, lambda seen: occupancy not in seen
+                              and f"{site.s.topic_prefix}/{CAM}/queue/occupancy" not in seen, 30)
+        assert site.discovery("sensor", "door_in") in seen
+    finally:
+        await later.stop()
+
+
+async def test_the_bridge_going_away_is_marked_offline_by_its_last_will(
+        mosquitto: Mosquitto, tmp_path: Path) -> None:
+    status = "lwt-test/bridge/status"
+    proc = spawn(["mqtt", "--broker", "local", "--mqtt", f"mqtt://127.0.0.1:{mosquitto.port}",
+                  "--topic-prefix", "lwt-test", "--no-discovery"], tmp_path / "mqtt.log",
+                 dict(os.environ))
+    try:
+        await wait_for(lambda: retained("127.0.0.1", mosquitto.port, status, settle=0.5),
+                       lambda seen: seen.get(status) == b"online", 60)
+        proc.send_signal(signal.SIGKILL)  # no goodbye: the broker speaks for it
+        proc.wait(10)
+        await wait_for(lambda: retained("127.0.0.1", mosquitto.port, status, settle=0.5),
+                       lambda seen: seen.get(status) == b"offline", 30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)

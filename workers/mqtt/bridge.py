@@ -86,8 +86,8 @@ class MqttBridge:
         self._subs.clear()
         self._stopping = True
         self._wake.set()
-        # the connection task says "offline" and disconnects on its own; then it is cancelled
-        await asyncio.wait(self._tasks[-1:], timeout=5)
+        if self._tasks:  # the connection task says "offline" and disconnects on its own
+            await asyncio.wait(self._tasks[-1:], timeout=5)
         await cancel_and_wait(*self._tasks)
         self._tasks.clear()
 
