@@ -13,7 +13,14 @@ import logging
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import REGISTRY, Collector
 
@@ -21,6 +28,9 @@ if TYPE_CHECKING:
     from aiohttp import web
 
 log = logging.getLogger(__name__)
+
+# a ``_created`` series beside every counter doubles the output and no dashboard reads it
+disable_created_metrics()
 
 # -- the bus --------------------------------------------------------------------------------------
 BUS_PUBLISHED = Counter("camcount_bus_published", "Messages published and confirmed",
