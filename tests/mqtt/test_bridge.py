@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import aiomqtt
 import pytest
 
 from tests.analytics.conftest import wait_for
@@ -202,11 +203,23 @@ async def test_alerts_raise_and_resolve_the_cameras_problem_sensor(
     await wait_for(lambda: _topic_is(site, alert_topic, b"OFF"), bool, 30)
     raised = SystemEvent(event_type="alert", source="alerts", severity="critical", camera_id=CAM,
                          data={"action": "raise", "rule_id": "crowd", "message": "Queue full"})
-    await site.publish(raised)
-    await wait_for(lambda: _topic_is(site, alert_topic, b"ON"), bool, 30)
-    await site.publish(SystemEvent(event_type="alert", source="alerts", camera_id=CAM,
-                                   data={"action": "resolve", "alert_id": raised.message_id}))
-    await wait_for(lambda: _topic_is(site, alert_topic, b"OFF"), bool, 30)
+    async with aiomqtt.Client("127.0.0.1", mosquitto.port) as watcher:
+        await watcher.subscribe(f"{site.s.topic_prefix}/alerts", qos=1)
+        await site.publish(raised)
+        await wait_for(lambda: _topic_is(site, alert_topic, b"ON"), bool, 30)
+        await site.publish(SystemEvent(event_type="alert", source="alerts", camera_id=CAM,
+                                       data={"action": "resolve", "alert_id": raised.message_id}))
+        await wait_for(lambda: _topic_is(site, alert_topic, b"OFF"), bool, 30)
+        events = []
+        async with asyncio.timeout(30):
+            async for m in watcher.messages:
+                assert isinstance(m.payload, bytes)
+                events.append(json.loads(m.payload))
+                if len(events) == 2:
+                    break
+    assert [(e["action"], e["alert_id"]) for e in events] == [
+        ("raised", raised.message_id), ("resolved", raised.message_id)]
+    assert events[0]["message"] == "Queue full" and events[0]["severity"] == "critical"
 
 
 async def _topic_is(site: Site, topic: str, payload: bytes) -> bool:
