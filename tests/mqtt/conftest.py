@@ -54,9 +54,14 @@ class Mosquitto:
     proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        self.proc = subprocess.Popen([MOSQUITTO, "-c", str(self.conf)], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-        _wait_port(self.port, up=True)
+        log = self.conf.with_suffix(".log")
+        with log.open("ab") as out:
+            self.proc = subprocess.Popen([MOSQUITTO, "-c", str(self.conf)], stdout=out,
+                                         stderr=subprocess.STDOUT)
+        try:
+            _wait_port(self.port, up=True)
+        except TimeoutError as exc:
+            raise TimeoutError(f"{exc}: {log.read_text()[-2000:]}") from None
 
     def stop(self) -> None:
         if self.proc is not None:
@@ -82,6 +87,45 @@ def mosquitto(tmp_path: Path) -> Iterator[Mosquitto]:
         yield broker
     finally:
         broker.stop()
+
+
+@dataclass
+class TlsBroker:
+    port: int
+    ca_file: Path
+    username: str = "bridge"
+    password: str = "pa55-word-not-in-logs"
+
+
+@pytest.fixture
+def tls_mosquitto(tmp_path: Path) -> Iterator[TlsBroker]:
+    """Mosquitto on TLS only, with a certificate from a CA of the test's own, and accounts."""
+    openssl, passwd = shutil.which("openssl"), shutil.which("mosquitto_passwd")
+    if not Path(MOSQUITTO).exists() or not openssl or not passwd:
+        pytest.skip("needs mosquitto, mosquitto_passwd and openssl")
+    d = tmp_path
+    run = lambda *a: subprocess.run(a, check=True, capture_output=True, cwd=d)  # noqa: E731
+    run(openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out",
+        "ca.crt", "-days", "1", "-subj", "/CN=camcount-test-ca")
+    run(openssl, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "srv.key", "-out", "srv.csr",
+        "-subj", "/CN=localhost")
+    (d / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    run(openssl, "x509", "-req", "-in", "srv.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+        "-CAcreateserial", "-out", "srv.crt", "-days", "1", "-extfile", "ext.cnf")
+    broker = TlsBroker(_free_port(), d / "ca.crt")
+    run(passwd, "-c", "-b", str(d / "passwd"), broker.username, broker.password)
+    conf = d / "tls.conf"
+    conf.write_text(f"listener {broker.port} 127.0.0.1\ncafile {d / 'ca.crt'}\n"
+                    f"certfile {d / 'srv.crt'}\nkeyfile {d / 'srv.key'}\n"
+                    f"allow_anonymous false\npassword_file {d / 'passwd'}\npersistence false\n"
+                    # as root it drops to user "mosquitto", who cannot read the test's folder
+                    "user root\n")
+    server = Mosquitto(broker.port, conf)
+    server.start()
+    try:
+        yield broker
+    finally:
+        server.stop()
 
 
 def rabbit_mqtt_address() -> tuple[str, int]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import signal
 import uuid
@@ -18,7 +19,7 @@ import aiomqtt
 import pytest
 
 from tests.analytics.conftest import wait_for
-from tests.mqtt.conftest import Mosquitto, home_assistant_view, rabbit_mqtt_address, retained
+from tests.mqtt.conftest import Mosquitto, TlsBroker, home_assistant_view, rabbit_mqtt_address, retained
 from tests.processes import spawn
 from workers.analytics import AnalyticsSettings, AnalyticsWorker
 from workers.bus import Bus, InProcessBus
@@ -33,7 +34,7 @@ from workers.contracts import (
 )
 from workers.contracts.detection import CountingData, LineCounts, ZoneAnalysis
 from workers.mqtt.bridge import MqttBridge
-from workers.mqtt.settings import MqttSettings
+from workers.mqtt.settings import ENV_PASSWORD, MqttSettings, from_url
 from workers.topology import Topology
 
 pytestmark = pytest.mark.mqtt
@@ -263,3 +264,40 @@ async def test_the_bridge_going_away_is_marked_offline_by_its_last_will(
         if proc.poll() is None:
             proc.kill()
             proc.wait(10)
+
+
+async def test_over_tls_with_an_account_whose_password_is_never_logged(
+        tls_mosquitto: TlsBroker, namespace: str, tmp_path: Path,
+        caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    b = tls_mosquitto
+    monkeypatch.setenv(ENV_PASSWORD, b.password)
+    s = from_url(f"mqtts://{b.username}@127.0.0.1:{b.port}", ca_file=b.ca_file,
+                 topic_prefix="tls/camcount", discovery_prefix="tls/homeassistant")
+    bus = InProcessBus(Topology(namespace), source="test")
+    await bus.start()
+    bridge = MqttBridge(s, worker_id="mqtt-tls")
+    caplog.set_level(logging.DEBUG)
+    await bridge.start(bus)
+    try:
+        await bus.publish(bus.topology.camera_events, bus.topology.detection_key(CAM),
+                          result(1, count_in=7, count_out=0), mandatory=False)
+        tls = aiomqtt.TLSParameters(ca_certs=str(b.ca_file))
+
+        async def door_in() -> bytes | None:
+            async with aiomqtt.Client("127.0.0.1", b.port, username=b.username,
+                                      password=b.password, tls_params=tls) as client:
+                await client.subscribe(f"tls/camcount/{CAM}/door/in", qos=1)
+                try:
+                    async with asyncio.timeout(1):
+                        async for m in client.messages:
+                            return m.payload if isinstance(m.payload, bytes) else None
+                except TimeoutError:
+                    return None
+            return None
+
+        assert await wait_for(door_in, lambda v: v == b"7", 30) == b"7"
+    finally:
+        await bridge.stop()
+        await bus.close()
+    assert f"mqtts://{b.username}@127.0.0.1:{b.port}" in caplog.text
+    assert b.password not in caplog.text
