@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 EVENT_BACKLOG = 1000
 RECONNECT_MAX_S = 30.0
 PUBLISH_TIMEOUT_S = 10.0
+COALESCE_S = 0.05
 
 
 class MqttBridge:
@@ -230,6 +231,8 @@ class MqttBridge:
                                          json.dumps(self._events[0]).encode(), qos=s.qos,
                                          timeout=PUBLISH_TIMEOUT_S)
                     self._events.popleft()
+                # a burst of results is taken in one round, not one round per result
+                await asyncio.sleep(COALESCE_S)
                 wait = 1.0 if due is None else max(0.01, min(1.0, due - time.monotonic()))
                 woken = asyncio.ensure_future(self._wake.wait())
                 done, _ = await asyncio.wait([reader, woken], timeout=wait,

@@ -62,6 +62,8 @@ class Site:
     def __init__(self, settings: MqttSettings):
         self.s = settings
         self.cameras: dict[str, CameraView] = {}
+        #: discovery configs per camera, with what they were built from
+        self._discovery: dict[str, tuple[tuple[Any, ...], dict[str, bytes]]] = {}
 
     def camera(self, camera_id: str) -> CameraView:
         return self.cameras.setdefault(camera_id, CameraView(camera_id))
@@ -155,35 +157,51 @@ class Site:
         p, c = self.s.topic_prefix, segment(cam.camera_id)
         out: dict[str, bytes] = {}
         lines, zones = cam.shapes()
-        classes = {s.id: s.classes for s in
-                   [*cam.zone_set.lines, *cam.zone_set.zones]} if cam.zone_set else {}
         if cam.state is not None:
             out[f"{p}/{c}/status"] = cam.state.encode()
         out[f"{p}/{c}/alert"] = b"ON" if cam.open_alerts else b"OFF"
+        for shapes, measures, values in ((lines, LINE_MEASURES, cam.lines),
+                                         (zones, ZONE_MEASURES, cam.zones)):
+            for shape_id in shapes:
+                if (v := values.get(shape_id)) is None:
+                    continue
+                for m in measures:
+                    n = v.count_in if m == "in" else v.count_out if m == "out" else getattr(v, m)
+                    out[f"{p}/{c}/{segment(shape_id)}/{m}"] = str(n).encode()
+        if self.s.discovery_prefix:
+            # built again only when names or shapes change, not at every result
+            key = (cam.label, tuple(cam.classes), cam.zone_set.version if cam.zone_set else 0,
+                   tuple(lines.items()), tuple(zones.items()))
+            cached = self._discovery.get(cam.camera_id)
+            if cached is None or cached[0] != key:
+                cached = self._discovery[cam.camera_id] = (key, self._configs(cam, lines, zones))
+            out.update(cached[1])
+        return out
+
+    def _configs(self, cam: CameraView, lines: dict[str, str],
+                 zones: dict[str, str]) -> dict[str, bytes]:
+        p, c = self.s.topic_prefix, segment(cam.camera_id)
+        out: dict[str, bytes] = {}
+        classes = {s.id: s.classes for s in
+                   [*cam.zone_set.lines, *cam.zone_set.zones]} if cam.zone_set else {}
         self._discover(out, cam, "binary_sensor", "status", "Camera", f"{p}/{c}/status",
                        {"device_class": "connectivity", "payload_on": "online",
                         "payload_off": "offline"})
         self._discover(out, cam, "binary_sensor", "alert", "Alert", f"{p}/{c}/alert",
                        {"device_class": "problem", "payload_on": "ON", "payload_off": "OFF"})
-        for shapes, measures, values in ((lines, LINE_MEASURES, cam.lines),
-                                         (zones, ZONE_MEASURES, cam.zones)):
+        for shapes, measures in ((lines, LINE_MEASURES), (zones, ZONE_MEASURES)):
             for shape_id, name in shapes.items():
-                v = values.get(shape_id)
                 unit = cam.unit(classes.get(shape_id, []))
                 for m in measures:
-                    topic = f"{p}/{c}/{segment(shape_id)}/{m}"
-                    if v is not None:
-                        n = v.count_in if m == "in" else v.count_out if m == "out" else getattr(v, m)
-                        out[topic] = str(n).encode()
-                    self._discover(out, cam, "sensor", f"{shape_id}_{m}", f"{name} {m}", topic, {
-                        "unit_of_measurement": unit, "icon": _ICONS[m],
-                        "state_class": "measurement" if m == "occupancy" else "total_increasing"})
+                    self._discover(out, cam, "sensor", f"{shape_id}_{m}", f"{name} {m}",
+                                   f"{p}/{c}/{segment(shape_id)}/{m}", {
+                                       "unit_of_measurement": unit, "icon": _ICONS[m],
+                                       "state_class": "measurement" if m == "occupancy"
+                                       else "total_increasing"})
         return out
 
     def _discover(self, out: dict[str, bytes], cam: CameraView, component: str, what: str,
                   name: str, state_topic: str, extra: dict[str, Any]) -> None:
-        if not self.s.discovery_prefix:
-            return
         node = self.s.node_id
         object_id = segment(f"{cam.camera_id}_{what}")
         config = {
