@@ -19,7 +19,14 @@ import aiomqtt
 import pytest
 
 from tests.analytics.conftest import wait_for
-from tests.mqtt.conftest import Mosquitto, TlsBroker, home_assistant_view, rabbit_mqtt_address, retained
+from tests.mqtt.conftest import (
+    RABBIT_MQTT,
+    Mosquitto,
+    TlsBroker,
+    home_assistant_view,
+    rabbit_mqtt_address,
+    retained,
+)
 from tests.processes import spawn
 from workers.analytics import AnalyticsSettings, AnalyticsWorker
 from workers.bus import Bus, InProcessBus
@@ -114,6 +121,17 @@ async def make_site(namespace: str, tmp_path: Path) -> AsyncIterator[
         await bridge.stop()
         await analytics.stop()
         await bus.close()
+        await clear_retained(bridge)
+
+
+async def clear_retained(bridge: MqttBridge) -> None:
+    """Leave nothing retained on a shared broker (RabbitMQ's plugin keeps it)."""
+    s = bridge.s
+    if f"{s.host}:{s.port}" != RABBIT_MQTT:
+        return  # the test's own Mosquitto forgets everything when it stops
+    async with aiomqtt.Client(s.host, s.port, username=s.username, password=s.password) as c:
+        for topic in [*bridge.publisher.sent, s.bridge_status_topic]:
+            await c.publish(topic, b"", qos=1, retain=True)
 
 
 async def configure(site: Site) -> None:
