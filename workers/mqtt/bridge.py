@@ -37,6 +37,8 @@ EVENT_BACKLOG = 1000
 RECONNECT_MAX_S = 30.0
 PUBLISH_TIMEOUT_S = 10.0
 COALESCE_S = 0.05
+#: how long retained topics of an earlier run are looked for after connecting
+FIND_S = 5.0
 
 
 class MqttBridge:
@@ -191,6 +193,8 @@ class MqttBridge:
             except aiomqtt.MqttError as exc:
                 if self.connected or delay == 1.0:
                     log.warning("MQTT broker %s: %s; connecting again", self.s.redacted, exc)
+            except Exception:  # a bug must not end the bridge's publishing silently
+                log.exception("MQTT bridge session failed; connecting again")
             self.connected = False
             if self._stopping:
                 return
@@ -208,14 +212,22 @@ class MqttBridge:
                              timeout=PUBLISH_TIMEOUT_S)
         self.connected = True
         log.info("MQTT broker %s connected", s.redacted)
-        # what an earlier run left retained: cleared once the camera's shapes are known
-        await client.subscribe(f"{s.topic_prefix}/#", qos=1)
+        # what an earlier run left retained (cleared once the camera's shapes are known): it
+        # arrives right after subscribing; later the subscription would only echo our own
+        finding = [f"{s.topic_prefix}/#"]
         if s.discovery_prefix:
-            await client.subscribe(f"{s.discovery_prefix}/+/{s.node_id}/+/config", qos=1)
+            finding.append(f"{s.discovery_prefix}/+/{s.node_id}/+/config")
             await client.subscribe(self._ha_status, qos=1)
+        for pattern in finding:
+            await client.subscribe(pattern, qos=1)
+        found_until = time.monotonic() + FIND_S
         reader = asyncio.get_running_loop().create_task(self._read(client))
         try:
             while not self._stopping:
+                if finding and time.monotonic() > found_until:
+                    for pattern in finding:
+                        await client.unsubscribe(pattern, timeout=PUBLISH_TIMEOUT_S)
+                    finding = []
                 self._wake.clear()
                 if self._resend:  # Home Assistant (re)started: everything again
                     self._resend = False
