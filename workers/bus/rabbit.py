@@ -161,9 +161,10 @@ class RabbitBus(Bus):
     async def declare_queue(self, spec: QueueSpec) -> None:
         assert self._conn is not None, "bus not started"
         ch = await self._conn.channel(publisher_confirms=False)
+        as_declared = self.topology.declaration(spec)
         try:
-            q = await ch.declare_queue(spec.name, durable=spec.durable,
-                                       arguments=self.topology.declared_arguments(spec))
+            q = await ch.declare_queue(spec.name, durable=as_declared.durable,
+                                       arguments=as_declared.arguments)
             for b in spec.bindings:
                 await q.bind(b.exchange, b.routing_key)
         finally:
@@ -178,8 +179,9 @@ class RabbitBus(Bus):
             queue = await ch.declare_queue(None, exclusive=True, auto_delete=True, durable=False,
                                            arguments=spec.arguments)
         else:
-            queue = await ch.declare_queue(spec.name, durable=spec.durable,
-                                           arguments=self.topology.declared_arguments(spec))
+            as_declared = self.topology.declaration(spec)
+            queue = await ch.declare_queue(spec.name, durable=as_declared.durable,
+                                           arguments=as_declared.arguments)
         for b in spec.bindings:
             await queue.bind(b.exchange, b.routing_key)
 
