@@ -20,6 +20,7 @@ from aiormq.exceptions import (
     ChannelPreconditionFailed,
 )
 
+from workers.bus.config import node_urls, redact
 from workers.bus.errors import BusError, NotAllowed
 from workers.topology import ExchangeSpec, QueueSpec, Topology
 
@@ -159,11 +160,27 @@ async def _retire(conn: aio_pika.abc.AbstractConnection, topology: Topology) -> 
                 await ch.close()
 
 
+#: exceptions of a connection attempt to a node that is down or unreachable
+CONNECT_ERRORS = (aio_pika.exceptions.AMQPConnectionError, ConnectionError, OSError, TimeoutError)
+
+
+async def connect_first(url: str, name: str) -> aio_pika.abc.AbstractConnection:
+    """A plain connection to the first node of ``url`` that answers, trying each in turn."""
+    error: BaseException | None = None
+    for node in node_urls(url):
+        try:
+            return await aio_pika.connect(node, client_properties={"connection_name": name},
+                                          timeout=10)
+        except CONNECT_ERRORS as exc:
+            error = exc
+    raise ConnectionError(f"no broker node of {redact(url)} answers: {error!r}") from error
+
+
 async def reconcile(url: str, topology: Topology, *, create: bool,
                     extra_queues: Iterable[QueueSpec] = (), name: str = "camcount-topology"
                     ) -> list[Mismatch]:
     """Declare (``create=True``) or only check the topology; returns what differs."""
-    conn = await aio_pika.connect(url, client_properties={"connection_name": name})
+    conn = await connect_first(url, name)
     try:
         found: list[Mismatch] = []
         for ex in topology.exchanges:
@@ -186,7 +203,7 @@ async def reconcile(url: str, topology: Topology, *, create: bool,
 async def missing(url: str, topology: Topology, *, name: str = "camcount-topology") -> list[Mismatch]:
     """Exchanges and queues of the topology the broker does not have. Passive declarations need
     no permissions, so an account that may not configure (an operator's) can still check."""
-    conn = await aio_pika.connect(url, client_properties={"connection_name": name})
+    conn = await connect_first(url, name)
     try:
         entities: list[tuple[Literal["queue", "exchange"], str]] = [
             *(("exchange", e.name) for e in topology.exchanges),

@@ -4,6 +4,10 @@ Publishing waits for the broker's confirm and raises when a mandatory message is
 nacked. While the connection is being re-established, a publish waits (up to
 ``publish_timeout``) and tries again rather than failing at once; a retried publish whose first
 confirm was lost can duplicate, which handlers absorb by being idempotent on ``message_id``.
+
+Given the nodes of a cluster (several hosts in the URL), the bus connects to the first that
+answers and, while disconnected, points the robust connection's next attempt at the next node in
+turn (aio-pika reads the connection's ``url`` at every attempt).
 """
 
 from __future__ import annotations
@@ -20,10 +24,11 @@ import aiohttp
 import aiormq
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 from aiormq import spec
+from yarl import URL
 
 from workers.bus.base import Bus, Delivery, QueueDepth, Subscription, _Route, sender, wait_closed
-from workers.bus.config import redact
-from workers.bus.declare import TopologyMismatch, declare, missing
+from workers.bus.config import node_urls, redact
+from workers.bus.declare import CONNECT_ERRORS, TopologyMismatch, declare, missing
 from workers.bus.errors import NotAllowed, PublishError, RequestTimeout, Unroutable
 from workers.bus.management import ManagementAPI
 from workers.contracts.base import TYPE_HEADER, new_id
@@ -50,6 +55,9 @@ ACK_BATCH = 64
 #: a message whose outcome could not be settled (the error queue refused it) waits this long
 #: before it goes back to its queue
 UNSETTLED_PAUSE_S = 1.0
+#: seconds between reconnection attempts, and how long one node is tried before the next
+RECONNECT_INTERVAL_S = 1.0
+FAILOVER_AFTER_S = 2.5
 
 
 class RabbitBus(Bus):
@@ -58,12 +66,14 @@ class RabbitBus(Bus):
                  management_url: str | None = None):
         super().__init__(topology, source=source)
         self.url = url
+        self.nodes = node_urls(url)
+        self._node = 0  # the node the connection uses, or tries next
         # RabbitMQ refuses a publish whose user_id is not the connection's user, so receivers can
         # trust it (docs/admin.md)
         self.user = unquote(urlsplit(url).username or "") or "guest"
         self.declare_topology = declare_topology
         self.publish_timeout = publish_timeout
-        self.management = ManagementAPI(url, management_url)
+        self.management = ManagementAPI(self.nodes[0], management_url)
         self._conn: AbstractRobustConnection | None = None
         self._pub: aio_pika.abc.AbstractChannel | None = None
         self._rpc: aio_pika.abc.AbstractChannel | None = None
@@ -71,6 +81,8 @@ class RabbitBus(Bus):
         self._replies: dict[str, asyncio.Future[Delivery]] = {}
         self._subs: list[Subscription] = []
         self._closing = False
+        self._lost = asyncio.Event()
+        self._failover: asyncio.Task[None] | None = None
 
     def __repr__(self) -> str:
         return f"<RabbitBus {redact(self.url)} {self.state}>"
@@ -87,22 +99,65 @@ class RabbitBus(Bus):
                 if absent := await missing(self.url, self.topology, name=f"{name}-topology"):
                     raise TopologyMismatch(absent) from exc
                 log.info("%s; using the topology as declared", exc)
-        self._conn = await aio_pika.connect_robust(
-            self.url, client_properties={"connection_name": name}, timeout=10)
+        self._conn = await self._connect(name)
         self._conn.reconnect_callbacks.add(self._on_reconnect)
         self._conn.close_callbacks.add(self._on_close)
         self._pub = await self._conn.channel(publisher_confirms=True, on_return_raises=True)
+        if len(self.nodes) > 1:
+            self._failover = asyncio.create_task(self._fail_over(self._conn))
         self._set_state("connected")
 
+    async def _connect(self, name: str) -> AbstractRobustConnection:
+        """A robust connection to the first node that answers."""
+        error: BaseException | None = None
+        for i in range(len(self.nodes)):
+            node = (self._node + i) % len(self.nodes)
+            try:
+                conn = await aio_pika.connect_robust(
+                    self.nodes[node], client_properties={"connection_name": name}, timeout=10,
+                    reconnect_interval=RECONNECT_INTERVAL_S)
+            except CONNECT_ERRORS as exc:
+                log.warning("broker node %s unavailable: %r", redact(self.nodes[node]), exc)
+                error = exc
+                continue
+            self._node = node
+            return conn
+        assert error is not None
+        raise error
+
+    async def _fail_over(self, conn: AbstractRobustConnection) -> None:
+        """While the connection is down, move its next attempt to the next node every
+        ``FAILOVER_AFTER_S``: a node that is down refuses at once, one that is cut off from us
+        times out; either way the others are tried. The robust connection does the rest (its
+        channels and consumers are restored on whichever node it reaches)."""
+        while not self._closing:
+            await self._lost.wait()
+            while not conn.connected.is_set() and not self._closing:
+                self._node = (self._node + 1) % len(self.nodes)
+                conn.url = URL(self.nodes[self._node])
+                log.info("trying broker node %s", redact(self.nodes[self._node]))
+                try:
+                    async with asyncio.timeout(FAILOVER_AFTER_S):
+                        await conn.connected.wait()
+                except TimeoutError:
+                    continue
+            self._lost.clear()
+
+    @property
+    def node(self) -> str:
+        """The node the bus is connected to (or tries next), redacted."""
+        return redact(self.nodes[self._node])
+
     def _on_reconnect(self, *_: Any) -> None:
-        log.info("broker connection re-established")
+        log.info("broker connection re-established on %s", self.node)
         self._set_state("connected")
 
     def _on_close(self, _conn: Any, exc: BaseException | None = None) -> None:
         if self._closing:
             self._set_state("down")
         else:
-            log.warning("broker connection lost (%s); reconnecting", exc)
+            log.warning("broker connection to %s lost (%s); reconnecting", self.node, exc)
+            self._lost.set()
             self._set_state("reconnecting")
 
     async def close(self) -> None:
@@ -113,6 +168,8 @@ class RabbitBus(Bus):
             except Exception:
                 log.debug("cancel on close failed", exc_info=True)
         await self.management.close()
+        if self._failover is not None:
+            self._failover.cancel()
         if self._conn is not None:
             await self._conn.close()
         self._set_state("down")
