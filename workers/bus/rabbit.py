@@ -13,6 +13,7 @@ turn (aio-pika reads the connection's ``url`` at every attempt).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Sequence
@@ -227,22 +228,46 @@ class RabbitBus(Bus):
         finally:
             await ch.close()
 
+    async def _subscribe(self, spec: QueueSpec, prefetch: int, exclusive: bool,
+                         on_message: Any) -> tuple[aio_pika.abc.AbstractChannel,
+                                                   aio_pika.abc.AbstractQueue, str]:
+        """Channel, queue and consumer. A connection lost on the way (a node dying while a
+        worker starts) is waited out, up to ``publish_timeout``, not a failed start."""
+        assert self._conn is not None, "bus not started"
+        deadline = time.monotonic() + self.publish_timeout
+        while True:
+            ch = None
+            try:
+                ch = await self._conn.channel(publisher_confirms=False)
+                await ch.set_qos(prefetch_count=prefetch)
+                if exclusive:
+                    queue = await ch.declare_queue(None, exclusive=True, auto_delete=True,
+                                                   durable=False, arguments=spec.arguments)
+                else:
+                    as_declared = self.topology.declaration(spec)
+                    queue = await ch.declare_queue(spec.name, durable=as_declared.durable,
+                                                   arguments=as_declared.arguments)
+                for b in spec.bindings:
+                    await queue.bind(b.exchange, b.routing_key)
+                return ch, queue, await queue.consume(on_message, no_ack=False)
+            except _TRANSIENT as exc:
+                if ch is not None:  # or the robust connection would restore it, half made
+                    with contextlib.suppress(Exception):
+                        await ch.close()
+                if self._closing or time.monotonic() >= deadline:
+                    raise
+                log.warning("lost the broker while subscribing to %s (%r); trying again",
+                            spec.name, exc)
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(max(0.1, deadline - time.monotonic())):
+                        await self._conn.connected.wait()
+                await asyncio.sleep(0.2)
+
     async def _consume(self, spec: QueueSpec, route: _Route, *, prefetch: int, concurrency: int,
                        exclusive: bool) -> Subscription:
-        assert self._conn is not None, "bus not started"
-        ch = await self._conn.channel(publisher_confirms=False)
-        await ch.set_qos(prefetch_count=max(prefetch, concurrency))
-        if exclusive:
-            queue = await ch.declare_queue(None, exclusive=True, auto_delete=True, durable=False,
-                                           arguments=spec.arguments)
-        else:
-            as_declared = self.topology.declaration(spec)
-            queue = await ch.declare_queue(spec.name, durable=as_declared.durable,
-                                           arguments=as_declared.arguments)
-        for b in spec.bindings:
-            await queue.bind(b.exchange, b.routing_key)
-
         inbox: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
+        ch, queue, tag = await self._subscribe(spec, max(prefetch, concurrency), exclusive,
+                                               inbox.put)
         busy: set[asyncio.Task[Any]] = set()
         closing = asyncio.Event()
         # An in-order consumer acks handled messages together (ack multiple) while more are
@@ -320,7 +345,6 @@ class RabbitBus(Bus):
 
         workers = [asyncio.create_task(work_batches() if route.batch else work())
                    for _ in range(concurrency)]
-        tag = await queue.consume(inbox.put, no_ack=False)
 
         async def cancel() -> None:
             closing.set()
