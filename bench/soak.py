@@ -44,6 +44,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import aio_pika  # noqa: E402
 import psutil  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
@@ -161,10 +162,16 @@ async def stored(db: Database) -> tuple[int, int]:
 
 
 async def backlog(queue: str) -> int:
-    conn = await connect_first(BROKER, "soak")
+    """Messages ready in the queue, or -1 while the broker cannot tell (restarting)."""
+    try:
+        conn = await connect_first(BROKER, "soak")
+    except (OSError, aio_pika.exceptions.AMQPError):
+        return -1
     try:
         q = await (await conn.channel()).declare_queue(queue, passive=True)
         return q.declaration_result.message_count or 0
+    except aio_pika.exceptions.AMQPError:
+        return -1
     finally:
         await conn.close()
 

@@ -154,7 +154,7 @@ class BusAdapter(QObject):
 
     async def _on_control(self, control: CameraControl, _: Delivery) -> None:
         self.control_received.emit(control)
-        if control.action == "set_zones" and control.zones is not None:
+        if control.action == "zones_stored" and control.zones is not None:  # what detectors use
             self.zones_received.emit(control.zones)
 
     async def _on_system(self, event: SystemEvent, _: Delivery) -> None:

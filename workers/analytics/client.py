@@ -13,12 +13,14 @@ from workers.contracts.queries import (
     AnalyticsRequest,
     OccupancyQuery,
     OccupancyReply,
+    SaveZoneSet,
     SeriesQuery,
     SeriesReply,
     TotalsQuery,
     TotalsReply,
     ZoneSetQuery,
     ZoneSetReply,
+    ZoneSetSaved,
 )
 
 R = TypeVar("R", bound=BaseModel)
@@ -55,3 +57,10 @@ class AnalyticsClient:
     async def latest_zone_set(self, camera_id: str) -> ZoneSet | None:
         """The newest zone set an admin sent for a camera (what a detector asks for at start)."""
         return (await self._ask(ZoneSetQuery(camera_id=camera_id), ZoneSetReply)).zone_set
+
+    async def save_zone_set(self, zone_set: ZoneSet, *, base_version: int,
+                            requested_by: str = "") -> ZoneSetSaved:
+        """Store ``zone_set`` as the version after ``base_version``, the one it was drawn on;
+        the reply says whether it was stored, and why not."""
+        return await self._ask(SaveZoneSet(zone_set=zone_set, base_version=base_version,
+                                           requested_by=requested_by), ZoneSetSaved)

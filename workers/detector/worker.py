@@ -24,7 +24,7 @@ import numpy as np
 
 from workers.analytics.client import AnalyticsClient
 from workers.bus import Bus, Delivery, PublishError, Subscription
-from workers.bus.errors import RemoteError, RequestTimeout
+from workers.bus.errors import BusError, RemoteError
 from workers.bus.outbox import FactOutbox, journal_path
 from workers.contracts import (
     CameraConfig,
@@ -54,8 +54,10 @@ ACTIVE_WINDOW_S = 3.0
 #: peers not heard from for this long are gone
 PEER_TIMEOUT_S = 15.0
 BALANCE_EVERY_S = 5.0
-#: how long a newly followed camera waits for analytics to say which zones and settings it has
+#: how long a newly followed camera waits for analytics to say which zones and settings it has,
+#: and the pause before asking again when no analytics worker answered
 STORED_FETCH_TIMEOUT_S = 10.0
+STORED_RETRY_S = 5.0
 #: frame ids remembered per camera, to drop one handled already (a redelivery after a lost
 #: channel may replay a batch: a tracker fed the same walk twice would count it twice)
 SEEN_FRAMES = 512
@@ -104,9 +106,14 @@ class DetectorWorker:
         self.detector = detector
         self.prefetch = prefetch
         self._initial = list(cameras or [])
+        #: zones in use per camera: given with ``--zones`` until analytics says what it stored
         self._zones = {z.camera_id: z for z in zones or []}
+        #: cameras whose zones in use are a version analytics stored
+        self._stored_zones: set[str] = set()
         self._cameras: dict[str, _Camera] = {}
         self._peers: dict[str, float] = {}
+        #: the cameras each peer said it was active for in its last heartbeat
+        self._peer_cameras: dict[str, set[str]] = {}
         self._subs: list[Subscription] = []
         self._bus: Bus | None = None
         self._facts: FactOutbox | None = None
@@ -129,6 +136,7 @@ class DetectorWorker:
             self.detector = await asyncio.get_running_loop().run_in_executor(
                 self._infer, create_detector, self.config)
         log.info("detector %s using %s", self.worker_id, self.detector.model_version)
+        await asyncio.get_running_loop().run_in_executor(self._infer, self._warm_up)
         t = bus.topology
         self._subs.append(await bus.subscribe(t.camera_events, ["camera.status.*"],
                                               self._on_status, model=CameraStatus))
@@ -140,11 +148,24 @@ class DetectorWorker:
             await self.follow(camera_id)
         self._balancer = asyncio.get_running_loop().create_task(self._balance_loop())
 
+    def _warm_up(self) -> None:
+        """Run one blank frame through a throwaway pipeline: the tracker's imports (torch and
+        ultralytics for a HOG worker) and first runs take seconds, which a standby taking over a
+        camera must not spend on the camera's first frame."""
+        assert self.detector is not None
+        width, height = 640, 360
+        pipeline = CameraPipeline(self.detector, ZoneSet(camera_id="warm-up", frame_width=width,
+                                                         frame_height=height), self.config)
+        pipeline.process(np.zeros((height, width, 3), np.uint8), datetime.now(UTC))
+
     async def stop(self) -> None:
-        await cancel_and_wait(self._balancer, *self._zone_fetches, *self._config_tasks)
+        # Cameras first, so the standbys take them over at once: stopping the other tasks may
+        # take a few re-cancels (a library that swallows one), which must not delay a failover.
+        await cancel_and_wait(self._balancer)  # it would follow a camera again
         for cam in list(self._cameras.values()):
             if cam.sub is not None:
                 await cam.sub.cancel()  # in-flight frames finish; prefetched ones go back
+        await cancel_and_wait(*self._zone_fetches, *self._config_tasks)
         for sub in self._subs:
             await sub.cancel()
         self._infer.shutdown(wait=True, cancel_futures=True)
@@ -197,20 +218,27 @@ class DetectorWorker:
             task.add_done_callback(self._zone_fetches.discard)
 
     async def _fetch_stored(self, camera_id: str) -> None:
+        """Ask analytics, until it answers, for the camera's stored zones and settings: the
+        stored zones replace any given with ``--zones``, so every detector counts with one set."""
         assert self._bus is not None
         client = AnalyticsClient(self._bus, timeout=STORED_FETCH_TIMEOUT_S)
-        try:
-            zones = None if camera_id in self._zones else await client.latest_zone_set(camera_id)
-            reply = await client.ask(CamerasQuery())
-        except RequestTimeout:
-            log.info("camera %s: no analytics worker answered; counting with what control "
-                     "messages say from now on", camera_id)
-            return
-        except RemoteError as exc:
-            log.warning("camera %s: cannot fetch its zones and settings: %s", camera_id, exc)
-            return
+        waited = False
+        while True:
+            try:
+                zones = await client.latest_zone_set(camera_id)
+                reply = await client.ask(CamerasQuery())
+                break
+            except RemoteError as exc:
+                log.warning("camera %s: cannot fetch its zones and settings: %s", camera_id, exc)
+                return
+            except BusError as exc:  # no analytics worker (or no broker) answered
+                if not waited:
+                    log.warning("camera %s: its stored zones are not known (%s); asking again "
+                                "every %g s", camera_id, exc, STORED_RETRY_S)
+                waited = True
+                await asyncio.sleep(STORED_RETRY_S)
         if zones is not None:
-            self._apply_zones(zones, "stored")
+            await self._apply_zones(zones, "stored")
         assert isinstance(reply, CamerasReply)
         stored = next((c.config for c in reply.cameras if c.camera_id == camera_id), None)
         cam = self._cameras.get(camera_id)
@@ -228,8 +256,9 @@ class DetectorWorker:
             await self.follow(status.camera_id)
 
     async def _on_control(self, control: CameraControl, d: Delivery) -> None:
-        if control.action == "set_zones" and control.zones is not None:
-            self._apply_zones(control.zones, "sent")
+        # ``set_zones`` asks analytics to store a version; only what it stored is applied
+        if control.action == "zones_stored" and control.zones is not None:
+            await self._apply_zones(control.zones, "announced")
         elif control.action == "remove":
             await self.unfollow(control.camera_id)
         elif control.action in ("start", "configure"):
@@ -279,29 +308,54 @@ class DetectorWorker:
     def _models_in_use(self) -> set[str]:
         return {c.config.model for c in self._cameras.values() if c.config and c.config.model}
 
-    def _apply_zones(self, zones: ZoneSet, how: str) -> None:
-        """Count with these zones from the next frame, unless newer ones are already in use."""
-        known = self._zones.get(zones.camera_id)
-        if known is not None and known.version > zones.version:
-            return
-        self._zones[zones.camera_id] = zones
-        cam = self._cameras.get(zones.camera_id)
+    async def _apply_zones(self, zones: ZoneSet, how: str) -> None:
+        """Count with these stored zones from the next frame, unless newer ones are in use. A
+        different set under the version in use is refused and reported: one version, one set."""
+        cam_id = zones.camera_id
+        known = self._zones.get(cam_id)
+        if known is not None and cam_id in self._stored_zones:
+            if known.version > zones.version or known == zones:
+                return
+            if known.version == zones.version:
+                reason = (f"zones version {zones.version} {how} with other shapes than the "
+                          "version in use under that number; keeping the one in use (do two "
+                          "analytics workers use different databases?)")
+                log.error("camera %s: %s", cam_id, reason)
+                await self._publish_error(cam_id, "config", reason)
+                return
+        self._zones[cam_id] = zones
+        self._stored_zones.add(cam_id)
+        cam = self._cameras.get(cam_id)
         if cam is not None and cam.pipeline is not None:
             cam.pipeline.set_zones(zones.scaled_to(cam.pipeline.zone_set.frame_width,
                                                    cam.pipeline.zone_set.frame_height))
-        log.info("camera %s: %s zones version %d applied", zones.camera_id, how, zones.version)
+        log.info("camera %s: %s zones version %d applied", cam_id, how, zones.version)
 
     async def _on_system(self, event: SystemEvent, d: Delivery) -> None:
         if event.event_type == "health" and event.data.get("role") == self.role:
             if event.data.get("state") == "stopped":
                 self._peers.pop(event.source, None)
+                self._peer_cameras.pop(event.source, None)
             else:
                 self._peers[event.source] = time.monotonic()
+                self._peer_cameras[event.source] = set(event.data.get("cameras_active") or [])
+
+    def _taking_over(self, camera_id: str) -> None:
+        """The camera's frames come to us now, so the peer that was its active consumer has died
+        or handed it over: it is no standby until it beats again (a killed one never does), or
+        rebalancing would hand a camera to a dead worker and only reset the camera's tracker."""
+        for peer, cameras in list(self._peer_cameras.items()):
+            if camera_id in cameras and peer != self.worker_id:
+                self._peers.pop(peer, None)
+                del self._peer_cameras[peer]
 
     # -- frames -------------------------------------------------------------------------------
     async def _on_frame(self, cam: _Camera, frame: Frame) -> None:
         assert self._bus is not None
         now = time.monotonic()
+        if not cam.active(now):
+            log.info("camera %s: its frames come here now", cam.camera_id)
+            self._taking_over(cam.camera_id)
         cam.last_frame = now
         cam.recent = [t for t in cam.recent if now - t < 5.0] + [now]
         cam.fps = (len(cam.recent) - 1) / max(now - cam.recent[0], 1e-6) if len(cam.recent) > 1 else 0.0
@@ -389,6 +443,8 @@ class DetectorWorker:
         active = sorted(c.camera_id for c in self._cameras.values() if c.active(now))
         for camera_id in active[share:]:
             cam = self._cameras[camera_id]
+            if not await self._has_standby(camera_id):
+                continue
             log.info("giving camera %s back (%d active, share %d of %d workers)",
                      camera_id, len(active), share, workers)
             if cam.sub is not None:
@@ -397,6 +453,19 @@ class DetectorWorker:
             cam.last_frame = 0.0
             cam.pipeline = None  # the next owner's tracker starts afresh; so would ours
             await self.follow(camera_id)
+
+
+    async def _has_standby(self, camera_id: str) -> bool:
+        """Whether another worker consumes the camera's frames (a peer may follow other cameras
+        than ours): handing a camera to nobody would only reset its tracker."""
+        assert self._bus is not None
+        name = self._bus.topology.frame_queue(camera_id).name
+        try:
+            depth = (await self._bus.queue_depths([name])).get(name)
+        except BusError as exc:
+            log.info("camera %s kept: its standby consumers are not known (%s)", camera_id, exc)
+            return False
+        return depth is not None and depth.consumers > 1
 
 
 def _decode(jpeg: bytes) -> np.ndarray | None:

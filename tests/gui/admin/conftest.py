@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
@@ -26,6 +28,20 @@ from tests.notifier.conftest import (  # noqa: F401 - fixtures of the alert rule
 from workers.contracts import Frame
 
 WIDTH, HEIGHT = 640, 360
+
+
+@pytest.fixture
+async def analytics(console: Console, tmp_path: Path) -> AsyncIterator[object]:
+    """The analytics worker, which stores zone versions, on the console's bus."""
+    from workers.analytics import AnalyticsSettings, AnalyticsWorker
+
+    worker = AnalyticsWorker(db_url=f"sqlite+aiosqlite:///{tmp_path / 'zones.db'}",
+                             reports_dir=tmp_path, settings=AnalyticsSettings(schedule=False))
+    await worker.start(console.bus)
+    try:
+        yield worker
+    finally:
+        await worker.stop()
 
 
 async def open_editor(qtbot, console: Console, camera_id: str = "door",
