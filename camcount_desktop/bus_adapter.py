@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from PySide6.QtCore import QObject, Signal
 
-from camcount_desktop.frames import DecodedFrame, decode_jpeg
+from camcount_desktop.wall.frames import DecodedFrame, decode_jpeg
 from workers.bus import Bus, Delivery, Subscription
 from workers.contracts import (
     TYPE_HEADER,

@@ -11,19 +11,19 @@ from datetime import UTC, datetime
 
 from PySide6.QtCore import QObject
 
-from camcount_desktop.alerts_controller import AlertsController
+from camcount_desktop.alerts.controller import AlertsController
 from camcount_desktop.analytics.controller import AnalyticsController
 from camcount_desktop.analytics.reports_controller import ReportsController
 from camcount_desktop.bus_adapter import BusAdapter
-from camcount_desktop.cameras_controller import CamerasController
-from camcount_desktop.dead_letters import open_dead_letters
-from camcount_desktop.deadletter_controller import DeadLetterController
-from camcount_desktop.health_controller import HealthController
+from camcount_desktop.cameras.controller import CamerasController
+from camcount_desktop.dead_letters.browser import open_dead_letters
+from camcount_desktop.dead_letters.controller import DeadLetterController
+from camcount_desktop.health.controller import HealthController
 from camcount_desktop.local_mode import LocalData, LocalRuntime, sample_zones
-from camcount_desktop.queues_controller import QueuesController
+from camcount_desktop.queues.controller import QueuesController
 from camcount_desktop.settings import Settings
 from camcount_desktop.stored_state import load_stored
-from camcount_desktop.wall_controller import WallController
+from camcount_desktop.wall.controller import WallController
 from workers.bus import Bus, create_bus
 from workers.bus.config import LOCAL, redact, resolve
 from workers.bus.management import ManagementAPI

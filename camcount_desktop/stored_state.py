@@ -11,8 +11,8 @@ import asyncio
 import logging
 from datetime import datetime
 
-from camcount_desktop.alerts_controller import KEEP
-from camcount_desktop.counted_before import CountedBefore
+from camcount_desktop.alerts.controller import KEEP
+from camcount_desktop.wall.counted_before import CountedBefore
 from workers.analytics.client import AnalyticsClient
 from workers.bus import BusError, NotAllowed, RemoteError
 from workers.contracts.queries import AlertsQuery, AlertsReply, CamerasQuery, CamerasReply

@@ -193,9 +193,7 @@ async def test_zones_saved_while_analytics_is_down_never_diverge(
         await det.stop()
         det = await detector("det-2").start()
         await counting_with(2, {new_line.id})
-    finally:
-        if editor is not None:
-            editor.close()
+    finally:  # the editor is closed by qtbot, which owns it
         await console.stop()
         await det.stop()
         await store.stop()

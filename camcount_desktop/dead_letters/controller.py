@@ -7,7 +7,7 @@ import logging
 from PySide6.QtCore import QObject, Signal
 from qasync import asyncSlot
 
-from camcount_desktop.dead_letters import DeadLetter, DeadLetterSource
+from camcount_desktop.dead_letters.browser import DeadLetter, DeadLetterSource
 
 log = logging.getLogger(__name__)
 
