@@ -103,9 +103,18 @@ ensure_mosquitto() {  # the MQTT tests start their own Mosquitto (to stop and re
   fi
 }
 
+report_cluster() {  # the chaos tests start their own 3-node cluster (tests/conftest.py)
+  if [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ]; then
+    echo "services: tests marked 'cluster' start a 3-node RabbitMQ cluster once (scripts/rabbit-cluster.sh, ports 5781-5783)"
+  else
+    echo "services: NO rabbitmq-server: tests marked 'cluster' are SKIPPED"
+  fi
+}
+
 ensure_services() {
   REQUIRED=()
   ensure_rabbitmq
+  report_cluster
   ensure_postgres
   ensure_rtsp_server
   ensure_mosquitto
