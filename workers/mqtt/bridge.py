@@ -4,7 +4,7 @@ bus and keeps an MQTT broker's retained topics (states and Home Assistant discov
 Everything it publishes is derived state, so it follows the live streams with its own short
 subscriptions (like the alerts worker) and never holds up a fact queue. Names of lines and zones
 come from the stored zone sets (asked of the analytics worker at start) and from the zone
-editor's ``set_zones`` controls as they happen. When the MQTT broker goes away the bridge
+editor's saves as analytics announces them (``zones_stored``). When the MQTT broker goes away the bridge
 reconnects with backoff and sends the latest value of every topic again; its last will marks
 it offline meanwhile. Alert events are not retained: up to ``EVENT_BACKLOG`` wait for the broker,
 and the bridge logs how many it had to leave out beyond that.

@@ -90,7 +90,9 @@ class Site:
         elif c.action == "configure" and c.config is not None:
             cam.removed = False
             cam.name, cam.classes = c.config.name, list(c.config.classes)
-        elif c.action == "set_zones" and c.zones is not None:
+        elif c.action in ("set_zones", "zones_stored") and c.zones is not None:
+            # the request as it is sent, and what analytics stored and announced: a bridge that
+            # starts while a save is on its way learns of it from the announcement
             self.set_zone_set(c.zones)
 
     def set_zone_set(self, zones: ZoneSet) -> None:
