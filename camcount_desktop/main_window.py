@@ -72,7 +72,8 @@ class MainWindow(QMainWindow):
         panels_dock = self._dock("Panels", self.tabs, Qt.DockWidgetArea.BottomDockWidgetArea)
         # the wall gets the room; panels and the camera list keep a working size
         self.resizeDocks([panels_dock], [260], Qt.Orientation.Vertical)
-        self.resizeDocks([cameras_dock], [240], Qt.Orientation.Horizontal)
+        self.resizeDocks([cameras_dock], [self.cameras_view.minimumWidth()],
+                         Qt.Orientation.Horizontal)
 
         self.alert_badge = QLabel()
         console.alerts.changed.connect(self._update_badge)
@@ -160,8 +161,9 @@ class MainWindow(QMainWindow):
         state = self.settings.store.value("window/state")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
-        else:
-            self.resize(1400, 900)
+        else:  # a console's first start takes the screen it opens on, as far as it goes
+            screen = self.screen().availableGeometry()
+            self.resize(min(1600, screen.width()), min(1000, screen.height()))
         if isinstance(state, QByteArray):
             self.restoreState(state)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from camcount_desktop.health.controller import HealthController
 
@@ -39,6 +39,9 @@ class HealthView(QWidget):
         self._row.addWidget(self.detector)
         self._workers: list[QLabel] = []
         self._row.addStretch(1)
+        # its chips never widen the window past the screen nor squeeze the camera list: on a
+        # narrow window the last chips are cut, not the docks
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         controller.changed.connect(self.refresh)
         self.refresh()
 

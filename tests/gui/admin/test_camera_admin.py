@@ -78,8 +78,8 @@ def select(dialog: CameraAdminDialog, camera_id: str) -> None:
 
 
 def listed_state(window: MainWindow, camera_id: str) -> str | None:
-    item = window.cameras_view.item_for(camera_id)
-    return item.text(1) if item is not None else None
+    row = window.cameras_view.listed(camera_id)
+    return row[1] if row is not None else None
 
 
 async def measured_fps(window: MainWindow, camera_id: str, low: float, high: float) -> None:
@@ -104,7 +104,7 @@ async def test_add_edit_disable_enable_and_remove_a_camera(
 
     # the running camera worker opens it; the console lists it online and shows its pictures
     await until(lambda: listed_state(window, "door") == "online", 10, "door online in the list")
-    assert window.cameras_view.item_for("door").text(0) == "Front door"
+    assert window.cameras_view.listed("door")[0] == "Front door"
     assert "door" in console.wall.cameras_on_screen()
     await until(lambda: console.wall.state("door").last_frame_at is not None, 5, "door's pictures")
     assert dialog.status.text() == "Camera door sent to the camera workers of group (default)"
@@ -139,11 +139,11 @@ async def test_add_edit_disable_enable_and_remove_a_camera(
     select(dialog, "door")
     click(dialog.buttons["Remove"])
     await until(lambda: "door" not in camera_worker.stats()["cameras"], 5, "the worker let go")
-    await until(lambda: window.cameras_view.item_for("door") is None, 5, "door gone from the list")
+    await until(lambda: window.cameras_view.listed("door") is None, 5, "door gone from the list")
     assert "door" not in console.wall.cameras_on_screen()
     assert [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())] == []
     await asyncio.sleep(1.5)  # the worker's last "offline: removed" status does not bring it back
-    assert "door" not in console.cameras.cameras and window.cameras_view.topLevelItemCount() == 0
+    assert "door" not in console.cameras.cameras and window.cameras_view.model.rowCount() == 0
 
 
 async def test_connection_test_shows_a_picture_or_the_exact_error(
