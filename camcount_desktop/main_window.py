@@ -59,7 +59,8 @@ class MainWindow(QMainWindow):
         self.cameras_view.camera_activated.connect(console.wall.show_camera)
         cameras_dock = self._dock("Cameras", self.cameras_view, Qt.DockWidgetArea.LeftDockWidgetArea)
 
-        self.alerts_view = AlertsView(console.alerts)
+        self.alerts_view = AlertsView(console.alerts, console.cameras.name_of)
+        console.cameras.renamed.connect(self.alerts_view.refresh)
         self.queues_view = QueuesView(console.queues)
         self.deadletter_view = DeadLetterView(console.dead_letters)
         # its own window, for a second screen: admins read charts while the wall stays in view
