@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -73,6 +74,16 @@ class CameraForm(QDialog):
         self.error.setWordWrap(True)
         self.error.setStyleSheet(ERROR_STYLE)
         self._test: asyncio.Task[None] | None = None
+        #: the source whose connection test failed last, and why: saving it asks first
+        self._failed_test: tuple[str, str] | None = None
+        self.confirm = QMessageBox(
+            QMessageBox.Icon.Warning, "Save a camera that did not connect?", "",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel, self)
+        self.confirm.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        self.confirm.accepted.connect(self._save)
+        # the placeholders read whole: the dialog is as wide as its longest one
+        self.source.setMinimumWidth(
+            self.source.fontMetrics().horizontalAdvance(self.source.placeholderText()) + 24)
 
         form = QFormLayout()
         #: a message under each field that refused its value
@@ -152,9 +163,18 @@ class CameraForm(QDialog):
     def _accept(self) -> None:
         config = self.config()
         self.show_problems({} if isinstance(config, CameraConfig) else config)
-        if isinstance(config, CameraConfig):
-            self.result_config = config
-            self.accept()
+        if not isinstance(config, CameraConfig):
+            return
+        self.result_config = config
+        if self._failed_test is not None and config.source == self._failed_test[0]:
+            self.confirm.setText(f"{self._failed_test[1]}\n\nSave {config.name} anyway? Its tile will "
+                                 "show NO SIGNAL until the source answers.")
+            self.confirm.open()  # not exec(): the asyncio loop keeps running
+            return
+        self.accept()
+
+    def _save(self) -> None:
+        self.accept()
 
     def _start_test(self) -> None:
         self._test = asyncio.get_running_loop().create_task(self.test_connection())
@@ -180,9 +200,11 @@ class CameraForm(QDialog):
         except SourceError as exc:
             self.preview.setText("")
             self.error.setText(f"Connection test failed: {exc}")
+            self._failed_test = (source, self.error.text())
             return
         finally:
             self.test_button.setEnabled(True)
+        self._failed_test = None
         self.preview.setText("")
         self.preview.setPixmap(QPixmap.fromImage(image).scaled(
             self.preview.size(), Qt.AspectRatioMode.KeepAspectRatio,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QDialogButtonBox, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QWidget
 
 from camcount_desktop.admin.camera_admin_view import CameraAdminDialog, CameraForm
 from camcount_desktop.console import Console
@@ -170,6 +170,25 @@ async def test_connection_test_shows_a_picture_or_the_exact_error(
     await until(lambda: form.error.text() == (
         f"Connection test failed: cannot reach rtsp://viewer:***@127.0.0.1:{port}/live: "
         "connection refused (is the camera or stream server running?)"), 10, "the error")
+
+
+async def test_saving_right_after_a_failed_connection_test_asks_first(
+        qtbot, dialog: CameraAdminDialog, tmp_path: Path) -> None:
+    form = open_form(dialog, "Add…")
+    type_into(form.camera_id, "door")
+    type_into(form.name, "Front door")
+    missing = tmp_path / "door.mp4"
+    type_into(form.source, str(missing))
+    click(form.test_button)
+    await until(lambda: form.error.text().startswith("Connection test failed"), 10, "the error")
+    click(ok_button(form))
+    assert form.confirm.isVisible() and "file not found" in form.confirm.text()
+    click(form.confirm.button(QMessageBox.StandardButton.Cancel))
+    assert form.isVisible() and form.result() != QDialog.DialogCode.Accepted, "not saved"
+    click(ok_button(form))
+    click(form.confirm.button(QMessageBox.StandardButton.Save))
+    await until(lambda: not form.isVisible(), 5, "saved when the admin says so")
+    assert form.result() == QDialog.DialogCode.Accepted and form.result_config.camera_id == "door"
 
 
 async def test_invalid_input_is_refused_at_the_field_and_nothing_is_sent(
