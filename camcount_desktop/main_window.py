@@ -55,7 +55,9 @@ class MainWindow(QMainWindow):
         col.addWidget(self.wall_view, 1)
         self.setCentralWidget(central)
 
-        self.cameras_view = CamerasView(console.cameras)
+        self.cameras_view = CamerasView(console.cameras, console.health.serves_group)
+        console.health.changed.connect(self.cameras_view.refresh_all)
+        self.cameras_view.unserved_changed.connect(console.wall.set_unserved)
         self.cameras_view.camera_activated.connect(console.wall.show_camera)
         cameras_dock = self._dock("Cameras", self.cameras_view, Qt.DockWidgetArea.LeftDockWidgetArea)
 

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from camcount_desktop.admin.camera_admin_controller import CameraAdminController
+from camcount_desktop.cameras.view import no_worker_text
 from workers.bus.config import redact
 from workers.camera.sources import SourceError, address_problem
 from workers.contracts import CameraConfig
@@ -289,10 +290,13 @@ class CameraAdminDialog(QDialog):
         self.status.setStyleSheet(ERROR_STYLE if error else "")
 
     # -- actions ------------------------------------------------------------------------------
-    def _run(self, action: Awaitable[str | None], done: str) -> None:
+    def _run(self, action: Awaitable[str | None], done: str, warning: str = "") -> None:
         async def go() -> None:
             error = await action
-            self._say(f"Not done. {error}" if error else done, error=error is not None)
+            if error:
+                self._say(f"Not done. {error}", error=True)
+            else:
+                self._say(f"{done}. {warning}" if warning else done, error=bool(warning))
 
         task = asyncio.get_running_loop().create_task(go())
         self._tasks.add(task)
@@ -305,10 +309,16 @@ class CameraAdminDialog(QDialog):
 
         def send() -> None:
             if (sent := form.result_config) is not None:
-                self._run(self.controller.configure(sent), done(sent))
+                self._run(self.controller.configure(sent), done(sent), self._unserved(sent))
 
         form.accepted.connect(send)
         form.open()
+
+    def _unserved(self, config: CameraConfig) -> str:
+        """Said when saving a camera no camera worker will adopt: it would stay unknown."""
+        if self.controller.console.health.serves_group(config.group) is not False:
+            return ""
+        return no_worker_text(config.group).capitalize() + ": until then it stays unknown"
 
     def add(self) -> None:
         self._open_form(None, lambda c: f"Camera {c.camera_id} sent to the camera workers of "

@@ -3,6 +3,8 @@ onto a tile or double-click it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import (
     QMimeData,
     QModelIndex,
@@ -26,7 +28,7 @@ from camcount_desktop.cameras.controller import CamerasController
 from camcount_desktop.wall.tile_view import CAMERA_MIME
 
 STATE_COLORS = {"online": "#3cc85a", "reconnecting": "#f0aa1e", "offline": "#e63c3c",
-                "unknown": "#969696", "disabled": "#969696"}
+                "unknown": "#969696", "disabled": "#969696", "no worker": "#e63c3c"}
 _ID_ROLE = Qt.ItemDataRole.UserRole
 #: a camera name this long reads whole in the list at the default window size
 READABLE_NAME = "Entrance (sample video)"
@@ -61,10 +63,16 @@ class _CameraModel(QStandardItemModel):
 
 class CamerasView(QWidget):
     camera_activated = Signal(str)
+    #: a camera no camera worker serves, and why ("" once one does): its tile says so too
+    unserved_changed = Signal(str, str)
 
-    def __init__(self, controller: CamerasController, parent: QWidget | None = None):
+    def __init__(self, controller: CamerasController,
+                 serves_group: Callable[[str], bool | None] = lambda _: None,
+                 parent: QWidget | None = None):
         super().__init__(parent)
         self.controller = controller
+        #: whether some camera worker serves a group (None: not known yet)
+        self.serves_group = serves_group
         self.model = _CameraModel(0, 3, self)
         self.model.setHorizontalHeaderLabels(["Camera", "State", "FPS"])
         self.proxy = QSortFilterProxyModel(self)
@@ -149,13 +157,23 @@ class CamerasView(QWidget):
             self._items[camera_id] = QPersistentModelIndex(row[0].index())
         # a disabled camera is offline on purpose: not an alarm colour
         state = "disabled" if not info.enabled and info.state != "online" else info.state
+        detail = info.detail
+        unserved = state == "unknown" and self.serves_group(info.group) is False
+        if unserved:
+            state, detail = "no worker", no_worker_text(info.group)
+        self.unserved_changed.emit(camera_id, detail if unserved else "")
         name, state_cell, fps = row
         name.setText(info.name)
         name.setIcon(state_icon(state))
-        name.setToolTip(f"{info.name}\n{info.camera_id}\n{info.detail}".strip())
+        name.setToolTip(f"{info.name}\n{info.camera_id}\n{detail}".strip())
+        state_cell.setToolTip(detail)
         state_cell.setText(state)
         state_cell.setForeground(QBrush(QColor(STATE_COLORS.get(state, "#969696"))))
         fps.setText(f"{info.fps:.1f}" if info.state == "online" else "–")
+
+    def refresh_all(self) -> None:
+        for camera_id in self.controller.cameras:
+            self.refresh_camera(camera_id)
 
     def remove_camera(self, camera_id: str) -> None:
         row = self._row(camera_id)
@@ -185,6 +203,12 @@ class CamerasView(QWidget):
         camera_id = index.data(_ID_ROLE)
         if camera_id:
             self.camera_activated.emit(camera_id)
+
+
+def no_worker_text(group: str) -> str:
+    return (f"no camera worker serves group {group or '(default)'}: start one with "
+            f"`camcount-worker camera --group {group}`" if group else
+            "no camera worker serves the default group: start one with `camcount-worker camera`")
 
 
 def _cell() -> QStandardItem:

@@ -112,6 +112,15 @@ class HealthController(QObject):
             self._was_early = early
             self.changed.emit()
 
+    def serves_group(self, group: str) -> bool | None:
+        """Whether a running camera worker adopts cameras of ``group`` (one started without
+        --group serves the default group "", local mode's serves every group); None while it is
+        too early to tell."""
+        running = [w for w in self.workers.values() if w.role == "camera" and w.state == "running"]
+        if any(w.data.get("group", "") in (None, group) for w in running):
+            return True
+        return None if not running and self.early() else False
+
     def detector(self) -> DetectorSummary | None:
         """Which detector is in use and how fast, from the running detector workers."""
         running = [w for w in self.workers.values() if w.role == "detector" and w.state == "running"]

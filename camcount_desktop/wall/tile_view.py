@@ -98,6 +98,8 @@ class TileView(QWidget):
         color = STATE_COLORS[signal]
         title = {"no_signal": "NO SIGNAL", "reconnecting": "RECONNECTING…",
                  "waiting": "Waiting for the first frame…"}.get(signal, "")
+        if signal == "waiting" and state.unserved:
+            title, color = "NO CAMERA WORKER", STATE_COLORS["no_signal"]
         big = QFont(p.font())
         big.setPointSizeF(max(10.0, min(28.0, area.height() / 9)))
         big.setBold(True)
@@ -115,6 +117,8 @@ class TileView(QWidget):
             lines.append("no frame received yet")
         if state.status is not None and state.status.detail and state.status.state != "online":
             lines.append(state.status.detail)
+        elif signal == "waiting" and state.unserved:
+            lines.append(state.unserved)
         p.setPen(QColor(200, 200, 200))
         p.drawText(QRectF(area.x() + 4, area.y() + area.height() * 0.58, area.width() - 8,
                           area.height() * 0.42),

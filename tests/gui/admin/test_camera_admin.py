@@ -20,7 +20,7 @@ from camcount_desktop.settings import Settings
 from tests.gui.conftest import until
 from workers.bus import Delivery
 from workers.camera import CameraWorker, Timing
-from workers.contracts import CameraControl
+from workers.contracts import CameraControl, SystemEvent
 from workers.samples import generate
 
 
@@ -189,6 +189,29 @@ async def test_saving_right_after_a_failed_connection_test_asks_first(
     click(form.confirm.button(QMessageBox.StandardButton.Save))
     await until(lambda: not form.isVisible(), 5, "saved when the admin says so")
     assert form.result() == QDialog.DialogCode.Accepted and form.result_config.camera_id == "door"
+
+
+async def test_a_camera_of_a_group_no_camera_worker_serves_is_flagged_on_save_and_in_the_list(
+        qtbot, window: MainWindow, dialog: CameraAdminDialog, video: Path) -> None:
+    health = window.console.health
+    health.on_health(SystemEvent(event_type="health", source="camera-1", data={
+        "role": "camera", "state": "running", "interval_s": 5.0, "group": ""}))
+    form = open_form(dialog, "Add…")
+    type_into(form.camera_id, "dock")
+    type_into(form.name, "Loading dock")
+    type_into(form.source, str(video))
+    type_into(form.group, "dock")
+    click(ok_button(form))
+    await until(lambda: dialog.status.text().startswith("Camera dock sent"), 5, "sent")
+    assert ("No camera worker serves group dock: start one with `camcount-worker camera "
+            "--group dock`" in dialog.status.text())
+    await until(lambda: listed_state(window, "dock") == "no worker", 5, "flagged in the list")
+    # and on its tile, which otherwise would wait for a first frame for ever
+    assert window.console.wall.state("dock").unserved.startswith("no camera worker serves group dock")
+    # a worker for that group turns up: the flag goes
+    health.on_health(SystemEvent(event_type="health", source="camera-2", data={
+        "role": "camera", "state": "running", "interval_s": 5.0, "group": "dock"}))
+    assert listed_state(window, "dock") == "unknown" and not window.console.wall.state("dock").unserved
 
 
 async def test_invalid_input_is_refused_at_the_field_and_nothing_is_sent(
