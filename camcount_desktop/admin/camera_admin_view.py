@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from camcount_desktop.admin.camera_admin_controller import CameraAdminController
+from camcount_desktop.admin.form_fields import plain
 from camcount_desktop.cameras.view import no_worker_text
 from workers.bus.config import redact
 from workers.camera.sources import SourceError, address_problem
@@ -135,7 +136,7 @@ class CameraForm(QDialog):
                 model=self.model.text().strip() or None, loop=self.loop.isChecked(),
                 enabled=self.enabled.isChecked())
         except ValidationError as exc:
-            return {FIELDS.get(str(e["loc"][0]) if e["loc"] else "", ""): _plain(e["msg"])
+            return {FIELDS.get(str(e["loc"][0]) if e["loc"] else "", ""): plain(e)
                     for e in exc.errors()}
 
     def _source_problems(self) -> dict[str, str]:
@@ -354,8 +355,3 @@ class CameraAdminDialog(QDialog):
         task = asyncio.get_running_loop().create_task(go())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-
-def _plain(message: str) -> str:
-    """pydantic's message without its "Value error, " prefix."""
-    return message.removeprefix("Value error, ")
