@@ -60,6 +60,10 @@ async def test_a_rule_edited_in_the_form_changes_what_the_running_engine_raises(
         await asyncio.wait_for(dialog.loaded, 10)
         assert dialog.rules.item(0, 0).text() == "crowd"
         assert dialog.rules.item(0, 3).text() == "> 10, for 0.3 s, cooldown 0 s"
+        header, metrics = dialog.rules.horizontalHeader(), dialog.rules.fontMetrics()
+        for c in range(dialog.rules.columnCount()):  # every cell reads whole
+            text = dialog.rules.item(0, c).text()
+            assert metrics.horizontalAdvance(text) < header.sectionSize(c), f"{text!r} is cut"
         await crowd(6, 0.8)
         assert console.alerts.alerts == {}, "6 is not more than 10"
 
