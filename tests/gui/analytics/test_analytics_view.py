@@ -232,3 +232,16 @@ def linked_file_is_pdf(path: Path) -> bool:
 def read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8") as f:
         return list(csv.DictReader(f))
+
+
+async def test_the_window_opens_on_a_chart_with_every_column_on_screen(
+        qtbot, console: Console, settings: Settings, worker: AnalyticsWorker) -> None:
+    await configure_lobby(console)
+    await publish_counts(console, worker, [[line("2026-03-02T10:00+01:00", "in", 1)]])
+    window, view = await open_analytics(qtbot, console, settings)
+    # no click on Show: the first camera's last week is charted at once, not empty 0-1 axes
+    await until(lambda: view.controller.data is not None, what="a chart without asking")
+    assert view.totals_label.text().startswith("In ")
+    header = view.breakdown.header()
+    right = header.sectionPosition(4) + header.sectionSize(4)
+    assert right <= view.breakdown.viewport().width(), "the Net column is on screen"
