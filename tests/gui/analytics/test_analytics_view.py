@@ -5,7 +5,7 @@ ends as a sentence on screen."""
 from __future__ import annotations
 
 import csv
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -36,6 +36,7 @@ async def open_analytics(qtbot, console: Console, settings: Settings):
 async def show(view, shape: str, period: str = "Daily", first: date = FIRST,
                last: date = LAST) -> None:
     await until(lambda: view.camera_box.count() > 0, what="the cameras of the analytics worker")
+    await view.controller.wait()  # the chart the window opened with is on screen first
     view.shape_box.setCurrentText(shape)
     view.period_box.setCurrentText(period)
     view.set_days(first, last)
@@ -124,6 +125,14 @@ async def test_hourly_buckets_are_labelled_in_local_time(
     assert len(heights) == 24 and heights[10] == 1 and heights[11] == 1 and sum(heights) == 2
     ticks = dict(view.chart.counts_plot.getAxis("bottom")._tickLevels[0])
     assert ticks[10] == "10:00"
+
+    # a week of hours: only as many labels as fit side by side, not 168 smeared into one
+    await show(view, "All lines", "Hourly", FIRST, FIRST + timedelta(days=6))
+    chart, metrics = view.chart, view.chart.fontMetrics()
+    shown = chart.shown_ticks()
+    assert 1 < len(shown) < 168
+    widths = sum(metrics.horizontalAdvance(t) for t in shown)
+    assert widths < chart.counts_plot.getAxis("bottom").width(), "axis labels overlap"
     window.close_now()
 
 
