@@ -230,7 +230,10 @@ def linked_file(link: str, job: ReportJob) -> Path:
     """The finished file the status links to: it exists, and the link opens it."""
     path = Path(job.path or "")
     assert path.is_file(), job
-    assert f'href="{path.as_uri()}"' in link and f"Open {path.name}</a>" in link, link
+    assert f'href="{path.as_uri()}"' in link, link
+    # named by what it is, not by its file name (a UUID)
+    assert path.stem not in link.split(">", 1)[1], link
+    assert f"Open the {job.report_type.replace('_', ' ')} ({job.format.upper()})</a>" in link
     return path
 
 
