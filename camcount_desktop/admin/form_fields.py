@@ -18,6 +18,10 @@ class FieldForm:
         self._rows: dict[str, QWidget] = {}
 
     def add(self, key: str, label: str, widget: QWidget, hint: str = "") -> None:
+        if isinstance(widget, QLineEdit) and widget.placeholderText():
+            # the example in an empty field reads whole: the dialog is as wide as it needs
+            widget.setMinimumWidth(
+                widget.fontMetrics().horizontalAdvance(widget.placeholderText()) + 24)
         box = QWidget()
         col = QVBoxLayout(box)
         col.setContentsMargins(0, 0, 0, 0)

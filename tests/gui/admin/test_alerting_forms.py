@@ -138,6 +138,9 @@ async def test_a_target_form_explains_refused_values_at_their_fields_and_never_s
     assert dialog.targets.item(0, 4).text() == "env:CAMCOUNT_TEST_HOOK_SECRET"
     form = dialog.open_target(None)
     form.channel.setCurrentText("webhook")
+    await until(lambda: form.url.isVisible(), what="the webhook fields")
+    for field in (form.url, form.secret):  # the examples in empty fields read whole
+        assert field.fontMetrics().horizontalAdvance(field.placeholderText()) < field.width()
     form.id.setText("new hook")
     form.url.setText("ftp://example.org/x")
     form.secret.setText("s3cret-for-tests")  # a value, not a reference
