@@ -24,10 +24,22 @@ from workers import __version__
 log = logging.getLogger(__name__)
 
 SELF_TEST_TIMEOUT_S = 90.0
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+#: libraries whose INFO lines say nothing an operator acts on (a migration run on every start)
+QUIET_BELOW_DEBUG = ("alembic",)
+
+#: what --help says: plain text for a terminal (the module docstring is for developers)
+DESCRIPTION = """\
+The CamCount monitoring console.
+
+With no arguments it runs in local mode: workers in-process, the sample video as a camera.
+--broker amqp://... connects to RabbitMQ instead. --self-test starts local mode offscreen,
+waits until a detection result for the sample camera is drawn on a tile, prints one line of
+JSON and exits 0 (non-zero, with the reason, otherwise)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="camcount-desktop", description=__doc__,
+    parser = argparse.ArgumentParser(prog="camcount-desktop", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"camcount-desktop {__version__}")
     parser.add_argument("--broker", help="amqp(s)://user@host/vhost, or 'local'; default: the last "
@@ -37,14 +49,22 @@ def build_parser() -> argparse.ArgumentParser:
                         help="run local mode offscreen until a result reaches a tile; print JSON")
     parser.add_argument("--timeout", type=float, default=SELF_TEST_TIMEOUT_S,
                         help="self-test time limit in seconds (default %(default)s)")
-    parser.add_argument("--log-level", default="INFO")
+    parser.add_argument("--log-level", default="INFO", type=str.upper, choices=LOG_LEVELS,
+                        help="what the console and its local workers log on stderr "
+                             "(default %(default)s)")
     return parser
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if level != "DEBUG":
+        for name in QUIET_BELOW_DEBUG:
+            logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(args.log_level)
     if args.self_test:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     # Qt first, then the asyncio loop inside Qt's (qasync), then the app coroutine on it.

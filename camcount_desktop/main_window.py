@@ -55,11 +55,14 @@ class MainWindow(QMainWindow):
         col.addWidget(self.wall_view, 1)
         self.setCentralWidget(central)
 
-        self.cameras_view = CamerasView(console.cameras)
+        self.cameras_view = CamerasView(console.cameras, console.health.serves_group)
+        console.health.changed.connect(self.cameras_view.refresh_all)
+        self.cameras_view.unserved_changed.connect(console.wall.set_unserved)
         self.cameras_view.camera_activated.connect(console.wall.show_camera)
         cameras_dock = self._dock("Cameras", self.cameras_view, Qt.DockWidgetArea.LeftDockWidgetArea)
 
-        self.alerts_view = AlertsView(console.alerts)
+        self.alerts_view = AlertsView(console.alerts, console.cameras.name_of)
+        console.cameras.renamed.connect(self.alerts_view.refresh)
         self.queues_view = QueuesView(console.queues)
         self.deadletter_view = DeadLetterView(console.dead_letters)
         # its own window, for a second screen: admins read charts while the wall stays in view
@@ -72,7 +75,8 @@ class MainWindow(QMainWindow):
         panels_dock = self._dock("Panels", self.tabs, Qt.DockWidgetArea.BottomDockWidgetArea)
         # the wall gets the room; panels and the camera list keep a working size
         self.resizeDocks([panels_dock], [260], Qt.Orientation.Vertical)
-        self.resizeDocks([cameras_dock], [240], Qt.Orientation.Horizontal)
+        self.resizeDocks([cameras_dock], [self.cameras_view.minimumWidth()],
+                         Qt.Orientation.Horizontal)
 
         self.alert_badge = QLabel()
         console.alerts.changed.connect(self._update_badge)
@@ -160,8 +164,9 @@ class MainWindow(QMainWindow):
         state = self.settings.store.value("window/state")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
-        else:
-            self.resize(1400, 900)
+        else:  # a console's first start takes the screen it opens on, as far as it goes
+            screen = self.screen().availableGeometry()
+            self.resize(min(1600, screen.width()), min(1000, screen.height()))
         if isinstance(state, QByteArray):
             self.restoreState(state)
 

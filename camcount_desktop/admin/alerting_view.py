@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QTableWidget,
@@ -93,15 +94,15 @@ class AlertingDialog(QDialog):
         self.controller = controller
         self.setWindowTitle("Alert rules and notification targets")
         self.resize(1000, 520)
-        self.rules = self._table(RULE_COLUMNS)
-        self.targets = self._table(TARGET_COLUMNS)
+        self.rules = self._table(RULE_COLUMNS, stretch="Condition")
+        self.targets = self._table(TARGET_COLUMNS, stretch="Sends to")
         self.add_rule_button = QPushButton("Add rule…")
         self.edit_rule_button = QPushButton("Edit…")
         self.delete_rule_button = QPushButton("Delete")
         self.add_target_button = QPushButton("Add target…")
         self.edit_target_button = QPushButton("Edit…")
         self.delete_target_button = QPushButton("Delete")
-        self.settings = self._table(SETTINGS_COLUMNS)
+        self.settings = self._table(SETTINGS_COLUMNS, stretch="Value")
         self.edit_settings_button = QPushButton("Edit settings…")
         self.refresh_button = QPushButton("Reload")
         self.add_rule_button.clicked.connect(lambda: self.open_rule(None))
@@ -143,13 +144,18 @@ class AlertingDialog(QDialog):
         self._spawn(self.load())
 
     @staticmethod
-    def _table(columns: tuple[str, ...]) -> QTableWidget:
+    def _table(columns: tuple[str, ...], *, stretch: str) -> QTableWidget:
+        """Columns as wide as what they show; ``stretch`` takes the rest (a short yes/no
+        column at the end no longer gets the room its neighbours needed)."""
         table = QTableWidget(0, len(columns))
         table.setHorizontalHeaderLabels(list(columns))
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.horizontalHeader().setStretchLastSection(True)
+        header = table.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(columns.index(stretch), QHeaderView.ResizeMode.Stretch)
         return table
 
     @staticmethod
@@ -190,7 +196,9 @@ class AlertingDialog(QDialog):
             for c, text in enumerate((rule.id, KINDS[rule.kind], rule.severity, condition(rule),
                                       watches(rule), ", ".join(rule.targets) or "nobody",
                                       "yes" if rule.enabled else "no")):
-                self.rules.setItem(r, c, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                self.rules.setItem(r, c, item)
         self.targets.setRowCount(len(targets))
         self.test_buttons.clear()
         problems = self.controller.secret_problems

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -27,6 +28,8 @@ from PySide6.QtWidgets import (
 )
 
 from camcount_desktop.admin.camera_admin_controller import CameraAdminController
+from camcount_desktop.admin.form_fields import plain
+from camcount_desktop.cameras.view import no_worker_text
 from workers.bus.config import redact
 from workers.camera.sources import SourceError, address_problem
 from workers.contracts import CameraConfig
@@ -73,6 +76,16 @@ class CameraForm(QDialog):
         self.error.setWordWrap(True)
         self.error.setStyleSheet(ERROR_STYLE)
         self._test: asyncio.Task[None] | None = None
+        #: the source whose connection test failed last, and why: saving it asks first
+        self._failed_test: tuple[str, str] | None = None
+        self.confirm = QMessageBox(
+            QMessageBox.Icon.Warning, "Save a camera that did not connect?", "",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel, self)
+        self.confirm.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        self.confirm.accepted.connect(self._save)
+        # the placeholders read whole: the dialog is as wide as its longest one
+        self.source.setMinimumWidth(
+            self.source.fontMetrics().horizontalAdvance(self.source.placeholderText()) + 24)
 
         form = QFormLayout()
         #: a message under each field that refused its value
@@ -123,7 +136,7 @@ class CameraForm(QDialog):
                 model=self.model.text().strip() or None, loop=self.loop.isChecked(),
                 enabled=self.enabled.isChecked())
         except ValidationError as exc:
-            return {FIELDS.get(str(e["loc"][0]) if e["loc"] else "", ""): _plain(e["msg"])
+            return {FIELDS.get(str(e["loc"][0]) if e["loc"] else "", ""): plain(e)
                     for e in exc.errors()}
 
     def _source_problems(self) -> dict[str, str]:
@@ -152,9 +165,18 @@ class CameraForm(QDialog):
     def _accept(self) -> None:
         config = self.config()
         self.show_problems({} if isinstance(config, CameraConfig) else config)
-        if isinstance(config, CameraConfig):
-            self.result_config = config
-            self.accept()
+        if not isinstance(config, CameraConfig):
+            return
+        self.result_config = config
+        if self._failed_test is not None and config.source == self._failed_test[0]:
+            self.confirm.setText(f"{self._failed_test[1]}\n\nSave {config.name} anyway? Its tile will "
+                                 "show NO SIGNAL until the source answers.")
+            self.confirm.open()  # not exec(): the asyncio loop keeps running
+            return
+        self.accept()
+
+    def _save(self) -> None:
+        self.accept()
 
     def _start_test(self) -> None:
         self._test = asyncio.get_running_loop().create_task(self.test_connection())
@@ -180,9 +202,11 @@ class CameraForm(QDialog):
         except SourceError as exc:
             self.preview.setText("")
             self.error.setText(f"Connection test failed: {exc}")
+            self._failed_test = (source, self.error.text())
             return
         finally:
             self.test_button.setEnabled(True)
+        self._failed_test = None
         self.preview.setText("")
         self.preview.setPixmap(QPixmap.fromImage(image).scaled(
             self.preview.size(), Qt.AspectRatioMode.KeepAspectRatio,
@@ -267,10 +291,13 @@ class CameraAdminDialog(QDialog):
         self.status.setStyleSheet(ERROR_STYLE if error else "")
 
     # -- actions ------------------------------------------------------------------------------
-    def _run(self, action: Awaitable[str | None], done: str) -> None:
+    def _run(self, action: Awaitable[str | None], done: str, warning: str = "") -> None:
         async def go() -> None:
             error = await action
-            self._say(f"Not done. {error}" if error else done, error=error is not None)
+            if error:
+                self._say(f"Not done. {error}", error=True)
+            else:
+                self._say(f"{done}. {warning}" if warning else done, error=bool(warning))
 
         task = asyncio.get_running_loop().create_task(go())
         self._tasks.add(task)
@@ -283,10 +310,16 @@ class CameraAdminDialog(QDialog):
 
         def send() -> None:
             if (sent := form.result_config) is not None:
-                self._run(self.controller.configure(sent), done(sent))
+                self._run(self.controller.configure(sent), done(sent), self._unserved(sent))
 
         form.accepted.connect(send)
         form.open()
+
+    def _unserved(self, config: CameraConfig) -> str:
+        """Said when saving a camera no camera worker will adopt: it would stay unknown."""
+        if self.controller.console.health.serves_group(config.group) is not False:
+            return ""
+        return no_worker_text(config.group).capitalize() + ": until then it stays unknown"
 
     def add(self) -> None:
         self._open_form(None, lambda c: f"Camera {c.camera_id} sent to the camera workers of "
@@ -322,8 +355,3 @@ class CameraAdminDialog(QDialog):
         task = asyncio.get_running_loop().create_task(go())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-
-def _plain(message: str) -> str:
-    """pydantic's message without its "Value error, " prefix."""
-    return message.removeprefix("Value error, ")

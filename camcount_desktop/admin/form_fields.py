@@ -18,6 +18,10 @@ class FieldForm:
         self._rows: dict[str, QWidget] = {}
 
     def add(self, key: str, label: str, widget: QWidget, hint: str = "") -> None:
+        if isinstance(widget, QLineEdit) and widget.placeholderText():
+            # the example in an empty field reads whole: the dialog is as wide as it needs
+            widget.setMinimumWidth(
+                widget.fontMetrics().horizontalAdvance(widget.placeholderText()) + 24)
         box = QWidget()
         col = QVBoxLayout(box)
         col.setContentsMargins(0, 0, 0, 0)
@@ -67,11 +71,38 @@ def field_errors(exc: ValidationError, *, depth: int) -> dict[str, str]:
                 break
             parts.append(part)
         key = ".".join(parts)
-        message = err["msg"].removeprefix("Value error, ")
+        message = plain(err)
         if err["type"] == "string_pattern_mismatch" and key in PATTERN_MEANING:
             message = PATTERN_MEANING[key]
         out[key] = f"{out[key]}; {message}" if key in out else message
     return out
+
+
+#: pydantic's reasons by error type, in the words of the form (its context fills the blanks)
+PLAIN = {
+    "missing": "needed",
+    "string_too_short": "needed",
+    "string_too_long": "at most {max_length} characters",
+    "too_short": "give at least {min_length}",
+    "int_parsing": "a whole number, e.g. 10",
+    "int_from_float": "a whole number, e.g. 10",
+    "float_parsing": "a number, e.g. 2.5",
+    "greater_than": "more than {gt}",
+    "greater_than_equal": "{ge} or more",
+    "less_than": "less than {lt}",
+    "less_than_equal": "{le} at most",
+    "literal_error": "one of {expected}",
+}
+
+
+def plain(err) -> str:
+    """A refused value's reason in words a person reads, not pydantic's."""
+    template = PLAIN.get(err["type"])
+    if template is None or (err["type"] == "string_too_short"
+                            and (err.get("ctx") or {}).get("min_length", 1) > 1):
+        return err["msg"].removeprefix("Value error, ")
+    ctx = {k: f"{v:g}" if isinstance(v, float) else v for k, v in (err.get("ctx") or {}).items()}
+    return template.format(**ctx)
 
 
 def words(edit: QLineEdit) -> list[str]:

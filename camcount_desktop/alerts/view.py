@@ -3,12 +3,15 @@ see its camera."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QTreeWidget,
@@ -22,7 +25,7 @@ from camcount_desktop.alerts.controller import AlertsController
 SEVERITY_COLORS = {"critical": QColor(150, 30, 30), "warning": QColor(135, 95, 10),
                    "info": QColor(35, 70, 115)}
 _ID = Qt.ItemDataRole.UserRole
-CAMERA_COLUMN, STATE_COLUMN = 2, 5
+CAMERA_COLUMN, TEXT_COLUMN, STATE_COLUMN = 2, 3, 5
 COLUMNS = ["Time", "Severity", "Camera", "Alert", "Acknowledged", "State"]
 SHOW_ALL, SHOW_ACTIVE, SHOW_RESOLVED = "All", "Active", "Resolved"
 
@@ -30,16 +33,23 @@ SHOW_ALL, SHOW_ACTIVE, SHOW_RESOLVED = "All", "Active", "Resolved"
 class AlertsView(QWidget):
     acknowledge_requested = Signal(list)
 
-    def __init__(self, controller: AlertsController, parent: QWidget | None = None):
+    def __init__(self, controller: AlertsController,
+                 camera_name: Callable[[str], str] = str, parent: QWidget | None = None):
         super().__init__(parent)
         self.controller = controller
+        #: the name a person knows a camera by; ids are for logs
+        self.camera_name = camera_name
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(COLUMNS)
         self.tree.headerItem().setToolTip(CAMERA_COLUMN, "click a camera to show it")
         self.tree.setRootIsDecorated(False)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        for col, width in enumerate((80, 70, 110, 340)):
-            self.tree.setColumnWidth(col, width)
+        # the alert text takes the room the others leave; they are as wide as what they show
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        for col in range(len(COLUMNS)):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(TEXT_COLUMN, QHeaderView.ResizeMode.Stretch)
         self.tree.itemClicked.connect(self._clicked)
         self.ack_button = QPushButton("Acknowledge selected")
         self.ack_button.clicked.connect(self._ack_selected)
@@ -54,9 +64,12 @@ class AlertsView(QWidget):
         self.note = QLabel()
         self.note.setStyleSheet("color:#d04040;")
         buttons = QHBoxLayout()
+        # the filter first: counters changing width never move it
+        buttons.addWidget(QLabel("Show"))
+        buttons.addWidget(self.show_filter)
+        buttons.addSpacing(12)
         buttons.addWidget(self.badge)
         buttons.addWidget(self.active_label)
-        buttons.addWidget(self.show_filter)
         buttons.addStretch(1)
         buttons.addWidget(self.note)
         buttons.addWidget(self.ack_button)
@@ -84,18 +97,25 @@ class AlertsView(QWidget):
                 f"resolved {alert.resolved_at.astimezone():%H:%M:%S}" if alert.resolved_at
                 else "resolved")
             item = QTreeWidgetItem([f"{alert.at.astimezone():%H:%M:%S}", alert.severity,
-                                    alert.camera_id or "", alert.text, acked, state])
+                                    self.camera_name(alert.camera_id) if alert.camera_id
+                                    else "", alert.text, acked, state])
             item.setData(0, _ID, alert.alert_id)
+            item.setToolTip(TEXT_COLUMN, alert.text)
             item.setToolTip(STATE_COLUMN, alert.resolution)
+            if alert.camera_id:
+                item.setToolTip(CAMERA_COLUMN, f"{alert.camera_id}: click to show it")
             color = SEVERITY_COLORS.get(alert.severity, SEVERITY_COLORS["info"])
-            # an alert nobody needs to look at any more (handled, and over) fades the most
-            dim = alert.acknowledged + (not alert.active)
-            if dim:
-                color = color.darker(140 + 30 * dim)
-            for c in range(len(COLUMNS)):
-                item.setBackground(c, QBrush(color))
-                item.setForeground(c, QBrush(QColor(235, 235, 235) if not dim
-                                             else QColor(160, 160, 160)))
+            if alert.acknowledged and not alert.active:
+                # nobody needs to look at it any more: an ordinary row in the list's own colours,
+                # its severity still in its colour
+                item.setForeground(1, QBrush(color.lighter(160)))
+            else:
+                # acknowledged or over, but not both: a darker band, its text as readable
+                if alert.acknowledged or not alert.active:
+                    color = color.darker(160)
+                for c in range(len(COLUMNS)):
+                    item.setBackground(c, QBrush(color))
+                    item.setForeground(c, QBrush(QColor(240, 240, 240)))
             self.tree.addTopLevelItem(item)
             item.setSelected(alert.alert_id in selected)
         active = self.controller.active

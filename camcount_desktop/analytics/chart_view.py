@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from camcount_desktop.analytics.model import ChartData
 
 IN_COLOUR, OUT_COLOUR, OCCUPANCY_COLOUR = "#2fa84f", "#e08a1e", "#6f8cff"
-#: bucket labels on the axis at most; more buckets label every n-th
-MAX_TICKS = 12
+#: space between two bucket labels on the axis, in pixels
+TICK_GAP_PX = 16
 
 
 class CountsChart(QWidget):
@@ -43,6 +44,7 @@ class CountsChart(QWidget):
             [], [], pen=pg.mkPen(OCCUPANCY_COLOUR, width=1, style=Qt.PenStyle.DashLine),
             name="peak in bucket")
         self.occupancy_plot.hide()
+        self._labels: list[str] = []
 
         col = QVBoxLayout(self)
         col.setContentsMargins(0, 0, 0, 0)
@@ -56,11 +58,8 @@ class CountsChart(QWidget):
         word_in, word_out = ("entries", "exits") if data.is_zone else ("in", "out")
         self._legend.getLabel(self.in_bars).setText(word_in)
         self._legend.getLabel(self.out_bars).setText(word_out)
-        labels = data.labels()
-        step = max(1, -(-len(labels) // MAX_TICKS))
-        ticks = [[(i, labels[i]) for i in range(0, len(labels), step)], []]
-        for plot in (self.counts_plot, self.occupancy_plot):
-            plot.getAxis("bottom").setTicks(ticks)
+        self._labels = data.labels()
+        self._label_ticks()
         if data.is_zone:
             self.occupancy_curve.setData(xs, [r.occupancy or 0 for r in data.rows])
             self.peak_curve.setData(xs, [r.peak or 0 for r in data.rows])
@@ -70,6 +69,29 @@ class CountsChart(QWidget):
         top = max([1, *(r.count_in for r in data.rows), *(r.count_out for r in data.rows)])
         self.counts_plot.setYRange(0, top * 1.1, padding=0)
         self.counts_plot.setXRange(-0.6, len(xs) - 0.4, padding=0)
+
+    def tick_step(self) -> int:
+        """Label every n-th bucket: as many as fit side by side at the axis's width (168 hourly
+        labels over a week would smear into one)."""
+        if not self._labels:
+            return 1
+        axis = self.counts_plot.getAxis("bottom")
+        room = max(1.0, axis.width() or self.counts_plot.width())
+        widest = max(self.fontMetrics().horizontalAdvance(t) for t in self._labels)
+        return max(1, -(-len(self._labels) * (widest + TICK_GAP_PX) // int(room)))
+
+    def shown_ticks(self) -> list[str]:
+        return [self._labels[i] for i in range(0, len(self._labels), self.tick_step())]
+
+    def _label_ticks(self) -> None:
+        step = self.tick_step()
+        ticks = [[(i, self._labels[i]) for i in range(0, len(self._labels), step)], []]
+        for plot in (self.counts_plot, self.occupancy_plot):
+            plot.getAxis("bottom").setTicks(ticks)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._label_ticks()
 
     def plotted_in(self) -> list[float]:
         """Bar heights as drawn (what the user reads off the chart)."""

@@ -118,7 +118,7 @@ class AnalyticsController(QObject):
                 for s in [*zone_set.lines, *zone_set.zones]]
         self.cameras, self.shapes = reply.cameras, shapes
         self.cameras_changed.emit()
-        self.message.emit(f"{len(self.cameras)} camera(s) with stored counts" if self.cameras else
+        self.message.emit(f"{len(self.cameras)} camera(s) known to the analytics worker" if self.cameras else
                           "The analytics worker has no cameras yet: nothing has been counted.",
                           "info" if self.cameras else "warning")
 

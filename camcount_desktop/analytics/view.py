@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QFileDialog,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
@@ -43,6 +44,8 @@ class AnalyticsView(QWidget):
         self.controller, self.reports = controller, reports
         self.setWindowTitle("CamCount — Analytics")
         self._asked_cameras = False
+        #: the first list of cameras shows a chart at once: the window never opens on empty axes
+        self._shown_once = False
         self._tasks: set[asyncio.Task[object]] = set()
 
         self.camera_box, self.shape_box, self.class_box = QComboBox(), QComboBox(), QComboBox()
@@ -72,15 +75,18 @@ class AnalyticsView(QWidget):
 
         self.status = QLabel("")
         self.status.setWordWrap(True)
-        self.totals_label = QLabel("—")
+        self.totals_label = QLabel("")
         self.totals_label.setStyleSheet("font-size:15px; font-weight:600; padding:4px;")
         self.totals_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.chart = CountsChart()
         self.breakdown = QTreeWidget()
         self.breakdown.setHeaderLabels(["Line/zone", "Class", "In", "Out", "Net"])
         self.breakdown.setRootIsDecorated(False)
-        for column, width in enumerate((140, 80, 55, 55)):
-            self.breakdown.setColumnWidth(column, width)
+        # figures as wide as they need, all on screen; the names take the rest
+        header = self.breakdown.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         left = QWidget()
         left_col = QVBoxLayout(left)
         left_col.setContentsMargins(0, 0, 0, 0)
@@ -131,6 +137,9 @@ class AnalyticsView(QWidget):
         self.camera_box.setCurrentIndex(max(index, 0))
         self.camera_box.blockSignals(False)
         self._fill_shapes()
+        if not self._shown_once and self.controller.cameras:
+            self._shown_once = True
+            self.show_chart()
 
     def _fill_shapes(self) -> None:
         shapes = self.controller.shapes.get(self.camera_box.currentData() or "", [])

@@ -27,6 +27,8 @@ class CamerasController(QObject):
     discovered = Signal(str)
     changed = Signal(str)
     removed = Signal(str)
+    #: a camera's name is known or changed: lists that show names redraw
+    renamed = Signal(str)
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -37,9 +39,13 @@ class CamerasController(QObject):
     def add_configured(self, config: CameraConfig) -> None:
         self._removed.discard(config.camera_id)
         info = self._get(config.camera_id)
-        info.name, info.group = config.name or config.camera_id, config.group
+        name = config.name or config.camera_id
+        renamed = info.name != name
+        info.name, info.group = name, config.group
         info.enabled = config.enabled
         self.changed.emit(config.camera_id)
+        if renamed:
+            self.renamed.emit(config.camera_id)
 
     def on_control(self, control: CameraControl) -> None:
         if control.action == "configure" and control.config is not None:
@@ -61,6 +67,11 @@ class CamerasController(QObject):
         info = self._get(status.camera_id)
         info.state, info.fps, info.detail = status.state, status.fps, status.detail
         self.changed.emit(status.camera_id)
+
+    def name_of(self, camera_id: str) -> str:
+        """The camera's name as configured; its id while the name is not known here."""
+        info = self.cameras.get(camera_id)
+        return info.name if info is not None else camera_id
 
     def _get(self, camera_id: str) -> CameraInfo:
         if camera_id not in self.cameras:

@@ -33,16 +33,24 @@ class DeadLetterView(QWidget):
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         for col, width in enumerate((150, 110, 230, 60)):
             self.tree.setColumnWidth(col, width)
+        self.tree.setToolTip("select messages to requeue or discard them")
         self.status = QLabel("Refresh to read the error queue")
         buttons = QHBoxLayout()
         buttons.addWidget(self.status)
         buttons.addStretch(1)
-        for text, slot in (("Refresh", self.refresh_requested.emit),
-                           ("Requeue selected", lambda: self.requeue_requested.emit(self.selected())),
-                           ("Discard selected", lambda: self.discard_requested.emit(self.selected()))):
+        refresh = QPushButton("Refresh")
+        refresh.clicked.connect(self.refresh_requested.emit)
+        buttons.addWidget(refresh)
+        #: act on the selection: enabled only while something is selected
+        self.selection_buttons: list[QPushButton] = []
+        for text, signal in (("Requeue selected", self.requeue_requested),
+                             ("Discard selected", self.discard_requested)):
             button = QPushButton(text)
-            button.clicked.connect(slot)
+            button.clicked.connect(lambda _=False, s=signal: s.emit(self.selected()))
+            button.setEnabled(False)
             buttons.addWidget(button)
+            self.selection_buttons.append(button)
+        self.tree.itemSelectionChanged.connect(self._selection_changed)
         col = QVBoxLayout(self)
         col.addLayout(buttons)
         col.addWidget(self.tree)
@@ -52,11 +60,16 @@ class DeadLetterView(QWidget):
         controller.changed.connect(self.refresh)
         controller.message.connect(self.status.setText)
 
+    def _selection_changed(self) -> None:
+        for button in self.selection_buttons:
+            button.setEnabled(bool(self.tree.selectedItems()))
+
     def selected(self) -> list[str]:
         return [i.data(0, _KEY) for i in self.tree.selectedItems()]
 
     def refresh(self) -> None:
         self.tree.clear()
+        self._selection_changed()
         for letter in self.controller.letters:
             exchange, key = letter.route
             item = QTreeWidgetItem([letter.failed_at[:19].replace("T", " "), letter.kind,

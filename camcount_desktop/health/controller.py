@@ -50,28 +50,45 @@ class HealthController(QObject):
     def __init__(self, broker_label: str, *, clock=time.monotonic, parent: QObject | None = None):
         super().__init__(parent)
         self.broker_label = broker_label
-        self.bus_state = "down"
+        #: "down" only once a connection attempt failed
+        self.bus_state = "connecting"
         self.workers: dict[str, WorkerHealth] = {}
         #: roles local mode could not start, with the reason (e.g. a module not installed)
         self.missing: dict[str, str] = {}
         #: roles local mode is still starting (loading a model takes a while)
         self.starting: set[str] = set()
         self._clock = clock
+        #: until the first heartbeats can have come, no worker is "none running" yet
+        self._listening_since = clock()
+        self._was_early = True
         self._ticker = QTimer(self)
         self._ticker.setInterval(1000)
         self._ticker.timeout.connect(self.tick)
         self._ticker.start()
 
     def on_state(self, state: str) -> None:
+        if state == "connected" and self.bus_state != "connected":
+            self._listening_since = self._clock()
         self.bus_state = state
         self.changed.emit()
+
+    def early(self) -> bool:
+        """Too soon after connecting for a missing heartbeat to mean anything."""
+        return self._clock() - self._listening_since <= MISSED_BEATS * HEARTBEAT_SECONDS
 
     def on_health(self, event: SystemEvent) -> None:
         data = event.data
         role = str(data.get("role", "worker"))
+        state = str(data.get("state", "running"))
         self.workers[event.source] = WorkerHealth(
-            event.source, role, str(data.get("state", "running")), self._clock(),
+            event.source, role, state, self._clock(),
             float(data.get("interval_s") or HEARTBEAT_SECONDS), dict(data))
+        if state == "running":
+            # a worker that said goodbye and has a running successor (a restart, a new id) is
+            # history, not health: its chip would only pile up. One that went silent stays.
+            for old in [w for w in self.workers.values()
+                        if w.role == role and w.state == "stopped"]:
+                del self.workers[old.worker_id]
         self.starting.discard(role)
         self.changed.emit()
 
@@ -90,8 +107,19 @@ class HealthController(QObject):
                 if w.state == "running" and now - w.last_seen > MISSED_BEATS * w.interval]
         for w in gone:
             w.state = "gone"
-        if gone:
+        early = self.early()
+        if gone or early != self._was_early:
+            self._was_early = early
             self.changed.emit()
+
+    def serves_group(self, group: str) -> bool | None:
+        """Whether a running camera worker adopts cameras of ``group`` (one started without
+        --group serves the default group "", local mode's serves every group); None while it is
+        too early to tell."""
+        running = [w for w in self.workers.values() if w.role == "camera" and w.state == "running"]
+        if any(w.data.get("group", "") in (None, group) for w in running):
+            return True
+        return None if not running and self.early() else False
 
     def detector(self) -> DetectorSummary | None:
         """Which detector is in use and how fast, from the running detector workers."""

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from camcount_desktop.health.controller import HealthController
 
 COLORS = {"connected": "#2e9d4f", "running": "#2e9d4f", "reconnecting": "#c98a12",
-          "starting": "#5a6b82", "stopped": "#6b6b6b", "down": "#c23b3b", "gone": "#c23b3b",
+          "starting": "#5a6b82", "connecting": "#5a6b82", "stopped": "#6b6b6b", "down": "#c23b3b",
+          "gone": "#c23b3b",
           "missing": "#c23b3b", "fallback": "#c98a12", "yolo": "#2e6fb5"}
 
 
@@ -33,12 +34,15 @@ class HealthView(QWidget):
         self._row = QHBoxLayout(self)
         self._row.setContentsMargins(4, 2, 4, 2)
         self._row.setSpacing(6)
-        self.broker = chip("", COLORS["down"])
+        self.broker = chip("", COLORS["connecting"])
         self.detector = chip("", COLORS["starting"])
         self._row.addWidget(self.broker)
         self._row.addWidget(self.detector)
         self._workers: list[QLabel] = []
         self._row.addStretch(1)
+        # its chips never widen the window past the screen nor squeeze the camera list: on a
+        # narrow window the last chips are cut, not the docks
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         controller.changed.connect(self.refresh)
         self.refresh()
 
@@ -54,10 +58,14 @@ class HealthView(QWidget):
             set_chip(self.detector, "Detector: missing", COLORS["missing"], c.missing["detector"])
         elif "detector" in c.starting:
             set_chip(self.detector, "Detector: loading…", COLORS["starting"])
+        elif c.early():
+            set_chip(self.detector, "Detector: waiting for a heartbeat", COLORS["starting"],
+                     "workers say they run every few seconds")
         else:
             set_chip(self.detector, "Detector: none running", COLORS["gone"])
         for label in self._workers:
             self._row.removeWidget(label)
+            label.hide()
             label.deleteLater()
         self._workers = []
         now = time.monotonic()

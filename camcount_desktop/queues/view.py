@@ -7,8 +7,17 @@ import time
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtGui import QBrush, QColor, QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from camcount_desktop.queues.controller import DEFAULT_WARN, QueuesController
 
@@ -19,38 +28,48 @@ class QueuesView(QWidget):
     def __init__(self, controller: QueuesController, parent: QWidget | None = None):
         super().__init__(parent)
         self.controller = controller
-        self.ready_plot = self._plot("Ready messages")
-        self.unacked_plot = self._plot("Unacked messages")
+        self.ready_plot = self._plot()
+        self.unacked_plot = self._plot()
         self._curves: dict[tuple[str, str], pg.PlotDataItem] = {}
+        self._colors: dict[str, QColor] = {}
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setColumnWidth(0, 230)
+        # every figure on screen: names take what the numbers leave
+        header = self.table.horizontalHeader()
+        for col in range(len(COLUMNS)):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setToolTip("each queue's colour is its line in the charts")
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)
         self.note = QLabel("")
         self.note.setStyleSheet("color:#c98a12;")
-        charts = QVBoxLayout()
-        charts.addWidget(self.ready_plot)
-        charts.addWidget(self.unacked_plot)
+        # one chart at a time, at the panel's full height; the table is the legend (a legend
+        # inside a chart this short covered the curves and listed two queues of seven)
+        charts = QTabWidget()
+        charts.setDocumentMode(True)
+        charts.addTab(self.ready_plot, "Ready messages")
+        charts.addTab(self.unacked_plot, "Unacked messages")
         right = QVBoxLayout()
         right.addWidget(self.table)
         right.addWidget(self.note)
         row = QHBoxLayout(self)
-        row.addLayout(charts, 3)
-        row.addLayout(right, 2)
+        row.addWidget(charts, 1)
+        row.addLayout(right, 1)
         controller.sampled.connect(self.refresh)
         controller.error.connect(self.note.setText)
 
-    def _plot(self, title: str) -> pg.PlotWidget:
-        plot = pg.PlotWidget(title=title)
+    def _plot(self) -> pg.PlotWidget:
+        plot = pg.PlotWidget()  # its tab names it: the height goes to the curves
         plot.setLabel("bottom", "seconds ago")
-        plot.addLegend(offset=(5, 5), labelTextSize="7pt")
         plot.showGrid(x=True, y=True, alpha=0.2)
         plot.setMinimumHeight(120)
         # the warning level of a queue without a max-length; others have their own in the table
         plot.addItem(pg.InfiniteLine(DEFAULT_WARN, angle=0, label=f"warn {DEFAULT_WARN}",
                                      pen=pg.mkPen("#d04040", width=1, style=Qt.PenStyle.DashLine),
-                                     labelOpts={"color": "#d04040", "position": 0.05}))
+                                     labelOpts={"color": "#d04040", "position": 0.95}))
         return plot
 
     def refresh(self) -> None:
@@ -61,8 +80,11 @@ class QueuesView(QWidget):
         xs = [s.at - now for s in samples]
         latest = samples[-1]
         names = list(latest.depths)
+        self._colors = {}
         for i, name in enumerate(names):
-            pen = pg.mkPen(pg.intColor(i, hues=max(len(names), 8)), width=2)
+            color = pg.intColor(i, hues=max(len(names), 8))
+            self._colors[name] = color
+            pen = pg.mkPen(color, width=2)
             label = self.controller.label(name)
             for field, plot in (("ready", self.ready_plot), ("unacked", self.unacked_plot)):
                 key = (name, field)
@@ -82,10 +104,19 @@ class QueuesView(QWidget):
             warning = self.controller.warning(name, d)
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
+                if col == 0:
+                    item.setIcon(_swatch(self._colors[name]))
+                    item.setToolTip(warning or text)
                 if warning:
                     item.setBackground(QBrush(QColor(120, 30, 30)))
                     item.setToolTip(warning)
                 self.table.setItem(row, col, item)
+
+
+def _swatch(color: QColor) -> QIcon:
+    pixmap = QPixmap(12, 12)
+    pixmap.fill(color)
+    return QIcon(pixmap)
 
 
 def _value(depth, field: str) -> float:

@@ -51,6 +51,12 @@ class WallController(QObject):
         self.state(camera_id).name = name or camera_id
         self.camera_updated.emit(camera_id)
 
+    def set_unserved(self, camera_id: str, why: str) -> None:
+        state = self.state(camera_id)
+        if state.unserved != why:
+            state.unserved = why
+            self.camera_updated.emit(camera_id)
+
     def offer_camera(self, camera_id: str) -> None:
         """A newly known camera goes into the first free tile of a wall the user never arranged."""
         if self.arranged or camera_id in self.assignments:

@@ -42,6 +42,8 @@ class TileState:
         self.name = name or camera_id
         self.zones: ZoneSet | None = None
         self.status: CameraStatus | None = None
+        #: why no frame will come although nothing failed (no camera worker serves its group)
+        self.unserved = ""
         self.latest_result: DetectionResult | None = None
         self.shown: Shown | None = None
         self.last_frame_at: datetime | None = None

@@ -17,7 +17,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from camcount_desktop.wall.overlay import draw_boxes, draw_label, draw_zones
+from camcount_desktop.wall.overlay import Labels, draw_boxes, draw_label, draw_zones, overlay_font
 from camcount_desktop.wall.tile_controller import TileState
 
 CAMERA_MIME = "application/x-camcount-camera"
@@ -35,6 +35,8 @@ class TileView(QWidget):
         self.index = index
         self.state: TileState | None = None
         self.show_boxes = True
+        #: the overlay labels of the last painted frame (where they went, for tests)
+        self.labels: Labels | None = None
         self.setAcceptDrops(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(120, 80)
@@ -84,16 +86,20 @@ class TileView(QWidget):
         target = QRectF(area.x() + (area.width() - w) / 2, area.y() + (area.height() - h) / 2, w, h)
         p.drawImage(target, frame.image)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.labels = Labels(overlay_font(self.font(), target), target)
         if state.zones is not None:
             # counts come from the newest result even when the picture shows an older frame
-            draw_zones(p, state.zones, target, state.latest_result)
+            draw_zones(p, state.zones, target, state.latest_result, self.labels)
         if self.show_boxes and result is not None:
-            draw_boxes(p, result, target)
+            draw_boxes(p, result, target, self.labels)
+        self.labels.draw(p)
 
     def _paint_no_signal(self, p: QPainter, state: TileState, signal: str, area: QRectF) -> None:
         color = STATE_COLORS[signal]
         title = {"no_signal": "NO SIGNAL", "reconnecting": "RECONNECTING…",
                  "waiting": "Waiting for the first frame…"}.get(signal, "")
+        if signal == "waiting" and state.unserved:
+            title, color = "NO CAMERA WORKER", STATE_COLORS["no_signal"]
         big = QFont(p.font())
         big.setPointSizeF(max(10.0, min(28.0, area.height() / 9)))
         big.setBold(True)
@@ -111,6 +117,8 @@ class TileView(QWidget):
             lines.append("no frame received yet")
         if state.status is not None and state.status.detail and state.status.state != "online":
             lines.append(state.status.detail)
+        elif signal == "waiting" and state.unserved:
+            lines.append(state.unserved)
         p.setPen(QColor(200, 200, 200))
         p.drawText(QRectF(area.x() + 4, area.y() + area.height() * 0.58, area.width() - 8,
                           area.height() * 0.42),

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QGridLayout, QMenu, QWidget
 
 from camcount_desktop.settings import MAX_TILES
 from camcount_desktop.wall.controller import WallController
+from camcount_desktop.wall.palette import make_dark
 from camcount_desktop.wall.tile_view import HEADER_H, TileView
 
 
@@ -23,7 +24,7 @@ class WallView(QWidget):
         self._grid = QGridLayout(self)
         self._grid.setContentsMargins(0, 0, 0, 0)
         self._grid.setSpacing(3)
-        self.setStyleSheet("background: #050506;")
+        make_dark(self)
         self._sizes: dict[str, tuple[int, int]] = {}
         for tile in self.tiles:
             tile.double_clicked.connect(lambda t=tile: controller.toggle_fullscreen(t.index))
@@ -50,14 +51,17 @@ class WallView(QWidget):
             self.controller.toggle_fullscreen(focused.index)
 
     def _tile_menu(self, tile: TileView, pos) -> None:
-        menu = QMenu(self)
+        self.tile_menu(tile).exec(tile.mapToGlobal(pos))
+
+    def tile_menu(self, tile: TileView) -> QMenu:
+        menu = make_dark(QMenu(self))
         full = menu.addAction("Back to the wall" if self.controller.fullscreen == tile.index
                               else "Full screen")
         full.triggered.connect(lambda: self.controller.toggle_fullscreen(tile.index))
         if self.controller.assignments[tile.index] is not None:
             menu.addAction("Remove from the wall").triggered.connect(
                 lambda: self.controller.assign(tile.index, None))
-        menu.exec(tile.mapToGlobal(pos))
+        return menu
 
     def set_show_boxes(self, on: bool) -> None:
         self.show_boxes = on
@@ -87,6 +91,9 @@ class WallView(QWidget):
             else:
                 self._grid.addWidget(tile, i // n, i % n)
             tile.show()
+        if c.fullscreen is not None:
+            # hiding the clicked tile moved the keyboard focus off the wall, where Esc never came
+            self.tiles[c.fullscreen].setFocus()
         self._report_sizes()
 
     def update_camera(self, camera_id: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 
 from tests.camera.conftest import SAMPLE, Recorder, wait_for
@@ -16,7 +17,8 @@ def free_port() -> int:
 
 
 async def test_unopenable_sources_are_retried_and_the_good_camera_keeps_going(
-        start_worker, recorder: Recorder, tmp_path) -> None:
+        start_worker, recorder: Recorder, tmp_path, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="workers.camera")
     missing = tmp_path / "no-such-video.mp4"
     not_video = tmp_path / "notes.mp4"
     not_video.write_text("not a video")
@@ -43,6 +45,10 @@ async def test_unopenable_sources_are_retried_and_the_good_camera_keeps_going(
     rtsp_status = recorder.state("rtsp")
     assert rtsp_status.state == "reconnecting" and "s3cret" not in rtsp_status.detail
     assert "retrying in" in rtsp_status.detail
+    # each attempt is one line in the log, a warning
+    first_retry = [r for r in caplog.records
+                   if "camera missing" in r.getMessage() and "retrying in 1 s" in r.getMessage()]
+    assert [r.levelno for r in first_retry] == [logging.WARNING]
 
     await wait_for(lambda: len(recorder.frames_of("good")) >= 12, 5, "frames from the good camera")
     assert recorder.state("good").state == "online"

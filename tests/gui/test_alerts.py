@@ -7,15 +7,16 @@ from __future__ import annotations
 import getpass
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
+from camcount_desktop.alerts.controller import RESOLVE
 from camcount_desktop.console import Console
 from camcount_desktop.main_window import MainWindow
 from camcount_desktop.settings import Settings
 from tests.gui.conftest import until
 from workers.bus import Delivery
-from workers.contracts import AlertAcknowledgement, SystemEvent
+from workers.contracts import AlertAcknowledgement, CameraConfig, SystemEvent
 
 
 async def test_acknowledging_an_alert_sends_it_as_this_account_and_clears_the_badge(
@@ -130,3 +131,35 @@ def test_a_resolve_that_overtakes_its_alert_is_applied_when_the_alert_arrives(
     alerts.on_alert(raised)
     [alert] = alerts.newest_first()
     assert not alert.active and alert.resolution == "Resolved after 3 s"
+
+
+def test_the_alerts_list_reads_whole_with_names_and_resolved_rows_stay_legible(
+        qtbot, settings: Settings) -> None:
+    console = Console("local", settings, local_cameras=[], local_zones=[], host_workers=False)
+    window = MainWindow(console, settings)
+    qtbot.addWidget(window)
+    window.resize(1400, 900)
+    with qtbot.waitExposed(window):
+        window.show()
+    console.cameras.add_configured(CameraConfig(camera_id="door", name="Front door", source="x"))
+    text = "Someone in the left half for 1.5 s — Zone left on camera Front door: 1 present, " \
+           "more than 0 for 1.5 s"
+    raised = SystemEvent(event_type="alert", source="rules", severity="warning", camera_id="door",
+                         data={"message": text})
+    view = window.alerts_view
+    filter_at = view.show_filter.mapTo(view, QPoint(0, 0))
+    console.alerts.on_alert(raised)
+    console.alerts.on_alert(SystemEvent(event_type="alert", source="rules", severity="warning",
+                                        data={"action": RESOLVE, "alert_id": raised.message_id}))
+    qtbot.wait(50)
+    row = view.tree.topLevelItem(0)
+    assert row.text(2) == "Front door", "the camera by its name, not its id"
+    # the text reads whole: its column takes the room the others leave
+    rect = view.tree.visualItemRect(row)
+    column = view.tree.header().sectionSize(3)
+    assert view.tree.fontMetrics().horizontalAdvance(row.text(3)) < column, "alert text cut"
+    assert rect.width() <= view.tree.viewport().width(), "no column off screen"
+    assert view.show_filter.mapTo(view, QPoint(0, 0)) == filter_at, "the filter box stays put"
+    # resolved, not acknowledged: its text contrasts with its band
+    shown = row.foreground(3).color().lightness() - row.background(3).color().lightness()
+    assert shown > 150, "resolved rows read as well as active ones"

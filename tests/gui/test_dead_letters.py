@@ -50,12 +50,17 @@ async def review_requeue_and_discard(qtbot, console: Console) -> None:
     assert row.text(3) == "3" and row.text(4).startswith("ValueError: broken")
     assert row.text(2) == f"{t.camera_events} → {t.status_key('door')}"
 
+    # nothing selected, nothing to act on
+    acting = [button(view, "Requeue selected"), button(view, "Discard selected")]
+    assert not any(b.isEnabled() for b in acting)
     select(view, 0, 1)
+    assert all(b.isEnabled() for b in acting)
     QTest.mouseClick(button(view, "Requeue selected"), Qt.MouseButton.LeftButton)
     await until(lambda: len(received) == 2, what="two messages back on their original route")
     assert all(d.headers[ATTEMPT_HEADER] == 0 and ERROR_HEADER not in d.headers for d in received)
     assert {CameraStatus.from_wire(d.body).detail for d in received} == {"#0", "#1"}
     await until(lambda: view.tree.topLevelItemCount() == 2)
+    assert not any(b.isEnabled() for b in acting), "the acted-on rows are gone, so is the selection"
 
     select(view, 0)
     QTest.mouseClick(button(view, "Discard selected"), Qt.MouseButton.LeftButton)

@@ -45,6 +45,40 @@ def test_a_worker_silent_for_three_heartbeats_is_shown_gone(qtbot) -> None:
     assert "camera: gone" in texts(view)
 
 
+def test_at_start_the_bar_says_connecting_and_waits_for_heartbeats_before_none_running(
+        qtbot) -> None:
+    now = [100.0]
+    health = HealthController("amqp://broker", clock=lambda: now[0])
+    view = HealthView(health)
+    qtbot.addWidget(view)
+    assert "Broker: connecting" in texts(view), "not down before any attempt failed"
+    health.on_state("connected")
+    now[0] += 2.0
+    health.tick()
+    assert "Detector: waiting for a heartbeat" in texts(view)
+    now[0] += 3 * 5.0
+    health.tick()
+    assert "Detector: none running" in texts(view), "silence past three heartbeats means it"
+    health.on_state("down")
+    assert "Broker: down" in texts(view)
+
+
+def test_chips_of_workers_that_stopped_and_were_restarted_do_not_pile_up(qtbot) -> None:
+    health = HealthController("amqp://broker")
+    view = HealthView(health)
+    qtbot.addWidget(view)
+    for restart in range(3):
+        health.on_health(heartbeat(f"detector-{restart}", "detector"))
+        health.on_health(heartbeat(f"detector-{restart}", "detector", state="stopped"))
+    health.on_health(heartbeat("detector-3", "detector"))
+    assert [t for t in texts(view) if t.startswith("detector:")] == ["detector: running"]
+    # one that went silent without a goodbye is not history: it stays on the bar
+    health.on_health(heartbeat("camera-1", "camera"))
+    health.workers["camera-1"].state = "gone"
+    health.on_health(heartbeat("camera-2", "camera"))
+    assert "camera: gone" in texts(view) and "camera: running" in texts(view)
+
+
 def test_a_notifier_that_cannot_serve_a_target_says_so_on_its_chip(qtbot) -> None:
     health = HealthController("local")
     view = HealthView(health)

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
 
 import pytest
 
 from camcount_desktop.console import Console
-from camcount_desktop.queues.controller import QueuesController
+from camcount_desktop.queues.controller import QueuesController, Sample
 from camcount_desktop.queues.view import COLUMNS, QueuesView
 from camcount_desktop.settings import Settings
 from tests.conftest import BROKER_URL
 from tests.gui.conftest import until
 from tests.rabbit_util import purge_namespace
-from workers.bus import Delivery
+from workers.bus import Delivery, QueueDepth
 from workers.bus.management import ManagementAPI
 
 pytestmark = pytest.mark.rabbit
@@ -84,3 +85,31 @@ async def test_depths_over_time_with_warning_and_rates(qtbot, settings: Settings
         await management.close()
         await console.stop()
         await purge_namespace(BROKER_URL, console.bus.topology)
+
+
+def test_every_queue_and_figure_is_on_screen_in_a_panel_of_the_default_height(
+        qtbot, settings: Settings) -> None:
+    console = Console("local", settings, local_cameras=[], local_zones=[], host_workers=False)
+    controller = QueuesController(console.bus, lambda: ["entrance"])
+    view = QueuesView(controller)
+    qtbot.addWidget(view)
+    view.resize(1560, 230)  # the Panels dock of a 1600x1000 window
+    names = controller.queue_names()
+    controller.samples.append(Sample(time.monotonic(), {
+        n: QueueDepth(ready=i, unacked=0, consumers=1) for i, n in enumerate(names)},
+        {n: (1.5, 1.5) for n in names}))
+    view.refresh()
+    with qtbot.waitExposed(view):
+        view.show()
+    header = view.table.horizontalHeader()
+    right = header.sectionPosition(header.count() - 1) + header.sectionSize(header.count() - 1)
+    assert right <= view.table.viewport().width(), "the rate columns are on screen"
+    assert view.ready_plot.height() > 0.7 * view.height(), "the chart has the panel's height"
+    # the table is the charts' legend: every queue, in its curve's colour
+    colors = {item.name(): item.opts["pen"].color().name()
+              for item in view.ready_plot.listDataItems()}
+    for r in range(view.table.rowCount()):
+        item = view.table.item(r, 0)
+        swatch = item.icon().pixmap(12, 12).toImage().pixelColor(6, 6).name()
+        assert swatch == colors[item.text()]
+    assert view.table.rowCount() == len(names) > 6

@@ -13,7 +13,7 @@ from camcount_desktop.wall.overlay import BOX_COLOR
 from camcount_desktop.wall.tile_controller import TileState
 from camcount_desktop.wall.tile_view import HEADER_H, STATE_COLORS, TileView
 from tests.gui.conftest import frame, result, until
-from workers.contracts import CameraStatus, LineDef, ZoneSet
+from workers.contracts import CameraStatus, LineDef, ZoneDef, ZoneSet
 
 W, H = 320, 180
 
@@ -121,3 +121,37 @@ async def test_an_offline_status_shows_no_signal_at_once(qtbot, console: Console
         camera_id="door", state="offline", detail="camera worker stopped"))
     await until(lambda: console.wall.state("door").signal_state() == "no_signal", timeout=2)
     assert console.cameras.cameras["door"].state == "offline"
+
+
+def crowded(size: tuple[int, int]) -> TileView:
+    """A zone by the right edge, a line through the middle, two people side by side."""
+    state = TileState("door")
+    state.zones = ZoneSet(
+        camera_id="door", frame_width=W, frame_height=H,
+        zones=[ZoneDef(id="z", name="Waiting area by the window", color="#ff60c0",
+                       points=[(300, 10), (320, 10), (320, 60), (300, 60)])],
+        lines=[LineDef(id="l1", name="Main entrance counting line", color="#00e0ff",
+                       points=((160, H), (160, 0)))])
+    state.add_frame(decoded("door", 1, (90, 90, 90)))
+    assert state.add_result(result("door", 1, [(140, 40, 170, 170), (150, 42, 180, 170)], W, H))
+    tile = TileView(0)
+    tile.resize(*size)
+    tile.set_state(state)
+    tile.grab()
+    return tile
+
+
+def test_overlay_labels_stay_inside_the_frame_apart_and_scale_with_the_tile(qtbot) -> None:
+    small, large = crowded((W, H + HEADER_H)), crowded((4 * W, 4 * H + HEADER_H))
+    qtbot.addWidget(small)
+    qtbot.addWidget(large)
+    for tile in (small, large):
+        frame_rect = tile.picture_rect()
+        rects = tile.labels.rects
+        assert len(rects) == 4, "two boxes, a zone and a line, each labelled"
+        for r in rects:
+            assert frame_rect.contains(r), f"label {r} runs off the frame {frame_rect}"
+            assert r.width() <= frame_rect.width() / 2, "a label takes at most half the frame"
+        for i, a in enumerate(rects):
+            assert not any(a.intersects(b) for b in rects[i + 1:]), "labels overlap"
+    assert small.labels.line_height < large.labels.line_height, "labels scale with the tile"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, QPointF, Qt
-from PySide6.QtGui import QDropEvent
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
+from PySide6.QtGui import QColor, QDropEvent, QPalette
 from PySide6.QtTest import QTest
 
 from camcount_desktop.console import Console
@@ -45,8 +45,8 @@ def test_double_click_shows_a_tile_full_screen_and_escape_goes_back(qtbot, setti
     QTest.mouseDClick(tile, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: visible_tiles(w) == [4])
     qtbot.waitUntil(lambda: tile.width() > wall.width() * 0.9)
-    tile.setFocus()
-    QTest.keyClick(tile, Qt.Key.Key_Escape)
+    # no click in between: Esc right after the double-click goes back
+    QTest.keyClick(w.focusWidget(), Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: len(visible_tiles(w)) == 9)
     QTest.mouseClick(wall.tiles[2], Qt.MouseButton.LeftButton)  # a click selects the tile...
     QTest.keyClick(wall.tiles[2], Qt.Key.Key_F)  # ...and F works as the double-click does
@@ -92,3 +92,25 @@ def test_a_new_camera_fills_a_free_tile_only_on_a_wall_never_arranged(settings: 
     wall.assign(1, "yard")  # the user arranges the wall: from now on it is theirs
     wall.offer_camera("gate")
     assert "gate" not in wall.assignments
+
+
+def test_the_tile_menu_is_readable_on_the_dark_wall_whatever_the_desktop_theme(
+        qtbot, settings: Settings) -> None:
+    w = window(qtbot, settings)
+    # a light desktop theme: black text on white, which the dark wall must not inherit half of
+    light = QPalette()
+    light.setColor(QPalette.ColorRole.Window, QColor("white"))
+    light.setColor(QPalette.ColorRole.WindowText, QColor("black"))
+    light.setColor(QPalette.ColorRole.Text, QColor("black"))
+    w.setPalette(light)
+    menu = w.wall_view.tile_menu(w.wall_view.tiles[0])
+    qtbot.addWidget(menu)
+    menu.popup(w.wall_view.tiles[0].mapToGlobal(QPoint(10, 10)))
+    qtbot.waitExposed(menu)
+    shot = menu.grab().toImage()
+    background = shot.pixelColor(2, shot.height() // 2)
+    assert background.lightness() < 60, "the wall's menus are dark"
+    # the menu's text, as drawn: some pixel of it stands out clearly from the background
+    text = max(shot.pixelColor(x, y).lightness()
+                for x in range(shot.width()) for y in range(shot.height()))
+    assert text - background.lightness() > 120, "the menu's text reads against its background"

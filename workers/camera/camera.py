@@ -114,14 +114,15 @@ class Camera:
                 "fps": round(self._fps.rate(time.monotonic()), 2),
                 "frames": self.frames_published, "reconnects": self.reconnects}
 
-    async def _set_state(self, state: CameraState, detail: str) -> None:
+    async def _set_state(self, state: CameraState, detail: str, level: int = logging.INFO) -> None:
+        # logged even when unchanged: every retry at the longest delay reads the same
+        log.log(level, "camera %s %s%s", self.camera_id, state, f": {detail}" if detail else "")
         if (state, detail) == (self.state, self.detail):
             return
         changed = state != self.state
         if changed:
             self._online_since = time.monotonic() if state == "online" else None
         self.state, self.detail = state, detail
-        log.info("camera %s %s%s", self.camera_id, state, f": {detail}" if detail else "")
         if changed:
             await self._publisher.state_changed(self.status())
         else:
@@ -147,12 +148,13 @@ class Camera:
                     backoff.reset()
                 delay = backoff.next()
                 self.reconnects += 1
-                log.warning("camera %s: %s; retrying in %g s", self.camera_id, failure.message, delay)
                 await self._publisher.error(self.camera_id, failure.code, failure.message,
                                             self.source.display)
                 # Still retrying, but after the longest delay it is down rather than blinking.
                 state: CameraState = "offline" if delay >= self._timing.backoff_cap else "reconnecting"
-                await self._set_state(state, f"{failure.message}; retrying in {delay:g} s")
+                # one line per retry: the state change says what failed and when it tries again
+                await self._set_state(state, f"{failure.message}; retrying in {delay:g} s",
+                                      logging.WARNING)
                 await asyncio.sleep(delay)
         finally:
             await cancel_and_wait(pump)

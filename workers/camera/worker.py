@@ -79,7 +79,9 @@ class CameraWorker:
 
     def stats(self) -> dict[str, Any]:
         cameras = {cid: cam.stats() for cid, cam in self._cameras.items()}
-        return {"cameras": cameras, "frames_published": sum(c["frames"] for c in cameras.values()),
+        # the console tells an admin when a camera's group has no worker (None: every group)
+        return {"group": self.group, "cameras": cameras,
+                "frames_published": sum(c["frames"] for c in cameras.values()),
                 "online": sum(c["state"] == "online" for c in cameras.values()),
                 **(self._publisher.facts.stats() if self._publisher else {})}
 

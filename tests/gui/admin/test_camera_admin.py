@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QDialogButtonBox, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QWidget
 
 from camcount_desktop.admin.camera_admin_view import CameraAdminDialog, CameraForm
 from camcount_desktop.console import Console
@@ -20,7 +20,7 @@ from camcount_desktop.settings import Settings
 from tests.gui.conftest import until
 from workers.bus import Delivery
 from workers.camera import CameraWorker, Timing
-from workers.contracts import CameraControl
+from workers.contracts import CameraControl, SystemEvent
 from workers.samples import generate
 
 
@@ -78,8 +78,8 @@ def select(dialog: CameraAdminDialog, camera_id: str) -> None:
 
 
 def listed_state(window: MainWindow, camera_id: str) -> str | None:
-    item = window.cameras_view.item_for(camera_id)
-    return item.text(1) if item is not None else None
+    row = window.cameras_view.listed(camera_id)
+    return row[1] if row is not None else None
 
 
 async def measured_fps(window: MainWindow, camera_id: str, low: float, high: float) -> None:
@@ -104,7 +104,7 @@ async def test_add_edit_disable_enable_and_remove_a_camera(
 
     # the running camera worker opens it; the console lists it online and shows its pictures
     await until(lambda: listed_state(window, "door") == "online", 10, "door online in the list")
-    assert window.cameras_view.item_for("door").text(0) == "Front door"
+    assert window.cameras_view.listed("door")[0] == "Front door"
     assert "door" in console.wall.cameras_on_screen()
     await until(lambda: console.wall.state("door").last_frame_at is not None, 5, "door's pictures")
     assert dialog.status.text() == "Camera door sent to the camera workers of group (default)"
@@ -139,11 +139,11 @@ async def test_add_edit_disable_enable_and_remove_a_camera(
     select(dialog, "door")
     click(dialog.buttons["Remove"])
     await until(lambda: "door" not in camera_worker.stats()["cameras"], 5, "the worker let go")
-    await until(lambda: window.cameras_view.item_for("door") is None, 5, "door gone from the list")
+    await until(lambda: window.cameras_view.listed("door") is None, 5, "door gone from the list")
     assert "door" not in console.wall.cameras_on_screen()
     assert [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())] == []
     await asyncio.sleep(1.5)  # the worker's last "offline: removed" status does not bring it back
-    assert "door" not in console.cameras.cameras and window.cameras_view.topLevelItemCount() == 0
+    assert "door" not in console.cameras.cameras and window.cameras_view.model.rowCount() == 0
 
 
 async def test_connection_test_shows_a_picture_or_the_exact_error(
@@ -170,6 +170,48 @@ async def test_connection_test_shows_a_picture_or_the_exact_error(
     await until(lambda: form.error.text() == (
         f"Connection test failed: cannot reach rtsp://viewer:***@127.0.0.1:{port}/live: "
         "connection refused (is the camera or stream server running?)"), 10, "the error")
+
+
+async def test_saving_right_after_a_failed_connection_test_asks_first(
+        qtbot, dialog: CameraAdminDialog, tmp_path: Path) -> None:
+    form = open_form(dialog, "Add…")
+    type_into(form.camera_id, "door")
+    type_into(form.name, "Front door")
+    missing = tmp_path / "door.mp4"
+    type_into(form.source, str(missing))
+    click(form.test_button)
+    await until(lambda: form.error.text().startswith("Connection test failed"), 10, "the error")
+    click(ok_button(form))
+    assert form.confirm.isVisible() and "file not found" in form.confirm.text()
+    click(form.confirm.button(QMessageBox.StandardButton.Cancel))
+    assert form.isVisible() and form.result() != QDialog.DialogCode.Accepted, "not saved"
+    click(ok_button(form))
+    click(form.confirm.button(QMessageBox.StandardButton.Save))
+    await until(lambda: not form.isVisible(), 5, "saved when the admin says so")
+    assert form.result() == QDialog.DialogCode.Accepted and form.result_config.camera_id == "door"
+
+
+async def test_a_camera_of_a_group_no_camera_worker_serves_is_flagged_on_save_and_in_the_list(
+        qtbot, window: MainWindow, dialog: CameraAdminDialog, video: Path) -> None:
+    health = window.console.health
+    health.on_health(SystemEvent(event_type="health", source="camera-1", data={
+        "role": "camera", "state": "running", "interval_s": 5.0, "group": ""}))
+    form = open_form(dialog, "Add…")
+    type_into(form.camera_id, "dock")
+    type_into(form.name, "Loading dock")
+    type_into(form.source, str(video))
+    type_into(form.group, "dock")
+    click(ok_button(form))
+    await until(lambda: dialog.status.text().startswith("Camera dock sent"), 5, "sent")
+    assert ("No camera worker serves group dock: start one with `camcount-worker camera "
+            "--group dock`" in dialog.status.text())
+    await until(lambda: listed_state(window, "dock") == "no worker", 5, "flagged in the list")
+    # and on its tile, which otherwise would wait for a first frame for ever
+    assert window.console.wall.state("dock").unserved.startswith("no camera worker serves group dock")
+    # a worker for that group turns up: the flag goes
+    health.on_health(SystemEvent(event_type="health", source="camera-2", data={
+        "role": "camera", "state": "running", "interval_s": 5.0, "group": "dock"}))
+    assert listed_state(window, "dock") == "unknown" and not window.console.wall.state("dock").unserved
 
 
 async def test_invalid_input_is_refused_at_the_field_and_nothing_is_sent(

@@ -124,7 +124,7 @@ async def test_invalid_settings_are_refused_at_their_fields_and_nothing_is_saved
     QTest.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
     errors = {k: v.text() for k, v in form.form.errors.items() if not v.isHidden()}
     assert errors == {"timezone": "unknown time zone 'Mars/Olympus'",
-                      "smtp.port": "Input should be less than or equal to 65535",
+                      "smtp.port": "65535 at most",
                       "smtp.password": "write env:VARIABLE or keyring:service/username"}
     assert form.error.text() == "Correct the fields marked in red"
     assert form.isVisible() and dialog.controller.version == 1

@@ -5,7 +5,7 @@ ends as a sentence on screen."""
 from __future__ import annotations
 
 import csv
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -36,6 +36,7 @@ async def open_analytics(qtbot, console: Console, settings: Settings):
 async def show(view, shape: str, period: str = "Daily", first: date = FIRST,
                last: date = LAST) -> None:
     await until(lambda: view.camera_box.count() > 0, what="the cameras of the analytics worker")
+    await view.controller.wait()  # the chart the window opened with is on screen first
     view.shape_box.setCurrentText(shape)
     view.period_box.setCurrentText(period)
     view.set_days(first, last)
@@ -124,6 +125,14 @@ async def test_hourly_buckets_are_labelled_in_local_time(
     assert len(heights) == 24 and heights[10] == 1 and heights[11] == 1 and sum(heights) == 2
     ticks = dict(view.chart.counts_plot.getAxis("bottom")._tickLevels[0])
     assert ticks[10] == "10:00"
+
+    # a week of hours: only as many labels as fit side by side, not 168 smeared into one
+    await show(view, "All lines", "Hourly", FIRST, FIRST + timedelta(days=6))
+    chart, metrics = view.chart, view.chart.fontMetrics()
+    shown = chart.shown_ticks()
+    assert 1 < len(shown) < 168
+    widths = sum(metrics.horizontalAdvance(t) for t in shown)
+    assert widths < chart.counts_plot.getAxis("bottom").width(), "axis labels overlap"
     window.close_now()
 
 
@@ -221,7 +230,10 @@ def linked_file(link: str, job: ReportJob) -> Path:
     """The finished file the status links to: it exists, and the link opens it."""
     path = Path(job.path or "")
     assert path.is_file(), job
-    assert f'href="{path.as_uri()}"' in link and f"Open {path.name}</a>" in link, link
+    assert f'href="{path.as_uri()}"' in link, link
+    # named by what it is, not by its file name (a UUID)
+    assert path.stem not in link.split(">", 1)[1], link
+    assert f"Open the {job.report_type.replace('_', ' ')} ({job.format.upper()})</a>" in link
     return path
 
 
@@ -232,3 +244,16 @@ def linked_file_is_pdf(path: Path) -> bool:
 def read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8") as f:
         return list(csv.DictReader(f))
+
+
+async def test_the_window_opens_on_a_chart_with_every_column_on_screen(
+        qtbot, console: Console, settings: Settings, worker: AnalyticsWorker) -> None:
+    await configure_lobby(console)
+    await publish_counts(console, worker, [[line("2026-03-02T10:00+01:00", "in", 1)]])
+    window, view = await open_analytics(qtbot, console, settings)
+    # no click on Show: the first camera's last week is charted at once, not empty 0-1 axes
+    await until(lambda: view.controller.data is not None, what="a chart without asking")
+    assert view.totals_label.text().startswith("In ")
+    header = view.breakdown.header()
+    right = header.sectionPosition(4) + header.sectionSize(4)
+    assert right <= view.breakdown.viewport().width(), "the Net column is on screen"
