@@ -17,7 +17,7 @@ from tests.analytics.conftest import FAST, wait_for
 from tests.buses import error_inbox
 from tests.conftest import BROKER_URL
 from tests.rabbit_util import operator_account, purge_namespace
-from workers.alerts import config_store
+from workers.alerting import store as config_store
 from workers.analytics import AnalyticsWorker
 from workers.bus import Delivery, NotAllowed, PublishError
 from workers.bus.rabbit import RabbitBus

@@ -7,6 +7,7 @@ import logging
 import sys
 
 from workers import __version__, count_video
+from workers.alerts import cli as alerts_cli
 from workers.analytics import cli as analytics_cli
 from workers.bus.config import redact, resolve
 from workers.bus.errors import BusError
@@ -74,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     analytics_cli.add_commands(sub)
     notifier_cli.add_commands(sub)
+    alerts_cli.add_commands(sub)
     return parser
 
 

@@ -19,9 +19,10 @@ A notifier that cannot serve a target (its secret, or the SMTP password, is not 
 machine) leaves that target's notifications for another notifier: it puts them back without
 counting an attempt and says so in its heartbeat (``cannot_serve``).
 
-Rules, targets and site settings are stored config (``workers.alerts.config_store``): a notifier
-answers the console's requests to read and edit them, stores the next version and announces it on
-``system.events``; every notifier and rule engine applies it without a restart.
+Rules, targets and site settings are stored config (``workers.alerting``): a notifier answers
+the console's requests to read and edit them (``workers.alerting.requests``), stores the next
+version and announces it on ``system.events``; every notifier and rule engine applies it without a
+restart.
 """
 
 from __future__ import annotations
@@ -37,13 +38,13 @@ from typing import Any
 import aiohttp
 from pydantic import BaseModel
 
-from workers.alerts import config as config_file
-from workers.alerts import config_store
-from workers.alerts.config_store import EditRefused, Versioned
+from workers.alerting import config as config_file
+from workers.alerting.follow import ConfigInForce
+from workers.alerting.requests import ConfigRequests
+from workers.alerting.store import Versioned
 from workers.bus import Bus, Delivery, PermanentError, PublishError, RetryPolicy, Subscription
 from workers.contracts import EmailNotification, SystemEvent, WebhookNotification, utcnow
 from workers.contracts.alerting import AlertingConfig, EmailTarget, WebhookTarget
-from workers.contracts.alerting_admin import AlertingConfigReply, ConfigEdit, GetAlertingConfig
 from workers.contracts.notifications import (
     NotifierRequest,
     NotifierStatus,
@@ -111,11 +112,11 @@ class NotifierWorker:
         """``config``: rules and targets as given, else read from ``config_path`` (default:
         $CAMCOUNT_NOTIFICATIONS, else notifications.json in the user data folder). It seeds the
         stored config, which is in force from ``start``."""
-        self.seed = config if config is not None else config_file.load(config_path)
-        self.config = self.seed
-        #: the stored config version in force (0 before start)
-        self.version = 0
         self.db = Database(db_url)
+        self.in_force = ConfigInForce(
+            config if config is not None else config_file.load(config_path), self.db,
+            self._apply)
+        self._requests: ConfigRequests | None = None
         self.worker_id = worker_id
         self.settings = settings or NotifierSettings()
         self._bus: Bus | None = None
@@ -135,8 +136,10 @@ class NotifierWorker:
     async def start(self, bus: Bus) -> None:
         revision = await upgrade(self.db)
         log.info("notification log in %s at schema %s", redact(str(self.db.url)), revision)
-        await self._apply(await config_store.load_or_seed(self.db, self.seed, by=self.worker_id))
+        await self._apply(await self.in_force.start(by=self.worker_id), self.in_force.seed)
         self._bus = bus
+        self._requests = ConfigRequests(self.in_force, bus, source=self.worker_id,
+                                        secret_problems=self._secret_problems)
         self._http = aiohttp.ClientSession()
         t, s = bus.topology, self.settings
         # Per-message attempt limits are applied here; the bus may retry up to the largest.
@@ -166,12 +169,18 @@ class NotifierWorker:
                 "breakers": {key: b.state for key, b in self._breakers.items()}}
 
     # -- configuration --------------------------------------------------------------------------
-    async def _apply(self, stored: Versioned) -> None:
-        """Put a config version in force: its secrets looked up, its rate limits (a limit that
+    @property
+    def config(self) -> AlertingConfig:
+        return self.in_force.config
+
+    @property
+    def version(self) -> int:
+        return self.in_force.version
+
+    async def _apply(self, stored: Versioned, old: AlertingConfig) -> None:
+        """A config version now in force: its secrets looked up, its rate limits (a limit that
         did not change keeps its count of recent sends), its breaker settings (a breaker keeps
         its failures so far). SMTP settings are read at each send."""
-        old = self.config
-        self.config, self.version = stored.config, stored.version
         await self._resolve_secrets()
         for breaker in self._breakers.values():
             breaker.settings = self.config.breaker
@@ -216,49 +225,13 @@ class NotifierWorker:
                       "; ".join(sorted(set(self._secret_errors.values()))))
 
     async def _on_system(self, event: SystemEvent, _: Delivery) -> None:
-        if event.event_type != "config":
-            return
-        stored = await config_store.remember(self.db, event)
-        if stored is not None and stored.version > self.version:
-            await self._apply(stored)
-            log.info("rules and targets now at config version %d (saved by %s)", self.version,
+        if event.event_type == "config" and (stored := await self.in_force.on_event(event)):
+            log.info("rules and targets now at config version %d (saved by %s)", stored.version,
                      stored.saved_by or "?")
 
-    async def _config_request(self, q: GetAlertingConfig | ConfigEdit,
-                              by: str | None) -> AlertingConfigReply:
-        """Read the config in force, or edit it as ``by`` (the broker account that asked): the
-        next version is stored, applied here and announced to every rule engine and notifier."""
-        if isinstance(q, GetAlertingConfig):
-            stored = await config_store.current(self.db)
-            if stored is not None and stored.version > self.version:
-                await self._apply(stored)  # saved while this notifier missed the event
-            return self._config_reply(stored)
-        if not by:
-            return self._config_reply(await config_store.current(self.db),
-                                      error="the request does not say which broker account sent "
-                                      "it (user_id): nothing was saved")
-        try:
-            stored = await config_store.save_edit(self.db, q, by=by)
-        except EditRefused as exc:
-            return self._config_reply(await config_store.current(self.db), error=str(exc),
-                                      field=exc.field)
-        await self._apply(stored)
-        assert self._bus is not None
-        try:
-            await self._bus.publish(self._bus.topology.system_events, "",
-                                    stored.event(self.worker_id), mandatory=False)
-        except PublishError as exc:  # stored: engines pick it up when they next start
-            log.warning("config version %d not announced: %s", stored.version, exc)
-        log.info("config version %d saved by %s", stored.version, by)
-        return self._config_reply(stored)
-
-    def _config_reply(self, stored: Versioned | None, **refusal: Any) -> AlertingConfigReply:
-        stored = stored or Versioned(self.version, self.config)
-        problems = {ref: self._secret_errors[ref] for ref in self._secret_refs(stored.config)
-                    if ref in self._secret_errors}
-        return AlertingConfigReply(version=stored.version, config=stored.config,
-                                   saved_by=stored.saved_by, saved_at=stored.saved_at,
-                                   secret_problems=problems, **refusal)
+    def _secret_problems(self, config: AlertingConfig) -> dict[str, str]:
+        return {ref: self._secret_errors[ref] for ref in self._secret_refs(config)
+                if ref in self._secret_errors}
 
     def _secret(self, ref: str) -> str:
         if ref not in self._secrets:
@@ -498,7 +471,8 @@ class NotifierWorker:
             return await self.send_now(self._test_message(q, d.user_id or ""))
         if isinstance(q, TargetsStatus):
             return self.status()
-        return await self._config_request(q, d.user_id)
+        assert self._requests is not None
+        return await self._requests.answer(q, d.user_id)
 
     def _test_message(self, q: SendTest, requested_by: str) -> Notification:
         target = self.config.target(q.target_id)
