@@ -5,16 +5,7 @@ from __future__ import annotations
 import argparse
 
 from workers.alerting import cli as alerting_cli
-from workers.topology import Topology
-
-
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--broker", help="amqp(s)://user@host/vhost, or 'local' (default: "
-                   "$CAMCOUNT_BROKER_URL, else local)")
-    p.add_argument("--namespace", default="", help="prefix of every exchange and queue name")
-    p.add_argument("--quorum", action="store_true",
-                   help="declare quorum queues where their arguments allow (clustered brokers)")
-    alerting_cli.add_arguments(p)
+from workers.bus.cli import add_broker_arguments, topology_of
 
 
 async def _alerts(args: argparse.Namespace) -> int:
@@ -23,12 +14,12 @@ async def _alerts(args: argparse.Namespace) -> int:
 
     worker_id = default_worker_id("alerts")
     worker = AlertsWorker(config_path=args.config, db_url=args.db, worker_id=worker_id)
-    topology = Topology(args.namespace, queue_type="quorum" if args.quorum else "classic")
-    return await serve(worker, broker=args.broker, worker_id=worker_id, topology=topology)
+    return await serve(worker, broker=args.broker, worker_id=worker_id, topology=topology_of(args))
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("alerts", help="evaluate the alert rules (run one per site, or none if the "
                        "analytics worker runs them)")
-    _common(p)
+    add_broker_arguments(p)
+    alerting_cli.add_arguments(p)
     p.set_defaults(run=_alerts)
