@@ -15,7 +15,6 @@ from camcount_desktop.analytics.controller import AnalyticsController
 from camcount_desktop.analytics.reports_controller import ReportsController
 from camcount_desktop.bus_adapter import BusAdapter
 from camcount_desktop.cameras_controller import CamerasController
-from camcount_desktop.dead_letters import open_dead_letters
 from camcount_desktop.deadletter_controller import DeadLetterController
 from camcount_desktop.health_controller import HealthController
 from camcount_desktop.local_mode import LocalRuntime, sample_camera, sample_zones
@@ -60,7 +59,7 @@ class Console(QObject):
                                        user=self.bus.user, parent=self)
         self.queues = QueuesController(self.bus, lambda: list(self.cameras.cameras),
                                        None if self.local else ManagementAPI(self.url), parent=self)
-        self.dead_letters = DeadLetterController(open_dead_letters(self.bus), self)
+        self.dead_letters = DeadLetterController(self.bus.dead_letters(), self)
         self.analytics = AnalyticsController(self.bus, parent=self)
         self.reports = ReportsController(self.bus, parent=self)
         self.runtime = LocalRuntime(self.bus, self.local_cameras, self.local_zones,

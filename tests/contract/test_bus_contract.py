@@ -515,3 +515,39 @@ async def test_a_full_error_queue_keeps_its_first_errors_and_the_rest_wait_in_th
 
 async def _eq(value, expected) -> bool:
     return await value == expected
+
+
+async def test_dead_letters_are_browsed_requeued_and_discarded_and_undecided_ones_kept(
+        bus: Bus) -> None:
+    t = bus.topology
+    back: asyncio.Queue = asyncio.Queue()
+    await bus.subscribe(t.camera_events, [t.status_key("cam-a")],
+                        lambda m, d: _put(back, (m.detail, d.headers)), model=CameraStatus)
+    for i in range(4):  # what a worker's failed handler leaves behind
+        body, headers = CameraStatus(camera_id="cam-a", state="online", detail=f"#{i}").to_wire()
+        failed = Delivery(body, headers, t.camera_events, t.status_key("cam-a"), "some.queue")
+        await bus.dead_letter(failed, f"ValueError: broken #{i}", attempts=3)
+
+    review = bus.dead_letters()
+    letters = await review.fetch()
+    assert [letter.reason for letter in letters] == [f"ValueError: broken #{i}" for i in range(4)]
+    first = letters[0]
+    assert first.attempts == 3 and first.route == (t.camera_events, t.status_key("cam-a"))
+    assert first.original_queue == "some.queue" and first.kind == "camera_status"
+    # held: another review finds nothing while this one has them
+    other = bus.dead_letters()
+    assert await other.fetch() == []
+    await other.close()
+
+    assert await review.requeue([letters[0].key, letters[1].key]) == 2
+    requeued = await collect(back, 2)
+    assert [detail for detail, _ in requeued] == ["#0", "#1"]
+    assert all(h[ATTEMPT_HEADER] == 0 and ERROR_HEADER not in h for _, h in requeued)
+    assert await review.discard([letters[2].key]) == 1
+    await review.close()
+
+    again = bus.dead_letters()
+    assert [letter.reason for letter in await again.fetch()] == ["ValueError: broken #3"]
+    # a second fetch hands back and takes again: the list is the queue as it stands
+    assert [letter.reason for letter in await again.fetch()] == ["ValueError: broken #3"]
+    await again.close()
