@@ -119,7 +119,7 @@ async def test_a_detector_started_later_counts_with_what_analytics_stored(
                       CameraControl(camera_id="door", action="set_zones", zones=saved))
     client = AnalyticsClient(bus)
     for _ in range(50):
-        if await client.latest_zone_set("door") is not None:
+        if await client.zone_set("door") is not None:
             break
         await asyncio.sleep(0.1)
     if classes is not None:  # ... and the camera's settings

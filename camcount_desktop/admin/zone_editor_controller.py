@@ -16,15 +16,13 @@ from camcount_desktop.admin.frame_grab import grab_frame
 from camcount_desktop.admin.permissions import AdminAccess
 from camcount_desktop.admin.zone_draft import ZoneDraft
 from camcount_desktop.console import Console
-from workers.bus import BusError
+from workers.analytics.client import AnalyticsClient, RequestFailed
 from workers.contracts import CameraControl, ZoneSet
-from workers.contracts.queries import AnalyticsRequest, ZoneSetQuery, ZoneSetReply
 
 log = logging.getLogger(__name__)
 
-#: how long to wait for the camera's next frame, and for the analytics worker's answer
+#: how long to wait for the camera's next frame
 FRAME_TIMEOUT_S = 4.0
-QUERY_TIMEOUT_S = 3.0
 #: frame size assumed when neither a frame nor a zone set says
 DEFAULT_SIZE = (1280, 720)
 
@@ -38,6 +36,7 @@ class ZoneEditorController(QObject):
                  parent: QObject | None = None):
         super().__init__(parent)
         self.console, self.access, self.camera_id = console, access, camera_id
+        self.analytics = AnalyticsClient(console.bus)
         self.draft: ZoneDraft | None = None
         self.image: QImage | None = None
 
@@ -79,16 +78,11 @@ class ZoneEditorController(QObject):
         state = self.console.wall.states.get(self.camera_id)
         if state is not None and state.zones is not None:
             return state.zones
-        bus = self.console.bus
         try:
-            reply = await bus.request(
-                bus.topology.rpc_analytics,
-                AnalyticsRequest(query=ZoneSetQuery(camera_id=self.camera_id)),
-                reply_model=ZoneSetReply, timeout=QUERY_TIMEOUT_S)
-        except (BusError, TimeoutError) as exc:  # no analytics worker: start from nothing
+            return await self.analytics.zone_set(self.camera_id)
+        except RequestFailed as exc:  # no analytics worker: start from nothing
             log.info("zone set of %s not available from analytics: %s", self.camera_id, exc)
             return None
-        return reply.zone_set
 
     async def save(self) -> bool:
         """Publish the draft as the next version; says why not when it cannot."""

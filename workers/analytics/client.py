@@ -1,16 +1,23 @@
-"""Asking the analytics worker: typed request/reply over ``rpc.analytics``."""
+"""Asking the analytics worker (``rpc.analytics``): what it can be asked, typed.
+
+Failures are ``RequestFailed`` (``workers.bus.client``) with a sentence for people.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from workers.bus import Bus
+from workers.bus.client import RequestFailed, ServiceClient
 from workers.contracts import ZoneSet
 from workers.contracts.queries import (
     REPLIES,
     AnalyticsRequest,
+    CamerasQuery,
+    CamerasReply,
     OccupancyQuery,
     OccupancyReply,
     SeriesQuery,
@@ -21,37 +28,46 @@ from workers.contracts.queries import (
     ZoneSetReply,
 )
 
+__all__ = ["AnalyticsClient", "RequestFailed"]
+
 R = TypeVar("R", bound=BaseModel)
 
 
-class AnalyticsClient:
-    """Raises RequestTimeout when no analytics worker answers, RemoteError with the reason when
-    the query is refused."""
+class AnalyticsClient(ServiceClient):
+    service = "analytics"
 
-    def __init__(self, bus: Bus, *, timeout: float = 5.0):
-        self.bus = bus
-        self.timeout = timeout
+    def _queue(self) -> str:
+        return self.bus.topology.rpc_analytics
 
     async def ask(self, query: BaseModel | dict[str, Any]) -> BaseModel:
-        request = AnalyticsRequest.model_validate({"query": query})
-        reply_model = REPLIES[request.query.kind]
-        return await self.bus.request(self.bus.topology.rpc_analytics, request,
-                                      reply_model=reply_model, timeout=self.timeout)
-
-    async def _ask(self, query: BaseModel, reply: type[R]) -> R:
-        answer = await self.ask(query)
-        assert isinstance(answer, reply)
-        return answer
+        """Any query; its reply, of the model the query's kind answers with."""
+        request = self._build(lambda: AnalyticsRequest.model_validate({"query": query}))
+        assert isinstance(request, AnalyticsRequest)
+        return await self._request(request, REPLIES[request.query.kind])
 
     async def series(self, **fields: Any) -> SeriesReply:
-        return await self._ask(SeriesQuery(**fields), SeriesReply)
+        return await self._ask(SeriesReply, lambda: SeriesQuery(**fields))
 
     async def occupancy(self, **fields: Any) -> OccupancyReply:
-        return await self._ask(OccupancyQuery(**fields), OccupancyReply)
+        return await self._ask(OccupancyReply, lambda: OccupancyQuery(**fields))
 
-    async def totals(self, **fields: Any) -> TotalsReply:
-        return await self._ask(TotalsQuery(**fields), TotalsReply)
+    async def totals(self, camera_id: str | None = None, *, since: datetime | None = None,
+                     until: datetime | None = None) -> TotalsReply:
+        return await self._ask(TotalsReply, lambda: TotalsQuery(camera_id=camera_id,
+                                                                since=since, until=until))
 
-    async def latest_zone_set(self, camera_id: str) -> ZoneSet | None:
-        """The newest zone set an admin sent for a camera (what a detector asks for at start)."""
-        return (await self._ask(ZoneSetQuery(camera_id=camera_id), ZoneSetReply)).zone_set
+    async def cameras(self, *, include_removed: bool = False) -> CamerasReply:
+        """Every camera the analytics worker has recorded, with its configuration."""
+        return await self._ask(CamerasReply,
+                               lambda: CamerasQuery(include_removed=include_removed))
+
+    async def zone_set(self, camera_id: str, version: int | None = None) -> ZoneSet | None:
+        """A camera's zone set at ``version``, else the newest an admin sent (what a detector
+        asks for at start); None when it has none."""
+        reply = await self._ask(ZoneSetReply,
+                                lambda: ZoneSetQuery(camera_id=camera_id, version=version))
+        return reply.zone_set
+
+    async def _ask(self, reply: type[R], query: Callable[[], BaseModel]) -> R:
+        request = self._build(lambda: AnalyticsRequest(query=query()))
+        return await self._request(request, reply)

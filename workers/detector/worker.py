@@ -22,9 +22,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from workers.analytics.client import AnalyticsClient
+from workers.analytics.client import AnalyticsClient, RequestFailed
 from workers.bus import Bus, Delivery, PublishError, Subscription
-from workers.bus.errors import RemoteError, RequestTimeout
 from workers.bus.outbox import FactOutbox, journal_path
 from workers.contracts import (
     CameraConfig,
@@ -38,11 +37,11 @@ from workers.contracts import (
     SystemEvent,
     ZoneSet,
 )
-from workers.contracts.queries import CamerasQuery, CamerasReply
 from workers.detector.base import Detector, DetectorConfig
 from workers.detector.factory import create_detector
 from workers.detector.models import ModelCache, same_model
 from workers.detector.pipeline import CameraPipeline
+from workers.detector.stored import StoredSettings
 from workers.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
@@ -54,8 +53,6 @@ ACTIVE_WINDOW_S = 3.0
 #: peers not heard from for this long are gone
 PEER_TIMEOUT_S = 15.0
 BALANCE_EVERY_S = 5.0
-#: how long a newly followed camera waits for analytics to say which zones and settings it has
-STORED_FETCH_TIMEOUT_S = 10.0
 #: frame ids remembered per camera, to drop one handled already (a redelivery after a lost
 #: channel may replay a batch: a tracker fed the same walk twice would count it twice)
 SEEN_FRAMES = 512
@@ -110,6 +107,7 @@ class DetectorWorker:
         self._subs: list[Subscription] = []
         self._bus: Bus | None = None
         self._facts: FactOutbox | None = None
+        self._stored: StoredSettings | None = None
         self.live_dropped = 0
         self._balancer: asyncio.Task[None] | None = None
         self._follow_lock = asyncio.Lock()
@@ -123,6 +121,7 @@ class DetectorWorker:
     # -- lifecycle ----------------------------------------------------------------------------
     async def start(self, bus: Bus) -> None:
         self._bus = bus
+        self._stored = StoredSettings(AnalyticsClient(bus))
         self._facts = FactOutbox(bus, journal_path(bus, self.worker_id), name=self.worker_id)
         await self._facts.start()
         if self.detector is None:  # loading weights or exporting a model takes seconds
@@ -142,6 +141,8 @@ class DetectorWorker:
 
     async def stop(self) -> None:
         await cancel_and_wait(self._balancer, *self._zone_fetches, *self._config_tasks)
+        if self._stored is not None:
+            await self._stored.close()
         for cam in list(self._cameras.values()):
             if cam.sub is not None:
                 await cam.sub.cancel()  # in-flight frames finish; prefetched ones go back
@@ -197,22 +198,17 @@ class DetectorWorker:
             task.add_done_callback(self._zone_fetches.discard)
 
     async def _fetch_stored(self, camera_id: str) -> None:
-        assert self._bus is not None
-        client = AnalyticsClient(self._bus, timeout=STORED_FETCH_TIMEOUT_S)
+        assert self._stored is not None
         try:
-            zones = None if camera_id in self._zones else await client.latest_zone_set(camera_id)
-            reply = await client.ask(CamerasQuery())
-        except RequestTimeout:
-            log.info("camera %s: no analytics worker answered; counting with what control "
-                     "messages say from now on", camera_id)
-            return
-        except RemoteError as exc:
-            log.warning("camera %s: cannot fetch its zones and settings: %s", camera_id, exc)
+            zones = None if camera_id in self._zones else await self._stored.zone_set(camera_id)
+            stored = await self._stored.config(camera_id)
+        except RequestFailed as exc:
+            log.log(logging.INFO if exc.why == "no_answer" else logging.WARNING,
+                    "camera %s: zones and settings not fetched (%s); counting with what control "
+                    "messages say from now on", camera_id, exc)
             return
         if zones is not None:
             self._apply_zones(zones, "stored")
-        assert isinstance(reply, CamerasReply)
-        stored = next((c.config for c in reply.cameras if c.camera_id == camera_id), None)
         cam = self._cameras.get(camera_id)
         if stored is not None and cam is not None and cam.config is None:  # nothing newer came
             await self._configure(stored)
