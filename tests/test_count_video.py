@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import random
 import re
 import subprocess
 import sys
@@ -98,3 +100,44 @@ def test_sample_video_at_the_camera_default_rate() -> None:
     out = counted(SAMPLE, "--detector", "hog", "--fps", "5")
     assert (out["count_in"], out["count_out"]) == (truth.count_in, truth.count_out) == (5, 5)
     assert out["frames_processed"] == truth.frames // 2
+
+
+def test_events_file_lists_every_counted_event(clip: tuple[Path, GroundTruth], tmp_path: Path) -> None:
+    path, truth = clip
+    events = tmp_path / "events.csv"
+    out = counted(path, "--detector", "hog", "--line", ",".join(map(str, truth.line)),
+                  "--events", events)
+    rows = list(csv.DictReader(events.open()))
+    assert [r["direction"] for r in rows].count("in") == out["count_in"] == truth.count_in
+    assert [r["direction"] for r in rows].count("out") == out["count_out"] == truth.count_out
+    assert {(r["kind"], r["shape"], r["class"]) for r in rows} == {("line", "line", "person")}
+    true_frames = sorted(w.cross_frame for w in truth.walkers)
+    for row, frame in zip(sorted(rows, key=lambda r: int(r["frame"])), true_frames, strict=True):
+        assert abs(int(row["frame"]) - frame) <= 3
+        assert float(row["time_s"]) == pytest.approx(int(row["frame"]) / truth.fps, abs=0.06)
+        assert int(row["track"]) > 0
+
+
+def test_video_corrupt_in_the_middle_is_counted_around_the_damage_and_says_so(
+        clip: tuple[Path, GroundTruth], tmp_path: Path) -> None:
+    path, truth = clip
+    data = bytearray(path.read_bytes())
+    third = len(data) // 3
+    data[third:third + len(data) // 4] = random.Random(7).randbytes(len(data) // 4)
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(data)
+
+    run = count_video(broken, "--detector", "hog", "--json")
+    assert run.returncode == 3, run.stderr
+    out = json.loads(run.stdout)
+    assert out["frames_total"] == truth.frames
+    assert out["undecodable"] and out["frames_read"] < truth.frames
+    first, last = out["undecodable"][0]
+    assert 0 < first <= last < truth.frames - 1  # it went on after the damage
+    assert out["frames_read"] + sum(b - a + 1 for a, b in out["undecodable"]) == truth.frames
+    assert f"frames {first}-{last}" in run.stderr and "could not be decoded" in run.stderr
+
+    table = count_video(broken, "--detector", "hog")
+    assert table.returncode == 3
+    assert f"{out['frames_read']} of {truth.frames} frames" in table.stdout
+    assert "INCOMPLETE" in table.stdout

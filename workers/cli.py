@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from workers import __version__, count_video
+from workers import __version__, count_video, evaluate
 from workers.alerts import cli as alerts_cli
 from workers.analytics import cli as analytics_cli
 from workers.bus.cli import add_broker_arguments, topology_of
@@ -60,6 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
     video = sub.add_parser("count-video", help="count people in a video file, without a broker")
     count_video.add_arguments(video)
     video.set_defaults(run=count_video.command)
+
+    score = sub.add_parser("evaluate", help="count a video and score the counts against the "
+                                            "true crossings (accuracy per line and direction)")
+    evaluate.add_arguments(score)
+    score.set_defaults(run=evaluate.command)
 
     analytics_cli.add_commands(sub)
     notifier_cli.add_commands(sub)

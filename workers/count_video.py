@@ -9,22 +9,28 @@ line through the middle of the picture counts left-to-right walkers as "in".
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import logging
 import sys
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cv2
+import numpy as np
 from pydantic import ValidationError
 
 from workers.contracts.base import describe
-from workers.contracts.detection import CountingData
+from workers.contracts.detection import CountEvent, CountingData
 from workers.contracts.zones import ZoneSet
 from workers.detector.base import DetectorConfig
+
+if TYPE_CHECKING:
+    from workers.detector.pipeline import FrameOutcome
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +61,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fps", type=_positive, help="analysis rate (default: every frame)")
     p.add_argument("--no-motion-skip", action="store_true", help="run inference on every frame")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.add_argument("--events", type=Path, metavar="FILE.csv",
+                   help="also write every counted event (time, frame, line or zone, direction, "
+                        "class, track) to this CSV file")
 
 
 def _positive(text: str) -> float:
@@ -79,11 +88,36 @@ async def command(args: argparse.Namespace) -> int:
     """The subcommand. Counting blocks: this CLI has nothing else for the event loop to do."""
     try:
         report = count(args)
+        if args.events is not None:
+            write_events(report, args.events)
     except CountVideoError as exc:
         print(f"camcount-worker count-video: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(report.as_dict(), indent=2) if args.json else report.table())
+    if report.gaps:
+        print(f"camcount-worker count-video: {report.gap_text()}", file=sys.stderr)
+        return INCOMPLETE
     return 0
+
+
+#: exit status when part of the video could not be decoded: the counts miss that part
+INCOMPLETE = 3
+
+
+def write_events(report: Report, path: Path) -> None:
+    """One row per counted event, in the order they were counted."""
+    try:
+        with path.open("w", newline="", encoding="utf-8") as f:
+            out = csv.writer(f)
+            out.writerow(["time_s", "frame", "kind", "shape", "direction", "class", "track",
+                          "dwell_s"])
+            for e in report.events:
+                t = (e.at - VIDEO_EPOCH).total_seconds()
+                out.writerow([f"{t:.3f}", round(t * report.video_fps), e.kind, e.shape_id,
+                              e.direction, e.class_name, e.track_id,
+                              "" if e.dwell_seconds is None else f"{e.dwell_seconds:.2f}"])
+    except OSError as exc:
+        raise CountVideoError(f"cannot write events to {path}: {exc}") from exc
 
 
 @dataclass
@@ -113,6 +147,12 @@ class Report:
     counting: CountingData = field(default_factory=CountingData)
     zones: dict[str, ZoneFigures] = field(default_factory=dict)
     frames_read: int = 0
+    #: what the container says it holds (None: it does not say)
+    frames_total: int | None = None
+    #: (first, last) frame numbers that could not be decoded and were skipped
+    gaps: list[tuple[int, int]] = field(default_factory=list)
+    #: every counted event, in order
+    events: list[CountEvent] = field(default_factory=list)
     frames_processed: int = 0
     inferences: int = 0
     frames_skipped: int = 0
@@ -121,6 +161,7 @@ class Report:
 
     def add(self, counting: CountingData) -> None:
         self.counting = counting
+        self.events += counting.events
         for zid, z in counting.zone_analysis.items():
             figures = self.zones[zid]
             figures.entries, figures.exits, figures.occupancy = z.entries, z.exits, z.occupancy
@@ -144,7 +185,8 @@ class Report:
                             "occupancy": z.occupancy, "peak_occupancy": z.peak_occupancy,
                             "mean_dwell_seconds": z.mean_dwell_seconds}
                       for zid, z in self.zones.items()},
-            "frames_read": self.frames_read, "frames_processed": self.frames_processed,
+            "frames_read": self.frames_read, "frames_total": self.frames_total,
+            "undecodable": [list(g) for g in self.gaps], "frames_processed": self.frames_processed,
             "inferences": self.inferences, "frames_skipped": self.frames_skipped,
             "mean_inference_ms": round(self.mean_inference_ms, 2),
             "elapsed_seconds": round(self.elapsed_seconds, 3),
@@ -154,11 +196,15 @@ class Report:
         d = self.as_dict()
         rate = ("every frame" if self.analysis_fps >= self.video_fps
                 else f"at {self.analysis_fps:g} fps")
-        out = [f"{d['video']}: {self.width}x{self.height}, {self.frames_read} frames at "
+        read = (f"{self.frames_read} of {self.frames_total}"
+                if self.frames_total and self.frames_read < self.frames_total else self.frames_read)
+        out = [f"{d['video']}: {self.width}x{self.height}, {read} frames at "
                f"{self.video_fps:g} fps ({self.frames_read / (self.video_fps or 1):.1f} s), analysed {rate}",
                f"detector: {self.model_version}"]
         if self.fallback_reason:
             out.append(f"  why: {self.fallback_reason}")
+        if self.gaps:
+            out.append(f"INCOMPLETE: {self.gap_text()}")
         if d["lines"]:
             w = max(len("line"), *(len(v["name"]) for v in d["lines"].values()))
             out += ["", f"{'line':<{w}}  {'in':>5}  {'out':>5}"]
@@ -179,7 +225,51 @@ class Report:
         return "\n".join(out)
 
 
-def count(args: argparse.Namespace) -> Report:
+    def gap_text(self) -> str:
+        fps = self.video_fps or 1
+        parts = []
+        for a, b in self.gaps:
+            if self.frames_total is not None and b >= self.frames_total - 1:
+                parts.append(f"stopped at frame {a} of {self.frames_total}: the rest "
+                             f"({(self.frames_total - a) / fps:.1f} s) could not be decoded")
+            else:
+                parts.append(f"frames {a}-{b} ({(b - a + 1) / fps:.1f} s) could not be decoded "
+                             "and were skipped")
+        return "; ".join(parts) + "; the counts miss what happened there"
+
+
+def read_frames(cap: cv2.VideoCapture, report: Report) -> Iterator[int]:
+    """Grab the video's frames in order, yielding each one's number; where decoding fails before
+    the end the container announces, seek past the damage and note the frames skipped."""
+    total = report.frames_total
+    step = max(1, round((report.video_fps or 25) / 10))  # look for the next good frame 0.1 s on
+    i = 0
+    while True:
+        if cap.grab():
+            report.frames_read += 1
+            yield i
+            i += 1
+            continue
+        if total is None or i >= total:
+            return
+        for target in range(i + 1, total, step):
+            cap.set(cv2.CAP_PROP_POS_FRAMES, target)
+            at = round(cap.get(cv2.CAP_PROP_POS_FRAMES))
+            if i < at < total and cap.grab():
+                report.gaps.append((i, at - 1))
+                log.warning("%s: frames %d-%d could not be decoded; skipped", report.video, i, at - 1)
+                report.frames_read += 1
+                yield at
+                i = at + 1
+                break
+        else:
+            report.gaps.append((i, total - 1))
+            return
+
+
+def count(args: argparse.Namespace,
+          on_frame: Callable[[int, np.ndarray, FrameOutcome], None] | None = None) -> Report:
+    """Count the video of ``args``; ``on_frame(number, image, outcome)`` sees each analysed frame."""
     from workers.detector.factory import create_detector
     from workers.detector.pipeline import CameraPipeline
     from workers.detector.yolo import ModelUnavailableError
@@ -206,21 +296,24 @@ def count(args: argparse.Namespace) -> Report:
         report = Report(args.video.name, width, height, video_fps, analysis_fps,
                         detector.model_version, detector.fallback_reason, zone_set,
                         zones={z.id: ZoneFigures(z.label) for z in zone_set.zones})
+        total = round(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        report.frames_total = total if total > 0 else None
         start = last_progress = time.perf_counter()
         next_at = 0.0  # video seconds of the next frame to analyse
-        while cap.grab():
-            i = report.frames_read
-            report.frames_read += 1
+        for i in read_frames(cap, report):
             t = i / video_fps
             if t + 1e-6 < next_at:
                 continue  # grabbed but not decoded: sampling down is cheap
             next_at = max(next_at + 1.0 / analysis_fps, t)
             ok, image = cap.retrieve()
             if not ok:
-                break
+                report.gaps.append((i, i))
+                continue
             outcome = pipeline.process(image, VIDEO_EPOCH + timedelta(seconds=t))
             report.add(outcome.counting)
             report.frames_processed += 1
+            if on_frame is not None:
+                on_frame(i, image, outcome)
             if time.perf_counter() - last_progress > PROGRESS_EVERY_S:
                 last_progress = time.perf_counter()
                 log.info("%s: %.0f s of video done, in %d out %d", args.video.name, t,

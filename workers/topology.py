@@ -132,6 +132,7 @@ class Topology:
         self.error_queue = n("dead.letter.error")
         self.error_routing_key = error_key
         self.count_events = n("camera.count.events")
+        self.camera_states = n("camera.state.changes")
         self.analytics_processing = n("analytics.processing")
         self.report_generation = n("analytics.report.generation")
         self.email_queue = n("notification.email")
@@ -151,6 +152,7 @@ class Topology:
               _args(5 * MINUTE, 1000, dlx=dl, dl_key=retry_key, max_priority=10)),
             q(self.count_events, self._facts("camera.count.events", COUNT_EVENTS_CAP),
               Binding(ce, "camera.counts.*")),
+            q(self.camera_states, self._facts("camera.state.changes"), Binding(ce, "camera.state.*")),
             q(self.analytics_processing, self._facts("analytics.processing", max_priority=5),
               *(Binding(aj, f"analytics.{p}.*") for p in ("hourly", "daily", "weekly", "monthly"))),
             q(self.report_generation, self._facts("analytics.report.generation"),
@@ -232,6 +234,11 @@ class Topology:
     @staticmethod
     def counts_key(camera_id: str) -> str:
         return f"camera.counts.{camera_id}"
+
+    @staticmethod
+    def state_key(camera_id: str) -> str:
+        """A camera's state changes, as facts (its periodic status is ``status_key``)."""
+        return f"camera.state.{camera_id}"
 
     @staticmethod
     def status_key(camera_id: str) -> str:

@@ -361,6 +361,7 @@ class ZoneCanvas(QWidget):
             p.setPen(pen)
             p.drawPolygon(QPolygonF(pts))
         else:
+            self._paint_band(p, shape, color)
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.setPen(pen)
             p.drawLine(pts[0], pts[1])
@@ -376,6 +377,21 @@ class ZoneCanvas(QWidget):
         draw_label(p, top + QPointF(6, -22), shape.label, color.lighter(140))
         if error:
             draw_label(p, top + QPointF(6, -4), error, QColor(255, 200, 200))
+
+    def _paint_band(self, p: QPainter, shape: Shape, color: QColor) -> None:
+        """The line's dead band: where a person is on neither side."""
+        (x1, y1), (x2, y2) = shape.points
+        length = math.hypot(x2 - x1, y2 - y1)
+        band = float(self.draft.settings["line_dead_band"]) * self.draft.width
+        if length == 0 or band <= 0:
+            return
+        nx, ny = -(y2 - y1) / length * band, (x2 - x1) / length * band
+        corners = [(x1 + nx, y1 + ny), (x2 + nx, y2 + ny), (x2 - nx, y2 - ny), (x1 - nx, y1 - ny)]
+        fill = QColor(color)
+        fill.setAlpha(45)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(fill)
+        p.drawPolygon(QPolygonF([self.to_widget(c) for c in corners]))
 
     def _paint_arrow(self, p: QPainter, shape: Shape, color: QColor) -> None:
         base, tip = self.arrow(shape)

@@ -22,6 +22,9 @@ Kind = Literal["line", "zone"]
 PALETTE = ("#00e0ff", "#ff7ad9", "#ffd400", "#7dff6a", "#ff8a3d", "#b08cff")
 #: undo steps kept
 HISTORY = 200
+#: the zone set's counting settings, edited beside the shapes (see workers/contracts/zones.py)
+SETTINGS = ("anchor", "hysteresis_frames", "line_dead_band", "min_track_frames",
+            "rejoin_seconds", "rejoin_distance")
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,7 @@ class ZoneDraft:
     def __init__(self, base: ZoneSet):
         self.camera_id = base.camera_id
         self.width, self.height = base.frame_width, base.frame_height
-        self.anchor, self.hysteresis = base.anchor, base.hysteresis_frames
+        self.settings: dict[str, object] = {k: getattr(base, k) for k in SETTINGS}
         self.base_version = base.version
         self.shapes: tuple[Shape, ...] = tuple(Shape.of(d) for d in [*base.lines, *base.zones])
         self._undo: list[tuple[Shape, ...]] = []
@@ -187,7 +190,7 @@ class ZoneDraft:
             raise ValueError("; ".join(f"{labels[i]}: {m}" for i, m in errors.items()))
         return ZoneSet(
             camera_id=self.camera_id, version=version, frame_width=self.width,
-            frame_height=self.height, anchor=self.anchor, hysteresis_frames=self.hysteresis,
+            frame_height=self.height, **self.settings,
             lines=[s.as_dict() for s in self.shapes if s.kind == "line"],
             zones=[s.as_dict() for s in self.shapes if s.kind == "zone"])
 
@@ -210,5 +213,5 @@ class ZoneDraft:
             zs = ZoneSet.model_validate(raw).scaled_to(self.width, self.height)
         except ValidationError as exc:
             raise ValueError(_message(exc)) from exc
-        self.anchor, self.hysteresis = zs.anchor, zs.hysteresis_frames
+        self.settings = {k: getattr(zs, k) for k in SETTINGS}
         self._set(tuple(Shape.of(d) for d in [*zs.lines, *zs.zones]))

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from camcount_desktop.admin.counting_settings import CountingSettings
 from camcount_desktop.admin.permissions import AdminAccess
 from camcount_desktop.admin.zone_canvas import ZoneCanvas
 from camcount_desktop.admin.zone_draft import ZoneDraft
@@ -64,6 +65,8 @@ class ZoneEditor(QDialog):
         self.shape_error = QLabel()
         self.shape_error.setWordWrap(True)
         self.shape_error.setStyleSheet(f"color:{STATUS_COLORS['error']};")
+        self.counting = CountingSettings(lambda: self.canvas and self.canvas.update())
+        self.counting.show_draft(None)
         self.save_button = QPushButton("Save")
         self.save_button.setDefault(False)
         self.save_button.setAutoDefault(False)
@@ -83,6 +86,7 @@ class ZoneEditor(QDialog):
             buttons.addWidget(b)
         col.addLayout(buttons)
         col.addWidget(self.shape_error)
+        col.addWidget(self.counting)
 
         self.body = QHBoxLayout()
         self.placeholder = QLabel("Freezing the camera's picture…")
@@ -149,6 +153,7 @@ class ZoneEditor(QDialog):
         self.canvas.refused.connect(lambda why: self._show_status(why, "error"))
         self.body.replaceWidget(self.placeholder, self.canvas)
         self.placeholder.deleteLater()
+        self.counting.show_draft(self.controller.draft)
         self.canvas.setFocus()
         self._refresh()
 
@@ -276,6 +281,7 @@ class ZoneEditor(QDialog):
             self._show_status(f"Not imported from {path.name}: {exc}", "error")
             return
         self.canvas.select(None)
+        self.counting.show_draft(self.draft)
         self.canvas.changed.emit()
         self.canvas.update()
         self._show_status(f"Imported {len(self.draft.shapes)} shapes from {path.name}; "

@@ -7,12 +7,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from workers.bus import Delivery, PermanentError
+from workers.analytics.ingest import UNREACHABLE
+from workers.bus import Delivery, PermanentError, Unavailable
 from workers.bus.config import redact
-from workers.contracts import AlertAcknowledgement, CameraControl, SystemEvent, utcnow
+from workers.contracts import AlertAcknowledgement, CameraControl, CameraStatus, SystemEvent, utcnow
 from workers.storage import Database
 from workers.storage.alerts import acknowledge, record_alert, resolve
-from workers.storage.cameras import add_zone_set, stored_zone_set, update_camera
+from workers.storage.cameras import add_zone_set, record_states, stored_zone_set, update_camera
 from workers.storage.models import Camera
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,17 @@ class Recorder:
                 camera_id=alert.camera_id, zone_id=alert.zone_id,
                 data={"action": "acknowledge", "alert_id": alert.alert_id,
                       "by": alert.acknowledged_by, "at": alert.acknowledged_at.isoformat()})
+
+    async def on_states(self, batch: list[tuple[CameraStatus, Delivery]]) -> None:
+        """Camera state changes (a batch handler): the outage history, each change once."""
+        rows = [{"message_id": s.message_id, "camera_id": s.camera_id, "state": s.state,
+                 "detail": s.detail[:500], "worker_id": s.worker_id, "at": s.timestamp}
+                for s, _ in batch]
+        try:
+            async with self.db.transaction() as session:
+                await record_states(session, rows, utcnow())
+        except UNREACHABLE as exc:
+            raise Unavailable(f"the database cannot be reached: {exc!r}") from exc
 
     async def on_control(self, msg: CameraControl, _: Delivery) -> None:
         cam, at = msg.camera_id, msg.timestamp

@@ -30,6 +30,7 @@ from workers.contracts import (
     AlertAcknowledgement,
     AnalyticsJob,
     CameraControl,
+    CameraStatus,
     CountEvents,
     ReportRequest,
     SystemEvent,
@@ -108,6 +109,7 @@ class AnalyticsWorker:
         self._subs += [
             await bus.consume_batch(t.count_events, self.ingestor.ingest, model=CountEvents,
                                     max_batch=s.ingest_batch),
+            await bus.consume_batch(t.camera_states, self.recorder.on_states, model=CameraStatus),
             await bus.consume(control, self.recorder.on_control, model=CameraControl),
             await bus.consume(t.analytics_processing, self._on_job, model=AnalyticsJob),
             await bus.consume(t.report_generation, self.reports.accept, model=ReportRequest),

@@ -117,11 +117,15 @@ class Camera:
     async def _set_state(self, state: CameraState, detail: str) -> None:
         if (state, detail) == (self.state, self.detail):
             return
-        if state != self.state:
+        changed = state != self.state
+        if changed:
             self._online_since = time.monotonic() if state == "online" else None
         self.state, self.detail = state, detail
         log.info("camera %s %s%s", self.camera_id, state, f": {detail}" if detail else "")
-        await self._publisher.status(self.status())
+        if changed:
+            await self._publisher.state_changed(self.status())
+        else:
+            await self._publisher.status(self.status())
 
     # -- supervisor ---------------------------------------------------------------------------
     async def _supervise(self) -> None:

@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 
 from workers.bus import Bus, PublishError, Unroutable
+from workers.bus.outbox import FactOutbox, journal_path
 from workers.contracts import CameraError, CameraStatus, Contract, Frame
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,14 @@ class CameraPublisher:
         self.bus = bus
         self.worker_id = bus.source
         self._frames_failing = False
+        #: state changes are facts (a camera's outage history): confirmed, or kept on disk
+        self.facts = FactOutbox(bus, journal_path(bus, self.worker_id), name=self.worker_id)
+
+    async def start(self) -> None:
+        await self.facts.start()
+
+    async def close(self) -> None:
+        await self.facts.close()
 
     async def declare(self, camera_id: str) -> None:
         """The camera's frame queue must exist before its first frame, or the frame is lost."""
@@ -63,6 +72,12 @@ class CameraPublisher:
 
     async def status(self, status: CameraStatus) -> None:
         await self._event(self.bus.topology.status_key(status.camera_id), status)
+
+    async def state_changed(self, status: CameraStatus) -> None:
+        """A new state: published live as every status is, and kept as a fact."""
+        await self.status(status)
+        await self.facts.put(self.bus.topology.camera_events,
+                             self.bus.topology.state_key(status.camera_id), status)
 
     async def error(self, camera_id: str, code: str, message: str, source: str) -> None:
         error = CameraError(camera_id=camera_id, code=code, error=message, source=source)

@@ -46,6 +46,7 @@ class CameraWorker:
 
     async def start(self, bus: Bus) -> None:
         self._publisher = CameraPublisher(bus)
+        await self._publisher.start()
         # JPEG encoding gets threads of its own, so cameras never wait behind other executor work.
         self._executor = ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 2),
                                             thread_name_prefix="camera-encode")
@@ -67,11 +68,14 @@ class CameraWorker:
         await asyncio.gather(*(c.released(_RELEASE_TIMEOUT) for c in cameras))
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
+        if self._publisher is not None:
+            await self._publisher.close()
 
     def stats(self) -> dict[str, Any]:
         cameras = {cid: cam.stats() for cid, cam in self._cameras.items()}
         return {"cameras": cameras, "frames_published": sum(c["frames"] for c in cameras.values()),
-                "online": sum(c["state"] == "online" for c in cameras.values())}
+                "online": sum(c["state"] == "online" for c in cameras.values()),
+                **(self._publisher.facts.stats() if self._publisher else {})}
 
     async def _add(self, config: CameraConfig) -> None:
         assert self._publisher is not None and self._executor is not None, "worker not started"

@@ -82,6 +82,18 @@ class ZoneSet(BaseModel):
     anchor: Anchor = "bottom_center"
     #: frames an object must be seen on the new side of a line before the crossing counts
     hysteresis_frames: int = Field(default=2, ge=1, le=30)
+    #: half-width of a band along each line, as a fraction of the frame width, where an anchor is
+    #: on neither side: swaying on the line never counts, a crossing needs the far side of it
+    line_dead_band: float = Field(default=0.03, ge=0.0, le=0.2)
+    #: frames a track must be seen before it counts anything (a detection that flickers for a
+    #: frame or two never counts); once reached, what it did meanwhile counts
+    min_track_frames: int = Field(default=3, ge=1, le=30)
+    #: seconds a track the tracker lost is remembered for a new track id to continue it, so a
+    #: person hidden for a moment, or given a new id, is not counted a second time (0: never)
+    rejoin_seconds: float = Field(default=1.5, ge=0.0, le=10.0)
+    #: how far from where a lost track was heading a new id may appear to continue it, in the
+    #: person's heights
+    rejoin_distance: float = Field(default=0.5, ge=0.0, le=3.0)
     lines: list[LineDef] = Field(default_factory=list)
     zones: list[ZoneDef] = Field(default_factory=list)
 

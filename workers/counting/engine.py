@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from workers.contracts.detection import CountEvent, CountingData
 from workers.contracts.zones import ZoneSet
+from workers.counting.identity import Identities
 from workers.counting.lines import LineCounter
 from workers.counting.tracks import TrackedObject, anchor_point
 from workers.counting.zones import ZoneCounter
@@ -18,6 +19,9 @@ from workers.counting.zones import ZoneCounter
 
 class CountingEngine:
     """Counts line crossings and zone entries/exits for one camera.
+
+    Tracks reach the lines and zones through :class:`Identities`: a track counts once seen on
+    ``min_track_frames`` frames, and a new id continuing a lost person is that person.
 
     ``max_track_age`` frames (and, if given, ``max_track_age_seconds``) without seeing a track
     make each shape forget it: a later reappearance under the same id starts afresh and cannot
@@ -44,6 +48,7 @@ class CountingEngine:
         self._zones: dict[str, ZoneCounter] = {}
         self._zone_set = zone_set
         self._pending: ZoneSet | None = None
+        self._people = Identities()
         self._apply(zone_set)
 
     @property
@@ -72,15 +77,26 @@ class CountingEngine:
         frames, anchor = zs.hysteresis_frames, zs.anchor
         lines, zones = tuple(self._lines.values()), tuple(self._zones.values())
         events: list[CountEvent] = []
-        for obj in tracks:
-            p = anchor_point(obj.bbox, anchor)
-            for line in lines:
-                line.observe(obj, p, frame, at, frames, events)
-            for zone in zones:
-                zone.observe(obj, p, frame, at, frames, events)
+        seen = [(obj, anchor_point(obj.bbox, anchor)) for obj in tracks]
+        for obj, p, person in self._people.resolve(seen, frame, at, zs):
+            shown = (obj, p, frame, at)
+            if obj.track_id != person.pid:
+                shown = (TrackedObject(person.pid, obj.class_name, obj.bbox), p, frame, at)
+            if not person.confirmed:
+                if person.streak < zs.min_track_frames:
+                    person.pending.append(shown)
+                    continue
+                person.confirmed = True
+            replay, person.pending = [*person.pending, shown], []
+            for o, q, f, t in replay:
+                for line in lines:
+                    line.observe(o, q, f, t, frames, events)
+                for zone in zones:
+                    zone.observe(o, q, f, t, frames, events)
 
         oldest_frame = frame - self._max_age
         oldest_at = None if self._max_age_s is None else at - self._max_age_s
+        self._people.forget(oldest_frame, oldest_at)
         for line in lines:
             line.forget(oldest_frame, oldest_at)
         for zone in zones:
@@ -105,12 +121,13 @@ class CountingEngine:
     def _apply(self, zs: ZoneSet) -> None:
         anchor_changed = zs.anchor != self._zone_set.anchor
         lines: dict[str, LineCounter] = {}
+        band = zs.line_dead_band * zs.frame_width
         for d in zs.lines:
             counter = self._lines.get(d.id)
             if counter is None:
-                counter = LineCounter(d)
+                counter = LineCounter(d, band)
             else:
-                counter.configure(d)
+                counter.configure(d, band)
                 if anchor_changed:  # old positions would make a phantom move across the line
                     counter.reset_tracks()
             lines[d.id] = counter

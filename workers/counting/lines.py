@@ -1,8 +1,11 @@
 """One counting line: per-track side tracking and cumulative in/out totals.
 
-A crossing needs two things: the anchor's confirmed side flips (after ``hysteresis_frames``
-consecutive frames on the new side; a frame exactly on the line neither counts towards that nor
-cancels it), and the anchor's path since it left the old side touched the drawn segment. The
+Around the line lies a dead band (``line_dead_band`` of the frame width on each side): an anchor
+inside it is on neither side. A crossing needs two things: the anchor's confirmed side flips
+(after ``hysteresis_frames`` consecutive frames beyond the band on the new side; a frame in the
+band neither counts towards that nor cancels it), and the anchor's path since it left the old
+side touched the drawn segment. So a person standing on the line and swaying over it is never
+counted, whatever the hysteresis, and one who steps a little over it and back is not either. The
 path is checked piece by piece between consecutive positions, so a fast mover who jumps over the
 line in one frame counts, and one who walks past the line's end does not. Going back before the
 confirmation cancels the crossing. The event is dated to the frame whose move touched the line.
@@ -10,12 +13,13 @@ confirmation cancels the crossing. The event is dated to the frame whose move to
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 from workers.contracts.detection import CountEvent, LineCounts
 from workers.contracts.zones import LineDef
 from workers.counting.tracks import Direction, ShapeTrack, TrackedObject, stale_ids
-from workers.geometry import Point, segments_intersect, side
+from workers.geometry import Point, cross, segments_intersect, side
 
 
 class _LineTrack(ShapeTrack[int]):
@@ -31,23 +35,32 @@ class _LineTrack(ShapeTrack[int]):
 
 
 class LineCounter:
-    def __init__(self, line: LineDef) -> None:
+    def __init__(self, line: LineDef, dead_band: float = 0.0) -> None:
+        """``dead_band``: half-width of the band in pixels."""
         self.count_in = 0
         self.count_out = 0
         self.by_class: dict[str, dict[Direction, int]] = {}
         self._tracks: dict[int, _LineTrack] = {}
-        self._adopt(line)
+        self._adopt(line, dead_band)
 
-    def configure(self, line: LineDef) -> None:
+    def configure(self, line: LineDef, dead_band: float = 0.0) -> None:
         """Adopt a redrawn line under the same id: totals stay, sides reset if the segment moved."""
         if line.points != self.line.points:
             self.reset_tracks()
-        self._adopt(line)
+        self._adopt(line, dead_band)
 
-    def _adopt(self, line: LineDef) -> None:
+    def _adopt(self, line: LineDef, dead_band: float) -> None:
         self.line = line
         self._p1, self._p2 = line.points
         self._classes = frozenset(line.classes) or None
+        (x1, y1), (x2, y2) = line.points
+        # cross() is the distance from the line times its length
+        self._band = dead_band * math.hypot(x2 - x1, y2 - y1)
+
+    def _side(self, p: Point) -> int:
+        """+1 right of the band, -1 left of it, 0 in it (or exactly on a band-less line)."""
+        c = cross(self._p1, self._p2, p)
+        return 0 if abs(c) <= self._band else side(self._p1, self._p2, p)
 
     def reset_tracks(self) -> None:
         """Forget every track's side; they are re-learnt, without counting, from the next frames."""
@@ -62,10 +75,10 @@ class LineCounter:
         st = self._tracks.get(obj.track_id)
         if st is None:
             st = self._tracks[obj.track_id] = _LineTrack(p, obj.class_name, frame, at)
-        s = side(self._p1, self._p2, p)
+        s = self._side(p)
         if st.value is None:
-            # the first side seen is taken at once: nothing is counted on it, and a track first
-            # seen just before the line must still count when it crosses
+            # the first side seen (beyond the band) is taken at once: nothing is counted on it,
+            # and a track first seen just before the band must still count when it crosses
             st.value = s or None
         elif s == st.value:
             st.observe(s, at, frames)  # back on its side: a pending crossing is cancelled
@@ -73,7 +86,7 @@ class LineCounter:
         else:
             if st.crossed_at is None and segments_intersect(st.last, p, self._p1, self._p2):
                 st.crossed_at = at
-            # exactly on the line is evidence for neither side: it neither confirms nor cancels
+            # in the band is evidence for neither side: it neither confirms nor cancels
             if s != 0 and st.observe(s, at, frames):
                 if st.crossed_at is not None:  # None: it went round the segment's end
                     self._count(obj, "in" if s > 0 else "out", st.crossed_at, events)

@@ -120,6 +120,26 @@ class WalkerTruth:
 
 
 @dataclass(frozen=True)
+class Crossing:
+    """One true line crossing: what a perfect counter counts, and when."""
+
+    walker: int
+    frame: int  # first frame whose bottom-centre is on the far side of the line
+    direction: Literal["in", "out"]
+    line: str = "line"
+    #: a person who stood on the line (swaying over it) before going on may be counted on any
+    #: frame from ``since`` to ``until``
+    since: int | None = None
+    until: int | None = None
+    #: False for people OpenCV's HOG detector never finds (the man in the black jacket)
+    hog_visible: bool = True
+
+
+def _hog_visible(look: str) -> bool:
+    return look.split("/")[0] in HOG_CAST
+
+
+@dataclass(frozen=True)
 class GroundTruth:
     video: str  # file name, relative to the JSON
     width: int
@@ -131,19 +151,35 @@ class GroundTruth:
     count_in: int
     count_out: int
     walkers: list[WalkerTruth] = field(default_factory=list)
+    #: every true crossing in frame order; files written before it existed get one per walker
+    crossings: list[Crossing] = field(default_factory=list)
+    #: "walk" for the one-at-a-time scenes of ``make_scene``, else a scenario kind
+    kind: str = "walk"
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))
 
     @classmethod
     def load(cls, path: str | Path) -> GroundTruth:
-        raw = json.loads(Path(path).read_text())
+        return cls.from_dict(json.loads(Path(path).read_text()))
+
+    @classmethod
+    def from_dict(cls, raw: dict) -> GroundTruth:
+        raw = dict(raw)
         walkers = [
             WalkerTruth(**{**w, "full_frames": tuple(w["full_frames"]),
                            "boxes": [tuple(b) for b in w["boxes"]]})
             for w in raw.pop("walkers")
         ]
-        return cls(**{**raw, "line": tuple(raw["line"])}, walkers=walkers)
+        crossings = ([Crossing(**c) for c in raw.pop("crossings")] if "crossings" in raw
+                     else _one_each(walkers))
+        return cls(**{**raw, "line": tuple(raw["line"])}, walkers=walkers, crossings=crossings)
+
+
+def _one_each(walkers: Sequence[WalkerTruth]) -> list[Crossing]:
+    """The crossings of walkers that each cross once, as ``make_scene`` plans them."""
+    return sorted((Crossing(w.id, w.cross_frame, w.direction, hog_visible=_hog_visible(w.look))
+                   for w in walkers), key=lambda c: c.frame)
 
 
 @cache
@@ -262,9 +298,10 @@ class _Walk:
 
 
 def _make_walk(rng: np.random.Generator, sprite: Sprite, left_to_right: bool, size: tuple[int, int],
-               fps: float) -> _Walk:
+               fps: float, *, depth: float | None = None, speed_mps: float | None = None) -> _Walk:
+    """A dressed, scaled walker; ``depth`` 0 (far) .. 1 (near) and speed are drawn unless given."""
     width, height = size
-    depth = rng.uniform()
+    depth = rng.uniform() if depth is None else depth
     feet_y = round(height * (_FEET_RANGE[0] + depth * (_FEET_RANGE[1] - _FEET_RANGE[0])))
     person_h = height * (_HEIGHT_RANGE[0] + depth * (_HEIGHT_RANGE[1] - _HEIGHT_RANGE[0]))
     look, rgb = sprite.name, sprite.rgb
@@ -281,7 +318,9 @@ def _make_walk(rng: np.random.Generator, sprite: Sprite, left_to_right: bool, si
     rgb = np.clip(rgb * rng.uniform(0.85, 1.15), 0, 255).astype(np.uint8)
     scaled = Sprite(look, np.ascontiguousarray(rgb), np.ascontiguousarray(alpha), _body(alpha))
     px_per_m = person_h / _PERSON_M
-    walk = _Walk(scaled, left_to_right, feet_y, speed=rng.uniform(*_WALK_SPEED_MPS) * px_per_m / fps,
+    if speed_mps is None:
+        speed_mps = rng.uniform(*_WALK_SPEED_MPS)
+    walk = _Walk(scaled, left_to_right, feet_y, speed=speed_mps * px_per_m / fps,
                  bob=0.012 * person_h, bob_rate=_CADENCE_HZ / fps)
     walk.track(width)
     return walk
@@ -410,7 +449,7 @@ def make_scene(*, people: int = 6, seconds: float | None = None, fps: float = 10
         video="", width=width, height=height, fps=fps, frames=frames, seed=seed, line=line,
         count_in=sum(w.direction == "in" for w in walkers),
         count_out=sum(w.direction == "out" for w in walkers),
-        walkers=walkers,
+        walkers=walkers, crossings=_one_each(walkers),
     )
     return Scene(truth, walks, background(width, height))
 

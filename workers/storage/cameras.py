@@ -9,10 +9,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from workers.storage.models import Camera, Zone, ZoneSetRow
+from workers.storage.models import Camera, CameraStateRow, Zone, ZoneSetRow
 from workers.storage.sql import insert
 
 _cameras = Camera.__table__
+_states = CameraStateRow.__table__
 _zone_sets = ZoneSetRow.__table__
 _zones = Zone.__table__
 
@@ -87,3 +88,21 @@ async def known_camera_ids(session: AsyncSession, camera_ids: Iterable[str]) -> 
     rows = await session.execute(
         sa.select(_cameras.c.camera_id).where(_cameras.c.camera_id.in_(list(camera_ids))))
     return set(rows.scalars())
+
+
+async def record_states(session: AsyncSession, rows: list[dict[str, Any]], now: datetime) -> None:
+    """Store camera state changes; one already stored (same message id) is skipped."""
+    if rows:
+        await ensure_cameras(session, [r["camera_id"] for r in rows], now)
+        await session.execute(
+            insert(session.bind.dialect.name, _states).on_conflict_do_nothing(), rows)
+
+
+async def state_history(session: AsyncSession, camera_id: str, start: datetime,
+                        end: datetime) -> list[tuple[datetime, str, str]]:
+    """(time, state, detail) of a camera's state changes in [start, end), in time order."""
+    s = _states.c
+    rows = await session.execute(
+        sa.select(s.at, s.state, s.detail)
+        .where(s.camera_id == camera_id, s.at >= start, s.at < end).order_by(s.at))
+    return [(at, state, detail) for at, state, detail in rows]

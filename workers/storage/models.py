@@ -109,6 +109,21 @@ class CountEventRow(Base):
     received_at: Mapped[datetime]
 
 
+class CameraStateRow(Base):
+    """A camera going online, reconnecting or offline, as its camera worker saw it: the outage
+    history reports are made from. The message id makes a redelivered change a no-op."""
+
+    __tablename__ = "camera_states"
+    __table_args__ = (sa.Index("ix_camera_states_camera_at", "camera_id", "at"),)
+
+    message_id: Mapped[str] = mapped_column(MessageId, primary_key=True)
+    camera_id: Mapped[str] = mapped_column(CameraId, sa.ForeignKey("cameras.camera_id"))
+    state: Mapped[str] = mapped_column(sa.String(16))
+    detail: Mapped[str] = mapped_column(sa.String(500))
+    worker_id: Mapped[str] = mapped_column(sa.String(200))
+    at: Mapped[datetime]
+
+
 class AggregateBucket(Base):
     """A period bucket that has been aggregated (also when it held no events), so a query knows
     which buckets it can read from ``aggregates`` and which it must count from the events."""

@@ -146,3 +146,36 @@ async def test_exported_zones_are_what_count_video_reads_and_import_back(
     editor.import_from(path)
     assert editor.status.text() == ("Not imported from door-zones.json: line 'x': its two points "
                                     "are the same; a line needs two distinct points")
+
+
+async def test_counting_settings_are_shown_saved_and_imported(
+        qtbot, console: Console, tmp_path: Path) -> None:
+    editor = await open_editor(qtbot, console)
+    c = editor.counting
+    # the contract's defaults, shown in the units an admin reads
+    assert c.isEnabled() and c.dead_band.value() == 3.0 and c.confirm.value() == 3
+    assert c.anchor.currentData() == "bottom_center" and c.rejoin_seconds.value() == 1.5
+    c.dead_band.setValue(5.0)
+    c.confirm.setValue(4)
+    c.rejoin_seconds.setValue(2.0)
+    c.rejoin_distance.setValue(0.8)
+    c.hysteresis.setValue(3)
+    c.anchor.setCurrentIndex(c.anchor.findData("center"))
+    data = saved_shapes(editor)
+    assert (data["line_dead_band"], data["min_track_frames"], data["rejoin_seconds"],
+            data["rejoin_distance"], data["hysteresis_frames"], data["anchor"]) == (
+        0.05, 4, 2.0, 0.8, 3, "center")
+
+    # the band is drawn around the line: a pixel beside it is tinted, one far away is not
+    editor.tool_actions["line"].trigger()
+    click(editor.canvas, 200, 300)
+    click(editor.canvas, 200, 50)
+    picture = editor.canvas.grab().toImage()
+    assert picture.pixelColor(215, 200) != picture.pixelColor(300, 200)
+
+    zones = tmp_path / "zones.json"
+    zones.write_text(json.dumps({"line_dead_band": 0.01, "min_track_frames": 2,
+                                 "lines": [{"id": "a", "points": [[10, 10], [10, 300]]}]}))
+    editor.import_from(zones)
+    assert c.dead_band.value() == 1.0 and c.confirm.value() == 2 and c.hysteresis.value() == 2
+    assert saved_shapes(editor)["line_dead_band"] == 0.01
