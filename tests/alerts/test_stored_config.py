@@ -248,7 +248,7 @@ async def test_settings_changed_since_the_form_was_opened_are_refused_naming_who
     assert (merged.config.timezone, merged.config.smtp.port,
             merged.config.rules[0].for_seconds) == ("Europe/Berlin", 2525, 5)
     assert (notifier.version, notifier.config.timezone) == (4, "Europe/Berlin")
-    assert notifier._breakers["ops-mail"].settings == BreakerSettings(failures=2, open_seconds=5)
+    assert notifier.gate.breakers["ops-mail"].settings == BreakerSettings(failures=2, open_seconds=5)
 
 
 async def test_settings_that_do_not_fit_the_document_are_refused_with_the_reason_and_field(
