@@ -10,7 +10,7 @@ from PySide6.QtGui import QColor, QImage
 from camcount_desktop.console import Console
 from camcount_desktop.frames import DecodedFrame
 from camcount_desktop.overlay import BOX_COLOR
-from camcount_desktop.tile_controller import TileState
+from camcount_desktop.tile_state import TileState
 from camcount_desktop.tile_view import HEADER_H, STATE_COLORS, TileView
 from tests.gui.conftest import frame, result, until
 from workers.contracts import CameraStatus, LineDef, ZoneSet
