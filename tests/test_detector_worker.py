@@ -15,7 +15,7 @@ import cv2
 import pytest
 import ultralytics
 
-from tests.conftest import BROKER_URL
+from tests.helpers.services import BROKER_URL
 from tests.rabbit_util import purge_namespace
 from workers.bus import Bus, Delivery, InProcessBus
 from workers.contracts import (

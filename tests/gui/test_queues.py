@@ -12,8 +12,8 @@ from camcount_desktop.console import Console
 from camcount_desktop.queues_controller import QueuesController
 from camcount_desktop.queues_view import COLUMNS, QueuesView
 from camcount_desktop.settings import Settings
-from tests.conftest import BROKER_URL
-from tests.gui.conftest import until
+from tests.helpers.services import BROKER_URL
+from tests.helpers.waiting import until
 from tests.rabbit_util import purge_namespace
 from workers.bus import Delivery
 from workers.bus.management import ManagementAPI

@@ -12,7 +12,8 @@ from camcount_desktop.frames import DecodedFrame
 from camcount_desktop.overlay import BOX_COLOR
 from camcount_desktop.tile_state import TileState
 from camcount_desktop.tile_view import HEADER_H, STATE_COLORS, TileView
-from tests.gui.conftest import frame, result, until
+from tests.helpers.gui import frame, result
+from tests.helpers.waiting import until
 from workers.contracts import CameraStatus, LineDef, ZoneSet
 
 W, H = 320, 180

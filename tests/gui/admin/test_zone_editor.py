@@ -12,7 +12,7 @@ from PySide6.QtTest import QTest
 
 from camcount_desktop.admin.zone_canvas import ERROR_COLOR
 from camcount_desktop.console import Console
-from tests.gui.admin.conftest import click, drag, open_editor
+from tests.helpers.zone_editor import click, drag, open_editor
 from workers.bus import Delivery
 from workers.contracts import CameraControl
 from workers.count_video import build_zones
