@@ -138,10 +138,16 @@ async def stored(db: Database) -> tuple[int, int]:
 
 
 async def backlog(queue: str) -> int:
-    conn = await aio_pika.connect(BROKER)
+    """Messages ready in the queue, or -1 while the broker cannot tell (restarting)."""
+    try:
+        conn = await aio_pika.connect(BROKER)
+    except (OSError, aio_pika.exceptions.AMQPError):
+        return -1
     try:
         q = await (await conn.channel()).declare_queue(queue, passive=True)
         return q.declaration_result.message_count or 0
+    except aio_pika.exceptions.AMQPError:
+        return -1
     finally:
         await conn.close()
 

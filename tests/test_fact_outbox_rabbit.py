@@ -139,3 +139,25 @@ async def test_a_producer_restarted_under_a_new_id_sends_what_the_last_run_left(
         assert not (tmp_path / "detector-host-101.sqlite").exists()
     finally:
         await second.close()
+
+
+async def test_a_topology_deleted_under_a_running_producer_is_declared_again_and_nothing_lost(
+        reader: RabbitBus, namespace: str, tmp_path: Path) -> None:
+    """An admin deletes the exchanges and queues (or a node comes back empty) while a detector
+    runs: its facts wait on disk, the topology is declared again, and they arrive."""
+    producer = RabbitBus(BROKER_URL, Topology(namespace), source="producer", publish_timeout=2.0)
+    await producer.start()
+    outbox = FactOutbox(producer, tmp_path / "detector.sqlite")
+    await outbox.start()
+    t = producer.topology
+    try:
+        await purge_namespace(BROKER_URL, t)  # everything gone, the producer still connected
+        sent = [await outbox.put(t.camera_events, t.counts_key("door"), facts(i))
+                for i in range(10)]
+        assert sent[0] is False  # refused: no such exchange; kept
+        # drained into the queue before anyone consumes it: the producer declared both again
+        await asyncio.wait_for(outbox.sent(), 30)
+        assert await received_tracks(reader, t.count_events, 10) == list(range(10))
+    finally:
+        await outbox.close()
+        await producer.close()

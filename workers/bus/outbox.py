@@ -255,7 +255,9 @@ class FactOutbox:
                 for id_, exchange, key, body, headers, _ in entries:
                     await self.bus.publish(exchange, key, body, headers=headers)
                     sent.append(id_)
-            except BusError as exc:
+            except Exception as exc:  # whatever it is, the drain goes on: the facts wait on disk
+                if not isinstance(exc, BusError):
+                    log.exception("%s: unexpected failure sending buffered facts", self.name)
                 self._note_failure(exc)
             if sent:
                 await self._run(self._journal.remove, sent)

@@ -28,6 +28,7 @@ from workers.bus.declare import TopologyMismatch, declare, missing
 from workers.bus.errors import NotAllowed, PublishError, RequestTimeout, Unroutable
 from workers.bus.management import ManagementAPI
 from workers.contracts.base import TYPE_HEADER, new_id
+from workers.tasks import cancel_and_wait
 from workers.topology import QueueSpec, Topology
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,9 @@ class RabbitBus(Bus):
         self._replies: dict[str, asyncio.Future[Delivery]] = {}
         self._subs: list[Subscription] = []
         self._closing = False
+        #: this account declared the topology, so it may declare it again when the broker lost it
+        self._declares = False
+        self._redeclaring: asyncio.Task[None] | None = None
 
     def __repr__(self) -> str:
         return f"<RabbitBus {redact(self.url)} {self.state}>"
@@ -82,6 +86,7 @@ class RabbitBus(Bus):
         if self.declare_topology:
             try:
                 await declare(self.url, self.topology, name=f"{name}-topology")
+                self._declares = True
             except NotAllowed as exc:
                 # An account that may not configure (an operator's console) uses the topology the
                 # workers declared; it can only check that it is there.
@@ -98,6 +103,22 @@ class RabbitBus(Bus):
     def _on_reconnect(self, *_: Any) -> None:
         log.info("broker connection re-established")
         self._set_state("connected")
+        self._restore_topology()  # a node that comes back empty (reset, new cluster member)
+
+    def _restore_topology(self) -> None:
+        """Declare the topology again in the background (once at a time): exchanges or queues
+        deleted under running workers come back instead of failing every publish for good."""
+        if not self._declares or self._closing or (
+                self._redeclaring is not None and not self._redeclaring.done()):
+            return
+
+        async def redeclare() -> None:
+            try:
+                await declare(self.url, self.topology, name=f"camcount-{self.source}-topology")
+            except Exception as exc:  # the next reconnect or missing exchange tries again
+                log.warning("could not declare the topology again: %s", exc)
+
+        self._redeclaring = asyncio.get_running_loop().create_task(redeclare())
 
     def _on_close(self, _conn: Any, exc: BaseException | None = None) -> None:
         if self._closing:
@@ -108,6 +129,7 @@ class RabbitBus(Bus):
 
     async def close(self) -> None:
         self._closing = True
+        await cancel_and_wait(self._redeclaring)
         for sub in list(self._subs):
             try:
                 await sub.cancel()
@@ -150,6 +172,10 @@ class RabbitBus(Bus):
                     f"broker refused the message on {exchange!r}/{routing_key!r}: {exc}") from exc
             except aiormq.exceptions.ChannelAccessRefused as exc:
                 raise NotAllowed(f"not allowed for this account: publish to {exchange!r} ({exc})") from exc
+            except aiormq.exceptions.ChannelNotFoundEntity as exc:
+                self._restore_topology()
+                raise PublishError(f"exchange {exchange!r} does not exist on the broker (deleted "
+                                   "under a running worker?); declaring the topology again") from exc
             except aiormq.exceptions.ChannelPreconditionFailed as exc:  # e.g. a foreign user_id
                 raise PublishError(f"broker refused the message on {exchange!r}/{routing_key!r}: "
                                    f"{exc}") from exc
