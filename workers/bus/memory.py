@@ -2,8 +2,8 @@
 
 It keeps only what the workers rely on: exchanges with direct/topic/fanout routing, queues with
 drop-head length limits, single active consumer, manual acks, retries with the same delays and
-headers as RabbitMQ, and request/reply. It is not a second broker: no persistence, no TTLs, no
-priorities (documented in docs/topology.md).
+headers as RabbitMQ, the review of the error queue, and request/reply. It is not a second
+broker: no persistence, no TTLs, no priorities (documented in docs/topology.md).
 """
 
 from __future__ import annotations
