@@ -145,7 +145,7 @@ async def test_every_admin_action_published_by_an_operator_is_refused_by_the_bro
                 await until(lambda: logged in caplog.text, what=f"the log line {logged!r}")
                 await workers.publish(t.system_events, "", alert)
                 row = await until_fetched(stored, lambda a: a is not None and a.acknowledged_by,
-                                     timeout=15)
+                                          timeout=15)
                 assert row.acknowledged_by == user
                 announced = await until_fetched(lambda: _async([e for e in events if e.data.get(
                     "action") == "acknowledge"]), timeout=10)

@@ -84,12 +84,12 @@ async def test_camera_outage_alert_reaches_console_store_and_webhook_then_resolv
                                                                    "operator-7")
         # the analytics worker's announcement reached the console: the record, not a guess
         await until_fetched(lambda: _async(console._unconfirmed), lambda pending: not pending,
-                       timeout=10)
+                            timeout=10)
         assert console.alerts[shown.alert_id].acked_by == "operator-7"
 
         await status("online")
         [resolved] = await until_fetched(lambda: _async(console.newest_first()),
-                                    lambda alerts: not alerts[0].active, timeout=10)
+                                         lambda alerts: not alerts[0].active, timeout=10)
         assert resolved.alert_id == shown.alert_id, "the resolve updates the alert's row"
         assert resolved.resolution.startswith("Resolved after")
         [row] = await until_fetched(stored, lambda rows: rows[0].resolved_at is not None, timeout=10)

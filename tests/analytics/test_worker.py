@@ -82,8 +82,8 @@ async def test_results_are_stored_once_aggregated_and_served_end_to_end(
     ten, eleven = at("2026-06-10T10:00+02:00").isoformat(), at("2026-06-10T11:00+02:00").isoformat()
     await until_fetched(lambda: hourly_events(worker.db, "cam-a"), lambda v: v == {ten: 2, eleven: 1})
     await until_fetched(lambda: bus.queue_depths([bus.topology.count_events]),
-                   lambda d: d[bus.topology.count_events].ready == 0
-                   and not d[bus.topology.count_events].unacked)
+                        lambda d: d[bus.topology.count_events].ready == 0
+                        and not d[bus.topology.count_events].unacked)
     assert await stored_events(worker.db) == 3  # the redelivered result added nothing
     reply = await client.series(camera_id="cam-a", period="hourly",
                                 start=at("2026-06-10T10:00+02:00"), end=at("2026-06-10T12:00+02:00"))

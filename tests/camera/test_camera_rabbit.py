@@ -89,12 +89,12 @@ async def test_cli_camera_worker_runs_and_stops_cleanly(rabbit: RabbitBus, names
         await until(lambda: len(frames) >= 8, 20, "frames from the CLI worker")
         beat = await until(lambda: [h for h in health
                                        if h.data.get("cameras", {}).get("cam", {}).get("state") == "online"],
-                              10, "a heartbeat with the camera online")
+                           10, "a heartbeat with the camera online")
         assert beat[-1].data["cameras"]["cam"]["frames"] > 0
     finally:
         proc.send_signal(signal.SIGTERM)
         output, _ = await asyncio.wait_for(proc.communicate(), 20)
     assert proc.returncode == 0, output.decode()
     await until(lambda: statuses and statuses[-1].detail == "camera worker stopped", 5,
-                   "the last status saying the worker stopped")
+                "the last status saying the worker stopped")
     assert statuses[-1].state == "offline"

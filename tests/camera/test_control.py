@@ -41,7 +41,7 @@ async def test_configure_adds_a_camera_and_changes_one_without_restart(
     await control("cam", "configure", config=CameraConfig(
         camera_id="cam", source=str(SAMPLE), analysis_fps=5, jpeg_quality=40))
     await until(lambda: [f for _, f, _ in recorder.frames_of("cam", changed_at) if f.quality == 40],
-                   3, "frames at the new quality")
+                3, "frames at the new quality")
     assert all(s.state == "online" for _, s in recorder.statuses_of("cam", changed_at))
     assert worker.stats()["cameras"]["cam"]["reconnects"] == 0
 

@@ -37,7 +37,7 @@ async def test_file_frames_arrive_at_the_analysis_rate(start_worker, recorder: R
 
     online = await until(lambda: [s for _, s in recorder.statuses_of("entrance", since)
                                      if s.state == "online" and 4 <= s.fps <= 6], 3,
-                            "an online status with the measured fps")
+                         "an online status with the measured fps")
     assert online[-1].last_frame_at is not None and online[-1].worker_id == "camera-test"
     assert not recorder.errors
 

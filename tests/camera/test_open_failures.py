@@ -31,7 +31,7 @@ async def test_unopenable_sources_are_retried_and_the_good_camera_keeps_going(
 
     # Retried with backoff (1 s, then 2 s): a second attempt comes after about a second.
     await until(lambda: all(len(recorder.errors_of(c)) >= 2 for c in ("missing", "garbage", "rtsp")),
-                   6, "two open attempts per broken camera")
+                6, "two open attempts per broken camera")
     missing_error = recorder.errors_of("missing")[0][1]
     assert missing_error.code == "open_failed"
     assert missing_error.error == f"cannot open {missing}: file not found"

@@ -70,8 +70,8 @@ async def test_a_notifier_without_the_secret_leaves_the_webhooks_to_one_that_has
         assert first.data["cannot_serve"] == {
             "hook": f"secret env:{SECRET_ENV} is not set on {first.source}"}
         await until_fetched(lambda: bus.queue_depths([bus.topology.webhook_queue]),
-                       lambda d: d[bus.topology.webhook_queue].consumers == 2,
-                       timeout=30)  # both take from the queue (the broker's stats lag a little)
+                            lambda d: d[bus.topology.webhook_queue].consumers == 2,
+                            timeout=30)  # both take from the queue (the broker's stats lag a little)
 
         sent = [hook(receiver) for _ in range(20)]
         for msg in sent:
