@@ -316,6 +316,8 @@ class _HeldDeadLetters(DeadLetters):
         held = list(self._held.values())
         self._held.clear()
         self.letters.clear()
+        if not held:
+            return  # also on a bus that never started: nothing to hand back
         self._queue.unacked -= len(held)
         for d in reversed(held):
             await self._queue.put_front(d)
