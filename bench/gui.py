@@ -35,9 +35,9 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from camcount_desktop.bus_adapter import BusAdapter  # noqa: E402
 from camcount_desktop.settings import Settings  # noqa: E402
-from camcount_desktop.tile_view import TileView  # noqa: E402
-from camcount_desktop.wall_controller import WallController  # noqa: E402
-from camcount_desktop.wall_view import WallView  # noqa: E402
+from camcount_desktop.wall.controller import WallController  # noqa: E402
+from camcount_desktop.wall.tile_view import TileView  # noqa: E402
+from camcount_desktop.wall.view import WallView  # noqa: E402
 from workers.bus import InProcessBus  # noqa: E402
 from workers.contracts import (  # noqa: E402
     CountingData,

@@ -109,11 +109,12 @@ async def run_window(args: argparse.Namespace) -> int:
 
 
 async def self_test(timeout: float) -> int:
-    """Local mode offscreen until a detection result for the sample camera is on a tile."""
+    """Local mode offscreen, on a data folder of its own, until a detection result for the
+    sample camera is on a tile, the sample video gave detections and a crossing was counted."""
     from PySide6.QtCore import QSettings
 
     from camcount_desktop.console import Console
-    from camcount_desktop.local_mode import SAMPLE_CAMERA_ID
+    from camcount_desktop.local_mode import SAMPLE_CAMERA_ID, LocalData
     from camcount_desktop.main_window import MainWindow
     from camcount_desktop.settings import Settings
 
@@ -121,7 +122,7 @@ async def self_test(timeout: float) -> int:
     with tempfile.TemporaryDirectory(prefix="camcount-self-test-") as tmp:
         # fresh settings: the user's own wall and broker are neither used nor changed
         settings = Settings(QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat))
-        console = Console("local", settings)
+        console = Console("local", settings, data=LocalData(Path(tmp)))
         window = MainWindow(console, settings)
         window.resize(1280, 800)
         window.show()
@@ -132,10 +133,30 @@ async def self_test(timeout: float) -> int:
                 shown.set_result(frame_id)
 
         console.wall.result_shown.connect(on_shown)
+        seen = {"detections": 0, "crossings": 0}
+        counted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def on_result(result) -> None:
+            if result.camera_id != SAMPLE_CAMERA_ID:
+                return
+            seen["detections"] = max(seen["detections"], len(result.detection_results.detections))
+            c = result.counting_data
+            seen["crossings"] = max(seen["crossings"], c.count_in + c.count_out)
+            if seen["detections"] and seen["crossings"] and not counted.done():
+                counted.set_result(None)
+
+        console.adapter.result_received.connect(on_result)
         summary: dict[str, object] = {"ok": False, "camera": SAMPLE_CAMERA_ID}
         try:
             await console.start()
             frame_id = await asyncio.wait_for(shown, timeout)
+            try:
+                await asyncio.wait_for(counted, started + timeout - time.monotonic())
+            except TimeoutError:
+                raise SelfTestFailed(
+                    f"the sample video gave {seen['detections']} detections at most and "
+                    f"{seen['crossings']} counted crossings within {timeout:g} s; it must give "
+                    "both (is the detector seeing people?)") from None
             workers = await _hosted_workers_up(console, started + timeout - time.monotonic())
             if isinstance(workers, str):
                 raise SelfTestFailed(workers)
@@ -145,7 +166,7 @@ async def self_test(timeout: float) -> int:
             detector = console.health.detector()
             summary.update(
                 ok=True, frame_id=frame_id, seconds=round(time.monotonic() - started, 1),
-                detections=len(result.detection_results.detections) if result else 0,
+                detections=seen["detections"], crossings=seen["crossings"],
                 model=result.detection_results.model_version if result else None,
                 detector=detector.text if detector else None,
                 fallback=detector.fallback if detector else None)

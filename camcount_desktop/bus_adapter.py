@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from PySide6.QtCore import QObject, Signal
 
-from camcount_desktop.frames import DecodedFrame, decode_jpeg
+from camcount_desktop.wall.frames import DecodedFrame, decode_jpeg
 from workers.bus import Bus, Delivery, Subscription
 from workers.contracts import (
     TYPE_HEADER,
@@ -154,7 +154,7 @@ class BusAdapter(QObject):
 
     async def _on_control(self, control: CameraControl, _: Delivery) -> None:
         self.control_received.emit(control)
-        if control.action == "set_zones" and control.zones is not None:
+        if control.action == "zones_stored" and control.zones is not None:  # what detectors use
             self.zones_received.emit(control.zones)
 
     async def _on_system(self, event: SystemEvent, _: Delivery) -> None:

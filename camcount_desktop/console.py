@@ -7,20 +7,22 @@ import asyncio
 import getpass
 import logging
 import socket
+from datetime import UTC, datetime
 
 from PySide6.QtCore import QObject
 
-from camcount_desktop.alerts_controller import AlertsController
+from camcount_desktop.alerts.controller import AlertsController
 from camcount_desktop.analytics.controller import AnalyticsController
 from camcount_desktop.analytics.reports_controller import ReportsController
 from camcount_desktop.bus_adapter import BusAdapter
-from camcount_desktop.cameras_controller import CamerasController
-from camcount_desktop.deadletter_controller import DeadLetterController
-from camcount_desktop.health_controller import HealthController
-from camcount_desktop.local_mode import LocalRuntime, sample_camera, sample_zones
-from camcount_desktop.queues_controller import QueuesController
+from camcount_desktop.cameras.controller import CamerasController
+from camcount_desktop.dead_letters.controller import DeadLetterController
+from camcount_desktop.health.controller import HealthController
+from camcount_desktop.local_mode import LocalData, LocalRuntime, sample_zones
+from camcount_desktop.queues.controller import QueuesController
 from camcount_desktop.settings import Settings
-from camcount_desktop.wall_controller import WallController
+from camcount_desktop.stored_state import load_stored
+from camcount_desktop.wall.controller import WallController
 from workers.bus import Bus, create_bus
 from workers.bus.config import LOCAL, redact, resolve
 from workers.bus.management import ManagementAPI
@@ -38,15 +40,17 @@ class Console(QObject):
     def __init__(self, broker: str | None, settings: Settings, *, namespace: str = "",
                  local_cameras: list[CameraConfig] | None = None,
                  local_zones: list[ZoneSet] | None = None, host_workers: bool | None = None,
-                 parent: QObject | None = None):
-        """``host_workers``: run the workers in this process (default: in local mode)."""
+                 data: LocalData | None = None, parent: QObject | None = None):
+        """``host_workers``: run the workers in this process (default: in local mode).
+        ``data``: where local mode keeps what it stores (default: the user data folder)."""
         super().__init__(parent)
         self.url = resolve(broker)
         self.local = self.url == LOCAL
         self.source = f"console-{getpass.getuser()}@{socket.gethostname()}"
         self.bus: Bus = create_bus(self.url, source=self.source, topology=Topology(namespace))
+        self.data = data or LocalData()
         self.local_cameras = local_cameras if local_cameras is not None else (
-            [sample_camera()] if self.local else [])
+            self.data.cameras() if self.local else [])
         self.local_zones = local_zones if local_zones is not None else (
             [sample_zones()] if self.local else [])
 
@@ -64,9 +68,11 @@ class Console(QObject):
         self.reports = ReportsController(self.bus, parent=self)
         self.runtime = LocalRuntime(self.bus, self.local_cameras, self.local_zones,
                                     on_missing=self.health.set_missing,
-                                    on_starting=self.health.set_starting) if (
+                                    on_starting=self.health.set_starting,
+                                    data=self.data) if (
             self.local if host_workers is None else host_workers) else None
         self._connect_task: asyncio.Task[None] | None = None
+        self._stored_task: asyncio.Task[None] | None = None
         self._follow_tasks: set[asyncio.Task[None]] = set()
         self.started = False
         self._wire()
@@ -121,8 +127,11 @@ class Console(QObject):
                     self.health.on_state("down")
                 await asyncio.sleep(CONNECT_RETRY_S)
         self.queues.start()
+        started_at = datetime.now(UTC)  # counts from before are the ones the workers did not see
         if self.runtime is not None:
             self.runtime.start()
+        self._stored_task = asyncio.get_running_loop().create_task(
+            load_stored(self, started_at))
         self.started = True
 
     def _follow(self, cameras: set[str]) -> None:
@@ -138,7 +147,7 @@ class Console(QObject):
     async def stop(self) -> None:
         """Local workers first (they finish what they hold), then our subscriptions, the
         dead letters we hold (back to their queue), the poller, and the connection."""
-        await cancel_and_wait(self._connect_task)
+        await cancel_and_wait(self._connect_task, self._stored_task)
         if self.runtime is not None:
             await self.runtime.stop()
         await self.queues.stop()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -76,6 +77,44 @@ def user_or_sample_alerting() -> AlertingConfig:
     return config if config.rules or config.targets else sample_alerting()
 
 
+@dataclass(frozen=True)
+class LocalData:
+    """Where local mode keeps everything between starts: the database (cameras as recorded,
+    zones, rules and targets, alerts, counts) and the camera worker's own camera list (with
+    passwords, which the database never holds). ``$CAMCOUNT_DB_URL`` overrides the database."""
+
+    folder: Path | None = None
+
+    @property
+    def _dir(self) -> Path:
+        from workers.storage import data_dir
+
+        return self.folder or data_dir()
+
+    @property
+    def db_url(self) -> str | None:
+        from workers.storage.database import ENV_DB_URL
+
+        if self.folder is None or os.environ.get(ENV_DB_URL):
+            return None  # the default: $CAMCOUNT_DB_URL, else the user data folder
+        return f"sqlite+aiosqlite:///{self.folder / 'camcount.db'}"
+
+    @property
+    def cameras_file(self) -> Path:
+        return self._dir / "cameras.json"
+
+    def cameras(self) -> list[CameraConfig]:
+        """The cameras kept from the last run; the sample camera only when none were ever kept."""
+        from workers.camera.store import load_cameras
+
+        try:
+            stored = load_cameras(self.cameras_file)
+        except ValueError as exc:  # shown, not fatal: the console still starts
+            log.error("local mode: %s; starting with the sample camera", exc)
+            return [sample_camera()]
+        return [sample_camera()] if stored is None else stored
+
+
 @dataclass
 class _Running:
     role: str
@@ -88,10 +127,12 @@ class LocalRuntime:
 
     def __init__(self, bus: Bus, cameras: list[CameraConfig], zones: list[ZoneSet], *,
                  on_missing: Callable[[str, str], None], on_starting: Callable[[str], None],
-                 alerting: AlertingConfig | None = None):
+                 alerting: AlertingConfig | None = None, data: LocalData | None = None):
         """``alerting``: rules and targets (default: the user's notifications.json, else the
-        sample's rules, which notify no one but show in the alerts panel)."""
+        sample's rules, which notify no one but show in the alerts panel). ``data``: where
+        everything is kept between starts (default: the user data folder)."""
         self.bus, self.cameras, self.zones = bus, cameras, zones
+        self.data = data or LocalData()
         self.alerting = alerting if alerting is not None else user_or_sample_alerting()
         self._on_missing, self._on_starting = on_missing, on_starting
         self._running: list[_Running] = []
@@ -124,6 +165,17 @@ class LocalRuntime:
                 continue
             running.heartbeat = Heartbeat(self.bus, worker, f"{role}-local")
             running.heartbeat.start()
+            if role == "analytics":
+                await self._seed_zones(worker)
+
+    async def _seed_zones(self, analytics: Any) -> None:
+        """The sample's lines become stored version 1 of a camera that has none yet; zones an
+        admin saved are kept."""
+        for zs in self.zones:
+            try:
+                await analytics.zones.seed(zs)
+            except Exception:
+                log.exception("local mode: the zones of %s were not stored", zs.camera_id)
 
     def _analytics(self) -> Any:
         from workers.analytics.worker import AnalyticsWorker
@@ -131,13 +183,13 @@ class LocalRuntime:
         # SQLite in the user data folder ($CAMCOUNT_DB_URL overrides it), counts bucketed in
         # this computer's time zone: local mode is one site on one PC. The alert rules run here,
         # next to the data.
-        return AnalyticsWorker(timezone=system_timezone(), worker_id="analytics-local",
-                               alerting=self.alerting)
+        return AnalyticsWorker(db_url=self.data.db_url, timezone=system_timezone(),
+                               worker_id="analytics-local", alerting=self.alerting)
 
     def _notifier(self) -> Any:
         from workers.notifier.worker import NotifierWorker
 
-        return NotifierWorker(self.alerting, worker_id="notifier-local")
+        return NotifierWorker(self.alerting, db_url=self.data.db_url, worker_id="notifier-local")
 
     def _detector(self) -> Any:
         from workers.detector.base import DetectorConfig
@@ -150,7 +202,8 @@ class LocalRuntime:
     def _camera(self) -> Any:
         from workers.camera.worker import CameraWorker
 
-        return CameraWorker(self.cameras)
+        # the only camera worker: it runs cameras of any group, and keeps them for the next start
+        return CameraWorker(self.cameras, group=None, store=self.data.cameras_file)
 
     async def stop(self) -> None:
         """Cameras first (no new frames), then the detector finishes what it holds, then

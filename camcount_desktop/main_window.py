@@ -17,17 +17,17 @@ from PySide6.QtWidgets import (
 )
 
 from camcount_desktop.admin.menu import AdminMenu
-from camcount_desktop.alerts_view import AlertsView
+from camcount_desktop.alerts.view import AlertsView
 from camcount_desktop.analytics.view import AnalyticsView
-from camcount_desktop.cameras_view import CamerasView
+from camcount_desktop.cameras.view import CamerasView
 from camcount_desktop.console import Console
-from camcount_desktop.deadletter_view import DeadLetterView
-from camcount_desktop.health_view import HealthView
-from camcount_desktop.queues_view import QueuesView
+from camcount_desktop.dead_letters.view import DeadLetterView
+from camcount_desktop.health.view import HealthView
+from camcount_desktop.queues.view import QueuesView
 from camcount_desktop.settings import Settings
 from camcount_desktop.settings_dialog import SettingsDialog, without_password
-from camcount_desktop.wall_controller import LAYOUTS
-from camcount_desktop.wall_view import WallView
+from camcount_desktop.wall.controller import LAYOUTS
+from camcount_desktop.wall.view import WallView
 
 
 class MainWindow(QMainWindow):

@@ -8,7 +8,7 @@ import contextlib
 
 from PySide6.QtGui import QImage
 
-from camcount_desktop.frames import decode_jpeg
+from camcount_desktop.wall.frames import decode_jpeg
 from workers.bus import Bus, Delivery
 from workers.contracts import Frame
 

@@ -30,7 +30,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QMenu, QSizePolicy, QWidget
 
 from camcount_desktop.admin.zone_draft import Shape, ZoneDraft
-from camcount_desktop.overlay import draw_label
+from camcount_desktop.wall.overlay import draw_label
 from workers.geometry import Point
 
 Tool = Literal["select", "line", "zone"]

@@ -9,6 +9,7 @@ faulty shape gets its own message, in the same words a detector would refuse it 
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -65,14 +66,28 @@ class ZoneDraft:
     undo stack. Drags call ``preview`` on every mouse move and ``commit`` once at release, so one
     drag is one undo step."""
 
-    def __init__(self, base: ZoneSet):
+    def __init__(self, base: ZoneSet, base_version: int | None = None):
+        """``base_version``: the stored version ``base`` is (0: nothing stored yet); default
+        ``base.version``."""
         self.camera_id = base.camera_id
         self.width, self.height = base.frame_width, base.frame_height
-        self.settings: dict[str, object] = {k: getattr(base, k) for k in SETTINGS}
-        self.base_version = base.version
-        self.shapes: tuple[Shape, ...] = tuple(Shape.of(d) for d in [*base.lines, *base.zones])
         self._undo: list[tuple[Shape, ...]] = []
         self._redo: list[tuple[Shape, ...]] = []
+        self.shapes: tuple[Shape, ...] = ()
+        self._take(base, base.version if base_version is None else base_version)
+        self._undo = []
+
+    def _take(self, base: ZoneSet, version: int) -> None:
+        self.settings: dict[str, object] = {k: getattr(base, k) for k in SETTINGS}
+        self.base_version = version
+        #: ids of the shapes the base version has: only those carry on a shape's totals
+        self.base_ids = frozenset(d.id for d in [*base.lines, *base.zones])
+        self._set(tuple(Shape.of(d) for d in [*base.lines, *base.zones]))
+
+    def rebase(self, stored: ZoneSet, version: int) -> None:
+        """Draw on ``stored`` (the version analytics holds now) instead: its shapes replace the
+        drawing as one undo step, so Undo brings the drawing back."""
+        self._take(stored.scaled_to(self.width, self.height), version)
 
     # -- history ------------------------------------------------------------------------------
     def _set(self, shapes: tuple[Shape, ...]) -> None:
@@ -113,16 +128,22 @@ class ZoneDraft:
     def get(self, shape_id: str) -> Shape | None:
         return next((s for s in self.shapes if s.id == shape_id), None)
 
-    def _new_id(self, kind: Kind) -> str:
-        used = {s.id for s in self.shapes}
+    @staticmethod
+    def new_id(kind: Kind) -> str:
+        """An id no earlier version of any camera used: a new line or zone never carries on the
+        totals of one drawn before it (counts are kept per shape id)."""
+        return f"{kind}-{uuid.uuid4().hex[:8]}"
+
+    def _new_name(self, kind: Kind) -> str:
+        word = "Line" if kind == "line" else "Zone"
+        used = {s.name for s in self.shapes}
         n = sum(s.kind == kind for s in self.shapes) + 1
-        while f"{kind}-{n}" in used:
+        while f"{word} {n}" in used:
             n += 1
-        return f"{kind}-{n}"
+        return f"{word} {n}"
 
     def add(self, kind: Kind, points: list[Point]) -> Shape:
-        shape_id = self._new_id(kind)
-        shape = Shape(kind, shape_id, f"{'Line' if kind == 'line' else 'Zone'} {shape_id.split('-')[1]}",
+        shape = Shape(kind, self.new_id(kind), self._new_name(kind),
                       PALETTE[len(self.shapes) % len(PALETTE)], tuple(points))
         self._set((*self.shapes, shape))
         return shape
@@ -195,7 +216,9 @@ class ZoneDraft:
             zones=[s.as_dict() for s in self.shapes if s.kind == "zone"])
 
     def export_json(self) -> str:
-        return self.zone_set(self.base_version).model_dump_json(indent=2)
+        """The drawing as a file, numbered as the version it would be saved as (a draft: only
+        analytics gives out versions, and imports ignore the number)."""
+        return self.zone_set(self.base_version + 1).model_dump_json(indent=2)
 
     def import_json(self, text: str) -> None:
         """Take the shapes of a ZoneSet file (as ``count-video --zones`` reads), scaled to this
@@ -214,4 +237,6 @@ class ZoneDraft:
         except ValidationError as exc:
             raise ValueError(_message(exc)) from exc
         self.settings = {k: getattr(zs, k) for k in SETTINGS}
-        self._set(tuple(Shape.of(d) for d in [*zs.lines, *zs.zones]))
+        # a shape of the file that the stored version does not have is a new one: a new id
+        self._set(tuple(replace(s, id=s.id if s.id in self.base_ids else self.new_id(s.kind))
+                        for s in map(Shape.of, [*zs.lines, *zs.zones])))

@@ -71,6 +71,12 @@ class ZoneEditor(QDialog):
         self.save_button.setDefault(False)
         self.save_button.setAutoDefault(False)
         self.save_button.clicked.connect(lambda: self._run(self.controller.save()))
+        self.load_stored_button = QPushButton("Load stored zones")
+        self.load_stored_button.setToolTip("Ask the analytics worker for the stored version and "
+                                           "draw on it")
+        self.load_stored_button.setAutoDefault(False)
+        self.load_stored_button.clicked.connect(
+            lambda: self._run(self._after(self.controller.load_stored())))
 
         side = QWidget()
         side.setFixedWidth(300)
@@ -96,6 +102,7 @@ class ZoneEditor(QDialog):
         self.body.addWidget(side)
         bottom = QHBoxLayout()
         bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.load_stored_button)
         bottom.addWidget(self.save_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.toolbar)
@@ -105,6 +112,7 @@ class ZoneEditor(QDialog):
         self._build_actions()
         self.controller.status.connect(self._show_status)
         self.controller.saved.connect(lambda _: self._refresh())
+        self.controller.base_known_changed.connect(lambda _: self._refresh())
         access.changed.connect(self._refresh)
         self.loaded = asyncio.get_running_loop().create_task(self._load())
         self._refresh()
@@ -169,6 +177,14 @@ class ZoneEditor(QDialog):
         else:
             self.canvas.set_image(self.controller.image)
 
+    async def _after(self, coro) -> None:
+        """Run ``coro``, then show the draft it may have replaced."""
+        await coro
+        if self.canvas is not None:
+            self.canvas.select(None)
+            self.canvas.update()
+        self._refresh()
+
     def _run(self, coro) -> None:
         task = asyncio.get_running_loop().create_task(coro)
         self._busy.add(task)
@@ -190,18 +206,25 @@ class ZoneEditor(QDialog):
         self.undo_action.setEnabled(ready and draft.can_undo)
         self.redo_action.setEnabled(ready and draft.can_redo)
         allowed = self.access.allowed is not False
-        self.save_button.setEnabled(ready and allowed and not errors)
+        known = self.controller.base_known
+        self.save_button.setEnabled(ready and allowed and known and not errors)
+        self.load_stored_button.setVisible(ready and not known)
         if not ready:
             self.save_button.setText("Save")
             return
-        self.save_button.setText(f"Save version {self.controller.next_version}")
+        self.save_button.setText(f"Save version {self.controller.next_version}" if known
+                                 else "Save (stored version unknown)")
         if not allowed:
             self.save_button.setToolTip(self.access.reason)
             self._show_status(self.access.reason, "error")
+        elif not known:
+            self.save_button.setToolTip("The analytics worker did not say which version is "
+                                        "stored: “Load stored zones” asks again")
         elif errors:
             self.save_button.setToolTip("Fix the shapes marked in red first")
         else:
-            self.save_button.setToolTip("Publish these lines and zones to the detectors")
+            self.save_button.setToolTip("Store these lines and zones as the next version; the "
+                                        "detectors count with it once stored")
         self.shapes.blockSignals(True)
         self.shapes.clear()
         for shape in draft.shapes:

@@ -1,8 +1,12 @@
-"""What the zone editor works on and how it saves: the frozen frame, the camera's current zone
-set (as this console last saw it, else as the analytics worker stored it), and publishing a new
-version as ``set_zones`` on ``camera.control.{id}``. Detectors apply it from their next frame,
-the analytics worker records it, and every console (this one too) redraws its overlay when the
-message reaches it."""
+"""What the zone editor works on and how it saves: the frozen frame, and the camera's zone set
+as the analytics worker stored it, which is the only place zone versions come from.
+
+Saving asks the analytics worker to store the drawing as the version after the one it was drawn
+on; it stores it only if that is still the newest, then announces it (``zones_stored`` on
+``camera.control.{id}``), which detectors count with and every console (this one too) draws.
+When analytics does not answer, the editor still opens (on what this console last saw) but will
+not save: it cannot know which version it would replace. Export keeps the drawing as a file.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from camcount_desktop.admin.permissions import AdminAccess
 from camcount_desktop.admin.zone_draft import ZoneDraft
 from camcount_desktop.console import Console
 from workers.analytics.client import AnalyticsClient, RequestFailed
-from workers.contracts import CameraControl, ZoneSet
+from workers.contracts import ZoneSet
 
 log = logging.getLogger(__name__)
 
@@ -25,20 +29,27 @@ log = logging.getLogger(__name__)
 FRAME_TIMEOUT_S = 4.0
 #: frame size assumed when neither a frame nor a zone set says
 DEFAULT_SIZE = (1280, 720)
+#: why Save is off when the stored version is not known
+NOT_READ = ("the analytics worker, which stores zone versions, did not answer, so the stored "
+            "version of these zones is not known")
 
 
 class ZoneEditorController(QObject):
     #: (text, "info" | "ok" | "error")
     status = Signal(str, str)
     saved = Signal(int)
+    #: whether the draft is known to be drawn on the newest stored version changed
+    base_known_changed = Signal(bool)
 
     def __init__(self, console: Console, access: AdminAccess, camera_id: str,
                  parent: QObject | None = None):
         super().__init__(parent)
         self.console, self.access, self.camera_id = console, access, camera_id
-        self.analytics = AnalyticsClient(console.bus)
         self.draft: ZoneDraft | None = None
         self.image: QImage | None = None
+        #: the draft was drawn on the version analytics holds as its newest: Save may go
+        self.base_known = False
+        self._client = AnalyticsClient(console.bus)
 
     @property
     def next_version(self) -> int:
@@ -46,9 +57,10 @@ class ZoneEditorController(QObject):
         return self.draft.base_version + 1
 
     async def load(self) -> None:
-        """Freeze the next frame and take the current zone set, drawn to that frame's size."""
+        """Freeze the next frame and take the stored zone set, drawn to that frame's size."""
         self.status.emit("Waiting for a frame from the camera…", "info")
-        base = await self._current_zones()
+        known, stored = await self._read_stored()
+        base = stored if known else self._last_seen()
         grabbed = await self.refreeze()
         if grabbed is not None:
             width, height = grabbed
@@ -56,15 +68,22 @@ class ZoneEditorController(QObject):
             width, height = base.frame_width, base.frame_height
         else:
             width, height = DEFAULT_SIZE
-        if base is None:
-            base = ZoneSet(camera_id=self.camera_id, frame_width=width, frame_height=height)
-        self.draft = ZoneDraft(base.scaled_to(width, height))
-        if grabbed is None:
+        empty = ZoneSet(camera_id=self.camera_id, frame_width=width, frame_height=height)
+        self.draft = ZoneDraft((base or empty).scaled_to(width, height),
+                               base.version if base is not None else 0)
+        self._set_known(known)
+        drawn_on = f"zones version {base.version}" if base else "no zones saved yet"
+        if not known:
+            seen = (f"showing version {base.version} as this console last saw it" if base
+                    else "showing no shapes")
+            self.status.emit(f"Not saving: {NOT_READ} ({seen}). Draw or Export; “Load stored "
+                             "zones” asks again.", "error")
+        elif grabbed is None:
             self.status.emit(f"No frame from camera {self.camera_id} within {FRAME_TIMEOUT_S:g} s "
-                             "(offline or not sending): drawing on a blank frame", "error")
+                             f"(offline or not sending): drawing on a blank frame; {drawn_on}",
+                             "error")
         else:
-            self.status.emit(f"Frame frozen ({width}×{height}); zones version "
-                             f"{base.version}", "info")
+            self.status.emit(f"Frame frozen ({width}×{height}); {drawn_on}", "info")
 
     async def refreeze(self) -> tuple[int, int] | None:
         """Take a new frame; its size, or None when the camera sent none."""
@@ -74,31 +93,86 @@ class ZoneEditorController(QObject):
         self.image, width, height = grabbed
         return width, height
 
-    async def _current_zones(self) -> ZoneSet | None:
+    def _last_seen(self) -> ZoneSet | None:
         state = self.console.wall.states.get(self.camera_id)
-        if state is not None and state.zones is not None:
-            return state.zones
+        return state.zones if state is not None else None
+
+    async def _read_stored(self) -> tuple[bool, ZoneSet | None]:
+        """(whether analytics answered, its newest zone set of the camera)."""
         try:
-            return await self.analytics.zone_set(self.camera_id)
-        except RequestFailed as exc:  # no analytics worker: start from nothing
-            log.info("zone set of %s not available from analytics: %s", self.camera_id, exc)
-            return None
+            return True, await self._client.latest_zone_set(self.camera_id)
+        except RequestFailed as exc:
+            if exc.why == "not_allowed":
+                self.access.refused()
+            else:
+                log.info("zone set of %s not available from analytics: %s", self.camera_id, exc)
+        return False, None
+
+    def _set_known(self, known: bool) -> None:
+        if known != self.base_known:
+            self.base_known = known
+            self.base_known_changed.emit(known)
+
+    async def load_stored(self) -> None:
+        """Ask analytics again; draw on what it stores now (the drawing stays one Undo away)."""
+        assert self.draft is not None
+        known, stored = await self._read_stored()
+        if not known:
+            self.status.emit(f"Still not saving: {NOT_READ}.", "error")
+            return
+        version = stored.version if stored is not None else 0
+        if version != self.draft.base_version:
+            empty = ZoneSet(camera_id=self.camera_id, frame_width=self.draft.width,
+                            frame_height=self.draft.height)
+            self.draft.rebase(stored or empty, version)
+            self.status.emit(f"Loaded the stored zones (version {version}) in place of the "
+                             "drawing, which Undo brings back", "info")
+        else:
+            self.status.emit(f"The stored zones are version {version}, the ones this drawing "
+                             "started from: Save is on", "ok")
+        self._set_known(True)
 
     async def save(self) -> bool:
-        """Publish the draft as the next version; says why not when it cannot."""
+        """Ask analytics to store the draft as the next version; says why not when it cannot."""
         assert self.draft is not None
+        if not self.base_known:
+            self.status.emit(f"Not saved: {NOT_READ}.", "error")
+            return False
         version = self.next_version
         try:
             zones = self.draft.zone_set(version)
         except ValueError as exc:
             self.status.emit(f"Not saved: {exc}", "error")
             return False
-        error = await self.access.send(CameraControl(camera_id=self.camera_id, action="set_zones",
-                                                     zones=zones, requested_by=getpass.getuser()))
-        if error is not None:
-            self.status.emit(f"Not saved. {error}", "error")
+        try:
+            reply = await self._client.save_zone_set(zones, base_version=self.draft.base_version,
+                                                     requested_by=getpass.getuser())
+        except RequestFailed as exc:
+            if exc.why == "not_allowed":
+                self.status.emit(f"Not saved. {self.access.refused()}", "error")
+                return False
+            if exc.why != "no_answer":
+                self.status.emit(f"Not saved. {exc}", "error")
+                return False
+            # it may have been stored all the same: ask before saving again
+            log.info("saving zones of %s: %s", self.camera_id, exc)
+            self._set_known(False)
+            self.status.emit("Not saved: the analytics worker, which stores zone versions, did "
+                             "not answer, and the detectors were sent nothing. The drawing stays "
+                             "here: “Load stored zones” once it is back, or Export it.", "error")
+            return False
+        current = reply.current.version if reply.current is not None else 0
+        if not reply.saved:
+            if current != self.draft.base_version:  # someone else saved meanwhile
+                self._set_known(False)
+                self.status.emit(f"Not saved: {reply.error}. “Load stored zones” replaces the "
+                                 "drawing with them (Undo brings it back).", "error")
+            else:
+                self.status.emit(f"Not saved: {reply.error}", "error")
             return False
         self.draft.base_version = version
-        self.status.emit(f"Saved version {version}: detectors use it from their next frame", "ok")
+        self.draft.base_ids = frozenset(s.id for s in self.draft.shapes)
+        self.status.emit(f"Saved version {version}: stored, and the detectors count with it "
+                         "from their next frame", "ok")
         self.saved.emit(version)
         return True

@@ -86,7 +86,7 @@ class AnalyticsController(QObject):
         reply = await self.client.cameras()
         shapes: dict[str, list[Shape]] = {}
         for cam in reply.cameras:
-            zone_set = await self.client.zone_set(cam.camera_id)
+            zone_set = await self.client.latest_zone_set(cam.camera_id)
             shapes[cam.camera_id] = [] if zone_set is None else [
                 Shape(s.kind, s.id, s.label, tuple(s.classes))
                 for s in [*zone_set.lines, *zone_set.zones]]

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.gui
 async def test_camera_outage_alert_reaches_console_store_and_webhook_then_resolves(
         inprocess_bus: Bus, receiver: Receiver, start_notifier: StartNotifier, db_url: str,
         tmp_path) -> None:
-    from camcount_desktop.alerts_controller import AlertsController
+    from camcount_desktop.alerts.controller import AlertsController
 
     bus = inprocess_bus
     rule = CameraOfflineRule(id="cam-down", name="Camera down", for_seconds=1.5,

@@ -46,13 +46,13 @@ async def test_camera_configs_and_zone_versions_are_recorded_and_served(
                                      config=CameraConfig(camera_id="cam-b", source="0")))
     await control(bus, CameraControl(camera_id="cam-b", action="remove"))
     client = AnalyticsClient(bus)
-    await until_fetched(lambda: client.zone_set("cam-a"), lambda z: z is not None)
+    await until_fetched(lambda: client.latest_zone_set("cam-a"), lambda z: z is not None)
     await first.stop()
 
     # Sent while no analytics worker runs: kept by its durable queue, recorded at the next start.
     await control(bus, CameraControl(camera_id="cam-a", action="set_zones", zones=zones(2, 300)))
     await start_worker(bus, url, worker_id="analytics-2")
-    latest = await until_fetched(lambda: client.zone_set("cam-a"), lambda z: z.version == 2)
+    latest = await until_fetched(lambda: client.latest_zone_set("cam-a"), lambda z: z.version == 2)
     assert latest == zones(2, 300)  # what a detector starting now would count with
     v1 = await client.ask(ZoneSetQuery(camera_id="cam-a", version=1))
     assert isinstance(v1, ZoneSetReply) and v1.zone_set == zones(1, 480)

@@ -9,7 +9,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QPushButton
 
 from camcount_desktop.console import Console
-from camcount_desktop.deadletter_view import DeadLetterView
+from camcount_desktop.dead_letters.view import DeadLetterView
 from camcount_desktop.settings import Settings
 from tests.helpers.services import BROKER_URL
 from tests.helpers.waiting import until

@@ -10,8 +10,8 @@ import pytest
 from PySide6.QtWidgets import QLabel
 
 from camcount_desktop.console import Console
-from camcount_desktop.health_controller import HealthController
-from camcount_desktop.health_view import HealthView
+from camcount_desktop.health.controller import HealthController
+from camcount_desktop.health.view import HealthView
 from camcount_desktop.settings import Settings
 from tests.helpers.services import BROKER_URL
 from tests.helpers.waiting import until

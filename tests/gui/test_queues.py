@@ -9,8 +9,8 @@ import math
 import pytest
 
 from camcount_desktop.console import Console
-from camcount_desktop.queues_controller import QueuesController
-from camcount_desktop.queues_view import COLUMNS, QueuesView
+from camcount_desktop.queues.controller import QueuesController
+from camcount_desktop.queues.view import COLUMNS, QueuesView
 from camcount_desktop.settings import Settings
 from tests.helpers.services import BROKER_URL
 from tests.helpers.waiting import until

@@ -23,6 +23,22 @@ def test_self_test_sees_a_detection_result_on_a_tile_in_local_mode() -> None:
     assert summary["ok"] and summary["camera"] == "entrance"
     assert summary["detector"], "which detector is in use is reported"
     assert set(summary["workers"]) == {"camera", "detector", "analytics", "notifier"}
+    assert summary["detections"] > 0 and summary["crossings"] >= 1
+
+
+@pytest.mark.slow
+def test_self_test_fails_when_the_sample_video_gives_no_detections() -> None:
+    """A model with random weights (an architecture ``.yaml``) runs the whole pipeline and sees
+    nobody: the result reaches a tile, but the self-test must not pass on that."""
+    run = subprocess.run([sys.executable, "-m", "camcount_desktop.app", "--self-test",
+                          "--timeout", "40", "--log-level", "WARNING"], capture_output=True,
+                         text=True, timeout=150, cwd=ROOT,
+                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen",
+                              "CAMCOUNT_MODEL": "yolo11n.yaml"})
+    summary = json.loads(run.stdout.strip().splitlines()[-1])
+    assert run.returncode == 1 and not summary["ok"]
+    assert summary["reason"].startswith("the sample video gave 0 detections at most and 0 "
+                                        "counted crossings within 40 s"), summary["reason"]
 
 
 def test_the_console_loads_no_torch_or_ultralytics_at_import() -> None:

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from PySide6.QtGui import QColor, QImage
 
 from camcount_desktop.console import Console
-from camcount_desktop.frames import DecodedFrame
-from camcount_desktop.overlay import BOX_COLOR
-from camcount_desktop.tile_state import TileState
-from camcount_desktop.tile_view import HEADER_H, STATE_COLORS, TileView
+from camcount_desktop.wall.frames import DecodedFrame
+from camcount_desktop.wall.overlay import BOX_COLOR
+from camcount_desktop.wall.tile_state import TileState
+from camcount_desktop.wall.tile_view import HEADER_H, STATE_COLORS, TileView
 from tests.helpers.gui import frame, result
 from tests.helpers.waiting import until
 from workers.contracts import CameraStatus, LineDef, ZoneSet

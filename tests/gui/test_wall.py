@@ -9,8 +9,8 @@ from PySide6.QtTest import QTest
 from camcount_desktop.console import Console
 from camcount_desktop.main_window import MainWindow
 from camcount_desktop.settings import Settings
-from camcount_desktop.tile_view import CAMERA_MIME
-from camcount_desktop.wall_controller import WallController
+from camcount_desktop.wall.controller import WallController
+from camcount_desktop.wall.tile_view import CAMERA_MIME
 
 
 def window(qtbot, settings: Settings) -> MainWindow:

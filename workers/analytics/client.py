@@ -15,17 +15,21 @@ from workers.bus.client import RequestFailed, ServiceClient
 from workers.contracts import ZoneSet
 from workers.contracts.queries import (
     REPLIES,
+    AlertsQuery,
+    AlertsReply,
     AnalyticsRequest,
     CamerasQuery,
     CamerasReply,
     OccupancyQuery,
     OccupancyReply,
+    SaveZoneSet,
     SeriesQuery,
     SeriesReply,
     TotalsQuery,
     TotalsReply,
     ZoneSetQuery,
     ZoneSetReply,
+    ZoneSetSaved,
 )
 
 __all__ = ["AnalyticsClient", "RequestFailed"]
@@ -56,17 +60,29 @@ class AnalyticsClient(ServiceClient):
         return await self._ask(TotalsReply, lambda: TotalsQuery(camera_id=camera_id,
                                                                 since=since, until=until))
 
+    async def alerts(self, *, limit: int = 50, camera_id: str | None = None,
+                     unacknowledged_only: bool = False) -> AlertsReply:
+        """The newest alerts, with their acknowledgements."""
+        return await self._ask(AlertsReply, lambda: AlertsQuery(
+            limit=limit, camera_id=camera_id, unacknowledged_only=unacknowledged_only))
+
     async def cameras(self, *, include_removed: bool = False) -> CamerasReply:
         """Every camera the analytics worker has recorded, with its configuration."""
         return await self._ask(CamerasReply,
                                lambda: CamerasQuery(include_removed=include_removed))
 
-    async def zone_set(self, camera_id: str, version: int | None = None) -> ZoneSet | None:
-        """A camera's zone set at ``version``, else the newest an admin sent (what a detector
-        asks for at start); None when it has none."""
-        reply = await self._ask(ZoneSetReply,
-                                lambda: ZoneSetQuery(camera_id=camera_id, version=version))
+    async def latest_zone_set(self, camera_id: str) -> ZoneSet | None:
+        """The newest zone set an admin saved for a camera (what a detector asks for at start);
+        None when it has none."""
+        reply = await self._ask(ZoneSetReply, lambda: ZoneSetQuery(camera_id=camera_id))
         return reply.zone_set
+
+    async def save_zone_set(self, zone_set: ZoneSet, *, base_version: int,
+                            requested_by: str = "") -> ZoneSetSaved:
+        """Store ``zone_set`` as the version after ``base_version``, the one it was drawn on;
+        the reply says whether it was stored, and why not."""
+        return await self._ask(ZoneSetSaved, lambda: SaveZoneSet(
+            zone_set=zone_set, base_version=base_version, requested_by=requested_by))
 
     async def _ask(self, reply: type[R], query: Callable[[], BaseModel]) -> R:
         request = self._build(lambda: AnalyticsRequest(query=query()))

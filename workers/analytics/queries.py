@@ -55,7 +55,8 @@ from workers.storage.models import Alert
 def _alert_info(a: Alert) -> AlertInfo:
     return AlertInfo(alert_id=a.alert_id, source=a.source, severity=a.severity,
                      camera_id=a.camera_id, zone_id=a.zone_id, data=a.data, raised_at=a.raised_at,
-                     acknowledged_by=a.acknowledged_by, acknowledged_at=a.acknowledged_at)
+                     acknowledged_by=a.acknowledged_by, acknowledged_at=a.acknowledged_at,
+                     resolved_at=a.resolved_at)
 
 
 class QueryService:
@@ -67,6 +68,10 @@ class QueryService:
             "cameras": self.cameras,
             "zone_set": self.zone_set, "reports": self.reports,
         }
+
+    def answer(self, kind: str, handler: Callable[[Any], Awaitable[BaseModel]]) -> None:
+        """Answer ``kind`` with a handler of the worker's (writes that need the bus)."""
+        self._by_kind[kind] = handler
 
     async def handle(self, request: AnalyticsRequest, d: Delivery) -> BaseModel:
         if isinstance(request.query, AcknowledgeAlert):

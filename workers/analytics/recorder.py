@@ -1,5 +1,6 @@
-"""Recording what the system says about cameras and alerts: camera configs and zone set versions
-from ``camera.control.*``, alerts from ``system.events``, operators' acknowledgements from
+"""Recording what the system says about cameras and alerts: camera configs from
+``camera.control.*`` (zone sets are the zone store's), camera state changes from
+``camera.state.changes``, alerts from ``system.events``, operators' acknowledgements from
 ``alert.acknowledgements``. Every write is idempotent, so a redelivered message changes nothing."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from workers.bus.config import redact
 from workers.contracts import AlertAcknowledgement, CameraControl, CameraStatus, SystemEvent, utcnow
 from workers.storage import Database
 from workers.storage.alerts import acknowledge, record_alert, resolve
-from workers.storage.cameras import add_zone_set, record_states, stored_zone_set, update_camera
+from workers.storage.cameras import record_states, update_camera
 from workers.storage.models import CameraRecord
 
 log = logging.getLogger(__name__)
@@ -58,16 +59,7 @@ class Recorder:
     async def on_control(self, msg: CameraControl, _: Delivery) -> None:
         cam, at = msg.camera_id, msg.timestamp
         async with self.db.transaction() as session:
-            if msg.action == "set_zones" and msg.zones is not None:
-                definition = msg.zones.model_dump(mode="json")
-                if not await add_zone_set(session, cam, msg.zones.version, definition,
-                                          msg.message_id, utcnow()):
-                    stored = await stored_zone_set(session, cam, msg.zones.version)
-                    if stored != definition:
-                        log.warning("camera %s: zone set version %d was stored already with other "
-                                    "shapes; keeping the first (bump the version to change them)",
-                                    cam, msg.zones.version)
-            elif msg.action == "configure" and msg.config is not None:
+            if msg.action == "configure" and msg.config is not None:
                 # Passwords in camera addresses stay with the camera workers' configuration.
                 config = msg.config.model_copy(update={"source": redact(msg.config.source)})
                 await update_camera(session, cam, at, {

@@ -1,10 +1,11 @@
 """The analytics worker: stores count events, aggregates them, answers queries, writes reports.
 
 Consumes ``camera.count.events`` (count events as facts: batched, idempotent ingestion),
-``analytics.processing`` (aggregation jobs), ``analytics.report.generation`` (reports under a
-lease) and its own durable ``analytics.camera.control`` queue (camera configs and zone set
-versions); follows alerts on
-``system.events``; serves ``rpc.analytics``. Migrates the database to the current schema at start.
+``camera.state.changes`` (camera state changes), ``analytics.processing`` (aggregation jobs),
+``analytics.report.generation`` (reports under a lease) and its own durable
+``analytics.camera.control`` queue (camera configs, and requests to store zone set versions,
+which it alone gives out: ``zone_store.py``); follows alerts on ``system.events``; serves
+``rpc.analytics``. Migrates the database to the current schema at start.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from workers.analytics.queries import QueryService
 from workers.analytics.recorder import Recorder
 from workers.analytics.reports import ReportService
 from workers.analytics.scheduler import Scheduler
+from workers.analytics.zone_store import ZoneStore
 from workers.bus import Bus, Delivery, Subscription
 from workers.contracts import (
     AlertAcknowledgement,
@@ -89,6 +91,7 @@ class AnalyticsWorker:
         self.ingestor = Ingestor(self.db, after_commit=self._reaggregate_late)
         self.queries = QueryService(self.db, timezone)
         self.recorder = Recorder(self.db)
+        self.zones: ZoneStore | None = None
         self.reports: ReportService | None = None
         self.alerts = None if alerting is None else AlertsWorker(
             alerting, db=self.db, worker_id=f"{worker_id}-alerts")
@@ -104,13 +107,15 @@ class AnalyticsWorker:
                                      reports_dir=self.reports_dir,
                                      lease=timedelta(seconds=s.report_lease_s),
                                      max_attempts=s.report_attempts)
+        self.zones = ZoneStore(self.db, bus, self.worker_id)
+        self.queries.answer("save_zone_set", self.zones.save)
         control = control_queue(t)
         await bus.declare_queue(control)
         self._subs += [
             await bus.consume_batch(t.count_events, self.ingestor.ingest, model=CountEvents,
                                     max_batch=s.ingest_batch),
             await bus.consume_batch(t.camera_states, self.recorder.on_states, model=CameraStatus),
-            await bus.consume(control, self.recorder.on_control, model=CameraControl),
+            await bus.consume(control, self._on_control, model=CameraControl),
             await bus.consume(t.analytics_processing, self._on_job, model=AnalyticsJob),
             await bus.consume(t.report_generation, self.reports.accept, model=ReportRequest),
             await bus.subscribe(t.system_events, [], self.recorder.on_system, model=SystemEvent),
@@ -160,6 +165,13 @@ class AnalyticsWorker:
         }
 
     # -- handlers -------------------------------------------------------------------------------
+    async def _on_control(self, msg: CameraControl, d: Delivery) -> None:
+        if msg.action == "set_zones":
+            assert self.zones is not None
+            await self.zones.on_set_zones(msg)
+        elif msg.action != "zones_stored":  # our own announcement
+            await self.recorder.on_control(msg, d)
+
     async def _on_job(self, job: AnalyticsJob, _: Delivery) -> None:
         done = await self.aggregator.run(job)
         log.debug("%s for %s: %d bucket(s)", job.job_type, job.camera_id, len(done))

@@ -11,11 +11,13 @@ import asyncio
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from workers.bus import Bus, Delivery, Subscription
 from workers.camera.camera import CameraFeed
 from workers.camera.publisher import CameraPublisher
+from workers.camera.store import save_cameras
 from workers.camera.timing import Timing
 from workers.contracts import CameraConfig, CameraControl
 from workers.tasks import cancel_and_wait
@@ -29,13 +31,17 @@ _RELEASE_TIMEOUT = 3.0
 class CameraWorker:
     role = "camera"
 
-    def __init__(self, cameras: list[CameraConfig] | None = None, *, group: str = "",
-                 timing: Timing | None = None):
+    def __init__(self, cameras: list[CameraConfig] | None = None, *, group: str | None = "",
+                 timing: Timing | None = None, store: Path | None = None):
+        """``group`` None: adopt cameras of every group (the only camera worker, local mode).
+        ``store``: a file the worker keeps its cameras in whenever a control message changes
+        them (``workers/camera/store.py``), so a restart starts from there."""
         cameras = list(cameras or [])
         ids = [c.camera_id for c in cameras]
         if dupes := sorted({i for i in ids if ids.count(i) > 1}):
             raise ValueError(f"camera ids must be unique; repeated: {', '.join(dupes)}")
         self.group = group
+        self.store = store
         self.timing = timing or Timing()
         self._initial = cameras
         self._cameras: dict[str, CameraFeed] = {}
@@ -95,11 +101,21 @@ class CameraWorker:
                 await self._publisher.status(camera.status())
 
     async def _on_control(self, control: CameraControl, _: Delivery) -> None:
+        await self._control_one(control)
+        if self.store is not None and control.action in ("configure", "start", "set_fps",
+                                                         "remove"):
+            try:
+                await asyncio.to_thread(save_cameras, self.store,
+                                        [c.config for c in self._cameras.values()])
+            except OSError as exc:
+                log.error("camera changes not kept for the next start: %s", exc)
+
+    async def _control_one(self, control: CameraControl) -> None:
         camera = self._cameras.get(control.camera_id)
         if control.action == "configure":
             await self._configure(control, camera)
             return
-        if camera is None or control.action == "set_zones":  # another worker's, or the detector's
+        if camera is None or control.action in ("set_zones", "zones_stored"):  # not ours
             return
         log.info("camera %s: %s%s", control.camera_id, control.action,
                  f" by {control.requested_by}" if control.requested_by else "")
@@ -128,14 +144,15 @@ class CameraWorker:
                                             f"configuration of {config.camera_id}; ignored",
                                             camera.source.display)
             return
-        if camera is not None and config.group not in (camera.config.group, self.group):
+        ours = self.group is None or config.group == self.group
+        if camera is not None and not ours and config.group != camera.config.group:
             # Moved to another group: that group's worker adopts it, so this one lets go.
             del self._cameras[config.camera_id]
             await camera.stop(f"moved to group {config.group!r}")
         elif camera is not None:
             log.info("camera %s: new configuration", config.camera_id)
             await camera.update(config)
-        elif config.group == self.group:
+        elif ours:
             await self._add(config)
             log.info("camera %s: added (%s)", config.camera_id,
                      self._cameras[config.camera_id].source.display)

@@ -52,10 +52,18 @@ class CameraConfig(BaseModel):
 
 
 class CameraControl(Contract):
+    """A control message on ``camera.control.{id}``.
+
+    Zones take two steps: ``set_zones`` asks the analytics worker, which owns zone storage, to
+    store a version; ``zones_stored`` is its announcement of a version it stored, the only zones
+    detectors and consoles apply. A version number so never names two different shape sets.
+    """
+
     type_name: ClassVar[str] = "camera_control"
 
     camera_id: str = Field(min_length=1)
-    action: Literal["start", "stop", "set_zones", "set_fps", "configure", "remove"]
+    action: Literal["start", "stop", "set_zones", "zones_stored", "set_fps", "configure",
+                    "remove"]
     zones: ZoneSet | None = None
     fps: float | None = Field(default=None, gt=0, le=60)
     config: CameraConfig | None = None
@@ -63,7 +71,8 @@ class CameraControl(Contract):
 
     @model_validator(mode="after")
     def _payload_for_action(self) -> CameraControl:
-        needs = {"set_zones": "zones", "set_fps": "fps", "configure": "config"}.get(self.action)
+        needs = {"set_zones": "zones", "zones_stored": "zones", "set_fps": "fps",
+                 "configure": "config"}.get(self.action)
         if needs and getattr(self, needs) is None:
             raise ValueError(f"action {self.action!r} needs the field {needs!r}")
         if self.zones is not None and self.zones.camera_id != self.camera_id:

@@ -103,6 +103,25 @@ class ZoneSetQuery(_Query):
     version: int | None = Field(default=None, ge=1)
 
 
+class SaveZoneSet(_Query):
+    """Store a camera's lines and zones as the version after ``base_version``, the one the admin
+    drew on (0: none stored yet). Refused, with the reason, when another version was stored since
+    or a shape takes the id of a line or zone retired earlier; once stored, the analytics worker
+    announces it (``zones_stored`` on ``camera.control.{id}``) and detectors count with it."""
+
+    kind: Literal["save_zone_set"] = "save_zone_set"
+    zone_set: ZoneSet
+    base_version: int = Field(ge=0)
+    requested_by: str = ""
+
+    @model_validator(mode="after")
+    def _next_version(self) -> SaveZoneSet:
+        if self.zone_set.version != self.base_version + 1:
+            raise ValueError(f"a zone set drawn on version {self.base_version} is saved as version "
+                             f"{self.base_version + 1}, not {self.zone_set.version}")
+        return self
+
+
 class ReportsQuery(_Query):
     kind: Literal["reports"] = "reports"
     limit: int = Field(default=20, ge=1, le=500)
@@ -110,7 +129,7 @@ class ReportsQuery(_Query):
 
 AnalyticsQuery = Annotated[
     SeriesQuery | OccupancyQuery | TotalsQuery | AlertsQuery | AcknowledgeAlert | CamerasQuery
-    | ZoneSetQuery | ReportsQuery,
+    | ZoneSetQuery | SaveZoneSet | ReportsQuery,
     Field(discriminator="kind"),
 ]
 
@@ -189,6 +208,7 @@ class AlertInfo(BaseModel):
     raised_at: datetime
     acknowledged_by: str | None
     acknowledged_at: datetime | None
+    resolved_at: datetime | None = None
 
 
 class AlertsReply(BaseModel):
@@ -214,6 +234,15 @@ class ZoneSetReply(BaseModel):
     zone_set: ZoneSet | None
 
 
+class ZoneSetSaved(BaseModel):
+    """The answer to ``SaveZoneSet``: ``saved`` and the stored set, or why not (``error``) and the
+    version stored now (``current``, None when there is none), to draw on instead."""
+
+    saved: bool
+    current: ZoneSet | None
+    error: str | None = None
+
+
 class ReportInfo(BaseModel):
     report_id: str
     report_type: str
@@ -234,5 +263,6 @@ class ReportsReply(BaseModel):
 REPLIES: dict[str, type[BaseModel]] = {
     "series": SeriesReply, "occupancy": OccupancyReply, "totals": TotalsReply,
     "alerts": AlertsReply, "acknowledge_alert": AlertInfo, "cameras": CamerasReply, "zone_set": ZoneSetReply,
+    "save_zone_set": ZoneSetSaved,
     "reports": ReportsReply,
 }

@@ -1,6 +1,6 @@
 """Each followed camera's own settings: its model and classes (from ``configure``) and its
-zones (from ``set_zones``, the command line, or what analytics stored), applied from its next
-frame."""
+zones (given with ``--zones`` until analytics says which version it stored; then only stored
+versions, fetched or announced with ``zones_stored``), applied from its next frame."""
 
 from __future__ import annotations
 
@@ -24,8 +24,10 @@ class CameraSettings:
                  worker_detector: Callable[[], Detector | None], report_error: ReportError):
         self.config = config
         self._cameras = cameras
-        #: the newest zone set known per camera
+        #: zones in use per camera: given with ``--zones`` until analytics says what it stored
         self.zones = zones
+        #: cameras whose zones in use are a version analytics stored
+        self._stored: set[str] = set()
         self.models = models
         self._worker_detector = worker_detector
         self._report_error = report_error
@@ -71,17 +73,28 @@ class CameraSettings:
         self.models.keep_only({c.config.model for c in self._cameras.values()
                                if c.config and c.config.model})
 
-    def apply_zones(self, zones: ZoneSet, how: str) -> None:
-        """Count with these zones from the next frame, unless newer ones are already in use."""
-        known = self.zones.get(zones.camera_id)
-        if known is not None and known.version > zones.version:
-            return
-        self.zones[zones.camera_id] = zones
-        cam = self._cameras.get(zones.camera_id)
+    async def apply_zones(self, zones: ZoneSet, how: str) -> None:
+        """Count with these stored zones from the next frame, unless newer ones are in use. A
+        different set under the version in use is refused and reported: one version, one set."""
+        cam_id = zones.camera_id
+        known = self.zones.get(cam_id)
+        if known is not None and cam_id in self._stored:
+            if known.version > zones.version or known == zones:
+                return
+            if known.version == zones.version:
+                reason = (f"zones version {zones.version} {how} with other shapes than the "
+                          "version in use under that number; keeping the one in use (do two "
+                          "analytics workers use different databases?)")
+                log.error("camera %s: %s", cam_id, reason)
+                await self._report_error(cam_id, "config", reason)
+                return
+        self.zones[cam_id] = zones
+        self._stored.add(cam_id)
+        cam = self._cameras.get(cam_id)
         if cam is not None and cam.pipeline is not None:
             cam.pipeline.set_zones(zones.scaled_to(cam.pipeline.zone_set.frame_width,
                                                    cam.pipeline.zone_set.frame_height))
-        log.info("camera %s: %s zones version %d applied", zones.camera_id, how, zones.version)
+        log.info("camera %s: %s zones version %d applied", cam_id, how, zones.version)
 
     def zones_for(self, frame: Frame) -> ZoneSet:
         empty = ZoneSet(camera_id=frame.camera_id, frame_width=frame.width,

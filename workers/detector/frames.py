@@ -16,7 +16,7 @@ import numpy as np
 
 from workers.bus import Bus, PublishError
 from workers.bus.outbox import FactOutbox
-from workers.contracts import CountEvents, DetectionBlock, DetectionResult, Frame
+from workers.contracts import CountEvents, DetectionBlock, DetectionResult, Frame, ZoneSet
 from workers.detector.base import Detector, DetectorConfig
 from workers.detector.camera_settings import CameraSettings, ReportError
 from workers.detector.followed import FollowedCamera
@@ -31,18 +31,24 @@ MAX_FRAME_AGE_S = 5.0
 class FrameHandler:
     def __init__(self, bus: Bus, worker_id: str, config: DetectorConfig,
                  settings: CameraSettings, facts: FactOutbox,
-                 worker_detector: Callable[[], Detector | None], report_error: ReportError, *,
-                 infer: ThreadPoolExecutor, decode: ThreadPoolExecutor):
+                 worker_detector: Callable[[], Detector | None], report_error: ReportError,
+                 taking_over: Callable[[str], None], *, infer: ThreadPoolExecutor,
+                 decode: ThreadPoolExecutor):
         self.bus, self.worker_id, self.config = bus, worker_id, config
         self.settings, self.facts = settings, facts
         self._worker_detector = worker_detector
         self._report_error = report_error
+        #: told when a camera's frames start coming here (its active consumer is gone)
+        self._taking_over = taking_over
         self._infer, self._decode = infer, decode
         #: live results the broker could not take (stale by the time it could)
         self.live_dropped = 0
 
     async def on_frame(self, cam: FollowedCamera, frame: Frame) -> None:
         now = time.monotonic()
+        if not cam.active(now):
+            log.info("camera %s: its frames come here now", cam.camera_id)
+            self._taking_over(cam.camera_id)
         cam.last_frame = now
         cam.recent = [t for t in cam.recent if now - t < 5.0] + [now]
         cam.fps = (len(cam.recent) - 1) / max(now - cam.recent[0], 1e-6) if len(cam.recent) > 1 else 0.0
@@ -95,6 +101,16 @@ class FrameHandler:
         except PublishError as exc:
             self.live_dropped += 1
             log.debug("camera %s: live result not published: %s", frame.camera_id, exc)
+
+
+def warm_up(detector: Detector, config: DetectorConfig) -> None:
+    """Run one blank frame through a throwaway pipeline: the tracker's imports (torch and
+    ultralytics for a HOG worker) and first runs take seconds, which a standby taking over a
+    camera must not spend on the camera's first frame. Blocking: run in the inference thread."""
+    width, height = 640, 360
+    pipeline = CameraPipeline(detector, ZoneSet(camera_id="warm-up", frame_width=width,
+                                                frame_height=height), config)
+    pipeline.process(np.zeros((height, width, 3), np.uint8), datetime.now(UTC))
 
 
 def _decode(jpeg: bytes) -> np.ndarray | None:

@@ -26,7 +26,7 @@ class StoredSettings:
         self._asked_at = 0.0
 
     async def zone_set(self, camera_id: str) -> ZoneSet | None:
-        return await self.client.zone_set(camera_id)
+        return await self.client.latest_zone_set(camera_id)
 
     async def config(self, camera_id: str) -> CameraConfig | None:
         """The camera's stored configuration; RequestFailed when analytics cannot say."""

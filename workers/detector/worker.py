@@ -34,13 +34,17 @@ from workers.detector.base import Detector, DetectorConfig
 from workers.detector.camera_settings import CameraSettings
 from workers.detector.factory import create_detector
 from workers.detector.followed import FollowedCamera
-from workers.detector.frames import FrameHandler
+from workers.detector.frames import FrameHandler, warm_up
 from workers.detector.models import ModelCache
 from workers.detector.peers import BALANCE_EVERY_S, Peers
 from workers.detector.stored import StoredSettings
 from workers.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
+
+#: the pause before asking analytics again for a camera's stored zones and settings when no
+#: analytics worker answered
+STORED_RETRY_S = 5.0
 
 
 class DetectorWorker:
@@ -80,11 +84,14 @@ class DetectorWorker:
         await self._facts.start()
         self._frames = FrameHandler(bus, self.worker_id, self.config, self._settings,
                                     self._facts, lambda: self.detector, self._publish_error,
-                                    infer=self._infer, decode=self._decode)
+                                    self._peers.taking_over, infer=self._infer,
+                                    decode=self._decode)
         if self.detector is None:  # loading weights or exporting a model takes seconds
             self.detector = await asyncio.get_running_loop().run_in_executor(
                 self._infer, create_detector, self.config)
         log.info("detector %s using %s", self.worker_id, self.detector.model_version)
+        await asyncio.get_running_loop().run_in_executor(self._infer, warm_up, self.detector,
+                                                         self.config)
         t = bus.topology
         self._subs.append(await bus.subscribe(t.camera_events, ["camera.status.*"],
                                               self._on_status, model=CameraStatus))
@@ -97,12 +104,15 @@ class DetectorWorker:
         self._balancer = asyncio.get_running_loop().create_task(self._balance_loop())
 
     async def stop(self) -> None:
-        await cancel_and_wait(self._balancer, *self._zone_fetches, *self._config_tasks)
-        if self._stored is not None:
-            await self._stored.close()
+        # Cameras first, so the standbys take them over at once: stopping the other tasks may
+        # take a few re-cancels (a library that swallows one), which must not delay a failover.
+        await cancel_and_wait(self._balancer)  # it would follow a camera again
         for cam in list(self._cameras.values()):
             if cam.sub is not None:
                 await cam.sub.cancel()  # in-flight frames finish; prefetched ones go back
+        await cancel_and_wait(*self._zone_fetches, *self._config_tasks)
+        if self._stored is not None:
+            await self._stored.close()
         for sub in self._subs:
             await sub.cancel()
         self._infer.shutdown(wait=True, cancel_futures=True)
@@ -156,18 +166,27 @@ class DetectorWorker:
             task.add_done_callback(self._zone_fetches.discard)
 
     async def _fetch_stored(self, camera_id: str) -> None:
+        """Ask analytics, until it answers, for the camera's stored zones and settings: the
+        stored zones replace any given with ``--zones``, so every detector counts with one set."""
         assert self._stored is not None
-        try:
-            zones = (None if camera_id in self._settings.zones
-                     else await self._stored.zone_set(camera_id))
-            stored = await self._stored.config(camera_id)
-        except RequestFailed as exc:
-            log.log(logging.INFO if exc.why == "no_answer" else logging.WARNING,
-                    "camera %s: zones and settings not fetched (%s); counting with what control "
-                    "messages say from now on", camera_id, exc)
-            return
+        waited = False
+        while True:
+            try:
+                zones = await self._stored.zone_set(camera_id)
+                stored = await self._stored.config(camera_id)
+                break
+            except RequestFailed as exc:
+                if exc.why != "no_answer":
+                    log.warning("camera %s: cannot fetch its zones and settings: %s",
+                                camera_id, exc)
+                    return
+                if not waited:  # no analytics worker (or no broker) answered
+                    log.warning("camera %s: its stored zones are not known (%s); asking again "
+                                "every %g s", camera_id, exc, STORED_RETRY_S)
+                waited = True
+                await asyncio.sleep(STORED_RETRY_S)
         if zones is not None:
-            self._settings.apply_zones(zones, "stored")
+            await self._settings.apply_zones(zones, "stored")
         cam = self._cameras.get(camera_id)
         if stored is not None and cam is not None and cam.config is None:  # nothing newer came
             await self._settings.configure(stored)
@@ -183,8 +202,9 @@ class DetectorWorker:
             await self.follow(status.camera_id)
 
     async def _on_control(self, control: CameraControl, d: Delivery) -> None:
-        if control.action == "set_zones" and control.zones is not None:
-            self._settings.apply_zones(control.zones, "sent")
+        # ``set_zones`` asks analytics to store a version; only what it stored is applied
+        if control.action == "zones_stored" and control.zones is not None:
+            await self._settings.apply_zones(control.zones, "announced")
         elif control.action == "remove":
             await self.unfollow(control.camera_id)
         elif control.action in ("start", "configure"):
@@ -218,4 +238,5 @@ class DetectorWorker:
 
     async def rebalance(self) -> None:
         """Hand back cameras beyond our share (``peers``)."""
-        await self._peers.rebalance(self._cameras, self.follow)
+        assert self._bus is not None
+        await self._peers.rebalance(self._bus, self._cameras, self.follow)

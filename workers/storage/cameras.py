@@ -106,3 +106,25 @@ async def state_history(session: AsyncSession, camera_id: str, start: datetime,
         sa.select(s.at, s.state, s.detail)
         .where(s.camera_id == camera_id, s.at >= start, s.at < end).order_by(s.at))
     return [(at, state, detail) for at, state, detail in rows]
+
+
+async def latest_zone_version(session: AsyncSession, camera_id: str) -> int:
+    """The newest stored zone set version of a camera; 0 when none is stored."""
+    z = _zone_sets.c
+    stmt = sa.select(sa.func.max(z.version)).where(z.camera_id == camera_id)
+    return (await session.execute(stmt)).scalar() or 0
+
+
+async def retired_shape_ids(session: AsyncSession, camera_id: str, shape_ids: Iterable[str],
+                            version: int) -> set[str]:
+    """Those of ``shape_ids`` that named a line or zone of an earlier version but not of
+    ``version``: a shape drawn anew under such an id would carry on the retired one's totals."""
+    z = _zones.c
+    wanted = list(shape_ids)
+    if not wanted:
+        return set()
+    kept = sa.select(z.shape_id).where(z.camera_id == camera_id, z.version == version)
+    rows = await session.execute(
+        sa.select(z.shape_id).distinct()
+        .where(z.camera_id == camera_id, z.shape_id.in_(wanted), z.shape_id.not_in(kept)))
+    return set(rows.scalars())

@@ -1,6 +1,7 @@
-"""A line drawn in the editor and saved reaches a running detector, which counts with it from its
-next frame, and the console's own overlay shows the new version (in-process bus, real detector
-worker with the HOG detector, a generated video whose counts are known)."""
+"""A line drawn in the editor and saved is stored by analytics and reaches a running detector,
+which counts with it from its next frame, and the console's own overlay shows the new version
+(in-process bus, real analytics and detector workers with the HOG detector, a generated video
+whose counts are known)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def video_frame(image, frame_id: str) -> Frame:
 
 @pytest.mark.slow
 async def test_a_saved_line_reaches_the_detector_and_changes_its_counts(
-        qtbot, console: Console, tmp_path: Path) -> None:
+        qtbot, console: Console, analytics, tmp_path: Path) -> None:
     truth = generate(tmp_path / "walk.mp4", people=2, fps=10, seed=3)
     cap = cv2.VideoCapture(str(tmp_path / truth.video))
     images = []
@@ -66,18 +67,20 @@ async def test_a_saved_line_reaches_the_detector_and_changes_its_counts(
         editor.tool_actions["line"].trigger()
         click(editor.canvas, x1, min(y1, truth.height - 1))
         click(editor.canvas, x2, y2)
-        assert editor.save_button.text() == "Save version 2"
+        assert editor.save_button.text() == "Save version 1"
         QTest.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
-        await until(lambda: editor.status.text().startswith("Saved version 2"), 5)
-        # the console's overlay follows the control message, as every open console does
+        await until(lambda: editor.status.text().startswith("Saved version 1"), 5)
+        # the console's overlay follows the announcement, as every open console does
         await until(lambda: console.wall.state("door").zones is not None
-                    and console.wall.state("door").zones.version == 2, 5)
+                    and console.wall.state("door").zones.version == 1
+                    and console.wall.state("door").zones.lines, 5)
+        line_id = console.wall.state("door").zones.lines[0].id
 
         for n in range(5, len(images)):
             last = await play(n)
     finally:
         await detector.stop()
-    assert last.counting_data.zones_version == 2
-    line = last.counting_data.lines["line-1"]
+    assert last.counting_data.zones_version == 1
+    line = last.counting_data.lines[line_id]
     assert (line.count_in, line.count_out) == (truth.count_in, truth.count_out)
     assert truth.count_in + truth.count_out == 2

@@ -12,9 +12,11 @@ from PySide6.QtTest import QTest
 
 from camcount_desktop.admin.zone_canvas import ERROR_COLOR
 from camcount_desktop.console import Console
+from tests.helpers.waiting import until
 from tests.helpers.zone_editor import click, drag, open_editor
+from workers.analytics import AnalyticsClient
 from workers.bus import Delivery
-from workers.contracts import CameraControl
+from workers.contracts import CameraControl, LineDef, ZoneSet
 from workers.count_video import build_zones
 
 
@@ -23,7 +25,8 @@ def saved_shapes(editor) -> dict:
     return json.loads(zs.model_dump_json())
 
 
-async def test_drawing_a_line_and_a_polygon_gives_the_zone_json(qtbot, console: Console) -> None:
+async def test_drawing_a_line_and_a_polygon_gives_the_zone_json(qtbot, console: Console,
+                                                                analytics) -> None:
     editor = await open_editor(qtbot, console)
     canvas = editor.canvas
     editor.tool_actions["line"].trigger()
@@ -37,21 +40,26 @@ async def test_drawing_a_line_and_a_polygon_gives_the_zone_json(qtbot, console: 
 
     data = saved_shapes(editor)
     assert data["camera_id"] == "door" and (data["frame_width"], data["frame_height"]) == (640, 360)
-    assert data["lines"] == [{"id": "line-1", "name": "Line 1", "color": "#00e0ff", "classes": [],
+    line_id, zone_id = data["lines"][0]["id"], data["zones"][0]["id"]
+    assert data["lines"] == [{"id": line_id, "name": "Line 1", "color": "#00e0ff", "classes": [],
                               "kind": "line", "points": [[100, 300], [100, 50]]}]
-    assert data["zones"] == [{"id": "zone-1", "name": "Zone 1", "color": "#ff7ad9", "classes": [],
+    assert data["zones"] == [{"id": zone_id, "name": "Zone 1", "color": "#ff7ad9", "classes": [],
                               "kind": "zone",
                               "points": [[300, 100], [500, 100], [500, 300], [300, 300]]}]
-    line = editor.draft.get("line-1")
+    # ids are new ones, never "line-1" again: counts are kept per id, and a new line must not
+    # carry on the totals of one an earlier version had
+    assert line_id.startswith("line-") and line_id != "line-1" and zone_id.startswith("zone-")
+    line = editor.draft.get(line_id)
     # drawn upwards, "in" is a crossing to the right of P1→P2 as seen on screen: the arrow says so
     assert canvas.arrow(line)[1].x() > 100
 
     click(canvas, 125, 175)  # one click on the arrow flips it
-    line = editor.draft.get("line-1")
+    line = editor.draft.get(line_id)
     assert line.points == ((100, 50), (100, 300))
     assert canvas.arrow(line)[1].x() < 100
     assert saved_shapes(editor)["lines"][0]["points"] == [[100, 50], [100, 300]]
-    assert editor.save_button.isEnabled() and editor.save_button.text() == "Save version 2"
+    # nothing stored yet for this camera (analytics said so): the first version is 1
+    assert editor.save_button.isEnabled() and editor.save_button.text() == "Save version 1"
 
 
 async def test_corners_and_shapes_are_edited_with_the_mouse_with_undo(qtbot, console: Console) -> None:
@@ -93,7 +101,8 @@ async def test_corners_and_shapes_are_edited_with_the_mouse_with_undo(qtbot, con
     assert len(editor.draft.shapes) == 1
 
 
-async def test_a_self_intersecting_polygon_is_refused_with_its_message(qtbot, console: Console) -> None:
+async def test_a_self_intersecting_polygon_is_refused_with_its_message(qtbot, console: Console,
+                                                                       analytics) -> None:
     sent: list[CameraControl] = []
 
     async def on_control(c: CameraControl, _: Delivery) -> None:
@@ -138,9 +147,9 @@ async def test_exported_zones_are_what_count_video_reads_and_import_back(
     exported = build_zones(path, None, 1280, 720, "door")  # count-video on a 1280x720 video
     assert [ln.points for ln in exported.lines] == [((640, 700), (640, 20))]
 
-    editor.draft.delete("line-1")
+    editor.draft.delete(editor.draft.shapes[0].id)
     editor.import_from(path)
-    assert editor.draft.get("line-1").points == ((320, 350), (320, 10))
+    assert [s.points for s in editor.draft.shapes] == [((320, 350), (320, 10))]
     path.write_text('{"frame_width": 640, "frame_height": 360, "lines": '
                     '[{"id": "x", "points": [[10, 10], [10, 10]]}]}')
     editor.import_from(path)
@@ -179,3 +188,33 @@ async def test_counting_settings_are_shown_saved_and_imported(
     editor.import_from(zones)
     assert c.dead_band.value() == 1.0 and c.confirm.value() == 2 and c.hysteresis.value() == 2
     assert saved_shapes(editor)["line_dead_band"] == 0.01
+
+
+async def test_a_version_saved_meanwhile_by_another_admin_is_not_overwritten(
+        qtbot, console: Console, analytics) -> None:
+    editor = await open_editor(qtbot, console)
+    assert editor.save_button.text() == "Save version 1"
+    other = ZoneSet(camera_id="door", version=1, frame_width=640, frame_height=360,
+                    lines=[LineDef(id="line-theirs", name="Theirs", points=((10, 10), (10, 300)))])
+    assert (await AnalyticsClient(console.bus).save_zone_set(other, base_version=0)).saved
+    editor.tool_actions["line"].trigger()
+    click(editor.canvas, 100, 300)
+    click(editor.canvas, 100, 50)
+    QTest.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    await until(lambda: editor.status.text().startswith("Not saved"), 5)
+    assert editor.status.text() == (
+        "Not saved: version 1 is stored already with other shapes, and the newest stored zones "
+        "of camera door are version 1: load them and draw on them. “Load stored zones” replaces "
+        "the drawing with them (Undo brings it back).")
+    assert not editor.save_button.isEnabled() and editor.load_stored_button.isVisible()
+
+    QTest.mouseClick(editor.load_stored_button, Qt.MouseButton.LeftButton)
+    await until(lambda: editor.controller.base_known, 5)
+    assert [s.name for s in editor.draft.shapes] == ["Theirs"]
+    assert editor.save_button.isEnabled() and editor.save_button.text() == "Save version 2"
+    editor.undo_action.trigger()  # the admin's own drawing back, now saved over version 1
+    assert [s.name for s in editor.draft.shapes] == ["Line 1"]
+    QTest.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    await until(lambda: editor.status.text().startswith("Saved version 2"), 5)
+    stored = await AnalyticsClient(console.bus).latest_zone_set("door")
+    assert stored is not None and [ln.name for ln in stored.lines] == ["Line 1"]

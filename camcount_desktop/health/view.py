@@ -6,7 +6,7 @@ import time
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
-from camcount_desktop.health_controller import HealthController
+from camcount_desktop.health.controller import HealthController
 
 COLORS = {"connected": "#2e9d4f", "running": "#2e9d4f", "reconnecting": "#c98a12",
           "starting": "#5a6b82", "stopped": "#6b6b6b", "down": "#c23b3b", "gone": "#c23b3b",

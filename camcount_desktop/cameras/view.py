@@ -12,8 +12,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from camcount_desktop.cameras_controller import CamerasController
-from camcount_desktop.tile_view import CAMERA_MIME
+from camcount_desktop.cameras.controller import CamerasController
+from camcount_desktop.wall.tile_view import CAMERA_MIME
 
 STATE_COLORS = {"online": "#3cc85a", "reconnecting": "#f0aa1e", "offline": "#e63c3c",
                 "unknown": "#969696", "disabled": "#969696"}

@@ -7,8 +7,8 @@ from PySide6.QtGui import QAction, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QMenu, QWidget
 
 from camcount_desktop.settings import MAX_TILES
-from camcount_desktop.tile_view import HEADER_H, TileView
-from camcount_desktop.wall_controller import WallController
+from camcount_desktop.wall.controller import WallController
+from camcount_desktop.wall.tile_view import HEADER_H, TileView
 
 
 class WallView(QWidget):

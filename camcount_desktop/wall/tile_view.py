@@ -17,8 +17,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from camcount_desktop.overlay import draw_boxes, draw_label, draw_zones
-from camcount_desktop.tile_state import TileState
+from camcount_desktop.wall.overlay import draw_boxes, draw_label, draw_zones
+from camcount_desktop.wall.tile_state import TileState
 
 CAMERA_MIME = "application/x-camcount-camera"
 HEADER_H = 22

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from camcount_desktop.deadletter_controller import DeadLetterController
+from camcount_desktop.dead_letters.controller import DeadLetterController
 
 _KEY = Qt.ItemDataRole.UserRole
 

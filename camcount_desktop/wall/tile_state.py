@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from camcount_desktop.frames import DecodedFrame, FrameRing
+from camcount_desktop.wall.frames import DecodedFrame, FrameRing
 from workers.contracts import CameraStatus, DetectionResult, ZoneSet
 
 SignalState = Literal["waiting", "live", "no_signal", "reconnecting"]

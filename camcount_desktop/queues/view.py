@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
-from camcount_desktop.queues_controller import DEFAULT_WARN, QueuesController
+from camcount_desktop.queues.controller import DEFAULT_WARN, QueuesController
 
 COLUMNS = ["queue", "ready", "unacked", "consumers", "in/s", "out/s"]
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from camcount_desktop.frames import DecodedFrame
 from camcount_desktop.settings import MAX_TILES, Settings
-from camcount_desktop.tile_state import TileState
+from camcount_desktop.wall.counted_before import CountedBefore
+from camcount_desktop.wall.frames import DecodedFrame
+from camcount_desktop.wall.tile_state import TileState
 from workers.contracts import CameraStatus, DetectionResult, ZoneSet
 
 LAYOUTS = (1, 2, 3, 4)
@@ -32,6 +33,8 @@ class WallController(QObject):
         self.fullscreen: int | None = None
         self.states: dict[str, TileState] = {}
         self._signal_states: dict[str, str] = {}
+        #: today's counts from before the detector started with this console (local mode)
+        self.counted_before: dict[str, CountedBefore] = {}
         # liveness changes without any message arriving (a feed that just stops): look each second
         self._ticker = QTimer(self)
         self._ticker.setInterval(1000)
@@ -127,6 +130,8 @@ class WallController(QObject):
         self.camera_updated.emit(frame.camera_id)
 
     def on_result(self, result: DetectionResult) -> None:
+        if (before := self.counted_before.get(result.camera_id)) is not None:
+            result = before.added_to(result)
         if self.state(result.camera_id).add_result(result):
             self.result_shown.emit(result.camera_id, result.frame_id)
         self.camera_updated.emit(result.camera_id)
@@ -136,7 +141,10 @@ class WallController(QObject):
         self.camera_updated.emit(status.camera_id)
 
     def on_zones(self, zones: ZoneSet) -> None:
-        self.state(zones.camera_id).zones = zones
+        state = self.state(zones.camera_id)
+        if state.zones is not None and state.zones.version > zones.version:
+            return  # an older version announced again
+        state.zones = zones
         self.camera_updated.emit(zones.camera_id)
 
     def tick(self) -> None:

@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, Signal
 from qasync import asyncSlot
 
 from workers.contracts import AlertAcknowledgement, SystemEvent
+from workers.contracts.queries import AlertInfo
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +113,24 @@ class AlertsController(QObject):
         self.alerts[alert.alert_id] = alert
         while len(self.alerts) > KEEP:
             self.alerts.popitem(last=False)
+        self.changed.emit()
+
+    def restore(self, stored: Iterable[AlertInfo]) -> None:
+        """Alerts as the analytics worker stored them, with their acknowledgements and
+        resolutions: what a console that starts later shows (oldest first)."""
+        for info in sorted(stored, key=lambda a: a.raised_at):
+            event = SystemEvent(message_id=info.alert_id, timestamp=info.raised_at,
+                                event_type="alert", source=info.source,
+                                severity=info.severity,  # type: ignore[arg-type]
+                                camera_id=info.camera_id, zone_id=info.zone_id, data=info.data)
+            self.on_alert(event)
+            alert = self.alerts.get(info.alert_id)
+            if alert is None:
+                continue
+            if info.acknowledged_by and not alert.acknowledged:
+                alert.acked_by, alert.acked_at = info.acknowledged_by, info.acknowledged_at
+            if info.resolved_at and alert.active:
+                alert.resolved_at = info.resolved_at
         self.changed.emit()
 
     def _apply_resolve(self, alert_id: str, at: datetime, text: str) -> None:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from camcount_desktop.alerts_controller import AlertsController
+from camcount_desktop.alerts.controller import AlertsController
 
 SEVERITY_COLORS = {"critical": QColor(150, 30, 30), "warning": QColor(135, 95, 10),
                    "info": QColor(35, 70, 115)}

@@ -1,0 +1,1 @@
+"""The alerts panel: what is raised, acknowledged and resolved."""

@@ -1,0 +1,1 @@
+"""The camera tree: every camera this console knows and its state."""

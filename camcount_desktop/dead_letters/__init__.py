@@ -1,0 +1,1 @@
+"""Dead-letter review: browse, requeue and discard what the error queue holds."""

@@ -1,0 +1,1 @@
+"""The health bar: broker, detector in use, one chip per worker."""

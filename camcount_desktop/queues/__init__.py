@@ -1,0 +1,1 @@
+"""The queue-depth panel: depths over time and how full each queue is."""

@@ -1,0 +1,1 @@
+"""The live wall: tiles, their state and overlays, and the frames they show."""
