@@ -8,7 +8,9 @@ console: built in its own small venv ($CAMCOUNT_CONSOLE_VENV, default ~/.cache/c
   no ultralytics, and OpenCV's headless wheel (opencv-python brings a second Qt). Smoke run:
   ``--version``, then ``--self-test`` offscreen (local mode, sample video, HOG fallback).
 worker: built in the workers' venv ($CAMCOUNT_VENV, default ~/.cache/camcount/venv, made by
-  ``scripts/bootstrap.sh all,dev``). Smoke run: ``--version``, ``db upgrade`` on a new SQLite file,
+  ``scripts/bootstrap.sh all,dev``). Checks the MQTT and metrics libraries are inside. Smoke run:
+  ``--version``, ``db upgrade`` on a new SQLite file, ``mqtt --help``, the analytics worker with
+  its counts API and ``/metrics`` answering over HTTP,
   ``count-video`` of a generated clip with HOG (counts must be exact) and with YOLO (the bundled
   weights, else a model built from ultralytics' yolo11n.yaml, on the default OpenVINO backend).
 
@@ -25,6 +27,7 @@ import hashlib
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -39,6 +42,8 @@ EXE = ".exe" if sys.platform == "win32" else ""
 NAMES = {"console": "camcount-desktop", "worker": "camcount-worker"}
 #: packages the console bundle must not contain
 HEAVY = ("torch", "torchvision", "ultralytics", "openvino", "onnxruntime")
+#: packages the worker bundle must contain beyond what its smoke runs load (the MQTT bridge)
+WORKER_NEEDS = ("aiomqtt", "paho", "prometheus_client")
 
 
 class NoBuildVenv(Exception):
@@ -184,6 +189,38 @@ class Smoke:
             self.fail(f"exit {done.returncode}: {last} {done.stderr.strip()[-1500:]}".strip())
         return done
 
+    def serve(self, name: str, args: list[str], urls: list[tuple[str, dict[str, str]]],
+              env: dict[str, str], timeout: float = 120) -> None:
+        """Start a worker, fetch each URL (with its headers) once it answers, stop the worker."""
+        import urllib.request
+
+        started = time.monotonic()
+        self.steps.append({"step": name, "ok": False})
+        proc = subprocess.Popen(self.prefix + [str(self.exe), *args], stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, env={**self.env, **env},
+                                cwd=self.tmp)
+        try:
+            for url, headers in urls:
+                while True:
+                    try:
+                        with urllib.request.urlopen(urllib.request.Request(url, headers=headers),
+                                                    timeout=5) as r:
+                            r.read()
+                        break
+                    except OSError as exc:
+                        if proc.poll() is not None or time.monotonic() - started > timeout:
+                            raise RuntimeError(f"{url}: {exc}") from None
+                        time.sleep(0.5)
+            self.steps[-1]["ok"] = True
+        except RuntimeError as exc:
+            proc.kill()
+            self.fail(f"{exc} {proc.communicate()[0][-1500:]}")
+        finally:
+            if proc.poll() is None:
+                proc.terminate()
+                proc.communicate(timeout=60)
+        self.steps[-1]["seconds"] = round(time.monotonic() - started, 1)
+
     def fail(self, why: str) -> None:
         self.steps[-1].update(ok=False, error=why)
 
@@ -217,9 +254,22 @@ def smoke_console(smoke: Smoke, version: str) -> None:
         smoke.note(detector=result.get("detector"), first_result_s=result.get("seconds"))
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def smoke_worker(smoke: Smoke, version: str, python: Path, weights: list[Path]) -> None:
     smoke.check_version("camcount-worker", version)
     smoke.run("db upgrade", ["db", "upgrade", "--db", f"sqlite+aiosqlite:///{smoke.tmp / 'smoke.db'}"])
+    smoke.run("mqtt --help", ["mqtt", "--help"])
+    api, metrics, token = free_port(), free_port(), "smoke-token-0123456789"
+    smoke.serve("analytics --http --metrics-port", [
+        "analytics", "--broker", "local", "--db", f"sqlite+aiosqlite:///{smoke.tmp / 'smoke.db'}",
+        "--http", str(api), "--metrics-port", str(metrics)], [
+        (f"http://127.0.0.1:{api}/api/v1/totals?format=csv", {"Authorization": f"Bearer {token}"}),
+        (f"http://127.0.0.1:{metrics}/metrics", {})], {"CAMCOUNT_API_TOKEN": token})
     clip = smoke.tmp / "street.mp4"
     # the generator cuts its walkers out of ultralytics' bus.jpg: run it from the build venv
     subprocess.run([str(python), "-m", "workers.samples", str(clip), "--people", "4", "--seed", "1"],
@@ -298,6 +348,10 @@ def main(argv: list[str] | None = None) -> int:
         heavy = sorted(bundled_packages(python, exe, None if args.onefile else path) & set(HEAVY))
         summary["steps"].append({"step": "no torch/ultralytics inside", "ok": not heavy, "seconds": 0.0,
                                  **({"found": heavy} if heavy else {})})
+    else:
+        missing = sorted(set(WORKER_NEEDS) - bundled_packages(python, exe, None if args.onefile else path))
+        summary["steps"].append({"step": "MQTT and metrics libraries inside", "ok": not missing,
+                                 "seconds": 0.0, **({"missing": missing} if missing else {})})
     if not args.no_smoke:
         with tempfile.TemporaryDirectory(prefix=f"{name}-smoke-") as tmp:
             smoke = Smoke(exe, Path(tmp), [ROOT / "workers", ROOT / "camcount_desktop",

@@ -80,11 +80,44 @@ ensure_rtsp_server() {  # GStreamer's RTSP server, run by the system python3 in 
   fi
 }
 
+ensure_mosquitto() {  # the MQTT tests start their own Mosquitto (to stop and restart it)
+  local bin=${CAMCOUNT_TEST_MOSQUITTO:-$(command -v mosquitto || echo /usr/sbin/mosquitto)}
+  if [ ! -x "$bin" ] && _can_apt; then
+    echo "services: installing Mosquitto (apt-get install mosquitto)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends mosquitto >/dev/null \
+      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends mosquitto >/dev/null; } \
+      || echo "services: could not install mosquitto"
+    bin=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+  fi
+  if [ -x "$bin" ]; then
+    echo "services: Mosquitto available ($bin)"; REQUIRED+=(mqtt)
+  else
+    echo "services: NO Mosquitto (not installed, and cannot install it here): tests marked 'mqtt' are SKIPPED"
+  fi
+  # RabbitMQ's MQTT plugin: tested where it listens (docs/integrations.md), never enabled here
+  # (port 1883 may be Mosquitto's; its listener must be configured first)
+  if _port_open 127.0.0.1 "${CAMCOUNT_TEST_RABBIT_MQTT_PORT:-1884}"; then
+    echo "services: RabbitMQ MQTT plugin up on 127.0.0.1:${CAMCOUNT_TEST_RABBIT_MQTT_PORT:-1884}"
+  else
+    echo "services: NO RabbitMQ MQTT listener on 127.0.0.1:${CAMCOUNT_TEST_RABBIT_MQTT_PORT:-1884}: its MQTT test is SKIPPED"
+  fi
+}
+
+report_cluster() {  # the chaos tests start their own 3-node cluster (tests/conftest.py)
+  if [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ]; then
+    echo "services: tests marked 'cluster' start a 3-node RabbitMQ cluster once (scripts/rabbit-cluster.sh, ports 5781-5783)"
+  else
+    echo "services: NO rabbitmq-server: tests marked 'cluster' are SKIPPED"
+  fi
+}
+
 ensure_services() {
   REQUIRED=()
   ensure_rabbitmq
+  report_cluster
   ensure_postgres
   ensure_rtsp_server
+  ensure_mosquitto
   CAMCOUNT_REQUIRE_SERVICES=$(IFS=,; echo "${REQUIRED[*]:-}")
   export CAMCOUNT_REQUIRE_SERVICES
 }

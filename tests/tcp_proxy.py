@@ -13,6 +13,7 @@ class TcpProxy:
         self.port = 0
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._silent = False
 
     async def start(self) -> None:
         """Listen (again, on the same port after a cut)."""
@@ -28,6 +29,23 @@ class TcpProxy:
         self._writers.clear()
         await self._server.wait_closed()
 
+    async def partition(self) -> None:
+        """Go silent, as a network partition does: open connections stay open but carry
+        nothing either way (only heartbeats can tell), and new ones are refused."""
+        assert self._server is not None
+        self._silent = True
+        self._server.close()
+        await self._server.wait_closed()
+
+    async def heal(self) -> None:
+        """End a partition: what was open during it is dropped (both ends gave up on it), new
+        connections are relayed again."""
+        self._silent = False
+        for w in list(self._writers):
+            w.transport.abort()
+        self._writers.clear()
+        await self.start()
+
     async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             up_reader, up_writer = await asyncio.open_connection(*self.target)
@@ -39,6 +57,8 @@ class TcpProxy:
         async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
             with contextlib.suppress(ConnectionError, asyncio.CancelledError):
                 while data := await src.read(65536):
+                    if self._silent:
+                        continue  # lost on the way
                     dst.write(data)
                     await dst.drain()
             dst.transport.abort()

@@ -40,9 +40,10 @@ def frame_counts(n: int) -> CountEvents:
 class Analytics:
     """``camcount-worker analytics`` as a process of its own, on a SQLite file."""
 
-    def __init__(self, namespace: str, db_url: str, log: Path):
-        self.args = [sys.executable, "-m", "workers.cli", "analytics", "--broker", BROKER_URL,
-                     "--namespace", namespace, "--db", db_url]
+    def __init__(self, namespace: str, db_url: str, log: Path, broker: str = BROKER_URL,
+                 *options: str):
+        self.args = [sys.executable, "-m", "workers.cli", "analytics", "--broker", broker,
+                     "--namespace", namespace, "--db", db_url, *options]
         self.log = log
         self.proc: subprocess.Popen[bytes] | None = None
 

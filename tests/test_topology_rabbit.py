@@ -89,3 +89,24 @@ async def test_declare_stops_the_seed_results_queue_of_an_older_version_from_fil
         ch = await conn.channel()
         await ch.queue_delete(old)
         await conn.close()
+
+
+async def test_check_names_a_classic_queue_where_a_quorum_one_is_expected_and_the_reverse(
+        topology: Topology) -> None:
+    """Quorum queues work on one node too, so this runs on the shared broker."""
+    ns = ["--broker", BROKER_URL, "--namespace", topology.namespace]
+    assert cli("topology", "declare", *ns).returncode == 0  # classic, as on a single broker
+    on_cluster = cli("topology", "check", "--quorum", *ns)
+    assert on_cluster.returncode == 1
+    assert (f"queue '{topology.count_events}' is a classic queue where this build expects a "
+            "quorum queue") in on_cluster.stdout
+    assert f"queue '{topology.rpc_analytics}' is durable where this build declares it not " \
+           "durable" in on_cluster.stdout
+
+    await purge_namespace(BROKER_URL, topology)
+    assert cli("topology", "declare", "--quorum", *ns).returncode == 0
+    assert cli("topology", "check", "--quorum", *ns).returncode == 0
+    single = cli("topology", "check", *ns)
+    assert single.returncode == 1
+    assert (f"queue '{topology.count_events}' is a quorum queue where this build expects a "
+            "classic queue") in single.stdout

@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from workers import __version__, count_video, evaluate
+from workers import __version__, count_video, evaluate, service
 from workers.alerts import cli as alerts_cli
 from workers.analytics import cli as analytics_cli
 from workers.bus.cli import add_broker_arguments, topology_of
@@ -14,6 +14,7 @@ from workers.bus.config import redact, resolve
 from workers.bus.errors import BusError
 from workers.camera import cli as camera_cli
 from workers.detector import command as detector_cmd
+from workers.mqtt import cli as mqtt_cli
 from workers.notifier import cli as notifier_cli
 from workers.runtime import run
 
@@ -69,13 +70,30 @@ def build_parser() -> argparse.ArgumentParser:
     analytics_cli.add_commands(sub)
     notifier_cli.add_commands(sub)
     alerts_cli.add_commands(sub)
+    mqtt_cli.add_commands(sub)
+    for name in WORKERS:
+        _add_metrics(sub.choices[name])
     return parser
+
+
+#: the sub-commands that run a worker (each can expose Prometheus metrics)
+WORKERS = ("camera", "detector", "analytics", "notifier", "alerts", "mqtt")
+
+
+def _add_metrics(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--metrics-port", type=int, metavar="PORT",
+                   help="serve Prometheus metrics on http://HOST:PORT/metrics (default: off)")
+    p.add_argument("--metrics-host", default="127.0.0.1",
+                   help="address the metrics endpoint listens on (default: 127.0.0.1; 0.0.0.0 "
+                   "for a Prometheus on another machine)")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if getattr(args, "metrics_port", None) is not None:
+        service.metrics_address = (args.metrics_host, args.metrics_port)
     try:
         return run(args.run(args))
     except BusError as exc:

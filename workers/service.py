@@ -25,6 +25,8 @@ from workers.topology import Topology
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 5.0
+#: where ``serve`` exposes Prometheus ``/metrics`` (``--metrics-port``); None: nowhere
+metrics_address: tuple[str, int] | None = None
 
 
 class Worker(Protocol):
@@ -91,13 +93,21 @@ async def serve(worker: Worker, *, broker: str | None, namespace: str = "",
         with contextlib.suppress(NotImplementedError):  # Windows: Ctrl+C still raises
             loop.add_signal_handler(sig, stop.set)
     heartbeat = Heartbeat(bus, worker, worker_id)
+    metrics = None
     try:
         await worker.start(bus)
         heartbeat.start()
+        if metrics_address is not None:
+            from workers.metrics import MetricsServer
+
+            metrics = MetricsServer(worker, worker_id, bus, *metrics_address)
+            await metrics.start()
         log.info("%s running as %s", worker.role, worker_id)
         await stop.wait()
         log.info("%s stopping", worker_id)
     finally:
+        if metrics is not None:
+            await metrics.stop()
         await worker.stop()
         await heartbeat.stop()
         await bus.close()

@@ -8,10 +8,11 @@ vhost) never collide.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 ExchangeType = Literal["direct", "topic", "fanout"]
+QueueType = Literal["classic", "quorum"]
 
 MINUTE = 60_000
 HOUR = 60 * MINUTE
@@ -35,6 +36,11 @@ COUNT_EVENTS_CAP = 5_000_000
 WORK_CAP = 100_000
 #: the error queue keeps every error until an admin requeues or discards it
 ERROR_CAP = 100_000
+
+#: On a cluster (``queue_type="quorum"``): deliveries of one message before a quorum queue
+#: dead-letters it to the error queue by itself. Our attempt header counts handler failures; this
+#: catches what it cannot: a message that kills its consumer's process each time it is delivered.
+DELIVERY_LIMIT = 20
 
 #: Retry delays (ms). A failed message is parked in the delay queue of its level and, when its TTL
 #: runs out, dead-lettered through the default exchange straight back to the queue it came from.
@@ -60,11 +66,9 @@ class QueueSpec:
     arguments: dict[str, Any] = field(default_factory=dict)
     bindings: tuple[Binding, ...] = ()
     durable: bool = True
-
-    @property
-    def quorum_capable(self) -> bool:
-        # Quorum queues have no priorities (before 4.0) and no exclusive/auto-delete use.
-        return "x-max-priority" not in self.arguments and self.durable
+    #: what it holds is worth nothing once old (frames, requests): stays a classic queue on a
+    #: cluster, and is not durable there, so it can be declared again on a live node
+    live: bool = False
 
     @property
     def cap(self) -> int | None:
@@ -100,7 +104,7 @@ def _args(ttl_ms: int | None, max_length: int | None, *, dlx: str | None, dl_key
 class Topology:
     """Names and declarations, optionally under a namespace prefix."""
 
-    def __init__(self, namespace: str = "", *, queue_type: Literal["classic", "quorum"] = "classic",
+    def __init__(self, namespace: str = "", *, queue_type: QueueType = "classic",
                  caps: Mapping[str, int] | None = None):
         """``caps``: other capacities for fact queues, by name without namespace (every process
         of a site must use the same: the broker refuses a queue declared two ways)."""
@@ -143,13 +147,13 @@ class Topology:
         # Kept as the seed declares it, but unbound: frames go to the per-camera shards.
         self.frame_processing = n("camera.frame.processing")
 
-        def q(name: str, args: dict[str, Any], *bindings: Binding) -> QueueSpec:
-            return QueueSpec(name, args, tuple(bindings))
+        def q(name: str, args: dict[str, Any], *bindings: Binding, live: bool = False) -> QueueSpec:
+            return QueueSpec(name, args, tuple(bindings), live=live)
 
         ce, aj = self.camera_events, self.analytics_jobs
         self.queues: tuple[QueueSpec, ...] = (
             q(self.frame_processing,
-              _args(5 * MINUTE, 1000, dlx=dl, dl_key=retry_key, max_priority=10)),
+              _args(5 * MINUTE, 1000, dlx=dl, dl_key=retry_key, max_priority=10), live=True),
             q(self.count_events, self._facts("camera.count.events", COUNT_EVENTS_CAP),
               Binding(ce, "camera.counts.*")),
             q(self.camera_states, self._facts("camera.state.changes"), Binding(ce, "camera.state.*")),
@@ -167,8 +171,8 @@ class Topology:
             q(self.error_queue, _args(None, self._cap("dead.letter.error", ERROR_CAP), dlx=None,
                                       fact=True), Binding(dl, error_key)),
             # Request/reply: a stale request is useless, so it expires instead of dead-lettering.
-            q(self.rpc_analytics, _args(MINUTE, 1000, dlx=None)),
-            q(self.rpc_notifier, _args(MINUTE, 1000, dlx=None)),
+            q(self.rpc_analytics, _args(MINUTE, 1000, dlx=None), live=True),
+            q(self.rpc_notifier, _args(MINUTE, 1000, dlx=None), live=True),
             q(self.alert_acks_queue, self.fact_arguments(), Binding(self.alert_acks, "")),
             *(q(self.delay_queue(ms), {"x-message-ttl": ms, "x-dead-letter-exchange": ""},
                 Binding(self.delay_exchange(ms), ""))
@@ -207,6 +211,7 @@ class Topology:
             _args(5 * MINUTE, 1000, dlx=self.dead_letter, dl_key="dead.letter.discard",
                   max_priority=10, sac=True),
             (Binding(self.camera_events, f"camera.frame.{camera_id}"),),
+            live=True,
         )
 
     # -- retries -------------------------------------------------------------------------------
@@ -258,10 +263,33 @@ class Topology:
                 return spec
         raise KeyError(f"no queue {name!r} in the topology")
 
-    def declared_arguments(self, spec: QueueSpec) -> dict[str, Any]:
-        """Arguments as declared, with the queue type when quorum queues are asked for."""
+    def queue_type_of(self, spec: QueueSpec, queue_type: QueueType | None = None) -> QueueType:
+        """The type this build declares ``spec`` with: on a cluster everything that holds facts,
+        work or retries is a quorum queue; live queues stay classic (docs/topology.md)."""
+        cluster = (queue_type or self.queue_type) == "quorum"
+        return "quorum" if cluster and not spec.live and spec.durable else "classic"
+
+    def declaration(self, spec: QueueSpec, queue_type: QueueType | None = None) -> QueueSpec:
+        """``spec`` as declared on this broker: per-queue decisions for a cluster.
+
+        A quorum queue takes no priorities (3.10 refuses ``x-max-priority``: jobs run in
+        arrival order) and no ``x-queue-mode`` (its log is on disk anyway); it dead-letters
+        at-least-once (which needs ``reject-publish``: a fact queue has it, a delay queue gets
+        it) and after ``DELIVERY_LIMIT`` deliveries. A classic durable queue is unusable while
+        its node is down — RabbitMQ refuses to declare it elsewhere — so live queues are not
+        durable on a cluster: they vanish with their node and are declared again on a live one.
+        """
+        if (queue_type or self.queue_type) != "quorum":
+            return spec
         args = dict(spec.arguments)
-        if self.queue_type == "quorum" and spec.quorum_capable:
-            args["x-queue-type"] = "quorum"
-            args.pop("x-queue-mode", None)  # quorum queues keep their log on disk anyway
-        return args
+        if self.queue_type_of(spec, "quorum") == "classic":
+            return replace(spec, durable=False) if spec.live else spec
+        args["x-queue-type"] = "quorum"
+        args.pop("x-queue-mode", None)
+        args.pop("x-max-priority", None)
+        if "x-dead-letter-exchange" in args:
+            args["x-dead-letter-strategy"] = "at-least-once"
+            args["x-overflow"] = "reject-publish"
+        if args.get("x-overflow") == "reject-publish" and "x-max-length" in args:
+            args["x-delivery-limit"] = DELIVERY_LIMIT  # a consumed fact or work queue
+        return replace(spec, arguments=args)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workers.topology import RETRY_DELAYS_MS, Topology
+from workers.topology import DELIVERY_LIMIT, RETRY_DELAYS_MS, Topology
 
 
 def test_seed_queue_arguments() -> None:
@@ -52,7 +52,32 @@ def test_retry_delays_double_from_one_second_to_thirty() -> None:
     assert all(a["x-dead-letter-exchange"] == "" for a in delay_queues.values())
 
 
-def test_quorum_option_only_where_arguments_allow() -> None:
+def test_on_a_cluster_facts_work_and_retries_are_quorum_queues_and_live_queues_are_not() -> None:
     t = Topology(queue_type="quorum")
-    assert "x-queue-type" not in t.declared_arguments(t.queue("camera.frame.processing"))
-    assert t.declared_arguments(t.queue("notification.email"))["x-queue-type"] == "quorum"
+    quorum = {s.name for s in t.queues if t.queue_type_of(s) == "quorum"}
+    assert quorum == {t.count_events, t.camera_states, t.analytics_processing, t.report_generation,
+                      t.email_queue, t.webhook_queue, t.retry_queue, t.error_queue,
+                      t.alert_acks_queue, *(t.delay_queue(ms) for ms in RETRY_DELAYS_MS)}
+    counts = t.declaration(t.queue(t.count_events)).arguments
+    assert counts["x-queue-type"] == "quorum" and "x-queue-mode" not in counts
+    assert counts["x-overflow"] == "reject-publish" and counts["x-dead-letter-strategy"] == "at-least-once"
+    assert counts["x-delivery-limit"] == DELIVERY_LIMIT
+    jobs = t.declaration(t.queue(t.analytics_processing)).arguments
+    assert "x-max-priority" not in jobs  # RabbitMQ 3.10 refuses it on a quorum queue
+    delay = t.declaration(t.queue(t.delay_queue(1_000))).arguments
+    assert delay["x-dead-letter-strategy"] == "at-least-once" and delay["x-overflow"] == "reject-publish"
+    assert "x-delivery-limit" not in delay  # nobody consumes it: messages only expire
+    errors = t.declaration(t.queue(t.error_queue)).arguments
+    assert "x-dead-letter-strategy" not in errors  # the end of the line
+
+    for live in (t.queue(t.frame_processing), t.frame_queue("cam-1"), t.queue(t.rpc_analytics)):
+        declared = t.declaration(live)
+        assert "x-queue-type" not in declared.arguments and not declared.durable
+    assert t.declaration(t.frame_queue("cam-1")).arguments["x-overflow"] == "drop-head"
+
+
+def test_a_single_broker_declares_every_queue_as_written() -> None:
+    t = Topology()
+    assert all(t.declaration(s) == s and t.queue_type_of(s) == "classic" for s in t.queues)
+
+

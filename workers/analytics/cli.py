@@ -31,6 +31,14 @@ async def _analytics(args: argparse.Namespace) -> int:
     worker_id = default_worker_id("analytics")
     worker = AnalyticsWorker(db_url=args.db, timezone=args.timezone, reports_dir=args.reports_dir,
                              worker_id=worker_id)
+    if args.http:
+        from workers.analytics import http_api
+
+        try:
+            worker = http_api.WithCountsApi(worker, http_api.parse_address(args.http),
+                                            http_api.token_from_environment())
+        except http_api.ApiConfigError as exc:
+            raise SystemExit(f"camcount-worker analytics: {exc}") from exc
     return await serve(worker, broker=args.broker, worker_id=worker_id, topology=topology_of(args))
 
 
@@ -54,6 +62,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                    help="IANA time zone of the hourly/daily/weekly/monthly buckets (default: UTC)")
     p.add_argument("--reports-dir", type=Path,
                    help="where finished reports are stored (default: the user data folder)")
+    p.add_argument("--http", metavar="[HOST:]PORT",
+                   help="serve the read-only counts API (JSON, CSV, OpenAPI) here; loopback "
+                   "unless a host is given; the token from $CAMCOUNT_API_TOKEN or the OS keyring "
+                   "(service camcount-api, user token) (default: off)")
     p.set_defaults(run=_analytics)
 
     db = sub.add_parser("db", help="manage the analytics database")

@@ -19,6 +19,7 @@ import sqlalchemy.exc
 
 from workers.bus import Delivery, Unavailable
 from workers.contracts import CountEvents, utcnow
+from workers.metrics import INGEST_BATCH, INGEST_SECONDS
 from workers.storage import Database
 from workers.storage.cameras import ensure_cameras
 from workers.storage.events import EVENT_KEY, insert_events
@@ -59,9 +60,11 @@ class Ingestor:
         now = utcnow()
         rows = [r for facts, d in batch for r in event_rows(facts, d.trace_id, now)]
         try:
-            await self.write(rows)
+            with INGEST_SECONDS.time():
+                await self.write(rows)
         except UNREACHABLE as exc:
             raise Unavailable(f"the database cannot be reached: {exc!r}") from exc
+        INGEST_BATCH.observe(len(batch))
         self.messages += len(batch)
         if self.after_commit is not None:
             await self.after_commit(rows)

@@ -24,6 +24,7 @@ from workers.bus.dead_letters import DeadLetters
 from workers.bus.errors import PermanentError, RemoteError, Unavailable
 from workers.bus.trace import TRACE_HEADER, current_trace_id
 from workers.contracts.base import Contract, ContractError, new_id
+from workers.metrics import BUS_CONSUMED, BUS_DEAD_LETTERED, BUS_PUBLISHED, BUS_RETRIED, queue_label
 from workers.topology import (
     ATTEMPT_HEADER,
     ERROR_HEADER,
@@ -245,6 +246,7 @@ class Bus(ABC):
         await self._publish_raw(exchange, routing_key, body, all_headers, mandatory=mandatory,
                                 persistent=persistent, priority=priority, message_id=message_id,
                                 correlation_id=None, reply_to=None, expiration_s=expiration_s)
+        BUS_PUBLISHED.labels(exchange or "(default)").inc()
 
     async def consume(self, queue: str | QueueSpec, handler: Handler, *,
                       model: type[Contract] | None = None,
@@ -328,6 +330,7 @@ class Bus(ABC):
                                 body, headers, mandatory=True, persistent=True,
                                 priority=None, message_id=delivery.message_id,
                                 correlation_id=None, reply_to=None, expiration_s=None)
+        BUS_DEAD_LETTERED.labels(delivery.queue).inc()
 
     async def defer(self, delivery: Delivery, delay_s: float) -> None:
         """Hand a message back to its queue after ``delay_s`` without counting an attempt: it is
@@ -353,6 +356,7 @@ class Bus(ABC):
         Returns once the outcome is safely with the broker; the transport then acks. If this
         raises (e.g. the broker went away while re-publishing), the transport must not ack.
         """
+        BUS_CONSUMED.labels(queue_label(d.queue, route.dead_letter or route.reply)).inc()
         token = current_trace_id.set(d.trace_id)
         try:
             try:
@@ -379,6 +383,7 @@ class Bus(ABC):
         raises (the transport must not ack) if ``stopping()`` turns true during an outage.
         """
         pending: list[tuple[Any, Delivery]] = []
+        BUS_CONSUMED.labels(queue_label(deliveries[0].queue, True)).inc(len(deliveries))
         for d in deliveries:
             try:
                 pending.append((route.model.from_wire(d.body, d.headers) if route.model else d, d))
@@ -438,6 +443,7 @@ class Bus(ABC):
                                     mandatory=True, persistent=True, priority=d.priority,
                                     message_id=d.message_id, correlation_id=None, reply_to=None,
                                     expiration_s=None if wait == level else wait / 1000)
+            BUS_RETRIED.labels(d.queue).inc()
             return
         log.error("handler failed on %s after %d attempts: %s\n%s", d.queue, attempt, reason,
                   "".join(traceback.format_exception(exc)).rstrip())

@@ -1,7 +1,9 @@
 """Broker addresses: which bus to use, credentials policy, and redaction for logs.
 
 ``local`` (or no address) means the in-process bus. Otherwise an ``amqp://`` or ``amqps://`` URL
-with an optional vhost. Secrets come from the URL, ``CAMCOUNT_BROKER_PASSWORD`` or the OS keyring
+with an optional vhost; the nodes of a cluster as several hosts in one URL
+(``amqp://user@node1,node2:5673,node3/vhost``: one account and vhost), between which the bus
+fails over. Secrets come from the URL, ``CAMCOUNT_BROKER_PASSWORD`` or the OS keyring
 (service ``camcount-broker``, the URL's user name) and are never logged: use ``redact()``.
 """
 
@@ -38,6 +40,14 @@ def redact(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}@{netloc[-1]}"))
 
 
+def node_urls(url: str) -> list[str]:
+    """One URL per broker node, in the order given (a URL with one host is one node)."""
+    parts = urlsplit(url)
+    userinfo, at, hosts = parts.netloc.rpartition("@")
+    return [urlunsplit(parts._replace(netloc=f"{userinfo}{at}{h.strip()}"))
+            for h in hosts.split(",") if h.strip()]
+
+
 def _keyring_password(user: str) -> str | None:
     try:
         import keyring
@@ -63,7 +73,17 @@ def resolve(url: str | None) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("amqp", "amqps"):
         raise BrokerConfigError(f"broker URL must start with amqp:// or amqps://, got {redact(url)!r}")
-    if not parts.hostname:
+    hosts = []
+    for node in node_urls(url):
+        node_parts = urlsplit(node)
+        try:
+            node_parts.port  # noqa: B018 - urlsplit checks the port only when asked for it
+        except ValueError:
+            raise BrokerConfigError(f"broker URL has a bad port: {redact(url)!r}") from None
+        if not node_parts.hostname:
+            raise BrokerConfigError(f"broker URL has no host: {redact(url)!r}")
+        hosts.append(node_parts.hostname)
+    if not hosts:
         raise BrokerConfigError(f"broker URL has no host: {redact(url)!r}")
     user = unquote(parts.username) if parts.username else None
     password = unquote(parts.password) if parts.password is not None else None
@@ -75,9 +95,10 @@ def resolve(url: str | None) -> str:
                 f"keyring (service {KEYRING_SERVICE!r})")
         host = parts.netloc.rsplit("@", 1)[-1]
         url = urlunsplit(parts._replace(netloc=f"{quote(user, safe='')}:{quote(password, safe='')}@{host}"))
-    if not _is_loopback(parts.hostname) and (user in (None, "guest")):
+    remote = [h for h in hosts if not _is_loopback(h)]
+    if remote and user in (None, "guest"):
         raise BrokerConfigError(
-            f"refusing the default guest account on {parts.hostname}: RabbitMQ allows guest only "
+            f"refusing the default guest account on {remote[0]}: RabbitMQ allows guest only "
             "on loopback. Give a user in the URL (amqp://user@host/vhost) and its password in "
             f"{ENV_PASSWORD} or the keyring.")
     return url

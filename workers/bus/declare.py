@@ -20,6 +20,7 @@ from aiormq.exceptions import (
     ChannelPreconditionFailed,
 )
 
+from workers.bus.config import node_urls, redact
 from workers.bus.errors import BusError, NotAllowed
 from workers.topology import ExchangeSpec, QueueSpec, Topology
 
@@ -40,8 +41,24 @@ class Mismatch:
     def __str__(self) -> str:
         if self.argument == "(missing)":
             return f"{self.kind} {self.name!r} does not exist"
+        if self.argument == "x-queue-type":
+            # RabbitMQ says "none" for a classic queue declared without a type
+            want, have = (_queue_type(v) for v in (self.expected, self.actual))
+            return (f"queue {self.name!r} is a {have} queue where this build expects a {want} "
+                    f"queue (--quorum on a cluster, none on a single broker)")
+        if self.argument == "durable":
+            return (f"queue {self.name!r} is {_durable(self.actual)} where this build declares it "
+                    f"{_durable(self.expected)} (live queues are not durable with --quorum)")
         return (f"{self.kind} {self.name!r}: argument {self.argument!r} differs — "
                 f"this build declares {self.expected}, the broker has {self.actual}")
+
+
+def _queue_type(said: str) -> str:
+    return "quorum" if "quorum" in said else "stream" if "stream" in said else "classic"
+
+
+def _durable(said: str) -> str:
+    return "durable" if "true" in said.lower() else "not durable"
 
 
 class TopologyMismatch(BusError):
@@ -92,10 +109,11 @@ async def _queue(conn: aio_pika.abc.AbstractConnection, topology: Topology, spec
                 return Mismatch("queue", spec.name, "(missing)", "", "")
             ch = await conn.channel(publisher_confirms=False)
         try:
-            queue = await ch.declare_queue(spec.name, durable=spec.durable,
-                                           arguments=topology.declared_arguments(spec))
+            as_declared = topology.declaration(spec)
+            queue = await ch.declare_queue(spec.name, durable=as_declared.durable,
+                                           arguments=as_declared.arguments)
         except ChannelPreconditionFailed as exc:
-            return _parse(exc, "queue", spec.name)
+            return await _queue_type_differs(conn, topology, spec) or _parse(exc, "queue", spec.name)
         if create:
             for b in spec.bindings:
                 await queue.bind(b.exchange, b.routing_key)
@@ -103,6 +121,28 @@ async def _queue(conn: aio_pika.abc.AbstractConnection, topology: Topology, spec
     finally:
         if not ch.is_closed:
             await ch.close()
+
+
+async def _queue_type_differs(conn: aio_pika.abc.AbstractConnection, topology: Topology,
+                              spec: QueueSpec) -> Mismatch | None:
+    """The queue is of the other type (classic where quorum is expected, or the reverse) if the
+    other type's declaration is accepted as it is. RabbitMQ names only the first argument that
+    differs, rarely ``x-queue-type`` itself."""
+    other = "classic" if topology.queue_type == "quorum" else "quorum"
+    as_other = topology.declaration(spec, other)
+    ch = await conn.channel(publisher_confirms=False)
+    try:
+        await ch.declare_queue(spec.name, durable=as_other.durable, arguments=as_other.arguments)
+    except ChannelPreconditionFailed:
+        return None
+    finally:
+        if not ch.is_closed:
+            await ch.close()
+    want, have = topology.queue_type_of(spec), topology.queue_type_of(spec, other)
+    if want == have:  # a live queue: same type, durable on one broker and not on a cluster
+        return Mismatch("queue", spec.name, "durable", str(topology.declaration(spec).durable),
+                        str(as_other.durable))
+    return Mismatch("queue", spec.name, "x-queue-type", want, have)
 
 
 async def _retire(conn: aio_pika.abc.AbstractConnection, topology: Topology) -> None:
@@ -120,11 +160,27 @@ async def _retire(conn: aio_pika.abc.AbstractConnection, topology: Topology) -> 
                 await ch.close()
 
 
+#: exceptions of a connection attempt to a node that is down or unreachable
+CONNECT_ERRORS = (aio_pika.exceptions.AMQPConnectionError, ConnectionError, OSError, TimeoutError)
+
+
+async def connect_first(url: str, name: str) -> aio_pika.abc.AbstractConnection:
+    """A plain connection to the first node of ``url`` that answers, trying each in turn."""
+    error: BaseException | None = None
+    for node in node_urls(url):
+        try:
+            return await aio_pika.connect(node, client_properties={"connection_name": name},
+                                          timeout=10)
+        except CONNECT_ERRORS as exc:
+            error = exc
+    raise ConnectionError(f"no broker node of {redact(url)} answers: {error!r}") from error
+
+
 async def reconcile(url: str, topology: Topology, *, create: bool,
                     extra_queues: Iterable[QueueSpec] = (), name: str = "camcount-topology"
                     ) -> list[Mismatch]:
     """Declare (``create=True``) or only check the topology; returns what differs."""
-    conn = await aio_pika.connect(url, client_properties={"connection_name": name})
+    conn = await connect_first(url, name)
     try:
         found: list[Mismatch] = []
         for ex in topology.exchanges:
@@ -147,7 +203,7 @@ async def reconcile(url: str, topology: Topology, *, create: bool,
 async def missing(url: str, topology: Topology, *, name: str = "camcount-topology") -> list[Mismatch]:
     """Exchanges and queues of the topology the broker does not have. Passive declarations need
     no permissions, so an account that may not configure (an operator's) can still check."""
-    conn = await aio_pika.connect(url, client_properties={"connection_name": name})
+    conn = await connect_first(url, name)
     try:
         entities: list[tuple[Literal["queue", "exchange"], str]] = [
             *(("exchange", e.name) for e in topology.exchanges),

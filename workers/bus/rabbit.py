@@ -4,11 +4,16 @@ Publishing waits for the broker's confirm and raises when a mandatory message is
 nacked. While the connection is being re-established, a publish waits (up to
 ``publish_timeout``) and tries again rather than failing at once; a retried publish whose first
 confirm was lost can duplicate, which handlers absorb by being idempotent on ``message_id``.
+
+Given the nodes of a cluster (several hosts in the URL), the bus connects to the first that
+answers and, while disconnected, points the robust connection's next attempt at the next node in
+turn (aio-pika reads the connection's ``url`` at every attempt).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Sequence
@@ -20,11 +25,12 @@ import aiohttp
 import aiormq
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 from aiormq import spec
+from yarl import URL
 
 from workers.bus.base import Bus, Delivery, QueueDepth, Subscription, _Route, sender, wait_closed
-from workers.bus.config import redact
+from workers.bus.config import node_urls, redact
 from workers.bus.dead_letters import DeadLetter, DeadLetters
-from workers.bus.declare import TopologyMismatch, declare, missing
+from workers.bus.declare import CONNECT_ERRORS, TopologyMismatch, declare, missing
 from workers.bus.errors import NotAllowed, PublishError, RequestTimeout, Unroutable
 from workers.bus.management import ManagementAPI
 from workers.contracts.base import TYPE_HEADER, new_id
@@ -52,6 +58,9 @@ ACK_BATCH = 64
 #: a message whose outcome could not be settled (the error queue refused it) waits this long
 #: before it goes back to its queue
 UNSETTLED_PAUSE_S = 1.0
+#: seconds between reconnection attempts, and how long one node is tried before the next
+RECONNECT_INTERVAL_S = 1.0
+FAILOVER_AFTER_S = 2.5
 
 
 class RabbitBus(Bus):
@@ -60,12 +69,14 @@ class RabbitBus(Bus):
                  management_url: str | None = None):
         super().__init__(topology, source=source)
         self.url = url
+        self.nodes = node_urls(url)
+        self._node = 0  # the node the connection uses, or tries next
         # RabbitMQ refuses a publish whose user_id is not the connection's user, so receivers can
         # trust it (docs/admin.md)
         self.user = unquote(urlsplit(url).username or "") or "guest"
         self.declare_topology = declare_topology
         self.publish_timeout = publish_timeout
-        self.management = ManagementAPI(url, management_url)
+        self.management = ManagementAPI(self.nodes[0], management_url)
         self._conn: AbstractRobustConnection | None = None
         self._pub: aio_pika.abc.AbstractChannel | None = None
         self._rpc: aio_pika.abc.AbstractChannel | None = None
@@ -73,6 +84,8 @@ class RabbitBus(Bus):
         self._replies: dict[str, asyncio.Future[Delivery]] = {}
         self._subs: list[Subscription] = []
         self._closing = False
+        self._lost = asyncio.Event()
+        self._failover: asyncio.Task[None] | None = None
         #: this account declared the topology, so it may declare it again when the broker lost it
         self._declares = False
         self._redeclaring: asyncio.Task[None] | None = None
@@ -93,15 +106,57 @@ class RabbitBus(Bus):
                 if absent := await missing(self.url, self.topology, name=f"{name}-topology"):
                     raise TopologyMismatch(absent) from exc
                 log.info("%s; using the topology as declared", exc)
-        self._conn = await aio_pika.connect_robust(
-            self.url, client_properties={"connection_name": name}, timeout=10)
+        self._conn = await self._connect(name)
         self._conn.reconnect_callbacks.add(self._on_reconnect)
         self._conn.close_callbacks.add(self._on_close)
         self._pub = await self._conn.channel(publisher_confirms=True, on_return_raises=True)
+        if len(self.nodes) > 1:
+            self._failover = asyncio.create_task(self._fail_over(self._conn))
         self._set_state("connected")
 
+    async def _connect(self, name: str) -> AbstractRobustConnection:
+        """A robust connection to the first node that answers."""
+        error: BaseException | None = None
+        for i in range(len(self.nodes)):
+            node = (self._node + i) % len(self.nodes)
+            try:
+                conn = await aio_pika.connect_robust(
+                    self.nodes[node], client_properties={"connection_name": name}, timeout=10,
+                    reconnect_interval=RECONNECT_INTERVAL_S)
+            except CONNECT_ERRORS as exc:
+                log.warning("broker node %s unavailable: %r", redact(self.nodes[node]), exc)
+                error = exc
+                continue
+            self._node = node
+            return conn
+        assert error is not None
+        raise error
+
+    async def _fail_over(self, conn: AbstractRobustConnection) -> None:
+        """While the connection is down, move its next attempt to the next node every
+        ``FAILOVER_AFTER_S``: a node that is down refuses at once, one that is cut off from us
+        times out; either way the others are tried. The robust connection does the rest (its
+        channels and consumers are restored on whichever node it reaches)."""
+        while not self._closing:
+            await self._lost.wait()
+            while not conn.connected.is_set() and not self._closing:
+                self._node = (self._node + 1) % len(self.nodes)
+                conn.url = URL(self.nodes[self._node])
+                log.info("trying broker node %s", redact(self.nodes[self._node]))
+                try:
+                    async with asyncio.timeout(FAILOVER_AFTER_S):
+                        await conn.connected.wait()
+                except TimeoutError:
+                    continue
+            self._lost.clear()
+
+    @property
+    def node(self) -> str:
+        """The node the bus is connected to (or tries next), redacted."""
+        return redact(self.nodes[self._node])
+
     def _on_reconnect(self, *_: Any) -> None:
-        log.info("broker connection re-established")
+        log.info("broker connection re-established on %s", self.node)
         self._set_state("connected")
         self._restore_topology()  # a node that comes back empty (reset, new cluster member)
 
@@ -124,7 +179,8 @@ class RabbitBus(Bus):
         if self._closing:
             self._set_state("down")
         else:
-            log.warning("broker connection lost (%s); reconnecting", exc)
+            log.warning("broker connection to %s lost (%s); reconnecting", self.node, exc)
+            self._lost.set()
             self._set_state("reconnecting")
 
     async def close(self) -> None:
@@ -136,6 +192,8 @@ class RabbitBus(Bus):
             except Exception:
                 log.debug("cancel on close failed", exc_info=True)
         await self.management.close()
+        if self._failover is not None:
+            self._failover.cancel()
         if self._conn is not None:
             await self._conn.close()
         self._set_state("down")
@@ -188,29 +246,55 @@ class RabbitBus(Bus):
     async def declare_queue(self, spec: QueueSpec) -> None:
         assert self._conn is not None, "bus not started"
         ch = await self._conn.channel(publisher_confirms=False)
+        as_declared = self.topology.declaration(spec)
         try:
-            q = await ch.declare_queue(spec.name, durable=spec.durable,
-                                       arguments=self.topology.declared_arguments(spec))
+            q = await ch.declare_queue(spec.name, durable=as_declared.durable,
+                                       arguments=as_declared.arguments)
             for b in spec.bindings:
                 await q.bind(b.exchange, b.routing_key)
         finally:
             await ch.close()
 
+    async def _subscribe(self, spec: QueueSpec, prefetch: int, exclusive: bool,
+                         on_message: Any) -> tuple[aio_pika.abc.AbstractChannel,
+                                                   aio_pika.abc.AbstractQueue, str]:
+        """Channel, queue and consumer. A connection lost on the way (a node dying while a
+        worker starts) is waited out, up to ``publish_timeout``, not a failed start."""
+        assert self._conn is not None, "bus not started"
+        deadline = time.monotonic() + self.publish_timeout
+        while True:
+            ch = None
+            try:
+                ch = await self._conn.channel(publisher_confirms=False)
+                await ch.set_qos(prefetch_count=prefetch)
+                if exclusive:
+                    queue = await ch.declare_queue(None, exclusive=True, auto_delete=True,
+                                                   durable=False, arguments=spec.arguments)
+                else:
+                    as_declared = self.topology.declaration(spec)
+                    queue = await ch.declare_queue(spec.name, durable=as_declared.durable,
+                                                   arguments=as_declared.arguments)
+                for b in spec.bindings:
+                    await queue.bind(b.exchange, b.routing_key)
+                return ch, queue, await queue.consume(on_message, no_ack=False)
+            except _TRANSIENT as exc:
+                if ch is not None:  # or the robust connection would restore it, half made
+                    with contextlib.suppress(Exception):
+                        await ch.close()
+                if self._closing or time.monotonic() >= deadline:
+                    raise
+                log.warning("lost the broker while subscribing to %s (%r); trying again",
+                            spec.name, exc)
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(max(0.1, deadline - time.monotonic())):
+                        await self._conn.connected.wait()
+                await asyncio.sleep(0.2)
+
     async def _consume(self, spec: QueueSpec, route: _Route, *, prefetch: int, concurrency: int,
                        exclusive: bool) -> Subscription:
-        assert self._conn is not None, "bus not started"
-        ch = await self._conn.channel(publisher_confirms=False)
-        await ch.set_qos(prefetch_count=max(prefetch, concurrency))
-        if exclusive:
-            queue = await ch.declare_queue(None, exclusive=True, auto_delete=True, durable=False,
-                                           arguments=spec.arguments)
-        else:
-            queue = await ch.declare_queue(spec.name, durable=spec.durable,
-                                           arguments=self.topology.declared_arguments(spec))
-        for b in spec.bindings:
-            await queue.bind(b.exchange, b.routing_key)
-
         inbox: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
+        ch, queue, tag = await self._subscribe(spec, max(prefetch, concurrency), exclusive,
+                                               inbox.put)
         busy: set[asyncio.Task[Any]] = set()
         closing = asyncio.Event()
         # An in-order consumer acks handled messages together (ack multiple) while more are
@@ -288,7 +372,6 @@ class RabbitBus(Bus):
 
         workers = [asyncio.create_task(work_batches() if route.batch else work())
                    for _ in range(concurrency)]
-        tag = await queue.consume(inbox.put, no_ack=False)
 
         async def cancel() -> None:
             closing.set()

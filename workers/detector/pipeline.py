@@ -23,6 +23,7 @@ from workers.counting import CountingEngine, TrackedObject
 from workers.detector.base import Detector, DetectorConfig
 from workers.detector.motion import MotionGate, Verdict
 from workers.detector.tracking import LOST_SECONDS, Track, create_tracker
+from workers.metrics import COUNT_EVENTS, FRAMES_ANALYSED, INFERENCE_SECONDS, MOTION_SKIPPED, TRACKS
 
 #: rate assumed until frame timestamps tell: the camera worker's default analysis rate
 DEFAULT_FPS = 5.0
@@ -103,7 +104,9 @@ class CameraPipeline:
         if verdict.infer:
             t0 = time.perf_counter()
             found = detector.detect(image_bgr, classes)
-            self.stats.inference_seconds += time.perf_counter() - t0
+            took = time.perf_counter() - t0
+            self.stats.inference_seconds += took
+            INFERENCE_SECONDS.labels(self._zones.camera_id).observe(took)
             self.stats.inferences += 1
             tracks = self._tracker.update(found, image_bgr)
             if verdict is Verdict.REFRESH:
@@ -111,8 +114,10 @@ class CameraPipeline:
             self._tracks = tracks
         else:
             self.stats.skipped += 1
+            MOTION_SKIPPED.labels(self._zones.camera_id).inc()
         counting = self._engine.update(
             [TrackedObject(t.track_id, t.class_name, t.xyxy) for t in self._tracks], at)
+        self._measure(counting)
         detections = [
             Detection(class_name=t.class_name, class_id=t.class_id,
                       confidence=min(max(t.confidence, 0.0), 1.0), bbox=t.xyxy, track_id=t.track_id)
@@ -120,6 +125,13 @@ class CameraPipeline:
         ]
         return FrameOutcome(detections, counting, not verdict.infer, time.perf_counter() - start,
                             detector.model_version)
+
+    def _measure(self, counting: CountingData) -> None:
+        camera = self._zones.camera_id
+        FRAMES_ANALYSED.labels(camera).inc()
+        TRACKS.labels(camera).set(len(self._tracks))
+        for e in counting.events:
+            COUNT_EVENTS.labels(camera, e.kind, e.shape_id, e.direction).inc()
 
     def _held(self, tracks: list[Track]) -> list[Track]:
         """Tracks of the last inference this static refresh missed but the tracker still holds."""
