@@ -16,7 +16,6 @@ from camcount_desktop.analytics.controller import AnalyticsController
 from camcount_desktop.analytics.reports_controller import ReportsController
 from camcount_desktop.bus_adapter import BusAdapter
 from camcount_desktop.cameras.controller import CamerasController
-from camcount_desktop.dead_letters.browser import open_dead_letters
 from camcount_desktop.dead_letters.controller import DeadLetterController
 from camcount_desktop.health.controller import HealthController
 from camcount_desktop.local_mode import LocalData, LocalRuntime, sample_zones
@@ -64,7 +63,7 @@ class Console(QObject):
                                        user=self.bus.user, parent=self)
         self.queues = QueuesController(self.bus, lambda: list(self.cameras.cameras),
                                        None if self.local else ManagementAPI(self.url), parent=self)
-        self.dead_letters = DeadLetterController(open_dead_letters(self.bus), self)
+        self.dead_letters = DeadLetterController(self.bus.dead_letters(), self)
         self.analytics = AnalyticsController(self.bus, parent=self)
         self.reports = ReportsController(self.bus, parent=self)
         self.runtime = LocalRuntime(self.bus, self.local_cameras, self.local_zones,

@@ -68,7 +68,7 @@ def sample_alerting() -> AlertingConfig:
 
 
 def user_or_sample_alerting() -> AlertingConfig:
-    from workers.alerts.config import ConfigError, load
+    from workers.alerting.config import ConfigError, load
 
     try:
         config = load()

@@ -13,34 +13,28 @@ from datetime import datetime
 
 from camcount_desktop.alerts.controller import KEEP
 from camcount_desktop.wall.counted_before import CountedBefore
-from workers.analytics.client import AnalyticsClient
-from workers.bus import BusError, NotAllowed, RemoteError
-from workers.contracts.queries import AlertsQuery, AlertsReply, CamerasQuery, CamerasReply
+from workers.analytics.client import AnalyticsClient, RequestFailed
 
 log = logging.getLogger(__name__)
 
 RETRY_S = 2.0
-QUERY_TIMEOUT_S = 5.0
 
 
 async def load_stored(console, started_at: datetime) -> None:
-    client = AnalyticsClient(console.bus, timeout=QUERY_TIMEOUT_S)
+    client = AnalyticsClient(console.bus)
     while True:
         try:
-            cameras = await client.ask(CamerasQuery())
-            alerts = await client.ask(AlertsQuery(limit=KEEP))
+            cameras = await client.cameras()
+            alerts = await client.alerts(limit=KEEP)
             totals = await client.totals(until=started_at) if console.runtime is not None else None
             break
-        except (NotAllowed, RemoteError) as exc:  # an operator account may not ask
-            log.info("stored zones and alerts not loaded: %s", exc)
-            return
-        except BusError as exc:
-            if console.runtime is None:
+        except RequestFailed as exc:
+            # an operator account may not ask; connected to a broker, the console asks once
+            if exc.why != "no_answer" or console.runtime is None:
                 log.info("stored zones and alerts not loaded: %s", exc)
                 return
             log.debug("no analytics worker answered yet (%s); asking again", exc)
             await asyncio.sleep(RETRY_S)
-    assert isinstance(cameras, CamerasReply) and isinstance(alerts, AlertsReply)
     if totals is not None:
         console.wall.counted_before.update(CountedBefore.by_camera(totals.rows))
     console.alerts.restore(alerts.alerts)
@@ -49,7 +43,7 @@ async def load_stored(console, started_at: datetime) -> None:
             continue
         try:
             zones = await client.latest_zone_set(info.camera_id)
-        except BusError as exc:
+        except RequestFailed as exc:
             log.info("zones of %s not loaded: %s", info.camera_id, exc)
             continue
         if zones is not None:

@@ -10,21 +10,21 @@ import os
 import socket
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from functools import cache
 from urllib.parse import urlsplit
 
 import pytest
 
+from tests.helpers.buses import close_bus, start_bus
+from tests.helpers.services import BROKER_URL, POSTGRES_URL, REQUIRED
 from tests.rabbit_cluster import Cluster, no_cluster
+from workers.bus import Bus
 
 # Local mode and the workers keep their database, reports and settings in the user data folder;
 # tests (and the workers they start as subprocesses) get a folder of their own instead.
 os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="camcount-test-data-")
 
-BROKER_URL = os.environ.get("CAMCOUNT_TEST_BROKER", "amqp://guest:guest@127.0.0.1/")
-POSTGRES_URL = os.environ.get("CAMCOUNT_TEST_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1/test")
-REQUIRED = {s for s in os.environ.get("CAMCOUNT_REQUIRE_SERVICES", "").split(",") if s}
 
 
 @cache
@@ -73,3 +73,23 @@ def cluster(rabbit_cluster: Cluster) -> Iterator[Cluster]:
 def namespace() -> str:
     """A prefix for every exchange and queue of one test, so runs never collide."""
     return f"test-{uuid.uuid4().hex[:10]}."
+
+
+@pytest.fixture(params=["inprocess", pytest.param("rabbit", marks=pytest.mark.rabbit)])
+async def bus(request: pytest.FixtureRequest, namespace: str) -> AsyncIterator[Bus]:
+    """A started bus in the test's namespace, once per transport; on RabbitMQ the namespace is
+    deleted after the test."""
+    b = await start_bus(request.param, namespace, "test")
+    try:
+        yield b
+    finally:
+        await close_bus(b)
+
+
+@pytest.fixture
+async def inprocess_bus(namespace: str) -> AsyncIterator[Bus]:
+    b = await start_bus("inprocess", namespace, "test")
+    try:
+        yield b
+    finally:
+        await close_bus(b)

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import BROKER_URL
+from tests.helpers.services import BROKER_URL
 from tests.rabbit_util import purge_namespace
 from workers.bus import Delivery, PublishError
 from workers.bus.rabbit import RabbitBus

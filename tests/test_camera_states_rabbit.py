@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.analytics.conftest import FAST
-from tests.conftest import BROKER_URL
+from tests.helpers.analytics import FAST
+from tests.helpers.services import BROKER_URL
 from tests.rabbit_util import purge_namespace
 from workers.analytics import AnalyticsWorker
 from workers.bus.rabbit import RabbitBus

@@ -15,7 +15,7 @@ import aio_pika
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import BROKER_URL
+from tests.helpers.services import BROKER_URL
 from tests.rabbit_util import purge_namespace
 from workers.bus.outbox import FactOutbox
 from workers.bus.rabbit import RabbitBus

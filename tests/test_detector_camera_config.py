@@ -10,10 +10,26 @@ from pathlib import Path
 
 import cv2
 import pytest
+from pydantic import BaseModel
 
 from tests.test_detector_worker import frame, results_inbox
 from workers.bus import Bus, Delivery, InProcessBus
-from workers.contracts import CameraConfig, CameraControl, CameraError, DetectionResult, LineDef, ZoneSet
+from workers.contracts import (
+    CameraConfig,
+    CameraControl,
+    CameraError,
+    DetectionResult,
+    LineDef,
+    ZoneSet,
+    utcnow,
+)
+from workers.contracts.queries import (
+    AnalyticsRequest,
+    CameraInfo,
+    CamerasQuery,
+    CamerasReply,
+    ZoneSetReply,
+)
 from workers.detector.base import DetectorConfig
 from workers.detector.worker import DetectorWorker
 from workers.samples import generate
@@ -129,3 +145,35 @@ async def test_a_camera_model_that_cannot_be_loaded_is_reported_and_the_default_
         assert {r.detection_results.model_version for r in results[cam]} == {
             "yolo11n.yaml/pytorch@320"}
     assert worker.stats()["camera_models"] == ["yolo11n.yaml"]
+
+
+async def test_cameras_followed_together_share_one_question_for_their_stored_settings(
+        bus: Bus) -> None:
+    """Each camera asks for its own zones, but the list of every camera's configuration is
+    asked once for all the cameras a detector starts with, not once per camera."""
+    asked: list[str] = []
+
+    async def analytics(request: AnalyticsRequest, _: Delivery) -> BaseModel:
+        asked.append(request.query.kind)
+        if isinstance(request.query, CamerasQuery):
+            return CamerasReply(cameras=[CameraInfo(
+                camera_id=c, name=c, enabled=True, zones_version=None, first_seen_at=utcnow(),
+                removed_at=None, config=CameraConfig(camera_id=c, source="0", classes=["car"]))
+                for c in ("c1", "c2", "c3", "c4")])
+        return ZoneSetReply(zone_set=None)
+
+    await bus.serve(bus.topology.rpc_analytics, analytics, model=AnalyticsRequest)
+    worker = DetectorWorker(DetectorConfig(kind="hog"), cameras=["c1", "c2", "c3", "c4"],
+                            worker_id="det-stored")
+    await worker.start(bus)
+    try:
+        for _ in range(100):
+            if all(c.config is not None for c in worker._cameras.values()):
+                break
+            await asyncio.sleep(0.05)
+        # every camera got its stored settings
+        assert {c.camera_id: c.classes for c in worker._cameras.values()} == {
+            c: ["car"] for c in ("c1", "c2", "c3", "c4")}
+    finally:
+        await worker.stop()
+    assert sorted(asked) == ["cameras", "zone_set", "zone_set", "zone_set", "zone_set"]

@@ -15,7 +15,7 @@ import cv2
 import pytest
 import ultralytics
 
-from tests.conftest import BROKER_URL
+from tests.helpers.services import BROKER_URL
 from tests.rabbit_util import purge_namespace
 from workers.bus import Bus, Delivery, InProcessBus
 from workers.contracts import (
@@ -199,7 +199,7 @@ async def test_a_standby_detector_takes_over_at_once_when_the_active_one_dies_or
     standby started, stopped (SIGTERM): each time every frame the camera sent has its result
     (nothing counted is skipped) and the standby's results come before the wall would stop
     drawing the camera's boxes. Prints the failover times."""
-    from camcount_desktop.wall.tile_controller import RESULTS_FRESH_S
+    from camcount_desktop.wall.tile_state import RESULTS_FRESH_S
     from workers.bus.rabbit import RabbitBus
 
     topology = Topology(namespace)

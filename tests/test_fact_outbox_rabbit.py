@@ -11,7 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from tests.conftest import BROKER_URL
+from tests.helpers.services import BROKER_URL
 from tests.rabbit_util import purge_namespace
 from tests.tcp_proxy import TcpProxy
 from workers.bus import Delivery

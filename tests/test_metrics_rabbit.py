@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import BROKER_URL
+from tests.helpers.services import BROKER_URL
 from tests.processes import spawn
 from tests.rabbit_util import purge_namespace
 from workers.bus.rabbit import RabbitBus

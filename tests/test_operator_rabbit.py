@@ -13,11 +13,12 @@ from pathlib import Path
 import aio_pika
 import pytest
 
-from tests.analytics.conftest import FAST, wait_for
-from tests.buses import error_inbox
-from tests.conftest import BROKER_URL
+from tests.helpers.analytics import FAST
+from tests.helpers.buses import error_inbox
+from tests.helpers.services import BROKER_URL
+from tests.helpers.waiting import until, until_fetched
 from tests.rabbit_util import operator_account, purge_namespace
-from workers.alerts import config_store
+from workers.alerting import store as config_store
 from workers.analytics import AnalyticsWorker
 from workers.bus import Delivery, NotAllowed, PublishError
 from workers.bus.rabbit import RabbitBus
@@ -140,12 +141,13 @@ async def test_every_admin_action_published_by_an_operator_is_refused_by_the_bro
                 # worker retries it (republished by the workers' account), and still records
                 # the operator's broker account
                 await operator.publish(t.alert_acks, "", ack)
-                await until_logged(caplog, f"no alert '{alert.message_id}' is stored")
+                logged = f"no alert '{alert.message_id}' is stored"
+                await until(lambda: logged in caplog.text, what=f"the log line {logged!r}")
                 await workers.publish(t.system_events, "", alert)
-                row = await wait_for(stored, lambda a: a is not None and a.acknowledged_by,
-                                     timeout=15)
+                row = await until_fetched(stored, lambda a: a is not None and a.acknowledged_by,
+                                          timeout=15)
                 assert row.acknowledged_by == user
-                announced = await wait_for(lambda: _async([e for e in events if e.data.get(
+                announced = await until_fetched(lambda: _async([e for e in events if e.data.get(
                     "action") == "acknowledge"]), timeout=10)
                 assert [e.data["by"] for e in announced] == [user]
                 assert operator.state == "connected"
@@ -178,12 +180,6 @@ async def test_every_admin_action_published_by_an_operator_is_refused_by_the_bro
         await workers.close()
         await purge_namespace(BROKER_URL, topology)
 
-
-async def until_logged(caplog: pytest.LogCaptureFixture, text: str, timeout: float = 10) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while text not in caplog.text:
-        assert asyncio.get_running_loop().time() < deadline, f"never logged: {text}"
-        await asyncio.sleep(0.05)
 
 
 async def _publish_without_user_id(url: str, exchange_name: str,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BROKER_URL
+from tests.helpers.services import BROKER_URL
 from tests.rabbit_util import purge_namespace
 from workers.bus import Delivery
 from workers.contracts import CameraStatus, CountEvents, DetectionResult

@@ -8,7 +8,7 @@ import sys
 import aio_pika
 import pytest
 
-from tests.conftest import BROKER_URL
+from tests.helpers.services import BROKER_URL
 from tests.rabbit_util import purge_namespace
 from workers.bus.declare import TopologyMismatch
 from workers.bus.rabbit import RabbitBus

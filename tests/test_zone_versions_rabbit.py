@@ -12,7 +12,7 @@ import cv2
 import pytest
 import ultralytics
 
-from tests.conftest import BROKER_URL
+from tests.helpers.services import BROKER_URL
 from tests.rabbit_util import purge_namespace
 from workers.analytics import AnalyticsClient, AnalyticsSettings, AnalyticsWorker
 from workers.analytics.worker import control_queue

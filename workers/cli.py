@@ -7,7 +7,9 @@ import logging
 import sys
 
 from workers import __version__, count_video, evaluate, service
+from workers.alerts import cli as alerts_cli
 from workers.analytics import cli as analytics_cli
+from workers.bus.cli import add_broker_arguments, topology_of
 from workers.bus.config import redact, resolve
 from workers.bus.errors import BusError
 from workers.camera import cli as camera_cli
@@ -15,13 +17,8 @@ from workers.detector import command as detector_cmd
 from workers.mqtt import cli as mqtt_cli
 from workers.notifier import cli as notifier_cli
 from workers.runtime import run
-from workers.topology import Topology
 
 log = logging.getLogger("camcount")
-
-
-def _topology(args: argparse.Namespace) -> Topology:
-    return Topology(args.namespace, queue_type="quorum" if args.quorum else "classic")
 
 
 async def _topology_cmd(args: argparse.Namespace) -> int:
@@ -32,7 +29,7 @@ async def _topology_cmd(args: argparse.Namespace) -> int:
         print("topology commands need a RabbitMQ URL: --broker amqp://user@host/vhost",
               file=sys.stderr)
         return 2
-    found = await reconcile(url, _topology(args), create=args.action == "declare")
+    found = await reconcile(url, topology_of(args), create=args.action == "declare")
     verb = "declared" if args.action == "declare" else "matches"
     if not found:
         print(f"topology {verb} on {redact(url)}")
@@ -43,14 +40,6 @@ async def _topology_cmd(args: argparse.Namespace) -> int:
     return 1
 
 
-def _add_broker(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--broker", help="amqp(s)://user@host/vhost, or 'local' (default: "
-                   "$CAMCOUNT_BROKER_URL, else local)")
-    p.add_argument("--namespace", default="", help="prefix of every exchange and queue name")
-    p.add_argument("--quorum", action="store_true",
-                   help="declare quorum queues where their arguments allow (clustered brokers)")
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="camcount-worker", description=__doc__)
     parser.add_argument("--version", action="version", version=f"camcount-worker {__version__}")
@@ -59,15 +48,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     topo = sub.add_parser("topology", help="declare or check the RabbitMQ topology")
     topo.add_argument("action", choices=["declare", "check"])
-    _add_broker(topo)
+    add_broker_arguments(topo)
     topo.set_defaults(run=_topology_cmd)
 
     camera = sub.add_parser("camera", help="open cameras and publish their frames and health")
-    _add_broker(camera)
+    add_broker_arguments(camera)
     camera_cli.add_arguments(camera)
     camera.set_defaults(run=camera_cli.run)
 
-    detector_cmd.add_parser(sub, _add_broker)
+    detector_cmd.add_parser(sub, add_broker_arguments)
 
     video = sub.add_parser("count-video", help="count people in a video file, without a broker")
     count_video.add_arguments(video)
@@ -80,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     analytics_cli.add_commands(sub)
     notifier_cli.add_commands(sub)
+    alerts_cli.add_commands(sub)
     mqtt_cli.add_commands(sub)
     for name in WORKERS:
         _add_metrics(sub.choices[name])

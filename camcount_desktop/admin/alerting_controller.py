@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from pydantic import BaseModel
 from PySide6.QtCore import QObject, Signal
 
 from camcount_desktop.admin.permissions import AdminAccess
 from camcount_desktop.console import Console
-from workers.bus import BusError, NotAllowed, RemoteError
 from workers.contracts import SystemEvent
 from workers.contracts.alerting import AlertingConfig, AlertRule, Target
 from workers.contracts.alerting_admin import (
@@ -25,26 +24,15 @@ from workers.contracts.alerting_admin import (
     ConfigEdit,
     DeleteRule,
     DeleteTarget,
-    GetAlertingConfig,
     PutRule,
     PutSettings,
     PutTarget,
 )
-from workers.contracts.notifications import (
-    NotifierRequest,
-    NotifierStatus,
-    SendResult,
-    SendTest,
-    TargetsStatus,
-    TargetStatus,
-)
+from workers.contracts.notifications import SendResult, TargetStatus
+from workers.notifier.client import NotifierClient, RequestFailed
 
 log = logging.getLogger(__name__)
-R = TypeVar("R", bound=BaseModel)
-
-QUERY_TIMEOUT_S = 5.0
-#: longer than the notifier's SMTP timeout (30 s by default): the reply carries its outcome
-TEST_TIMEOUT_S = 45.0
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -61,6 +49,7 @@ class AlertingController(QObject):
     def __init__(self, console: Console, access: AdminAccess, parent: QObject | None = None):
         super().__init__(parent)
         self.console, self.access = console, access
+        self.notifier = NotifierClient(console.bus)
         self.config: AlertingConfig | None = None
         self.version = 0
         self.saved_by = ""
@@ -93,7 +82,7 @@ class AlertingController(QObject):
     async def load(self) -> str | None:
         """Read the rules and targets in force, and how delivery to each is going; None when
         done, else why not."""
-        result = await self._ask(GetAlertingConfig(), QUERY_TIMEOUT_S)
+        result = await self._ask(self.notifier.config)
         if isinstance(result, Refusal):
             return result.message
         await self.load_delivery()
@@ -101,12 +90,9 @@ class AlertingController(QObject):
 
     async def load_delivery(self) -> None:
         """The notifier's breaker state per target (a paused target holds its sends back)."""
-        bus = self.console.bus
         try:
-            status = await bus.request(bus.topology.rpc_notifier,
-                                       NotifierRequest(query=TargetsStatus()),
-                                       reply_model=NotifierStatus, timeout=QUERY_TIMEOUT_S)
-        except (BusError, TimeoutError) as exc:
+            status = await self.notifier.status()
+        except RequestFailed as exc:
             log.info("no delivery state from the notifier: %s", exc)
             return
         self.delivery = {t.target_id: t for t in status.targets}
@@ -138,8 +124,7 @@ class AlertingController(QObject):
     async def send_test(self, target_id: str) -> SendResult | Refusal:
         """The notifier's direct mode: one attempt now; its outcome (the receiver's own words on
         failure) or why the request itself failed."""
-        result = await self._request(SendTest(target_id=target_id),
-                                     SendResult, TEST_TIMEOUT_S)
+        result = await self._request(lambda: self.notifier.send_test(target_id))
         if isinstance(result, SendResult):
             await self.load_delivery()  # a test counts towards the target's breaker
         return result
@@ -149,25 +134,20 @@ class AlertingController(QObject):
         return {"base_version": self.version if base_version is None else base_version}
 
     async def _edit(self, edit: ConfigEdit) -> Refusal | None:
-        result = await self._ask(edit, QUERY_TIMEOUT_S)
+        result = await self._ask(lambda: self.notifier.edit(edit))
         return result if isinstance(result, Refusal) else None
 
-    async def _request(self, query: object, reply_model: type[R], timeout: float) -> R | Refusal:
+    async def _request(self, ask: Callable[[], Awaitable[R]]) -> R | Refusal:
         """Ask the notifier; why it could not answer, in the words the form shows."""
-        bus = self.console.bus
         try:
-            return await bus.request(bus.topology.rpc_notifier, NotifierRequest(query=query),
-                                     reply_model=reply_model, timeout=timeout)
-        except NotAllowed:
-            return Refusal(self.access.refused())
-        except RemoteError as exc:
-            return Refusal(f"the notifier refused: {exc}")
-        except (BusError, TimeoutError) as exc:
-            return Refusal(_no_answer(exc))
+            return await ask()
+        except RequestFailed as exc:
+            return Refusal(self.access.refused() if exc.why == "not_allowed" else str(exc))
 
-    async def _ask(self, query: object, timeout: float) -> AlertingConfigReply | Refusal:
+    async def _ask(self, ask: Callable[[], Awaitable[AlertingConfigReply]]
+                   ) -> AlertingConfigReply | Refusal:
         async with self._asking:
-            reply = await self._request(query, AlertingConfigReply, timeout)
+            reply = await self._request(ask)
         if isinstance(reply, Refusal):
             return reply
         # a refused edit still tells what is in force: the form is shown against it
@@ -177,8 +157,3 @@ class AlertingController(QObject):
         if reply.error is not None:
             return Refusal(reply.error, reply.field)
         return reply
-
-
-def _no_answer(exc: Exception) -> str:
-    return (f"No notifier answered ({exc or type(exc).__name__}): rules and targets are kept "
-            "by the notifier worker; start one (camcount-worker notifier) and try again")

@@ -19,14 +19,12 @@ from PySide6.QtGui import QImage
 
 from camcount_desktop.admin.permissions import AdminAccess
 from camcount_desktop.console import Console
-from workers.bus import BusError
+from workers.analytics.client import AnalyticsClient, RequestFailed
 from workers.camera.sources import Source, SourceError
 from workers.contracts import CameraConfig, CameraControl
-from workers.contracts.queries import AnalyticsRequest, CamerasQuery, CamerasReply
 
 log = logging.getLogger(__name__)
 
-QUERY_TIMEOUT_S = 3.0
 #: the connection test gives up after this long opening, and again reading the first picture
 TEST_TIMEOUT_S = 8.0
 
@@ -60,6 +58,7 @@ class CameraAdminController(QObject):
     def __init__(self, console: Console, access: AdminAccess, parent: QObject | None = None):
         super().__init__(parent)
         self.console, self.access = console, access
+        self.analytics = AnalyticsClient(console.bus)
         self.configs: dict[str, CameraConfig] = {c.camera_id: c for c in console.local_cameras}
         console.adapter.control_received.connect(self.on_control)
         # bound methods, not lambdas: Qt drops them when this controller goes before the console
@@ -86,13 +85,10 @@ class CameraAdminController(QObject):
 
     async def refresh(self) -> str:
         """Take the configurations the analytics worker recorded; says what happened."""
-        bus = self.console.bus
         try:
-            reply = await bus.request(bus.topology.rpc_analytics,
-                                      AnalyticsRequest(query=CamerasQuery()),
-                                      reply_model=CamerasReply, timeout=QUERY_TIMEOUT_S)
-        except (BusError, TimeoutError) as exc:
-            return f"No analytics worker answered ({exc}): showing the cameras this console has seen"
+            reply = await self.analytics.cameras()
+        except RequestFailed as exc:
+            return f"{exc} Showing the cameras this console has seen."
         for info in reply.cameras:
             if info.config is not None and info.camera_id not in self.configs:
                 self.configs[info.camera_id] = info.config

@@ -20,15 +20,13 @@ from camcount_desktop.admin.frame_grab import grab_frame
 from camcount_desktop.admin.permissions import AdminAccess
 from camcount_desktop.admin.zone_draft import ZoneDraft
 from camcount_desktop.console import Console
-from workers.analytics.client import AnalyticsClient
-from workers.bus import BusError, NotAllowed, RemoteError
+from workers.analytics.client import AnalyticsClient, RequestFailed
 from workers.contracts import ZoneSet
 
 log = logging.getLogger(__name__)
 
-#: how long to wait for the camera's next frame, and for the analytics worker's answer
+#: how long to wait for the camera's next frame
 FRAME_TIMEOUT_S = 4.0
-QUERY_TIMEOUT_S = 3.0
 #: frame size assumed when neither a frame nor a zone set says
 DEFAULT_SIZE = (1280, 720)
 #: why Save is off when the stored version is not known
@@ -51,7 +49,7 @@ class ZoneEditorController(QObject):
         self.image: QImage | None = None
         #: the draft was drawn on the version analytics holds as its newest: Save may go
         self.base_known = False
-        self._client = AnalyticsClient(console.bus, timeout=QUERY_TIMEOUT_S)
+        self._client = AnalyticsClient(console.bus)
 
     @property
     def next_version(self) -> int:
@@ -103,10 +101,11 @@ class ZoneEditorController(QObject):
         """(whether analytics answered, its newest zone set of the camera)."""
         try:
             return True, await self._client.latest_zone_set(self.camera_id)
-        except NotAllowed:
-            self.access.refused()
-        except BusError as exc:
-            log.info("zone set of %s not available from analytics: %s", self.camera_id, exc)
+        except RequestFailed as exc:
+            if exc.why == "not_allowed":
+                self.access.refused()
+            else:
+                log.info("zone set of %s not available from analytics: %s", self.camera_id, exc)
         return False, None
 
     def _set_known(self, known: bool) -> None:
@@ -148,13 +147,14 @@ class ZoneEditorController(QObject):
         try:
             reply = await self._client.save_zone_set(zones, base_version=self.draft.base_version,
                                                      requested_by=getpass.getuser())
-        except NotAllowed:
-            self.status.emit(f"Not saved. {self.access.refused()}", "error")
-            return False
-        except RemoteError as exc:
-            self.status.emit(f"Not saved: {exc}", "error")
-            return False
-        except BusError as exc:  # it may have been stored all the same: ask before saving again
+        except RequestFailed as exc:
+            if exc.why == "not_allowed":
+                self.status.emit(f"Not saved. {self.access.refused()}", "error")
+                return False
+            if exc.why != "no_answer":
+                self.status.emit(f"Not saved. {exc}", "error")
+                return False
+            # it may have been stored all the same: ask before saving again
             log.info("saving zones of %s: %s", self.camera_id, exc)
             self._set_known(False)
             self.status.emit("Not saved: the analytics worker, which stores zone versions, did "

@@ -9,31 +9,15 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import ValidationError
 from PySide6.QtCore import QObject, Signal
 
 from camcount_desktop.analytics.model import ChartData, ChartRow, Selection, span_text, write_csv
 from camcount_desktop.timezone import system_timezone
-from workers.analytics.client import AnalyticsClient
-from workers.bus import Bus, RemoteError, RequestTimeout
-from workers.contracts.queries import (
-    CameraInfo,
-    CamerasQuery,
-    CamerasReply,
-    OccupancyQuery,
-    OccupancyReply,
-    SeriesQuery,
-    SeriesReply,
-    TotalsQuery,
-    TotalsReply,
-    ZoneSetQuery,
-    ZoneSetReply,
-)
+from workers.analytics.client import AnalyticsClient, RequestFailed
+from workers.bus import Bus
+from workers.contracts.queries import CameraInfo
 
 log = logging.getLogger(__name__)
-
-#: seconds to wait for the analytics worker before saying it does not answer
-QUERY_TIMEOUT_S = 8.0
 
 
 @dataclass(frozen=True)
@@ -51,10 +35,9 @@ class AnalyticsController(QObject):
     message = Signal(str, str)
     busy_changed = Signal(bool)
 
-    def __init__(self, bus: Bus, *, timezone: str | None = None, timeout: float = QUERY_TIMEOUT_S,
-                 parent: QObject | None = None):
+    def __init__(self, bus: Bus, *, timezone: str | None = None, parent: QObject | None = None):
         super().__init__(parent)
-        self.client = AnalyticsClient(bus, timeout=timeout)
+        self.client = AnalyticsClient(bus)
         self.timezone = timezone or system_timezone()
         self.cameras: list[CameraInfo] = []
         self.shapes: dict[str, list[Shape]] = {}
@@ -88,14 +71,8 @@ class AnalyticsController(QObject):
         self.busy_changed.emit(True)
         try:
             await coro
-        except RequestTimeout:
-            self.message.emit(f"No analytics worker answered within {self.client.timeout:g} s. "
-                              "Is one running (camcount-worker analytics) on this broker?", "error")
-        except RemoteError as exc:
-            self.message.emit(f"The analytics worker refused the query: {exc}", "error")
-        except ValidationError as exc:  # what the worker would refuse, found before asking
-            reasons = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
-            self.message.emit(f"Cannot ask for that: {reasons}", "error")
+        except RequestFailed as exc:
+            self.message.emit(str(exc), "error")
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -106,13 +83,10 @@ class AnalyticsController(QObject):
 
     async def _load_cameras(self) -> None:
         self.message.emit("Asking the analytics worker for its cameras…", "info")
-        reply = await self.client.ask(CamerasQuery())
-        assert isinstance(reply, CamerasReply)
+        reply = await self.client.cameras()
         shapes: dict[str, list[Shape]] = {}
         for cam in reply.cameras:
-            zs = await self.client.ask(ZoneSetQuery(camera_id=cam.camera_id))
-            assert isinstance(zs, ZoneSetReply)
-            zone_set = zs.zone_set
+            zone_set = await self.client.latest_zone_set(cam.camera_id)
             shapes[cam.camera_id] = [] if zone_set is None else [
                 Shape(s.kind, s.id, s.label, tuple(s.classes))
                 for s in [*zone_set.lines, *zone_set.zones]]
@@ -127,16 +101,12 @@ class AnalyticsController(QObject):
         common = {"camera_id": sel.camera_id, "period": sel.period, "start": sel.start,
                   "end": sel.end, "shape_id": sel.shape_id, "class_name": sel.class_name,
                   "timezone": sel.timezone}
-        series = await self.client.ask(SeriesQuery(shape_kind=sel.shape_kind, **common))
-        assert isinstance(series, SeriesReply)
+        series = await self.client.series(shape_kind=sel.shape_kind, **common)
         occupancy = None
         if sel.shape_kind == "zone":
-            occupancy = await self.client.ask(OccupancyQuery(**common))
-            assert isinstance(occupancy, OccupancyReply)
+            occupancy = await self.client.occupancy(**common)
         span_start, span_end = series.points[0].start, series.points[-1].end
-        totals = await self.client.ask(TotalsQuery(camera_id=sel.camera_id, since=span_start,
-                                                   until=span_end))
-        assert isinstance(totals, TotalsReply)
+        totals = await self.client.totals(sel.camera_id, since=span_start, until=span_end)
         rows = [ChartRow(p.start, p.end, p.count_in, p.count_out,
                          occupancy.points[i].at_end if occupancy else None,
                          occupancy.points[i].peak if occupancy else None)

@@ -7,7 +7,7 @@ import logging
 from PySide6.QtCore import QObject, Signal
 from qasync import asyncSlot
 
-from camcount_desktop.dead_letters.browser import DeadLetter, DeadLetterSource
+from workers.bus import DeadLetter, DeadLetters
 
 log = logging.getLogger(__name__)
 
@@ -16,7 +16,7 @@ class DeadLetterController(QObject):
     changed = Signal()
     message = Signal(str)  # outcome of the last action, or why it failed
 
-    def __init__(self, source: DeadLetterSource, parent: QObject | None = None):
+    def __init__(self, source: DeadLetters, parent: QObject | None = None):
         super().__init__(parent)
         self.source = source
         self.letters: list[DeadLetter] = []

@@ -8,7 +8,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from camcount_desktop.settings import MAX_TILES, Settings
 from camcount_desktop.wall.counted_before import CountedBefore
 from camcount_desktop.wall.frames import DecodedFrame
-from camcount_desktop.wall.tile_controller import TileState
+from camcount_desktop.wall.tile_state import TileState
 from workers.contracts import CameraStatus, DetectionResult, ZoneSet
 
 LAYOUTS = (1, 2, 3, 4)

@@ -18,7 +18,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from camcount_desktop.wall.overlay import Labels, draw_boxes, draw_label, draw_zones, overlay_font
-from camcount_desktop.wall.tile_controller import TileState
+from camcount_desktop.wall.tile_state import TileState
 
 CAMERA_MIME = "application/x-camcount-camera"
 HEADER_H = 22

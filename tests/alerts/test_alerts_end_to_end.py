@@ -10,8 +10,9 @@ import json
 
 import pytest
 
-from tests.analytics.conftest import FAST, wait_for
-from tests.notifier.conftest import SECRET, Receiver, StartNotifier, hook_config
+from tests.helpers.analytics import FAST
+from tests.helpers.notifier import SECRET, Receiver, StartNotifier, hook_config
+from tests.helpers.waiting import until_fetched
 from workers.analytics import AnalyticsWorker
 from workers.bus import Bus
 from workers.contracts import AlertAcknowledgement, CameraStatus, SystemEvent
@@ -68,7 +69,7 @@ async def test_camera_outage_alert_reaches_console_store_and_webhook_then_resolv
         assert console.alerts == {} and receiver.hits == []
 
         await status("offline")  # an outage
-        [shown] = await wait_for(lambda: _async(console.newest_first()), timeout=10)
+        [shown] = await until_fetched(lambda: _async(console.newest_first()), timeout=10)
         assert (shown.severity, shown.camera_id) == ("critical", "gate")
         assert shown.text == "Camera down — Camera gate offline (no route to host) for more than 1.5 s"
         [hit] = await receiver.wait_hits(1)
@@ -78,20 +79,20 @@ async def test_camera_outage_alert_reaches_console_store_and_webhook_then_resolv
             "alert.raised", shown.alert_id, "gate")
 
         assert await console.acknowledge([shown.alert_id]) == 1
-        [row] = await wait_for(stored, lambda rows: rows and rows[0].acknowledged_by, timeout=10)
+        [row] = await until_fetched(stored, lambda rows: rows and rows[0].acknowledged_by, timeout=10)
         assert (row.alert_id, row.rule_id, row.acknowledged_by) == (shown.alert_id, "cam-down",
                                                                    "operator-7")
         # the analytics worker's announcement reached the console: the record, not a guess
-        await wait_for(lambda: _async(console._unconfirmed), lambda pending: not pending,
-                       timeout=10)
+        await until_fetched(lambda: _async(console._unconfirmed), lambda pending: not pending,
+                            timeout=10)
         assert console.alerts[shown.alert_id].acked_by == "operator-7"
 
         await status("online")
-        [resolved] = await wait_for(lambda: _async(console.newest_first()),
-                                    lambda alerts: not alerts[0].active, timeout=10)
+        [resolved] = await until_fetched(lambda: _async(console.newest_first()),
+                                         lambda alerts: not alerts[0].active, timeout=10)
         assert resolved.alert_id == shown.alert_id, "the resolve updates the alert's row"
         assert resolved.resolution.startswith("Resolved after")
-        [row] = await wait_for(stored, lambda rows: rows[0].resolved_at is not None, timeout=10)
+        [row] = await until_fetched(stored, lambda rows: rows[0].resolved_at is not None, timeout=10)
         hits = await receiver.wait_hits(2)
         assert json.loads(hits[1].body)["event"] == "alert.resolved"
     finally:

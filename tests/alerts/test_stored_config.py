@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from tests.alerts.test_engine import result
-from tests.analytics.conftest import wait_for
+from tests.helpers.waiting import until_fetched
 from workers.alerts.worker import AlertsSettings, AlertsWorker
 from workers.bus import Bus, Delivery
 from workers.contracts import CameraStatus, SystemEvent
@@ -76,7 +76,7 @@ async def test_an_alert_open_across_a_restart_stays_open_while_it_holds_then_is_
     first = AlertsWorker(config, db_url=db_url, settings=FAST)
     await first.start(bus)
     await status("offline")
-    [raised] = await wait_for(lambda: _value(alert_events(events, "raise")))
+    [raised] = await until_fetched(lambda: _value(alert_events(events, "raise")))
     await first.stop()
 
     second = AlertsWorker(config, db_url=db_url, settings=FAST)  # the same database
@@ -88,7 +88,7 @@ async def test_an_alert_open_across_a_restart_stays_open_while_it_holds_then_is_
         assert second.stats()["open_alerts"] == 1
 
         await status("online")
-        [resolve] = await wait_for(lambda: _value(alert_events(events, "resolve")))
+        [resolve] = await until_fetched(lambda: _value(alert_events(events, "resolve")))
         assert resolve.data["alert_id"] == raised.message_id
         [row] = await stored_alerts(db_url)
         assert row.alert_id == raised.message_id and row.resolved_at is not None
@@ -103,14 +103,14 @@ async def test_an_open_alert_whose_rule_was_removed_meanwhile_is_resolved_at_sta
     await first.start(bus)
     await bus.publish(bus.topology.camera_events, bus.topology.status_key("gate"),
                       CameraStatus(camera_id="gate", state="offline"))
-    [raised] = await wait_for(lambda: _value(alert_events(events, "raise")))
+    [raised] = await until_fetched(lambda: _value(alert_events(events, "raise")))
     await first.stop()
 
     other = ZoneOccupancyRule(id="crowd", above=5, for_seconds=1)
     second = AlertsWorker(AlertingConfig(rules=[other]), db_url=db_url, settings=FAST)
     await second.start(bus)
     try:
-        [resolve] = await wait_for(lambda: _value(alert_events(events, "resolve")))
+        [resolve] = await until_fetched(lambda: _value(alert_events(events, "resolve")))
         assert resolve.data["alert_id"] == raised.message_id
         assert "rule was removed" in resolve.data["message"]
     finally:
@@ -142,7 +142,7 @@ async def test_a_rule_saved_over_rpc_changes_what_the_running_engine_raises(
             rule=rule.model_copy(update={"above": 5}), replaces="crowd", base_version=1)),
             reply_model=AlertingConfigReply)
         assert (reply.error, reply.version, reply.saved_by) == (None, 2, "admin-1")
-        await wait_for(lambda: _value(engine.version == 2))
+        await until_fetched(lambda: _value(engine.version == 2))
 
         await crowd(6, 1.0)
         [raised] = alert_events(events, "raise")
@@ -179,7 +179,7 @@ async def test_edits_survive_a_restart_with_the_same_file_and_a_changed_file_is_
 
 async def test_an_edit_of_a_stale_form_or_an_invalid_one_is_refused_with_the_reason(
         inprocess_bus: Bus, db_url: str, start_notifier, receiver) -> None:
-    from tests.notifier.conftest import hook_config
+    from tests.helpers.notifier import hook_config
 
     bus = inprocess_bus
     config = hook_config(receiver.url).model_copy(update={"rules": [
@@ -248,7 +248,7 @@ async def test_settings_changed_since_the_form_was_opened_are_refused_naming_who
     assert (merged.config.timezone, merged.config.smtp.port,
             merged.config.rules[0].for_seconds) == ("Europe/Berlin", 2525, 5)
     assert (notifier.version, notifier.config.timezone) == (4, "Europe/Berlin")
-    assert notifier._breakers["ops-mail"].settings == BreakerSettings(failures=2, open_seconds=5)
+    assert notifier.gate.breakers["ops-mail"].settings == BreakerSettings(failures=2, open_seconds=5)
 
 
 async def test_settings_that_do_not_fit_the_document_are_refused_with_the_reason_and_field(

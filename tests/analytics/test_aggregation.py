@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from tests.analytics.conftest import BERLIN, at, event, facts, store
+from tests.helpers.analytics import BERLIN, at, event, facts, store
 from workers.analytics.aggregation import Aggregator, aggregation_job
 from workers.analytics.queries import QueryService
 from workers.contracts.queries import SeriesQuery, SeriesReply

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from tests.analytics.conftest import at
+from tests.helpers.analytics import at
 from workers.analytics.buckets import bucket_of, buckets
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from tests.analytics.conftest import BERLIN, WorkerFactory, at, event, facts, store
 from tests.analytics.test_reports import follow, request, seed
+from tests.helpers.analytics import BERLIN, WorkerFactory, at, event, facts, store
 from workers.analytics.queries import QueryService
 from workers.bus import Bus
 from workers.contracts.queries import OccupancyQuery, SeriesQuery, TotalsQuery

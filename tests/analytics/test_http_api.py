@@ -17,15 +17,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.analytics.conftest import (
-    BERLIN,
-    WorkerFactory,
-    event,
-    facts,
-    publish_counts,
-    store,
-    wait_for,
-)
+from tests.helpers.analytics import BERLIN, WorkerFactory, event, facts, publish_counts, store
+from tests.helpers.waiting import until_fetched
 from tests.processes import spawn
 from workers.analytics.http_api import CountsApi
 from workers.bus import Bus
@@ -61,8 +54,8 @@ async def api(inprocess_bus: Bus, start_worker: WorkerFactory,
     await server.start()
     try:
         async with aiohttp.ClientSession() as http:
-            await wait_for(lambda: _totals(http, server.url), lambda n: n == 6)
-            await wait_for(lambda: _lines(http, server.url), bool)
+            await until_fetched(lambda: _totals(http, server.url), lambda n: n == 6)
+            await until_fetched(lambda: _lines(http, server.url), bool)
             yield server.url, http
     finally:
         await server.stop()

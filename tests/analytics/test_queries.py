@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.analytics.conftest import WorkerFactory, wait_for
+from tests.helpers.analytics import WorkerFactory
+from tests.helpers.waiting import until_fetched
 from workers.analytics import AnalyticsClient
+from workers.analytics.client import RequestFailed
 from workers.bus import Bus, RemoteError
 from workers.contracts import CameraConfig, CameraControl, SystemEvent, ZoneSet
 from workers.contracts.queries import (
@@ -44,13 +46,13 @@ async def test_camera_configs_and_zone_versions_are_recorded_and_served(
                                      config=CameraConfig(camera_id="cam-b", source="0")))
     await control(bus, CameraControl(camera_id="cam-b", action="remove"))
     client = AnalyticsClient(bus)
-    await wait_for(lambda: client.latest_zone_set("cam-a"), lambda z: z is not None)
+    await until_fetched(lambda: client.latest_zone_set("cam-a"), lambda z: z is not None)
     await first.stop()
 
     # Sent while no analytics worker runs: kept by its durable queue, recorded at the next start.
     await control(bus, CameraControl(camera_id="cam-a", action="set_zones", zones=zones(2, 300)))
     await start_worker(bus, url, worker_id="analytics-2")
-    latest = await wait_for(lambda: client.latest_zone_set("cam-a"), lambda z: z.version == 2)
+    latest = await until_fetched(lambda: client.latest_zone_set("cam-a"), lambda z: z.version == 2)
     assert latest == zones(2, 300)  # what a detector starting now would count with
     v1 = await client.ask(ZoneSetQuery(camera_id="cam-a", version=1))
     assert isinstance(v1, ZoneSetReply) and v1.zone_set == zones(1, 480)
@@ -81,7 +83,7 @@ async def test_invalid_queries_are_answered_with_the_reason(
         await inprocess_bus.request(inprocess_bus.topology.rpc_analytics, {"query": {
             "kind": "series", "camera_id": "cam-a", "period": "hourly",
             "start": "2024-01-01T00:00:00Z", "end": "2026-01-01T00:00:00Z"}})
-    with pytest.raises(RemoteError, match="no alert 'nope'"):
+    with pytest.raises(RequestFailed, match="no alert 'nope'"):
         await client.ask(AcknowledgeAlert(alert_id="nope"))
 
 
@@ -100,7 +102,7 @@ async def test_alerts_are_recorded_once_and_acknowledged(
         assert isinstance(reply, AlertsReply)
         return reply
 
-    found = await wait_for(alerts, lambda r: len(r.alerts) > 0)
+    found = await until_fetched(alerts, lambda r: len(r.alerts) > 0)
     assert [(a.alert_id, a.data["message"]) for a in found.alerts] == [
         (alert.message_id, "queue longer than 10")]
     inprocess_bus.user = "operator-3"  # the acknowledger is who the bus says asks

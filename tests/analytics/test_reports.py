@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from tests.analytics.conftest import FAST, WorkerFactory, event, facts, store
+from tests.helpers.analytics import FAST, WorkerFactory, event, facts, store
 from workers.analytics import reports as reports_module
 from workers.bus import Bus, Delivery
 from workers.contracts import EmailNotification, ReportProgress, ReportRequest, utcnow

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from tests.analytics.conftest import event, facts
+from tests.helpers.analytics import event, facts
 from workers.analytics.ingest import Ingestor, event_rows
 from workers.bus import TRACE_HEADER, Delivery
 from workers.contracts import CountEvents, utcnow

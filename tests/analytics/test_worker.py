@@ -9,20 +9,19 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.analytics.conftest import (
+from tests.helpers.analytics import (
     BERLIN,
     FAST,
     WorkerFactory,
     at,
-    close_bus,
     event,
     facts,
-    make_bus,
     postgres_database,
     publish_counts,
     store,
-    wait_for,
 )
+from tests.helpers.buses import close_bus, start_bus
+from tests.helpers.waiting import until_fetched
 from workers.analytics import AnalyticsClient
 from workers.analytics.ingest import Ingestor, Rows
 from workers.analytics.scheduler import Scheduler
@@ -41,7 +40,7 @@ from workers.storage.models import Aggregate, AggregateBucket, ScheduleMark
 async def setup(request: pytest.FixtureRequest, namespace: str, tmp_path: Path):
     """(bus, database URL) combinations for the end-to-end test."""
     transport, database = request.param
-    bus = await make_bus(transport, namespace)
+    bus = await start_bus(transport, namespace, "analytics-test")
     try:
         if database == "sqlite":
             yield bus, f"sqlite+aiosqlite:///{tmp_path / 'camcount.db'}"
@@ -81,10 +80,10 @@ async def test_results_are_stored_once_aggregated_and_served_end_to_end(
     # These hours ended long ago, so their events are late: jobs on analytics.jobs aggregate
     # their buckets, with no scheduler involved.
     ten, eleven = at("2026-06-10T10:00+02:00").isoformat(), at("2026-06-10T11:00+02:00").isoformat()
-    await wait_for(lambda: hourly_events(worker.db, "cam-a"), lambda v: v == {ten: 2, eleven: 1})
-    await wait_for(lambda: bus.queue_depths([bus.topology.count_events]),
-                   lambda d: d[bus.topology.count_events].ready == 0
-                   and not d[bus.topology.count_events].unacked)
+    await until_fetched(lambda: hourly_events(worker.db, "cam-a"), lambda v: v == {ten: 2, eleven: 1})
+    await until_fetched(lambda: bus.queue_depths([bus.topology.count_events]),
+                        lambda d: d[bus.topology.count_events].ready == 0
+                        and not d[bus.topology.count_events].unacked)
     assert await stored_events(worker.db) == 3  # the redelivered result added nothing
     reply = await client.series(camera_id="cam-a", period="hourly",
                                 start=at("2026-06-10T10:00+02:00"), end=at("2026-06-10T12:00+02:00"))
@@ -95,14 +94,14 @@ async def test_results_are_stored_once_aggregated_and_served_end_to_end(
 
     # Another late event re-aggregates its hour and its day: the stored aggregates change.
     await publish_counts(bus, facts("cam-a", [event("2026-06-10T10:59+02:00", "in", track=9)]))
-    await wait_for(lambda: hourly_events(worker.db, "cam-a"), lambda v: v == {ten: 3, eleven: 1})
+    await until_fetched(lambda: hourly_events(worker.db, "cam-a"), lambda v: v == {ten: 3, eleven: 1})
 
     async def daily_sum() -> int | None:
         async with worker.db.sessions() as session:
             return (await session.execute(sa.select(sa.func.sum(Aggregate.count)).where(
                 Aggregate.period == "daily", Aggregate.timezone == BERLIN))).scalar_one()
 
-    await wait_for(daily_sum, lambda n: n == 4)
+    await until_fetched(daily_sum, lambda n: n == 4)
 
 
 async def test_a_failed_commit_is_retried_and_nothing_acknowledged_is_lost(
@@ -120,7 +119,7 @@ async def test_a_failed_commit_is_retried_and_nothing_acknowledged_is_lost(
 
     monkeypatch.setattr(Ingestor, "write", fails_once)
     await publish_counts(inprocess_bus, facts("cam-a", [event("2026-06-10T10:05+02:00", "in")]))
-    assert await wait_for(lambda: stored_events(worker.db)) == 1  # tried again by the bus
+    assert await until_fetched(lambda: stored_events(worker.db)) == 1  # tried again by the bus
     assert failed == [1]
     errors = inprocess_bus.topology.error_queue
     assert (await inprocess_bus.queue_depths([errors]))[errors].ready == 0
@@ -138,7 +137,7 @@ async def test_the_scheduler_catches_up_on_hours_that_closed_while_no_worker_ran
     await start_worker(inprocess_bus, url,
                        settings=dataclasses.replace(FAST, schedule=True, grace_s=0.0))
 
-    found = await wait_for(lambda: hourly_events(db, "cam-a"), lambda v: sum(v.values()) == 3)
+    found = await until_fetched(lambda: hourly_events(db, "cam-a"), lambda v: sum(v.values()) == 3)
     assert sorted(found.values()) == [1, 2]
     async with db.sessions() as session:
         marks = (await session.execute(sa.select(ScheduleMark.period))).scalars().all()

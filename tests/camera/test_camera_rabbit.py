@@ -11,8 +11,9 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.camera.conftest import SAMPLE, wait_for
-from tests.conftest import BROKER_URL
+from tests.helpers.camera import SAMPLE
+from tests.helpers.services import BROKER_URL
+from tests.helpers.waiting import until
 from tests.rabbit_util import purge_namespace
 from workers.bus import TRACE_HEADER, Delivery
 from workers.bus.rabbit import RabbitBus
@@ -46,7 +47,7 @@ async def test_frames_reach_the_camera_queue_on_rabbitmq(rabbit: RabbitBus) -> N
     await worker.start(rabbit)
     try:
         await rabbit.consume(rabbit.topology.frame_queue("cam"), on_frame, model=Frame)
-        await wait_for(lambda: len(received) >= 10, 10, "ten frames from RabbitMQ")
+        await until(lambda: len(received) >= 10, 10, "ten frames from RabbitMQ")
     finally:
         await worker.stop()
 
@@ -85,15 +86,15 @@ async def test_cli_camera_worker_runs_and_stops_cleanly(rabbit: RabbitBus, names
         "--camera", f"cam={SAMPLE}", "--fps", "4", "--loop",
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     try:
-        await wait_for(lambda: len(frames) >= 8, 20, "frames from the CLI worker")
-        beat = await wait_for(lambda: [h for h in health
+        await until(lambda: len(frames) >= 8, 20, "frames from the CLI worker")
+        beat = await until(lambda: [h for h in health
                                        if h.data.get("cameras", {}).get("cam", {}).get("state") == "online"],
-                              10, "a heartbeat with the camera online")
+                           10, "a heartbeat with the camera online")
         assert beat[-1].data["cameras"]["cam"]["frames"] > 0
     finally:
         proc.send_signal(signal.SIGTERM)
         output, _ = await asyncio.wait_for(proc.communicate(), 20)
     assert proc.returncode == 0, output.decode()
-    await wait_for(lambda: statuses and statuses[-1].detail == "camera worker stopped", 5,
-                   "the last status saying the worker stopped")
+    await until(lambda: statuses and statuses[-1].detail == "camera worker stopped", 5,
+                "the last status saying the worker stopped")
     assert statuses[-1].state == "offline"

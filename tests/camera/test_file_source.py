@@ -9,7 +9,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from tests.camera.conftest import SAMPLE, Recorder, is_state, wait_for, write_video
+from tests.helpers.camera import SAMPLE, Recorder, is_state, write_video
+from tests.helpers.waiting import until
 from workers.bus import TRACE_HEADER
 from workers.contracts import CameraConfig
 
@@ -17,7 +18,7 @@ from workers.contracts import CameraConfig
 async def test_file_frames_arrive_at_the_analysis_rate(start_worker, recorder: Recorder) -> None:
     await start_worker([CameraConfig(camera_id="entrance", source=str(SAMPLE), analysis_fps=5,
                                      jpeg_quality=70)])
-    await wait_for(lambda: recorder.frames_of("entrance"), 5, "the first frame")
+    await until(lambda: recorder.frames_of("entrance"), 5, "the first frame")
     since = time.monotonic()
     await asyncio.sleep(3.0)
 
@@ -34,9 +35,9 @@ async def test_file_frames_arrive_at_the_analysis_rate(start_worker, recorder: R
     assert len({f.frame_id for _, f, _ in recorder.frames_of("entrance")}) == len(
         recorder.frames_of("entrance"))
 
-    online = await wait_for(lambda: [s for _, s in recorder.statuses_of("entrance", since)
+    online = await until(lambda: [s for _, s in recorder.statuses_of("entrance", since)
                                      if s.state == "online" and 4 <= s.fps <= 6], 3,
-                            "an online status with the measured fps")
+                         "an online status with the measured fps")
     assert online[-1].last_frame_at is not None and online[-1].worker_id == "camera-test"
     assert not recorder.errors
 
@@ -46,7 +47,7 @@ async def test_file_end_takes_the_camera_offline(start_worker, recorder: Recorde
     clip = write_video(tmp_path / "short.mp4", seconds=1.5)
     worker = await start_worker([CameraConfig(camera_id="clip", source=str(clip), analysis_fps=10)])
 
-    status = await wait_for(is_state(recorder, "clip", "offline"), 6, "offline at the end of file")
+    status = await until(is_state(recorder, "clip", "offline"), 6, "offline at the end of file")
     assert status.detail == "end of file"
     played = len(recorder.frames_of("clip"))
     assert 10 <= played <= 16, f"{played} frames from a 1.5 s clip at 10 fps"
@@ -59,7 +60,7 @@ async def test_file_end_takes_the_camera_offline(start_worker, recorder: Recorde
 async def test_looping_file_keeps_playing(start_worker, recorder: Recorder, tmp_path: Path) -> None:
     clip = write_video(tmp_path / "loop.mp4", seconds=1.0)
     await start_worker([CameraConfig(camera_id="loop", source=str(clip), analysis_fps=5, loop=True)])
-    await wait_for(lambda: recorder.frames_of("loop"), 5, "the first frame")
+    await until(lambda: recorder.frames_of("loop"), 5, "the first frame")
     since = time.monotonic()
     await asyncio.sleep(3.0)  # three times the clip's length
 

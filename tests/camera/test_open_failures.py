@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import socket
 
-from tests.camera.conftest import SAMPLE, Recorder, wait_for
+from tests.helpers.camera import SAMPLE, Recorder
+from tests.helpers.waiting import until
 from workers.contracts import CameraConfig
 
 
@@ -31,8 +32,8 @@ async def test_unopenable_sources_are_retried_and_the_good_camera_keeps_going(
     ])
 
     # Retried with backoff (1 s, then 2 s): a second attempt comes after about a second.
-    await wait_for(lambda: all(len(recorder.errors_of(c)) >= 2 for c in ("missing", "garbage", "rtsp")),
-                   6, "two open attempts per broken camera")
+    await until(lambda: all(len(recorder.errors_of(c)) >= 2 for c in ("missing", "garbage", "rtsp")),
+                6, "two open attempts per broken camera")
     missing_error = recorder.errors_of("missing")[0][1]
     assert missing_error.code == "open_failed"
     assert missing_error.error == f"cannot open {missing}: file not found"
@@ -50,7 +51,7 @@ async def test_unopenable_sources_are_retried_and_the_good_camera_keeps_going(
                    if "camera missing" in r.getMessage() and "retrying in 1 s" in r.getMessage()]
     assert [r.levelno for r in first_retry] == [logging.WARNING]
 
-    await wait_for(lambda: len(recorder.frames_of("good")) >= 12, 5, "frames from the good camera")
+    await until(lambda: len(recorder.frames_of("good")) >= 12, 5, "frames from the good camera")
     assert recorder.state("good").state == "online"
     assert 4.0 <= recorder.rate("good", recorder.frames_of("good")[1][0]) <= 6.0
     assert not recorder.errors_of("good")
@@ -62,7 +63,7 @@ async def test_unopenable_sources_are_retried_and_the_good_camera_keeps_going(
 async def test_an_address_of_an_unknown_kind_is_refused_as_such_not_as_a_missing_file(
         start_worker, recorder: Recorder) -> None:
     await start_worker([CameraConfig(camera_id="typo", source="htp://viewer:s3cret@10.0.4.21/live")])
-    _, error = (await wait_for(lambda: recorder.errors_of("typo"), 3, "the open error"))[0]
+    _, error = (await until(lambda: recorder.errors_of("typo"), 3, "the open error"))[0]
     assert (error.code, error.error) == (
         "open_failed", "cannot open htp://viewer:***@10.0.4.21/live: unknown kind of address htp://; "
                        "use rtsp://, rtsps://, http://, https://, file:// or a file path")

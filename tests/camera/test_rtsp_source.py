@@ -13,8 +13,9 @@ import time
 
 import pytest
 
-from tests.camera.conftest import Recorder, is_state, wait_for
 from tests.camera.rtsp_server import RtspServer
+from tests.helpers.camera import Recorder, is_state
+from tests.helpers.waiting import until
 from workers.camera import Timing
 from workers.contracts import CameraConfig
 
@@ -38,8 +39,8 @@ def transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -
 async def test_rtsp_stream_is_published(rtsp: RtspServer, transport: str, start_worker,
                                         recorder: Recorder) -> None:
     await start_worker([CameraConfig(camera_id="dock", source=rtsp.url, analysis_fps=5)], timing=TIMING)
-    await wait_for(is_state(recorder, "dock", "online"), 10, "online")
-    await wait_for(lambda: len(recorder.frames_of("dock")) >= 10, 5, "ten frames")
+    await until(is_state(recorder, "dock", "online"), 10, "online")
+    await until(lambda: len(recorder.frames_of("dock")) >= 10, 5, "ten frames")
     frame = recorder.frames_of("dock")[-1][1]
     assert (frame.width, frame.height) == rtsp.size
     assert 4.0 <= recorder.rate("dock", recorder.frames_of("dock")[0][0]) <= 6.0
@@ -51,11 +52,11 @@ async def test_rtsp_stream_is_published(rtsp: RtspServer, transport: str, start_
 async def test_killed_server_is_reported_and_the_camera_comes_back_by_itself(
         rtsp: RtspServer, transport: str, start_worker, recorder: Recorder) -> None:
     await start_worker([CameraConfig(camera_id="dock", source=rtsp.url, analysis_fps=5)], timing=TIMING)
-    await wait_for(is_state(recorder, "dock", "online"), 10, "online")
+    await until(is_state(recorder, "dock", "online"), 10, "online")
 
     died_at = time.monotonic()
     rtsp.kill()
-    left_at, status = await wait_for(
+    left_at, status = await until(
         lambda: next(((t, s) for t, s in recorder.statuses_of("dock", died_at) if s.state != "online"),
                      None), NOTICE_WITHIN + 1, "the camera to leave online")
     print(f"{transport}: killed server noticed after {left_at - died_at:.2f} s")
@@ -64,25 +65,25 @@ async def test_killed_server_is_reported_and_the_camera_comes_back_by_itself(
     first = recorder.errors_of("dock", died_at)[0][1]
     assert first.code in ("read_failed", "stalled") and first.source == rtsp.url
     # It keeps trying, and says why it cannot get through.
-    refused = await wait_for(lambda: [e for _, e in recorder.errors_of("dock", died_at)
+    refused = await until(lambda: [e for _, e in recorder.errors_of("dock", died_at)
                                       if e.code == "open_failed"], 5, "an open_failed error")
     assert "connection refused" in refused[0].error
     assert not recorder.frames_of("dock", left_at + 0.5)
 
     back_at = time.monotonic()
     await asyncio.to_thread(rtsp.start)  # the same port: the camera's address has not changed
-    await wait_for(is_state(recorder, "dock", "online", back_at), 15, "online again")
-    await wait_for(lambda: len(recorder.frames_of("dock", back_at)) >= 5, 5, "frames again")
+    await until(is_state(recorder, "dock", "online", back_at), 15, "online again")
+    await until(lambda: len(recorder.frames_of("dock", back_at)) >= 5, 5, "frames again")
 
 
 async def test_hung_server_is_noticed_and_the_camera_comes_back(
         rtsp: RtspServer, transport: str, start_worker, recorder: Recorder) -> None:
     await start_worker([CameraConfig(camera_id="dock", source=rtsp.url, analysis_fps=5)], timing=TIMING)
-    await wait_for(is_state(recorder, "dock", "online"), 10, "online")
+    await until(is_state(recorder, "dock", "online"), 10, "online")
 
     hung_at = time.monotonic()
     rtsp.hang()  # FFmpeg's read now blocks: the worker must not wait for it
-    left_at, status = await wait_for(
+    left_at, status = await until(
         lambda: next(((t, s) for t, s in recorder.statuses_of("dock", hung_at) if s.state != "online"),
                      None), NOTICE_WITHIN + 1, "the camera to leave online")
     print(f"{transport}: hung server noticed after {left_at - hung_at:.2f} s")
@@ -92,5 +93,5 @@ async def test_hung_server_is_noticed_and_the_camera_comes_back(
 
     back_at = time.monotonic()
     rtsp.hang(False)
-    await wait_for(is_state(recorder, "dock", "online", back_at), 15, "online again")
-    await wait_for(lambda: len(recorder.frames_of("dock", back_at)) >= 5, 5, "frames again")
+    await until(is_state(recorder, "dock", "online", back_at), 15, "online again")
+    await until(lambda: len(recorder.frames_of("dock", back_at)) >= 5, 5, "frames again")

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from tests.buses import error_inbox, start_bus
-from tests.conftest import BROKER_URL
-from tests.contract.conftest import CAMERAS
+from tests.helpers.buses import CAMERAS, error_inbox, start_bus
+from tests.helpers.services import BROKER_URL
+from tests.helpers.waiting import until, until_fetched
 from tests.rabbit_util import purge_namespace
 from workers.bus import (
     TRACE_HEADER,
@@ -314,22 +314,15 @@ async def test_single_active_consumer_fails_over(bus: Bus) -> None:
     for i in range(5):
         await bus.publish(t.camera_events, t.frame_key(CAMERAS[1]), b"\xff\xd8",
                           headers={"n": i})
-    await _until(lambda: len(first) == 5)
+    await until(lambda: len(first) == 5)
     assert second == []
     await sub1.cancel()
     for i in range(5, 8):
         await bus.publish(t.camera_events, t.frame_key(CAMERAS[1]), b"\xff\xd8",
                           headers={"n": i})
-    await _until(lambda: len(second) == 3)
+    await until(lambda: len(second) == 3)
     assert first == [0, 1, 2, 3, 4] and second == [5, 6, 7]
 
-
-async def _until(cond, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)
 
 
 async def test_queue_depths_show_ready_unacked_and_consumers(bus: Bus, transport: str) -> None:
@@ -340,7 +333,7 @@ async def test_queue_depths_show_ready_unacked_and_consumers(bus: Bus, transport
     async def ready_is(n: int) -> bool:
         return (await bus.queue_depths([t.email_queue]))[t.email_queue].ready == n
 
-    await _until_async(lambda: ready_is(5))
+    await until_fetched(lambda: ready_is(5), interval=0.2)
     release = asyncio.Event()
 
     async def slow(msg: SystemEvent, d: Delivery) -> None:
@@ -354,17 +347,10 @@ async def test_queue_depths_show_ready_unacked_and_consumers(bus: Bus, transport
         return depth.consumers == 1 and depth.ready == 3 and depth.unacked == 2
 
     # The HTTP API refreshes its statistics every few seconds.
-    await _until_async(busy, timeout=20)
+    await until_fetched(busy, timeout=20, interval=0.2)
     release.set()
-    await _until_async(lambda: ready_is(0), timeout=20)
+    await until_fetched(lambda: ready_is(0), timeout=20, interval=0.2)
 
-
-async def _until_async(cond, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not await cond():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.2)
 
 
 async def test_trace_header_is_set_from_argument(bus: Bus) -> None:
@@ -389,7 +375,7 @@ async def test_every_handled_message_is_acknowledged_when_a_backlog_is_worked_of
     handled: list[int] = []
     sub = await bus.consume(q, lambda d, _: _put_list(handled, d.headers["n"]), retry=None,
                             prefetch=100)
-    await _until(lambda: len(handled) == 300)
+    await until(lambda: len(handled) == 300)
     await sub.cancel()
     again: list[int] = []
     await bus.consume(q, lambda d, _: _put_list(again, d.headers["n"]), retry=None)
@@ -409,7 +395,7 @@ async def test_a_batch_consumer_works_off_a_backlog_in_batches_and_acknowledges_
         batches.append([m.events[0].track_id for m, _ in batch])
 
     sub = await bus.consume_batch(t.count_events, handle, model=CountEvents, max_batch=500)
-    await _until(lambda: sum(map(len, batches)) == 1200)
+    await until(lambda: sum(map(len, batches)) == 1200)
     await sub.cancel()
     assert [n for b in batches for n in b] == list(range(1200))  # each once, in order
     assert max(map(len, batches)) > 1 and max(map(len, batches)) <= 500
@@ -437,7 +423,7 @@ async def test_a_batch_is_held_through_an_outage_and_nothing_goes_to_the_error_q
     for i in range(20):
         await bus.publish(t.camera_events, t.counts_key("cam-a"), facts("cam-a", i))
     await bus.consume_batch(t.count_events, handle, model=CountEvents, retry=RetryPolicy(1))
-    await _until(lambda: len(stored) >= 20, timeout=20)
+    await until(lambda: len(stored) >= 20, timeout=20)
     assert sorted(stored) == list(range(20))
     await asyncio.sleep(0.5)
     assert errors.empty()
@@ -476,7 +462,7 @@ async def test_a_full_fact_queue_refuses_the_publish_and_keeps_what_it_holds(bus
     kept: list[int] = []
     await bus.consume(small, lambda m, d: _put_list(kept, m.events[0].track_id),
                       model=CountEvents)
-    await _until(lambda: len(kept) == 5)
+    await until(lambda: len(kept) == 5)
     assert kept == [0, 1, 2, 3, 4]
 
 
@@ -498,13 +484,13 @@ async def test_a_full_error_queue_keeps_its_first_errors_and_the_rest_wait_in_th
         async def depth(name: str) -> int:
             return (await bus.queue_depths([name]))[name].ready
 
-        await _until_async(lambda: _eq(depth(t.error_queue), 3))
+        await until_fetched(lambda: _eq(depth(t.error_queue), 3), interval=0.2)
         await asyncio.sleep(1.5)
         assert await depth(t.error_queue) == 3  # full, and the oldest errors are still there
         seen: list[str] = []
         await bus.consume(t.error_queue, lambda d, _: _put_list(seen, d.headers[ERROR_HEADER]),
                           retry=None)
-        await _until(lambda: len(seen) == 5, timeout=20)
+        await until(lambda: len(seen) == 5, timeout=20)
         assert seen[:3] == [f"PermanentError: track {i} is refused" for i in range(3)]
         assert sorted(seen[3:]) == [f"PermanentError: track {i} is refused" for i in (3, 4)]
     finally:
@@ -515,3 +501,39 @@ async def test_a_full_error_queue_keeps_its_first_errors_and_the_rest_wait_in_th
 
 async def _eq(value, expected) -> bool:
     return await value == expected
+
+
+async def test_dead_letters_are_browsed_requeued_and_discarded_and_undecided_ones_kept(
+        bus: Bus) -> None:
+    t = bus.topology
+    back: asyncio.Queue = asyncio.Queue()
+    await bus.subscribe(t.camera_events, [t.status_key("cam-a")],
+                        lambda m, d: _put(back, (m.detail, d.headers)), model=CameraStatus)
+    for i in range(4):  # what a worker's failed handler leaves behind
+        body, headers = CameraStatus(camera_id="cam-a", state="online", detail=f"#{i}").to_wire()
+        failed = Delivery(body, headers, t.camera_events, t.status_key("cam-a"), "some.queue")
+        await bus.dead_letter(failed, f"ValueError: broken #{i}", attempts=3)
+
+    review = bus.dead_letters()
+    letters = await review.fetch()
+    assert [letter.reason for letter in letters] == [f"ValueError: broken #{i}" for i in range(4)]
+    first = letters[0]
+    assert first.attempts == 3 and first.route == (t.camera_events, t.status_key("cam-a"))
+    assert first.original_queue == "some.queue" and first.kind == "camera_status"
+    # held: another review finds nothing while this one has them
+    other = bus.dead_letters()
+    assert await other.fetch() == []
+    await other.close()
+
+    assert await review.requeue([letters[0].key, letters[1].key]) == 2
+    requeued = await collect(back, 2)
+    assert [detail for detail, _ in requeued] == ["#0", "#1"]
+    assert all(h[ATTEMPT_HEADER] == 0 and ERROR_HEADER not in h for _, h in requeued)
+    assert await review.discard([letters[2].key]) == 1
+    await review.close()
+
+    again = bus.dead_letters()
+    assert [letter.reason for letter in await again.fetch()] == ["ValueError: broken #3"]
+    # a second fetch hands back and takes again: the list is the queue as it stands
+    assert [letter.reason for letter in await again.fetch()] == ["ValueError: broken #3"]
+    await again.close()

@@ -8,13 +8,8 @@ import faulthandler
 import functools
 import inspect
 import sys
-import time
-from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
-import cv2
-import numpy as np
 import pytest
 import qasync
 from _pytest.faulthandler import fault_handler_stderr_fd_key
@@ -23,7 +18,6 @@ from PySide6.QtWidgets import QApplication
 
 from camcount_desktop.console import Console
 from camcount_desktop.settings import Settings
-from workers.contracts import Detection, DetectionBlock, DetectionResult, Frame
 
 
 def _qt_loop() -> qasync.QEventLoop:
@@ -36,14 +30,12 @@ def pytest_asyncio_loop_factories(config, item):
     return {"qasync": _qt_loop}
 
 
-#: a console test that has not finished by now fails (its clean-up still runs)
 GUI_TEST_TIMEOUT_S = 120
-#: last resort when even the clean-up hangs: pytest-timeout dumps every thread's stack and ends
-#: the run. Its default (signal) method cannot fire here: the test waits inside Qt's event loop,
-#: in C++, where Python runs no signal handler until something wakes the loop.
+
+
 GUI_HARD_TIMEOUT_S = 240
-#: and when no Python thread can run at all (a thread stuck holding the GIL, as PySide can leave
-#: one in C++): faulthandler's watchdog is a C thread, it dumps the stacks and exits without it
+
+
 GUI_GIL_TIMEOUT_S = 300
 
 
@@ -112,37 +104,3 @@ async def console(settings: Settings, namespace: str):
         yield c
     finally:
         await c.stop()
-
-
-async def until(condition: Callable[[], object], timeout: float = 10.0, what: str = "") -> None:
-    """Await (letting Qt and asyncio run) until ``condition()`` is true."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what or condition}")
-        await asyncio.sleep(0.02)
-
-
-def solid_jpeg(bgr: tuple[int, int, int], width: int = 320, height: int = 180) -> bytes:
-    image = np.zeros((height, width, 3), np.uint8)
-    image[:] = bgr
-    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 95])
-    assert ok
-    return buf.tobytes()
-
-
-def frame(camera_id: str, n: int, bgr: tuple[int, int, int] = (40, 160, 40), width: int = 320,
-          height: int = 180) -> Frame:
-    return Frame(camera_id=camera_id, frame_id=f"{camera_id}:{n}", width=width, height=height,
-                 fps=10, quality=95, jpeg=solid_jpeg(bgr, width, height))
-
-
-def result(camera_id: str, n: int, boxes: list[tuple[float, float, float, float]],
-           width: int = 320, height: int = 180) -> DetectionResult:
-    dets = [Detection(class_name="person", confidence=0.9, bbox=b, track_id=i + 1)
-            for i, b in enumerate(boxes)]
-    return DetectionResult(
-        camera_id=camera_id, frame_id=f"{camera_id}:{n}", frame_timestamp=datetime.now(UTC),
-        frame_width=width, frame_height=height,
-        detection_results=DetectionBlock(detections=dets, total_count=len(dets),
-                                         processing_time=0.01, model_version="test"))

@@ -14,7 +14,7 @@ from camcount_desktop.alerts.controller import RESOLVE
 from camcount_desktop.console import Console
 from camcount_desktop.main_window import MainWindow
 from camcount_desktop.settings import Settings
-from tests.gui.conftest import until
+from tests.helpers.waiting import until
 from workers.bus import Delivery
 from workers.contracts import AlertAcknowledgement, CameraConfig, SystemEvent
 

@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QPushButton
 from camcount_desktop.console import Console
 from camcount_desktop.dead_letters.view import DeadLetterView
 from camcount_desktop.settings import Settings
-from tests.conftest import BROKER_URL
-from tests.gui.conftest import until
+from tests.helpers.services import BROKER_URL
+from tests.helpers.waiting import until
 from tests.rabbit_util import purge_namespace
 from workers.bus import Delivery
 from workers.contracts import CameraStatus

@@ -13,8 +13,8 @@ from camcount_desktop.console import Console
 from camcount_desktop.health.controller import HealthController
 from camcount_desktop.health.view import HealthView
 from camcount_desktop.settings import Settings
-from tests.conftest import BROKER_URL
-from tests.gui.conftest import until
+from tests.helpers.services import BROKER_URL
+from tests.helpers.waiting import until
 from tests.rabbit_util import purge_namespace
 from tests.tcp_proxy import TcpProxy
 from workers.bus.errors import Unroutable

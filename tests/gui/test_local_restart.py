@@ -19,7 +19,7 @@ from camcount_desktop.console import Console
 from camcount_desktop.local_mode import SAMPLE_CAMERA_ID, LocalData, sample_zones
 from camcount_desktop.main_window import MainWindow
 from camcount_desktop.settings import Settings
-from tests.gui.conftest import until
+from tests.helpers.waiting import until
 from workers.analytics import AnalyticsClient
 from workers.contracts import CameraConfig, LineDef
 from workers.contracts.alerting import CameraOfflineRule, WebhookTarget

@@ -13,8 +13,8 @@ from camcount_desktop.console import Console
 from camcount_desktop.queues.controller import QueuesController, Sample
 from camcount_desktop.queues.view import COLUMNS, QueuesView
 from camcount_desktop.settings import Settings
-from tests.conftest import BROKER_URL
-from tests.gui.conftest import until
+from tests.helpers.services import BROKER_URL
+from tests.helpers.waiting import until
 from tests.rabbit_util import purge_namespace
 from workers.bus import Delivery, QueueDepth
 from workers.bus.management import ManagementAPI

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from camcount_desktop.console import Console
 from camcount_desktop.main_window import MainWindow
 from camcount_desktop.settings import Settings
-from tests.gui.conftest import until
+from tests.helpers.waiting import until
 from workers.bus import Delivery
 from workers.contracts import DetectionResult
 from workers.storage import Database

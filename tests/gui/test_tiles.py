@@ -10,9 +10,10 @@ from PySide6.QtGui import QColor, QImage
 from camcount_desktop.console import Console
 from camcount_desktop.wall.frames import DecodedFrame
 from camcount_desktop.wall.overlay import BOX_COLOR
-from camcount_desktop.wall.tile_controller import TileState
+from camcount_desktop.wall.tile_state import TileState
 from camcount_desktop.wall.tile_view import HEADER_H, STATE_COLORS, TileView
-from tests.gui.conftest import frame, result, until
+from tests.helpers.gui import frame, result
+from tests.helpers.waiting import until
 from workers.contracts import CameraStatus, LineDef, ZoneDef, ZoneSet
 
 W, H = 320, 180

@@ -18,8 +18,7 @@ from pathlib import Path
 import aiomqtt
 import pytest
 
-from tests.analytics.conftest import wait_for
-from tests.mqtt.conftest import (
+from tests.helpers.mqtt import (
     RABBIT_MQTT,
     Mosquitto,
     TlsBroker,
@@ -27,6 +26,7 @@ from tests.mqtt.conftest import (
     rabbit_mqtt_address,
     retained,
 )
+from tests.helpers.waiting import until_fetched
 from tests.processes import spawn
 from workers.analytics import AnalyticsSettings, AnalyticsWorker
 from workers.bus import Bus, InProcessBus
@@ -148,7 +148,7 @@ async def test_home_assistant_sees_counts_and_keeps_them_across_a_broker_restart
     p = site.s.topic_prefix
     await configure(site)
 
-    seen = await wait_for(site.seen, lambda seen: seen.get(f"{p}/{CAM}/door/in") == b"3", 30)
+    seen = await until_fetched(site.seen, lambda seen: seen.get(f"{p}/{CAM}/door/in") == b"3", 30)
     door_in = json.loads(seen[site.discovery("sensor", "door_in")])
     print("discovery:", json.dumps(door_in, indent=1))
     assert door_in["name"] == "Front door in"
@@ -166,10 +166,10 @@ async def test_home_assistant_sees_counts_and_keeps_them_across_a_broker_restart
     # The broker goes away; counting goes on; a new, empty broker comes up on the same port.
     mosquitto.stop()
     await site.publish(result(1, count_in=4, count_out=1), result(1, count_in=5, count_out=2))
-    await wait_for(lambda: asyncio.sleep(0, result=site.bridge.connected), lambda c: not c, 30)
+    await until_fetched(lambda: asyncio.sleep(0, result=site.bridge.connected), lambda c: not c, 30)
     mosquitto.start()
 
-    seen = await wait_for(site.seen, lambda seen: seen.get(f"{p}/{CAM}/door/in") == b"5", 30)
+    seen = await until_fetched(site.seen, lambda seen: seen.get(f"{p}/{CAM}/door/in") == b"5", 30)
     assert seen[f"{p}/{CAM}/door/out"] == b"2"
     assert json.loads(seen[site.discovery("sensor", "door_in")])["name"] == "Front door in"
     assert seen[f"{p}/bridge/status"] == b"online"
@@ -194,8 +194,8 @@ async def rename_and_remove(site: Site) -> None:
     def ha_view() -> Awaitable[dict[str, bytes]]:
         return home_assistant_view(site.host, site.port, site.s.discovery_prefix, **creds)
 
-    await wait_for(ha_view, lambda seen: occupancy in seen
-                   and site.discovery("sensor", "door_in") in seen, 30)
+    await until_fetched(ha_view, lambda seen: occupancy in seen
+                        and site.discovery("sensor", "door_in") in seen, 30)
     # the admin renames the line and deletes the zone in the zone editor
     await site.publish(CameraControl(camera_id=CAM, action="set_zones",
                                      zones=zones(2, "Main entrance", with_zone=False)))
@@ -204,7 +204,7 @@ async def rename_and_remove(site: Site) -> None:
         door = seen.get(site.discovery("sensor", "door_in"))
         return door is not None and json.loads(door)["name"] == "Main entrance in"
 
-    seen = await wait_for(ha_view, renamed, 30)
+    seen = await until_fetched(ha_view, renamed, 30)
     assert occupancy not in seen, "a removed zone's sensors must disappear from Home Assistant"
     # and nothing of it is left retained on the broker
     p = site.s.topic_prefix
@@ -219,16 +219,16 @@ async def test_alerts_raise_and_resolve_the_cameras_problem_sensor(
     site = await make_site("127.0.0.1", mosquitto.port)
     await configure(site)
     alert_topic = f"{site.s.topic_prefix}/{CAM}/alert"
-    await wait_for(lambda: _topic_is(site, alert_topic, b"OFF"), bool, 30)
+    await until_fetched(lambda: _topic_is(site, alert_topic, b"OFF"), bool, 30)
     raised = SystemEvent(event_type="alert", source="alerts", severity="critical", camera_id=CAM,
                          data={"action": "raise", "rule_id": "crowd", "message": "Queue full"})
     async with aiomqtt.Client("127.0.0.1", mosquitto.port) as watcher:
         await watcher.subscribe(f"{site.s.topic_prefix}/alerts", qos=1)
         await site.publish(raised)
-        await wait_for(lambda: _topic_is(site, alert_topic, b"ON"), bool, 30)
+        await until_fetched(lambda: _topic_is(site, alert_topic, b"ON"), bool, 30)
         await site.publish(SystemEvent(event_type="alert", source="alerts", camera_id=CAM,
                                        data={"action": "resolve", "alert_id": raised.message_id}))
-        await wait_for(lambda: _topic_is(site, alert_topic, b"OFF"), bool, 30)
+        await until_fetched(lambda: _topic_is(site, alert_topic, b"OFF"), bool, 30)
         events = []
         async with asyncio.timeout(30):
             async for m in watcher.messages:
@@ -250,7 +250,7 @@ async def test_a_bridge_started_later_clears_what_an_earlier_run_left_of_a_delet
     site = await make_site("127.0.0.1", mosquitto.port)
     await configure(site)
     occupancy = site.discovery("sensor", "queue_occupancy")
-    await wait_for(site.seen, lambda seen: occupancy in seen, 30)
+    await until_fetched(site.seen, lambda seen: occupancy in seen, 30)
     # the bridge stops; meanwhile the admin deletes the zone; a new bridge starts
     await site.bridge.stop()
     await site.publish(CameraControl(camera_id=CAM, action="set_zones",
@@ -258,8 +258,8 @@ async def test_a_bridge_started_later_clears_what_an_earlier_run_left_of_a_delet
     later = MqttBridge(site.s, worker_id="mqtt-later")
     await later.start(site.bus)
     try:
-        seen = await wait_for(site.seen, lambda seen: occupancy not in seen
-                              and f"{site.s.topic_prefix}/{CAM}/queue/occupancy" not in seen, 30)
+        seen = await until_fetched(site.seen, lambda seen: occupancy not in seen
+                                   and f"{site.s.topic_prefix}/{CAM}/queue/occupancy" not in seen, 30)
         assert site.discovery("sensor", "door_in") in seen
     finally:
         await later.stop()
@@ -272,12 +272,12 @@ async def test_the_bridge_going_away_is_marked_offline_by_its_last_will(
                   "--topic-prefix", "lwt-test", "--no-discovery"], tmp_path / "mqtt.log",
                  dict(os.environ))
     try:
-        await wait_for(lambda: retained("127.0.0.1", mosquitto.port, status, settle=0.5),
-                       lambda seen: seen.get(status) == b"online", 60)
+        await until_fetched(lambda: retained("127.0.0.1", mosquitto.port, status, settle=0.5),
+                            lambda seen: seen.get(status) == b"online", 60)
         proc.send_signal(signal.SIGKILL)  # no goodbye: the broker speaks for it
         proc.wait(10)
-        await wait_for(lambda: retained("127.0.0.1", mosquitto.port, status, settle=0.5),
-                       lambda seen: seen.get(status) == b"offline", 30)
+        await until_fetched(lambda: retained("127.0.0.1", mosquitto.port, status, settle=0.5),
+                            lambda seen: seen.get(status) == b"offline", 30)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -313,7 +313,7 @@ async def test_over_tls_with_an_account_whose_password_is_never_logged(
                     return None
             return None
 
-        assert await wait_for(door_in, lambda v: v == b"7", 30) == b"7"
+        assert await until_fetched(door_in, lambda v: v == b"7", 30) == b"7"
     finally:
         await bridge.stop()
         await bus.close()

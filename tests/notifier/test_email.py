@@ -9,8 +9,8 @@ from email.message import EmailMessage
 from email.policy import default
 from pathlib import Path
 
-from tests.buses import error_inbox
-from tests.notifier.conftest import SmtpServer, StartNotifier
+from tests.helpers.buses import error_inbox
+from tests.helpers.notifier import SmtpServer, StartNotifier
 from workers.bus import Bus
 from workers.contracts import EmailNotification, ReportFacts, utcnow
 from workers.contracts.alerting import AlertingConfig, EmailTarget

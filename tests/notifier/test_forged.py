@@ -11,17 +11,16 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.buses import error_inbox
-from tests.conftest import BROKER_URL
-from tests.notifier.conftest import (
+from tests.helpers.buses import error_inbox, start_bus
+from tests.helpers.notifier import (
     SECRET,
     Receiver,
     SmtpServer,
     StartNotifier,
     hook_config,
-    make_bus,
     serve_receiver,
 )
+from tests.helpers.services import BROKER_URL
 from tests.notifier.test_email import received
 from tests.rabbit_util import purge_namespace
 from workers.bus import Bus
@@ -73,7 +72,7 @@ def forged(receiver: Receiver, foreign: Receiver) -> dict[str, tuple[str, dict, 
 
 @pytest.fixture
 async def rabbit(namespace: str) -> AsyncIterator[Bus]:
-    b = await make_bus("rabbit", namespace)
+    b = await start_bus("rabbit", namespace, "notifier-test")
     try:
         yield b
     finally:

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.analytics.conftest import wait_for
-from tests.buses import error_inbox
-from tests.conftest import BROKER_URL
-from tests.notifier.conftest import SECRET_ENV, Receiver, StartNotifier, hook_config, make_bus
+from tests.helpers.buses import error_inbox, start_bus
+from tests.helpers.notifier import SECRET_ENV, Receiver, StartNotifier, hook_config
+from tests.helpers.services import BROKER_URL
+from tests.helpers.waiting import until_fetched
 from tests.notifier.test_webhook import hook
 from tests.rabbit_util import purge_namespace
 from workers.bus import Bus, Delivery
@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 async def rabbit(namespace: str) -> AsyncIterator[Bus]:
-    b = await make_bus("rabbit", namespace)
+    b = await start_bus("rabbit", namespace, "notifier-test")
     try:
         yield b
     finally:
@@ -69,9 +69,9 @@ async def test_a_notifier_without_the_secret_leaves_the_webhooks_to_one_that_has
         first = await asyncio.wait_for(beats.get(), 60)  # it runs, and says what it lacks
         assert first.data["cannot_serve"] == {
             "hook": f"secret env:{SECRET_ENV} is not set on {first.source}"}
-        await wait_for(lambda: bus.queue_depths([bus.topology.webhook_queue]),
-                       lambda d: d[bus.topology.webhook_queue].consumers == 2,
-                       timeout=30)  # both take from the queue (the broker's stats lag a little)
+        await until_fetched(lambda: bus.queue_depths([bus.topology.webhook_queue]),
+                            lambda d: d[bus.topology.webhook_queue].consumers == 2,
+                            timeout=30)  # both take from the queue (the broker's stats lag a little)
 
         sent = [hook(receiver) for _ in range(20)]
         for msg in sent:

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.buses import error_inbox
-from tests.notifier.conftest import SECRET, Receiver, StartNotifier, hook_config
+from tests.helpers.buses import error_inbox
+from tests.helpers.notifier import SECRET, Receiver, StartNotifier, hook_config
 from workers.bus import Bus
 from workers.contracts import SystemEvent, WebhookNotification, utcnow
 from workers.contracts.alerting import BreakerSettings, RateLimit

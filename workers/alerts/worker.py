@@ -5,7 +5,7 @@ console's alerts panel shows it) and queued to the rule's notification targets.
 Run one per site: standalone (``camcount-worker alerts``) or inside the analytics worker
 (``AnalyticsWorker(alerting=...)``). Two engines would raise every alert twice.
 
-Rules come from the stored configuration (``config_store``; the file seeds it) and change while it
+Rules come from the stored configuration (``workers.alerting``; the file seeds it) and change while it
 runs: a ``config`` event on ``system.events`` applies a saved version at once. Alerts left open by
 an earlier run are taken over at start, so they are resolved when their condition ends.
 """
@@ -21,8 +21,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from workers.alerts import config as config_file
-from workers.alerts import config_store
+from workers.alerting import config as config_file
+from workers.alerting.follow import ConfigInForce
+from workers.alerting.store import Versioned
 from workers.alerts.engine import Change, RuleEngine, Subject
 from workers.bus import Bus, Delivery, PublishError, Subscription
 from workers.contracts import CameraStatus, DetectionResult, SystemEvent, utcnow
@@ -84,15 +85,14 @@ class AlertsWorker:
         $CAMCOUNT_NOTIFICATIONS, else notifications.json in the user data folder); the stored
         version is in force from ``start``. Alerts and config are stored in ``db`` (shared, e.g.
         the analytics worker's) or a database of its own at ``db_url``."""
-        self.seed = config if config is not None else config_file.load(config_path)
-        self.config = self.seed
-        #: the stored config version in force (0 before start)
-        self.version = 0
         self.settings = settings or AlertsSettings()
         self.engine = RuleEngine([], camera_silence_s=self.settings.camera_silence_s,
                                  adopted_unheard_s=self.settings.adopted_unheard_s)
         self._own_db = db is None
         self.db = db if db is not None else Database(db_url)
+        self.in_force = ConfigInForce(
+            config if config is not None else config_file.load(config_path), self.db,
+            self._on_config_version)
         self.worker_id = worker_id
         self._bus: Bus | None = None
         self._subs: list[Subscription] = []
@@ -107,8 +107,7 @@ class AlertsWorker:
         if self._own_db:
             await upgrade(self.db)
         self._bus = bus
-        stored = await config_store.load_or_seed(self.db, self.seed, by=self.worker_id)
-        self.config, self.version = stored.config, stored.version
+        await self.in_force.start(by=self.worker_id)
         self.engine.set_rules(self._rules(), time.monotonic())
         await self._take_over_open_alerts()
         # config events always; health events feed worker_silent rules
@@ -135,6 +134,14 @@ class AlertsWorker:
                 "open_alerts": len(self._open), "raised": self.raised, "resolved": self.resolved}
 
     # -- configuration --------------------------------------------------------------------------
+    @property
+    def config(self) -> AlertingConfig:
+        return self.in_force.config
+
+    @property
+    def version(self) -> int:
+        return self.in_force.version
+
     def _rules(self) -> list[AlertRule]:
         """The stored rules, and the built-in ones nobody can remove."""
         assert self._bus is not None
@@ -171,11 +178,7 @@ class AlertsWorker:
         elif follower is not None:
             await follower.cancel()
 
-    async def _on_config(self, event: SystemEvent) -> None:
-        stored = await config_store.remember(self.db, event)
-        if stored is None or stored.version <= self.version:
-            return  # another config, or one this engine has already
-        self.config, self.version = stored.config, stored.version
+    async def _on_config_version(self, stored: Versioned, _: AlertingConfig) -> None:
         for change in self.engine.set_rules(self._rules(), time.monotonic()):
             await self._emit_logged(change)
         await self._follow_inputs()
@@ -224,7 +227,7 @@ class AlertsWorker:
         if event.event_type == "health":
             self.engine.on_health(event, time.monotonic())
         elif event.event_type == "config":
-            await self._on_config(event)
+            await self.in_force.on_event(event)
 
     async def _poll_depths_forever(self) -> None:
         assert self._bus is not None

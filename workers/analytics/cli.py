@@ -6,9 +6,9 @@ import argparse
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from workers.bus.cli import add_broker_arguments, topology_of
 from workers.storage import Database, head_revision, redact, upgrade
 from workers.storage.database import ENV_DB_URL
-from workers.topology import Topology
 
 
 def _timezone(name: str) -> str:
@@ -31,7 +31,6 @@ async def _analytics(args: argparse.Namespace) -> int:
     worker_id = default_worker_id("analytics")
     worker = AnalyticsWorker(db_url=args.db, timezone=args.timezone, reports_dir=args.reports_dir,
                              worker_id=worker_id)
-    topology = Topology(args.namespace, queue_type="quorum" if args.quorum else "classic")
     if args.http:
         from workers.analytics import http_api
 
@@ -40,7 +39,7 @@ async def _analytics(args: argparse.Namespace) -> int:
                                             http_api.token_from_environment())
         except http_api.ApiConfigError as exc:
             raise SystemExit(f"camcount-worker analytics: {exc}") from exc
-    return await serve(worker, broker=args.broker, worker_id=worker_id, topology=topology)
+    return await serve(worker, broker=args.broker, worker_id=worker_id, topology=topology_of(args))
 
 
 async def _db_upgrade(args: argparse.Namespace) -> int:
@@ -57,11 +56,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     """Register ``analytics`` and ``db`` on camcount-worker's sub-commands."""
     p = sub.add_parser("analytics", help="run the analytics worker (storage, aggregation, "
                        "queries, reports)")
-    p.add_argument("--broker", help="amqp(s)://user@host/vhost, or 'local' (default: "
-                   "$CAMCOUNT_BROKER_URL, else local)")
-    p.add_argument("--namespace", default="", help="prefix of every exchange and queue name")
-    p.add_argument("--quorum", action="store_true",
-                   help="declare quorum queues where their arguments allow (clustered brokers)")
+    add_broker_arguments(p)
     _add_db(p)
     p.add_argument("--timezone", type=_timezone, default="UTC",
                    help="IANA time zone of the hourly/daily/weekly/monthly buckets (default: UTC)")

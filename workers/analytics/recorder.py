@@ -15,7 +15,7 @@ from workers.contracts import AlertAcknowledgement, CameraControl, CameraStatus,
 from workers.storage import Database
 from workers.storage.alerts import acknowledge, record_alert, resolve
 from workers.storage.cameras import record_states, update_camera
-from workers.storage.models import Camera
+from workers.storage.models import CameraRecord
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ class Recorder:
             elif msg.action == "remove":
                 await update_camera(session, cam, at, {"removed_at": at})
             elif msg.action == "set_fps" and msg.fps is not None:
-                camera = await session.get(Camera, cam)
+                camera = await session.get(CameraRecord, cam)
                 if camera is not None and camera.config:
                     await update_camera(session, cam, at,
                                         {"config": {**camera.config, "analysis_fps": msg.fps}})

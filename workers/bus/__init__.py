@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from workers.bus.base import Bus, Delivery, QueueDepth, RetryPolicy, Subscription
 from workers.bus.config import LOCAL, resolve
+from workers.bus.dead_letters import DeadLetter, DeadLetters
 from workers.bus.errors import (
     BrokerConfigError,
     BusError,
@@ -31,7 +32,8 @@ def create_bus(url: str | None, *, source: str, topology: Topology | None = None
 
 
 __all__ = [
-    "TRACE_HEADER", "BrokerConfigError", "Bus", "BusError", "Delivery", "InProcessBus",
+    "TRACE_HEADER", "BrokerConfigError", "Bus", "BusError", "DeadLetter", "DeadLetters", "Delivery",
+    "InProcessBus",
     "NotAllowed", "PermanentError", "PublishError", "QueueDepth", "RemoteError", "RequestTimeout",
     "RetryPolicy", "Subscription", "Topology", "Unavailable", "Unroutable", "create_bus", "current_trace_id",
 ]

@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from workers.bus.dead_letters import DeadLetters
 from workers.bus.errors import PermanentError, RemoteError, Unavailable
 from workers.bus.trace import TRACE_HEADER, current_trace_id
 from workers.contracts.base import Contract, ContractError, new_id
@@ -217,6 +218,10 @@ class Bus(ABC):
     @abstractmethod
     async def queue_depths(self, names: Sequence[str] | None = None) -> dict[str, QueueDepth]:
         """Ready, unacked and consumers per queue (all topology queues by default)."""
+
+    @abstractmethod
+    def dead_letters(self) -> DeadLetters:
+        """A review of the error queue: browse, requeue, discard (``workers.bus.dead_letters``)."""
 
     # -- public API ---------------------------------------------------------------------------
     async def publish(self, exchange: str, routing_key: str,

@@ -2,8 +2,8 @@
 
 It keeps only what the workers rely on: exchanges with direct/topic/fanout routing, queues with
 drop-head length limits, single active consumer, manual acks, retries with the same delays and
-headers as RabbitMQ, and request/reply. It is not a second broker: no persistence, no TTLs, no
-priorities (documented in docs/topology.md).
+headers as RabbitMQ, the review of the error queue, and request/reply. It is not a second
+broker: no persistence, no TTLs, no priorities (documented in docs/topology.md).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workers.bus.base import Bus, Delivery, QueueDepth, Subscription, _Route, wait_closed
+from workers.bus.dead_letters import DeadLetter, DeadLetters
 from workers.bus.errors import BusError, PublishError, RequestTimeout, Unroutable
 from workers.contracts.base import new_id
 from workers.topology import RETRY_DELAYS_MS, QueueSpec, Topology
@@ -272,8 +273,51 @@ class InProcessBus(Bus):
             for n in wanted if (q := self._queues.get(n)) is not None
         }
 
+    def dead_letters(self) -> DeadLetters:
+        return _HeldDeadLetters(self)
+
     def _spawn(self, coro: Any) -> asyncio.Task[Any]:
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
+
+
+class _HeldDeadLetters(DeadLetters):
+    """Messages taken off the error queue's head and counted as unacked until decided, as a
+    RabbitMQ channel holds them; handed back to the head, in order."""
+
+    def __init__(self, bus: InProcessBus):
+        super().__init__(bus)
+        self._memory = bus
+        self._held: dict[str, Delivery] = {}
+        self._keys = itertools.count(1)
+
+    @property
+    def _queue(self) -> _Queue:
+        return self._memory._queues[self.bus.topology.error_queue]
+
+    async def _take(self, limit: int) -> None:
+        q = self._queue
+        async with q.cond:
+            for _ in range(min(limit, len(q.items))):
+                d = q.items.popleft()
+                q.unacked += 1
+                key = str(next(self._keys))
+                self._held[key] = d
+                self.letters[key] = DeadLetter(key, d.body, dict(d.headers))
+
+    async def _settle(self, key: str) -> None:
+        if self._held.pop(key, None) is not None:
+            self._queue.unacked -= 1
+        self.letters.pop(key, None)
+
+    async def close(self) -> None:
+        held = list(self._held.values())
+        self._held.clear()
+        self.letters.clear()
+        if not held:
+            return  # also on a bus that never started: nothing to hand back
+        self._queue.unacked -= len(held)
+        for d in reversed(held):
+            await self._queue.put_front(d)

@@ -29,6 +29,7 @@ from yarl import URL
 
 from workers.bus.base import Bus, Delivery, QueueDepth, Subscription, _Route, sender, wait_closed
 from workers.bus.config import node_urls, redact
+from workers.bus.dead_letters import DeadLetter, DeadLetters
 from workers.bus.declare import CONNECT_ERRORS, TopologyMismatch, declare, missing
 from workers.bus.errors import NotAllowed, PublishError, RequestTimeout, Unroutable
 from workers.bus.management import ManagementAPI
@@ -432,6 +433,9 @@ class RabbitBus(Bus):
             self._replies.pop(correlation_id, None)
 
     # -- observation --------------------------------------------------------------------------
+    def dead_letters(self) -> DeadLetters:
+        return _HeldDeadLetters(self)
+
     async def queue_depths(self, names: Sequence[str] | None = None) -> dict[str, QueueDepth]:
         wanted = list(names) if names is not None else [q.name for q in self.topology.queues]
         try:
@@ -462,3 +466,41 @@ class RabbitBus(Bus):
             if ch is not None and not ch.is_closed:
                 await ch.close()
         return out
+
+
+class _HeldDeadLetters(DeadLetters):
+    """Messages fetched with ``basic.get`` without auto-ack on a channel of this review's own,
+    held unacknowledged until decided; closing the channel hands back everything undecided."""
+
+    def __init__(self, bus: RabbitBus):
+        super().__init__(bus)
+        self._rabbit = bus
+        self._channel: aio_pika.abc.AbstractChannel | None = None
+        self._messages: dict[str, AbstractIncomingMessage] = {}
+
+    async def _take(self, limit: int) -> None:
+        conn = self._rabbit._conn
+        assert conn is not None, "bus not started"
+        self._channel = await conn.channel(publisher_confirms=False)
+        queue = await self._channel.get_queue(self.bus.topology.error_queue, ensure=True)
+        for _ in range(limit):
+            message = await queue.get(no_ack=False, fail=False)
+            if message is None:
+                break
+            key = str(message.delivery_tag)
+            self._messages[key] = message
+            self.letters[key] = DeadLetter(key, message.body, dict(message.headers or {}))
+
+    async def _settle(self, key: str) -> None:
+        await self._messages.pop(key).ack()
+        self.letters.pop(key, None)
+
+    async def close(self) -> None:
+        self._messages.clear()
+        self.letters.clear()
+        if self._channel is not None:
+            channel, self._channel = self._channel, None
+            try:
+                await channel.close()  # unacked messages return to the queue, in order
+            except Exception as exc:
+                log.debug("closing the dead-letter channel: %s", exc)

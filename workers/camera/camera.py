@@ -30,8 +30,9 @@ log = logging.getLogger(__name__)
 _READ_TIMEOUT_MARGIN = 2.0
 
 
-class Camera:
-    """Create on the event loop; ``start()``, ``stop()`` and ``update()`` apply at once."""
+class CameraFeed:
+    """One camera the camera worker opened: read, sampled and published. Create on the event
+    loop; ``start()``, ``stop()`` and ``update()`` apply at once."""
 
     def __init__(self, config: CameraConfig, publisher: CameraPublisher, executor: Executor,
                  timing: Timing):

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
 
+from workers.bus.cli import topology_of
 from workers.camera.worker import CameraWorker
 from workers.contracts import CameraConfig
 from workers.contracts.base import describe
 from workers.service import serve
-from workers.topology import Topology
 
 _CONFIG_LIST = TypeAdapter(list[CameraConfig])
 
@@ -63,6 +63,6 @@ async def run(args: argparse.Namespace) -> int:
     except ValueError as exc:  # CameraConfigError, or the same camera id twice
         print(f"camcount-worker camera: {exc}", file=sys.stderr)
         return 2
-    topology = Topology(args.namespace, queue_type="quorum" if args.quorum else "classic")
-    return await serve(worker, broker=args.broker, namespace=args.namespace, topology=topology)
+    return await serve(worker, broker=args.broker, namespace=args.namespace,
+                       topology=topology_of(args))
 

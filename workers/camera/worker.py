@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from workers.bus import Bus, Delivery, Subscription
-from workers.camera.camera import Camera
+from workers.camera.camera import CameraFeed
 from workers.camera.publisher import CameraPublisher
 from workers.camera.store import save_cameras
 from workers.camera.timing import Timing
@@ -44,7 +44,7 @@ class CameraWorker:
         self.store = store
         self.timing = timing or Timing()
         self._initial = cameras
-        self._cameras: dict[str, Camera] = {}
+        self._cameras: dict[str, CameraFeed] = {}
         self._publisher: CameraPublisher | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._control: Subscription | None = None
@@ -88,7 +88,7 @@ class CameraWorker:
     async def _add(self, config: CameraConfig) -> None:
         assert self._publisher is not None and self._executor is not None, "worker not started"
         await self._publisher.declare(config.camera_id)
-        camera = Camera(config, self._publisher, self._executor, self.timing)
+        camera = CameraFeed(config, self._publisher, self._executor, self.timing)
         self._cameras[config.camera_id] = camera
         if config.enabled:
             camera.start()
@@ -135,7 +135,7 @@ class CameraWorker:
                 del self._cameras[control.camera_id]
                 await camera.stop("removed")
 
-    async def _configure(self, control: CameraControl, camera: Camera | None) -> None:
+    async def _configure(self, control: CameraControl, camera: CameraFeed | None) -> None:
         config = control.config
         assert config is not None  # the contract requires it for configure
         if config.camera_id != control.camera_id:

@@ -3,96 +3,48 @@
 Each camera's frames arrive on their own queue with a single active consumer, so one worker's
 tracker sees one camera's frames in order and another worker takes over when it dies. Every
 worker follows every camera it hears of (``camera.status.*``); the broker picks one active
-consumer per camera, and a worker holding more than its share of cameras hands some back.
-Decoding and inference run in executor threads, never on the event loop.
+consumer per camera, and a worker holding more than its share of cameras hands some back
+(``peers``). Decoding and inference run in executor threads, never on the event loop
+(``frames``). Each camera's own model, classes and zones are ``camera_settings``; those an admin
+saved while no detector ran come from analytics (``stored``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import time
-from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-import cv2
 import numpy as np
 
-from workers.analytics.client import AnalyticsClient
-from workers.bus import Bus, Delivery, PublishError, Subscription
-from workers.bus.errors import BusError, RemoteError
+from workers.analytics.client import AnalyticsClient, RequestFailed
+from workers.bus import Bus, Delivery, Subscription
 from workers.bus.outbox import FactOutbox, journal_path
 from workers.contracts import (
-    CameraConfig,
     CameraControl,
     CameraError,
     CameraStatus,
-    CountEvents,
-    DetectionBlock,
-    DetectionResult,
     Frame,
     SystemEvent,
     ZoneSet,
 )
-from workers.contracts.queries import CamerasQuery, CamerasReply
 from workers.detector.base import Detector, DetectorConfig
+from workers.detector.camera_settings import CameraSettings
 from workers.detector.factory import create_detector
-from workers.detector.models import ModelCache, same_model
-from workers.detector.pipeline import CameraPipeline
+from workers.detector.followed import FollowedCamera
+from workers.detector.frames import FrameHandler, warm_up
+from workers.detector.models import ModelCache
+from workers.detector.peers import BALANCE_EVERY_S, Peers
+from workers.detector.stored import StoredSettings
 from workers.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
-#: a frame older than this when it reaches us is dropped: live counts want the present
-MAX_FRAME_AGE_S = 5.0
-#: a camera that sent us a frame this recently is one we are the active consumer for
-ACTIVE_WINDOW_S = 3.0
-#: peers not heard from for this long are gone
-PEER_TIMEOUT_S = 15.0
-BALANCE_EVERY_S = 5.0
-#: how long a newly followed camera waits for analytics to say which zones and settings it has,
-#: and the pause before asking again when no analytics worker answered
-STORED_FETCH_TIMEOUT_S = 10.0
+#: the pause before asking analytics again for a camera's stored zones and settings when no
+#: analytics worker answered
 STORED_RETRY_S = 5.0
-#: frame ids remembered per camera, to drop one handled already (a redelivery after a lost
-#: channel may replay a batch: a tracker fed the same walk twice would count it twice)
-SEEN_FRAMES = 512
-
-
-@dataclass
-class _Camera:
-    camera_id: str
-    sub: Subscription | None = None
-    pipeline: CameraPipeline | None = None
-    zones: ZoneSet | None = None
-    #: the camera's own configuration, once a ``configure`` told us
-    config: CameraConfig | None = None
-    #: the camera's own model, else None: the worker's
-    detector: Detector | None = None
-    #: the camera's classes, else None: the worker's
-    classes: list[str] | None = None
-    #: what its results report when it is not simply the detector's (a model that failed)
-    model_version: str = ""
-    last_frame: float = 0.0  # monotonic
-    frames: int = 0
-    stale_dropped: int = 0
-    replayed_dropped: int = 0
-    fps: float = 0.0
-    recent: list[float] = field(default_factory=list)
-    seen: deque[str] = field(default_factory=lambda: deque(maxlen=SEEN_FRAMES))
-
-    def first_sight(self, frame_id: str) -> bool:
-        if frame_id in self.seen:
-            return False
-        self.seen.append(frame_id)
-        return True
-
-    def active(self, now: float) -> bool:
-        return now - self.last_frame < ACTIVE_WINDOW_S
 
 
 class DetectorWorker:
@@ -106,37 +58,40 @@ class DetectorWorker:
         self.detector = detector
         self.prefetch = prefetch
         self._initial = list(cameras or [])
-        #: zones in use per camera: given with ``--zones`` until analytics says what it stored
-        self._zones = {z.camera_id: z for z in zones or []}
-        #: cameras whose zones in use are a version analytics stored
-        self._stored_zones: set[str] = set()
-        self._cameras: dict[str, _Camera] = {}
-        self._peers: dict[str, float] = {}
-        #: the cameras each peer said it was active for in its last heartbeat
-        self._peer_cameras: dict[str, set[str]] = {}
+        self._cameras: dict[str, FollowedCamera] = {}
+        self._peers = Peers(self.role, worker_id)
         self._subs: list[Subscription] = []
         self._bus: Bus | None = None
         self._facts: FactOutbox | None = None
-        self.live_dropped = 0
+        self._frames: FrameHandler | None = None
+        self._stored: StoredSettings | None = None
         self._balancer: asyncio.Task[None] | None = None
         self._follow_lock = asyncio.Lock()
         self._zone_fetches: set[asyncio.Task[None]] = set()
         self._config_tasks: set[asyncio.Task[None]] = set()
         # One inference at a time: the backends use every core for one image already.
         self._infer = ThreadPoolExecutor(1, thread_name_prefix="camcount-infer")
-        self._models = ModelCache(self.config, self._infer)
         self._decode = ThreadPoolExecutor(2, thread_name_prefix="camcount-decode")
+        self._settings = CameraSettings(
+            self.config, self._cameras, {z.camera_id: z for z in zones or []},
+            ModelCache(self.config, self._infer), lambda: self.detector, self._publish_error)
 
     # -- lifecycle ----------------------------------------------------------------------------
     async def start(self, bus: Bus) -> None:
         self._bus = bus
+        self._stored = StoredSettings(AnalyticsClient(bus))
         self._facts = FactOutbox(bus, journal_path(bus, self.worker_id), name=self.worker_id)
         await self._facts.start()
+        self._frames = FrameHandler(bus, self.worker_id, self.config, self._settings,
+                                    self._facts, lambda: self.detector, self._publish_error,
+                                    self._peers.taking_over, infer=self._infer,
+                                    decode=self._decode)
         if self.detector is None:  # loading weights or exporting a model takes seconds
             self.detector = await asyncio.get_running_loop().run_in_executor(
                 self._infer, create_detector, self.config)
         log.info("detector %s using %s", self.worker_id, self.detector.model_version)
-        await asyncio.get_running_loop().run_in_executor(self._infer, self._warm_up)
+        await asyncio.get_running_loop().run_in_executor(self._infer, warm_up, self.detector,
+                                                         self.config)
         t = bus.topology
         self._subs.append(await bus.subscribe(t.camera_events, ["camera.status.*"],
                                               self._on_status, model=CameraStatus))
@@ -148,16 +103,6 @@ class DetectorWorker:
             await self.follow(camera_id)
         self._balancer = asyncio.get_running_loop().create_task(self._balance_loop())
 
-    def _warm_up(self) -> None:
-        """Run one blank frame through a throwaway pipeline: the tracker's imports (torch and
-        ultralytics for a HOG worker) and first runs take seconds, which a standby taking over a
-        camera must not spend on the camera's first frame."""
-        assert self.detector is not None
-        width, height = 640, 360
-        pipeline = CameraPipeline(self.detector, ZoneSet(camera_id="warm-up", frame_width=width,
-                                                         frame_height=height), self.config)
-        pipeline.process(np.zeros((height, width, 3), np.uint8), datetime.now(UTC))
-
     async def stop(self) -> None:
         # Cameras first, so the standbys take them over at once: stopping the other tasks may
         # take a few re-cancels (a library that swallows one), which must not delay a failover.
@@ -166,6 +111,8 @@ class DetectorWorker:
             if cam.sub is not None:
                 await cam.sub.cancel()  # in-flight frames finish; prefetched ones go back
         await cancel_and_wait(*self._zone_fetches, *self._config_tasks)
+        if self._stored is not None:
+            await self._stored.close()
         for sub in self._subs:
             await sub.cancel()
         self._infer.shutdown(wait=True, cancel_futures=True)
@@ -190,24 +137,25 @@ class DetectorWorker:
             "motion_skipped": sum(p.stats.skipped for p in pipes),
             "stale_dropped": sum(c.stale_dropped for c in self._cameras.values()),
             "replayed_dropped": sum(c.replayed_dropped for c in self._cameras.values()),
-            "camera_models": self._models.loaded,
-            "live_dropped": self.live_dropped,
+            "camera_models": self._settings.models.loaded,
+            "live_dropped": self._frames.live_dropped if self._frames else 0,
             **(self._facts.stats() if self._facts else {}),
         }
 
     # -- cameras ------------------------------------------------------------------------------
     async def follow(self, camera_id: str) -> None:
         """Consume this camera's frame queue (as the active consumer or a standby)."""
-        assert self._bus is not None
+        assert self._bus is not None and self._frames is not None
+        frames = self._frames
         async with self._follow_lock:
-            cam = self._cameras.setdefault(camera_id, _Camera(camera_id))
+            cam = self._cameras.setdefault(camera_id, FollowedCamera(camera_id))
             if cam.sub is not None:
                 return
             spec = self._bus.topology.frame_queue(camera_id)
             await self._bus.declare_queue(spec)
 
             async def on_frame(frame: Frame, d: Delivery) -> None:
-                await self._on_frame(cam, frame)
+                await frames.on_frame(cam, frame)
 
             # retry=None: a frame that cannot be handled is stale by the time a retry comes.
             cam.sub = await self._bus.consume(spec, on_frame, model=Frame, retry=None,
@@ -220,36 +168,34 @@ class DetectorWorker:
     async def _fetch_stored(self, camera_id: str) -> None:
         """Ask analytics, until it answers, for the camera's stored zones and settings: the
         stored zones replace any given with ``--zones``, so every detector counts with one set."""
-        assert self._bus is not None
-        client = AnalyticsClient(self._bus, timeout=STORED_FETCH_TIMEOUT_S)
+        assert self._stored is not None
         waited = False
         while True:
             try:
-                zones = await client.latest_zone_set(camera_id)
-                reply = await client.ask(CamerasQuery())
+                zones = await self._stored.zone_set(camera_id)
+                stored = await self._stored.config(camera_id)
                 break
-            except RemoteError as exc:
-                log.warning("camera %s: cannot fetch its zones and settings: %s", camera_id, exc)
-                return
-            except BusError as exc:  # no analytics worker (or no broker) answered
-                if not waited:
+            except RequestFailed as exc:
+                if exc.why != "no_answer":
+                    log.warning("camera %s: cannot fetch its zones and settings: %s",
+                                camera_id, exc)
+                    return
+                if not waited:  # no analytics worker (or no broker) answered
                     log.warning("camera %s: its stored zones are not known (%s); asking again "
                                 "every %g s", camera_id, exc, STORED_RETRY_S)
                 waited = True
                 await asyncio.sleep(STORED_RETRY_S)
         if zones is not None:
-            await self._apply_zones(zones, "stored")
-        assert isinstance(reply, CamerasReply)
-        stored = next((c.config for c in reply.cameras if c.camera_id == camera_id), None)
+            await self._settings.apply_zones(zones, "stored")
         cam = self._cameras.get(camera_id)
         if stored is not None and cam is not None and cam.config is None:  # nothing newer came
-            await self._configure(stored)
+            await self._settings.configure(stored)
 
     async def unfollow(self, camera_id: str) -> None:
         cam = self._cameras.pop(camera_id, None)
         if cam is not None and cam.sub is not None:
             await cam.sub.cancel()
-        self._models.keep_only(self._models_in_use())
+        self._settings.drop_unused_models()
 
     async def _on_status(self, status: CameraStatus, d: Delivery) -> None:
         if status.camera_id not in self._cameras:
@@ -258,7 +204,7 @@ class DetectorWorker:
     async def _on_control(self, control: CameraControl, d: Delivery) -> None:
         # ``set_zones`` asks analytics to store a version; only what it stored is applied
         if control.action == "zones_stored" and control.zones is not None:
-            await self._apply_zones(control.zones, "announced")
+            await self._settings.apply_zones(control.zones, "announced")
         elif control.action == "remove":
             await self.unfollow(control.camera_id)
         elif control.action in ("start", "configure"):
@@ -266,154 +212,13 @@ class DetectorWorker:
                 await self.follow(control.camera_id)
             if control.config is not None and control.config.camera_id == control.camera_id:
                 # a task: loading a camera's model takes seconds, controls must not wait for it
-                task = asyncio.get_running_loop().create_task(self._configure(control.config))
+                task = asyncio.get_running_loop().create_task(
+                    self._settings.configure(control.config))
                 self._config_tasks.add(task)
                 task.add_done_callback(self._config_tasks.discard)
 
-    async def _configure(self, config: CameraConfig) -> None:
-        """Detect with the camera's model and classes from its next frame. A model that cannot
-        be loaded is reported and the camera keeps the worker's, saying so in its results."""
-        cam = self._cameras.get(config.camera_id)
-        if cam is None:
-            return
-        cam.config = config
-        assert self.detector is not None
-        detector, version = self.detector, ""
-        if config.model and not same_model(config.model, self.config.model):
-            try:
-                detector = await self._models.get(config.model)
-            except Exception as exc:
-                log.warning("camera %s: model %s cannot be loaded: %s", config.camera_id,
-                            config.model, exc)
-                version = f"{self.detector.model_version} (camera model {config.model} not loaded)"
-                await self._publish_error(
-                    config.camera_id, "config",
-                    f"model {config.model} cannot be loaded ({exc}); counting with the detector "
-                    f"worker's {self.detector.model_version} instead")
-            if self._cameras.get(config.camera_id) is not cam or cam.config is not config:
-                return  # removed, or configured again, while the model loaded
-        if unknown := detector.unknown_classes(config.classes):
-            await self._publish_error(
-                config.camera_id, "config",
-                f"{detector.model_version} cannot detect {', '.join(unknown)}: "
-                f"nothing of {'that class' if len(unknown) == 1 else 'those classes'} is counted")
-        cam.detector = None if detector is self.detector else detector
-        cam.classes, cam.model_version = list(config.classes), version
-        if cam.pipeline is not None:
-            cam.pipeline.use(detector, cam.classes)
-        self._models.keep_only(self._models_in_use())
-        log.info("camera %s: detecting %s with %s", config.camera_id,
-                 ", ".join(config.classes) or "every class", version or detector.model_version)
-
-    def _models_in_use(self) -> set[str]:
-        return {c.config.model for c in self._cameras.values() if c.config and c.config.model}
-
-    async def _apply_zones(self, zones: ZoneSet, how: str) -> None:
-        """Count with these stored zones from the next frame, unless newer ones are in use. A
-        different set under the version in use is refused and reported: one version, one set."""
-        cam_id = zones.camera_id
-        known = self._zones.get(cam_id)
-        if known is not None and cam_id in self._stored_zones:
-            if known.version > zones.version or known == zones:
-                return
-            if known.version == zones.version:
-                reason = (f"zones version {zones.version} {how} with other shapes than the "
-                          "version in use under that number; keeping the one in use (do two "
-                          "analytics workers use different databases?)")
-                log.error("camera %s: %s", cam_id, reason)
-                await self._publish_error(cam_id, "config", reason)
-                return
-        self._zones[cam_id] = zones
-        self._stored_zones.add(cam_id)
-        cam = self._cameras.get(cam_id)
-        if cam is not None and cam.pipeline is not None:
-            cam.pipeline.set_zones(zones.scaled_to(cam.pipeline.zone_set.frame_width,
-                                                   cam.pipeline.zone_set.frame_height))
-        log.info("camera %s: %s zones version %d applied", cam_id, how, zones.version)
-
     async def _on_system(self, event: SystemEvent, d: Delivery) -> None:
-        if event.event_type == "health" and event.data.get("role") == self.role:
-            if event.data.get("state") == "stopped":
-                self._peers.pop(event.source, None)
-                self._peer_cameras.pop(event.source, None)
-            else:
-                self._peers[event.source] = time.monotonic()
-                self._peer_cameras[event.source] = set(event.data.get("cameras_active") or [])
-
-    def _taking_over(self, camera_id: str) -> None:
-        """The camera's frames come to us now, so the peer that was its active consumer has died
-        or handed it over: it is no standby until it beats again (a killed one never does), or
-        rebalancing would hand a camera to a dead worker and only reset the camera's tracker."""
-        for peer, cameras in list(self._peer_cameras.items()):
-            if camera_id in cameras and peer != self.worker_id:
-                self._peers.pop(peer, None)
-                del self._peer_cameras[peer]
-
-    # -- frames -------------------------------------------------------------------------------
-    async def _on_frame(self, cam: _Camera, frame: Frame) -> None:
-        assert self._bus is not None
-        now = time.monotonic()
-        if not cam.active(now):
-            log.info("camera %s: its frames come here now", cam.camera_id)
-            self._taking_over(cam.camera_id)
-        cam.last_frame = now
-        cam.recent = [t for t in cam.recent if now - t < 5.0] + [now]
-        cam.fps = (len(cam.recent) - 1) / max(now - cam.recent[0], 1e-6) if len(cam.recent) > 1 else 0.0
-        age = (datetime.now(UTC) - frame.timestamp).total_seconds()
-        if age > MAX_FRAME_AGE_S:
-            cam.stale_dropped += 1
-            return
-        if not cam.first_sight(frame.frame_id):
-            cam.replayed_dropped += 1
-            return
-        loop = asyncio.get_running_loop()
-        image = await loop.run_in_executor(self._decode, _decode, frame.jpeg)
-        if image is None:
-            await self._publish_error(frame.camera_id, "decode_failed",
-                                      "frame is not a decodable JPEG")
-            return
-        assert self.detector is not None
-        detector = cam.detector or self.detector
-        if cam.pipeline is None:
-            cam.pipeline = CameraPipeline(detector, self._zones_for(frame), self.config)
-            cam.pipeline.use(detector, cam.classes)
-        outcome = await loop.run_in_executor(self._infer, cam.pipeline.process, image,
-                                             frame.timestamp)
-        cam.frames += 1
-        result = DetectionResult(
-            camera_id=frame.camera_id, frame_id=frame.frame_id, frame_timestamp=frame.timestamp,
-            frame_width=image.shape[1], frame_height=image.shape[0],
-            detection_results=DetectionBlock(
-                detections=outcome.detections, total_count=len(outcome.detections),
-                processing_time=outcome.processing_time,
-                model_version=cam.model_version or outcome.model_version,
-                motion_skipped=outcome.motion_skipped),
-            counting_data=outcome.counting)
-        result.metadata.source = self.worker_id
-        t = self._bus.topology
-        if outcome.counting.events:
-            # Facts first: confirmed by the broker, or kept on disk until it takes them.
-            facts = CountEvents(camera_id=frame.camera_id, frame_id=frame.frame_id,
-                                frame_timestamp=frame.timestamp,
-                                zones_version=outcome.counting.zones_version,
-                                events=outcome.counting.events)
-            facts.metadata.source = self.worker_id
-            assert self._facts is not None
-            await self._facts.put(t.camera_events, t.counts_key(frame.camera_id), facts)
-        try:
-            # Live: for the wall and live rules. Nobody following it is not an error, and one
-            # the broker cannot take now is stale by the time it could.
-            await self._bus.publish(t.camera_events, t.detection_key(frame.camera_id), result,
-                                    mandatory=False, persistent=False)
-        except PublishError as exc:
-            self.live_dropped += 1
-            log.debug("camera %s: live result not published: %s", frame.camera_id, exc)
-
-    def _zones_for(self, frame: Frame) -> ZoneSet:
-        empty = ZoneSet(camera_id=frame.camera_id, frame_width=frame.width,
-                        frame_height=frame.height, version=1)
-        zs = self._zones.get(frame.camera_id)
-        return zs.scaled_to(frame.width, frame.height) if zs is not None else empty
+        self._peers.heard(event)
 
     async def _publish_error(self, camera_id: str, code: str, message: str) -> None:
         assert self._bus is not None
@@ -432,41 +237,6 @@ class DetectorWorker:
                 log.exception("rebalancing cameras failed")
 
     async def rebalance(self) -> None:
-        """Hand back cameras beyond our share: re-subscribing puts us at the back of the
-        camera's consumer line, so a peer's standby consumer becomes the active one."""
-        now = time.monotonic()
-        self._peers = {p: t for p, t in self._peers.items() if now - t < PEER_TIMEOUT_S}
-        workers = len(self._peers | {self.worker_id: now})
-        if workers < 2:
-            return
-        share = math.ceil(len(self._cameras) / workers)
-        active = sorted(c.camera_id for c in self._cameras.values() if c.active(now))
-        for camera_id in active[share:]:
-            cam = self._cameras[camera_id]
-            if not await self._has_standby(camera_id):
-                continue
-            log.info("giving camera %s back (%d active, share %d of %d workers)",
-                     camera_id, len(active), share, workers)
-            if cam.sub is not None:
-                await cam.sub.cancel()
-                cam.sub = None
-            cam.last_frame = 0.0
-            cam.pipeline = None  # the next owner's tracker starts afresh; so would ours
-            await self.follow(camera_id)
-
-
-    async def _has_standby(self, camera_id: str) -> bool:
-        """Whether another worker consumes the camera's frames (a peer may follow other cameras
-        than ours): handing a camera to nobody would only reset its tracker."""
+        """Hand back cameras beyond our share (``peers``)."""
         assert self._bus is not None
-        name = self._bus.topology.frame_queue(camera_id).name
-        try:
-            depth = (await self._bus.queue_depths([name])).get(name)
-        except BusError as exc:
-            log.info("camera %s kept: its standby consumers are not known (%s)", camera_id, exc)
-            return False
-        return depth is not None and depth.consumers > 1
-
-
-def _decode(jpeg: bytes) -> np.ndarray | None:
-    return cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+        await self._peers.rebalance(self._bus, self._cameras, self.follow)

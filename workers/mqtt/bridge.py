@@ -22,10 +22,9 @@ from typing import Any
 
 import aiomqtt
 
-from workers.analytics.client import AnalyticsClient
-from workers.bus import Bus, Delivery, RemoteError, RequestTimeout, Subscription
+from workers.analytics.client import AnalyticsClient, RequestFailed
+from workers.bus import Bus, Delivery, Subscription
 from workers.contracts import CameraControl, CameraStatus, DetectionResult, SystemEvent
-from workers.contracts.queries import CamerasQuery, CamerasReply
 from workers.mqtt.publisher import RetainedPublisher
 from workers.mqtt.settings import MqttSettings
 from workers.mqtt.site import Site
@@ -135,8 +134,7 @@ class MqttBridge:
         delay = 1.0
         while True:
             try:
-                reply = await client.ask(CamerasQuery())
-                assert isinstance(reply, CamerasReply)
+                reply = await client.cameras()
                 for info in reply.cameras:
                     cam = self.site.camera(info.camera_id)
                     cam.name = info.name
@@ -147,7 +145,7 @@ class MqttBridge:
                 self._changed()
                 log.info("MQTT bridge: %d camera(s) known to analytics", len(reply.cameras))
                 return
-            except (RequestTimeout, RemoteError) as exc:
+            except RequestFailed as exc:
                 log.warning("camera names and zone sets not available yet (%s); asking again "
                             "in %.0f s", exc, delay)
             await asyncio.sleep(delay)
@@ -164,7 +162,7 @@ class MqttBridge:
         assert self._bus is not None
         try:
             zones = await AnalyticsClient(self._bus).latest_zone_set(camera_id)
-        except (RequestTimeout, RemoteError) as exc:
+        except RequestFailed as exc:
             log.warning("zone set of %s not available (%s): shapes named by id", camera_id, exc)
             return
         if zones is not None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from workers.bus.cli import add_broker_arguments, topology_of
 from workers.mqtt.settings import ENV_URL, MqttConfigError, from_url
-from workers.topology import Topology
 
 
 async def _mqtt(args: argparse.Namespace) -> int:
@@ -21,19 +21,14 @@ async def _mqtt(args: argparse.Namespace) -> int:
     except MqttConfigError as exc:
         raise SystemExit(f"camcount-worker mqtt: {exc}") from exc
     worker_id = default_worker_id("mqtt")
-    topology = Topology(args.namespace, queue_type="quorum" if args.quorum else "classic")
     return await serve(MqttBridge(settings, worker_id=worker_id), broker=args.broker,
-                       worker_id=worker_id, topology=topology)
+                       worker_id=worker_id, topology=topology_of(args))
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("mqtt", help="publish counts, camera health and alerts to an MQTT broker, "
                        "with Home Assistant discovery")
-    p.add_argument("--broker", help="amqp(s)://user@host/vhost, or 'local' (default: "
-                   "$CAMCOUNT_BROKER_URL, else local)")
-    p.add_argument("--namespace", default="", help="prefix of every exchange and queue name")
-    p.add_argument("--quorum", action="store_true",
-                   help="declare quorum queues where their arguments allow (clustered brokers)")
+    add_broker_arguments(p)
     p.add_argument("--mqtt", metavar="URL", help="mqtt://[user@]host[:port] or mqtts:// (default: "
                    f"${ENV_URL}, else mqtt://127.0.0.1:1883); the password from "
                    "$CAMCOUNT_MQTT_PASSWORD or the OS keyring (service camcount-mqtt)")

@@ -1,8 +1,10 @@
-"""What one delivery attempt came to."""
+"""What one delivery attempt came to, and the two ways it can fail."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from workers.bus.errors import PermanentError
 
 
 @dataclass(frozen=True)
@@ -21,3 +23,11 @@ class Outcome:
     @classmethod
     def refused(cls, error: str, status: int | None = None) -> Outcome:
         return cls(False, status, error, retryable=False)
+
+
+class DeliveryFailed(Exception):
+    """An attempt failed in a way worth retrying; the bus retries it with backoff."""
+
+
+class DeliveryRefused(PermanentError):
+    """Retrying cannot help (refused by the receiver, attempts used up, misconfigured)."""

@@ -9,10 +9,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from workers.storage.models import Camera, CameraStateRow, Zone, ZoneSetRow
+from workers.storage.models import CameraRecord, CameraStateRow, Zone, ZoneSetRow
 from workers.storage.sql import insert
 
-_cameras = Camera.__table__
+_cameras = CameraRecord.__table__
 _states = CameraStateRow.__table__
 _zone_sets = ZoneSetRow.__table__
 _zones = Zone.__table__
@@ -68,13 +68,13 @@ async def stored_zone_set(session: AsyncSession, camera_id: str, version: int | 
 
 
 async def list_cameras(session: AsyncSession, *, include_removed: bool = False,
-                       ) -> list[tuple[Camera, int | None]]:
+                       ) -> list[tuple[CameraRecord, int | None]]:
     """Cameras with their newest zone set version."""
     latest = (sa.select(sa.func.max(ZoneSetRow.version))
-              .where(ZoneSetRow.camera_id == Camera.camera_id).scalar_subquery())
-    stmt = sa.select(Camera, latest).order_by(Camera.camera_id)
+              .where(ZoneSetRow.camera_id == CameraRecord.camera_id).scalar_subquery())
+    stmt = sa.select(CameraRecord, latest).order_by(CameraRecord.camera_id)
     if not include_removed:
-        stmt = stmt.where(Camera.removed_at.is_(None))
+        stmt = stmt.where(CameraRecord.removed_at.is_(None))
     return [(cam, version) for cam, version in await session.execute(stmt)]
 
 

@@ -32,7 +32,7 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSONDoc}
 
 
-class Camera(Base):
+class CameraRecord(Base):
     """A camera the system has heard of: configured by an admin, or first seen in a result."""
 
     __tablename__ = "cameras"

@@ -17,8 +17,8 @@ from camcount_desktop.console import Console
 from camcount_desktop.main_window import MainWindow
 from camcount_desktop.settings import Settings
 from tests.alerts.test_engine import result
-from tests.gui.conftest import until
-from tests.notifier.conftest import Receiver, SmtpServer, StartNotifier, hook_config
+from tests.helpers.notifier import Receiver, SmtpServer, StartNotifier, hook_config
+from tests.helpers.waiting import until
 from workers.alerts.worker import AlertsSettings, AlertsWorker
 from workers.contracts.alerting import (
     AlertingConfig,

@@ -17,7 +17,7 @@ from camcount_desktop.admin.camera_admin_view import CameraAdminDialog, CameraFo
 from camcount_desktop.console import Console
 from camcount_desktop.main_window import MainWindow
 from camcount_desktop.settings import Settings
-from tests.gui.conftest import until
+from tests.helpers.waiting import until
 from workers.bus import Delivery
 from workers.camera import CameraWorker, Timing
 from workers.contracts import CameraControl, SystemEvent

@@ -14,9 +14,9 @@ import pytest
 from camcount_desktop.console import Console
 from camcount_desktop.main_window import MainWindow
 from camcount_desktop.settings import Settings
-from tests.analytics.conftest import FAST
-from tests.conftest import BROKER_URL
-from tests.gui.conftest import until
+from tests.helpers.analytics import FAST
+from tests.helpers.services import BROKER_URL
+from tests.helpers.waiting import until
 from tests.rabbit_util import operator_account, purge_namespace
 from workers.analytics import AnalyticsWorker
 from workers.bus import Delivery, NotAllowed

@@ -14,8 +14,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from camcount_desktop.console import Console
-from tests.gui.admin.conftest import click, open_editor
-from tests.gui.conftest import until
+from tests.helpers.waiting import until
+from tests.helpers.zone_editor import click, open_editor
 from workers.bus import Delivery
 from workers.contracts import DetectionResult, Frame
 from workers.detector.base import DetectorConfig

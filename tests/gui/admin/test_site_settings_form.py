@@ -17,8 +17,8 @@ from camcount_desktop.admin.settings_form import SettingsForm
 from camcount_desktop.console import Console
 from camcount_desktop.main_window import MainWindow
 from camcount_desktop.settings import Settings
-from tests.gui.conftest import until
-from tests.notifier.conftest import SmtpServer, StartNotifier
+from tests.helpers.notifier import SmtpServer, StartNotifier
+from tests.helpers.waiting import until
 from workers.contracts.alerting import AlertingConfig, EmailTarget, SmtpSettings
 
 SETTINGS_TAB = 2

@@ -12,8 +12,8 @@ from PySide6.QtTest import QTest
 
 from camcount_desktop.admin.zone_canvas import ERROR_COLOR
 from camcount_desktop.console import Console
-from tests.gui.admin.conftest import click, drag, open_editor
-from tests.gui.conftest import until
+from tests.helpers.waiting import until
+from tests.helpers.zone_editor import click, drag, open_editor
 from workers.analytics import AnalyticsClient
 from workers.bus import Delivery
 from workers.contracts import CameraControl, LineDef, ZoneSet

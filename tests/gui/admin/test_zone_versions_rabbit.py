@@ -16,9 +16,9 @@ from PySide6.QtTest import QTest
 
 from camcount_desktop.console import Console
 from camcount_desktop.settings import Settings
-from tests.conftest import BROKER_URL
-from tests.gui.admin.conftest import click, open_editor
-from tests.gui.conftest import until
+from tests.helpers.services import BROKER_URL
+from tests.helpers.waiting import until
+from tests.helpers.zone_editor import click, open_editor
 from tests.rabbit_util import purge_namespace
 from workers.analytics import AnalyticsClient, AnalyticsSettings, AnalyticsWorker
 from workers.analytics.worker import control_queue

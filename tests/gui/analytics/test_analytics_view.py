@@ -16,9 +16,9 @@ from camcount_desktop.analytics.reports_controller import ReportJob
 from camcount_desktop.console import Console
 from camcount_desktop.main_window import MainWindow
 from camcount_desktop.settings import Settings
-from tests.analytics.conftest import at
-from tests.gui.analytics.conftest import CAMERA, configure_lobby, line, publish_counts, zone
-from tests.gui.conftest import until
+from tests.helpers.analytics import at
+from tests.helpers.analytics_window import CAMERA, configure_lobby, line, publish_counts, zone
+from tests.helpers.waiting import until
 from workers.analytics import AnalyticsWorker
 from workers.storage.models import CountEventRow
 

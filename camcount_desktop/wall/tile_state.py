@@ -1,4 +1,5 @@
-"""What one camera's tile shows: which frame, which result on it, and whether the feed is live.
+"""What one camera's tile shows (``TileState``): which frame, which result on it, and whether
+the feed is live.
 
 Alignment: while results flow, the tile shows the frame each new result was computed on (from
 the ring buffer, by frame_id), so boxes sit on the people they were found on; the picture lags

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.conftest import BROKER_URL
+from tests.helpers.services import BROKER_URL
 from workers.bus import Bus, Delivery, InProcessBus
 from workers.topology import Topology
 
@@ -32,3 +32,21 @@ async def error_inbox(bus: Bus) -> asyncio.Queue[Delivery]:
 
     await bus.consume(bus.topology.error_queue, on_error, retry=None)
     return inbox
+
+
+#: cameras the contract tests use: their frame queues are declared outside the topology table
+CAMERAS = ("cam-a", "cam-b")
+
+
+async def close_bus(bus: Bus) -> None:
+    """Close; on RabbitMQ delete the test's namespace too (the queues declared outside the
+    topology table as well: the contract's frame shards, the analytics control queue)."""
+    await bus.close()
+    if isinstance(bus, InProcessBus):
+        return
+    from tests.rabbit_util import purge_namespace
+    from workers.analytics.worker import control_queue
+
+    t = bus.topology
+    await purge_namespace(BROKER_URL, t, [*(t.frame_queue(c).name for c in CAMERAS),
+                                          control_queue(t).name])
