@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from camcount_desktop.console import Console
 from tests.helpers.analytics import event, facts
-from tests.helpers.waiting import until
-from workers.analytics import AnalyticsWorker
+from tests.helpers.waiting import until, until_fetched
+from workers.analytics import AnalyticsClient, AnalyticsWorker
 from workers.contracts import CameraConfig, CameraControl, CountEvent, LineDef, ZoneDef, ZoneSet
 
 BERLIN = "Europe/Berlin"
@@ -16,7 +16,8 @@ CAMERA = "lobby"
 
 
 async def configure_lobby(console: Console) -> None:
-    """The camera's name and its line "Door" and zone "Queue", as an admin sends them."""
+    """The camera's name and its line "Door" and zone "Queue", as an admin sends them; returns
+    once analytics has stored them (a window opened before would rightly not know them)."""
     t = console.bus.topology
     zones = ZoneSet(camera_id=CAMERA, frame_width=960, frame_height=540,
                     lines=[LineDef(id="door", name="Door", points=((480, 540), (480, 0)))],
@@ -26,6 +27,8 @@ async def configure_lobby(console: Console) -> None:
                                   config=CameraConfig(camera_id=CAMERA, name="Lobby", source="0")),
                     CameraControl(camera_id=CAMERA, action="set_zones", zones=zones)):
         await console.bus.publish(t.camera_events, t.control_key(CAMERA), control)
+    await until_fetched(lambda: AnalyticsClient(console.bus).latest_zone_set(CAMERA),
+                        what="the lobby's zone set stored")
 
 
 async def publish_counts(console: Console, worker: AnalyticsWorker,
