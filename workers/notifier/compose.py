@@ -55,6 +55,7 @@ def webhook_payload(about: Facts, target_id: str, timezone: str,
         return {"event": _alert_event(about), "alert_id": about.alert_id,
                 "rule_id": about.rule_id, "severity": about.severity,
                 "camera_id": about.camera_id, "zone_id": about.zone_id,
+                "camera_name": about.camera_name, "zone_name": about.zone_name,
                 "subject": about.subject, "message": about.message, "value": about.value,
                 "at": about.at.isoformat()}
     if isinstance(about, TestFacts):

@@ -61,7 +61,7 @@ class Crossings(RuleKind):
                    and now - seen.first_seen >= rule.period_seconds)
             what = (f"more than {rule.above}" if high else f"fewer than {rule.below}")
             yield Condition(Subject(cam), high or low, None, n,
-                            f"Camera {cam}: {n} crossings in the last "
+                            f"Camera {self.settings.directory.camera(cam)}: {n} crossings in the last "
                             f"{span(rule.period_seconds)}, {what}")
 
     def forget_old(self, now: float) -> None:

@@ -33,9 +33,11 @@ class ZoneOccupancy(RuleKind):
 
     def conditions(self, rule: AlertRule, now: float) -> Iterator[Condition]:
         assert isinstance(rule, ZoneOccupancyRule)
+        names = self.settings.directory
         for (cam, zone), (n, at) in self._occupancy.items():
             if watched(rule.cameras, cam) and watched(rule.zones, zone):
                 fresh = now - at <= rule.stale_seconds
                 yield Condition(Subject(cam, zone), fresh and n > rule.above, None, n,
-                                f"Zone {zone} on camera {cam}: {n} present, more than "
+                                f"Zone {names.shape(cam, zone)} on camera "
+                                f"{names.camera(cam)}: {n} present, more than "
                                 f"{rule.above} for {rule.for_seconds:g} s")
