@@ -98,8 +98,8 @@ def _range(job: ReportJob) -> str:
 def _status(job: ReportJob) -> str:
     if job.state == "done":
         if (file := job.local_file) is not None:
-            # named by what it is; the file's own (unique, unreadable) name is in the tooltip
-            what = html.escape(f"Open the {job.report_type.replace('_', ' ')} ({job.format.upper()})")
+            # its file name says what it is: the report, its cameras, its days
+            what = html.escape(file.name)
             return f'<a href="{QUrl.fromLocalFile(str(file)).toString()}">{what}</a>'
         return html.escape(f"done; stored on the analytics server at {job.path}")
     if job.state == "failed":

@@ -8,21 +8,30 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
-from reportlab.graphics.shapes import Drawing
+from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    Flowable,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from workers.analytics.buckets import Bucket, Period
 
@@ -57,6 +66,9 @@ class ReportData:
     lines: list[ReportLine]
     generated_at: datetime
     include_charts: bool = True
+    #: what people call the cameras (by id) and their lines and zones (by camera, shape id)
+    camera_names: dict[str, str] = field(default_factory=dict)
+    shape_names: dict[tuple[str, str], str] = field(default_factory=dict)
     tz: ZoneInfo = field(init=False)
 
     def __post_init__(self) -> None:
@@ -69,8 +81,16 @@ class ReportData:
     def local(self, t: datetime) -> str:
         return t.astimezone(self.tz).strftime("%Y-%m-%d %H:%M %Z")
 
-    def camera_totals(self, camera_id: str) -> tuple[int, int]:
-        lines = [ln for ln in self.lines if ln.camera_id == camera_id]
+    def camera(self, camera_id: str) -> str:
+        return self.camera_names.get(camera_id) or camera_id
+
+    def shape(self, camera_id: str, shape_id: str) -> str:
+        return self.shape_names.get((camera_id, shape_id)) or shape_id
+
+    def kind_totals(self, camera_id: str, kind: str) -> tuple[int, int]:
+        """Line crossings in/out, or zone entries/exits: never added together (a person who
+        enters a zone after crossing a line is not two people)."""
+        lines = [ln for ln in self.lines if ln.camera_id == camera_id and ln.kind == kind]
         return sum(ln.count_in for ln in lines), sum(ln.count_out for ln in lines)
 
     def shape_totals(self, camera_id: str) -> list[tuple[str, str, str, int, int, float | None]]:
@@ -88,14 +108,26 @@ class ReportData:
         return [(k, s, c, int(a[0]), int(a[1]), a[2] / a[3] if a[3] else None)
                 for (k, s, c), a in sorted(acc.items())]
 
-    def bucket_totals(self, camera_id: str) -> tuple[list[int], list[int]]:
+    def bucket_totals(self, camera_id: str, kind: str) -> tuple[list[int], list[int]]:
         ins = dict.fromkeys((b.start for b in self.buckets), 0)
         outs = dict(ins)
         for ln in self.lines:
-            if ln.camera_id == camera_id:
+            if ln.camera_id == camera_id and ln.kind == kind:
                 ins[ln.bucket.start] += ln.count_in
                 outs[ln.bucket.start] += ln.count_out
         return list(ins.values()), list(outs.values())
+
+    def file_name(self, fmt: str) -> str:
+        """A name a person can pick out of a folder: what, of which cameras, when (and a short
+        id, so two runs of the same report never overwrite each other)."""
+        names = [self.camera(c) for c in self.camera_ids]
+        cams = "+".join(names[:3]) + (f"+{len(names) - 3}-more" if len(names) > 3 else "")
+        first = self.start.astimezone(self.tz).date()
+        last = (self.end.astimezone(self.tz) - timedelta(seconds=1)).date()
+        when = first.isoformat() if first >= last else f"{first}_to_{last}"
+        what = TITLES.get(self.report_type, self.report_type).lower().replace(" ", "-")
+        stem = re.sub(r"[^\w+.-]+", "-", f"{what}_{cams}_{when}", flags=re.UNICODE).strip("-")
+        return f"{stem[:150]}_{self.report_id[:8]}.{fmt}"
 
 
 def _atomic(path: Path) -> Path:
@@ -109,81 +141,135 @@ def write_csv(data: ReportData, path: Path) -> Path:
     with tmp.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["camera_id", "bucket_start", "bucket_end", "bucket_start_utc", "kind",
-                    "shape_id", "class_name", "count_in", "count_out", "mean_dwell_seconds"])
+                    "shape_id", "class_name", "count_in", "count_out", "mean_dwell_seconds",
+                    "camera_name", "shape_name"])
         for ln in data.lines:
             w.writerow([ln.camera_id, ln.bucket.start.astimezone(data.tz).isoformat(),
                         ln.bucket.end.astimezone(data.tz).isoformat(), ln.bucket.start.isoformat(),
                         ln.kind, ln.shape_id, ln.class_name, ln.count_in, ln.count_out,
-                        "" if ln.mean_dwell is None else f"{ln.mean_dwell:.1f}"])
+                        "" if ln.mean_dwell is None else f"{ln.mean_dwell:.1f}",
+                        data.camera(ln.camera_id),
+                        data.shape(ln.camera_id, ln.shape_id) if ln.shape_id else ""])
     os.replace(tmp, path)
     return path
 
 
-def _chart(data: ReportData, camera_id: str) -> Drawing:
-    ins, outs = data.bucket_totals(camera_id)
+#: the in and out colours of the charts, and what each bar means per kind of shape
+_IN, _OUT = colors.HexColor("#2a9d8f"), colors.HexColor("#e76f51")
+_WORDS = {"line": ("Line crossings", "in", "out", "Line"),
+          "zone": ("Zone entries and exits", "entries", "exits", "Zone")}
+
+
+def _chart(data: ReportData, camera_id: str, kind: str) -> Drawing:
+    """In and out bars per bucket, side by side, the legend to the right of the plot."""
+    ins, outs = data.bucket_totals(camera_id, kind)
     fmt = "%H:%M" if data.period == "hourly" else "%m-%d"
-    every = max(1, len(data.buckets) // 12)  # at most a dozen labels stay readable
+    every = max(1, -(-len(data.buckets) // 12))  # at most a dozen labels stay readable
     labels = [b.start.astimezone(data.tz).strftime(fmt) if i % every == 0 else ""
               for i, b in enumerate(data.buckets)]
-    drawing = Drawing(480, 190)
+    title, word_in, word_out, _ = _WORDS[kind]
+    drawing = Drawing(_WIDTH, 150)
     chart = VerticalBarChart()
-    chart.x, chart.y, chart.width, chart.height = 40, 35, 420, 130
+    chart.x, chart.y, chart.width, chart.height = 30, 28, _WIDTH - 130, 105
     chart.data = [ins, outs]
     chart.categoryAxis.categoryNames = labels
-    chart.categoryAxis.labels.fontSize = 7
-    chart.categoryAxis.labels.angle = 45 if every > 1 or len(labels) > 12 else 0
-    chart.categoryAxis.labels.boxAnchor = "ne" if chart.categoryAxis.labels.angle else "n"
-    chart.valueAxis.valueMin = 0
-    chart.valueAxis.labels.fontSize = 7
-    chart.bars[0].fillColor = colors.HexColor("#2a9d8f")
-    chart.bars[1].fillColor = colors.HexColor("#e76f51")
-    chart.barSpacing = 0.5
+    chart.categoryAxis.labels.fontSize = 8
+    chart.categoryAxis.labels.angle = 0
+    chart.categoryAxis.labels.boxAnchor = "n"
+    top = max([*ins, *outs, 1])
+    chart.valueAxis.valueMin, chart.valueAxis.valueMax = 0, top
+    chart.valueAxis.valueStep = max(1, -(-top // 4))  # whole numbers: counts
+    chart.valueAxis.labels.fontSize = 8
+    chart.bars[0].fillColor, chart.bars[1].fillColor = _IN, _OUT
+    chart.bars.strokeWidth = 0
+    chart.groupSpacing, chart.barSpacing = 2, 0
     legend = Legend()
-    legend.x, legend.y = 380, 185
-    legend.fontSize = 7
-    legend.colorNamePairs = [(chart.bars[0].fillColor, "in"), (chart.bars[1].fillColor, "out")]
+    legend.x, legend.y = chart.x + chart.width + 16, chart.y + chart.height - 4
+    legend.fontSize, legend.dx, legend.dy, legend.deltay = 9, 10, 10, 14
+    legend.alignment = "right"
+    legend.colorNamePairs = [(_IN, f"{word_in} ({sum(ins)})"), (_OUT, f"{word_out} ({sum(outs)})")]
+    drawing.add(String(chart.x, chart.y + chart.height + 8, f"{title} per {_BUCKET[data.period]}",
+                       fontName="Helvetica-Bold", fontSize=9))
     drawing.add(chart)
     drawing.add(legend)
     return drawing
 
 
+_BUCKET = {"hourly": "hour", "daily": "day", "weekly": "week", "monthly": "month"}
+_MARGIN = 18 * mm
+#: the width of the text between the margins
+_WIDTH = A4[0] - 2 * _MARGIN
+
+
+def _shape_table(data: ReportData, cam: str, kind: str, shapes: list, grid: TableStyle,
+                 ) -> Table:
+    _, word_in, word_out, what = _WORDS[kind]
+    rows: list[list[str]] = [[what, "Class", word_in.capitalize(), word_out.capitalize(),
+                              "Net" if kind == "line" else "Mean dwell (s)"]]
+    for _k, s, c, i, o, d in shapes:
+        last = str(i - o) if kind == "line" else ("" if d is None else f"{d:.1f}")
+        rows.append([data.shape(cam, s), c, str(i), str(o), last])
+    total_in, total_out = data.kind_totals(cam, kind)
+    rows.append([f"All {what.lower()}s", "", str(total_in), str(total_out),
+                 str(total_in - total_out) if kind == "line" else ""])
+    return Table(rows, style=grid, hAlign="LEFT",
+                 colWidths=[_WIDTH * 0.34, _WIDTH * 0.18, _WIDTH * 0.14, _WIDTH * 0.14,
+                            _WIDTH * 0.2])
+
+
+def _summary(data: ReportData, cam: str, kinds: list[str]) -> str:
+    """"Lines: 36 in, 30 out. Zones: 74 entries, 70 exits." """
+    parts = []
+    for kind in kinds:
+        total_in, total_out = data.kind_totals(cam, kind)
+        _, word_in, word_out, what = _WORDS[kind]
+        parts.append(f"{what}s: {total_in} {word_in}, {total_out} {word_out}.")
+    return " ".join(parts)
+
+
 def write_pdf(data: ReportData, path: Path) -> Path:
     styles = getSampleStyleSheet()
+    names = ", ".join(data.camera(c) for c in data.camera_ids)
     story: list[Flowable] = [
         Paragraph(data.title, styles["Title"]),
         Paragraph(f"From {data.local(data.start)} to {data.local(data.end)} ({data.timezone}), "
                   f"{data.period} buckets", styles["Normal"]),
-        Paragraph(escape(f"Cameras: {', '.join(data.camera_ids)}"), styles["Normal"]),
+        Paragraph(escape(f"Cameras: {names}"), styles["Normal"]),
         Paragraph(escape(f"Generated {data.local(data.generated_at)} - report {data.report_id}"),
                   styles["Italic"]),
-        Spacer(1, 6 * mm),
+        Spacer(1, 4 * mm),
     ]
     grid = TableStyle([
         ("FONT", (0, 0), (-1, 0), "Helvetica-Bold"),
         ("FONT", (0, -1), (-1, -1), "Helvetica-Bold"),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e9ecef")),
         ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-        ("ALIGN", (3, 0), (-1, -1), "RIGHT"),
+        ("ALIGN", (2, 0), (-1, -1), "RIGHT"),
+        ("FONTSIZE", (0, 0), (-1, -1), 9),
+        ("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
     ])
     for cam in data.camera_ids:
-        total_in, total_out = data.camera_totals(cam)
-        # Paragraphs parse a little markup; camera ids from results are arbitrary text.
-        story.append(Paragraph(escape(f"Camera {cam}"), styles["Heading2"]))
-        story.append(Paragraph(escape(f"{cam}: {total_in} in, {total_out} out"), styles["Normal"]))
         shapes = data.shape_totals(cam)
+        kinds = [k for k in ("line", "zone") if any(s[0] == k for s in shapes)]
+        # Paragraphs parse a little markup; camera names are arbitrary text.
+        block: list[Flowable] = [Paragraph(escape(data.camera(cam)), styles["Heading2"])]
         if not shapes:
-            story.append(Paragraph("No counts in this period.", styles["Normal"]))
+            story.append(KeepTogether([*block, Paragraph("No counts in this period.",
+                                                         styles["Normal"]), Spacer(1, 4 * mm)]))
             continue
-        rows = [["Kind", "Line / zone", "Class", "In", "Out", "Net", "Mean dwell (s)"]]
-        rows += [[k, s, c, str(i), str(o), str(i - o), "" if d is None else f"{d:.1f}"]
-                 for k, s, c, i, o, d in shapes]
-        rows.append(["Total", "", "", str(total_in), str(total_out), str(total_in - total_out), ""])
-        story += [Spacer(1, 2 * mm), Table(rows, style=grid, hAlign="LEFT")]
-        if data.include_charts:
-            story += [Spacer(1, 4 * mm), _chart(data, cam)]
-        story.append(Spacer(1, 6 * mm))
+        block.append(Paragraph(escape(_summary(data, cam, kinds)), styles["Normal"]))
+        for kind in kinds:
+            # each shape kind's table with its chart, never split from each other over pages
+            part: list[Flowable] = [Spacer(1, 2 * mm), _shape_table(
+                data, cam, kind, [s for s in shapes if s[0] == kind], grid)]
+            if data.include_charts:
+                part += [Spacer(1, 3 * mm), _chart(data, cam, kind)]
+            story.append(KeepTogether([*block, *part]))
+            block = []
+        story.append(Spacer(1, 4 * mm))
     tmp = _atomic(path)
     SimpleDocTemplate(str(tmp), pagesize=A4, title=data.title, author="CamCount",
-                      leftMargin=18 * mm, rightMargin=18 * mm).build(story)
+                      leftMargin=_MARGIN, rightMargin=_MARGIN, topMargin=15 * mm,
+                      bottomMargin=15 * mm).build(story)
     os.replace(tmp, path)
     return path

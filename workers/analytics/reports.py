@@ -27,7 +27,7 @@ from workers.contracts import EmailNotification, ReportFacts, ReportProgress, Re
 from workers.storage import Database
 from workers.storage import reports as store
 from workers.storage.alerts import log_notification
-from workers.storage.cameras import known_camera_ids
+from workers.storage.cameras import display_names, known_camera_ids
 from workers.storage.events import slot_counts
 
 log = logging.getLogger(__name__)
@@ -203,7 +203,7 @@ class ReportService:
         await self._progress(req.report_id, "running", 10, "counting")
         data = await self.collect(req)
         await self._progress(req.report_id, "running", 50, f"writing the {req.format.upper()}")
-        path = self.reports_dir / f"{req.report_id}.{req.format}"
+        path = self.reports_dir / data.file_name(req.format)
         writer = write_pdf if req.format == "pdf" else write_csv
         await asyncio.get_running_loop().run_in_executor(self.executor, writer, data, path)
         await self._progress(req.report_id, "running", 90, "stored")
@@ -221,6 +221,7 @@ class ReportService:
         index = BucketIndex(data.buckets)
         async with self.db.sessions() as session:
             slots = await slot_counts(session, req.camera_ids, start, end)
+            data.camera_names, data.shape_names = await display_names(session, req.camera_ids)
         acc: dict[tuple[str, str, str, str], dict[object, Totals]] = defaultdict(
             lambda: defaultdict(Totals))
         for sc in slots:

@@ -5,6 +5,7 @@ webhook's JSON body. Nothing a message carries becomes an address, a header or a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from workers.contracts.notifications import AlertFacts, ReportFacts, TestFacts
@@ -87,7 +88,7 @@ def email_content(about: Facts, target_id: str, timezone: str,
             "camera_ids": report.camera_ids, "timezone": report.timezone,
             "start": report.start, "end": report.end}
     attachment = Attachment(
-        f"camcount-{report.report_type}-{report.report_id[:8]}.{report.format}",
+        Path(report.path).name,  # readable: what, of which cameras, when
         CONTENT_TYPES.get(report.format, "application/octet-stream"), report.path)
     return EmailContent(subject[:500], "report", data, (attachment,))
 
