@@ -122,12 +122,16 @@ class Topology:
         # The one exchange an operator account may write (docs/admin.md): acknowledgements, taken
         # by the analytics worker with the acknowledger from the broker-validated user_id.
         self.alert_acks = n("alert.acknowledgements")
+        # Read-only questions to analytics (charts, totals, zone sets): an operator account may
+        # write here, not to the default exchange; analytics answers nothing here that writes.
+        self.queries = n("rpc.queries")
         self.exchanges: tuple[ExchangeSpec, ...] = (
             ExchangeSpec(self.camera_events, "topic"),
             ExchangeSpec(self.analytics_jobs, "topic"),
             ExchangeSpec(self.system_events, "fanout"),
             ExchangeSpec(self.dead_letter, "direct"),
             ExchangeSpec(self.alert_acks, "fanout"),
+            ExchangeSpec(self.queries, "direct"),
             *(ExchangeSpec(self.delay_exchange(ms), "fanout") for ms in RETRY_DELAYS_MS),
         )
 
@@ -171,7 +175,8 @@ class Topology:
             q(self.error_queue, _args(None, self._cap("dead.letter.error", ERROR_CAP), dlx=None,
                                       fact=True), Binding(dl, error_key)),
             # Request/reply: a stale request is useless, so it expires instead of dead-lettering.
-            q(self.rpc_analytics, _args(MINUTE, 1000, dlx=None), live=True),
+            q(self.rpc_analytics, _args(MINUTE, 1000, dlx=None),
+              Binding(self.queries, self.rpc_analytics), live=True),
             q(self.rpc_notifier, _args(MINUTE, 1000, dlx=None), live=True),
             q(self.alert_acks_queue, self.fact_arguments(), Binding(self.alert_acks, "")),
             *(q(self.delay_queue(ms), {"x-message-ttl": ms, "x-dead-letter-exchange": ""},

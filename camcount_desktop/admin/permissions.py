@@ -39,12 +39,14 @@ PRIVATE_QUEUES = r"amq(_|\.gen-).*"
 def operator_permissions(namespace: str = "") -> tuple[str, str, str]:
     """``rabbitmqctl set_permissions`` regexes (configure, write, read) of an operator account:
     its own subscription queues; results, camera status and system events to read; to write,
-    only alert acknowledgements (``alert.acknowledgements``). Not ``camera.events`` (control
-    messages), not the default exchange (requests, notifications), not ``system.events``
-    (alerts and config changes come only from the services)."""
+    only alert acknowledgements (``alert.acknowledgements``) and questions to analytics
+    (``rpc.queries``: charts, totals, zone sets; analytics takes nothing there that writes).
+    Not ``camera.events`` (control messages), not the default exchange (requests that write,
+    notifications), not ``system.events`` (alerts and config changes come only from the
+    services)."""
     ns = re.escape(namespace)
     return (f"^{PRIVATE_QUEUES}$",
-            f"^({PRIVATE_QUEUES}|{ns}alert\\.acknowledgements)$",
+            f"^({PRIVATE_QUEUES}|{ns}(alert\\.acknowledgements|rpc\\.queries))$",
             f"^({PRIVATE_QUEUES}|{ns}(camera\\.events|system\\.events|analytics\\.jobs))$")
 
 

@@ -15,6 +15,7 @@ from workers.bus.client import RequestFailed, ServiceClient
 from workers.contracts import ZoneSet
 from workers.contracts.queries import (
     REPLIES,
+    WRITES,
     AlertsQuery,
     AlertsReply,
     AnalyticsRequest,
@@ -47,7 +48,8 @@ class AnalyticsClient(ServiceClient):
         """Any query; its reply, of the model the query's kind answers with."""
         request = self._build(lambda: AnalyticsRequest.model_validate({"query": query}))
         assert isinstance(request, AnalyticsRequest)
-        return await self._request(request, REPLIES[request.query.kind])
+        return await self._request(request, REPLIES[request.query.kind],
+                                   exchange=self._way_in(request))
 
     async def series(self, **fields: Any) -> SeriesReply:
         return await self._ask(SeriesReply, lambda: SeriesQuery(**fields))
@@ -86,4 +88,10 @@ class AnalyticsClient(ServiceClient):
 
     async def _ask(self, reply: type[R], query: Callable[[], BaseModel]) -> R:
         request = self._build(lambda: AnalyticsRequest(query=query()))
-        return await self._request(request, reply)
+        assert isinstance(request, AnalyticsRequest)
+        return await self._request(request, reply, exchange=self._way_in(request))
+
+    def _way_in(self, request: AnalyticsRequest) -> str:
+        """Questions go through the read-only query exchange, which an operator account may use
+        (docs/admin.md); what writes, through the default exchange (admin accounts only)."""
+        return "" if request.query.kind in WRITES else self.bus.topology.queries

@@ -20,6 +20,7 @@ from workers.analytics.buckets import BucketIndex, bucket_start, buckets, slot_s
 from workers.bus import Delivery, PermanentError
 from workers.contracts import CameraConfig, ZoneSet, utcnow
 from workers.contracts.queries import (
+    WRITES,
     AcknowledgeAlert,
     AlertInfo,
     AlertsQuery,
@@ -60,9 +61,12 @@ def _alert_info(a: Alert) -> AlertInfo:
 
 
 class QueryService:
-    def __init__(self, db: Database, timezone: str):
+    def __init__(self, db: Database, timezone: str, *, read_only_exchange: str | None = None):
+        """``read_only_exchange``: requests that came through it may only read (an operator
+        account may write there; docs/admin.md)."""
         self.db = db
         self.timezone = timezone
+        self.read_only_exchange = read_only_exchange
         self._by_kind: dict[str, Callable[[Any], Awaitable[BaseModel]]] = {
             "series": self.series, "occupancy": self.occupancy, "totals": self.totals, "alerts": self.alerts,
             "cameras": self.cameras,
@@ -74,6 +78,10 @@ class QueryService:
         self._by_kind[kind] = handler
 
     async def handle(self, request: AnalyticsRequest, d: Delivery) -> BaseModel:
+        if request.query.kind in WRITES and d.exchange and d.exchange == self.read_only_exchange:
+            raise PermanentError(f"{request.query.kind.replace('_', ' ')} is not a question: "
+                                 "it changes what is stored, so it is not taken on the "
+                                 "read-only query exchange")
         if isinstance(request.query, AcknowledgeAlert):
             return await self.acknowledge(request.query, d.user_id)
         return await self._by_kind[request.query.kind](request.query)

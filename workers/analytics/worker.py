@@ -111,6 +111,7 @@ class AnalyticsWorker:
         self.queries.answer("save_zone_set", self.zones.save)
         control = control_queue(t)
         await bus.declare_queue(control)
+        self.queries.read_only_exchange = t.queries
         self._subs += [
             await bus.consume_batch(t.count_events, self.ingestor.ingest, model=CountEvents,
                                     max_batch=s.ingest_batch),

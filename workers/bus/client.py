@@ -56,12 +56,12 @@ class ServiceClient:
             raise RequestFailed(f"Cannot ask for that: {reasons}", "invalid") from exc
 
     async def _request(self, request: Contract, reply_model: type[R], *,
-                       timeout: float | None = None) -> R:
+                       timeout: float | None = None, exchange: str = "") -> R:
         timeout = self.timeout if timeout is None else timeout
         service = self.service
         try:
             reply = await self.bus.request(self._queue(), request, reply_model=reply_model,
-                                           timeout=timeout)
+                                           timeout=timeout, exchange=exchange)
         except NotAllowed as exc:
             raise RequestFailed(f"This broker account ({self.bus.user}) may not ask the "
                                 f"{service} worker: {exc}", "not_allowed") from exc

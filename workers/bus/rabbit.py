@@ -415,13 +415,14 @@ class RabbitBus(Bus):
             fut.set_result(_delivery(m, _DIRECT_REPLY, self.user))
 
     async def _request_raw(self, queue: str, body: bytes, headers: dict[str, Any],
-                           timeout: float) -> Delivery:
+                           timeout: float, exchange: str = "") -> Delivery:
         ch = await self._rpc_channel()
         correlation_id = new_id()
         fut: asyncio.Future[Delivery] = asyncio.get_running_loop().create_future()
         self._replies[correlation_id] = fut
         try:
-            await self._publish_raw("", queue, body, headers, mandatory=True, persistent=False,
+            await self._publish_raw(exchange, queue, body, headers, mandatory=True,
+                                    persistent=False,
                                     priority=None, message_id=new_id(),
                                     correlation_id=correlation_id, reply_to=_DIRECT_REPLY,
                                     expiration_s=timeout, channel=ch)

@@ -259,6 +259,10 @@ class ReportsReply(BaseModel):
     reports: list[ReportInfo]
 
 
+#: query kinds that change what is stored: never taken through the read-only query exchange
+WRITES = frozenset({"save_zone_set", "acknowledge_alert"})
+
+
 #: the reply model of each query kind
 REPLIES: dict[str, type[BaseModel]] = {
     "series": SeriesReply, "occupancy": OccupancyReply, "totals": TotalsReply,
