@@ -74,6 +74,9 @@ class CountEvent(BaseModel):
 class CountingData(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    #: when this detector started counting this camera: ``count_in``/``count_out`` are of what
+    #: came after (a console adds what analytics stored before it, so a restart never shows 0)
+    counting_since: datetime | None = None
     count_in: int = 0
     count_out: int = 0
     #: in minus out since the detector started counting this camera

@@ -44,6 +44,8 @@ class CountingEngine:
         # camera totals only grow: removing a line later does not take back what it counted
         self._count_in = 0
         self._count_out = 0
+        #: the time of the first frame counted: the totals are of what came after
+        self._since: datetime | None = None
         self._lines: dict[str, LineCounter] = {}
         self._zones: dict[str, ZoneCounter] = {}
         self._zone_set = zone_set
@@ -108,7 +110,10 @@ class CountingEngine:
                     self._count_in += 1
                 else:
                     self._count_out += 1
+        if self._since is None:
+            self._since = at
         return CountingData(
+            counting_since=self._since,
             count_in=self._count_in,
             count_out=self._count_out,
             total_count=self._count_in - self._count_out,
