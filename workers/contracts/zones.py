@@ -70,6 +70,46 @@ class ZoneDef(_Shape):
         return self
 
 
+class RouteStep(BaseModel):
+    """One step of a route: a crossing of a line, or an entry to / exit from a zone."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    shape_id: str = Field(min_length=1, max_length=64)
+    #: a line's "in"/"out" crossing, a zone's entry ("in") or exit ("out"); "any": either
+    direction: Literal["in", "out", "any"] = "any"
+
+
+class RouteDef(BaseModel):
+    """An ordered chain of lines/zones one person passes through: "in by door A, out by door B".
+
+    A person completes the route when their count events match every step in order, the last
+    within ``within_seconds`` of the first; each completion is one ``route`` count event dated
+    to the last step, with the transit time (last step minus first) as its dwell.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, max_length=64)
+    name: str = ""
+    steps: list[RouteStep] = Field(min_length=2, max_length=8)
+    within_seconds: float = Field(default=60.0, gt=0, le=3600)
+    #: COCO class names this route counts; empty means every class
+    classes: list[str] = Field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+    @property
+    def origin(self) -> str:
+        return self.steps[0].shape_id
+
+    @property
+    def destination(self) -> str:
+        return self.steps[-1].shape_id
+
+
 class ZoneSet(BaseModel):
     """Every line and zone of one camera, at one version, in the pixel space of a frame size."""
 
@@ -96,10 +136,13 @@ class ZoneSet(BaseModel):
     rejoin_distance: float = Field(default=0.5, ge=0.0, le=3.0)
     lines: list[LineDef] = Field(default_factory=list)
     zones: list[ZoneDef] = Field(default_factory=list)
+    #: origin -> destination chains of the shapes above (absent in older zone files)
+    routes: list[RouteDef] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> ZoneSet:
         seen: set[str] = set()
+        shapes = {s.id for s in [*self.lines, *self.zones]}
         for shape in [*self.lines, *self.zones]:
             if shape.id in seen:
                 raise ValueError(f"two shapes share the id {shape.id!r}; ids must be unique per camera")
@@ -110,6 +153,15 @@ class ZoneSet(BaseModel):
                         f"{shape.kind} {shape.label!r}: point ({x:g}, {y:g}) lies outside the "
                         f"{self.frame_width}x{self.frame_height} frame"
                     )
+        for route in self.routes:
+            if route.id in seen:
+                raise ValueError(f"route {route.label!r}: the id {route.id!r} is taken; ids "
+                                 "must be unique per camera")
+            seen.add(route.id)
+            for n, step in enumerate(route.steps, 1):
+                if step.shape_id not in shapes:
+                    raise ValueError(f"route {route.label!r}: step {n} names {step.shape_id!r}, "
+                                     "which is no line or zone of this camera")
         return self
 
     def scaled_to(self, width: int, height: int) -> ZoneSet:

@@ -13,6 +13,7 @@ from workers.contracts.detection import CountEvent, CountingData
 from workers.contracts.zones import ZoneSet
 from workers.counting.identity import Identities
 from workers.counting.lines import LineCounter
+from workers.counting.routes import RouteCounter
 from workers.counting.tracks import TrackedObject, anchor_point
 from workers.counting.zones import ZoneCounter
 
@@ -46,6 +47,7 @@ class CountingEngine:
         self._count_out = 0
         self._lines: dict[str, LineCounter] = {}
         self._zones: dict[str, ZoneCounter] = {}
+        self._routes: dict[str, RouteCounter] = {}
         self._zone_set = zone_set
         self._pending: ZoneSet | None = None
         self._people = Identities()
@@ -101,6 +103,12 @@ class CountingEngine:
             line.forget(oldest_frame, oldest_at)
         for zone in zones:
             zone.forget(oldest_frame, oldest_at, events)
+        # routes read what the lines and zones counted, in the order it happened
+        events.sort(key=lambda e: e.at)
+        for route in self._routes.values():
+            for e in list(events):
+                route.observe(e, events)
+            route.forget(at)
 
         for e in events:
             if e.kind == "line":
@@ -115,6 +123,7 @@ class CountingEngine:
             zones_version=zs.version,
             lines={sid: c.snapshot() for sid, c in self._lines.items()},
             zone_analysis={sid: c.snapshot(at) for sid, c in self._zones.items()},
+            routes={rid: c.snapshot() for rid, c in self._routes.items()},
             events=events,
         )
 
@@ -139,4 +148,12 @@ class CountingEngine:
             else:
                 counter.configure(d)
             zones[d.id] = counter
-        self._lines, self._zones, self._zone_set = lines, zones, zs
+        routes: dict[str, RouteCounter] = {}
+        for r in zs.routes:
+            counter = self._routes.get(r.id)
+            if counter is None:
+                counter = RouteCounter(r)
+            else:
+                counter.configure(r)
+            routes[r.id] = counter
+        self._lines, self._zones, self._routes, self._zone_set = lines, zones, routes, zs
