@@ -114,7 +114,7 @@ def test_route_class_filter_and_counts_per_class():
 def test_two_people_interleaved_each_complete_their_own_route():
     w = Walk(engine(route("ab", ("a", "in"), ("b", "in"))))
     first, second = downward(300, 200, 800), downward(700, 100, 800)  # the second starts later
-    for (x1, y1), (x2, y2) in zip(first + first[-1:] * 2, second):
+    for (x1, y1), (x2, y2) in zip(first + first[-1:] * 2, second, strict=True):
         w.step(obj(1, x1, y1), obj(2, x2, y2))
     assert sorted(e.track_id for e in w.routes()) == [1, 2]
 
@@ -151,3 +151,18 @@ def test_redefining_a_route_keeps_its_totals_and_drops_half_done_chains():
     eng.set_zones(eng.zone_set.model_copy(update={"routes": [route("ab", ("a", "in"), ("hall", "out"))]}))
     w.path(2, downward(300, 550, 800))  # leaves the hall: but started under the old steps
     assert w.data.routes == {"ab": {"person": 1}}
+
+
+def test_another_route_door_in_between_breaks_the_chain():
+    # in by C (walking left: "out"), out by A (walking up); then the same track comes back down
+    # through A and leaves right through C
+    e_to_e = route("c-c", ("c", "out"), ("c", "in"))
+    c_to_a = route("c-a", ("c", "out"), ("a", "out"))
+    w2 = Walk(engine(e_to_e, c_to_a))
+    w2.path(1, [(950, 350), (900, 350), (800, 350), (600, 350), (500, 350), (500, 250),
+                (500, 200), (500, 150)])
+    assert [e.shape_id for e in w2.routes()] == ["c-a"]
+    w2.path(1, [(500, 250), (500, 350), (500, 400), (700, 400), (800, 400), (900, 400),
+                (950, 400)])
+    # back in through A and out through C: "c-c" was broken by A in between
+    assert [e.shape_id for e in w2.routes()] == ["c-a"]

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from workers.analytics.aggregation import Totals
 from workers.analytics.buckets import BucketIndex, bucket_start, buckets, slot_start
+from workers.analytics.route_matrix import route_matrix
 from workers.bus import Delivery, PermanentError
 from workers.contracts import CameraConfig, ZoneSet, utcnow
 from workers.contracts.queries import (
@@ -67,6 +68,7 @@ class QueryService:
             "series": self.series, "occupancy": self.occupancy, "totals": self.totals, "alerts": self.alerts,
             "cameras": self.cameras,
             "zone_set": self.zone_set, "reports": self.reports,
+            "routes": lambda q: route_matrix(self.db, q),
         }
 
     def answer(self, kind: str, handler: Callable[[Any], Awaitable[BaseModel]]) -> None:
@@ -83,7 +85,9 @@ class QueryService:
         tz = ZoneInfo(tzname)
         items = list(buckets(q.period, q.start, q.end, tz))
         start, end = items[0].start, items[-1].end
-        where = EventFilter(shape_id=q.shape_id, class_name=q.class_name, kind=q.shape_kind)
+        where = EventFilter(shape_id=q.shape_id, class_name=q.class_name, kind=q.shape_kind,
+                            not_kind="route" if q.shape_id is None and q.shape_kind is None
+                            else None)
         acc: dict[datetime, Totals] = defaultdict(Totals)
         async with self.db.sessions() as session:
             # Two statements, two snapshots: a bucket aggregated between them is taken from its

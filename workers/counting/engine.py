@@ -149,11 +149,12 @@ class CountingEngine:
                 counter.configure(d)
             zones[d.id] = counter
         routes: dict[str, RouteCounter] = {}
+        route_shapes = frozenset(step.shape_id for r in zs.routes for step in r.steps)
         for r in zs.routes:
             counter = self._routes.get(r.id)
             if counter is None:
-                counter = RouteCounter(r)
+                counter = RouteCounter(r, route_shapes)
             else:
-                counter.configure(r)
+                counter.configure(r, route_shapes)
             routes[r.id] = counter
         self._lines, self._zones, self._routes, self._zone_set = lines, zones, routes, zs

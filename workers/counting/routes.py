@@ -6,6 +6,13 @@ counted once on each door completes it once. Per person it remembers how far alo
 they are and when they started; an event matching the first step (re)starts the chain there, so
 the transit time runs from the latest start, and progress older than ``within_seconds`` is
 dropped.
+
+The steps must follow one another among the person's events on the camera's *route shapes*
+(every line or zone some route names): an event on another route shape in between breaks the
+chain, so someone who came in by the east door and left by the west one has not gone "east to
+east" when they (or someone the tracker takes for them) come back in by the west door and out
+by the east one. Events on the shapes of the step just matched and the next one (leaving a zone
+just entered, entering the zone a route leaves) and on shapes no route names do not break it.
 """
 
 from __future__ import annotations
@@ -29,17 +36,19 @@ def _matches(step: RouteStep, e: CountEvent) -> bool:
 
 
 class RouteCounter:
-    def __init__(self, route: RouteDef) -> None:
+    def __init__(self, route: RouteDef, route_shapes: frozenset[str]) -> None:
         self.by_class: dict[str, int] = {}
         self._progress: dict[int, _Progress] = {}
-        self.configure(route)
+        self.configure(route, route_shapes)
 
-    def configure(self, route: RouteDef) -> None:
+    def configure(self, route: RouteDef, route_shapes: frozenset[str]) -> None:
         """Adopt a redefined route under the same id: totals stay; progress restarts if its
-        steps changed (half a chain of the old steps is no start of the new one)."""
+        steps changed (half a chain of the old steps is no start of the new one).
+        ``route_shapes``: every shape some route of the camera names."""
         if getattr(self, "route", None) is not None and route.steps != self.route.steps:
             self._progress.clear()
         self.route = route
+        self._route_shapes = route_shapes
         self._classes = frozenset(route.classes) or None
 
     def observe(self, e: CountEvent, out: list[CountEvent]) -> None:
@@ -63,6 +72,9 @@ class RouteCounter:
             return
         if _matches(steps[0], e):
             self._progress[e.track_id] = _Progress(1, e.at)
+        elif (p is not None and e.shape_id in self._route_shapes
+              and e.shape_id not in (steps[p.next_step - 1].shape_id, steps[p.next_step].shape_id)):
+            del self._progress[e.track_id]  # went elsewhere in between
 
     def forget(self, now: datetime) -> None:
         """Drop progress that can no longer complete in time."""
