@@ -175,6 +175,9 @@ class OccupancyPoint(BaseModel):
     at_end: int
     #: the most inside at once during the bucket
     peak: int
+    #: ``at_end`` corrected by the zones' average visit times (None: no zone has one); see
+    #: ``workers/analytics/occupancy.py``
+    corrected: int | None = None
 
 
 class OccupancyReply(BaseModel):

@@ -49,11 +49,28 @@ class LineDef(_Shape):
         return self.model_copy(update={"points": (self.points[1], self.points[0])})
 
 
+class OccupancySettings(BaseModel):
+    """How analytics keeps a zone's occupancy true when a door misses someone
+    (``workers/analytics/occupancy.py``, docs/analytics.md#occupancy-that-stays-true)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: local time of day ("HH:MM", e.g. closing time) at which occupancy is set to zero
+    reset_at: str | None = Field(default=None, pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    #: an exit with nobody counted inside is a missed entry, not a negative occupancy
+    never_below_zero: bool = True
+    #: the average visit; given, a corrected figure is kept beside the raw one: Little's law,
+    #: entries over the last visit-length window, with the raw figure trusted within ``margin``
+    mean_visit_seconds: float | None = Field(default=None, gt=0, le=86_400)
+    margin: float = Field(default=0.25, ge=0, le=5)
+
+
 class ZoneDef(_Shape):
     """A polygon zone: occupancy, entries, exits and dwell time."""
 
     kind: Literal["zone"] = "zone"
     points: list[Point]
+    occupancy: OccupancySettings | None = None
 
     @model_validator(mode="after")
     def _simple_polygon(self) -> ZoneDef:
