@@ -70,7 +70,8 @@ class ZoneDef(_Shape):
 
     kind: Literal["zone"] = "zone"
     points: list[Point]
-    occupancy: OccupancySettings | None = None
+    #: left out of the JSON when unset, so files without it read as before
+    occupancy: OccupancySettings | None = Field(default=None, exclude_if=lambda v: v is None)
 
     @model_validator(mode="after")
     def _simple_polygon(self) -> ZoneDef:
@@ -154,7 +155,7 @@ class ZoneSet(BaseModel):
     lines: list[LineDef] = Field(default_factory=list)
     zones: list[ZoneDef] = Field(default_factory=list)
     #: origin -> destination chains of the shapes above (absent in older zone files)
-    routes: list[RouteDef] = Field(default_factory=list)
+    routes: list[RouteDef] = Field(default_factory=list, exclude_if=lambda v: not v)
 
     @model_validator(mode="after")
     def _consistent(self) -> ZoneSet:
