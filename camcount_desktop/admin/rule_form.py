@@ -24,19 +24,21 @@ from workers.contracts.alerting import AlertRule
 RULE = TypeAdapter(AlertRule)
 KINDS = {"zone_occupancy": "Zone occupancy", "crossings": "Line crossings",
          "camera_offline": "Camera offline", "worker_silent": "Worker silent",
-         "queue_depth": "Queue depth", "error_queue_growing": "Error queue growing"}
+         "queue_depth": "Queue depth", "error_queue_growing": "Error queue growing",
+         "route": "Route"}
 #: the fields of each kind, besides those every rule has
 KIND_FIELDS = {
-    "zone_occupancy": ("cameras", "zones", "above", "for_seconds", "stale_seconds"),
+    "zone_occupancy": ("cameras", "zones", "above", "for_seconds", "hysteresis", "stale_seconds"),
     "crossings": ("cameras", "lines", "direction", "period_seconds", "above", "below"),
     "camera_offline": ("cameras", "for_seconds"),
     "worker_silent": ("roles", "for_seconds"),
     "queue_depth": ("queues", "above", "for_seconds"),
     "error_queue_growing": ("min_growth", "period_seconds"),
+    "route": ("cameras", "routes", "period_seconds", "above"),
 }
-LISTS = ("cameras", "zones", "lines", "roles", "queues")
+LISTS = ("cameras", "zones", "lines", "roles", "queues", "routes")
 NUMBERS = ("above", "below", "for_seconds", "stale_seconds", "period_seconds", "min_growth",
-           "cooldown_seconds")
+           "cooldown_seconds", "hysteresis")
 
 
 class RuleForm(ConfigEditForm):
@@ -82,6 +84,8 @@ class RuleForm(ConfigEditForm):
         f.add("cameras", "Cameras", self.lists["cameras"], "camera ids; empty: every camera")
         f.add("zones", "Zones", self.lists["zones"], "zone ids; empty: every zone")
         f.add("lines", "Lines", self.lists["lines"], "line ids; empty: every line")
+        f.add("routes", self.tr("Routes"), self.lists["routes"],
+              self.tr("route ids; empty: every route"))
         f.add("direction", "Direction", self.direction)
         f.add("roles", "Worker roles", self.lists["roles"], "e.g. detector, camera; empty: all")
         f.add("queues", "Queues", self.lists["queues"], "e.g. camera.detection.results")
@@ -91,6 +95,8 @@ class RuleForm(ConfigEditForm):
         f.add("period_seconds", "Within (s)", self.numbers["period_seconds"])
         f.add("for_seconds", "For at least T (s)", self.numbers["for_seconds"],
               "a shorter blip raises nothing")
+        f.add("hysteresis", self.tr("Hysteresis (people)"), self.numbers["hysteresis"],
+              self.tr("once raised, over only at 'More than' minus this, or fewer"))
         f.add("stale_seconds", "No data after (s)", self.numbers["stale_seconds"])
         f.add("cooldown_seconds", "Cooldown (s)", self.numbers["cooldown_seconds"],
               "after an alert, none for the same subject within this time")

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from camcount_desktop.analytics.model import ChartData
 
 IN_COLOUR, OUT_COLOUR, OCCUPANCY_COLOUR = "#2fa84f", "#e08a1e", "#6f8cff"
+CORRECTED_COLOUR = "#c060e0"
 #: space between two bucket labels on the axis, in pixels
 TICK_GAP_PX = 16
 
@@ -43,6 +44,8 @@ class CountsChart(QWidget):
         self.peak_curve = self.occupancy_plot.plot(
             [], [], pen=pg.mkPen(OCCUPANCY_COLOUR, width=1, style=Qt.PenStyle.DashLine),
             name="peak in bucket")
+        self.corrected_curve = self.occupancy_plot.plot(
+            [], [], pen=pg.mkPen(CORRECTED_COLOUR, width=2), name=self.tr("corrected (visit time)"))
         self.occupancy_plot.hide()
         self._labels: list[str] = []
 
@@ -63,6 +66,9 @@ class CountsChart(QWidget):
         if data.is_zone:
             self.occupancy_curve.setData(xs, [r.occupancy or 0 for r in data.rows])
             self.peak_curve.setData(xs, [r.peak or 0 for r in data.rows])
+            corrected = [(x, r.corrected) for x, r in zip(xs, data.rows, strict=True)
+                         if r.corrected is not None]
+            self.corrected_curve.setData([x for x, _ in corrected], [c for _, c in corrected])
             self.occupancy_plot.show()
         else:
             self.occupancy_plot.hide()

@@ -109,7 +109,8 @@ class AnalyticsController(QObject):
         totals = await self.client.totals(sel.camera_id, since=span_start, until=span_end)
         rows = [ChartRow(p.start, p.end, p.count_in, p.count_out,
                          occupancy.points[i].at_end if occupancy else None,
-                         occupancy.points[i].peak if occupancy else None)
+                         occupancy.points[i].peak if occupancy else None,
+                         occupancy.points[i].corrected if occupancy else None)
                 for i, p in enumerate(series.points)]
         breakdown = [r for r in totals.rows if r.kind == sel.shape_kind
                      and (sel.class_name is None or r.class_name == sel.class_name)

@@ -32,6 +32,7 @@ from workers.contracts.queries import (
     ZoneSetReply,
     ZoneSetSaved,
 )
+from workers.contracts.routes import RoutesQuery, RoutesReply
 
 __all__ = ["AnalyticsClient", "RequestFailed"]
 
@@ -61,6 +62,12 @@ class AnalyticsClient(ServiceClient):
                      until: datetime | None = None) -> TotalsReply:
         return await self._ask(TotalsReply, lambda: TotalsQuery(camera_id=camera_id,
                                                                 since=since, until=until))
+
+    async def routes(self, camera_id: str, *, since: datetime, until: datetime,
+                     class_name: str | None = None) -> RoutesReply:
+        """Route completions of a camera in [since, until): the origin -> destination matrix."""
+        return await self._ask(RoutesReply, lambda: RoutesQuery(
+            camera_id=camera_id, since=since, until=until, class_name=class_name))
 
     async def alerts(self, *, limit: int = 50, camera_id: str | None = None,
                      unacknowledged_only: bool = False) -> AlertsReply:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,8 @@ from pydantic import BaseModel
 
 from workers.analytics.aggregation import Totals
 from workers.analytics.buckets import BucketIndex, bucket_start, buckets, slot_start
+from workers.analytics.occupancy import ZoneOccupancy
+from workers.analytics.route_matrix import route_matrix
 from workers.bus import Delivery, PermanentError
 from workers.contracts import CameraConfig, ZoneSet, utcnow
 from workers.contracts.queries import (
@@ -71,6 +73,7 @@ class QueryService:
             "series": self.series, "occupancy": self.occupancy, "totals": self.totals, "alerts": self.alerts,
             "cameras": self.cameras,
             "zone_set": self.zone_set, "reports": self.reports,
+            "routes": lambda q: route_matrix(self.db, q),
         }
 
     def answer(self, kind: str, handler: Callable[[Any], Awaitable[BaseModel]]) -> None:
@@ -91,7 +94,9 @@ class QueryService:
         tz = ZoneInfo(tzname)
         items = list(buckets(q.period, q.start, q.end, tz))
         start, end = items[0].start, items[-1].end
-        where = EventFilter(shape_id=q.shape_id, class_name=q.class_name, kind=q.shape_kind)
+        where = EventFilter(shape_id=q.shape_id, class_name=q.class_name, kind=q.shape_kind,
+                            not_kind="route" if q.shape_id is None and q.shape_kind is None
+                            else None)
         acc: dict[datetime, Totals] = defaultdict(Totals)
         async with self.db.sessions() as session:
             # Two statements, two snapshots: a bucket aggregated between them is taken from its
@@ -120,28 +125,51 @@ class QueryService:
     async def occupancy(self, q: OccupancyQuery) -> OccupancyReply:
         """Entries minus exits of every stored event before each moment, per zone and never
         below zero there (an exit whose entry predates the stored events must not hide someone
-        in another zone). Detectors exit every track they lose, so this is what they showed."""
+        in another zone). Detectors exit every track they lose, so this is what they showed.
+        Zones with ``OccupancySettings`` are reset at their time of day and get a corrected
+        figure too (``workers/analytics/occupancy.py``)."""
         tzname = q.timezone or self.timezone
         tz = ZoneInfo(tzname)
         items = list(buckets(q.period, q.start, q.end, tz))
         where = EventFilter(shape_id=q.shape_id, class_name=q.class_name, kind="zone")
         async with self.db.sessions() as session:
-            inside = {shape: max(0, n) for shape, n in
-                      (await balance_before(session, q.camera_id, items[0].start, where)).items()}
-            moves = await changes(session, q.camera_id, items[0].start, items[-1].end, where)
-        total = sum(inside.values())
-        points, i = [], 0
+            stored = await stored_zone_set(session, q.camera_id, None)
+            settings = {} if stored is None else {
+                z.id: z.occupancy for z in ZoneSet.model_validate(stored).zones if z.occupancy}
+            probe = [ZoneOccupancy(s, tz, items[0].start) for s in settings.values()]
+            begin = items[0].start - max((z.lookback() for z in probe), default=timedelta(0))
+            before = await balance_before(session, q.camera_id, begin, where)
+            moves = await changes(session, q.camera_id, begin, items[-1].end, where)
+        zones = {shape: ZoneOccupancy(settings.get(shape), tz, begin, n)
+                 for shape, n in before.items()}
+        now, points, i = utcnow(), [], 0
+        correcting = any(s.mean_visit_seconds for s in settings.values())
+        while i < len(moves) and moves[i][0] < items[0].start:  # what happened before the range
+            at, shape, delta = moves[i]
+            zones.setdefault(shape, ZoneOccupancy(settings.get(shape), tz, begin)).add(at, delta)
+            i += 1
+        for z in zones.values():
+            z.advance(items[0].start)
+        total = sum(z.raw for z in zones.values())
         for b in items:
             peak = total
             while i < len(moves) and moves[i][0] < b.end:
-                _, shape, delta = moves[i]
-                before = inside.get(shape, 0)
-                inside[shape] = max(0, before + delta)
-                total += inside[shape] - before
+                at, shape, delta = moves[i]
+                for z in zones.values():
+                    z.advance(at)
+                zones.setdefault(shape, ZoneOccupancy(settings.get(shape), tz, begin)).add(at, delta)
+                total = sum(z.raw for z in zones.values())
                 peak = max(peak, total)
                 i += 1
+            for z in zones.values():
+                z.advance(min(b.end, now))
+            total = sum(z.raw for z in zones.values())
+            corrected = None
+            if correcting:
+                corrected = sum(z.raw if (c := z.corrected()) is None else c
+                                for z in zones.values())
             points.append(OccupancyPoint(start=b.start, end=b.end, label=b.local_label(tz),
-                                         at_end=total, peak=peak))
+                                         at_end=total, peak=peak, corrected=corrected))
         return OccupancyReply(camera_id=q.camera_id, period=q.period, timezone=tzname,
                               points=points)
 

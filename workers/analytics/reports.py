@@ -28,7 +28,7 @@ from workers.storage import Database
 from workers.storage import reports as store
 from workers.storage.alerts import log_notification
 from workers.storage.cameras import display_names, known_camera_ids
-from workers.storage.events import slot_counts
+from workers.storage.events import EventFilter, slot_counts
 
 log = logging.getLogger(__name__)
 
@@ -220,7 +220,9 @@ class ReportService:
         data.buckets = list(buckets(period, start, end, data.tz))
         index = BucketIndex(data.buckets)
         async with self.db.sessions() as session:
-            slots = await slot_counts(session, req.camera_ids, start, end)
+            # routes have their own matrix: their people are counted by the lines already
+            slots = await slot_counts(session, req.camera_ids, start, end,
+                                      EventFilter(not_kind="route"))
             data.camera_names, data.shape_names = await display_names(session, req.camera_ids)
         acc: dict[tuple[str, str, str, str], dict[object, Totals]] = defaultdict(
             lambda: defaultdict(Totals))

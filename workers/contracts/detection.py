@@ -57,18 +57,22 @@ class ZoneAnalysis(BaseModel):
 
 
 class CountEvent(BaseModel):
-    """One line crossing or one zone entry/exit."""
+    """One line crossing, one zone entry/exit, or one route completed (``shape_id`` is the
+    route's id, ``direction`` "in", ``origin``/``destination`` its first and last shapes)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["line", "zone"]
+    kind: Literal["line", "zone", "route"]
     shape_id: str
     direction: Literal["in", "out"]
     class_name: str
     track_id: int
     at: datetime
-    #: seconds spent in the zone, on a zone exit
+    #: seconds spent in the zone, on a zone exit; on a route, seconds from its first step to
+    #: its last (the transit time)
     dwell_seconds: float | None = None
+    origin: str | None = None
+    destination: str | None = None
 
 
 class CountingData(BaseModel):
@@ -84,6 +88,8 @@ class CountingData(BaseModel):
     zones_version: int = 0
     lines: dict[str, LineCounts] = Field(default_factory=dict)
     zone_analysis: dict[str, ZoneAnalysis] = Field(default_factory=dict)
+    #: route id -> people who completed it, per class, since the detector started counting
+    routes: dict[str, dict[str, int]] = Field(default_factory=dict)
     events: list[CountEvent] = Field(default_factory=list)
 
 

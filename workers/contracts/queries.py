@@ -15,6 +15,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from workers.contracts.analytics import Period, _check_tz
 from workers.contracts.base import Contract
 from workers.contracts.camera import CameraConfig
+from workers.contracts.routes import RoutesQuery, RoutesReply
 from workers.contracts.zones import ZoneSet
 
 #: longest range a series may span, so one request cannot ask for millions of buckets
@@ -39,7 +40,7 @@ class SeriesQuery(_Query):
     end: AwareDatetime
     shape_id: str | None = None
     #: only lines, or only zones: a camera's crossings and its zone entries are different counts
-    shape_kind: Literal["line", "zone"] | None = None
+    shape_kind: Literal["line", "zone", "route"] | None = None
     class_name: str | None = None
     #: default: the analytics worker's time zone
     timezone: str | None = None
@@ -129,7 +130,7 @@ class ReportsQuery(_Query):
 
 AnalyticsQuery = Annotated[
     SeriesQuery | OccupancyQuery | TotalsQuery | AlertsQuery | AcknowledgeAlert | CamerasQuery
-    | ZoneSetQuery | SaveZoneSet | ReportsQuery,
+    | ZoneSetQuery | SaveZoneSet | ReportsQuery | RoutesQuery,
     Field(discriminator="kind"),
 ]
 
@@ -174,6 +175,9 @@ class OccupancyPoint(BaseModel):
     at_end: int
     #: the most inside at once during the bucket
     peak: int
+    #: ``at_end`` corrected by the zones' average visit times (None: no zone has one); see
+    #: ``workers/analytics/occupancy.py``
+    corrected: int | None = None
 
 
 class OccupancyReply(BaseModel):
@@ -185,7 +189,7 @@ class OccupancyReply(BaseModel):
 
 class TotalRow(BaseModel):
     camera_id: str
-    kind: Literal["line", "zone"]
+    kind: Literal["line", "zone", "route"]
     shape_id: str
     class_name: str
     count_in: int = 0
@@ -268,5 +272,5 @@ REPLIES: dict[str, type[BaseModel]] = {
     "series": SeriesReply, "occupancy": OccupancyReply, "totals": TotalsReply,
     "alerts": AlertsReply, "acknowledge_alert": AlertInfo, "cameras": CamerasReply, "zone_set": ZoneSetReply,
     "save_zone_set": ZoneSetSaved,
-    "reports": ReportsReply,
+    "reports": ReportsReply, "routes": RoutesReply,
 }

@@ -82,14 +82,15 @@ class Zone(Base):
 
 
 class CountEventRow(Base):
-    """One line crossing or zone entry/exit. The unique key makes a redelivered result a no-op."""
+    """One line crossing, zone entry/exit or route completed. The unique key makes a
+    redelivered result a no-op."""
 
     __tablename__ = "count_events"
     __table_args__ = (
         sa.UniqueConstraint("message_id", "shape_id", "track_id", "kind", "direction",
                             name="uq_count_events_delivery"),
         sa.Index("ix_count_events_camera_at", "camera_id", "at"),
-        sa.CheckConstraint("kind IN ('line', 'zone')", name="kind"),
+        sa.CheckConstraint("kind IN ('line', 'zone', 'route')", name="kind"),
         sa.CheckConstraint("direction IN ('in', 'out')", name="direction"),
     )
 
@@ -105,8 +106,12 @@ class CountEventRow(Base):
     class_name: Mapped[str] = mapped_column(sa.String(64))
     track_id: Mapped[int] = mapped_column(sa.BigInteger)
     at: Mapped[datetime]
+    #: on a zone exit, seconds inside; on a route, its transit time
     dwell_seconds: Mapped[float | None]
     received_at: Mapped[datetime]
+    #: a route's first and last shapes (its ``shape_id`` is the route's id)
+    origin: Mapped[str | None] = mapped_column(ShapeId)
+    destination: Mapped[str | None] = mapped_column(ShapeId)
 
 
 class CameraStateRow(Base):

@@ -1,0 +1,59 @@
+"""The origin → destination matrix of a camera's routes (``routes`` on ``rpc.analytics``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+
+class RoutesQuery(BaseModel):
+    """Route completions of one camera in [since, until), per route and class."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["routes"] = "routes"
+    camera_id: str = Field(min_length=1)
+    since: AwareDatetime
+    until: AwareDatetime
+    class_name: str | None = None
+
+    @model_validator(mode="after")
+    def _range(self) -> RoutesQuery:
+        if self.until <= self.since:
+            raise ValueError("until must be after since")
+        return self
+
+
+class RouteRow(BaseModel):
+    route_id: str
+    #: the route's name in the camera's newest zone set (its id when it has none or is gone)
+    name: str
+    origin: str
+    destination: str
+    origin_name: str
+    destination_name: str
+    class_name: str
+    count: int
+    mean_transit_seconds: float | None
+
+
+class RoutesReply(BaseModel):
+    camera_id: str
+    since: datetime
+    until: datetime
+    rows: list[RouteRow]
+
+    def matrix(self) -> tuple[list[str], list[str], dict[tuple[str, str], int]]:
+        """Origin names (rows), destination names (columns) and the count of each pair, every
+        class together, in the order they first appear."""
+        origins: dict[str, None] = {}
+        destinations: dict[str, None] = {}
+        cells: dict[tuple[str, str], int] = {}
+        for r in self.rows:
+            origins.setdefault(r.origin_name)
+            destinations.setdefault(r.destination_name)
+            key = (r.origin_name, r.destination_name)
+            cells[key] = cells.get(key, 0) + r.count
+        return list(origins), list(destinations), cells
