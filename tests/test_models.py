@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.helpers.model_server import ModelServer, random_weights
@@ -145,3 +146,32 @@ def test_models_fetch_and_list_from_the_command_line(server: ModelServer, weight
     rows = [line.split() for line in listed.stdout.splitlines()]
     assert ["door_openvino_model", "250", "kB", "openvino", "-"] in rows
     assert ["yolo11n.pt", "5.5", "MB", "pytorch", "onnx@640,", "openvino@416"] in rows
+
+
+def test_an_export_chosen_on_disk_runs_as_it_is_and_other_files_are_refused(
+        weights: bytes, tmp_path: Path) -> None:
+    from ultralytics import YOLO
+
+    from workers.detector.base import DetectorConfig
+    from workers.detector.factory import create_detector
+    from workers.models.check import NotAModel
+
+    (tmp_path / "door.pt").write_bytes(weights)
+    onnx = Path(YOLO(str(tmp_path / "door.pt")).export(format="onnx", imgsz=320))
+    assert check_model(onnx) == "onnx, 80 classes"
+    detector = create_detector(DetectorConfig(kind="yolo", model=str(onnx), backend="openvino",
+                                              imgsz=320))
+    assert (detector.backend, detector.export_path) == ("onnx", onnx)  # not exported again
+    assert detector.model_version == "door.onnx/onnx@320"
+    assert len(detector.detect(np.zeros((180, 320, 3), np.uint8)).names) == 80
+    assert not (tmp_path / "camcount-exports").exists()
+
+    (tmp_path / "notes.txt").write_text("not a model")
+    (tmp_path / "empty_openvino_model").mkdir()
+    for path, why in ((tmp_path / "notes.txt", "notes.txt is not a model file: choose YOLO "
+                       "weights (.pt), an ONNX model (.onnx) or an OpenVINO export folder"),
+                      (tmp_path / "empty_openvino_model", "is a folder but not an OpenVINO "
+                       "export"),
+                      (tmp_path / "gone.pt", "gone.pt does not exist")):
+        with pytest.raises(NotAModel, match=re.escape(why)):
+            check_model(path)

@@ -98,6 +98,14 @@ async def test_a_model_fetched_on_the_detection_page_replaces_the_hog_fallback_a
         await until(lambda: model_of_results(console) == "yolo11n.pt/pytorch@320", 30,
                     "results from the new model")
         assert settings.detector_model() == str(models / "yolo11n.pt")  # and at the next start
+
+        # a file chosen on disk that is no model: said, and the detector keeps its model
+        (tmp_path / "notes.txt").write_text("not a model")
+        controller.choose(tmp_path / "notes.txt")
+        await until(lambda: controller.state == "error", 10)
+        assert page.status.text().startswith("notes.txt cannot be used: notes.txt is not a "
+                                             "model file: choose YOLO weights (.pt), an ONNX")
+        assert chip.text().startswith("Detector: YOLO yolo11n.pt/pytorch@320")
     finally:
         await console.stop()
         window.close_now()

@@ -18,7 +18,7 @@ class NotAModel(Exception):
 def runtime_of(path: Path) -> str:
     """"pytorch", "onnx" or "openvino" from the path's shape; NotAModel otherwise."""
     if path.is_dir():
-        if path.name.endswith(OPENVINO_SUFFIX) or any(path.glob("*.xml")):
+        if any(path.glob("*.xml")):
             return "openvino"
         raise NotAModel(f"{path} is a folder but not an OpenVINO export (no .xml model in it)")
     if not path.exists():
