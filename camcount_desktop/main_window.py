@@ -189,6 +189,7 @@ class MainWindow(QMainWindow):
         event.ignore()  # the session stops workers and the connection first
         self.settings.store.setValue("window/geometry", self.saveGeometry())
         self.settings.store.setValue("window/state", self.saveState())
+        self.detection.cancel()  # a download in progress leaves nothing behind
         self.setEnabled(False)
         self.statusBar().showMessage("Shutting down…")
         self.close_requested.emit()

@@ -13,7 +13,8 @@ from PySide6.QtCore import Qt
 
 import workers.detector.yolo as yolo
 from camcount_desktop.console import Console
-from camcount_desktop.detection.view import DetectionDialog
+from camcount_desktop.detection.controller import DetectionController
+from camcount_desktop.detection.view import DetectionDialog, DetectionPage
 from camcount_desktop.health.view import COLORS
 from camcount_desktop.local_mode import SAMPLE_CAMERA_ID, LocalData
 from camcount_desktop.main_window import MainWindow
@@ -21,14 +22,13 @@ from camcount_desktop.settings import Settings
 from tests.helpers.model_server import ModelServer, random_weights
 from tests.helpers.waiting import until
 
-pytestmark = pytest.mark.slow
-
 
 def model_of_results(console: Console) -> str:
     result = console.wall.state(SAMPLE_CAMERA_ID).latest_result
     return result.detection_results.model_version if result else ""
 
 
+@pytest.mark.slow
 async def test_a_model_fetched_on_the_detection_page_replaces_the_hog_fallback_at_once(
         qtbot, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from ultralytics.utils import SETTINGS
@@ -109,3 +109,11 @@ async def test_a_model_fetched_on_the_detection_page_replaces_the_hog_fallback_a
     finally:
         await console.stop()
         window.close_now()
+
+
+async def test_connected_to_a_broker_the_page_says_to_fetch_on_each_detector_machine(
+        qtbot, console: Console, settings: Settings) -> None:
+    page = DetectionPage(DetectionController(console, settings), console.health)
+    qtbot.addWidget(page)
+    assert not page.download_button.isEnabled() and not page.choose_file.isEnabled()
+    assert "On each detector machine run:  camcount-worker models fetch yolo11n" in page.note.text()
