@@ -23,6 +23,11 @@ from tests.helpers.model_server import ModelServer, random_weights
 from tests.helpers.waiting import until
 
 
+def crossings(console: Console) -> int:
+    result = console.wall.state(SAMPLE_CAMERA_ID).latest_result
+    return result.counting_data.count_in + result.counting_data.count_out if result else 0
+
+
 def model_of_results(console: Console) -> str:
     result = console.wall.state(SAMPLE_CAMERA_ID).latest_result
     return result.detection_results.model_version if result else ""
@@ -53,6 +58,7 @@ async def test_a_model_fetched_on_the_detection_page_replaces_the_hog_fallback_a
         assert COLORS["fallback"] in chip.styleSheet()
         assert "Click to fetch or choose a YOLO model" in chip.toolTip()
         await until(lambda: model_of_results(console).startswith("opencv-hog (fallback"), 30)
+        counted = await until(lambda: crossings(console), 60, "a crossing counted with HOG")
 
         qtbot.mouseClick(chip, Qt.MouseButton.LeftButton)
         dialog = await until(lambda: next(iter(window.findChildren(DetectionDialog)), None), 5)
@@ -97,6 +103,7 @@ async def test_a_model_fetched_on_the_detection_page_replaces_the_hog_fallback_a
         assert not page.bar.isVisible() and not page.cancel_button.isVisible()
         await until(lambda: model_of_results(console) == "yolo11n.pt/pytorch@320", 30,
                     "results from the new model")
+        assert crossings(console) >= counted  # the totals carried on across the switch
         assert settings.detector_model() == str(models / "yolo11n.pt")  # and at the next start
 
         # a file chosen on disk that is no model: said, and the detector keeps its model
