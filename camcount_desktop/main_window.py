@@ -22,6 +22,8 @@ from camcount_desktop.analytics.view import AnalyticsView
 from camcount_desktop.cameras.view import CamerasView
 from camcount_desktop.console import Console
 from camcount_desktop.dead_letters.view import DeadLetterView
+from camcount_desktop.detection.controller import DetectionController
+from camcount_desktop.detection.view import DetectionDialog
 from camcount_desktop.health.view import HealthView
 from camcount_desktop.queues.view import QueuesView
 from camcount_desktop.settings import Settings
@@ -78,6 +80,9 @@ class MainWindow(QMainWindow):
         self.resizeDocks([cameras_dock], [self.cameras_view.minimumWidth()],
                          Qt.Orientation.Horizontal)
 
+        self.detection = DetectionController(console, settings, parent=self)
+        self.health_view.detector_clicked.connect(self.open_detection)
+
         self.alert_badge = QLabel()
         console.alerts.changed.connect(self._update_badge)
         self._build_actions()
@@ -95,6 +100,7 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction("&Broker settings…", self.open_settings)
+        file_menu.addAction(self.tr("&Detection settings…"), self.open_detection)
         quit_action = file_menu.addAction("&Quit", self.close)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
 
@@ -158,6 +164,12 @@ class MainWindow(QMainWindow):
             self.settings.set_broker_url(without_password(url))
             self.broker_change_requested.emit(url)
 
+    def open_detection(self) -> DetectionDialog:
+        dialog = DetectionDialog(self.detection, self.console.health, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
     # -- closing ------------------------------------------------------------------------------
     def _restore_geometry(self) -> None:
         geometry = self.settings.store.value("window/geometry")
@@ -177,6 +189,7 @@ class MainWindow(QMainWindow):
         event.ignore()  # the session stops workers and the connection first
         self.settings.store.setValue("window/geometry", self.saveGeometry())
         self.settings.store.setValue("window/state", self.saveState())
+        self.detection.cancel()  # a download in progress leaves nothing behind
         self.setEnabled(False)
         self.statusBar().showMessage("Shutting down…")
         self.close_requested.emit()

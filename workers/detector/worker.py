@@ -15,6 +15,7 @@ import asyncio
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -141,6 +142,24 @@ class DetectorWorker:
             "live_dropped": self._frames.live_dropped if self._frames else 0,
             **(self._facts.stats() if self._facts else {}),
         }
+
+    # -- another model, without a restart (local mode's Detection page) ------------------------
+    async def use_model(self, model: str) -> Detector:
+        """Detect with the YOLO ``model`` (weights or an export) from each camera's next frame,
+        keeping tracks and totals; cameras with their own model keep it. Loaded in the inference
+        thread between frames. Raises with the reason, keeping the detector in use, when it
+        cannot be loaded."""
+        loop = asyncio.get_running_loop()
+        config = replace(self.config, kind="yolo", model=model)
+        detector = await loop.run_in_executor(self._infer, create_detector, config)
+        await loop.run_in_executor(self._infer, warm_up, detector, config)
+        self.config.model = model  # the worker's own model, for cameras that name it
+        self.detector = detector
+        for cam in self._cameras.values():
+            if cam.detector is None and cam.pipeline is not None:
+                cam.pipeline.use(detector, cam.classes)
+        log.info("detector %s now using %s", self.worker_id, detector.model_version)
+        return detector
 
     # -- cameras ------------------------------------------------------------------------------
     async def follow(self, camera_id: str) -> None:

@@ -109,7 +109,7 @@ def _locate(source: str, *, download: bool = True) -> Path:
     """The weights file on disk, downloaded first if it is a bare ultralytics name and
     ``download`` allows; else raise."""
     path = Path(source).expanduser()
-    if path.is_file():
+    if path.exists():  # weights, or an export (an OpenVINO export is a folder)
         return path
     if path.parent != Path("."):
         raise ModelUnavailableError(
@@ -148,6 +148,18 @@ def _load(yolo: Any, weights: Path | str) -> Any:
             f"file, or point --model / {MODEL_ENV} at other weights", "weights unreadable") from exc
 
 
+def _exported_runtime(weights: Path) -> str | None:
+    """"onnx" or "openvino" for a model exported already (chosen on the console's Detection
+    page, say), else None."""
+    from workers.models.check import NotAModel, runtime_of
+
+    try:
+        runtime = runtime_of(weights)
+    except NotAModel:
+        return None  # left to ultralytics, which says what is wrong with it
+    return None if runtime == "pytorch" else runtime
+
+
 def _export_key(source: str, weights: Path | None, config: DetectorConfig) -> str:
     import ultralytics
 
@@ -178,6 +190,8 @@ def _open(yolo: Any, source: str, weights: Path | None,
           config: DetectorConfig) -> tuple[Any, str, Path | None, bool]:
     """The model to predict with, its backend, the export it runs (if any) and whether that
     export was cached by an earlier start."""
+    if weights is not None and (runtime := _exported_runtime(weights)):
+        return _load(yolo, weights), runtime, weights, True  # exported already: run it as it is
     if config.backend == "pytorch":
         return _load(yolo, weights or source), "pytorch", None, False
     key = _export_key(source, weights, config)
