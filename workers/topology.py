@@ -36,6 +36,10 @@ COUNT_EVENTS_CAP = 5_000_000
 WORK_CAP = 100_000
 #: the error queue keeps every error until an admin requeues or discards it
 ERROR_CAP = 100_000
+#: snapshots waiting for analytics: evidence, not facts, so the oldest give way (drop-head) and
+#: a backlog is bounded in bytes as well as in number (a snapshot is up to 512 KiB)
+SNAPSHOTS_CAP = 5_000
+SNAPSHOTS_CAP_BYTES = 512 << 20
 
 #: On a cluster (``queue_type="quorum"``): deliveries of one message before a quorum queue
 #: dead-letters it to the error queue by itself. Our attempt header counts handler failures; this
@@ -140,6 +144,7 @@ class Topology:
         self.error_queue = n("dead.letter.error")
         self.error_routing_key = error_key
         self.count_events = n("camera.count.events")
+        self.snapshots = n("camera.snapshots")
         self.camera_states = n("camera.state.changes")
         self.analytics_processing = n("analytics.processing")
         self.report_generation = n("analytics.report.generation")
@@ -161,6 +166,11 @@ class Topology:
             q(self.count_events, self._facts("camera.count.events", COUNT_EVENTS_CAP),
               Binding(ce, "camera.counts.*")),
             q(self.camera_states, self._facts("camera.state.changes"), Binding(ce, "camera.state.*")),
+            # Evidence of count events, apart from them (docs/messages.md#snapshots): a full
+            # queue drops its oldest, which the error queue never hears of (no DLX).
+            q(self.snapshots, {"x-max-length": SNAPSHOTS_CAP, "x-max-length-bytes":
+                               SNAPSHOTS_CAP_BYTES, "x-overflow": "drop-head",
+                               "x-queue-mode": "lazy"}, Binding(ce, "camera.snapshot.*")),
             q(self.analytics_processing, self._facts("analytics.processing", max_priority=5),
               *(Binding(aj, f"analytics.{p}.*") for p in ("hourly", "daily", "weekly", "monthly"))),
             q(self.report_generation, self._facts("analytics.report.generation"),
@@ -244,6 +254,10 @@ class Topology:
     @staticmethod
     def counts_key(camera_id: str) -> str:
         return f"camera.counts.{camera_id}"
+
+    @staticmethod
+    def snapshot_key(camera_id: str) -> str:
+        return f"camera.snapshot.{camera_id}"
 
     @staticmethod
     def state_key(camera_id: str) -> str:

@@ -16,16 +16,21 @@ from workers.contracts import ZoneSet
 from workers.contracts.queries import (
     REPLIES,
     WRITES,
+    AlertSnapshotQuery,
     AlertsQuery,
     AlertsReply,
     AnalyticsRequest,
     CamerasQuery,
     CamerasReply,
+    CountEventsQuery,
+    CountEventsReply,
     OccupancyQuery,
     OccupancyReply,
     SaveZoneSet,
     SeriesQuery,
     SeriesReply,
+    SnapshotQuery,
+    SnapshotReply,
     TotalsQuery,
     TotalsReply,
     ZoneSetQuery,
@@ -74,6 +79,19 @@ class AnalyticsClient(ServiceClient):
         """The newest alerts, with their acknowledgements."""
         return await self._ask(AlertsReply, lambda: AlertsQuery(
             limit=limit, camera_id=camera_id, unacknowledged_only=unacknowledged_only))
+
+    async def snapshot(self, event_message_id: str) -> SnapshotReply:
+        """The drawn frame of one count-events message, or why there is none."""
+        return await self._ask(SnapshotReply,
+                               lambda: SnapshotQuery(event_message_id=event_message_id))
+
+    async def alert_snapshot(self, alert_id: str) -> SnapshotReply:
+        """The picture of an alert (its camera's newest snapshot from before it was raised)."""
+        return await self._ask(SnapshotReply, lambda: AlertSnapshotQuery(alert_id=alert_id))
+
+    async def count_events(self, **fields: Any) -> CountEventsReply:
+        """A camera's count events in a time range (``CountEventsQuery``), newest first."""
+        return await self._ask(CountEventsReply, lambda: CountEventsQuery(**fields))
 
     async def cameras(self, *, include_removed: bool = False) -> CamerasReply:
         """Every camera the analytics worker has recorded, with its configuration."""

@@ -25,12 +25,16 @@ from workers.contracts.queries import (
     WRITES,
     AcknowledgeAlert,
     AlertInfo,
+    AlertSnapshotQuery,
     AlertsQuery,
     AlertsReply,
     AnalyticsRequest,
     CameraInfo,
     CamerasQuery,
     CamerasReply,
+    CountEventInfo,
+    CountEventsQuery,
+    CountEventsReply,
     OccupancyPoint,
     OccupancyQuery,
     OccupancyReply,
@@ -40,6 +44,8 @@ from workers.contracts.queries import (
     SeriesPoint,
     SeriesQuery,
     SeriesReply,
+    SnapshotQuery,
+    SnapshotReply,
     TotalRow,
     TotalsQuery,
     TotalsReply,
@@ -49,17 +55,30 @@ from workers.contracts.queries import (
 from workers.storage import Database
 from workers.storage import alerts as alert_store
 from workers.storage import reports as report_store
+from workers.storage import snapshots as snapshot_store
 from workers.storage.aggregates import aggregated_starts, read_aggregates
 from workers.storage.cameras import active_camera_ids, list_cameras, stored_zone_set
-from workers.storage.events import EventFilter, balance_before, changes, slot_counts
-from workers.storage.models import Alert
+from workers.storage.events import EventFilter, balance_before, changes, events_in, slot_counts
+from workers.storage.models import Alert, SnapshotRow
+
+#: how much later than an alert's raise a snapshot may be taken and still be its picture (the
+#: clocks of the detector's and the rule engine's machines differ a little)
+ALERT_SNAPSHOT_GRACE = timedelta(seconds=2)
 
 
 def _alert_info(a: Alert) -> AlertInfo:
     return AlertInfo(alert_id=a.alert_id, source=a.source, severity=a.severity,
                      camera_id=a.camera_id, zone_id=a.zone_id, data=a.data, raised_at=a.raised_at,
                      acknowledged_by=a.acknowledged_by, acknowledged_at=a.acknowledged_at,
-                     resolved_at=a.resolved_at)
+                     resolved_at=a.resolved_at, acknowledge_note=a.acknowledge_note)
+
+
+def _snapshot_reply(row: SnapshotRow | None, missing: str) -> SnapshotReply:
+    if row is None:
+        return SnapshotReply(found=False, missing=missing)
+    return SnapshotReply(found=True, event_message_id=row.event_message_id,
+                         camera_id=row.camera_id, taken_at=row.taken_at, width=row.width,
+                         height=row.height, shape_ids=row.shape_ids, jpeg=row.jpeg)
 
 
 class QueryService:
@@ -73,7 +92,8 @@ class QueryService:
             "series": self.series, "occupancy": self.occupancy, "totals": self.totals, "alerts": self.alerts,
             "cameras": self.cameras,
             "zone_set": self.zone_set, "reports": self.reports,
-            "routes": lambda q: route_matrix(self.db, q),
+            "routes": lambda q: route_matrix(self.db, q), "snapshot": self.snapshot,
+            "alert_snapshot": self.alert_snapshot, "count_events": self.count_events,
         }
 
     def answer(self, kind: str, handler: Callable[[Any], Awaitable[BaseModel]]) -> None:
@@ -198,7 +218,7 @@ class QueryService:
         if not by:
             raise PermanentError("the request does not say which broker account sent it")
         async with self.db.transaction() as session:
-            alert = await alert_store.acknowledge(session, q.alert_id, by, utcnow())
+            alert = await alert_store.acknowledge(session, q.alert_id, by, utcnow(), q.note)
             if alert is None:
                 raise PermanentError(f"no alert {q.alert_id!r}")
             return _alert_info(alert)
@@ -226,3 +246,41 @@ class QueryService:
                        state=r.state, attempts=r.attempts, path=r.path, error=r.error,
                        created_at=r.created_at, finished_at=r.finished_at)
             for r in found])
+
+    async def snapshot(self, q: SnapshotQuery) -> SnapshotReply:
+        async with self.db.sessions() as session:
+            row = await snapshot_store.get_snapshot(session, q.event_message_id)
+        return _snapshot_reply(row, "No snapshot is stored for these count events: it was not "
+                                    "made, was dropped on the way, or was pruned.")
+
+    async def alert_snapshot(self, q: AlertSnapshotQuery) -> SnapshotReply:
+        """Chosen when asked, not when raised: the snapshot of the crossing or entry that tipped
+        a rule may reach the store after the alert does."""
+        async with self.db.sessions() as session:
+            alert = await session.get(Alert, q.alert_id)
+            if alert is None:
+                return _snapshot_reply(None, f"No alert {q.alert_id!r} is stored.")
+            if alert.camera_id is None:
+                return _snapshot_reply(None, "This alert is not about a camera.")
+            before = alert.raised_at + ALERT_SNAPSHOT_GRACE
+            row = None
+            if alert.zone_id is not None:
+                row = await snapshot_store.newest_before(session, alert.camera_id, before,
+                                                         alert.zone_id)
+            if row is None:
+                row = await snapshot_store.newest_before(session, alert.camera_id, before)
+        return _snapshot_reply(row, "No snapshot of this camera from before the alert is "
+                                    "stored (nothing was counted, or it was pruned).")
+
+    async def count_events(self, q: CountEventsQuery) -> CountEventsReply:
+        where = EventFilter(shape_id=q.shape_id, class_name=q.class_name, kind=q.shape_kind)
+        async with self.db.sessions() as session:
+            rows = await events_in(session, q.camera_id, q.start, q.end, where, q.limit + 1)
+            with_snapshot = await snapshot_store.which_exist(
+                session, [r.message_id for r in rows[: q.limit]])
+        return CountEventsReply(truncated=len(rows) > q.limit, events=[
+            CountEventInfo(event_message_id=r.message_id, camera_id=r.camera_id, kind=r.kind,
+                           shape_id=r.shape_id, direction=r.direction, class_name=r.class_name,
+                           track_id=r.track_id, at=r.at, dwell_seconds=r.dwell_seconds,
+                           has_snapshot=r.message_id in with_snapshot)
+            for r in rows[: q.limit]])

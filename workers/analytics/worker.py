@@ -2,7 +2,8 @@
 
 Consumes ``camera.count.events`` (count events as facts: batched, idempotent ingestion),
 ``camera.state.changes`` (camera state changes), ``analytics.processing`` (aggregation jobs),
-``analytics.report.generation`` (reports under a lease) and its own durable
+``analytics.report.generation`` (reports under a lease), ``camera.snapshots`` (the pictures of
+counted frames, pruned by a retention setting: ``snapshots.py``) and its own durable
 ``analytics.camera.control`` queue (camera configs, and requests to store zone set versions,
 which it alone gives out: ``zone_store.py``); follows alerts on ``system.events``; serves
 ``rpc.analytics``. Migrates the database to the current schema at start.
@@ -26,6 +27,7 @@ from workers.analytics.queries import QueryService
 from workers.analytics.recorder import Recorder
 from workers.analytics.reports import ReportService
 from workers.analytics.scheduler import Scheduler
+from workers.analytics.snapshots import SnapshotKeeper, SnapshotRetention
 from workers.analytics.zone_store import ZoneStore
 from workers.bus import Bus, Delivery, Subscription
 from workers.contracts import (
@@ -35,6 +37,7 @@ from workers.contracts import (
     CameraStatus,
     CountEvents,
     ReportRequest,
+    Snapshot,
     SystemEvent,
 )
 from workers.contracts.alerting import AlertingConfig
@@ -57,6 +60,7 @@ class AnalyticsSettings:
     report_lease_s: float = 60.0
     report_sweep_s: float = 30.0
     report_attempts: int = 3
+    snapshots: SnapshotRetention = SnapshotRetention()
 
 
 def control_queue(topology: Topology) -> QueueSpec:
@@ -91,6 +95,7 @@ class AnalyticsWorker:
         self.ingestor = Ingestor(self.db, after_commit=self._reaggregate_late)
         self.queries = QueryService(self.db, timezone)
         self.recorder = Recorder(self.db)
+        self.snapshots = SnapshotKeeper(self.db, s.snapshots)
         self.zones: ZoneStore | None = None
         self.reports: ReportService | None = None
         self.alerts = None if alerting is None else AlertsWorker(
@@ -116,6 +121,8 @@ class AnalyticsWorker:
             await bus.consume_batch(t.count_events, self.ingestor.ingest, model=CountEvents,
                                     max_batch=s.ingest_batch),
             await bus.consume_batch(t.camera_states, self.recorder.on_states, model=CameraStatus),
+            await bus.consume_batch(t.snapshots, self.snapshots.store, model=Snapshot,
+                                    max_batch=20),
             await bus.consume(control, self._on_control, model=CameraControl),
             await bus.consume(t.analytics_processing, self._on_job, model=AnalyticsJob),
             await bus.consume(t.report_generation, self.reports.accept, model=ReportRequest),
@@ -126,6 +133,7 @@ class AnalyticsWorker:
         ]
         loop = asyncio.get_running_loop()
         self._tasks.append(loop.create_task(self.reports.sweep_forever(s.report_sweep_s)))
+        self._tasks.append(loop.create_task(self.snapshots.prune_forever()))
         if self.alerts is not None:
             await self.alerts.start(bus)
         if s.schedule:
@@ -160,6 +168,8 @@ class AnalyticsWorker:
             "events_written": self.ingestor.events_written,
             "batches": self.ingestor.batches,
             "aggregation_jobs": self.aggregator.jobs_done,
+            "snapshots_stored": self.snapshots.stored,
+            "snapshots_pruned": self.snapshots.pruned,
             "reports_running": self.reports.running if self.reports else [],
             "reports_finished": self.reports.finished if self.reports else 0,
             **({"alerts": self.alerts.stats()} if self.alerts else {}),

@@ -35,6 +35,7 @@ from workers.contracts.notifications import (
     ReportFacts,
     WebhookNotification,
 )
+from workers.contracts.snapshots import Snapshot
 from workers.contracts.system import AlertAcknowledgement, SystemEvent
 from workers.contracts.zones import LineDef, ZoneDef, ZoneSet
 
@@ -43,7 +44,7 @@ BY_TYPE: dict[str, type[Contract]] = {
     c.type_name: c
     for c in (Frame, DetectionResult, CountEvents, CameraStatus, CameraError, CameraControl,
               AnalyticsJob, ReportRequest, ReportProgress, EmailNotification, WebhookNotification,
-              SystemEvent, AlertAcknowledgement)
+              SystemEvent, AlertAcknowledgement, Snapshot)
 }
 
 __all__ = [
@@ -53,6 +54,6 @@ __all__ = [
     "CountEvents",
     "CountingData", "Detection", "DetectionBlock", "DetectionResult", "EmailNotification", "Frame",
     "JobParameters", "LineCounts", "LineDef", "Metadata", "ReportParameters", "ReportProgress",
-    "ReportFacts", "ReportRequest", "SystemEvent", "TimeRange", "WebhookNotification",
+    "ReportFacts", "ReportRequest", "Snapshot", "SystemEvent", "TimeRange", "WebhookNotification",
     "ZoneAnalysis", "ZoneDef", "ZoneSet", "new_id", "utcnow",
 ]

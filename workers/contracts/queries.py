@@ -89,6 +89,42 @@ class AcknowledgeAlert(_Query):
 
     kind: Literal["acknowledge_alert"] = "acknowledge_alert"
     alert_id: str = Field(min_length=1)
+    note: str = Field(default="", max_length=500)
+
+
+class SnapshotQuery(_Query):
+    """The snapshot of one count-events message (``CountEvents.message_id``)."""
+
+    kind: Literal["snapshot"] = "snapshot"
+    event_message_id: str = Field(min_length=1, max_length=64)
+
+
+class AlertSnapshotQuery(_Query):
+    """The picture of an alert: its camera's newest snapshot taken at or before the alert was
+    raised (of the alert's zone, when it names one and such a snapshot exists)."""
+
+    kind: Literal["alert_snapshot"] = "alert_snapshot"
+    alert_id: str = Field(min_length=1, max_length=64)
+
+
+class CountEventsQuery(_Query):
+    """The count events of a camera in [start, end) (one bucket of a chart), newest first, each
+    saying whether its snapshot is stored."""
+
+    kind: Literal["count_events"] = "count_events"
+    camera_id: str = Field(min_length=1)
+    start: AwareDatetime
+    end: AwareDatetime
+    shape_kind: Literal["line", "zone"] | None = None
+    shape_id: str | None = None
+    class_name: str | None = None
+    limit: int = Field(default=200, ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _range(self) -> CountEventsQuery:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
 
 
 class CamerasQuery(_Query):
@@ -130,7 +166,8 @@ class ReportsQuery(_Query):
 
 AnalyticsQuery = Annotated[
     SeriesQuery | OccupancyQuery | TotalsQuery | AlertsQuery | AcknowledgeAlert | CamerasQuery
-    | ZoneSetQuery | SaveZoneSet | ReportsQuery | RoutesQuery,
+    | ZoneSetQuery | SaveZoneSet | ReportsQuery | RoutesQuery | SnapshotQuery
+    | AlertSnapshotQuery | CountEventsQuery,
     Field(discriminator="kind"),
 ]
 
@@ -213,10 +250,47 @@ class AlertInfo(BaseModel):
     acknowledged_by: str | None
     acknowledged_at: datetime | None
     resolved_at: datetime | None = None
+    acknowledge_note: str | None = None
 
 
 class AlertsReply(BaseModel):
     alerts: list[AlertInfo]
+
+
+class SnapshotReply(BaseModel):
+    """A stored snapshot, or why there is none (``missing``: never made, dropped or pruned)."""
+
+    # the JPEG as base64 in the JSON reply (a capped snapshot fits well within a reply)
+    model_config = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
+
+    found: bool
+    missing: str = ""
+    event_message_id: str | None = None
+    camera_id: str | None = None
+    taken_at: datetime | None = None
+    width: int = 0
+    height: int = 0
+    shape_ids: list[str] = Field(default_factory=list)
+    jpeg: bytes = Field(default=b"", repr=False)
+
+
+class CountEventInfo(BaseModel):
+    event_message_id: str
+    camera_id: str
+    kind: Literal["line", "zone"]
+    shape_id: str
+    direction: Literal["in", "out"]
+    class_name: str
+    track_id: int
+    at: datetime
+    dwell_seconds: float | None = None
+    has_snapshot: bool
+
+
+class CountEventsReply(BaseModel):
+    events: list[CountEventInfo]
+    #: more events than ``limit`` fell in the range
+    truncated: bool = False
 
 
 class CameraInfo(BaseModel):
@@ -273,4 +347,5 @@ REPLIES: dict[str, type[BaseModel]] = {
     "alerts": AlertsReply, "acknowledge_alert": AlertInfo, "cameras": CamerasReply, "zone_set": ZoneSetReply,
     "save_zone_set": ZoneSetSaved,
     "reports": ReportsReply, "routes": RoutesReply,
+    "snapshot": SnapshotReply, "alert_snapshot": SnapshotReply, "count_events": CountEventsReply,
 }

@@ -9,6 +9,8 @@ from typing import Literal
 
 import numpy as np
 
+from workers.contracts.snapshots import SNAPSHOT_BYTES
+
 
 @dataclass(frozen=True)
 class Detections:
@@ -45,6 +47,9 @@ class DetectorConfig:
     #: fetch weights named by an ultralytics name when they are not on disk (the console's local
     #: mode does not: it starts offline, with the HOG fallback, and never reaches out on its own)
     download: bool = True
+    #: the JPEG of each counted frame (the evidence of its count events) is at most this large;
+    #: 0: publish no snapshots
+    snapshot_max_bytes: int = SNAPSHOT_BYTES
 
 
 class Detector(ABC):

@@ -30,6 +30,9 @@ def add_parser(sub: argparse._SubParsersAction, add_broker) -> None:  # type: ig
                    help="follow this camera from the start (others are found from their status)")
     p.add_argument("--zones", action="append", default=[], type=Path, metavar="ZONES.json",
                    help="a camera's lines and zones (ZoneSet JSON); may be repeated")
+    p.add_argument("--snapshot-kb", type=int, metavar="KB",
+                   help="largest JPEG of a counted frame, the evidence stored with its count "
+                   "events (default: 200; 0: no snapshots)")
     p.set_defaults(run=run)
 
 
@@ -42,6 +45,8 @@ def config_from_args(args: argparse.Namespace) -> DetectorConfig:
     if args.classes:
         cfg.classes = [c.strip() for c in args.classes.split(",") if c.strip()]
     cfg.motion_skip = not args.no_motion_skip
+    if args.snapshot_kb is not None:
+        cfg.snapshot_max_bytes = max(0, args.snapshot_kb) * 1024
     return cfg
 
 

@@ -1,6 +1,8 @@
 """One camera frame through the detector: decoded and run through the camera's pipeline in
 executor threads, never on the event loop; crossings published as facts (kept on disk until the
-broker confirms them), the result live for the wall and the live rules."""
+broker confirms them), the result live for the wall and the live rules, and the counted frame,
+drawn, as the snapshot that is the evidence of its crossings (best effort: never at a count's
+expense)."""
 
 from __future__ import annotations
 
@@ -16,11 +18,19 @@ import numpy as np
 
 from workers.bus import Bus, PublishError
 from workers.bus.outbox import FactOutbox
-from workers.contracts import CountEvents, DetectionBlock, DetectionResult, Frame, ZoneSet
+from workers.contracts import (
+    CountEvents,
+    DetectionBlock,
+    DetectionResult,
+    Frame,
+    Snapshot,
+    ZoneSet,
+)
 from workers.detector.base import Detector, DetectorConfig
 from workers.detector.camera_settings import CameraSettings, ReportError
 from workers.detector.followed import FollowedCamera
-from workers.detector.pipeline import CameraPipeline
+from workers.detector.pipeline import CameraPipeline, FrameOutcome
+from workers.detector.snapshot import draw_snapshot, encode_capped
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +53,9 @@ class FrameHandler:
         self._infer, self._decode = infer, decode
         #: live results the broker could not take (stale by the time it could)
         self.live_dropped = 0
+        self.snapshots_published = 0
+        #: snapshots not made or not taken by the broker (their counts are not affected)
+        self.snapshots_dropped = 0
 
     async def on_frame(self, cam: FollowedCamera, frame: Frame) -> None:
         now = time.monotonic()
@@ -93,6 +106,9 @@ class FrameHandler:
                                 events=outcome.counting.events)
             facts.metadata.source = self.worker_id
             await self.facts.put(t.camera_events, t.counts_key(frame.camera_id), facts)
+            if self.config.snapshot_max_bytes > 0:
+                await self._publish_snapshot(frame, image, outcome, cam.pipeline.zone_set,
+                                             facts.message_id)
         try:
             # Live: for the wall and live rules. Nobody following it is not an error, and one
             # the broker cannot take now is stale by the time it could.
@@ -101,6 +117,36 @@ class FrameHandler:
         except PublishError as exc:
             self.live_dropped += 1
             log.debug("camera %s: live result not published: %s", frame.camera_id, exc)
+
+    async def _publish_snapshot(self, frame: Frame, image: np.ndarray, outcome: FrameOutcome,
+                                zones: ZoneSet, event_message_id: str) -> None:
+        """The counted frame, drawn and capped, keyed by its count events' message id. Not
+        through the outbox and not mandatory: a snapshot that cannot be made or sent is counted
+        as dropped, and its count stands without it."""
+        try:
+            jpeg = await asyncio.get_running_loop().run_in_executor(
+                self._decode, _snapshot_jpeg, image, outcome, zones,
+                self.config.snapshot_max_bytes)
+            snap = Snapshot(camera_id=frame.camera_id, event_message_id=event_message_id,
+                            frame_id=frame.frame_id, taken_at=frame.timestamp,
+                            width=image.shape[1], height=image.shape[0],
+                            shape_ids=sorted({e.shape_id for e in outcome.counting.events}),
+                            jpeg=jpeg)
+            snap.metadata.source = self.worker_id
+            t = self.bus.topology
+            await self.bus.publish(t.camera_events, t.snapshot_key(frame.camera_id), snap,
+                                   mandatory=False)
+            self.snapshots_published += 1
+        except Exception as exc:  # evidence only: never at the expense of the frames behind it
+            self.snapshots_dropped += 1
+            log.warning("camera %s: snapshot of frame %s not published: %s", frame.camera_id,
+                        frame.frame_id, exc)
+
+
+def _snapshot_jpeg(image: np.ndarray, outcome: FrameOutcome, zones: ZoneSet,
+                   max_bytes: int) -> bytes:
+    drawn = draw_snapshot(image, outcome.detections, zones, outcome.counting.events)
+    return encode_capped(drawn, max_bytes)
 
 
 def warm_up(detector: Detector, config: DetectorConfig) -> None:

@@ -140,6 +140,8 @@ class DetectorWorker:
             "replayed_dropped": sum(c.replayed_dropped for c in self._cameras.values()),
             "camera_models": self._settings.models.loaded,
             "live_dropped": self._frames.live_dropped if self._frames else 0,
+            "snapshots_published": self._frames.snapshots_published if self._frames else 0,
+            "snapshots_dropped": self._frames.snapshots_dropped if self._frames else 0,
             **(self._facts.stats() if self._facts else {}),
         }
 

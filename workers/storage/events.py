@@ -131,3 +131,13 @@ async def count_stored(session: AsyncSession, camera_id: str | None = None) -> i
     if camera_id is not None:
         stmt = stmt.where(_events.c.camera_id == camera_id)
     return int((await session.execute(stmt)).scalar_one())
+
+
+async def events_in(session: AsyncSession, camera_id: str, start: datetime, end: datetime,
+                    where: EventFilter = NO_FILTER, limit: int = 200) -> list[CountEventRow]:
+    """A camera's events in [start, end), newest first, at most ``limit``."""
+    stmt = (sa.select(CountEventRow).where(CountEventRow.camera_id == camera_id,
+                                           CountEventRow.at >= start, CountEventRow.at < end)
+            .order_by(CountEventRow.at.desc(), CountEventRow.id.desc()).limit(limit))
+    rows = await session.execute(where.apply(stmt, _events))
+    return list(rows.scalars())

@@ -114,6 +114,28 @@ class CountEventRow(Base):
     destination: Mapped[str | None] = mapped_column(ShapeId)
 
 
+class SnapshotRow(Base):
+    """The drawn frame of one count-events message: evidence, pruned by age and total size
+    (``workers.storage.snapshots``). Not a foreign key to the events: a snapshot may arrive
+    before its events are stored, and is pruned long before them."""
+
+    __tablename__ = "snapshots"
+    __table_args__ = (sa.Index("ix_snapshots_camera_taken_at", "camera_id", "taken_at"),
+                      sa.Index("ix_snapshots_taken_at", "taken_at"))
+
+    #: ``CountEvents.message_id`` of the events it shows
+    event_message_id: Mapped[str] = mapped_column(MessageId, primary_key=True)
+    camera_id: Mapped[str] = mapped_column(CameraId)
+    frame_id: Mapped[str] = mapped_column(sa.String(200))
+    taken_at: Mapped[datetime]
+    width: Mapped[int]
+    height: Mapped[int]
+    shape_ids: Mapped[list[str]] = mapped_column(sa.JSON)
+    size_bytes: Mapped[int]
+    jpeg: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    received_at: Mapped[datetime]
+
+
 class CameraStateRow(Base):
     """A camera going online, reconnecting or offline, as its camera worker saw it: the outage
     history reports are made from. The message id makes a redelivered change a no-op."""
@@ -195,6 +217,8 @@ class Alert(Base):
     trace_id: Mapped[str | None] = mapped_column(sa.String(64))
     acknowledged_by: Mapped[str | None] = mapped_column(sa.String(200))
     acknowledged_at: Mapped[datetime | None]
+    #: what the operator wrote when acknowledging
+    acknowledge_note: Mapped[str | None] = mapped_column(sa.Text)
     #: the alert rule that raised it (None: raised by something else)
     rule_id: Mapped[str | None] = mapped_column(sa.String(64))
     #: when its condition ended (the "resolved" event)
