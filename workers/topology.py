@@ -122,12 +122,18 @@ class Topology:
         # The one exchange an operator account may write (docs/admin.md): acknowledgements, taken
         # by the analytics worker with the acknowledger from the broker-validated user_id.
         self.alert_acks = n("alert.acknowledgements")
+        # Pictures as the camera took them, for accounts with the "see faces" right only, when
+        # the site hides people (docs/privacy.md); and their log of who looked at which camera.
+        self.camera_faces = n("camera.faces")
+        self.privacy_audit = n("privacy.audit")
         self.exchanges: tuple[ExchangeSpec, ...] = (
             ExchangeSpec(self.camera_events, "topic"),
             ExchangeSpec(self.analytics_jobs, "topic"),
             ExchangeSpec(self.system_events, "fanout"),
             ExchangeSpec(self.dead_letter, "direct"),
             ExchangeSpec(self.alert_acks, "fanout"),
+            ExchangeSpec(self.camera_faces, "topic"),
+            ExchangeSpec(self.privacy_audit, "fanout"),
             *(ExchangeSpec(self.delay_exchange(ms), "fanout") for ms in RETRY_DELAYS_MS),
         )
 
@@ -144,6 +150,8 @@ class Topology:
         self.rpc_analytics = n("rpc.analytics")
         self.rpc_notifier = n("rpc.notifier")
         self.alert_acks_queue = n("alert.acknowledgements")
+        self.heatmaps = n("camera.heatmaps")
+        self.privacy_audit_queue = n("privacy.audit")
         # Kept as the seed declares it, but unbound: frames go to the per-camera shards.
         self.frame_processing = n("camera.frame.processing")
 
@@ -174,6 +182,9 @@ class Topology:
             q(self.rpc_analytics, _args(MINUTE, 1000, dlx=None), live=True),
             q(self.rpc_notifier, _args(MINUTE, 1000, dlx=None), live=True),
             q(self.alert_acks_queue, self.fact_arguments(), Binding(self.alert_acks, "")),
+            q(self.heatmaps, self._facts("camera.heatmaps"), Binding(ce, "camera.heatmap.*")),
+            q(self.privacy_audit_queue, self._facts("privacy.audit"),
+              Binding(self.privacy_audit, "")),
             *(q(self.delay_queue(ms), {"x-message-ttl": ms, "x-dead-letter-exchange": ""},
                 Binding(self.delay_exchange(ms), ""))
               for ms in RETRY_DELAYS_MS),
@@ -231,6 +242,20 @@ class Topology:
     @staticmethod
     def frame_key(camera_id: str) -> str:
         return f"camera.frame.{camera_id}"
+
+    @staticmethod
+    def view_key(camera_id: str) -> str:
+        """Frames the detector publishes for the wall with people hidden (privacy on)."""
+        return f"camera.view.{camera_id}"
+
+    @staticmethod
+    def faces_key(camera_id: str) -> str:
+        """Frames as taken, on ``camera_faces`` (privacy ``blur``), for the "see faces" right."""
+        return f"camera.faces.{camera_id}"
+
+    @staticmethod
+    def heatmap_key(camera_id: str) -> str:
+        return f"camera.heatmap.{camera_id}"
 
     @staticmethod
     def detection_key(camera_id: str) -> str:

@@ -189,7 +189,7 @@ def test_seed_shaped_jobs_reports_and_notifications() -> None:
 
 
 def test_every_contract_is_registered_by_its_type_header() -> None:
-    assert len(BY_TYPE) == 13
+    assert len(BY_TYPE) == 15
     for name, cls in BY_TYPE.items():
         assert cls.type_name == name
 

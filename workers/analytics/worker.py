@@ -2,7 +2,8 @@
 
 Consumes ``camera.count.events`` (count events as facts: batched, idempotent ingestion),
 ``camera.state.changes`` (camera state changes), ``analytics.processing`` (aggregation jobs),
-``analytics.report.generation`` (reports under a lease) and its own durable
+``analytics.report.generation`` (reports under a lease), ``camera.heatmaps`` and
+``privacy.audit`` (``heatmaps.py``) and its own durable
 ``analytics.camera.control`` queue (camera configs, and requests to store zone set versions,
 which it alone gives out: ``zone_store.py``); follows alerts on ``system.events``; serves
 ``rpc.analytics``. Migrates the database to the current schema at start.
@@ -21,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from workers.alerts.worker import AlertsWorker
 from workers.analytics.aggregation import Aggregator, job_for, job_routing_key
+from workers.analytics.heatmaps import HeatmapStore
 from workers.analytics.ingest import Ingestor, Rows
 from workers.analytics.queries import QueryService
 from workers.analytics.recorder import Recorder
@@ -34,6 +36,8 @@ from workers.contracts import (
     CameraControl,
     CameraStatus,
     CountEvents,
+    FacesViewed,
+    HeatmapFact,
     ReportRequest,
     SystemEvent,
 )
@@ -91,6 +95,9 @@ class AnalyticsWorker:
         self.ingestor = Ingestor(self.db, after_commit=self._reaggregate_late)
         self.queries = QueryService(self.db, timezone)
         self.recorder = Recorder(self.db)
+        self.heatmaps = HeatmapStore(self.db)
+        self.queries.answer("heatmap", self.heatmaps.heatmap)
+        self.queries.answer("faces_views", self.heatmaps.faces_views)
         self.zones: ZoneStore | None = None
         self.reports: ReportService | None = None
         self.alerts = None if alerting is None else AlertsWorker(
@@ -121,6 +128,10 @@ class AnalyticsWorker:
             await bus.subscribe(t.system_events, [], self.recorder.on_system, model=SystemEvent),
             await bus.consume(t.alert_acks_queue, self._on_acknowledgement,
                               model=AlertAcknowledgement),
+            await bus.consume_batch(t.heatmaps, self.heatmaps.ingest, model=HeatmapFact,
+                                    max_batch=50),
+            await bus.consume_batch(t.privacy_audit_queue, self.heatmaps.on_faces_viewed,
+                                    model=FacesViewed),
             await bus.serve(t.rpc_analytics, self.queries.handle, model=AnalyticsRequest),
         ]
         loop = asyncio.get_running_loop()
@@ -159,6 +170,8 @@ class AnalyticsWorker:
             "events_written": self.ingestor.events_written,
             "batches": self.ingestor.batches,
             "aggregation_jobs": self.aggregator.jobs_done,
+            "heatmap_facts_written": self.heatmaps.facts_written,
+            "faces_views_logged": self.heatmaps.views_logged,
             "reports_running": self.reports.running if self.reports else [],
             "reports_finished": self.reports.finished if self.reports else 0,
             **({"alerts": self.alerts.stats()} if self.alerts else {}),

@@ -70,6 +70,14 @@ class ZoneDef(_Shape):
         return self
 
 
+class MaskDef(ZoneDef):
+    """A privacy mask: a polygon always hidden in every picture people see (filled, on the wall,
+    in snapshots and heatmap pictures). It counts nothing."""
+
+    kind: Literal["mask"] = "mask"  # type: ignore[assignment]
+    color: str = Field(default="#404040", pattern=r"^#[0-9a-fA-F]{6}$")
+
+
 class ZoneSet(BaseModel):
     """Every line and zone of one camera, at one version, in the pixel space of a frame size."""
 
@@ -96,11 +104,13 @@ class ZoneSet(BaseModel):
     rejoin_distance: float = Field(default=0.5, ge=0.0, le=3.0)
     lines: list[LineDef] = Field(default_factory=list)
     zones: list[ZoneDef] = Field(default_factory=list)
+    #: fixed regions hidden in every picture people see (empty in sets saved before masks)
+    privacy_masks: list[MaskDef] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> ZoneSet:
         seen: set[str] = set()
-        for shape in [*self.lines, *self.zones]:
+        for shape in [*self.lines, *self.zones, *self.privacy_masks]:
             if shape.id in seen:
                 raise ValueError(f"two shapes share the id {shape.id!r}; ids must be unique per camera")
             seen.add(shape.id)
@@ -125,4 +135,6 @@ class ZoneSet(BaseModel):
         return self.model_copy(update={
             "frame_width": width, "frame_height": height,
             "lines": [ln.model_copy(update={"points": tuple(scale(ln.points))}) for ln in self.lines],
-            "zones": [z.model_copy(update={"points": scale(z.points)}) for z in self.zones]})
+            "zones": [z.model_copy(update={"points": scale(z.points)}) for z in self.zones],
+            "privacy_masks": [m.model_copy(update={"points": scale(m.points)})
+                              for m in self.privacy_masks]})

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from workers.contracts import ZoneSet
 from workers.contracts.base import describe
 from workers.detector.base import DetectorConfig
+from workers.privacy import add_privacy_arguments, privacy_from_args
 
 
 def add_parser(sub: argparse._SubParsersAction, add_broker) -> None:  # type: ignore[type-arg]
@@ -30,6 +31,7 @@ def add_parser(sub: argparse._SubParsersAction, add_broker) -> None:  # type: ig
                    help="follow this camera from the start (others are found from their status)")
     p.add_argument("--zones", action="append", default=[], type=Path, metavar="ZONES.json",
                    help="a camera's lines and zones (ZoneSet JSON); may be repeated")
+    add_privacy_arguments(p)
     p.set_defaults(run=run)
 
 
@@ -57,5 +59,5 @@ async def run(args: argparse.Namespace) -> int:
         return 2
     worker_id = args.worker_id or default_worker_id("detector")
     worker = DetectorWorker(config_from_args(args), cameras=args.camera, zones=zones,
-                            worker_id=worker_id)
+                            worker_id=worker_id, privacy=privacy_from_args(args))
     return await serve(worker, broker=args.broker, namespace=args.namespace, worker_id=worker_id)

@@ -20,7 +20,9 @@ from workers.contracts import CountEvents, DetectionBlock, DetectionResult, Fram
 from workers.detector.base import Detector, DetectorConfig
 from workers.detector.camera_settings import CameraSettings, ReportError
 from workers.detector.followed import FollowedCamera
+from workers.detector.pictures import PicturePublisher
 from workers.detector.pipeline import CameraPipeline
+from workers.heatmap import HeatAccumulator
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +35,7 @@ class FrameHandler:
                  settings: CameraSettings, facts: FactOutbox,
                  worker_detector: Callable[[], Detector | None], report_error: ReportError,
                  taking_over: Callable[[str], None], *, infer: ThreadPoolExecutor,
-                 decode: ThreadPoolExecutor):
+                 decode: ThreadPoolExecutor, pictures: PicturePublisher):
         self.bus, self.worker_id, self.config = bus, worker_id, config
         self.settings, self.facts = settings, facts
         self._worker_detector = worker_detector
@@ -41,6 +43,7 @@ class FrameHandler:
         #: told when a camera's frames start coming here (its active consumer is gone)
         self._taking_over = taking_over
         self._infer, self._decode = infer, decode
+        self.pictures = pictures
         #: live results the broker could not take (stale by the time it could)
         self.live_dropped = 0
 
@@ -85,6 +88,15 @@ class FrameHandler:
             counting_data=outcome.counting)
         result.metadata.source = self.worker_id
         t = self.bus.topology
+        zones = cam.pipeline.zone_set
+        if cam.heat is None:
+            cam.heat = HeatAccumulator(frame.camera_id)
+        due = cam.heat.add(((d.track_id, d.bbox) for d in outcome.detections), image.shape[1],
+                           image.shape[0], frame.timestamp)
+        if due:
+            await self.pictures.heatmaps(due, image, outcome.detections, zones)
+        # The picture before the result computed on it, as the camera worker's would be.
+        await self.pictures.pictures(frame, image, outcome.detections, zones)
         if outcome.counting.events:
             # Facts first: confirmed by the broker, or kept on disk until it takes them.
             facts = CountEvents(camera_id=frame.camera_id, frame_id=frame.frame_id,
