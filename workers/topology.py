@@ -129,6 +129,10 @@ class Topology:
         # Read-only questions to analytics (charts, totals, zone sets): an operator account may
         # write here, not to the default exchange; analytics answers nothing here that writes.
         self.queries = n("rpc.queries")
+        # Pictures as the camera took them, for accounts with the "see faces" right only, when
+        # the site hides people (docs/privacy.md); and their log of who looked at which camera.
+        self.camera_faces = n("camera.faces")
+        self.privacy_audit = n("privacy.audit")
         self.exchanges: tuple[ExchangeSpec, ...] = (
             ExchangeSpec(self.camera_events, "topic"),
             ExchangeSpec(self.analytics_jobs, "topic"),
@@ -136,6 +140,8 @@ class Topology:
             ExchangeSpec(self.dead_letter, "direct"),
             ExchangeSpec(self.alert_acks, "fanout"),
             ExchangeSpec(self.queries, "direct"),
+            ExchangeSpec(self.camera_faces, "topic"),
+            ExchangeSpec(self.privacy_audit, "fanout"),
             *(ExchangeSpec(self.delay_exchange(ms), "fanout") for ms in RETRY_DELAYS_MS),
         )
 
@@ -153,6 +159,8 @@ class Topology:
         self.rpc_analytics = n("rpc.analytics")
         self.rpc_notifier = n("rpc.notifier")
         self.alert_acks_queue = n("alert.acknowledgements")
+        self.heatmaps = n("camera.heatmaps")
+        self.privacy_audit_queue = n("privacy.audit")
         # Kept as the seed declares it, but unbound: frames go to the per-camera shards.
         self.frame_processing = n("camera.frame.processing")
 
@@ -189,6 +197,9 @@ class Topology:
               Binding(self.queries, self.rpc_analytics), live=True),
             q(self.rpc_notifier, _args(MINUTE, 1000, dlx=None), live=True),
             q(self.alert_acks_queue, self.fact_arguments(), Binding(self.alert_acks, "")),
+            q(self.heatmaps, self._facts("camera.heatmaps"), Binding(ce, "camera.heatmap.*")),
+            q(self.privacy_audit_queue, self._facts("privacy.audit"),
+              Binding(self.privacy_audit, "")),
             *(q(self.delay_queue(ms), {"x-message-ttl": ms, "x-dead-letter-exchange": ""},
                 Binding(self.delay_exchange(ms), ""))
               for ms in RETRY_DELAYS_MS),
@@ -246,6 +257,20 @@ class Topology:
     @staticmethod
     def frame_key(camera_id: str) -> str:
         return f"camera.frame.{camera_id}"
+
+    @staticmethod
+    def view_key(camera_id: str) -> str:
+        """Frames the detector publishes for the wall with people hidden (privacy on)."""
+        return f"camera.view.{camera_id}"
+
+    @staticmethod
+    def faces_key(camera_id: str) -> str:
+        """Frames as taken, on ``camera_faces`` (privacy ``blur``), for the "see faces" right."""
+        return f"camera.faces.{camera_id}"
+
+    @staticmethod
+    def heatmap_key(camera_id: str) -> str:
+        return f"camera.heatmap.{camera_id}"
 
     @staticmethod
     def detection_key(camera_id: str) -> str:

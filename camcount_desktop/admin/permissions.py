@@ -50,6 +50,17 @@ def operator_permissions(namespace: str = "") -> tuple[str, str, str]:
             f"^({PRIVATE_QUEUES}|{ns}(camera\\.events|system\\.events|analytics\\.jobs))$")
 
 
+def faces_viewer_permissions(namespace: str = "") -> tuple[str, str, str]:
+    """An operator with the "see faces" right (docs/privacy.md): also reads ``camera.faces``
+    (pictures as taken, when the site blurs people) and writes ``privacy.audit`` (the log of
+    each such view, which the console writes before it shows one)."""
+    ns = re.escape(namespace)
+    return (f"^{PRIVATE_QUEUES}$",
+            f"^({PRIVATE_QUEUES}|{ns}(alert\\.acknowledgements|privacy\\.audit))$",
+            f"^({PRIVATE_QUEUES}|{ns}(camera\\.events|camera\\.faces|system\\.events"
+            f"|analytics\\.jobs))$")
+
+
 def not_allowed_text(account: str) -> str:
     who = f" ({account})" if account else ""
     return (f"Not allowed for this account{who}: it may not send control messages, so it cannot "

@@ -205,7 +205,7 @@ def test_a_snapshot_travels_as_jpeg_body_keyed_by_its_count_events_and_is_capped
 
 
 def test_every_contract_is_registered_by_its_type_header() -> None:
-    assert len(BY_TYPE) == 14
+    assert len(BY_TYPE) == 16
     for name, cls in BY_TYPE.items():
         assert cls.type_name == name
 

@@ -24,6 +24,10 @@ from workers.contracts.queries import (
     CamerasReply,
     CountEventsQuery,
     CountEventsReply,
+    FacesViewsQuery,
+    FacesViewsReply,
+    HeatmapQuery,
+    HeatmapReply,
     OccupancyQuery,
     OccupancyReply,
     SaveZoneSet,
@@ -110,6 +114,17 @@ class AnalyticsClient(ServiceClient):
         the reply says whether it was stored, and why not."""
         return await self._ask(ZoneSetSaved, lambda: SaveZoneSet(
             zone_set=zone_set, base_version=base_version, requested_by=requested_by))
+
+    async def heatmap(self, camera_id: str, *, start: datetime, end: datetime) -> HeatmapReply:
+        """The camera's heatmap summed over the whole hours in [start, end)."""
+        return await self._ask(HeatmapReply, lambda: HeatmapQuery(camera_id=camera_id,
+                                                                  start=start, end=end))
+
+    async def faces_views(self, *, camera_id: str | None = None,
+                          limit: int = 100) -> FacesViewsReply:
+        """Who viewed which camera's pictures with people showing, newest first."""
+        return await self._ask(FacesViewsReply, lambda: FacesViewsQuery(camera_id=camera_id,
+                                                                        limit=limit))
 
     async def _ask(self, reply: type[R], query: Callable[[], BaseModel]) -> R:
         request = self._build(lambda: AnalyticsRequest(query=query()))

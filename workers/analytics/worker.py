@@ -3,7 +3,8 @@
 Consumes ``camera.count.events`` (count events as facts: batched, idempotent ingestion),
 ``camera.state.changes`` (camera state changes), ``analytics.processing`` (aggregation jobs),
 ``analytics.report.generation`` (reports under a lease), ``camera.snapshots`` (the pictures of
-counted frames, pruned by a retention setting: ``snapshots.py``) and its own durable
+counted frames, pruned by a retention setting: ``snapshots.py``), ``camera.heatmaps`` and
+``privacy.audit`` (``heatmaps.py``) and its own durable
 ``analytics.camera.control`` queue (camera configs, and requests to store zone set versions,
 which it alone gives out: ``zone_store.py``); follows alerts on ``system.events``; serves
 ``rpc.analytics``. Migrates the database to the current schema at start.
@@ -22,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from workers.alerts.worker import AlertsWorker
 from workers.analytics.aggregation import Aggregator, job_for, job_routing_key
+from workers.analytics.heatmaps import HeatmapStore
 from workers.analytics.ingest import Ingestor, Rows
 from workers.analytics.queries import QueryService
 from workers.analytics.recorder import Recorder
@@ -36,6 +38,8 @@ from workers.contracts import (
     CameraControl,
     CameraStatus,
     CountEvents,
+    FacesViewed,
+    HeatmapFact,
     ReportRequest,
     Snapshot,
     SystemEvent,
@@ -96,6 +100,9 @@ class AnalyticsWorker:
         self.queries = QueryService(self.db, timezone)
         self.recorder = Recorder(self.db)
         self.snapshots = SnapshotKeeper(self.db, s.snapshots)
+        self.heatmaps = HeatmapStore(self.db)
+        self.queries.answer("heatmap", self.heatmaps.heatmap)
+        self.queries.answer("faces_views", self.heatmaps.faces_views)
         self.zones: ZoneStore | None = None
         self.reports: ReportService | None = None
         self.alerts = None if alerting is None else AlertsWorker(
@@ -129,6 +136,10 @@ class AnalyticsWorker:
             await bus.subscribe(t.system_events, [], self.recorder.on_system, model=SystemEvent),
             await bus.consume(t.alert_acks_queue, self._on_acknowledgement,
                               model=AlertAcknowledgement),
+            await bus.consume_batch(t.heatmaps, self.heatmaps.ingest, model=HeatmapFact,
+                                    max_batch=50),
+            await bus.consume_batch(t.privacy_audit_queue, self.heatmaps.on_faces_viewed,
+                                    model=FacesViewed),
             await bus.serve(t.rpc_analytics, self.queries.handle, model=AnalyticsRequest),
         ]
         loop = asyncio.get_running_loop()
@@ -170,6 +181,8 @@ class AnalyticsWorker:
             "aggregation_jobs": self.aggregator.jobs_done,
             "snapshots_stored": self.snapshots.stored,
             "snapshots_pruned": self.snapshots.pruned,
+            "heatmap_facts_written": self.heatmaps.facts_written,
+            "faces_views_logged": self.heatmaps.views_logged,
             "reports_running": self.reports.running if self.reports else [],
             "reports_finished": self.reports.finished if self.reports else 0,
             **({"alerts": self.alerts.stats()} if self.alerts else {}),

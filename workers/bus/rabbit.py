@@ -277,6 +277,13 @@ class RabbitBus(Bus):
                 for b in spec.bindings:
                     await queue.bind(b.exchange, b.routing_key)
                 return ch, queue, await queue.consume(on_message, no_ack=False)
+            except aiormq.exceptions.ChannelAccessRefused as exc:
+                # e.g. an operator binding to camera.faces: said in words, and the channel the
+                # broker closed is not left for the robust connection to restore
+                if ch is not None:
+                    with contextlib.suppress(Exception):
+                        await ch.close()
+                raise NotAllowed(f"not allowed for this account: {exc}") from exc
             except _TRANSIENT as exc:
                 if ch is not None:  # or the robust connection would restore it, half made
                     with contextlib.suppress(Exception):

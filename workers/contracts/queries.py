@@ -16,6 +16,7 @@ from workers.contracts.analytics import Period, _check_tz
 from workers.contracts.base import Contract
 from workers.contracts.camera import CameraConfig
 from workers.contracts.routes import RoutesQuery, RoutesReply
+from workers.contracts.heatmap import Base64Bytes
 from workers.contracts.zones import ZoneSet
 
 #: longest range a series may span, so one request cannot ask for millions of buckets
@@ -164,10 +165,36 @@ class ReportsQuery(_Query):
     limit: int = Field(default=20, ge=1, le=500)
 
 
+class HeatmapQuery(_Query):
+    """A camera's heatmap summed over [start, end) (whole UTC hours: an hour counts when it
+    starts inside), with the newest reference picture from before ``end``."""
+
+    kind: Literal["heatmap"] = "heatmap"
+    camera_id: str = Field(min_length=1)
+    start: AwareDatetime
+    end: AwareDatetime
+
+    @model_validator(mode="after")
+    def _range(self) -> HeatmapQuery:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        if self.end - self.start > MAX_SERIES_SPAN["hourly"]:
+            raise ValueError(f"a heatmap spans at most {MAX_SERIES_SPAN['hourly'].days} days")
+        return self
+
+
+class FacesViewsQuery(_Query):
+    """The log of who viewed pictures with people showing (newest first)."""
+
+    kind: Literal["faces_views"] = "faces_views"
+    camera_id: str | None = None
+    limit: int = Field(default=100, ge=1, le=1000)
+
+
 AnalyticsQuery = Annotated[
     SeriesQuery | OccupancyQuery | TotalsQuery | AlertsQuery | AcknowledgeAlert | CamerasQuery
     | ZoneSetQuery | SaveZoneSet | ReportsQuery | RoutesQuery | SnapshotQuery
-    | AlertSnapshotQuery | CountEventsQuery,
+    | AlertSnapshotQuery | CountEventsQuery | HeatmapQuery | FacesViewsQuery,
     Field(discriminator="kind"),
 ]
 
@@ -341,6 +368,41 @@ class ReportsReply(BaseModel):
 WRITES = frozenset({"save_zone_set", "acknowledge_alert"})
 
 
+class HeatmapReply(BaseModel):
+    """Dense, row-major grids (``rows`` x ``cols``, row 0 at the top of the frame)."""
+
+    camera_id: str
+    start: datetime
+    end: datetime
+    cols: int
+    rows: int
+    frame_width: int
+    frame_height: int
+    #: hours with data, frames summed
+    hours: int
+    frames: int
+    #: tracks that came into each cell (where people walk)
+    visits: list[int]
+    #: seconds spent in each cell (where people stand longest)
+    dwell: list[float]
+    reference_jpeg: Base64Bytes | None = Field(default=None, repr=False)
+    reference_at: datetime | None = None
+    #: facts of another grid size in the period, left out of the sum
+    skipped: int = 0
+
+
+class FacesViewInfo(BaseModel):
+    camera_id: str
+    action: Literal["start", "stop"]
+    viewer: str
+    console: str
+    at: datetime
+
+
+class FacesViewsReply(BaseModel):
+    views: list[FacesViewInfo]
+
+
 #: the reply model of each query kind
 REPLIES: dict[str, type[BaseModel]] = {
     "series": SeriesReply, "occupancy": OccupancyReply, "totals": TotalsReply,
@@ -348,4 +410,5 @@ REPLIES: dict[str, type[BaseModel]] = {
     "save_zone_set": ZoneSetSaved,
     "reports": ReportsReply, "routes": RoutesReply,
     "snapshot": SnapshotReply, "alert_snapshot": SnapshotReply, "count_events": CountEventsReply,
+    "heatmap": HeatmapReply, "faces_views": FacesViewsReply,
 }

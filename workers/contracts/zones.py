@@ -126,6 +126,12 @@ class RouteDef(BaseModel):
     @property
     def destination(self) -> str:
         return self.steps[-1].shape_id
+class MaskDef(ZoneDef):
+    """A privacy mask: a polygon always hidden in every picture people see (filled, on the wall,
+    in snapshots and heatmap pictures). It counts nothing."""
+
+    kind: Literal["mask"] = "mask"  # type: ignore[assignment]
+    color: str = Field(default="#404040", pattern=r"^#[0-9a-fA-F]{6}$")
 
 
 class ZoneSet(BaseModel):
@@ -156,12 +162,14 @@ class ZoneSet(BaseModel):
     zones: list[ZoneDef] = Field(default_factory=list)
     #: origin -> destination chains of the shapes above (absent in older zone files)
     routes: list[RouteDef] = Field(default_factory=list, exclude_if=lambda v: not v)
+    #: fixed regions hidden in every picture people see (empty in sets saved before masks)
+    privacy_masks: list[MaskDef] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> ZoneSet:
         seen: set[str] = set()
         shapes = {s.id for s in [*self.lines, *self.zones]}
-        for shape in [*self.lines, *self.zones]:
+        for shape in [*self.lines, *self.zones, *self.privacy_masks]:
             if shape.id in seen:
                 raise ValueError(f"two shapes share the id {shape.id!r}; ids must be unique per camera")
             seen.add(shape.id)
@@ -195,4 +203,6 @@ class ZoneSet(BaseModel):
         return self.model_copy(update={
             "frame_width": width, "frame_height": height,
             "lines": [ln.model_copy(update={"points": tuple(scale(ln.points))}) for ln in self.lines],
-            "zones": [z.model_copy(update={"points": scale(z.points)}) for z in self.zones]})
+            "zones": [z.model_copy(update={"points": scale(z.points)}) for z in self.zones],
+            "privacy_masks": [m.model_copy(update={"points": scale(m.points)})
+                              for m in self.privacy_masks]})

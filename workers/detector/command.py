@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from workers.contracts import ZoneSet
 from workers.contracts.base import describe
 from workers.detector.base import DetectorConfig
+from workers.privacy import add_privacy_arguments, privacy_from_args
 
 
 def add_parser(sub: argparse._SubParsersAction, add_broker) -> None:  # type: ignore[type-arg]
@@ -33,6 +34,7 @@ def add_parser(sub: argparse._SubParsersAction, add_broker) -> None:  # type: ig
     p.add_argument("--snapshot-kb", type=int, metavar="KB",
                    help="largest JPEG of a counted frame, the evidence stored with its count "
                    "events (default: 200; 0: no snapshots)")
+    add_privacy_arguments(p)
     p.set_defaults(run=run)
 
 
@@ -62,5 +64,5 @@ async def run(args: argparse.Namespace) -> int:
         return 2
     worker_id = args.worker_id or default_worker_id("detector")
     worker = DetectorWorker(config_from_args(args), cameras=args.camera, zones=zones,
-                            worker_id=worker_id)
+                            worker_id=worker_id, privacy=privacy_from_args(args))
     return await serve(worker, broker=args.broker, namespace=args.namespace, worker_id=worker_id)

@@ -29,8 +29,11 @@ from workers.contracts import (
 from workers.detector.base import Detector, DetectorConfig
 from workers.detector.camera_settings import CameraSettings, ReportError
 from workers.detector.followed import FollowedCamera
+from workers.detector.pictures import PicturePublisher, masked_only, view_image
 from workers.detector.pipeline import CameraPipeline, FrameOutcome
 from workers.detector.snapshot import draw_snapshot, encode_capped
+from workers.heatmap import HeatAccumulator
+from workers.privacy import PrivacySettings
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +46,7 @@ class FrameHandler:
                  settings: CameraSettings, facts: FactOutbox,
                  worker_detector: Callable[[], Detector | None], report_error: ReportError,
                  taking_over: Callable[[str], None], *, infer: ThreadPoolExecutor,
-                 decode: ThreadPoolExecutor):
+                 decode: ThreadPoolExecutor, pictures: PicturePublisher):
         self.bus, self.worker_id, self.config = bus, worker_id, config
         self.settings, self.facts = settings, facts
         self._worker_detector = worker_detector
@@ -51,6 +54,7 @@ class FrameHandler:
         #: told when a camera's frames start coming here (its active consumer is gone)
         self._taking_over = taking_over
         self._infer, self._decode = infer, decode
+        self.pictures = pictures
         #: live results the broker could not take (stale by the time it could)
         self.live_dropped = 0
         self.snapshots_published = 0
@@ -98,6 +102,15 @@ class FrameHandler:
             counting_data=outcome.counting)
         result.metadata.source = self.worker_id
         t = self.bus.topology
+        zones = cam.pipeline.zone_set
+        if cam.heat is None:
+            cam.heat = HeatAccumulator(frame.camera_id)
+        due = cam.heat.add(((d.track_id, d.bbox) for d in outcome.detections), image.shape[1],
+                           image.shape[0], frame.timestamp)
+        if due:
+            await self.pictures.heatmaps(due, image, outcome.detections, zones)
+        # The picture before the result computed on it, as the camera worker's would be.
+        await self.pictures.pictures(frame, image, outcome.detections, zones)
         if outcome.counting.events:
             # Facts first: confirmed by the broker, or kept on disk until it takes them.
             facts = CountEvents(camera_id=frame.camera_id, frame_id=frame.frame_id,
@@ -126,7 +139,7 @@ class FrameHandler:
         try:
             jpeg = await asyncio.get_running_loop().run_in_executor(
                 self._decode, _snapshot_jpeg, image, outcome, zones,
-                self.config.snapshot_max_bytes)
+                self.config.snapshot_max_bytes, self.pictures.privacy)
             snap = Snapshot(camera_id=frame.camera_id, event_message_id=event_message_id,
                             frame_id=frame.frame_id, taken_at=frame.timestamp,
                             width=image.shape[1], height=image.shape[0],
@@ -144,8 +157,11 @@ class FrameHandler:
 
 
 def _snapshot_jpeg(image: np.ndarray, outcome: FrameOutcome, zones: ZoneSet,
-                   max_bytes: int) -> bytes:
-    drawn = draw_snapshot(image, outcome.detections, zones, outcome.counting.events)
+                   max_bytes: int, privacy: PrivacySettings) -> bytes:
+    # evidence is a picture people look at: hidden as the wall's is (masks always filled)
+    seen = (view_image(image, outcome.detections, zones, privacy) if privacy.on
+            else masked_only(image, zones))
+    drawn = draw_snapshot(seen, outcome.detections, zones, outcome.counting.events)
     return encode_capped(drawn, max_bytes)
 
 

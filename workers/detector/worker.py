@@ -38,7 +38,9 @@ from workers.detector.followed import FollowedCamera
 from workers.detector.frames import FrameHandler, warm_up
 from workers.detector.models import ModelCache
 from workers.detector.peers import BALANCE_EVERY_S, Peers
+from workers.detector.pictures import PicturePublisher
 from workers.detector.stored import StoredSettings
+from workers.privacy import PrivacySettings, from_env
 from workers.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
@@ -53,8 +55,11 @@ class DetectorWorker:
 
     def __init__(self, config: DetectorConfig | None = None, *, cameras: list[str] | None = None,
                  zones: list[ZoneSet] | None = None, worker_id: str = "detector",
-                 detector: Detector | None = None, prefetch: int = 4):
+                 detector: Detector | None = None, prefetch: int = 4,
+                 privacy: PrivacySettings | None = None):
+        """``privacy``: the site's setting (default ``$CAMCOUNT_PRIVACY``, else off)."""
         self.config = config or DetectorConfig()
+        self.privacy = privacy or from_env()
         self.worker_id = worker_id
         self.detector = detector
         self.prefetch = prefetch
@@ -65,6 +70,7 @@ class DetectorWorker:
         self._bus: Bus | None = None
         self._facts: FactOutbox | None = None
         self._frames: FrameHandler | None = None
+        self._pictures: PicturePublisher | None = None
         self._stored: StoredSettings | None = None
         self._balancer: asyncio.Task[None] | None = None
         self._follow_lock = asyncio.Lock()
@@ -83,10 +89,12 @@ class DetectorWorker:
         self._stored = StoredSettings(AnalyticsClient(bus))
         self._facts = FactOutbox(bus, journal_path(bus, self.worker_id), name=self.worker_id)
         await self._facts.start()
+        self._pictures = PicturePublisher(bus, self._facts, self.privacy, self.worker_id,
+                                          self._decode)
         self._frames = FrameHandler(bus, self.worker_id, self.config, self._settings,
                                     self._facts, lambda: self.detector, self._publish_error,
                                     self._peers.taking_over, infer=self._infer,
-                                    decode=self._decode)
+                                    decode=self._decode, pictures=self._pictures)
         if self.detector is None:  # loading weights or exporting a model takes seconds
             self.detector = await asyncio.get_running_loop().run_in_executor(
                 self._infer, create_detector, self.config)
@@ -117,9 +125,18 @@ class DetectorWorker:
         for sub in self._subs:
             await sub.cancel()
         self._infer.shutdown(wait=True, cancel_futures=True)
+        for cam in list(self._cameras.values()):
+            await self._flush_heatmap(cam)
         self._decode.shutdown(wait=True, cancel_futures=True)
         if self._facts is not None:
             await self._facts.close()
+
+    async def _flush_heatmap(self, cam: FollowedCamera) -> None:
+        """What a camera's heatmap gathered since its last fact: stored, not lost, when the
+        camera goes to another worker or this one stops."""
+        fact = cam.heat.flush() if cam.heat is not None else None
+        if fact is not None and self._pictures is not None:
+            await self._pictures.heatmaps([fact], None, [], None)
 
     def stats(self) -> dict[str, Any]:
         now = time.monotonic()
@@ -142,6 +159,8 @@ class DetectorWorker:
             "live_dropped": self._frames.live_dropped if self._frames else 0,
             "snapshots_published": self._frames.snapshots_published if self._frames else 0,
             "snapshots_dropped": self._frames.snapshots_dropped if self._frames else 0,
+            "privacy": self.privacy.mode,
+            "pictures_dropped": self._pictures.dropped if self._pictures else 0,
             **(self._facts.stats() if self._facts else {}),
         }
 
@@ -216,6 +235,8 @@ class DetectorWorker:
         cam = self._cameras.pop(camera_id, None)
         if cam is not None and cam.sub is not None:
             await cam.sub.cancel()
+        if cam is not None:
+            await self._flush_heatmap(cam)
         self._settings.drop_unused_models()
 
     async def _on_status(self, status: CameraStatus, d: Delivery) -> None:

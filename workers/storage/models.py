@@ -308,3 +308,44 @@ class NotificationAttempt(Base):
     status: Mapped[int | None]
     error: Mapped[str | None] = mapped_column(sa.Text)
     duration_ms: Mapped[float] = mapped_column(sa.Float)
+
+
+class HeatmapRow(Base):
+    """One heatmap fact of a camera: where its tracks were during part of an hour (sparse
+    ``[cell, value]`` lists of a ``cols`` x ``rows`` grid). A period's heatmap is the sum of its
+    rows; the message id makes a redelivered fact a no-op."""
+
+    __tablename__ = "heatmaps"
+    __table_args__ = (sa.Index("ix_heatmaps_camera_hour", "camera_id", "hour_start"),)
+
+    message_id: Mapped[str] = mapped_column(MessageId, primary_key=True)
+    camera_id: Mapped[str] = mapped_column(CameraId)
+    hour_start: Mapped[datetime]
+    first_at: Mapped[datetime]
+    last_at: Mapped[datetime]
+    cols: Mapped[int]
+    rows: Mapped[int]
+    frame_width: Mapped[int]
+    frame_height: Mapped[int]
+    frames: Mapped[int]
+    visits: Mapped[list[Any]] = mapped_column(sa.JSON)
+    dwell: Mapped[list[Any]] = mapped_column(sa.JSON)
+    #: a small JPEG of the scene with people hidden (None: the fact came without one)
+    reference_jpeg: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    received_at: Mapped[datetime]
+
+
+class FacesView(Base):
+    """Who looked at a camera's pictures with people showing, and when (the "see faces" right):
+    one row per start and stop, by the broker account that sent it."""
+
+    __tablename__ = "faces_views"
+    __table_args__ = (sa.Index("ix_faces_views_camera_at", "camera_id", "at"),)
+
+    message_id: Mapped[str] = mapped_column(MessageId, primary_key=True)
+    camera_id: Mapped[str] = mapped_column(sa.String(200))
+    action: Mapped[str] = mapped_column(sa.String(8))
+    viewer: Mapped[str] = mapped_column(sa.String(200))
+    console: Mapped[str] = mapped_column(sa.String(200))
+    at: Mapped[datetime]
+    received_at: Mapped[datetime]
