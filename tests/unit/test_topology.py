@@ -57,7 +57,7 @@ def test_on_a_cluster_facts_work_and_retries_are_quorum_queues_and_live_queues_a
     quorum = {s.name for s in t.queues if t.queue_type_of(s) == "quorum"}
     assert quorum == {t.count_events, t.camera_states, t.analytics_processing, t.report_generation,
                       t.email_queue, t.webhook_queue, t.retry_queue, t.error_queue,
-                      t.alert_acks_queue, t.snapshots,
+                      t.alert_acks_queue, t.snapshots, t.heatmaps, t.privacy_audit_queue,
                       *(t.delay_queue(ms) for ms in RETRY_DELAYS_MS)}
     # evidence, not facts: still the oldest dropped when full, and never sent to the error queue
     snaps = t.declaration(t.queue(t.snapshots)).arguments
