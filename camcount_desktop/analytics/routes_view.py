@@ -5,7 +5,15 @@ each band as thick as the people who went that way)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPaintEvent, QPen
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPen,
+)
 from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
@@ -41,12 +49,13 @@ class RouteFlowChart(QWidget):
 
     @staticmethod
     def _stack(names: list[str], totals: dict[str, int], top: float, scale: float,
-               gap: float) -> dict[str, QRectF]:
+               slot: float) -> dict[str, QRectF]:
+        """Each node's bar, one under the other, at least a label's height apart."""
         y, out = top, {}
         for name in names:
             h = max(2.0, totals.get(name, 0) * scale)
             out[name] = QRectF(0, y, 0, h)
-            y += h + gap
+            y += max(h, slot) + 6
         return out
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -58,18 +67,26 @@ class RouteFlowChart(QWidget):
             p.setPen(text)
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.tr("No route completed"))
             return
-        fm = self.fontMetrics()
-        label_w = max(fm.horizontalAdvance(f"{n} 000") for n in [*self.origins, *self.destinations])
-        left, right = label_w + 12, self.width() - label_w - 12
-        bar = 12.0
-        gap = 8.0
-        top, height = 8.0, self.height() - 16.0
-        n = max(len(self.origins), len(self.destinations))
-        scale = max(0.1, (height - gap * (n - 1)) / total)
+        bold = QFont(self.font())
+        bold.setBold(True)
+        fm = QFontMetricsF(bold)
         out_tot = {o: sum(v for (a, _), v in self.cells.items() if a == o) for o in self.origins}
         in_tot = {d: sum(v for (_, b), v in self.cells.items() if b == d) for d in self.destinations}
-        src = self._stack(self.origins, out_tot, top, scale, gap)
-        dst = self._stack(self.destinations, in_tot, top, scale, gap)
+        left_w = max(fm.horizontalAdvance(f"{o} {n}") for o, n in out_tot.items()) + 8
+        right_w = max(fm.horizontalAdvance(f"{n} {d}") for d, n in in_tot.items()) + 8
+        left, right = left_w + 4, self.width() - right_w - 4
+        bar, slot, top = 12.0, fm.height(), 8.0
+        n = max(len(self.origins), len(self.destinations))
+        room = self.height() - 16.0 - 6 * n
+        scale = max(0.05, room / total)
+        for _ in range(40):  # thin nodes still take a label's height: shrink until all fit
+            used = max(sum(max(v * scale, slot) for v in side.values())
+                       for side in (out_tot, in_tot))
+            if used <= room or scale <= 0.05:
+                break
+            scale *= 0.93
+        src = self._stack(self.origins, out_tot, top, scale, slot)
+        dst = self._stack(self.destinations, in_tot, top, scale, slot)
         src_y = {o: r.top() for o, r in src.items()}
         dst_y = {d: r.top() for d, r in dst.items()}
         for i, o in enumerate(self.origins):
@@ -94,8 +111,6 @@ class RouteFlowChart(QWidget):
                 p.fillPath(band, fill)
             r = src[o]
             p.fillRect(QRectF(left, r.top(), bar, r.height()), colour)
-        bold = QFont(self.font())
-        bold.setBold(True)
         p.setFont(bold)
         p.setPen(QPen(text))
         for o, r in src.items():
@@ -104,7 +119,7 @@ class RouteFlowChart(QWidget):
                        f"{o} {out_tot[o]}")
         for d, r in dst.items():
             p.fillRect(QRectF(right - bar, r.top(), bar, r.height()), QColor("#8a8a8a"))
-            p.drawText(QRectF(right + 6, r.top(), label_w + 6, max(r.height(), fm.height())),
+            p.drawText(QRectF(right + 6, r.top(), right_w, max(r.height(), fm.height())),
                        Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                        f"{in_tot[d]} {d}")
 

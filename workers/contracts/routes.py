@@ -47,13 +47,14 @@ class RoutesReply(BaseModel):
 
     def matrix(self) -> tuple[list[str], list[str], dict[tuple[str, str], int]]:
         """Origin names (rows), destination names (columns) and the count of each pair, every
-        class together, in the order they first appear."""
-        origins: dict[str, None] = {}
-        destinations: dict[str, None] = {}
+        class together; the busiest door first, in the same order on both sides."""
         cells: dict[tuple[str, str], int] = {}
+        traffic: dict[str, int] = {}
         for r in self.rows:
-            origins.setdefault(r.origin_name)
-            destinations.setdefault(r.destination_name)
             key = (r.origin_name, r.destination_name)
             cells[key] = cells.get(key, 0) + r.count
-        return list(origins), list(destinations), cells
+            for name in key:
+                traffic[name] = traffic.get(name, 0) + r.count
+        order = sorted(traffic, key=lambda name: (-traffic[name], name))
+        return ([n for n in order if any(o == n for o, _ in cells)],
+                [n for n in order if any(d == n for _, d in cells)], cells)
