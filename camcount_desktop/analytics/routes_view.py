@@ -143,8 +143,9 @@ class RoutesPanel(QWidget):
         col.setContentsMargins(0, 0, 0, 0)
         col.addWidget(self.title)
         col.addWidget(self.matrix)
-        col.addWidget(self.flow, 1)
+        col.addWidget(self.flow, 10)
         col.addWidget(self.transit)
+        col.addStretch(1)  # with no routes, the words stay at the top
         controller.shown.connect(self.show_reply)
         controller.failed.connect(self.transit.setText)
         self.show_reply(None)
@@ -162,6 +163,8 @@ class RoutesPanel(QWidget):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 self.matrix.setItem(i, j, item)
         self.flow.set_matrix(origins, dests, cells)
+        self.matrix.setVisible(bool(cells))
+        self.flow.setVisible(bool(cells))
         if reply is None:
             self.transit.setText("")
         elif not reply.rows:
