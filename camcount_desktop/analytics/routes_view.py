@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from camcount_desktop.analytics.routes_controller import RoutesController
-from workers.contracts.routes import RoutesReply
+from workers.contracts.routes import RoutesReply, mean_transits
 
 FLOW_COLOURS = ("#2fa84f", "#6f8cff", "#e08a1e", "#d04fa0", "#20b0c0", "#b0a020")
 
@@ -171,16 +171,9 @@ class RoutesPanel(QWidget):
             self.transit.setText(self.tr("No route was completed in this span (routes are drawn "
                                          "in the zone editor)."))
         else:
-            by_route: dict[str, list] = {}
-            for r in reply.rows:
-                by_route.setdefault(r.name, []).append(r)
-            lines = []
-            for name, rows in by_route.items():
-                n = sum(r.count for r in rows)
-                mean = sum((r.mean_transit_seconds or 0) * r.count for r in rows) / n
-                lines.append(self.tr("{name}: {n} people, {t:.1f} s on average").format(
-                    name=name, n=n, t=mean))
-            self.transit.setText(" · ".join(lines))
+            self.transit.setText(" · ".join(
+                self.tr("{name}: {n} people, {t:.1f} s on average").format(name=name, n=n, t=t)
+                for name, n, t in mean_transits(reply.rows)))
 
     def cell(self, origin: str, destination: str) -> str:
         """The matrix as the user reads it ("–": no route between them)."""

@@ -25,6 +25,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from workers.analytics.buckets import Bucket, Period
+from workers.analytics.route_report import route_flowables
+from workers.contracts.routes import RouteRow
 
 TITLES = {"daily_summary": "Daily summary", "weekly_summary": "Weekly summary",
           "monthly_summary": "Monthly summary", "custom": "Report"}
@@ -57,6 +59,8 @@ class ReportData:
     lines: list[ReportLine]
     generated_at: datetime
     include_charts: bool = True
+    #: route completions per camera (the origin -> destination matrix)
+    routes: dict[str, list[RouteRow]] = field(default_factory=dict)
     tz: ZoneInfo = field(init=False)
 
     def __post_init__(self) -> None:
@@ -181,6 +185,7 @@ def write_pdf(data: ReportData, path: Path) -> Path:
         story += [Spacer(1, 2 * mm), Table(rows, style=grid, hAlign="LEFT")]
         if data.include_charts:
             story += [Spacer(1, 4 * mm), _chart(data, cam)]
+        story += route_flowables(cam, data.routes.get(cam, []), styles)
         story.append(Spacer(1, 6 * mm))
     tmp = _atomic(path)
     SimpleDocTemplate(str(tmp), pagesize=A4, title=data.title, author="CamCount",
