@@ -12,10 +12,10 @@ from tests.helpers.analytics import BERLIN, WorkerFactory, at, event, facts, sto
 from workers.analytics import AnalyticsClient
 from workers.analytics.occupancy import ZoneOccupancy
 from workers.analytics.queries import QueryService
+from workers.bus import Bus
 from workers.contracts import utcnow
 from workers.contracts.queries import OccupancyQuery
 from workers.contracts.zones import OccupancySettings, ZoneSet
-from workers.bus import Bus
 from workers.storage import Database, upgrade
 from workers.storage.cameras import add_zone_set
 
