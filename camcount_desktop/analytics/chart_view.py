@@ -37,7 +37,7 @@ class CountsChart(QWidget):
         self.occupancy_plot.setLabel("left", "inside")
         self.occupancy_plot.setMouseEnabled(x=True, y=False)
         self.occupancy_plot.setXLink(self.counts_plot)
-        self.occupancy_plot.addLegend(offset=(5, 5), labelTextSize="8pt")
+        self._occupancy_legend = self.occupancy_plot.addLegend(offset=(5, 5), labelTextSize="8pt")
         self.occupancy_curve = self.occupancy_plot.plot(
             [], [], pen=pg.mkPen(OCCUPANCY_COLOUR, width=2), symbol="o", symbolSize=5,
             symbolBrush=OCCUPANCY_COLOUR, name="inside at bucket end")
@@ -69,6 +69,10 @@ class CountsChart(QWidget):
             corrected = [(x, r.corrected) for x, r in zip(xs, data.rows, strict=True)
                          if r.corrected is not None]
             self.corrected_curve.setData([x for x, _ in corrected], [c for _, c in corrected])
+            # named in the legend only where a zone has an average visit to correct by
+            self._occupancy_legend.removeItem(self.corrected_curve)
+            if corrected:
+                self._occupancy_legend.addItem(self.corrected_curve, self.tr("corrected (visit time)"))
             self.occupancy_plot.show()
         else:
             self.occupancy_plot.hide()

@@ -5,7 +5,15 @@ each band as thick as the people who went that way)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPaintEvent, QPen
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPen,
+)
 from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
@@ -17,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from camcount_desktop.analytics.routes_controller import RoutesController
-from workers.contracts.routes import RoutesReply
+from workers.contracts.routes import RoutesReply, mean_transits
 
 FLOW_COLOURS = ("#2fa84f", "#6f8cff", "#e08a1e", "#d04fa0", "#20b0c0", "#b0a020")
 
@@ -41,12 +49,13 @@ class RouteFlowChart(QWidget):
 
     @staticmethod
     def _stack(names: list[str], totals: dict[str, int], top: float, scale: float,
-               gap: float) -> dict[str, QRectF]:
+               slot: float) -> dict[str, QRectF]:
+        """Each node's bar, one under the other, at least a label's height apart."""
         y, out = top, {}
         for name in names:
             h = max(2.0, totals.get(name, 0) * scale)
             out[name] = QRectF(0, y, 0, h)
-            y += h + gap
+            y += max(h, slot) + 6
         return out
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -58,18 +67,26 @@ class RouteFlowChart(QWidget):
             p.setPen(text)
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.tr("No route completed"))
             return
-        fm = self.fontMetrics()
-        label_w = max(fm.horizontalAdvance(f"{n} 000") for n in [*self.origins, *self.destinations])
-        left, right = label_w + 12, self.width() - label_w - 12
-        bar = 12.0
-        gap = 8.0
-        top, height = 8.0, self.height() - 16.0
-        n = max(len(self.origins), len(self.destinations))
-        scale = max(0.1, (height - gap * (n - 1)) / total)
+        bold = QFont(self.font())
+        bold.setBold(True)
+        fm = QFontMetricsF(bold)
         out_tot = {o: sum(v for (a, _), v in self.cells.items() if a == o) for o in self.origins}
         in_tot = {d: sum(v for (_, b), v in self.cells.items() if b == d) for d in self.destinations}
-        src = self._stack(self.origins, out_tot, top, scale, gap)
-        dst = self._stack(self.destinations, in_tot, top, scale, gap)
+        left_w = max(fm.horizontalAdvance(f"{o} {n}") for o, n in out_tot.items()) + 8
+        right_w = max(fm.horizontalAdvance(f"{n} {d}") for d, n in in_tot.items()) + 8
+        left, right = left_w + 4, self.width() - right_w - 4
+        bar, slot, top = 12.0, fm.height(), 8.0
+        n = max(len(self.origins), len(self.destinations))
+        room = self.height() - 16.0 - 6 * n
+        scale = max(0.05, room / total)
+        for _ in range(40):  # thin nodes still take a label's height: shrink until all fit
+            used = max(sum(max(v * scale, slot) for v in side.values())
+                       for side in (out_tot, in_tot))
+            if used <= room or scale <= 0.05:
+                break
+            scale *= 0.93
+        src = self._stack(self.origins, out_tot, top, scale, slot)
+        dst = self._stack(self.destinations, in_tot, top, scale, slot)
         src_y = {o: r.top() for o, r in src.items()}
         dst_y = {d: r.top() for d, r in dst.items()}
         for i, o in enumerate(self.origins):
@@ -94,8 +111,6 @@ class RouteFlowChart(QWidget):
                 p.fillPath(band, fill)
             r = src[o]
             p.fillRect(QRectF(left, r.top(), bar, r.height()), colour)
-        bold = QFont(self.font())
-        bold.setBold(True)
         p.setFont(bold)
         p.setPen(QPen(text))
         for o, r in src.items():
@@ -104,7 +119,7 @@ class RouteFlowChart(QWidget):
                        f"{o} {out_tot[o]}")
         for d, r in dst.items():
             p.fillRect(QRectF(right - bar, r.top(), bar, r.height()), QColor("#8a8a8a"))
-            p.drawText(QRectF(right + 6, r.top(), label_w + 6, max(r.height(), fm.height())),
+            p.drawText(QRectF(right + 6, r.top(), right_w, max(r.height(), fm.height())),
                        Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                        f"{in_tot[d]} {d}")
 
@@ -128,8 +143,9 @@ class RoutesPanel(QWidget):
         col.setContentsMargins(0, 0, 0, 0)
         col.addWidget(self.title)
         col.addWidget(self.matrix)
-        col.addWidget(self.flow, 1)
+        col.addWidget(self.flow, 10)
         col.addWidget(self.transit)
+        col.addStretch(1)  # with no routes, the words stay at the top
         controller.shown.connect(self.show_reply)
         controller.failed.connect(self.transit.setText)
         self.show_reply(None)
@@ -147,22 +163,17 @@ class RoutesPanel(QWidget):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 self.matrix.setItem(i, j, item)
         self.flow.set_matrix(origins, dests, cells)
+        self.matrix.setVisible(bool(cells))
+        self.flow.setVisible(bool(cells))
         if reply is None:
             self.transit.setText("")
         elif not reply.rows:
             self.transit.setText(self.tr("No route was completed in this span (routes are drawn "
                                          "in the zone editor)."))
         else:
-            by_route: dict[str, list] = {}
-            for r in reply.rows:
-                by_route.setdefault(r.name, []).append(r)
-            lines = []
-            for name, rows in by_route.items():
-                n = sum(r.count for r in rows)
-                mean = sum((r.mean_transit_seconds or 0) * r.count for r in rows) / n
-                lines.append(self.tr("{name}: {n} people, {t:.1f} s on average").format(
-                    name=name, n=n, t=mean))
-            self.transit.setText(" · ".join(lines))
+            self.transit.setText(" · ".join(
+                self.tr("{name}: {n} people, {t:.1f} s on average").format(name=name, n=n, t=t)
+                for name, n, t in mean_transits(reply.rows)))
 
     def cell(self, origin: str, destination: str) -> str:
         """The matrix as the user reads it ("–": no route between them)."""

@@ -99,7 +99,7 @@ class AnalyticsView(QWidget):
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.breakdown)
         right.addWidget(self.routes)
-        right.setSizes([200, 360])
+        right.setSizes([140, 460])
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(right)

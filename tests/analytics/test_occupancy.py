@@ -1,19 +1,22 @@
 """Occupancy that stays true, on a scripted day: a shop open 08:00-20:00, one visitor every two
 minutes staying half an hour, the door missing one exit in ten and, once, an entry; closing-time
-reset at 22:00, and the figure corrected by the average visit (Little's law)."""
+reset at 22:00, and the figure corrected by the average visit (Little's law); the same for a
+site whose doors are on two cameras."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from tests.helpers.analytics import BERLIN, at, event, facts, store
+from tests.helpers.analytics import BERLIN, WorkerFactory, at, event, facts, store
+from workers.analytics import AnalyticsClient
 from workers.analytics.occupancy import ZoneOccupancy
 from workers.analytics.queries import QueryService
+from workers.bus import Bus
 from workers.contracts import utcnow
 from workers.contracts.queries import OccupancyQuery
 from workers.contracts.zones import OccupancySettings, ZoneSet
-from workers.storage import Database
+from workers.storage import Database, upgrade
 from workers.storage.cameras import add_zone_set
 
 TZ = ZoneInfo(BERLIN)
@@ -105,3 +108,35 @@ async def test_the_occupancy_query_charts_raw_and_corrected_and_resets_at_closin
     assert by_hour["20:00"] == (34, 0)  # the raw figure drifted; the estimate knows they left
     assert by_hour["22:00"] == (0, 0)
     assert all(p.at_end >= 0 and p.corrected >= 0 for p in day2.points)
+
+
+async def test_site_occupancy_over_doors_on_two_cameras(
+        inprocess_bus: Bus, db_url: str, start_worker: WorkerFactory) -> None:
+    """A shop with a front door (camera "front": "in" enters) and a back door (camera "yard":
+    its "out" crossing enters); a zone and another line of the front camera are not doors."""
+    db = Database(db_url)
+    await upgrade(db)
+    front = [event(t, "in" if d > 0 else "out", track=k, shape="door")
+             for k, (t, d) in enumerate(scripted_day()[0])]
+    # the yard door: five come in through it at 10:00 (its "out"), leave by the front at 10:30
+    yard = [event(at("2026-06-10T10:00+02:00"), "out", track=900 + k, shape="gate")
+            for k in range(5)]
+    front += [event(at("2026-06-10T10:30+02:00"), "out", track=900 + k, shape="door")
+              for k in range(5)]
+    noise = [event(at("2026-06-10T10:15+02:00"), "in", track=1000, shape="till", kind="zone"),
+             event(at("2026-06-10T10:15+02:00"), "in", track=1001, shape="window")]
+    await store(db, facts("front", front), facts("yard", yard), facts("front", noise))
+    await db.dispose()
+    await start_worker(inprocess_bus, db_url)
+    reply = await AnalyticsClient(inprocess_bus).site_occupancy(
+        name="Shop", period="hourly", start=at("2026-06-10T09:00+02:00"),
+        end=at("2026-06-11T00:00+02:00"), occupancy=SHOP,
+        doors=[{"camera_id": "front", "line_id": "door"},
+               {"camera_id": "yard", "line_id": "gate", "entering": "out"}])
+    by_hour = {p.label[11:16]: (p.at_end, p.peak, p.corrected) for p in reply.points}
+    # at its fullest, just before the five leave at 10:30: the visitors, the six exits missed by
+    # then, and the five from the yard
+    assert by_hour["10:00"][1] == 15 + 6 + 5
+    raw_noon, _, corrected_noon = by_hour["11:00"]
+    assert raw_noon == 15 + 10 and abs(corrected_noon - 15) <= 4
+    assert by_hour["20:00"][0::2] == (34, 0) and by_hour["22:00"][0::2] == (0, 0)

@@ -35,6 +35,8 @@ from workers.contracts.queries import (
     SeriesReply,
     SnapshotQuery,
     SnapshotReply,
+    SiteOccupancyQuery,
+    SiteOccupancyReply,
     TotalsQuery,
     TotalsReply,
     ZoneSetQuery,
@@ -77,6 +79,10 @@ class AnalyticsClient(ServiceClient):
         """Route completions of a camera in [since, until): the origin -> destination matrix."""
         return await self._ask(RoutesReply, lambda: RoutesQuery(
             camera_id=camera_id, since=since, until=until, class_name=class_name))
+
+    async def site_occupancy(self, **fields: Any) -> SiteOccupancyReply:
+        """People inside a set of doors, maybe on several cameras (``SiteOccupancyQuery``)."""
+        return await self._ask(SiteOccupancyReply, lambda: SiteOccupancyQuery(**fields))
 
     async def alerts(self, *, limit: int = 50, camera_id: str | None = None,
                      unacknowledged_only: bool = False) -> AlertsReply:

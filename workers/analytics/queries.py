@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from workers.analytics.aggregation import Totals
 from workers.analytics.buckets import BucketIndex, bucket_start, buckets, slot_start
-from workers.analytics.occupancy import ZoneOccupancy
+from workers.analytics.occupancy import ZoneOccupancy, site_occupancy
 from workers.analytics.route_matrix import route_matrix
 from workers.bus import Delivery, PermanentError
 from workers.contracts import CameraConfig, ZoneSet, utcnow
@@ -94,6 +94,7 @@ class QueryService:
             "zone_set": self.zone_set, "reports": self.reports,
             "routes": lambda q: route_matrix(self.db, q), "snapshot": self.snapshot,
             "alert_snapshot": self.alert_snapshot, "count_events": self.count_events,
+            "site_occupancy": lambda q: site_occupancy(self.db, q, self.timezone),
         }
 
     def answer(self, kind: str, handler: Callable[[Any], Awaitable[BaseModel]]) -> None:

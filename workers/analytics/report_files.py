@@ -34,6 +34,8 @@ from reportlab.platypus import (
 )
 
 from workers.analytics.buckets import Bucket, Period
+from workers.analytics.route_report import route_flowables
+from workers.contracts.routes import RouteRow
 
 TITLES = {"daily_summary": "Daily summary", "weekly_summary": "Weekly summary",
           "monthly_summary": "Monthly summary", "custom": "Report"}
@@ -69,6 +71,8 @@ class ReportData:
     #: what people call the cameras (by id) and their lines and zones (by camera, shape id)
     camera_names: dict[str, str] = field(default_factory=dict)
     shape_names: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: route completions per camera (the origin -> destination matrix)
+    routes: dict[str, list[RouteRow]] = field(default_factory=dict)
     tz: ZoneInfo = field(init=False)
 
     def __post_init__(self) -> None:
@@ -266,6 +270,7 @@ def write_pdf(data: ReportData, path: Path) -> Path:
                 part += [Spacer(1, 3 * mm), _chart(data, cam, kind)]
             story.append(KeepTogether([*block, *part]))
             block = []
+        story += route_flowables(cam, data.routes.get(cam, []), styles)
         story.append(Spacer(1, 4 * mm))
     tmp = _atomic(path)
     SimpleDocTemplate(str(tmp), pagesize=A4, title=data.title, author="CamCount",

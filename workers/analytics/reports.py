@@ -22,8 +22,10 @@ from typing import NoReturn
 from workers.analytics.aggregation import Totals
 from workers.analytics.buckets import BucketIndex, Period, buckets, slot_start
 from workers.analytics.report_files import ReportData, ReportLine, write_csv, write_pdf
+from workers.analytics.route_matrix import route_matrix
 from workers.bus import Bus, Delivery, PermanentError, PublishError
 from workers.contracts import EmailNotification, ReportFacts, ReportProgress, ReportRequest, utcnow
+from workers.contracts.routes import RoutesQuery
 from workers.storage import Database
 from workers.storage import reports as store
 from workers.storage.alerts import log_notification
@@ -231,6 +233,8 @@ class ReportService:
                 acc[(sc.camera_id, sc.kind, sc.shape_id, sc.class_name)][b.start].add(
                     sc.direction, sc.count, sc.dwell_seconds_sum, sc.dwell_samples)
         for cam in req.camera_ids:
+            data.routes[cam] = (await route_matrix(self.db, RoutesQuery(
+                camera_id=cam, since=start, until=end))).rows
             keys = sorted(k for k in acc if k[0] == cam) or [(cam, "", "", "")]
             for key in keys:
                 per_bucket = acc.get(key, {})

@@ -17,7 +17,7 @@ from workers.contracts.base import Contract
 from workers.contracts.camera import CameraConfig
 from workers.contracts.routes import RoutesQuery, RoutesReply
 from workers.contracts.heatmap import Base64Bytes
-from workers.contracts.zones import ZoneSet
+from workers.contracts.zones import OccupancySettings, ZoneSet
 
 #: longest range a series may span, so one request cannot ask for millions of buckets
 MAX_SERIES_SPAN: dict[str, timedelta] = {
@@ -160,6 +160,46 @@ class SaveZoneSet(_Query):
         return self
 
 
+# -- site occupancy: people inside a place with several doors, maybe on several cameras --------
+# A site is a named set of doors; each door is a counting line of a camera and the direction of
+# its crossings that means *entering* (the other one leaves). Inside = entries minus exits over
+# all doors, kept true by the same settings as a zone's (``OccupancySettings``). The request
+# carries the site, so any console or script can ask about any set of doors.
+class SiteDoor(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    camera_id: str = Field(min_length=1)
+    line_id: str = Field(min_length=1)
+    #: the crossing direction of this line that enters the site
+    entering: Literal["in", "out"] = "in"
+
+
+class SiteOccupancyQuery(_Query):
+    kind: Literal["site_occupancy"] = "site_occupancy"
+    name: str = ""
+    doors: list[SiteDoor] = Field(min_length=1, max_length=64)
+    occupancy: OccupancySettings = Field(default_factory=OccupancySettings)
+    period: Period
+    start: AwareDatetime
+    end: AwareDatetime
+    class_name: str | None = None
+    timezone: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_tz(cls, v: str | None) -> str | None:
+        return v if v is None else _check_tz(v)
+
+    @model_validator(mode="after")
+    def _range(self) -> SiteOccupancyQuery:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        if self.end - self.start > MAX_SERIES_SPAN[self.period]:
+            raise ValueError(f"a series of {self.period} buckets spans at most "
+                             f"{MAX_SERIES_SPAN[self.period].days} days")
+        return self
+
+
 class ReportsQuery(_Query):
     kind: Literal["reports"] = "reports"
     limit: int = Field(default=20, ge=1, le=500)
@@ -194,7 +234,8 @@ class FacesViewsQuery(_Query):
 AnalyticsQuery = Annotated[
     SeriesQuery | OccupancyQuery | TotalsQuery | AlertsQuery | AcknowledgeAlert | CamerasQuery
     | ZoneSetQuery | SaveZoneSet | ReportsQuery | RoutesQuery | SnapshotQuery
-    | AlertSnapshotQuery | CountEventsQuery | HeatmapQuery | FacesViewsQuery,
+    | AlertSnapshotQuery | CountEventsQuery | HeatmapQuery | FacesViewsQuery
+    | SiteOccupancyQuery,
     Field(discriminator="kind"),
 ]
 
@@ -248,6 +289,14 @@ class OccupancyReply(BaseModel):
     camera_id: str
     period: Period
     timezone: str
+    points: list[OccupancyPoint]
+
+
+class SiteOccupancyReply(BaseModel):
+    name: str
+    period: Period
+    timezone: str
+    #: ``at_end`` and ``peak`` raw (entries minus exits), ``corrected`` with an average visit
     points: list[OccupancyPoint]
 
 
@@ -411,4 +460,5 @@ REPLIES: dict[str, type[BaseModel]] = {
     "reports": ReportsReply, "routes": RoutesReply,
     "snapshot": SnapshotReply, "alert_snapshot": SnapshotReply, "count_events": CountEventsReply,
     "heatmap": HeatmapReply, "faces_views": FacesViewsReply,
+    "site_occupancy": SiteOccupancyReply,
 }

@@ -46,14 +46,29 @@ class RoutesReply(BaseModel):
     rows: list[RouteRow]
 
     def matrix(self) -> tuple[list[str], list[str], dict[tuple[str, str], int]]:
-        """Origin names (rows), destination names (columns) and the count of each pair, every
-        class together, in the order they first appear."""
-        origins: dict[str, None] = {}
-        destinations: dict[str, None] = {}
-        cells: dict[tuple[str, str], int] = {}
-        for r in self.rows:
-            origins.setdefault(r.origin_name)
-            destinations.setdefault(r.destination_name)
-            key = (r.origin_name, r.destination_name)
-            cells[key] = cells.get(key, 0) + r.count
-        return list(origins), list(destinations), cells
+        return matrix(self.rows)
+
+
+def matrix(rows: list[RouteRow]) -> tuple[list[str], list[str], dict[tuple[str, str], int]]:
+    """Origin names (rows), destination names (columns) and the count of each pair, every
+    class together; the busiest door first, in the same order on both sides."""
+    cells: dict[tuple[str, str], int] = {}
+    traffic: dict[str, int] = {}
+    for r in rows:
+        key = (r.origin_name, r.destination_name)
+        cells[key] = cells.get(key, 0) + r.count
+        for name in key:
+            traffic[name] = traffic.get(name, 0) + r.count
+    order = sorted(traffic, key=lambda name: (-traffic[name], name))
+    return ([n for n in order if any(o == n for o, _ in cells)],
+            [n for n in order if any(d == n for _, d in cells)], cells)
+
+
+def mean_transits(rows: list[RouteRow]) -> list[tuple[str, int, float]]:
+    """(route name, people, mean transit seconds) per route, every class together."""
+    acc: dict[str, list[float]] = {}
+    for r in rows:
+        a = acc.setdefault(r.name, [0, 0.0])
+        a[0] += r.count
+        a[1] += (r.mean_transit_seconds or 0.0) * r.count
+    return [(name, int(n), t / n if n else 0.0) for name, (n, t) in acc.items()]
