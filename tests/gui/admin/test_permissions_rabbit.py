@@ -14,6 +14,7 @@ import pytest
 from camcount_desktop.console import Console
 from camcount_desktop.main_window import MainWindow
 from camcount_desktop.settings import Settings
+from camcount_desktop.tooltips import wrapped
 from tests.helpers.analytics import FAST
 from tests.helpers.services import BROKER_URL
 from tests.helpers.waiting import until
@@ -80,7 +81,7 @@ async def test_an_operator_is_refused_admin_actions_and_the_console_keeps_workin
                   "admin, or connect with an admin account.")
         assert not menu.cameras_action.isEnabled() and not menu.zones_action.isEnabled()
         assert not menu.alerting_action.isEnabled()
-        assert menu.cameras_action.toolTip() == reason == menu.alerting_action.toolTip()
+        assert menu.cameras_action.toolTip() == wrapped(reason) == menu.alerting_action.toolTip()
         assert menu.access_label.text() == "Admin actions: not allowed for this account"
 
         editor = menu.open_zones("door")  # a child of the window: closed with it
