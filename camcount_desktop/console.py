@@ -91,6 +91,7 @@ class Console(QObject):
         a.control_received.connect(self.cameras.on_control)
         a.zones_received.connect(w.on_zones)
         a.health_received.connect(self.health.on_health)
+        a.health_received.connect(self.cameras.on_health)
         a.alert_received.connect(self.alerts.on_alert)
         a.state_changed.connect(self.health.on_state)
         self.cameras.discovered.connect(w.offer_camera)

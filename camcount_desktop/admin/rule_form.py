@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from camcount_desktop.admin.alerting_controller import AlertingController, Refusal
 from camcount_desktop.admin.edit_form import ConfigEditForm
 from camcount_desktop.admin.form_fields import FieldForm, field_errors, number, words
+from camcount_desktop.admin.pick_list import PickList
 from workers.contracts.alerting import AlertRule
 
 RULE = TypeAdapter(AlertRule)
@@ -36,7 +37,9 @@ KIND_FIELDS = {
     "error_queue_growing": ("min_growth", "period_seconds"),
     "route": ("cameras", "routes", "period_seconds", "above"),
 }
-LISTS = ("cameras", "zones", "lines", "roles", "queues", "routes")
+LISTS = ("roles", "queues")
+#: picked from what there is: the cameras, and the lines, zones and routes of their zone sets
+PICKED = ("cameras", "zones", "lines", "routes")
 NUMBERS = ("above", "below", "for_seconds", "stale_seconds", "period_seconds", "min_growth",
            "cooldown_seconds", "hysteresis")
 
@@ -62,6 +65,15 @@ class RuleForm(ConfigEditForm):
         self.direction.addItems(["both", "in", "out"])
         self.direction.setCurrentText(d.get("direction", "both"))
         self.lists = {k: QLineEdit(", ".join(d.get(k, []))) for k in LISTS}
+        self.picks = {
+            "cameras": PickList(self.tr("no cameras known yet")),
+            "zones": PickList(self.tr("the picked cameras have no zones")),
+            "lines": PickList(self.tr("the picked cameras have no lines")),
+            "routes": PickList(self.tr("the picked cameras have no routes"))}
+        self.picks["cameras"].set_options(self._camera_options(), d.get("cameras", []))
+        for key in ("zones", "lines", "routes"):
+            self.picks[key].set_options(self._shape_options(key), d.get(key, []))
+        self.picks["cameras"].picked_changed.connect(self._cameras_picked)
         self.numbers = {k: QLineEdit("" if d.get(k) is None else f"{d[k]:g}") for k in NUMBERS}
         self.targets = QListWidget()
         self.targets.setMaximumHeight(110)
@@ -81,11 +93,14 @@ class RuleForm(ConfigEditForm):
         f.add("kind", "Kind", self.kind)
         f.add("enabled", "", self.enabled)
         f.add("severity", "Severity", self.severity)
-        f.add("cameras", "Cameras", self.lists["cameras"], "camera ids; empty: every camera")
-        f.add("zones", "Zones", self.lists["zones"], "zone ids; empty: every zone")
-        f.add("lines", "Lines", self.lists["lines"], "line ids; empty: every line")
-        f.add("routes", self.tr("Routes"), self.lists["routes"],
-              self.tr("route ids; empty: every route"))
+        f.add("cameras", self.tr("Cameras"), self.picks["cameras"],
+              self.tr("none ticked: every camera"))
+        f.add("zones", self.tr("Zones"), self.picks["zones"],
+              self.tr("of the ticked cameras; none ticked: every zone"))
+        f.add("lines", self.tr("Lines"), self.picks["lines"],
+              self.tr("of the ticked cameras; none ticked: every line"))
+        f.add("routes", self.tr("Routes"), self.picks["routes"],
+              self.tr("of the ticked cameras; none ticked: every route"))
         f.add("direction", "Direction", self.direction)
         f.add("roles", "Worker roles", self.lists["roles"], "e.g. detector, camera; empty: all")
         f.add("queues", "Queues", self.lists["queues"], "e.g. camera.detection.results")
@@ -106,6 +121,31 @@ class RuleForm(ConfigEditForm):
         self.kind.currentIndexChanged.connect(self._show_kind_fields)
         self._show_kind_fields()
 
+    # -- what there is to pick ------------------------------------------------------------------
+    def _camera_options(self) -> list[tuple[str, str]]:
+        cameras = self.controller.console.cameras.cameras
+        return sorted(((cid, info.name or cid) for cid, info in cameras.items()),
+                      key=lambda o: o[1].lower())
+
+    def _shape_options(self, key: str) -> list[tuple[str, str]]:
+        """The zones (lines, routes) of the ticked cameras' current zone sets (of every camera while
+        none is ticked), by name; one entry per id (a rule names shapes by id)."""
+        console = self.controller.console
+        cameras = self.picks["cameras"].picked() or sorted(console.cameras.cameras)
+        labels: dict[str, list[str]] = {}
+        for cid in cameras:
+            zones = console.wall.state(cid).zones if cid in console.wall.states else None
+            for shape in getattr(zones, key) if zones else []:
+                where = console.cameras.name_of(cid)
+                labels.setdefault(shape.id, []).append(
+                    shape.label if len(cameras) == 1 else f"{shape.label} ({where})")
+        return sorted(((sid, ", ".join(names)) for sid, names in labels.items()),
+                      key=lambda o: o[1].lower())
+
+    def _cameras_picked(self) -> None:
+        for key in ("zones", "lines", "routes"):
+            self.picks[key].set_options(self._shape_options(key))
+
     def _show_kind_fields(self) -> None:
         mine = KIND_FIELDS[self.kind.currentData()]
         for key in {k for fields in KIND_FIELDS.values() for k in fields}:
@@ -124,7 +164,9 @@ class RuleForm(ConfigEditForm):
         if (cooldown := number(self.numbers["cooldown_seconds"])) is not None:
             data["cooldown_seconds"] = cooldown
         for key in KIND_FIELDS[kind]:
-            if key in LISTS:
+            if key in PICKED:
+                data[key] = self.picks[key].picked()
+            elif key in LISTS:
                 data[key] = words(self.lists[key])
             elif key == "direction":
                 data[key] = self.direction.currentText()

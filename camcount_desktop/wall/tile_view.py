@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QDragEnterEvent,
     QDropEvent,
     QFont,
+    QHelpEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
     QPen,
 )
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from camcount_desktop.wall.overlay import Labels, draw_boxes, draw_label, draw_zones, overlay_font
 from camcount_desktop.wall.tile_state import TileState
@@ -45,8 +46,15 @@ class TileView(QWidget):
 
     def set_state(self, state: TileState | None) -> None:
         self.state = state
-        self.setToolTip(state.camera_id if state else "Drop a camera here")
         self.update()
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip:  # the name as it is now (it may come later)
+            assert isinstance(event, QHelpEvent)
+            QToolTip.showText(event.globalPos(), self.state.name if self.state
+                              else self.tr("Drop a camera here"), self)
+            return True
+        return super().event(event)
 
     def picture_rect(self) -> QRectF:
         """Where frames go: the tile below its header."""

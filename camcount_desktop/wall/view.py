@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QChildEvent, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QResizeEvent
-from PySide6.QtWidgets import QGridLayout, QMenu, QWidget
+from PySide6.QtWidgets import QDialog, QGridLayout, QMenu, QWidget
 
 from camcount_desktop.settings import MAX_TILES
 from camcount_desktop.wall.controller import WallController
-from camcount_desktop.wall.palette import make_dark
+from camcount_desktop.wall.palette import make_dark, use_dark_tooltips
 from camcount_desktop.wall.tile_view import HEADER_H, TileView
 
 
@@ -25,6 +25,7 @@ class WallView(QWidget):
         self._grid.setContentsMargins(0, 0, 0, 0)
         self._grid.setSpacing(3)
         make_dark(self)
+        use_dark_tooltips()
         self._sizes: dict[str, tuple[int, int]] = {}
         for tile in self.tiles:
             tile.double_clicked.connect(lambda t=tile: controller.toggle_fullscreen(t.index))
@@ -49,6 +50,14 @@ class WallView(QWidget):
         focused = next((t for t in self.tiles if t.hasFocus()), None)
         if focused is not None:
             self.controller.toggle_fullscreen(focused.index)
+
+    def childEvent(self, event: QChildEvent) -> None:
+        # a dialog or menu opened on the wall is a window of its own, which does not inherit
+        # the wall's palette: each gets it once built (polished), whoever opens it
+        child = event.child()
+        if event.polished() and isinstance(child, QDialog | QMenu):
+            make_dark(child)
+        super().childEvent(event)
 
     def _tile_menu(self, tile: TileView, pos) -> None:
         self.tile_menu(tile).exec(tile.mapToGlobal(pos))

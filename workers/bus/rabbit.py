@@ -490,9 +490,14 @@ class _HeldDeadLetters(DeadLetters):
         conn = self._rabbit._conn
         assert conn is not None, "bus not started"
         self._channel = await conn.channel(publisher_confirms=False)
-        queue = await self._channel.get_queue(self.bus.topology.error_queue, ensure=True)
-        for _ in range(limit):
-            message = await queue.get(no_ack=False, fail=False)
+        try:
+            queue = await self._channel.get_queue(self.bus.topology.error_queue, ensure=True)
+            first = await queue.get(no_ack=False, fail=False)
+        except aiormq.exceptions.ChannelAccessRefused as exc:
+            self._channel = None  # closed by the broker
+            raise NotAllowed(f"not allowed for this account: read the error queue ({exc})") from exc
+        for n in range(limit):
+            message = first if n == 0 else await queue.get(no_ack=False, fail=False)
             if message is None:
                 break
             key = str(message.delivery_tag)
