@@ -15,9 +15,12 @@ the image size, the backend and the ultralytics version. Exports have dynamic in
 from __future__ import annotations
 
 import hashlib
+import importlib.util
+import json
 import logging
 import os
 import shutil
+import sys
 import tempfile
 import threading
 import warnings
@@ -56,17 +59,17 @@ def weights_source(config: DetectorConfig) -> str:
 
 class YoloDetector(Detector):
     def __init__(self, config: DetectorConfig) -> None:
-        try:
-            from ultralytics import YOLO
-        except ImportError as exc:
-            raise ModelUnavailableError(
-                f"YOLO needs the ultralytics package, which is not installed here ({exc})",
-                "ultralytics not installed") from exc
-        route_ultralytics_logs()
-        import torch
-
+        if importlib.util.find_spec("ultralytics") is None:
+            raise ModelUnavailableError("YOLO needs the ultralytics package, which is not installed "
+                                        "here", "ultralytics not installed")
+        # Weights are looked for before ultralytics is imported: it imports torch (~650 MB), which
+        # a fallback to HOG for want of weights must not pay for.
         source = weights_source(config)
         weights = None if _is_yaml(source) else _locate(source, download=config.download)
+        import torch
+        from ultralytics import YOLO
+
+        route_ultralytics_logs()
         self.imgsz = config.imgsz
         threads = torch.get_num_threads()  # one per physical core, or what OMP_NUM_THREADS says
         self._model, self.backend, self.export_path, self.export_reused = _open(
@@ -115,9 +118,7 @@ def _locate(source: str, *, download: bool = True) -> Path:
         raise ModelUnavailableError(
             f"no YOLO weights: {path} does not exist. Put the weights file there, or point "
             f"--model / {MODEL_ENV} at one", "weights missing")
-    from ultralytics.utils import SETTINGS
-
-    for folder in (MODELS_DIR, Path(SETTINGS["weights_dir"])):
+    for folder in (MODELS_DIR, ultralytics_weights_dir()):
         if (folder / path).is_file():
             return folder / path
     target = MODELS_DIR / path
@@ -137,6 +138,28 @@ def _locate(source: str, *, download: bool = True) -> Path:
     raise ModelUnavailableError(
         f"no YOLO weights: {source} is not on disk and cannot be downloaded (offline?). Put "
         f"weights at {target} or set {MODEL_ENV} to a weights file", "no weights (offline)")
+
+
+def ultralytics_weights_dir() -> Path:
+    """ultralytics' weights folder (``SETTINGS["weights_dir"]``), read from its settings file as
+    ultralytics finds it, without importing ultralytics; ``./weights`` (its default) when unset."""
+    if env := os.environ.get("YOLO_CONFIG_DIR"):
+        base = Path(env).expanduser()
+    elif sys.platform == "win32":
+        base = Path.home() / "AppData" / "Roaming"
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config"))
+    # where ultralytics goes when that folder is not writable
+    fallback = Path(tempfile.gettempdir()) / (
+        "Ultralytics" if sys.platform == "win32" else f"Ultralytics-{os.getuid()}")
+    for settings in (base / "Ultralytics" / "settings.json", fallback / "settings.json"):
+        try:
+            return Path(json.loads(settings.read_text(encoding="utf-8"))["weights_dir"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return Path("weights")
 
 
 def _load(yolo: Any, weights: Path | str) -> Any:
