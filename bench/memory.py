@@ -127,9 +127,9 @@ def console_local(home: Path) -> dict[str, object]:
     w.run_for(180)
     out, err = w.stop()
     summary = json.loads(out.strip().splitlines()[-1]) if out.strip() else {}
-    ok = bool(summary.get("ok")) and str(summary.get("model", "")).startswith("opencv-hog")
-    return w.row(ok, f"{summary.get('model')}, {summary.get('crossings')} crossing(s) "
-                     f"in {summary.get('seconds')} s" if ok else f"self-test failed: {summary or err[-300:]}")
+    ok = bool(summary.get("ok")) and summary.get("fallback") is True  # HOG, for want of weights
+    return w.row(ok, f"{summary.get('detector')}, {summary.get('crossings')} crossing(s) in "
+                     f"{summary.get('seconds')} s" if ok else f"self-test failed: {summary or err[-300:]}")
 
 
 def console_broker(home: Path, namespace: str) -> dict[str, object]:
