@@ -57,7 +57,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="YOLO weights (default: $CAMCOUNT_MODEL, then yolo11n.pt)")
     p.add_argument("--backend", choices=["pytorch", "onnx", "openvino"],
                    help="YOLO runtime (default openvino; exported once, then cached)")
-    p.add_argument("--imgsz", type=int, help="YOLO input size in pixels (default 416)")
+    p.add_argument("--imgsz", type=int, help="YOLO input size in pixels (default 640)")
     p.add_argument("--fps", type=_positive, help="analysis rate (default: every frame)")
     p.add_argument("--no-motion-skip", action="store_true", help="run inference on every frame")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")

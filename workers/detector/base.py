@@ -35,10 +35,11 @@ class DetectorConfig:
     kind: Literal["auto", "yolo", "hog"] = "auto"
     #: weights path; else $CAMCOUNT_MODEL; else the ultralytics default name (downloads online)
     model: str | None = None
-    #: OpenVINO at 416 px: 2.6x PyTorch at 640 px on a 2-core CPU (bench/detector.py), where
-    #: OpenVINO at 640 px is only 1.3x; people stay >= ~30 px tall on a 1080p camera's frames
+    #: OpenVINO runs 1.2-1.3x PyTorch at the same input size on a 2-core CPU (bench/detector.py).
+    #: A smaller input is faster still, but costs recall on small, distant people: 640 until a
+    #: measurement on real people shows a smaller size loses no counts (docs/detector.md)
     backend: Literal["pytorch", "onnx", "openvino"] = "openvino"
-    imgsz: int = 416
+    imgsz: int = 640
     confidence: float = 0.35
     classes: list[str] = field(default_factory=lambda: ["person"])
     tracker: Literal["bytetrack", "botsort"] = "bytetrack"
