@@ -69,18 +69,11 @@ class FrameScheduler:
             w.done.cancel()
 
     def close(self) -> None:
-        """Take no more frames and give back every waiting one; batches being analysed finish
-        (``wait_idle``)."""
+        """Take no more frames and give back every waiting one; the frames being analysed
+        finish (their deliveries' handlers return then)."""
         self._closed = True
         for camera_id in list(self._waiting):
             self.give_back(camera_id)
-
-    async def wait_idle(self) -> None:
-        while self._running:
-            await asyncio.wait(set(self._running))
-
-    def waiting(self, camera_id: str) -> int:
-        return len(self._waiting.get(camera_id, ()))
 
     # -- lanes --------------------------------------------------------------------------------
     def _start_lanes(self) -> None:
