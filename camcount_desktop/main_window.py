@@ -127,6 +127,12 @@ class MainWindow(QMainWindow):
         boxes.toggled.connect(self.wall_view.set_show_boxes)
         view.addAction(boxes)
         toolbar.addAction(boxes)
+        self.latency_action = QAction(self.tr("Latency in tile headers"), self, checkable=True)
+        self.latency_action.setToolTip(self.tr(
+            "How old each camera's picture is when it is shown: from the camera to the screen, "
+            "with its boxes"))
+        self.latency_action.toggled.connect(self.wall_view.set_show_latency)
+        view.addAction(self.latency_action)
         full = QAction("Full-screen window", self, checkable=True)
         full.setShortcut(QKeySequence(Qt.Key.Key_F11))
         full.toggled.connect(lambda on: self.showFullScreen() if on else self.showNormal())

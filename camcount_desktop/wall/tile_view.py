@@ -36,6 +36,10 @@ class TileView(QWidget):
         self.index = index
         self.state: TileState | None = None
         self.show_boxes = True
+        #: each camera's latency in the header (View menu)
+        self.show_latency = False
+        #: what the right of the header last said (counts, latency, rate or state)
+        self.header_text = ""
         #: the overlay labels of the last painted frame (where they went, for tests)
         self.labels: Labels | None = None
         self.setAcceptDrops(True)
@@ -101,6 +105,7 @@ class TileView(QWidget):
         if self.show_boxes and result is not None:
             draw_boxes(p, result, target, self.labels)
         self.labels.draw(p)
+        state.painted()
 
     def _paint_no_signal(self, p: QPainter, state: TileState, signal: str, area: QRectF) -> None:
         color = STATE_COLORS[signal]
@@ -143,9 +148,14 @@ class TileView(QWidget):
         p.drawText(QRectF(22, 0, self.width() - 26, HEADER_H),
                    Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, state.name)
         right = f"{state.fps:.1f} fps" if signal == "live" else signal.replace("_", " ").upper()
+        if signal == "live" and self.show_latency:
+            latency = state.latency
+            right = (self.tr("latency {ms} ms").format(ms=round(latency * 1000))
+                     if latency is not None else self.tr("latency –")) + "   " + right
         if signal == "live" and state.latest_result is not None:
             c = state.latest_result.counting_data
             right = f"in {c.count_in} · out {c.count_out}   {right}"
+        self.header_text = right
         p.drawText(QRectF(22, 0, self.width() - 30, HEADER_H),
                    Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, right)
         if signal == "live" and state.latest_result is None:

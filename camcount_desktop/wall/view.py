@@ -72,6 +72,12 @@ class WallView(QWidget):
                 lambda: self.controller.assign(tile.index, None))
         return menu
 
+    def set_show_latency(self, on: bool) -> None:
+        """Each tile's header shows how old its picture is (capture to screen)."""
+        for tile in self.tiles:
+            tile.show_latency = on
+            tile.update()
+
     def set_show_boxes(self, on: bool) -> None:
         self.show_boxes = on
         for tile in self.tiles:

@@ -168,3 +168,37 @@ async def test_tooltips_and_dialogs_on_the_wall_are_dark_and_readable_on_a_light
     finally:
         QApplication.setPalette(saved[0])
         QToolTip.setPalette(saved[1])
+
+
+def test_the_view_menu_shows_each_cameras_latency_in_its_tile_header(
+        qtbot, settings: Settings) -> None:
+    """Asked from the View menu, a tile's header says how old its picture is: from the camera's
+    capture to the tile painting the frame with its boxes."""
+    from datetime import UTC, datetime, timedelta
+
+    from PySide6.QtGui import QImage
+
+    from camcount_desktop.wall.frames import DecodedFrame
+    from tests.helpers.gui import result
+
+    w = window(qtbot, settings)
+    w.console.wall.set_layout(1)
+    w.console.wall.assign(0, "door")
+    tile = w.wall_view.tiles[0]
+    image = QImage(320, 180, QImage.Format.Format_RGB32)
+    image.fill(QColor(90, 90, 90))
+    captured = datetime.now(UTC) - timedelta(milliseconds=400)  # 0.4 s on the way
+    w.console.wall.on_frame(DecodedFrame("door", "door:1", image, 320, 180, captured, 10.0))
+    w.console.wall.on_result(result("door", 1, [(40, 30, 120, 170)]))
+    qtbot.waitUntil(lambda: "fps" in tile.header_text)
+    assert "latency" not in tile.header_text  # not unless asked
+
+    view_menu = next(a.menu() for a in w.menuBar().actions() if a.text() == "&View")
+    action = next(a for a in view_menu.actions() if a.text() == "Latency in tile headers")
+    action.trigger()
+    qtbot.waitUntil(lambda: "latency" in tile.header_text)
+    shown_ms = int(tile.header_text.split("latency ")[1].split(" ms")[0])
+    assert shown_ms >= 400  # as old as the picture is, at least
+    assert shown_ms == round(w.console.wall.state("door").latency * 1000)
+    action.trigger()
+    qtbot.waitUntil(lambda: "latency" not in tile.header_text)

@@ -35,6 +35,9 @@ class DetectionBlock(BaseModel):
     model_version: str
     #: inference skipped because nothing moved; detections are the tracker's last state
     motion_skipped: bool = False
+    #: frames of this camera skipped since its previous result because a newer one was already
+    #: waiting: the detector falls behind by skipping frames, never by queueing them
+    frames_skipped: int = Field(default=0, ge=0)
 
 
 class LineCounts(BaseModel):

@@ -27,6 +27,11 @@ def add_parser(sub: argparse._SubParsersAction, add_broker) -> None:  # type: ig
     p.add_argument("--classes", help="comma-separated COCO class names (default: person)")
     p.add_argument("--tracker", choices=["bytetrack", "botsort"])
     p.add_argument("--no-motion-skip", action="store_true", help="run inference on every frame")
+    p.add_argument("--lanes", type=_positive, metavar="N",
+                   help="cameras analysed at the same time (default: the detector's choice, "
+                        "2 for HOG, 1 for YOLO)")
+    p.add_argument("--batch", type=_positive, metavar="N",
+                   help="cameras' frames given to YOLO in one call (default 1)")
     p.add_argument("--camera", action="append", default=[], metavar="ID",
                    help="follow this camera from the start (others are found from their status)")
     p.add_argument("--zones", action="append", default=[], type=Path, metavar="ZONES.json",
@@ -38,10 +43,21 @@ def add_parser(sub: argparse._SubParsersAction, add_broker) -> None:  # type: ig
     p.set_defaults(run=run)
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
 def config_from_args(args: argparse.Namespace) -> DetectorConfig:
     cfg = DetectorConfig(kind=args.detector, model=args.model)
     for name, value in (("backend", args.backend), ("imgsz", args.imgsz),
-                        ("confidence", args.conf), ("tracker", args.tracker)):
+                        ("confidence", args.conf), ("tracker", args.tracker),
+                        ("lanes", args.lanes), ("batch", args.batch)):
         if value is not None:
             setattr(cfg, name, value)
     if args.classes:

@@ -37,6 +37,10 @@ class FollowedCamera:
     frames: int = 0
     stale_dropped: int = 0
     replayed_dropped: int = 0
+    #: frames skipped because a newer one was waiting (``scheduler``), in all and since the
+    #: camera's last result (which reports them)
+    frames_skipped: int = 0
+    skipped_since_result: int = 0
     fps: float = 0.0
     recent: list[float] = field(default_factory=list)
     seen: deque[str] = field(default_factory=lambda: deque(maxlen=SEEN_FRAMES))

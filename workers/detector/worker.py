@@ -45,6 +45,8 @@ from workers.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
+#: inference lanes at most (``DetectorConfig.lanes``)
+MAX_LANES = 4
 #: the pause before asking analytics again for a camera's stored zones and settings when no
 #: analytics worker answered
 STORED_RETRY_S = 5.0
@@ -76,8 +78,9 @@ class DetectorWorker:
         self._follow_lock = asyncio.Lock()
         self._zone_fetches: set[asyncio.Task[None]] = set()
         self._config_tasks: set[asyncio.Task[None]] = set()
-        # One inference at a time: the backends use every core for one image already.
-        self._infer = ThreadPoolExecutor(1, thread_name_prefix="camcount-infer")
+        # The scheduler runs at most ``lanes`` frames (or batches) at a time in these threads;
+        # the others load a camera's own model without stopping every camera meanwhile.
+        self._infer = ThreadPoolExecutor(MAX_LANES + 1, thread_name_prefix="camcount-infer")
         self._decode = ThreadPoolExecutor(2, thread_name_prefix="camcount-decode")
         self._settings = CameraSettings(
             self.config, self._cameras, {z.camera_id: z for z in zones or []},
@@ -94,10 +97,12 @@ class DetectorWorker:
         self._frames = FrameHandler(bus, self.worker_id, self.config, self._settings,
                                     self._facts, lambda: self.detector, self._publish_error,
                                     self._peers.taking_over, infer=self._infer,
-                                    decode=self._decode, pictures=self._pictures)
+                                    decode=self._decode, pictures=self._pictures,
+                                    batch=max(1, self.config.batch))
         if self.detector is None:  # loading weights or exporting a model takes seconds
             self.detector = await asyncio.get_running_loop().run_in_executor(
                 self._infer, create_detector, self.config)
+        self._frames.scheduler.lanes = min(MAX_LANES, self.config.lanes or self.detector.lanes)
         log.info("detector %s using %s", self.worker_id, self.detector.model_version)
         await asyncio.get_running_loop().run_in_executor(self._infer, warm_up, self.detector,
                                                          self.config)
@@ -116,9 +121,11 @@ class DetectorWorker:
         # Cameras first, so the standbys take them over at once: stopping the other tasks may
         # take a few re-cancels (a library that swallows one), which must not delay a failover.
         await cancel_and_wait(self._balancer)  # it would follow a camera again
+        if self._frames is not None:
+            self._frames.scheduler.close()  # frames waiting go back to the broker
         for cam in list(self._cameras.values()):
             if cam.sub is not None:
-                await cam.sub.cancel()  # in-flight frames finish; prefetched ones go back
+                await cam.sub.cancel()  # frames being analysed finish; prefetched ones go back
         await cancel_and_wait(*self._zone_fetches, *self._config_tasks)
         if self._stored is not None:
             await self._stored.close()
@@ -154,6 +161,7 @@ class DetectorWorker:
             "frames": sum(c.frames for c in self._cameras.values()),
             "motion_skipped": sum(p.stats.skipped for p in pipes),
             "stale_dropped": sum(c.stale_dropped for c in self._cameras.values()),
+            "frames_skipped": sum(c.frames_skipped for c in self._cameras.values()),
             "replayed_dropped": sum(c.replayed_dropped for c in self._cameras.values()),
             "camera_models": self._settings.models.loaded,
             "live_dropped": self._frames.live_dropped if self._frames else 0,
@@ -198,8 +206,11 @@ class DetectorWorker:
                 await frames.on_frame(cam, frame)
 
             # retry=None: a frame that cannot be handled is stale by the time a retry comes.
+            # Each frame in hand waits in the scheduler (which keeps the camera's order) until
+            # it is analysed or a newer one replaces it (then it is acknowledged at once), so
+            # the newest frame is in hand while the detector is busy, not behind a backlog.
             cam.sub = await self._bus.consume(spec, on_frame, model=Frame, retry=None,
-                                              prefetch=self.prefetch, concurrency=1)
+                                              prefetch=self.prefetch, concurrency=self.prefetch)
             # zones and settings an admin saved while no detector ran: analytics keeps them
             task = asyncio.get_running_loop().create_task(self._fetch_stored(camera_id))
             self._zone_fetches.add(task)
@@ -233,6 +244,8 @@ class DetectorWorker:
 
     async def unfollow(self, camera_id: str) -> None:
         cam = self._cameras.pop(camera_id, None)
+        if self._frames is not None:
+            self._frames.scheduler.give_back(camera_id)
         if cam is not None and cam.sub is not None:
             await cam.sub.cancel()
         if cam is not None:

@@ -107,10 +107,24 @@ class YoloDetector(Detector):
         with self._lock:
             result = self._model.predict(image_bgr, imgsz=self.imgsz, conf=self._confidence,
                                          classes=ids, verbose=False)[0]
+        return self._detections(result)
+
+    def detect_many(self, images_bgr: Sequence[np.ndarray],
+                    classes: Sequence[Sequence[str] | None]) -> list[Detections]:
+        """One ``predict`` for every frame (a batch for the model) when the cameras ask for the
+        same classes; frames of one size are letterboxed alike, so they batch without padding."""
+        if len(images_bgr) < 2 or any(c != classes[0] for c in classes):
+            return super().detect_many(images_bgr, classes)
+        ids = self._class_ids if classes[0] is None else _class_ids(list(classes[0]), self.names)
+        with self._lock:
+            results = self._model.predict(list(images_bgr), imgsz=self.imgsz,
+                                          conf=self._confidence, classes=ids, verbose=False)
+        return [self._detections(r) for r in results]
+
+    def _detections(self, result: Any) -> Detections:
         boxes = result.boxes.cpu().numpy()
         return Detections(boxes.xyxy.astype(np.float32), boxes.conf.astype(np.float32),
                           boxes.cls.astype(int), self.names)
-
 
     def unknown_classes(self, classes: Sequence[str]) -> list[str]:
         known = set(self.names.values())
