@@ -97,6 +97,7 @@ class AnalyticsView(QWidget):
         split.addWidget(self.breakdown)
         split.setSizes([800, 320])
         self.reports_panel = ReportsPanel(reports)
+        self.reports_panel.name_of = self._camera_name
 
         col = QVBoxLayout(self)
         col.addLayout(controls)
@@ -120,6 +121,10 @@ class AnalyticsView(QWidget):
             self._asked_cameras = True
             self.controller.load_cameras()
 
+    def _camera_name(self, camera_id: str) -> str:
+        return next((c.name for c in self.controller.cameras
+                     if c.camera_id == camera_id and c.name), camera_id)
+
     def say(self, text: str, level: str = "info") -> None:
         self.status.setText(text)
         self.status.setStyleSheet(LEVEL_STYLE.get(level, ""))
@@ -133,11 +138,15 @@ class AnalyticsView(QWidget):
             name = cam.name or cam.camera_id
             self.camera_box.addItem(name if name == cam.camera_id else f"{name} ({cam.camera_id})",
                                     cam.camera_id)
+        first_time = not self._shown_once and bool(self.controller.cameras)
+        if first_time:  # open on a camera that counted something (the first listed)
+            current = next((c.camera_id for c in self.controller.cameras
+                            if c.camera_id in self.controller.counted), current)
         index = self.camera_box.findData(current)
         self.camera_box.setCurrentIndex(max(index, 0))
         self.camera_box.blockSignals(False)
         self._fill_shapes()
-        if not self._shown_once and self.controller.cameras:
+        if first_time and self.controller.counted:  # else the status line says there is none
             self._shown_once = True
             self.show_chart()
 
