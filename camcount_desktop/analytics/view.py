@@ -63,21 +63,31 @@ class AnalyticsView(QWidget):
         self.show_button.setDefault(True)
         self.export_button = QPushButton("Export CSV…")
         self.export_button.setEnabled(False)
-        controls = QHBoxLayout()
-        for text, widget in (("Camera", self.camera_box), ("Lines/zones", self.shape_box),
-                             ("Class", self.class_box), ("Buckets", self.period_box),
-                             ("From", self.from_edit), ("To", self.to_edit)):
-            controls.addWidget(QLabel(text))
-            controls.addWidget(widget)
-        controls.addStretch(1)
-        for button in (self.reload_button, self.show_button, self.export_button):
-            controls.addWidget(button)
+        # two rows: on one, the names ("All classes", a long zone name) were squeezed and cut
+        # at 1280 px
+        what, when = QHBoxLayout(), QHBoxLayout()
+        for row, text, widget in ((what, "Camera", self.camera_box),
+                                  (what, "Lines/zones", self.shape_box),
+                                  (what, "Class", self.class_box),
+                                  (when, "Buckets", self.period_box),
+                                  (when, "From", self.from_edit), (when, "To", self.to_edit)):
+            row.addWidget(QLabel(text))
+            row.addWidget(widget)
+        what.addStretch(1)
+        what.addWidget(self.reload_button)
+        when.addStretch(1)
+        for button in (self.show_button, self.export_button):
+            when.addWidget(button)
+        controls = QVBoxLayout()
+        controls.addLayout(what)
+        controls.addLayout(when)
 
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.totals_label = QLabel("")
         self.totals_label.setStyleSheet("font-size:15px; font-weight:600; padding:4px;")
         self.totals_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.totals_label.setWordWrap(True)  # never what keeps the breakdown narrow
         self.chart = CountsChart()
         self.breakdown = QTreeWidget()
         self.breakdown.setHeaderLabels(["Line/zone", "Class", "In", "Out", "Net"])
@@ -95,7 +105,7 @@ class AnalyticsView(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(self.breakdown)
-        split.setSizes([800, 320])
+        split.setSizes([880, 400])  # the breakdown's names read whole beside a wide chart
         self.reports_panel = ReportsPanel(reports)
         self.reports_panel.name_of = self._camera_name
 
