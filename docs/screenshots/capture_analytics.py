@@ -82,7 +82,8 @@ def two_weeks_of_counts(today: date) -> list[list[CountEvent]]:
     return batches
 
 
-WHY = [lambda: ""]
+#: what the window says, shown if it never gets where the script waits for it
+WINDOW_SAYS = [lambda: ""]
 
 
 async def poll(condition: Callable[[], bool], timeout: float = 120.0) -> None:
@@ -91,7 +92,7 @@ async def poll(condition: Callable[[], bool], timeout: float = 120.0) -> None:
         if condition():
             return
         await asyncio.sleep(0.1)
-    raise TimeoutError(f"the analytics window did not get there: {WHY[0]()}")
+    raise TimeoutError(f"the analytics window did not get there: {WINDOW_SAYS[0]()}")
 
 
 async def capture() -> None:
@@ -118,7 +119,9 @@ async def capture() -> None:
                 camera_id=cid, action="configure", config=CameraConfig(
                     camera_id=cid, name=name, source=f"rtsp://{cid}/stream")))
         client = AnalyticsClient(console.bus)
-        while await client.latest_zone_set(CAMERA) is None:  # stored before the window asks
+        for _ in range(300):  # the zones stored before the window asks for them
+            if await client.latest_zone_set(CAMERA) is not None:
+                break
             await asyncio.sleep(0.1)
         today = datetime.now(UTC).date()
         batches = two_weeks_of_counts(today)
@@ -132,7 +135,7 @@ async def capture() -> None:
         window = MainWindow(console, settings)
         window.open_analytics()
         view = window.analytics_view
-        WHY[0] = lambda: (view.status.text(), [view.shape_box.itemText(i) for i in range(view.shape_box.count())], console.analytics.shapes)
+        WINDOW_SAYS[0] = view.status.text
         view.resize(*SIZE)
         await poll(lambda: view.shape_box.findText("Zone: Reception desk") >= 0)
         await console.analytics.wait()
