@@ -4,6 +4,7 @@ worker says, and a link to the finished file."""
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QUrl, Signal
@@ -37,6 +38,8 @@ class ReportsPanel(QGroupBox):
     def __init__(self, controller: ReportsController, parent: QWidget | None = None):
         super().__init__("Reports", parent)
         self.controller = controller
+        #: what people call a camera (its id until the window knows its name)
+        self.name_of: Callable[[str], str] = lambda camera_id: camera_id
         self.type_box = QComboBox()
         for key, text in REPORT_TYPES.items():
             self.type_box.addItem(text, key)
@@ -69,7 +72,8 @@ class ReportsPanel(QGroupBox):
         item = self._items.get(report_id)
         if item is None:
             item = QTreeWidgetItem([f"{job.report_type.replace('_', ' ')} · {job.format.upper()}",
-                                    ", ".join(job.camera_ids), _range(job)])
+                                    ", ".join(self.name_of(c) for c in job.camera_ids),
+                                    _range(job)])
             self.tree.insertTopLevelItem(0, item)  # newest first
             self._items[report_id] = item
             self.tree.setItemWidget(item, 3, QProgressBar())

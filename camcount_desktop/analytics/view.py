@@ -65,21 +65,31 @@ class AnalyticsView(QWidget):
         self.show_button.setDefault(True)
         self.export_button = QPushButton("Export CSV…")
         self.export_button.setEnabled(False)
-        controls = QHBoxLayout()
-        for text, widget in (("Camera", self.camera_box), ("Lines/zones", self.shape_box),
-                             ("Class", self.class_box), ("Buckets", self.period_box),
-                             ("From", self.from_edit), ("To", self.to_edit)):
-            controls.addWidget(QLabel(text))
-            controls.addWidget(widget)
-        controls.addStretch(1)
-        for button in (self.reload_button, self.show_button, self.export_button):
-            controls.addWidget(button)
+        # two rows: on one, the names ("All classes", a long zone name) were squeezed and cut
+        # at 1280 px
+        what, when = QHBoxLayout(), QHBoxLayout()
+        for row, text, widget in ((what, "Camera", self.camera_box),
+                                  (what, "Lines/zones", self.shape_box),
+                                  (what, "Class", self.class_box),
+                                  (when, "Buckets", self.period_box),
+                                  (when, "From", self.from_edit), (when, "To", self.to_edit)):
+            row.addWidget(QLabel(text))
+            row.addWidget(widget)
+        what.addStretch(1)
+        what.addWidget(self.reload_button)
+        when.addStretch(1)
+        for button in (self.show_button, self.export_button):
+            when.addWidget(button)
+        controls = QVBoxLayout()
+        controls.addLayout(what)
+        controls.addLayout(when)
 
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.totals_label = QLabel("")
         self.totals_label.setStyleSheet("font-size:15px; font-weight:600; padding:4px;")
         self.totals_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.totals_label.setWordWrap(True)  # never what keeps the breakdown narrow
         self.chart = CountsChart()
         self.breakdown = QTreeWidget()
         self.breakdown.setHeaderLabels(["Line/zone", "Class", "In", "Out", "Net"])
@@ -103,8 +113,9 @@ class AnalyticsView(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(right)
-        split.setSizes([760, 440])
+        split.setSizes([840, 440])  # the breakdown's names read whole beside a wide chart
         self.reports_panel = ReportsPanel(reports)
+        self.reports_panel.name_of = self._camera_name
 
         col = QVBoxLayout(self)
         col.addLayout(controls)
@@ -128,6 +139,10 @@ class AnalyticsView(QWidget):
             self._asked_cameras = True
             self.controller.load_cameras()
 
+    def _camera_name(self, camera_id: str) -> str:
+        return next((c.name for c in self.controller.cameras
+                     if c.camera_id == camera_id and c.name), camera_id)
+
     def say(self, text: str, level: str = "info") -> None:
         self.status.setText(text)
         self.status.setStyleSheet(LEVEL_STYLE.get(level, ""))
@@ -141,11 +156,15 @@ class AnalyticsView(QWidget):
             name = cam.name or cam.camera_id
             self.camera_box.addItem(name if name == cam.camera_id else f"{name} ({cam.camera_id})",
                                     cam.camera_id)
+        first_time = not self._shown_once and bool(self.controller.cameras)
+        if first_time:  # open on a camera that counted something (the first listed)
+            current = next((c.camera_id for c in self.controller.cameras
+                            if c.camera_id in self.controller.counted), current)
         index = self.camera_box.findData(current)
         self.camera_box.setCurrentIndex(max(index, 0))
         self.camera_box.blockSignals(False)
         self._fill_shapes()
-        if not self._shown_once and self.controller.cameras:
+        if first_time and self.controller.counted:  # else the status line says there is none
             self._shown_once = True
             self.show_chart()
 

@@ -4,7 +4,7 @@ webhook's JSON body. Nothing a message carries becomes an address, a header or a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,8 @@ class StoredReport:
     end: str
     timezone: str
     path: str
+    #: what people call the cameras, in the order of ``camera_ids`` (their ids where unnamed)
+    camera_names: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -82,11 +84,13 @@ def email_content(about: Facts, target_id: str, timezone: str,
             "at_local": local_time(about.at, timezone)})
     assert report is not None
     title = report.report_type.replace("_", " ")
-    subject = (f"CamCount {title}: {', '.join(report.camera_ids)}, {report.start[:10]} to "
+    subject = (f"CamCount {title}: {', '.join(report.camera_names or report.camera_ids)}, "
+               f"{report.start[:10]} to "
                f"{report.end[:10]}")
     data = {"report_id": report.report_id, "report_type": report.report_type,
             "camera_ids": report.camera_ids, "timezone": report.timezone,
-            "start": report.start, "end": report.end}
+            "start": report.start, "end": report.end,
+            "camera_names": report.camera_names or report.camera_ids}
     attachment = Attachment(
         Path(report.path).name,  # readable: what, of which cameras, when
         CONTENT_TYPES.get(report.format, "application/octet-stream"), report.path)

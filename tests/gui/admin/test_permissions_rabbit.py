@@ -20,10 +20,10 @@ from tests.helpers.services import BROKER_URL
 from tests.helpers.waiting import until
 from tests.rabbit_util import operator_account, purge_namespace
 from workers.analytics import AnalyticsWorker
+from workers.analytics.client import AnalyticsClient
 from workers.bus import Delivery, NotAllowed
 from workers.bus.declare import declare
 from workers.bus.rabbit import RabbitBus
-from workers.analytics.client import AnalyticsClient
 from workers.contracts import CameraControl, CameraStatus, LineDef, SystemEvent, ZoneSet
 from workers.storage import Database
 from workers.storage.models import Alert
