@@ -24,7 +24,6 @@ from camcount_desktop.picture_view import Picture
 from camcount_desktop.wall.controller import WallController
 from camcount_desktop.wall.tile_view import TileView
 
-
 #: a snapshot travels apart from its alert and may be stored after it: a young alert without one
 #: is asked for again, this often, while it is younger than ``ASK_AGAIN_WHILE_S``
 ASK_AGAIN_S = 2.0
