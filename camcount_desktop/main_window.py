@@ -3,7 +3,7 @@ letters below. Closing it asks the session to shut down first (see app.py)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -71,6 +71,8 @@ class MainWindow(QMainWindow):
         self.alert_dock = self._dock(self.tr("Alert"), self.alert_detail,
                                      Qt.DockWidgetArea.RightDockWidgetArea)
         self.alert_dock.setObjectName("dock-alert")  # the same in every language
+        # the opened alert takes the window's height on the right, the panels what is left
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.alert_dock.hide()
         self.alert_dock.visibilityChanged.connect(self._alert_dock_shown)
         self.alerts_view.opened.connect(self.open_alert)
@@ -167,8 +169,9 @@ class MainWindow(QMainWindow):
         self.alert_detail.show_alert(alert_id)
         if not self.alert_dock.isVisible():
             self.alert_dock.show()
-            self.resizeDocks([self.alert_dock], [max(360, self.width() // 4)],
-                             Qt.Orientation.Horizontal)
+            # a fifth of the window: the wall keeps most of it (sized once the dock is laid out)
+            QTimer.singleShot(0, lambda: self.resizeDocks(
+                [self.alert_dock], [max(300, self.width() // 5)], Qt.Orientation.Horizontal))
 
     def _alert_dock_shown(self, visible: bool) -> None:
         if not visible and not self.alert_dock.isVisible():  # closed: stop following its camera

@@ -44,6 +44,7 @@ class AlertDetailView(QWidget):
         self.camera_name = camera_name
         self.alert_id: str | None = None
         self.title = QLabel()
+        self.title.setWordWrap(True)  # the pane may be narrower than a long camera name
         self.title.setStyleSheet("font-weight:600; padding:2px 6px; border-radius:4px;")
         self.text = QLabel()
         self.text.setWordWrap(True)
@@ -56,7 +57,7 @@ class AlertDetailView(QWidget):
         self.live.setAcceptDrops(False)
         self.live_caption = QLabel(self.tr("Live"))
         self.note = QLineEdit()
-        self.note.setPlaceholderText(self.tr("Note for the acknowledgement (optional)"))
+        self.note.setPlaceholderText(self.tr("Note (optional)"))
         self.note.setMaxLength(500)
         self.ack_button = QPushButton(self.tr("Acknowledge"))
         self.ack_button.clicked.connect(self._acknowledge)

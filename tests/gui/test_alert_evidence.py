@@ -70,7 +70,8 @@ async def test_clicking_an_alert_opens_its_snapshot_beside_the_wall_with_the_cam
         camera_id="door", event_message_id=crossing.message_id, frame_id=crossing.frame_id,
         taken_at=crossing.frame_timestamp, width=640, height=360, shape_ids=["door"],
         jpeg=solid_jpeg((200, 60, 20), 640, 360)))
-    await until(lambda: worker.snapshots.stored == 1, what="the snapshot stored")
+    # generous waits: a real worker on a machine other test runs share
+    await until(lambda: worker.snapshots.stored == 1, 30, "the snapshot stored")
     window = await window_of(qtbot, console, settings)
     assert not window.alert_dock.isVisible(), "nothing opened yet"
     await raise_alert(console, severity="critical", camera_id="door",
@@ -84,7 +85,7 @@ async def test_clicking_an_alert_opens_its_snapshot_beside_the_wall_with_the_cam
     await until(lambda: window.alert_dock.isVisible(), what="the alert opened")
     assert window.dockWidgetArea(window.alert_dock) == Qt.DockWidgetArea.RightDockWidgetArea
     assert window.alert_dock.x() > window.wall_view.mapTo(window, window.wall_view.rect().topRight()).x() - 5
-    await until(lambda: detail.snapshot.image is not None, what="the snapshot on screen")
+    await until(lambda: detail.snapshot.image is not None, 30, "the snapshot on screen")
     image = detail.snapshot.image
     assert (image.width(), image.height()) == (640, 360)
     assert image.pixelColor(320, 180).blue() > 150  # the stored picture (BGR 200, 60, 20)
