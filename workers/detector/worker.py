@@ -115,6 +115,8 @@ class DetectorWorker:
             await self._stored.close()
         for sub in self._subs:
             await sub.cancel()
+        if self._frames is not None:
+            await self._frames.close()  # before the executor that draws them goes
         self._infer.shutdown(wait=True, cancel_futures=True)
         self._decode.shutdown(wait=True, cancel_futures=True)
         if self._facts is not None:
