@@ -12,11 +12,14 @@ from datetime import datetime
 from PySide6.QtCore import QObject
 
 from camcount_desktop.alerts.controller import AlertsController
+from camcount_desktop.alerts.sound import AlertSound
 from camcount_desktop.analytics.controller import AnalyticsController
+from camcount_desktop.analytics.events_controller import BucketEventsController
 from camcount_desktop.analytics.reports_controller import ReportsController
 from camcount_desktop.bus_adapter import BusAdapter
 from camcount_desktop.cameras.controller import CamerasController
 from camcount_desktop.dead_letters.controller import DeadLetterController
+from camcount_desktop.evidence import SnapshotLoader
 from camcount_desktop.health.controller import HealthController
 from camcount_desktop.local_mode import LocalData, LocalRuntime, sample_zones
 from camcount_desktop.queues.controller import QueuesController
@@ -62,11 +65,16 @@ class Console(QObject):
             "in-process bus (local mode)" if self.local else redact(self.url), parent=self)
         self.alerts = AlertsController(self._publish_ack, source=self.source,
                                        user=self.bus.user, parent=self)
+        self.sound = AlertSound(settings, self)
+        self.snapshots = SnapshotLoader(self.bus, self)
+        #: a camera followed although not on the wall (the live picture of an opened alert)
+        self.pinned: str | None = None
         self.queues = QueuesController(self.bus, lambda: list(self.cameras.cameras),
                                        None if self.local else ManagementAPI(self.url), parent=self)
         self.dead_letters = DeadLetterController(self.bus.dead_letters(), self)
         self.analytics = AnalyticsController(self.bus, parent=self)
         self.reports = ReportsController(self.bus, parent=self)
+        self.bucket_events = BucketEventsController(self.bus, self.snapshots, self)
         self.runtime = LocalRuntime(self.bus, self.local_cameras, self.local_zones,
                                     on_missing=self.health.set_missing,
                                     on_starting=self.health.set_starting,
@@ -93,6 +101,7 @@ class Console(QObject):
         a.health_received.connect(self.health.on_health)
         a.health_received.connect(self.cameras.on_health)
         a.alert_received.connect(self.alerts.on_alert)
+        self.alerts.critical_raised.connect(self.sound.on_critical)
         a.state_changed.connect(self.health.on_state)
         self.cameras.discovered.connect(w.offer_camera)
         self.cameras.removed.connect(w.forget_camera)
@@ -122,7 +131,7 @@ class Console(QObject):
                     await self.bus.start()
                     connected = True
                 await self.adapter.attach(self.bus)
-                await self.adapter.follow(self.wall.cameras_on_screen())
+                await self.adapter.follow(self._wanted(self.wall.cameras_on_screen()))
                 break
             except Exception as exc:
                 if connected:  # the connection dropped while subscribing: do it again
@@ -139,10 +148,19 @@ class Console(QObject):
         self._stored_task = asyncio.get_running_loop().create_task(load_stored(self))
         self.started = True
 
+    def pin_camera(self, camera_id: str | None) -> None:
+        """Follow this camera too (or no longer, with None), wherever the wall is."""
+        if camera_id != self.pinned:
+            self.pinned = camera_id
+            self._follow(self.wall.cameras_on_screen())
+
+    def _wanted(self, on_screen: set[str]) -> set[str]:
+        return on_screen | ({self.pinned} if self.pinned else set())
+
     def _follow(self, cameras: set[str]) -> None:
         if self.adapter.bus is None:
             return  # attach() follows what is on screen once connected
-        task = asyncio.get_running_loop().create_task(self.adapter.follow(cameras))
+        task = asyncio.get_running_loop().create_task(self.adapter.follow(self._wanted(cameras)))
         self._follow_tasks.add(task)
         task.add_done_callback(self._follow_tasks.discard)
 
@@ -164,6 +182,8 @@ class Console(QObject):
         await self.queues.stop()
         await self.analytics.stop()
         await self.reports.stop()
+        await self.bucket_events.stop()
+        await self.snapshots.stop()
         await asyncio.gather(*self._follow_tasks, return_exceptions=True)
         await self.adapter.detach()
         await self.dead_letters.source.close()

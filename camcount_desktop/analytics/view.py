@@ -1,6 +1,7 @@
 """The analytics window: pick a camera, a line or zone (or all of them), a class, a bucket size
 and whole local days; see in/out (and occupancy for zones) per bucket with the totals, a
-breakdown by line/zone and class, export it as CSV, and request reports."""
+breakdown by line/zone and class, the count events of a bucket with their snapshots, export it
+as CSV, and request reports."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ from PySide6.QtWidgets import (
 
 from camcount_desktop.analytics.chart_view import CountsChart
 from camcount_desktop.analytics.controller import AnalyticsController
+from camcount_desktop.analytics.events_controller import BucketEventsController
+from camcount_desktop.analytics.events_view import BucketEventsPanel
 from camcount_desktop.analytics.model import ChartData, Selection, report_range, span_text
 from camcount_desktop.analytics.reports_controller import ReportsController
 from camcount_desktop.analytics.reports_view import ReportsPanel
@@ -41,7 +44,9 @@ DEFAULT_DAYS = 7
 
 class AnalyticsView(QWidget):
     def __init__(self, controller: AnalyticsController, reports: ReportsController,
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None, *, events: BucketEventsController | None = None):
+        """``events``: lists a bucket's count events with their snapshots (a panel of its own
+        under the chart; none without it)."""
         super().__init__(parent)
         self.controller, self.reports = controller, reports
         self.setWindowTitle("CamCount — Analytics")
@@ -120,9 +125,18 @@ class AnalyticsView(QWidget):
         col = QVBoxLayout(self)
         col.addLayout(controls)
         col.addWidget(self.status)
-        col.addWidget(split, 3)
+        self.events_panel = BucketEventsPanel(events) if events is not None else None
+        if self.events_panel is None:
+            col.addWidget(split, 3)
+        else:  # the chart over the events of one of its buckets, the divider to taste
+            upright = QSplitter(Qt.Orientation.Vertical)
+            upright.addWidget(split)
+            upright.addWidget(self.events_panel)
+            upright.setSizes([330, 270])
+            col.addWidget(upright, 5)
+            events.message.connect(self.say)
         col.addWidget(self.reports_panel, 1)
-        self.resize(1280, 820)
+        self.resize(1280, 820 if self.events_panel is None else 900)
 
         self.reload_button.clicked.connect(controller.load_cameras)
         self.show_button.clicked.connect(self.show_chart)
@@ -249,6 +263,8 @@ class AnalyticsView(QWidget):
                        f"Net {data.total_in - data.total_out:+d}")
         self.totals_label.setText(f"{figures}    ({what})")
         names = {s.shape_id: s.label for s in self.controller.shapes.get(sel.camera_id, [])}
+        if self.events_panel is not None:
+            self.events_panel.set_chart(data, names)
         self.breakdown.clear()
         self._add_classes({r.class_name for r in data.breakdown})
         for r in data.breakdown:
