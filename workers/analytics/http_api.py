@@ -190,7 +190,7 @@ class CountsApi:
         reply: OccupancyReply = await self.queries.occupancy(OccupancyQuery(**fields))
         rows = [{"camera_id": reply.camera_id, "period": reply.period, "label": p.label,
                  "start": p.start.isoformat(), "end": p.end.isoformat(), "at_end": p.at_end,
-                 "peak": p.peak} for p in reply.points]
+                 "peak": p.peak, "corrected": p.corrected} for p in reply.points]
         return _answer(request, reply, rows, list(rows[0]) if rows else ["label"])
 
     async def totals(self, request: web.Request) -> web.StreamResponse:
@@ -203,7 +203,8 @@ class CountsApi:
         names: dict[str, dict[str, str]] = {}
         for cam in {r.camera_id for r in reply.rows}:
             zones = (await self.queries.zone_set(ZoneSetQuery(camera_id=cam))).zone_set
-            names[cam] = {s.id: s.label for s in [*zones.lines, *zones.zones]} if zones else {}
+            names[cam] = ({s.id: s.label for s in [*zones.lines, *zones.zones, *zones.routes]}
+                          if zones else {})
         rows = [{"camera_id": r.camera_id, "kind": r.kind, "shape_id": r.shape_id,
                  "shape_name": names[r.camera_id].get(r.shape_id, r.shape_id),
                  "class_name": r.class_name, "count_in": r.count_in, "count_out": r.count_out,
