@@ -44,7 +44,7 @@ async def test_a_route_is_picked_in_order_saved_and_refused_without_its_shapes(
                      Qt.MouseButton.LeftButton)
     assert not dialog.isVisible()
     assert [editor.routes.list.item(i).text() for i in range(editor.routes.list.count())] == [
-        "A to B: Door A (in) → Door B (in)"]
+        "A to B\n    Door A (in) → Door B (in)"]
 
     QTest.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
     await until(lambda: editor.status.text().startswith("Saved version 1"), 5)
@@ -57,7 +57,7 @@ async def test_a_route_is_picked_in_order_saved_and_refused_without_its_shapes(
     canvas.select(door_b.id)
     editor._delete()
     assert "no longer exists" in editor.routes.list.item(0).toolTip()
-    assert editor.routes.list.item(0).text().endswith("⚠")
+    assert editor.routes.list.item(0).text().startswith("A to B   ⚠")
     assert not editor.save_button.isEnabled()
     editor.routes.list.setCurrentRow(0)
     QTest.mouseClick(editor.routes.delete, Qt.MouseButton.LeftButton)
