@@ -34,7 +34,7 @@ async def capture() -> None:
         window.resize(1400, 900)
         window.show()
         await console.start()
-        await asyncio.sleep(3)  # the sample camera is publishing
+        await asyncio.sleep(10)  # the sample camera is publishing (HOG on a busy machine)
         editor = window.admin.open_zones("entrance")
         editor.resize(1500, 900)
         await editor.loaded
