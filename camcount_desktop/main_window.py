@@ -45,6 +45,7 @@ class MainWindow(QMainWindow):
 
         self.health_view = HealthView(console.health)
         self.wall_view = WallView(console.wall)
+        console.adapter.error.connect(lambda text: self.statusBar().showMessage(text, 15_000))
         self.wall_view.tile_resized.connect(
             lambda cam, w, h: console.adapter.set_decode_box(cam, (w, h)))
         central = QWidget()
@@ -66,7 +67,8 @@ class MainWindow(QMainWindow):
         self.queues_view = QueuesView(console.queues)
         self.deadletter_view = DeadLetterView(console.dead_letters)
         # its own window, for a second screen: admins read charts while the wall stays in view
-        self.analytics_view = AnalyticsView(console.analytics, console.reports, self)
+        self.analytics_view = AnalyticsView(console.analytics, console.reports, self,
+                                            heatmaps=console.heatmaps)
         self.analytics_view.setWindowFlag(Qt.WindowType.Window)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.alerts_view, "Alerts")

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -30,6 +31,8 @@ from camcount_desktop.analytics.controller import AnalyticsController
 from camcount_desktop.analytics.model import ChartData, Selection, report_range, span_text
 from camcount_desktop.analytics.reports_controller import ReportsController
 from camcount_desktop.analytics.reports_view import ReportsPanel
+from camcount_desktop.heatmap.controller import HeatmapController
+from camcount_desktop.heatmap.panel import HeatmapPanel
 
 PERIODS = {"hourly": "Hourly", "daily": "Daily", "weekly": "Weekly", "monthly": "Monthly"}
 LEVEL_STYLE = {"info": "", "warning": "color:#c98a12;", "error": "color:#d04040; font-weight:600;"}
@@ -39,7 +42,8 @@ DEFAULT_DAYS = 7
 
 class AnalyticsView(QWidget):
     def __init__(self, controller: AnalyticsController, reports: ReportsController,
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None, *, heatmaps: HeatmapController | None = None):
+        """``heatmaps``: show a Heatmap toggle (the chosen camera and days over its picture)."""
         super().__init__(parent)
         self.controller, self.reports = controller, reports
         self.setWindowTitle("CamCount — Analytics")
@@ -70,7 +74,13 @@ class AnalyticsView(QWidget):
             controls.addWidget(QLabel(text))
             controls.addWidget(widget)
         controls.addStretch(1)
-        for button in (self.reload_button, self.show_button, self.export_button):
+        self.heatmap_button = QPushButton(self.tr("Heatmap"))
+        self.heatmap_button.setCheckable(True)
+        self.heatmap_button.setToolTip(self.tr(
+            "Where people walked and stood on the chosen camera and days, over its picture"))
+        self.heatmap_button.setVisible(heatmaps is not None)
+        for button in (self.reload_button, self.show_button, self.export_button,
+                       self.heatmap_button):
             controls.addWidget(button)
 
         self.status = QLabel("")
@@ -91,7 +101,13 @@ class AnalyticsView(QWidget):
         left_col = QVBoxLayout(left)
         left_col.setContentsMargins(0, 0, 0, 0)
         left_col.addWidget(self.totals_label)
-        left_col.addWidget(self.chart, 1)
+        self.heatmap = HeatmapPanel(heatmaps) if heatmaps is not None else None
+        self.chart_stack = QStackedWidget()
+        self.chart_stack.addWidget(self.chart)
+        if self.heatmap is not None:
+            self.chart_stack.addWidget(self.heatmap)
+            self.heatmap.message.connect(self.say)
+        left_col.addWidget(self.chart_stack, 1)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(self.breakdown)
@@ -107,6 +123,7 @@ class AnalyticsView(QWidget):
 
         self.reload_button.clicked.connect(controller.load_cameras)
         self.show_button.clicked.connect(self.show_chart)
+        self.heatmap_button.toggled.connect(self.set_heatmap_shown)
         self.export_button.clicked.connect(lambda: self.export_csv())
         self.camera_box.currentIndexChanged.connect(self._fill_shapes)
         self.reports_panel.requested.connect(self.request_report)
@@ -177,8 +194,21 @@ class AnalyticsView(QWidget):
 
     # -- actions ------------------------------------------------------------------------------
     def show_chart(self) -> None:
-        if (sel := self.selection()) is not None:
+        if (sel := self.selection()) is None:
+            return
+        if self.heatmap is not None and self.heatmap_button.isChecked():
+            self.heatmap.show_period(sel.camera_id, sel.start, sel.end,
+                                     span_text(sel.start, sel.end, sel.tz))
+        else:
             self.controller.show(sel, self.shape_box.currentText())
+
+    def set_heatmap_shown(self, on: bool) -> None:
+        """The heatmap of the chosen camera and days in place of the chart (and back)."""
+        if self.heatmap is None:
+            return
+        self.heatmap_button.setChecked(on)
+        self.chart_stack.setCurrentWidget(self.heatmap if on else self.chart)
+        self.show_chart()
 
     def export_csv(self, path: Path | None = None) -> None:
         """Save what is shown; asks where unless told."""

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from PySide6.QtGui import QImage
+
 from camcount_desktop.wall.frames import DecodedFrame, FrameRing
 from workers.contracts import CameraStatus, DetectionResult, ZoneSet
 
@@ -48,6 +50,11 @@ class TileState:
         self.latest_result: DetectionResult | None = None
         self.shown: Shown | None = None
         self.last_frame_at: datetime | None = None
+        #: the heatmap drawn over the picture (None: not shown), and what it covers
+        self.heat: QImage | None = None
+        self.heat_caption = ""
+        #: the operator asked to see faces on this camera (its views are logged)
+        self.faces_on = False
         self._clock = clock
         self._ring = FrameRing()
         self._arrivals: deque[float] = deque(maxlen=30)
