@@ -25,6 +25,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from workers.analytics.buckets import Bucket, Period
+from workers.contracts.queries import HeatmapReply
+from workers.heatmap.report_page import heatmap_page
 
 TITLES = {"daily_summary": "Daily summary", "weekly_summary": "Weekly summary",
           "monthly_summary": "Monthly summary", "custom": "Report"}
@@ -57,6 +59,8 @@ class ReportData:
     lines: list[ReportLine]
     generated_at: datetime
     include_charts: bool = True
+    #: each camera's heatmap over the period (a page of the PDF when anyone was seen)
+    heatmaps: dict[str, HeatmapReply] = field(default_factory=dict)
     tz: ZoneInfo = field(init=False)
 
     def __post_init__(self) -> None:
@@ -171,8 +175,11 @@ def write_pdf(data: ReportData, path: Path) -> Path:
         story.append(Paragraph(escape(f"Camera {cam}"), styles["Heading2"]))
         story.append(Paragraph(escape(f"{cam}: {total_in} in, {total_out} out"), styles["Normal"]))
         shapes = data.shape_totals(cam)
+        heat = heatmap_page(data.heatmaps[cam]) if data.include_charts and cam in data.heatmaps \
+            else []
         if not shapes:
             story.append(Paragraph("No counts in this period.", styles["Normal"]))
+            story += heat
             continue
         rows = [["Kind", "Line / zone", "Class", "In", "Out", "Net", "Mean dwell (s)"]]
         rows += [[k, s, c, str(i), str(o), str(i - o), "" if d is None else f"{d:.1f}"]
@@ -181,6 +188,7 @@ def write_pdf(data: ReportData, path: Path) -> Path:
         story += [Spacer(1, 2 * mm), Table(rows, style=grid, hAlign="LEFT")]
         if data.include_charts:
             story += [Spacer(1, 4 * mm), _chart(data, cam)]
+        story += heat
         story.append(Spacer(1, 6 * mm))
     tmp = _atomic(path)
     SimpleDocTemplate(str(tmp), pagesize=A4, title=data.title, author="CamCount",
