@@ -24,7 +24,6 @@ from PySide6.QtCore import QObject, Signal
 
 from camcount_desktop.wall.frames import DecodedFrame, decode_jpeg
 from workers.bus import Bus, Delivery, Subscription
-from workers.topology import Topology
 from workers.contracts import (
     TYPE_HEADER,
     CameraControl,
@@ -35,6 +34,7 @@ from workers.contracts import (
     Frame,
     SystemEvent,
 )
+from workers.topology import Topology
 
 log = logging.getLogger(__name__)
 

@@ -142,9 +142,11 @@ class TileView(QWidget):
             right = f"in {c.count_in} · out {c.count_out}   {right}"
         p.drawText(QRectF(22, 0, self.width() - 30, HEADER_H),
                    Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, right)
-        notes = []
         if signal == "live" and state.latest_result is None:
-            notes.append(("no detection results yet", QColor(200, 200, 200)))
+            draw_label(p, QPointF(6, HEADER_H + 6), "no detection results yet", QColor(200, 200, 200))
+        # what the picture is (people hidden, faces shown, a heatmap over it): bottom left, clear
+        # of the zone and line labels at the top
+        notes = []
         if signal == "live" and state.shown is not None:
             if state.shown.frame.faces:
                 notes.append((self.tr("FACES SHOWN · this view is logged"), QColor(255, 90, 90)))
@@ -152,9 +154,9 @@ class TileView(QWidget):
                 notes.append((self.tr("people hidden"), QColor(160, 210, 255)))
         if state.heat_caption:
             notes.append((state.heat_caption, QColor(255, 200, 80)))
-        y = HEADER_H + 6
-        for text, colour in notes:
-            y = draw_label(p, QPointF(6, y), text, colour).bottom() + 4
+        y = self.height() - 6.0
+        for text, colour in reversed(notes):
+            y = draw_label(p, QPointF(6, y - p.fontMetrics().height() - 2), text, colour).top() - 4
 
     # -- interaction --------------------------------------------------------------------------
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:

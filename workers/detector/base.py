@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +46,9 @@ class DetectorConfig:
     #: fetch weights named by an ultralytics name when they are not on disk (the console's local
     #: mode does not: it starts offline, with the HOG fallback, and never reaches out on its own)
     download: bool = True
+    #: seconds of frames (their own time) in one heatmap fact at most, within an hour
+    heatmap_flush_s: float = field(
+        default_factory=lambda: float(os.environ.get("CAMCOUNT_HEATMAP_FLUSH_S", "300")))
 
 
 class Detector(ABC):

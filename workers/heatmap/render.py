@@ -21,7 +21,7 @@ def heat_rgba(values: np.ndarray, width: int, height: int) -> np.ndarray:
     top = v.max() if v.size else 0.0
     norm = np.sqrt(v / top) if top > 0 else np.zeros_like(v)
     smooth = cv2.resize(norm.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
-    k = max(3, (width // v.shape[1]) | 1) if v.size else 3
+    k = max(3, (3 * width // v.shape[1]) | 1) if v.size else 3  # about three cells wide
     smooth = cv2.GaussianBlur(smooth, (k, k), 0)
     colours = cv2.applyColorMap(np.clip(smooth * 255, 0, 255).astype(np.uint8),
                                 cv2.COLORMAP_JET)
