@@ -21,6 +21,8 @@ from camcount_desktop.cameras.controller import CamerasController
 from camcount_desktop.dead_letters.controller import DeadLetterController
 from camcount_desktop.evidence import SnapshotLoader
 from camcount_desktop.health.controller import HealthController
+from camcount_desktop.heatmap.controller import HeatmapController
+from camcount_desktop.heatmap.image import overlay_image
 from camcount_desktop.local_mode import LocalData, LocalRuntime, sample_zones
 from camcount_desktop.queues.controller import QueuesController
 from camcount_desktop.settings import Settings
@@ -75,6 +77,7 @@ class Console(QObject):
         self.analytics = AnalyticsController(self.bus, parent=self)
         self.reports = ReportsController(self.bus, parent=self)
         self.bucket_events = BucketEventsController(self.bus, self.snapshots, self)
+        self.heatmaps = HeatmapController(self.bus, parent=self)
         self.runtime = LocalRuntime(self.bus, self.local_cameras, self.local_zones,
                                     on_missing=self.health.set_missing,
                                     on_starting=self.health.set_starting,
@@ -110,6 +113,37 @@ class Console(QObject):
         self.alerts.camera_requested.connect(w.show_camera)
         w.cameras_on_screen_changed.connect(self._follow)
         w.totals_needed.connect(self._load_counted_before)
+        w.heatmap_requested.connect(self.heatmaps.set_tile)
+        self.heatmaps.tile_changed.connect(self._tile_heatmap)
+        self.heatmaps.failed.connect(lambda cid, why: w.set_heatmap(
+            cid, None, self.tr("Heatmap: {why}").format(why=why)))
+        w.faces_requested.connect(self._show_faces)
+
+    def _tile_heatmap(self, camera_id: str) -> None:
+        reply = self.heatmaps.tiles.get(camera_id)
+        if reply is None:
+            return  # switched off, or still asked for
+        if not any(reply.visits):
+            self.wall.set_heatmap(camera_id, None,
+                                  self.tr("Heatmap: nobody seen in the last 24 h"))
+            return
+        self.wall.set_heatmap(camera_id, overlay_image(reply, "visits"), self.tr(
+            "Heatmap · where people walked · last 24 h ({hours} h of data)").format(
+                hours=reply.hours))
+
+    def _show_faces(self, camera_id: str, on: bool) -> None:
+        async def switch() -> None:
+            try:
+                await self.adapter.show_faces(camera_id, on)
+            except Exception as exc:
+                self.wall.set_faces(camera_id, False)
+                self.adapter.error.emit(self.tr(
+                    "Faces not shown on {camera}: {why}. Seeing faces needs the 'see faces' "
+                    "right (docs/privacy.md).").format(camera=camera_id, why=exc))
+
+        task = asyncio.get_running_loop().create_task(switch())
+        self._follow_tasks.add(task)
+        task.add_done_callback(self._follow_tasks.discard)
 
     # -- lifecycle ----------------------------------------------------------------------------
     async def start(self) -> None:
@@ -184,6 +218,7 @@ class Console(QObject):
         await self.reports.stop()
         await self.bucket_events.stop()
         await self.snapshots.stop()
+        await self.heatmaps.stop()
         await asyncio.gather(*self._follow_tasks, return_exceptions=True)
         await self.adapter.detach()
         await self.dead_letters.source.close()

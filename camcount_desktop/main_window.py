@@ -48,6 +48,7 @@ class MainWindow(QMainWindow):
 
         self.health_view = HealthView(console.health)
         self.wall_view = WallView(console.wall)
+        console.adapter.error.connect(lambda text: self.statusBar().showMessage(text, 15_000))
         self.wall_view.tile_resized.connect(
             lambda cam, w, h: console.adapter.set_decode_box(cam, (w, h)))
         central = QWidget()
@@ -82,7 +83,8 @@ class MainWindow(QMainWindow):
         self.deadletter_view = DeadLetterView(console.dead_letters)
         # its own window, for a second screen: admins read charts while the wall stays in view
         self.analytics_view = AnalyticsView(console.analytics, console.reports, self,
-                                            events=console.bucket_events)
+                                            events=console.bucket_events,
+                                            heatmaps=console.heatmaps)
         self.analytics_view.setWindowFlag(Qt.WindowType.Window)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.alerts_view, "Alerts")

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -35,6 +36,8 @@ from camcount_desktop.analytics.reports_controller import ReportsController
 from camcount_desktop.analytics.reports_view import ReportsPanel
 from camcount_desktop.analytics.routes_controller import RoutesController
 from camcount_desktop.analytics.routes_view import RoutesPanel
+from camcount_desktop.heatmap.controller import HeatmapController
+from camcount_desktop.heatmap.panel import HeatmapPanel
 
 PERIODS = {"hourly": "Hourly", "daily": "Daily", "weekly": "Weekly", "monthly": "Monthly"}
 LEVEL_STYLE = {"info": "", "warning": "color:#c98a12;", "error": "color:#d04040; font-weight:600;"}
@@ -44,9 +47,11 @@ DEFAULT_DAYS = 7
 
 class AnalyticsView(QWidget):
     def __init__(self, controller: AnalyticsController, reports: ReportsController,
-                 parent: QWidget | None = None, *, events: BucketEventsController | None = None):
+                 parent: QWidget | None = None, *, events: BucketEventsController | None = None,
+                 heatmaps: HeatmapController | None = None):
         """``events``: lists a bucket's count events with their snapshots (a panel of its own
-        under the chart; none without it)."""
+        under the chart; none without it). ``heatmaps``: show a Heatmap toggle (the chosen
+        camera and days over its picture)."""
         super().__init__(parent)
         self.controller, self.reports = controller, reports
         self.setWindowTitle("CamCount — Analytics")
@@ -83,7 +88,12 @@ class AnalyticsView(QWidget):
         what.addStretch(1)
         what.addWidget(self.reload_button)
         when.addStretch(1)
-        for button in (self.show_button, self.export_button):
+        self.heatmap_button = QPushButton(self.tr("Heatmap"))
+        self.heatmap_button.setCheckable(True)
+        self.heatmap_button.setToolTip(self.tr(
+            "Where people walked and stood on the chosen camera and days, over its picture"))
+        self.heatmap_button.setVisible(heatmaps is not None)
+        for button in (self.show_button, self.export_button, self.heatmap_button):
             when.addWidget(button)
         controls = QVBoxLayout()
         controls.addLayout(what)
@@ -108,7 +118,13 @@ class AnalyticsView(QWidget):
         left_col = QVBoxLayout(left)
         left_col.setContentsMargins(0, 0, 0, 0)
         left_col.addWidget(self.totals_label)
-        left_col.addWidget(self.chart, 1)
+        self.heatmap = HeatmapPanel(heatmaps) if heatmaps is not None else None
+        self.chart_stack = QStackedWidget()
+        self.chart_stack.addWidget(self.chart)
+        if self.heatmap is not None:
+            self.chart_stack.addWidget(self.heatmap)
+            self.heatmap.message.connect(self.say)
+        left_col.addWidget(self.chart_stack, 1)
         # owned by the console's controller, which outlives this window and its last answer
         self.routes = RoutesPanel(RoutesController(controller.client, controller))
         right = QSplitter(Qt.Orientation.Vertical)
@@ -140,6 +156,7 @@ class AnalyticsView(QWidget):
 
         self.reload_button.clicked.connect(controller.load_cameras)
         self.show_button.clicked.connect(self.show_chart)
+        self.heatmap_button.toggled.connect(self.set_heatmap_shown)
         self.export_button.clicked.connect(lambda: self.export_csv())
         self.camera_box.currentIndexChanged.connect(self._fill_shapes)
         self.reports_panel.requested.connect(self.request_report)
@@ -218,8 +235,21 @@ class AnalyticsView(QWidget):
 
     # -- actions ------------------------------------------------------------------------------
     def show_chart(self) -> None:
-        if (sel := self.selection()) is not None:
+        if (sel := self.selection()) is None:
+            return
+        if self.heatmap is not None and self.heatmap_button.isChecked():
+            self.heatmap.show_period(sel.camera_id, sel.start, sel.end,
+                                     span_text(sel.start, sel.end, sel.tz))
+        else:
             self.controller.show(sel, self.shape_box.currentText())
+
+    def set_heatmap_shown(self, on: bool) -> None:
+        """The heatmap of the chosen camera and days in place of the chart (and back)."""
+        if self.heatmap is None:
+            return
+        self.heatmap_button.setChecked(on)
+        self.chart_stack.setCurrentWidget(self.heatmap if on else self.chart)
+        self.show_chart()
 
     def export_csv(self, path: Path | None = None) -> None:
         """Save what is shown; asks where unless told."""

@@ -17,10 +17,10 @@ from typing import Any
 from workers.bus import Bus, Delivery, Subscription
 from workers.camera.camera import CameraFeed
 from workers.camera.publisher import CameraPublisher
-from workers.privacy import PrivacySettings, from_env
 from workers.camera.store import save_cameras
 from workers.camera.timing import Timing
 from workers.contracts import CameraConfig, CameraControl
+from workers.privacy import PrivacySettings, from_env
 from workers.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)

@@ -10,12 +10,10 @@ stand longest). Analytics stores each fact once (by ``message_id``) and sums the
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import ClassVar
-
 import base64
 import binascii
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, ClassVar
 
 from pydantic import AwareDatetime, BeforeValidator, Field, PlainSerializer, model_validator
 

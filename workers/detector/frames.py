@@ -139,7 +139,7 @@ class FrameHandler:
         t = self.bus.topology
         zones = cam.pipeline.zone_set if cam.pipeline is not None else self.settings.zones_for(frame)
         if cam.heat is None:
-            cam.heat = HeatAccumulator(frame.camera_id)
+            cam.heat = HeatAccumulator(frame.camera_id, flush_every_s=self.config.heatmap_flush_s)
         due = cam.heat.add(((d.track_id, d.bbox) for d in outcome.detections), image.shape[1],
                            image.shape[0], frame.timestamp)
         if due:
