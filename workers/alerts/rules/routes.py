@@ -41,11 +41,13 @@ class Routes(RuleKind):
 
     def conditions(self, rule: AlertRule, now: float) -> Iterator[Condition]:
         assert isinstance(rule, RouteRule)
+        names = self.settings.directory
         for (cam, route), times in self._done.items():
             if watched(rule.cameras, cam) and watched(rule.routes, route):
                 n = sum(1 for t in times if now - t <= rule.period_seconds)
                 yield Condition(Subject(cam, route), n > rule.above, None, n,
-                                f"Route {route} on camera {cam}: {n} people in the last "
+                                f"Route {names.shape(cam, route)} on camera "
+                                f"{names.camera(cam)}: {n} people in the last "
                                 f"{span(rule.period_seconds)}, more than {rule.above}")
 
     def forget_old(self, now: float) -> None:
