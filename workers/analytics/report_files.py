@@ -35,8 +35,8 @@ from reportlab.platypus import (
 
 from workers.analytics.buckets import Bucket, Period
 from workers.analytics.route_report import route_flowables
-from workers.contracts.routes import RouteRow
 from workers.contracts.queries import HeatmapReply
+from workers.contracts.routes import RouteRow
 from workers.heatmap.report_page import heatmap_page
 
 TITLES = {"daily_summary": "Daily summary", "weekly_summary": "Weekly summary",

@@ -26,8 +26,8 @@ from workers.analytics.report_files import ReportData, ReportLine, write_csv, wr
 from workers.analytics.route_matrix import route_matrix
 from workers.bus import Bus, Delivery, PermanentError, PublishError
 from workers.contracts import EmailNotification, ReportFacts, ReportProgress, ReportRequest, utcnow
-from workers.contracts.routes import RoutesQuery
 from workers.contracts.queries import MAX_SERIES_SPAN, HeatmapQuery
+from workers.contracts.routes import RoutesQuery
 from workers.storage import Database
 from workers.storage import reports as store
 from workers.storage.alerts import log_notification

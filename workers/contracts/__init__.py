@@ -36,8 +36,8 @@ from workers.contracts.notifications import (
     ReportFacts,
     WebhookNotification,
 )
-from workers.contracts.snapshots import Snapshot
 from workers.contracts.privacy import FacesViewed
+from workers.contracts.snapshots import Snapshot
 from workers.contracts.system import AlertAcknowledgement, SystemEvent
 from workers.contracts.zones import LineDef, MaskDef, ZoneDef, ZoneSet
 

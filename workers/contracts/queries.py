@@ -15,8 +15,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from workers.contracts.analytics import Period, _check_tz
 from workers.contracts.base import Contract
 from workers.contracts.camera import CameraConfig
-from workers.contracts.routes import RoutesQuery, RoutesReply
 from workers.contracts.heatmap import Base64Bytes
+from workers.contracts.routes import RoutesQuery, RoutesReply
 from workers.contracts.zones import OccupancySettings, ZoneSet
 
 #: longest range a series may span, so one request cannot ask for millions of buckets
