@@ -67,9 +67,8 @@ class CameraForm(QDialog):
         self.model.setPlaceholderText("the detector's default")
         self.imgsz = QLineEdit(str(c.imgsz) if c.imgsz else "")
         self.imgsz.setPlaceholderText(self.tr("the detector's default (640)"))
-        imgsz_hint = QLabel(self.tr("Smaller is faster but misses small, distant people "
-                                    "(YOLO only; a multiple of 32)"))
-        imgsz_hint.setWordWrap(True)
+        imgsz_hint = QLabel(self.tr("Smaller is faster but misses small, distant people; "
+                                    "HOG ignores it"))
         imgsz_hint.setStyleSheet(HINT_STYLE)
         self.loop = QCheckBox("Replay a video file endlessly", checked=c.loop)
         self.enabled = QCheckBox("Enabled", checked=c.enabled)
