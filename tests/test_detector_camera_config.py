@@ -1,7 +1,8 @@
-"""A camera's own classes and model, from its configuration (``configure``), in a running detector:
-one camera counts cars while another counts people on the same frames; a camera's model that
-cannot be loaded is reported and the camera keeps counting with the worker's (in-process bus,
-HOG detector, a generated video whose counts are known)."""
+"""A camera's own classes, model and input size, from its configuration (``configure``), in a
+running detector: one camera counts cars while another counts people on the same frames; a
+camera's model that cannot be loaded is reported and the camera keeps counting with the worker's;
+cameras at different input sizes each get their own (in-process bus, HOG detector or yaml-built
+YOLO models, a generated video whose counts are known)."""
 
 from __future__ import annotations
 
@@ -185,6 +186,35 @@ async def test_each_camera_detects_at_its_own_input_size_and_a_removed_ones_mode
         await worker.stop()
     assert errors == []
 
+
+async def test_a_camera_with_only_its_own_size_follows_the_worker_to_another_model(
+        bus: Bus) -> None:
+    worker = DetectorWorker(DetectorConfig(kind="yolo", model="yolo11n.yaml", backend="pytorch",
+                                           imgsz=320), cameras=["door"], worker_id="det-switch")
+    await worker.start(bus)
+    inbox = await results_inbox(bus)
+    image = np.full((360, 640, 3), 90, np.uint8)
+
+    async def version(n: int) -> str:
+        await bus.publish(bus.topology.camera_events, bus.topology.frame_key("door"),
+                          frame("door", n, image))
+        return (await asyncio.wait_for(inbox.get(), 30)).detection_results.model_version
+
+    try:
+        await configure(bus, CameraConfig(camera_id="door", source="0", imgsz=256))
+        for _ in range(300):
+            if worker.stats()["camera_models"]:
+                break
+            await asyncio.sleep(0.05)
+        assert await version(0) == "yolo11n.yaml/pytorch@256"
+        await worker.use_model("yolov8n.yaml")  # as local mode's Detection page does
+        for _ in range(300):
+            if worker.stats()["camera_models"] == ["yolov8n.yaml@256"]:
+                break
+            await asyncio.sleep(0.05)
+        assert await version(1) == "yolov8n.yaml/pytorch@256"
+    finally:
+        await worker.stop()
 
 async def test_a_hog_detector_has_no_input_size_and_counts_a_sized_camera_as_it_is(
         bus: Bus) -> None:
