@@ -1,7 +1,8 @@
-"""A camera's own classes and model, from its configuration (``configure``), in a running detector:
-one camera counts cars while another counts people on the same frames; a camera's model that
-cannot be loaded is reported and the camera keeps counting with the worker's (in-process bus,
-HOG detector, a generated video whose counts are known)."""
+"""A camera's own classes, model and input size, from its configuration (``configure``), in a
+running detector: one camera counts cars while another counts people on the same frames; a
+camera's model that cannot be loaded is reported and the camera keeps counting with the worker's;
+cameras at different input sizes each get their own (in-process bus, HOG detector or yaml-built
+YOLO models, a generated video whose counts are known)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import asyncio
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 from pydantic import BaseModel
 
@@ -144,8 +146,91 @@ async def test_a_camera_model_that_cannot_be_loaded_is_reported_and_the_default_
     for cam in ("dock", "gate"):
         assert {r.detection_results.model_version for r in results[cam]} == {
             "yolo11n.yaml/pytorch@320"}
-    assert worker.stats()["camera_models"] == ["yolo11n.yaml"]
+    assert worker.stats()["camera_models"] == ["yolo11n.yaml@320"]
 
+
+async def test_each_camera_detects_at_its_own_input_size_and_a_removed_ones_model_goes(
+        bus: Bus) -> None:
+    # pytorch and a yaml-built model: loads at any size in a second, with no export
+    worker = DetectorWorker(DetectorConfig(kind="yolo", model="yolo11n.yaml", backend="pytorch",
+                                           imgsz=320), cameras=["near", "far", "hall"],
+                            worker_id="det-sizes")
+    await worker.start(bus)
+    inbox, errors = await results_inbox(bus), await errors_inbox(bus)
+    image = np.full((360, 640, 3), 90, np.uint8)
+    try:
+        await configure(bus, CameraConfig(camera_id="near", source="0", imgsz=256))
+        await configure(bus, CameraConfig(camera_id="far", source="0", imgsz=416))
+        await configure(bus, CameraConfig(camera_id="hall", source="0"))  # the worker's size
+        for _ in range(300):
+            if len(worker.stats()["camera_models"]) == 2:
+                break
+            await asyncio.sleep(0.05)
+        versions: dict[str, str] = {}
+        for n, cam in enumerate(("near", "far", "hall")):
+            await bus.publish(bus.topology.camera_events, bus.topology.frame_key(cam),
+                              frame(cam, n, image))
+            r = await asyncio.wait_for(inbox.get(), 30)
+            versions[r.camera_id] = r.detection_results.model_version
+        assert versions == {"near": "yolo11n.yaml/pytorch@256", "far": "yolo11n.yaml/pytorch@416",
+                            "hall": "yolo11n.yaml/pytorch@320"}
+        assert worker.stats()["camera_models"] == ["yolo11n.yaml@256", "yolo11n.yaml@416"]
+        await bus.publish(bus.topology.camera_events, bus.topology.control_key("far"),
+                          CameraControl(camera_id="far", action="remove"))
+        for _ in range(100):
+            if len(worker.stats()["camera_models"]) == 1:
+                break
+            await asyncio.sleep(0.05)
+        assert worker.stats()["camera_models"] == ["yolo11n.yaml@256"]
+    finally:
+        await worker.stop()
+    assert errors == []
+
+
+async def test_a_camera_with_only_its_own_size_follows_the_worker_to_another_model(
+        bus: Bus) -> None:
+    worker = DetectorWorker(DetectorConfig(kind="yolo", model="yolo11n.yaml", backend="pytorch",
+                                           imgsz=320), cameras=["door"], worker_id="det-switch")
+    await worker.start(bus)
+    inbox = await results_inbox(bus)
+    image = np.full((360, 640, 3), 90, np.uint8)
+
+    async def version(n: int) -> str:
+        await bus.publish(bus.topology.camera_events, bus.topology.frame_key("door"),
+                          frame("door", n, image))
+        return (await asyncio.wait_for(inbox.get(), 30)).detection_results.model_version
+
+    try:
+        await configure(bus, CameraConfig(camera_id="door", source="0", imgsz=256))
+        for _ in range(300):
+            if worker.stats()["camera_models"]:
+                break
+            await asyncio.sleep(0.05)
+        assert await version(0) == "yolo11n.yaml/pytorch@256"
+        await worker.use_model("yolov8n.yaml")  # as local mode's Detection page does
+        for _ in range(300):
+            if worker.stats()["camera_models"] == ["yolov8n.yaml@256"]:
+                break
+            await asyncio.sleep(0.05)
+        assert await version(1) == "yolov8n.yaml/pytorch@256"
+    finally:
+        await worker.stop()
+
+async def test_a_hog_detector_has_no_input_size_and_counts_a_sized_camera_as_it_is(
+        bus: Bus) -> None:
+    worker = DetectorWorker(DetectorConfig(kind="hog"), cameras=["lobby"], worker_id="det-hog")
+    await worker.start(bus)
+    inbox = await results_inbox(bus)
+    try:
+        await configure(bus, CameraConfig(camera_id="lobby", source="0", imgsz=416))
+        await asyncio.sleep(0.2)
+        await bus.publish(bus.topology.camera_events, bus.topology.frame_key("lobby"),
+                          frame("lobby", 0, np.full((360, 640, 3), 90, np.uint8)))
+        r = await asyncio.wait_for(inbox.get(), 30)
+    finally:
+        await worker.stop()
+    assert r.detection_results.model_version == "opencv-hog"
+    assert worker.stats()["camera_models"] == []
 
 async def test_cameras_followed_together_share_one_question_for_their_stored_settings(
         bus: Bus) -> None:

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from camcount_desktop.admin.camera_admin_controller import CameraAdminController
-from camcount_desktop.admin.form_fields import plain
+from camcount_desktop.admin.form_fields import HINT_STYLE, plain
 from camcount_desktop.cameras.view import no_worker_text
 from camcount_desktop.tooltips import wrapped
 from workers.bus.config import redact
@@ -39,7 +39,7 @@ COLUMNS = ("Camera", "Name", "Group", "Source", "fps", "Enabled", "State")
 ERROR_STYLE = "color:#ff6b6b;"
 #: the CameraConfig field each form field edits, for messages pydantic attaches to the field
 FIELDS = {"camera_id": "camera_id", "name": "name", "source": "source", "group": "group",
-          "analysis_fps": "fps", "classes": "classes", "model": "model"}
+          "analysis_fps": "fps", "classes": "classes", "model": "model", "imgsz": "imgsz"}
 MAX_FPS = 60.0
 CAMERA_ID = r"[A-Za-z0-9_\-]{1,64}"  # as CameraConfig.camera_id
 
@@ -65,6 +65,11 @@ class CameraForm(QDialog):
         self.classes = QLineEdit(", ".join(c.classes))
         self.model = QLineEdit(c.model or "")
         self.model.setPlaceholderText("the detector's default")
+        self.imgsz = QLineEdit(str(c.imgsz) if c.imgsz else "")
+        self.imgsz.setPlaceholderText(self.tr("the detector's default (640)"))
+        imgsz_hint = QLabel(self.tr("Smaller is faster but misses small, distant people; "
+                                    "HOG ignores it"))
+        imgsz_hint.setStyleSheet(HINT_STYLE)
         self.loop = QCheckBox("Replay a video file endlessly", checked=c.loop)
         self.enabled = QCheckBox("Enabled", checked=c.enabled)
         self.preview = QLabel("Test the connection to see a picture")
@@ -94,7 +99,9 @@ class CameraForm(QDialog):
         for label, key, w in (("Camera id", "camera_id", self.camera_id), ("Name", "name", self.name),
                               ("Source", "source", self.source), ("Group", "group", self.group),
                               ("Analysis fps", "fps", self.fps), ("Classes", "classes", self.classes),
-                              ("Model", "model", self.model), ("", "", self.loop),
+                              ("Model", "model", self.model),
+                              (self.tr("Input size"), "imgsz", self.imgsz),
+                              ("", "", imgsz_hint), ("", "", self.loop),
                               ("", "", self.enabled)):
             form.addRow(label, w)
             if key:
@@ -126,6 +133,10 @@ class CameraForm(QDialog):
         if not 0 < self.fps.value() <= MAX_FPS:
             problems["fps"] = (f"{self.fps.value():g} frames per second cannot be analysed: more "
                                f"than 0 and at most {MAX_FPS:g}")
+        imgsz = self.imgsz.text().strip()
+        if imgsz and not imgsz.isdigit():
+            problems["imgsz"] = self.tr("an input size is a number of pixels, such as 416; "
+                                        "empty: the detector's default")
         if problems:
             return problems
         try:
@@ -134,7 +145,8 @@ class CameraForm(QDialog):
                 source=self.source.text().strip(), group=self.group.text().strip(),
                 analysis_fps=self.fps.value(),
                 classes=[c.strip() for c in self.classes.text().split(",") if c.strip()],
-                model=self.model.text().strip() or None, loop=self.loop.isChecked(),
+                model=self.model.text().strip() or None, imgsz=int(imgsz) if imgsz else None,
+                loop=self.loop.isChecked(),
                 enabled=self.enabled.isChecked())
         except ValidationError as exc:
             return {FIELDS.get(str(e["loc"][0]) if e["loc"] else "", ""): plain(e)

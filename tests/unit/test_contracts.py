@@ -111,6 +111,20 @@ def test_camera_control_needs_the_payload_of_its_action() -> None:
     assert ok.fps == 2.5
 
 
+
+def test_a_camera_input_size_is_optional_and_a_multiple_of_32_from_160_to_1920() -> None:
+    older = {"camera_id": "c", "action": "configure",  # as consoles sent before input sizes
+             "config": {"camera_id": "c", "source": "0", "model": "yolo11s.pt"}}
+    assert CameraControl.validate_dict(older).config.imgsz is None  # the detector worker's
+    for size in (160, 416, 1920):
+        sized = {**older, "config": {**older["config"], "imgsz": size}}
+        assert CameraControl.validate_dict(sized).config.imgsz == size
+    for size in (100, 400, 1952, 0):
+        sized = {**older, "config": {**older["config"], "imgsz": size}}
+        with pytest.raises(ContractError, match=f"CameraControl.config.imgsz: .*an input size is "
+                                                f"a multiple of 32 from 160 to 1920, not {size}"):
+            CameraControl.validate_dict(sized)
+
 def zone_set(**shapes: list) -> dict:
     return {"camera_id": "c", "frame_width": 960, "frame_height": 540, **shapes}
 

@@ -315,8 +315,8 @@ async def test_one_weights_file_under_two_spellings_is_loaded_once(
         cache = ModelCache(DetectorConfig(kind="yolo", backend="pytorch", imgsz=320), pool)
         first = await cache.get(str(random_weights))
         assert await cache.get(relative) is first
-        assert cache.loaded == [str(random_weights)]  # pytest makes it already resolved
-        cache.keep_only({relative})  # a camera still names it, spelt the other way
-        assert cache.loaded == [str(random_weights)]  # pytest makes it already resolved
+        assert cache.loaded == [f"{random_weights}@320"]  # pytest makes it already resolved
+        cache.keep_only({(relative, None)})  # a camera still names it, spelt the other way
+        assert cache.loaded == [f"{random_weights}@320"]
         cache.keep_only(set())
         assert cache.loaded == []

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from workers.contracts.base import Contract
 from workers.contracts.zones import ZoneSet
 
 CameraState = Literal["online", "reconnecting", "offline"]
+#: a camera's YOLO input size: the network's stride divides it
+IMGSZ_STEP, IMGSZ_MIN, IMGSZ_MAX = 32, 160, 1920
 
 
 class CameraStatus(Contract):
@@ -48,7 +50,18 @@ class CameraConfig(BaseModel):
     jpeg_quality: int = Field(default=80, ge=10, le=100)
     classes: list[str] = Field(default_factory=lambda: ["person"])
     model: str | None = None
+    #: YOLO input size for this camera's frames (None: the detector worker's ``--imgsz``).
+    #: Smaller is faster but misses small, distant people; the HOG detector has none.
+    imgsz: int | None = None
     group: str = ""
+
+    @field_validator("imgsz")
+    @classmethod
+    def _imgsz_in_steps(cls, v: int | None) -> int | None:
+        if v is not None and (v % IMGSZ_STEP or not IMGSZ_MIN <= v <= IMGSZ_MAX):
+            raise ValueError(f"an input size is a multiple of {IMGSZ_STEP} from {IMGSZ_MIN} to "
+                             f"{IMGSZ_MAX}, not {v}")
+        return v
 
 
 class CameraControl(Contract):

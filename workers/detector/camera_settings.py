@@ -1,4 +1,4 @@
-"""Each followed camera's own settings: its model and classes (from ``configure``) and its
+"""Each followed camera's own settings: its model, input size and classes (from ``configure``) and its
 zones (given with ``--zones`` until analytics says which version it stored; then only stored
 versions, fetched or announced with ``zones_stored``), applied from its next frame."""
 
@@ -10,7 +10,9 @@ from collections.abc import Awaitable, Callable
 from workers.contracts import CameraConfig, Frame, ZoneSet
 from workers.detector.base import Detector, DetectorConfig
 from workers.detector.followed import FollowedCamera
+from workers.detector.hog import HogDetector
 from workers.detector.models import ModelCache, same_model
+from workers.detector.yolo import weights_source
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +35,9 @@ class CameraSettings:
         self._report_error = report_error
 
     async def configure(self, config: CameraConfig) -> None:
-        """Detect with the camera's model and classes from its next frame. A model that cannot
-        be loaded is reported and the camera keeps the worker's, saying so in its results."""
+        """Detect with the camera's model, input size and classes from its next frame. A model
+        that cannot be loaded is reported and the camera keeps the worker's detector, saying so
+        in its results."""
         cam = self._cameras.get(config.camera_id)
         if cam is None:
             return
@@ -42,17 +45,18 @@ class CameraSettings:
         worker_detector = self._worker_detector()
         assert worker_detector is not None
         detector, version = worker_detector, ""
-        if config.model and not same_model(config.model, self.config.model):
+        if own := self._own_model(config):
+            model, imgsz = own
+            named = model + (f" at input size {imgsz}" if imgsz else "")
             try:
-                detector = await self.models.get(config.model)
+                detector = await self.models.get(model, imgsz)
             except Exception as exc:
-                log.warning("camera %s: model %s cannot be loaded: %s", config.camera_id,
-                            config.model, exc)
-                version = (f"{worker_detector.model_version} (camera model {config.model} not "
-                           "loaded)")
+                log.warning("camera %s: model %s cannot be loaded: %s", config.camera_id, named,
+                            exc)
+                version = f"{worker_detector.model_version} (camera model {named} not loaded)"
                 await self._report_error(
                     config.camera_id, "config",
-                    f"model {config.model} cannot be loaded ({exc}); counting with the detector "
+                    f"model {named} cannot be loaded ({exc}); counting with the detector "
                     f"worker's {worker_detector.model_version} instead")
             if self._cameras.get(config.camera_id) is not cam or cam.config is not config:
                 return  # removed, or configured again, while the model loaded
@@ -69,9 +73,20 @@ class CameraSettings:
         log.info("camera %s: detecting %s with %s", config.camera_id,
                  ", ".join(config.classes) or "every class", version or detector.model_version)
 
+    def _own_model(self, config: CameraConfig) -> tuple[str, int | None] | None:
+        """The YOLO model and input size (None: the worker's) a camera detects with when not
+        the worker's detector: its own model, or the worker's at its own size. None: the
+        worker's detector. HOG has no input size: a size alone leaves a camera on it."""
+        if config.model and not same_model(config.model, self.config.model):
+            return config.model, config.imgsz
+        if config.imgsz in (None, self.config.imgsz) or isinstance(self._worker_detector(),
+                                                                    HogDetector):
+            return None
+        return weights_source(self.config), config.imgsz
+
     def drop_unused_models(self) -> None:
-        self.models.keep_only({c.config.model for c in self._cameras.values()
-                               if c.config and c.config.model})
+        self.models.keep_only({own for c in self._cameras.values()
+                               if c.config and (own := self._own_model(c.config))})
 
     async def apply_zones(self, zones: ZoneSet, how: str) -> None:
         """Count with these stored zones from the next frame, unless newer ones are in use. A

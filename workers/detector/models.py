@@ -1,8 +1,9 @@
-"""The YOLO models cameras name in their configuration, each loaded once per detector worker.
+"""The YOLO models cameras name in their configuration, each loaded once per detector worker at
+each input size cameras ask for.
 
 Loading weights (or exporting them for ONNX/OpenVINO) takes seconds and uses every core, so it
-runs in the worker's inference executor, between frames, never on the event loop. A model no
-camera names any more is let go.
+runs in the worker's inference executor, between frames, never on the event loop. A model (at a
+size) no camera names any more is let go.
 """
 
 from __future__ import annotations
@@ -28,20 +29,25 @@ def same_model(a: str, b: str | None) -> bool:
     return b is not None and model_key(a) == model_key(b)
 
 
+#: a model at an input size: (``model_key`` of the weights, YOLO input size)
+ModelUse = tuple[str, int]
+
+
 class ModelCache:
     def __init__(self, base: DetectorConfig, executor: Executor):
         self._base, self._executor = base, executor
-        self._loads: dict[str, asyncio.Future[Detector]] = {}
+        self._loads: dict[ModelUse, asyncio.Future[Detector]] = {}
 
-    async def get(self, model: str) -> Detector:
-        """The detector running ``model`` (weights path, ultralytics name or ``.yaml``), loaded
-        on first use; raises with the reason when it cannot be loaded. A failure is not kept:
-        the next camera configured with that model tries again (the file may be there by then)."""
-        key = model_key(model)
+    async def get(self, model: str, imgsz: int | None = None) -> Detector:
+        """The detector running ``model`` (weights path, ultralytics name or ``.yaml``) at input
+        size ``imgsz`` (None: the worker's), loaded on first use; raises with the reason when it
+        cannot be loaded. A failure is not kept: the next camera configured with that model tries
+        again (the file may be there by then)."""
+        key = (model_key(model), imgsz or self._base.imgsz)
         load = self._loads.get(key)
         if load is None:
             # A camera's classes are chosen per frame, so the model is loaded for every class.
-            config = replace(self._base, kind="yolo", model=model, classes=[])
+            config = replace(self._base, kind="yolo", model=model, imgsz=key[1], classes=[])
             load = self._loads[key] = asyncio.get_running_loop().run_in_executor(
                 self._executor, create_detector, config)
         try:
@@ -51,12 +57,15 @@ class ModelCache:
                 del self._loads[key]
             raise
 
-    def keep_only(self, models: set[str]) -> None:
-        """Forget models no camera uses (their memory goes once no pipeline holds them)."""
-        for key in set(self._loads) - {model_key(m) for m in models}:
+    def keep_only(self, uses: set[tuple[str, int | None]]) -> None:
+        """Forget models (at a size) no camera uses; their memory goes once no pipeline holds
+        them. A size of None is the worker's."""
+        wanted = {(model_key(m), size or self._base.imgsz) for m, size in uses}
+        for key in set(self._loads) - wanted:
             del self._loads[key]
 
     @property
     def loaded(self) -> list[str]:
-        return sorted(m for m, f in self._loads.items()
+        """``model@size`` of each model loaded."""
+        return sorted(f"{m}@{size}" for (m, size), f in self._loads.items()
                       if f.done() and not f.cancelled() and f.exception() is None)

@@ -177,9 +177,9 @@ class DetectorWorker:
     # -- another model, without a restart (local mode's Detection page) ------------------------
     async def use_model(self, model: str) -> Detector:
         """Detect with the YOLO ``model`` (weights or an export) from each camera's next frame,
-        keeping tracks and totals; cameras with their own model keep it. Loaded in the inference
-        thread between frames. Raises with the reason, keeping the detector in use, when it
-        cannot be loaded."""
+        keeping tracks and totals; cameras with their own model keep it, those with only their own
+        input size get this model at that size. Loaded in the inference thread between frames.
+        Raises with the reason, keeping the detector in use, when it cannot be loaded."""
         loop = asyncio.get_running_loop()
         config = replace(self.config, kind="yolo", model=model)
         detector = await loop.run_in_executor(self._infer, create_detector, config)
@@ -187,7 +187,12 @@ class DetectorWorker:
         self.config.model = model  # the worker's own model, for cameras that name it
         self.detector = detector
         for cam in self._cameras.values():
-            if cam.detector is None and cam.pipeline is not None:
+            if cam.config is not None and cam.config.imgsz and not cam.config.model:
+                # a camera with only its own input size: this model at that size (loaded soon)
+                task = asyncio.get_running_loop().create_task(self._settings.configure(cam.config))
+                self._config_tasks.add(task)
+                task.add_done_callback(self._config_tasks.discard)
+            elif cam.detector is None and cam.pipeline is not None:
                 cam.pipeline.use(detector, cam.classes)
         log.info("detector %s now using %s", self.worker_id, detector.model_version)
         return detector

@@ -264,3 +264,54 @@ async def test_invalid_input_is_refused_at_the_field_and_nothing_is_sent(
     await until(lambda: sent, 5, "the configure message")
     assert [(c.action, c.config.name, c.config.analysis_fps) for c in sent] == [
         ("configure", "Front door", 5.0)]
+
+
+async def test_a_camera_input_size_is_checked_sent_stored_and_shown_again(
+        qtbot, console: Console, dialog: CameraAdminDialog, analytics: object,
+        video: Path) -> None:
+    sent: list[CameraControl] = []
+
+    async def on_control(control: CameraControl, _: Delivery) -> None:
+        sent.append(control)
+
+    await console.bus.subscribe(console.bus.topology.camera_events, ["camera.control.*"],
+                                on_control, model=CameraControl)
+    form = open_form(dialog, "Add…")
+    assert form.imgsz.text() == "" and form.imgsz.placeholderText() == (
+        "the detector's default (640)")
+    type_into(form.camera_id, "door")
+    type_into(form.name, "Front door")
+    type_into(form.source, str(video))
+    type_into(form.imgsz, "400")
+    click(ok_button(form))
+    assert form.field_errors["imgsz"].text() == (
+        "an input size is a multiple of 32 from 160 to 1920, not 400")
+    await asyncio.sleep(0.3)
+    assert form.isVisible() and sent == []
+
+    type_into(form.imgsz, "416")
+    click(ok_button(form))
+    await until(lambda: sent, 5, "the configure message")
+    assert [(c.action, c.config.imgsz) for c in sent] == [("configure", 416)]
+
+    # the analytics worker's record has it: a console that never saw the message shows it
+    async def stored() -> bool:
+        reply = await dialog.controller.analytics.cameras()
+        return any(c.config is not None and c.config.imgsz == 416 for c in reply.cameras)
+
+    for _ in range(50):
+        if await stored():
+            break
+        await asyncio.sleep(0.1)
+    else:
+        pytest.fail("the analytics worker did not record the input size")
+    dialog.controller.configs.clear()
+    await dialog.controller.refresh()
+    select(dialog, "door")
+    form = open_form(dialog, "Edit…")
+    assert form.imgsz.text() == "416"
+    form.imgsz.selectAll()
+    QTest.keyClick(form.imgsz, Qt.Key.Key_Backspace)  # empty: back to the detector's default
+    click(ok_button(form))
+    await until(lambda: len(sent) == 2, 5, "the second configure message")
+    assert sent[1].config.imgsz is None
