@@ -57,7 +57,8 @@ def test_on_a_cluster_facts_work_and_retries_are_quorum_queues_and_live_queues_a
     quorum = {s.name for s in t.queues if t.queue_type_of(s) == "quorum"}
     assert quorum == {t.count_events, t.camera_states, t.analytics_processing, t.report_generation,
                       t.email_queue, t.webhook_queue, t.retry_queue, t.error_queue,
-                      t.alert_acks_queue, *(t.delay_queue(ms) for ms in RETRY_DELAYS_MS)}
+                      t.alert_acks_queue, t.heatmaps, t.privacy_audit_queue,
+                      *(t.delay_queue(ms) for ms in RETRY_DELAYS_MS)}
     counts = t.declaration(t.queue(t.count_events)).arguments
     assert counts["x-queue-type"] == "quorum" and "x-queue-mode" not in counts
     assert counts["x-overflow"] == "reject-publish" and counts["x-dead-letter-strategy"] == "at-least-once"
