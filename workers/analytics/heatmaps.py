@@ -9,7 +9,6 @@ camera's pictures with people showing, and when.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
 
 import numpy as np
 
@@ -102,6 +101,3 @@ class HeatmapStore:
                                                     viewer=v.viewer, console=v.console, at=v.at)
                                       for v in views])
 
-
-def period_hours(start: datetime, end: datetime) -> float:
-    return (end - start).total_seconds() / 3600.0

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import datetime
 from typing import Annotated, ClassVar
 
 from pydantic import AwareDatetime, BeforeValidator, Field, PlainSerializer, model_validator
@@ -78,7 +77,3 @@ class HeatmapFact(Contract):
             raise ValueError(f"reference_jpeg: {len(self.reference_jpeg):,} bytes is over "
                              f"{MAX_REFERENCE_BYTES:,}")
         return self
-
-    @property
-    def hour(self) -> datetime:
-        return self.hour_start

@@ -18,11 +18,12 @@ def heat_rgba(values: np.ndarray, width: int, height: int) -> np.ndarray:
     root of each cell's share of the hottest (a few busy cells do not wash out the rest), alpha
     rising with it, fully transparent where the value is 0."""
     v = np.asarray(values, np.float64)
-    top = v.max() if v.size else 0.0
-    norm = np.sqrt(v / top) if top > 0 else np.zeros_like(v)
-    smooth = cv2.resize(norm.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
+    smooth = cv2.resize(v.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
     k = max(3, (3 * width // v.shape[1]) | 1) if v.size else 3  # about three cells wide
     smooth = cv2.GaussianBlur(smooth, (k, k), 0)
+    top = float(smooth.max()) if smooth.size else 0.0
+    # scaled after the blur, so the hottest spot stays the hottest colour
+    smooth = np.sqrt(np.clip(smooth / top, 0, 1)) if top > 0 else np.zeros_like(smooth)
     colours = cv2.applyColorMap(np.clip(smooth * 255, 0, 255).astype(np.uint8),
                                 cv2.COLORMAP_JET)
     alpha = np.clip(smooth * 1.6, 0, 1) * MAX_ALPHA

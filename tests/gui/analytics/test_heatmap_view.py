@@ -46,8 +46,9 @@ def rgb(image: QImage, x: float, y: float) -> tuple[int, int, int]:
 
 
 def is_hot(colour: tuple[int, int, int]) -> bool:
+    """The top of the colour scale (red) over the grey picture."""
     r, g, b = colour
-    return r > 150 and r > b + 60 and abs(r - GREY) > 40
+    return r > g + 60 and r > b + 60
 
 
 def is_untouched(colour: tuple[int, int, int]) -> bool:
