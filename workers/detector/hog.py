@@ -29,8 +29,9 @@ WINDOW_THRESHOLD = -0.25
 #: (median 1.2); the default confidence 0.35 keeps groups from weight 0.1 (96.2% found).
 SLOPE, MIDPOINT = 2.0, 0.4
 NMS_IOU = 0.45
-#: cameras searched at the same time: on the 2-core development machine two lanes served more
-#: cameras than one (docs/detector.md, bench/cameras.py)
+#: cameras searched at the same time. Once ultralytics is imported (the tracker) OpenCV's own
+#: threading is off and one search uses one core; two searches in two threads ran 1.27x the
+#: frames/s of one on the 2-core development machine (docs/detector.md)
 LANES = 2
 
 

@@ -1,16 +1,14 @@
 """Which frames the detector analyses next: each camera's newest, cameras in turn.
 
-A camera's frame waits here rather than in the broker. The handler of each delivery hands its
+A camera's frames wait here rather than in the broker. The handler of each delivery hands its
 frame over and waits for its outcome, and the delivery is acknowledged only then, so a worker
-that dies or stops gives back what it held and a standby takes it over. Each camera has one
-frame waiting at most: a newer frame replaces it, and the replaced one is skipped (acknowledged
-at once, so the broker keeps sending and the newest frame is always here, never behind a
-backlog in the broker or the connection). A frame that could not be analysed before a newer one
-came is worth nothing to the wall, and the tracker links positions across the gap. When an
-inference lane is free, the cameras with a frame waiting are served in the order they started
-waiting (up to ``batch`` cameras together). So a detector slower than its cameras shows the
-operator a lower rate of fresh frames, not a growing backlog of old ones; a detector that keeps
-up skips nothing.
+that dies or stops gives back what it held and a standby takes it over. When an inference lane
+is free, the cameras with frames waiting are served in the order they started waiting (up to
+``batch`` cameras together), each with its NEWEST frame: the older ones are skipped, never
+queued, because a frame that could not be analysed before a newer one came is worth nothing to
+the wall and the tracker links positions across the gap. So a detector slower than its cameras
+shows the operator a lower rate of fresh frames, not a growing backlog of old ones. A detector
+that keeps up skips nothing.
 
 Skipped frames are counted per camera (``frames_skipped`` in heartbeats, and in each result the
 number skipped since the camera's previous result). A camera is never in two lanes at once, so
@@ -44,7 +42,7 @@ class FrameScheduler:
         """``lanes``: batches analysed at the same time; ``batch``: cameras per batch."""
         self._analyse = analyse
         self.lanes, self.batch = lanes, batch
-        self._waiting: dict[str, _Waiting] = {}
+        self._waiting: dict[str, list[_Waiting]] = {}
         #: cameras with frames waiting and no frame in a lane, in the order they started waiting
         self._ready: dict[str, FollowedCamera] = {}
         self._busy: set[str] = set()
@@ -58,12 +56,7 @@ class FrameScheduler:
         if self._closed:
             done.cancel()
             return done
-        replaced = self._waiting.get(cam.camera_id)
-        if replaced is not None:
-            replaced.done.set_result(None)  # skipped: acknowledged, never analysed
-            cam.frames_skipped += 1
-            cam.skipped_since_result += 1
-        self._waiting[cam.camera_id] = _Waiting(frame, done)
+        self._waiting.setdefault(cam.camera_id, []).append(_Waiting(frame, done))
         if cam.camera_id not in self._busy:
             self._ready.setdefault(cam.camera_id, cam)
             self._start_lanes()
@@ -72,8 +65,8 @@ class FrameScheduler:
     def give_back(self, camera_id: str) -> None:
         """The camera's waiting frames go back to the broker (their handlers are cancelled)."""
         self._ready.pop(camera_id, None)
-        if (waiting := self._waiting.pop(camera_id, None)) is not None:
-            waiting.done.cancel()
+        for w in self._waiting.pop(camera_id, []):
+            w.done.cancel()
 
     def close(self) -> None:
         """Take no more frames and give back every waiting one; the frames being analysed
@@ -88,11 +81,20 @@ class FrameScheduler:
             picked: list[tuple[FollowedCamera, _Waiting]] = []
             for camera_id in list(self._ready)[: self.batch]:
                 cam = self._ready.pop(camera_id)
-                picked.append((cam, self._waiting.pop(camera_id)))
+                picked.append((cam, self._newest(cam)))
                 self._busy.add(camera_id)
             task = asyncio.get_running_loop().create_task(self._lane(picked))
             self._running.add(task)
             task.add_done_callback(self._running.discard)
+
+    def _newest(self, cam: FollowedCamera) -> _Waiting:
+        *older, newest = self._waiting.pop(cam.camera_id)
+        for w in older:
+            if not w.done.done():
+                w.done.set_result(None)  # skipped: acknowledged, never analysed
+        cam.frames_skipped += len(older)
+        cam.skipped_since_result += len(older)
+        return newest
 
     async def _lane(self, picked: list[tuple[FollowedCamera, _Waiting]]) -> None:
         try:
@@ -110,7 +112,7 @@ class FrameScheduler:
                 else:
                     w.done.set_exception(outcome)
             self._busy.discard(cam.camera_id)
-            if cam.camera_id in self._waiting and not self._closed:
+            if self._waiting.get(cam.camera_id) and not self._closed:
                 self._ready.setdefault(cam.camera_id, cam)
         self._running.discard(asyncio.current_task())  # type: ignore[arg-type]
         self._start_lanes()

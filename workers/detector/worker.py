@@ -57,7 +57,7 @@ class DetectorWorker:
 
     def __init__(self, config: DetectorConfig | None = None, *, cameras: list[str] | None = None,
                  zones: list[ZoneSet] | None = None, worker_id: str = "detector",
-                 detector: Detector | None = None, prefetch: int = 4,
+                 detector: Detector | None = None, prefetch: int = 16,
                  privacy: PrivacySettings | None = None):
         """``privacy``: the site's setting (default ``$CAMCOUNT_PRIVACY``, else off)."""
         self.config = config or DetectorConfig()
@@ -214,8 +214,8 @@ class DetectorWorker:
 
             # retry=None: a frame that cannot be handled is stale by the time a retry comes.
             # Each frame in hand waits in the scheduler (which keeps the camera's order) until
-            # it is analysed or a newer one replaces it (then it is acknowledged at once), so
-            # the newest frame is in hand while the detector is busy, not behind a backlog.
+            # it is analysed or a newer one replaces it; ``prefetch`` frames per camera let the
+            # scheduler see the newest while the detector is busy, so none wait in the broker.
             cam.sub = await self._bus.consume(spec, on_frame, model=Frame, retry=None,
                                               prefetch=self.prefetch, concurrency=self.prefetch)
             # zones and settings an admin saved while no detector ran: analytics keeps them
