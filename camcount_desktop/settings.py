@@ -38,3 +38,12 @@ class Settings:
     def set_broker_url(self, url: str) -> None:
         self.store.setValue("broker/url", url)
         self.store.sync()
+
+    # -- language -----------------------------------------------------------------------------
+    def language(self) -> str:
+        """The console's language code, or "" to follow the OS (see ``camcount_desktop.i18n``)."""
+        return str(self.store.value("ui/language") or "")
+
+    def set_language(self, lang: str) -> None:
+        self.store.setValue("ui/language", lang)
+        self.store.sync()

@@ -1,7 +1,9 @@
 """Report files: CSV with one row per bucket and shape, PDF with summary tables and charts.
 
 Plain functions of a ``ReportData``, run in an executor thread: rendering a PDF takes long
-enough to stall every consumer of the event loop.
+enough to stall every consumer of the event loop. The PDF is written in the site's language
+(``ReportData.language``) with the bundled font, which covers Vietnamese, Cyrillic and Hangul; the
+CSV's header row is column names for programs, the same in every language.
 """
 
 from __future__ import annotations
@@ -15,19 +17,27 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.styles import StyleSheet1, getSampleStyleSheet
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from workers.analytics.buckets import Bucket, Period
+from workers.i18n import FONT, N_, gettext_for, number
 
-TITLES = {"daily_summary": "Daily summary", "weekly_summary": "Weekly summary",
-          "monthly_summary": "Monthly summary", "custom": "Report"}
+TITLES = {"daily_summary": N_("Daily summary"), "weekly_summary": N_("Weekly summary"),
+          "monthly_summary": N_("Monthly summary"), "custom": N_("Report")}
+PERIODS = {"hourly": N_("hourly buckets"), "daily": N_("daily buckets"),
+           "weekly": N_("weekly buckets"), "monthly": N_("monthly buckets")}
+KINDS = {"line": N_("line"), "zone": N_("zone")}
+FONT_NAME = "CamCountSans"
 
 
 @dataclass(frozen=True)
@@ -57,17 +67,23 @@ class ReportData:
     lines: list[ReportLine]
     generated_at: datetime
     include_charts: bool = True
+    #: the site's language (AlertingConfig.language)
+    language: str = "en"
     tz: ZoneInfo = field(init=False)
 
     def __post_init__(self) -> None:
         self.tz = ZoneInfo(self.timezone)
+        self._ = gettext_for(self.language)
 
     @property
     def title(self) -> str:
-        return f"CamCount - {TITLES.get(self.report_type, self.report_type)}"
+        return f"CamCount - {self._(TITLES.get(self.report_type, self.report_type))}"
 
     def local(self, t: datetime) -> str:
-        return t.astimezone(self.tz).strftime("%Y-%m-%d %H:%M %Z")
+        local = t.astimezone(self.tz)
+        if self.language == "en":
+            return local.strftime("%Y-%m-%d %H:%M %Z")
+        return f"{format_datetime(local, 'short', locale=self.language)} {local.strftime('%Z')}"
 
     def camera_totals(self, camera_id: str) -> tuple[int, int]:
         lines = [ln for ln in self.lines if ln.camera_id == camera_id]
@@ -141,43 +157,65 @@ def _chart(data: ReportData, camera_id: str) -> Drawing:
     legend = Legend()
     legend.x, legend.y = 380, 185
     legend.fontSize = 7
-    legend.colorNamePairs = [(chart.bars[0].fillColor, "in"), (chart.bars[1].fillColor, "out")]
+    legend.fontName = chart.categoryAxis.labels.fontName = chart.valueAxis.labels.fontName = FONT_NAME
+    legend.colorNamePairs = [(chart.bars[0].fillColor, data._("in")),
+                             (chart.bars[1].fillColor, data._("out"))]
     drawing.add(chart)
     drawing.add(legend)
     return drawing
 
 
-def write_pdf(data: ReportData, path: Path) -> Path:
+def _styles() -> StyleSheet1:
+    """ReportLab's sample styles in the bundled font (its own fonts have no Hangul nor
+    Vietnamese; camera and zone names may be written in any of them, in any language)."""
+    if FONT_NAME not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(FONT_NAME, str(FONT)))  # embedded, subset to what is used
     styles = getSampleStyleSheet()
+    for style in styles.byName.values():
+        style.fontName = FONT_NAME
+    return styles
+
+
+def write_pdf(data: ReportData, path: Path) -> Path:
+    _ = data._
+    styles = _styles()
     story: list[Flowable] = [
-        Paragraph(data.title, styles["Title"]),
-        Paragraph(f"From {data.local(data.start)} to {data.local(data.end)} ({data.timezone}), "
-                  f"{data.period} buckets", styles["Normal"]),
-        Paragraph(escape(f"Cameras: {', '.join(data.camera_ids)}"), styles["Normal"]),
-        Paragraph(escape(f"Generated {data.local(data.generated_at)} - report {data.report_id}"),
-                  styles["Italic"]),
+        Paragraph(escape(data.title), styles["Title"]),
+        Paragraph(escape(_("From %(start)s to %(end)s (%(timezone)s), %(period)s") % {
+            "start": data.local(data.start), "end": data.local(data.end),
+            "timezone": data.timezone, "period": _(PERIODS[data.period])}), styles["Normal"]),
+        Paragraph(escape(_("Cameras: %(cameras)s") % {"cameras": ", ".join(data.camera_ids)}),
+                  styles["Normal"]),
+        Paragraph(escape(_("Generated %(at)s - report %(report)s") % {
+            "at": data.local(data.generated_at), "report": data.report_id}), styles["Italic"]),
         Spacer(1, 6 * mm),
     ]
     grid = TableStyle([
-        ("FONT", (0, 0), (-1, 0), "Helvetica-Bold"),
-        ("FONT", (0, -1), (-1, -1), "Helvetica-Bold"),
+        ("FONT", (0, 0), (-1, -1), FONT_NAME),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e9ecef")),
+        ("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#f4f5f7")),
         ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
         ("ALIGN", (3, 0), (-1, -1), "RIGHT"),
     ])
+    lang = data.language
     for cam in data.camera_ids:
         total_in, total_out = data.camera_totals(cam)
         # Paragraphs parse a little markup; camera ids from results are arbitrary text.
-        story.append(Paragraph(escape(f"Camera {cam}"), styles["Heading2"]))
-        story.append(Paragraph(escape(f"{cam}: {total_in} in, {total_out} out"), styles["Normal"]))
+        story.append(Paragraph(escape(_("Camera %(camera)s") % {"camera": cam}), styles["Heading2"]))
+        story.append(Paragraph(escape(_("%(camera)s: %(in)s in, %(out)s out") % {
+            "camera": cam, "in": number(total_in, lang), "out": number(total_out, lang)}),
+            styles["Normal"]))
         shapes = data.shape_totals(cam)
         if not shapes:
-            story.append(Paragraph("No counts in this period.", styles["Normal"]))
+            story.append(Paragraph(escape(_("No counts in this period.")), styles["Normal"]))
             continue
-        rows = [["Kind", "Line / zone", "Class", "In", "Out", "Net", "Mean dwell (s)"]]
-        rows += [[k, s, c, str(i), str(o), str(i - o), "" if d is None else f"{d:.1f}"]
+        rows = [[_("Kind"), _("Line / zone"), _("Class"), _("In"), _("Out"), _("Net"),
+                 _("Mean dwell (s)")]]
+        rows += [[_(KINDS.get(k, k)), s, c, number(i, lang), number(o, lang), number(i - o, lang),
+                  "" if d is None else number(d, lang, 1)]
                  for k, s, c, i, o, d in shapes]
-        rows.append(["Total", "", "", str(total_in), str(total_out), str(total_in - total_out), ""])
+        rows.append([_("Total"), "", "", number(total_in, lang), number(total_out, lang),
+                     number(total_in - total_out, lang), ""])
         story += [Spacer(1, 2 * mm), Table(rows, style=grid, hAlign="LEFT")]
         if data.include_charts:
             story += [Spacer(1, 4 * mm), _chart(data, cam)]

@@ -19,6 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import NoReturn
 
+from workers.alerting import store as alerting_store
 from workers.analytics.aggregation import Totals
 from workers.analytics.buckets import BucketIndex, Period, buckets, slot_start
 from workers.analytics.report_files import ReportData, ReportLine, write_csv, write_pdf
@@ -216,7 +217,8 @@ class ReportService:
         data = ReportData(report_id=req.report_id, report_type=req.report_type,
                           timezone=req.parameters.timezone, start=start, end=end, period=period,
                           camera_ids=list(req.camera_ids), buckets=[], lines=[],
-                          generated_at=utcnow(), include_charts=req.parameters.include_charts)
+                          generated_at=utcnow(), include_charts=req.parameters.include_charts,
+                          language=await self._site_language())
         data.buckets = list(buckets(period, start, end, data.tz))
         index = BucketIndex(data.buckets)
         async with self.db.sessions() as session:
@@ -236,6 +238,11 @@ class ReportService:
                     data.lines.append(ReportLine(cam, b, key[1], key[2], key[3], t.count_in,
                                                  t.count_out, t.mean_dwell))
         return data
+
+    async def _site_language(self) -> str:
+        """The site's language: the stored alerting settings' (English before there are any)."""
+        versioned = await alerting_store.current(self.db)
+        return versioned.config.language if versioned is not None else "en"
 
     async def _email(self, req: ReportRequest) -> None:
         """One notification per email target: the report's id only; the notifier reads the
