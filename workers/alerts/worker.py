@@ -108,6 +108,7 @@ class AlertsWorker:
             await upgrade(self.db)
         self._bus = bus
         await self.in_force.start(by=self.worker_id)
+        self.engine.set_language(self.config.language)
         self.engine.set_rules(self._rules(), time.monotonic())
         await self._take_over_open_alerts()
         # config events always; health events feed worker_silent rules
@@ -179,6 +180,7 @@ class AlertsWorker:
             await follower.cancel()
 
     async def _on_config_version(self, stored: Versioned, _: AlertingConfig) -> None:
+        self.engine.set_language(self.config.language)
         for change in self.engine.set_rules(self._rules(), time.monotonic()):
             await self._emit_logged(change)
         await self._follow_inputs()

@@ -38,7 +38,8 @@ LOCALE_DIR = Path(__file__).with_name("locale")
 FONT = Path(__file__).with_name("fonts") / "CamCountSans-Regular.ttf"
 DOMAIN = "camcount"
 #: where the workers' marked strings are, relative to the ``workers`` package
-SOURCES = ("notifier/compose.py", "notifier/templates/*", "analytics/report_files.py")
+SOURCES = ("notifier/compose.py", "notifier/templates/*", "analytics/report_files.py",
+           "alerts/engine.py", "alerts/rules/*.py")
 
 
 def N_(text: str) -> str:

@@ -17,6 +17,10 @@ from workers.alerts.rules.base import (
 )
 from workers.contracts import CameraStatus
 from workers.contracts.alerting import AlertRule, CameraOfflineRule
+from workers.i18n import N_
+
+#: a camera's states as an alert names them (camera workers report the English words)
+STATES = {"offline": N_("offline"), "reconnecting": N_("reconnecting"), "unknown": N_("unknown")}
 
 
 @dataclass
@@ -53,13 +57,16 @@ class CameraOffline(RuleKind):
             silent_since = cam.heard_at + self.settings.camera_silence_s
             if cam.state != "online":
                 bad, since = True, cam.changed_at
-                why = cam.state + (f" ({cam.detail})" if cam.detail else "")
+                why = self._(STATES.get(cam.state, cam.state)) + (
+                    f" ({cam.detail})" if cam.detail else "")
             elif now >= silent_since:
-                bad, since, why = True, silent_since, "silent (its camera worker stopped reporting)"
+                bad, since, why = True, silent_since, self._(
+                    "silent (its camera worker stopped reporting)")
             else:
                 bad, since, why = False, None, ""
             yield Condition(Subject(cam_id), bad, since, None,
-                            f"Camera {cam_id} {why} for more than {rule.for_seconds:g} s")
+                            self._("Camera %(camera)s %(why)s for more than %(seconds)s s") % {
+                                "camera": cam_id, "why": why, "seconds": f"{rule.for_seconds:g}"})
 
     def adopt(self, rule: AlertRule, subject: Subject, raised_ago_s: float, now: float) -> bool:
         if subject.camera_id is None or subject.camera_id in self._cameras:

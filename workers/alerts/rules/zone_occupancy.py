@@ -37,5 +37,7 @@ class ZoneOccupancy(RuleKind):
             if watched(rule.cameras, cam) and watched(rule.zones, zone):
                 fresh = now - at <= rule.stale_seconds
                 yield Condition(Subject(cam, zone), fresh and n > rule.above, None, n,
-                                f"Zone {zone} on camera {cam}: {n} present, more than "
-                                f"{rule.above} for {rule.for_seconds:g} s")
+                                self._("Zone %(zone)s on camera %(camera)s: %(n)s present, "
+                                       "more than %(above)s for %(seconds)s s") % {
+                                    "zone": zone, "camera": cam, "n": n, "above": rule.above,
+                                    "seconds": f"{rule.for_seconds:g}"})
