@@ -126,18 +126,19 @@ def install(choice: str | None) -> str:
     model.DATE_LOCALE = None if lang == "en" else lang
     if lang == "en":
         return lang
-    qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-    for name, folder in ((f"qtbase_{lang}", qt_dir), (None, None)):
-        translator = QTranslator(app)
-        if name is None:  # ours
-            qm = qm_file(lang)
-            ok = qm is not None and translator.load(str(qm))
-        else:  # Qt's own (standard buttons, file dialogs); absent from a bundle that drops them
-            ok = translator.load(name, folder)
-        if ok:
-            app.installTranslator(translator)
-            _installed.append(translator)
+    # Qt's own words (standard buttons, file dialogs) where Qt has the language, then ours
+    qt_own = QTranslator(app)
+    if qt_own.load(f"qtbase_{lang}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+        _use(app, qt_own)
+    ours = QTranslator(app)
+    if (qm := qm_file(lang)) is not None and ours.load(str(qm)):
+        _use(app, ours)
     return lang
+
+
+def _use(app: QCoreApplication, translator: QTranslator) -> None:
+    app.installTranslator(translator)
+    _installed.append(translator)
 
 
 def uninstall() -> None:

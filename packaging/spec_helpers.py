@@ -105,5 +105,5 @@ def translations(workpath: str) -> list[tuple[str, str]]:
     venv's PySide6 (``lrelease``), for ``resources/i18n`` in the bundle."""
     out = Path(workpath) / "i18n"
     subprocess.run([sys.executable, "-m", "camcount_desktop.i18n", "build", str(out)], check=True,
-                   cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+                   cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL)
     return [(str(qm), "resources/i18n") for qm in sorted(out.glob("*.qm"))]

@@ -23,7 +23,7 @@ import qasync
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-from camcount_desktop import i18n
+from camcount_desktop import i18n, local_mode
 from camcount_desktop.console import Console
 from camcount_desktop.local_mode import sample_camera, sample_zones
 from camcount_desktop.main_window import MainWindow
@@ -42,7 +42,23 @@ NAMES = {
 }
 
 
+#: the sample rules' names, as the site's admin would write them
+RULE_NAMES = {"vi": ("Mẫu: có người ở nửa trái 1,5 giây", "Camera mất kết nối"),
+              "ru": ("Пример: кто-то в левой половине 1,5 с", "Камера не в сети"),
+              "ko": ("샘플: 왼쪽 절반에 1.5초 이상 사람 있음", "카메라 오프라인")}
+
+
+def site_in(lang: str) -> None:
+    """The site's language (its alerts and emails) set to ``lang``, its rules named in it."""
+    config = local_mode.sample_alerting()
+    names = RULE_NAMES.get(lang, [r.name for r in config.rules])
+    config = config.model_copy(update={"language": lang, "rules": [
+        r.model_copy(update={"name": n}) for r, n in zip(config.rules, names, strict=True)]})
+    local_mode.user_or_sample_alerting = lambda: config
+
+
 async def capture(lang: str) -> None:
+    site_in(lang)
     entrance, lobby, stairs, dock, ground, first, outside, line, zone = NAMES[lang]
     base, zones = sample_camera(), sample_zones()
     zones = zones.model_copy(update={
