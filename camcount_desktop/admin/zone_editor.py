@@ -79,7 +79,7 @@ class ZoneEditor(QDialog):
             lambda: self._run(self._after(self.controller.load_stored())))
 
         side = QWidget()
-        side.setFixedWidth(300)
+        side.setMinimumWidth(300)  # wider where the language's words need it
         col = QVBoxLayout(side)
         col.addWidget(QLabel(self.tr("Lines and zones")))
         col.addWidget(self.shapes, 1)

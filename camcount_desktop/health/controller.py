@@ -9,6 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
+from camcount_desktop.i18n import number
 from workers.contracts import SystemEvent
 from workers.service import HEARTBEAT_SECONDS
 
@@ -134,7 +135,7 @@ class HealthController(QObject):
         speed = self.tr("{ms} ms/frame").format(ms=f"{d['inference_ms']:.0f}") + " · " \
             if d.get("inference_ms") is not None else ""
         more = " " + self.tr("(+{n} more)").format(n=len(running) - 1) if len(running) > 1 else ""
-        fps_text = self.tr("{fps} fps").format(fps=f"{total_fps:.1f}")
+        fps_text = self.tr("{fps} fps").format(fps=number(total_fps, 1))
         detail = "\n".join(f"{r.worker_id}: {r.data.get('model_version', '?')}" for r in running)
         if d.get("fallback"):
             reason = str(d.get("fallback_reason") or "")

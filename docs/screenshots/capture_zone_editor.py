@@ -40,7 +40,11 @@ async def capture(lang: str) -> None:
         window.resize(1400, 900)
         window.show()
         await console.start()
-        await asyncio.sleep(3)  # the sample camera is publishing
+        for _ in range(1200):  # until the sample camera's frames reach the console (slow when loaded)
+            state = console.wall.states.get("entrance")
+            if state is not None and state.shown is not None:
+                break
+            await asyncio.sleep(0.1)
         editor = window.admin.open_zones("entrance")
         editor.resize(1500, 900)
         await editor.loaded

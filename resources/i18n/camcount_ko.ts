@@ -2264,6 +2264,14 @@
         <translation>카메라 프레임을 기다리는 중…</translation>
     </message>
     <message>
+        <source>Line {n}</source>
+        <translation>라인 {n}</translation>
+    </message>
+    <message>
+        <source>Zone {n}</source>
+        <translation>구역 {n}</translation>
+    </message>
+    <message>
         <source>zones version {version}</source>
         <translation>구역 버전 {version}</translation>
     </message>

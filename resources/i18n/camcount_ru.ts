@@ -2264,6 +2264,14 @@
         <translation>Ожидание кадра от камеры…</translation>
     </message>
     <message>
+        <source>Line {n}</source>
+        <translation>Линия {n}</translation>
+    </message>
+    <message>
+        <source>Zone {n}</source>
+        <translation>Зона {n}</translation>
+    </message>
+    <message>
         <source>zones version {version}</source>
         <translation>зоны версии {version}</translation>
     </message>

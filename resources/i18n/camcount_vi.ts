@@ -1126,7 +1126,7 @@
     </message>
     <message>
         <source>{fps} fps</source>
-        <translation>{fps} khung hình/giây</translation>
+        <translation>{fps} fps</translation>
     </message>
     <message>
         <source>no YOLO weights</source>
@@ -2009,7 +2009,7 @@
     </message>
     <message>
         <source>{fps} fps</source>
-        <translation>{fps} khung hình/giây</translation>
+        <translation>{fps} fps</translation>
     </message>
     <message>
         <source>RECONNECTING</source>
@@ -2262,6 +2262,14 @@
     <message>
         <source>Waiting for a frame from the camera…</source>
         <translation>Đang chờ khung hình từ camera…</translation>
+    </message>
+    <message>
+        <source>Line {n}</source>
+        <translation>Vạch {n}</translation>
+    </message>
+    <message>
+        <source>Zone {n}</source>
+        <translation>Vùng {n}</translation>
     </message>
     <message>
         <source>zones version {version}</source>
