@@ -7,7 +7,7 @@ import asyncio
 import getpass
 import logging
 import socket
-from datetime import UTC, datetime
+from datetime import datetime
 
 from PySide6.QtCore import QObject
 
@@ -21,12 +21,13 @@ from camcount_desktop.health.controller import HealthController
 from camcount_desktop.local_mode import LocalData, LocalRuntime, sample_zones
 from camcount_desktop.queues.controller import QueuesController
 from camcount_desktop.settings import Settings
-from camcount_desktop.stored_state import load_stored
+from camcount_desktop.stored_state import load_counted_before, load_stored
 from camcount_desktop.wall.controller import WallController
 from workers.bus import Bus, create_bus
 from workers.bus.config import LOCAL, redact, resolve
 from workers.bus.management import ManagementAPI
 from workers.contracts import AlertAcknowledgement, CameraConfig, ZoneSet
+from workers.detector.base import DetectorConfig
 from workers.tasks import cancel_and_wait
 from workers.topology import Topology
 
@@ -69,11 +70,15 @@ class Console(QObject):
         self.runtime = LocalRuntime(self.bus, self.local_cameras, self.local_zones,
                                     on_missing=self.health.set_missing,
                                     on_starting=self.health.set_starting,
-                                    data=self.data) if (
+                                    data=self.data,
+                                    detector=DetectorConfig(download=False,
+                                                            model=settings.detector_model())
+                                    ) if (
             self.local if host_workers is None else host_workers) else None
         self._connect_task: asyncio.Task[None] | None = None
         self._stored_task: asyncio.Task[None] | None = None
         self._follow_tasks: set[asyncio.Task[None]] = set()
+        self._counted_tasks: set[asyncio.Task[None]] = set()
         self.started = False
         self._wire()
 
@@ -86,6 +91,7 @@ class Console(QObject):
         a.control_received.connect(self.cameras.on_control)
         a.zones_received.connect(w.on_zones)
         a.health_received.connect(self.health.on_health)
+        a.health_received.connect(self.cameras.on_health)
         a.alert_received.connect(self.alerts.on_alert)
         a.state_changed.connect(self.health.on_state)
         self.cameras.discovered.connect(w.offer_camera)
@@ -94,6 +100,7 @@ class Console(QObject):
             lambda cid: w.set_camera_name(cid, self.cameras.cameras[cid].name))
         self.alerts.camera_requested.connect(w.show_camera)
         w.cameras_on_screen_changed.connect(self._follow)
+        w.totals_needed.connect(self._load_counted_before)
 
     # -- lifecycle ----------------------------------------------------------------------------
     async def start(self) -> None:
@@ -127,11 +134,9 @@ class Console(QObject):
                     self.health.on_state("down")
                 await asyncio.sleep(CONNECT_RETRY_S)
         self.queues.start()
-        started_at = datetime.now(UTC)  # counts from before are the ones the workers did not see
         if self.runtime is not None:
             self.runtime.start()
-        self._stored_task = asyncio.get_running_loop().create_task(
-            load_stored(self, started_at))
+        self._stored_task = asyncio.get_running_loop().create_task(load_stored(self))
         self.started = True
 
     def _follow(self, cameras: set[str]) -> None:
@@ -141,13 +146,19 @@ class Console(QObject):
         self._follow_tasks.add(task)
         task.add_done_callback(self._follow_tasks.discard)
 
+    def _load_counted_before(self, camera_id: str, since: datetime) -> None:
+        task = asyncio.get_running_loop().create_task(
+            load_counted_before(self, camera_id, since))
+        self._counted_tasks.add(task)
+        task.add_done_callback(self._counted_tasks.discard)
+
     async def _publish_ack(self, ack: AlertAcknowledgement) -> None:
         await self.bus.publish(self.bus.topology.alert_acks, "", ack)
 
     async def stop(self) -> None:
         """Local workers first (they finish what they hold), then our subscriptions, the
         dead letters we hold (back to their queue), the poller, and the connection."""
-        await cancel_and_wait(self._connect_task, self._stored_task)
+        await cancel_and_wait(self._connect_task, self._stored_task, *self._counted_tasks)
         if self.runtime is not None:
             await self.runtime.stop()
         await self.queues.stop()

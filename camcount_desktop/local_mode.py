@@ -23,6 +23,7 @@ from camcount_desktop.timezone import system_timezone
 from workers.bus import Bus
 from workers.contracts import CameraConfig, LineDef, ZoneDef, ZoneSet
 from workers.contracts.alerting import AlertingConfig, CameraOfflineRule, ZoneOccupancyRule
+from workers.detector.base import DetectorConfig
 from workers.service import Heartbeat, Worker
 from workers.tasks import cancel_and_wait
 
@@ -130,14 +131,17 @@ class LocalRuntime:
 
     def __init__(self, bus: Bus, cameras: list[CameraConfig], zones: list[ZoneSet], *,
                  on_missing: Callable[[str, str], None], on_starting: Callable[[str], None],
-                 alerting: AlertingConfig | None = None, data: LocalData | None = None):
+                 alerting: AlertingConfig | None = None, data: LocalData | None = None,
+                 detector: DetectorConfig | None = None):
         """``alerting``: rules and targets (default: the user's notifications.json, else the
         sample's rules, which notify no one but show in the alerts panel). ``data``: where
-        everything is kept between starts (default: the user data folder)."""
+        everything is kept between starts (default: the user data folder). ``detector``: the
+        detector's settings (default: YOLO from weights on disk, else HOG; never a download)."""
         self.bus, self.cameras, self.zones = bus, cameras, zones
         self.data = data or LocalData()
         self.alerting = alerting if alerting is not None else user_or_sample_alerting()
         self._on_missing, self._on_starting = on_missing, on_starting
+        self.detector_config = detector or DetectorConfig(download=False)
         self._running: list[_Running] = []
         self._task: asyncio.Task[None] | None = None
 
@@ -197,10 +201,9 @@ class LocalRuntime:
         return NotifierWorker(self.alerting, db_url=self.data.db_url, worker_id="notifier-local")
 
     def _detector(self) -> Any:
-        from workers.detector.base import DetectorConfig
         from workers.detector.worker import DetectorWorker
 
-        return DetectorWorker(DetectorConfig(download=False),
+        return DetectorWorker(self.detector_config,
                               cameras=[c.camera_id for c in self.cameras],
                               zones=self.zones, worker_id="detector-local")
 
@@ -209,6 +212,17 @@ class LocalRuntime:
 
         # the only camera worker: it runs cameras of any group, and keeps them for the next start
         return CameraWorker(self.cameras, group=None, store=self.data.cameras_file)
+
+    async def use_model(self, model: str) -> str:
+        """Switch the hosted detector to ``model`` without a restart; what it now runs
+        (``yolo11n.pt/openvino@416``). Raises with the reason when there is no detector running
+        or the model cannot be loaded (the detector in use goes on)."""
+        running = next((r for r in self._running if r.role == "detector" and r.heartbeat), None)
+        if running is None:
+            raise RuntimeError("the detector is not running")
+        detector = await running.worker.use_model(model)  # and kept in detector_config
+        await running.heartbeat.beat()  # the health bar says so now, not at the next beat
+        return detector.model_version
 
     async def stop(self) -> None:
         """Cameras first (no new frames), then the detector finishes what it holds, then

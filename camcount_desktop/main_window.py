@@ -22,6 +22,8 @@ from camcount_desktop.analytics.view import AnalyticsView
 from camcount_desktop.cameras.view import CamerasView
 from camcount_desktop.console import Console
 from camcount_desktop.dead_letters.view import DeadLetterView
+from camcount_desktop.detection.controller import DetectionController
+from camcount_desktop.detection.view import DetectionDialog
 from camcount_desktop.health.view import HealthView
 from camcount_desktop.queues.view import QueuesView
 from camcount_desktop.settings import Settings
@@ -80,6 +82,9 @@ class MainWindow(QMainWindow):
         self.resizeDocks([cameras_dock], [self.cameras_view.minimumWidth()],
                          Qt.Orientation.Horizontal)
 
+        self.detection = DetectionController(console, settings, parent=self)
+        self.health_view.detector_clicked.connect(self.open_detection)
+
         self.alert_badge = QLabel()
         console.alerts.changed.connect(self._update_badge)
         self._build_actions()
@@ -97,6 +102,7 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         file_menu = self.menuBar().addMenu(self.tr("&File"))
         file_menu.addAction(self.tr("&Settings…"), self.open_settings)
+        file_menu.addAction(self.tr("&Detection settings…"), self.open_detection)
         quit_action = file_menu.addAction(self.tr("&Quit"), self.close)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
 
@@ -123,6 +129,12 @@ class MainWindow(QMainWindow):
         boxes.toggled.connect(self.wall_view.set_show_boxes)
         view.addAction(boxes)
         toolbar.addAction(boxes)
+        self.latency_action = QAction(self.tr("Latency in tile headers"), self, checkable=True)
+        self.latency_action.setToolTip(self.tr(
+            "How old each camera's picture is when it is shown: from the camera to the screen, "
+            "with its boxes"))
+        self.latency_action.toggled.connect(self.wall_view.set_show_latency)
+        view.addAction(self.latency_action)
         full = QAction(self.tr("Full-screen window"), self, checkable=True)
         full.setShortcut(QKeySequence(Qt.Key.Key_F11))
         full.toggled.connect(lambda on: self.showFullScreen() if on else self.showNormal())
@@ -167,6 +179,12 @@ class MainWindow(QMainWindow):
             self.settings.set_broker_url(without_password(url))
             self.broker_change_requested.emit(url)
 
+    def open_detection(self) -> DetectionDialog:
+        dialog = DetectionDialog(self.detection, self.console.health, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
     # -- closing ------------------------------------------------------------------------------
     def _restore_geometry(self) -> None:
         geometry = self.settings.store.value("window/geometry")
@@ -186,6 +204,7 @@ class MainWindow(QMainWindow):
         event.ignore()  # the session stops workers and the connection first
         self.settings.store.setValue("window/geometry", self.saveGeometry())
         self.settings.store.setValue("window/state", self.saveState())
+        self.detection.cancel()  # a download in progress leaves nothing behind
         self.setEnabled(False)
         self.statusBar().showMessage(self.tr("Shutting down…"))
         self.close_requested.emit()

@@ -47,3 +47,22 @@ class Settings:
     def set_language(self, lang: str) -> None:
         self.store.setValue("ui/language", lang)
         self.store.sync()
+
+    # -- detection (local mode) ---------------------------------------------------------------
+    def detector_model(self) -> str | None:
+        """The model chosen on the Detection page (weights or an export), for local mode."""
+        value = self.store.value("detection/model")
+        return str(value) if value else None
+
+    def set_detector_model(self, path: str) -> None:
+        self.store.setValue("detection/model", path)
+        self.store.sync()
+
+    def models_url(self) -> str | None:
+        """Where the Detection page downloads models from, when not the default."""
+        value = self.store.value("detection/models_url")
+        return str(value) if value else None
+
+    def set_models_url(self, url: str) -> None:
+        self.store.setValue("detection/models_url", url)
+        self.store.sync()

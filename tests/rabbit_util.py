@@ -43,17 +43,20 @@ def rabbitmqctl(*args: str) -> None:
 
 
 @contextmanager
-def operator_account(url: str, namespace: str) -> Iterator[tuple[str, str]]:
+def operator_account(url: str, namespace: str, *,
+                     faces: bool = False) -> Iterator[tuple[str, str]]:
     """An operator account with the permissions docs/admin.md gives (for this namespace), made
-    with rabbitmqctl and deleted afterwards: (its broker URL, its user name)."""
-    from camcount_desktop.admin.permissions import operator_permissions
+    with rabbitmqctl and deleted afterwards: (its broker URL, its user name). ``faces``: with the
+    "see faces" right of docs/privacy.md."""
+    from camcount_desktop.admin.permissions import faces_viewer_permissions, operator_permissions
 
     if shutil.which("rabbitmqctl") is None:
         pytest.skip("rabbitmqctl is not on this machine: cannot create a broker account")
     user, password = f"camcount-operator-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
     rabbitmqctl("add_user", user, password)
     try:
-        rabbitmqctl("set_permissions", "-p", "/", user, *operator_permissions(namespace))
+        rights = faces_viewer_permissions if faces else operator_permissions
+        rabbitmqctl("set_permissions", "-p", "/", user, *rights(namespace))
         yield url.replace("guest:guest@", f"{user}:{password}@"), user
     finally:
         rabbitmqctl("delete_user", user)

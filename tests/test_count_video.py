@@ -141,3 +141,27 @@ def test_video_corrupt_in_the_middle_is_counted_around_the_damage_and_says_so(
     assert table.returncode == 3
     assert f"{out['frames_read']} of {truth.frames} frames" in table.stdout
     assert "INCOMPLETE" in table.stdout
+
+
+def test_routes_matrix_of_a_scene_with_known_routes(tmp_path: Path) -> None:
+    from workers.samples.route_scenes import make_route_scene, route_zone_set
+    from workers.samples.scenarios import write
+
+    scene, truth = make_route_scene(people=5, seed=1)
+    video = tmp_path / write(scene, tmp_path / "routes.mp4").video
+    zones = tmp_path / "zones.json"
+    zones.write_text(route_zone_set().model_dump_json())
+    run = count_video(video, "--detector", "hog", "--zones", zones, "--fps", "5")
+    assert run.returncode == 0, run.stderr
+    names = {"west": "West", "east": "East"}
+    expected = {(names[a], names[b]): n for (a, b), n in truth.matrix().items()}
+    matrix = run.stdout[run.stdout.index("from \\ to"):]
+    assert re.match(r"from \\ to\s+West\s+East$", matrix, re.M), run.stdout
+    for origin in ("West", "East"):  # a row per origin, a column per destination
+        row = re.search(rf"^{origin}\s+(\S+)\s+(\S+)$", matrix, re.M)
+        assert row, run.stdout
+        assert [int(v) for v in row.groups()] == [expected.get((origin, d), 0)
+                                                   for d in ("West", "East")], run.stdout
+    out = counted(video, "--detector", "hog", "--zones", zones, "--fps", "5")
+    assert {(r["origin"], r["destination"]): r["count"] for r in out["routes"].values()
+            if r["count"]} == expected

@@ -20,7 +20,8 @@ from tests.helpers.waiting import until, until_fetched
 from tests.rabbit_util import operator_account, purge_namespace
 from workers.alerting import store as config_store
 from workers.analytics import AnalyticsWorker
-from workers.bus import Delivery, NotAllowed, PublishError
+from workers.analytics.client import AnalyticsClient, RequestFailed
+from workers.bus import Delivery, NotAllowed, PublishError, RemoteError
 from workers.bus.rabbit import RabbitBus
 from workers.contracts import (
     AlertAcknowledgement,
@@ -35,6 +36,8 @@ from workers.contracts import (
 from workers.contracts.alerting import AlertingConfig, CameraOfflineRule, ZoneOccupancyRule
 from workers.contracts.alerting_admin import PutRule, config_event_data
 from workers.contracts.notifications import NotifierRequest
+from workers.contracts.queries import AnalyticsRequest, SaveZoneSet
+from workers.contracts.zones import LineDef
 from workers.notifier.worker import NotifierWorker
 from workers.storage import Database
 from workers.storage.cameras import stored_zone_set
@@ -180,6 +183,47 @@ async def test_every_admin_action_published_by_an_operator_is_refused_by_the_bro
         await workers.close()
         await purge_namespace(BROKER_URL, topology)
 
+
+async def test_an_operator_may_ask_analytics_questions_but_not_save_through_them(
+        namespace: str, tmp_path: Path) -> None:
+    """Charts, totals and the wall's zones at start come from analytics over ``rpc.queries``,
+    which an operator may write to; a save sent there is refused with the reason, and the
+    default exchange (where saves go) stays closed to it."""
+    topology = Topology(namespace)
+    workers = RabbitBus(BROKER_URL, topology, source="workers")
+    await workers.start()
+    analytics = AnalyticsWorker(db_url=f"sqlite+aiosqlite:///{tmp_path / 'a.db'}", settings=FAST,
+                                reports_dir=tmp_path)
+    await analytics.start(workers)
+    zones = ZoneSet(camera_id="door", version=1, frame_width=640, frame_height=360,
+                    lines=[LineDef(id="in", name="Way in", points=((320, 0), (320, 360)))])
+    try:
+        saved = await AnalyticsClient(workers).save_zone_set(zones, base_version=0)
+        assert saved.saved
+        with operator_account(BROKER_URL, namespace) as (url, _):
+            operator = RabbitBus(url, topology, source="operator-console")
+            await operator.start()
+            try:
+                client = AnalyticsClient(operator)
+                assert await client.latest_zone_set("door") == zones
+                assert [c.camera_id for c in (await client.cameras()).cameras] == ["door"]
+                await client.totals("door")
+                with pytest.raises(RequestFailed) as refused:
+                    await client.save_zone_set(zones.model_copy(update={"version": 2}),
+                                               base_version=1)
+                assert refused.value.why == "not_allowed"
+                # the same save pushed through the question exchange: analytics refuses it
+                with pytest.raises(RemoteError, match="not taken on the read-only query exchange"):
+                    await operator.request(topology.rpc_analytics, AnalyticsRequest(
+                        query=SaveZoneSet(zone_set=zones.model_copy(update={"version": 2}),
+                                          base_version=1)), exchange=topology.queries, timeout=5)
+                assert await client.latest_zone_set("door") == zones
+            finally:
+                await operator.close()
+    finally:
+        await analytics.stop()
+        await workers.close()
+        await purge_namespace(BROKER_URL, topology)
 
 
 async def _publish_without_user_id(url: str, exchange_name: str,

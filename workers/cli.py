@@ -14,6 +14,7 @@ from workers.bus.config import redact, resolve
 from workers.bus.errors import BusError
 from workers.camera import cli as camera_cli
 from workers.detector import command as detector_cmd
+from workers.models import cli as models_cli
 from workers.mqtt import cli as mqtt_cli
 from workers.notifier import cli as notifier_cli
 from workers.runtime import run
@@ -71,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     notifier_cli.add_commands(sub)
     alerts_cli.add_commands(sub)
     mqtt_cli.add_commands(sub)
+    models_cli.add_commands(sub)
     for name in WORKERS:
         _add_metrics(sub.choices[name])
     return parser

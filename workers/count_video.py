@@ -57,7 +57,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="YOLO weights (default: $CAMCOUNT_MODEL, then yolo11n.pt)")
     p.add_argument("--backend", choices=["pytorch", "onnx", "openvino"],
                    help="YOLO runtime (default openvino; exported once, then cached)")
-    p.add_argument("--imgsz", type=int, help="YOLO input size in pixels (default 416)")
+    p.add_argument("--imgsz", type=int, help="YOLO input size in pixels (default 640)")
     p.add_argument("--fps", type=_positive, help="analysis rate (default: every frame)")
     p.add_argument("--no-motion-skip", action="store_true", help="run inference on every frame")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
@@ -172,6 +172,10 @@ class Report:
 
     def as_dict(self) -> dict[str, Any]:
         names = {s.id: s.label for s in [*self.zone_set.lines, *self.zone_set.zones]}
+        transit: dict[str, list[float]] = {}
+        for e in self.events:
+            if e.kind == "route" and e.dwell_seconds is not None:
+                transit.setdefault(e.shape_id, []).append(e.dwell_seconds)
         return {
             "video": self.video, "width": self.width, "height": self.height,
             "video_fps": self.video_fps, "analysis_fps": self.analysis_fps,
@@ -185,6 +189,12 @@ class Report:
                             "occupancy": z.occupancy, "peak_occupancy": z.peak_occupancy,
                             "mean_dwell_seconds": z.mean_dwell_seconds}
                       for zid, z in self.zones.items()},
+            "routes": {r.id: {"name": r.label, "origin": names[r.origin],
+                              "destination": names[r.destination],
+                              "count": sum(self.counting.routes.get(r.id, {}).values()),
+                              "by_class": self.counting.routes.get(r.id, {}),
+                              "mean_transit_seconds": _mean(transit.get(r.id))}
+                       for r in self.zone_set.routes},
             "frames_read": self.frames_read, "frames_total": self.frames_total,
             "undecodable": [list(g) for g in self.gaps], "frames_processed": self.frames_processed,
             "inferences": self.inferences, "frames_skipped": self.frames_skipped,
@@ -218,6 +228,8 @@ class Report:
                 dwell = "-" if v["mean_dwell_seconds"] is None else f"{v['mean_dwell_seconds']:.1f} s"
                 out.append(f"{v['name']:<{w}}  {v['entries']:>7}  {v['exits']:>5}  "
                            f"{v['occupancy']:>9}  {v['peak_occupancy']:>4}  {dwell:>10}")
+        if d["routes"]:
+            out += ["", *route_matrix_lines(d["routes"])]
         speed = self.frames_processed / self.elapsed_seconds if self.elapsed_seconds else 0.0
         out += ["", f"{self.frames_processed} frames analysed: {self.inferences} inferences, "
                     f"{self.frames_skipped} skipped (no motion); {self.elapsed_seconds:.1f} s "
@@ -236,6 +248,36 @@ class Report:
                 parts.append(f"frames {a}-{b} ({(b - a + 1) / fps:.1f} s) could not be decoded "
                              "and were skipped")
         return "; ".join(parts) + "; the counts miss what happened there"
+
+
+def _mean(values: list[float] | None) -> float | None:
+    return round(sum(values) / len(values), 2) if values else None
+
+
+def route_matrix_lines(routes: dict[str, dict[str, Any]]) -> list[str]:
+    """The origin (rows) x destination (columns) matrix of people, then each route's mean
+    transit time."""
+    origins = list(dict.fromkeys(r["origin"] for r in routes.values()))
+    dests = list(dict.fromkeys(r["destination"] for r in routes.values()))
+    cells: dict[tuple[str, str], int] = {}
+    for r in routes.values():
+        key = (r["origin"], r["destination"])
+        cells[key] = cells.get(key, 0) + r["count"]
+    corner = "from \\ to"
+    w = max(len(corner), *(len(o) for o in origins))
+    cw = [max(5, len(dst)) for dst in dests]
+    out = [f"{corner:<{w}}  " + "  ".join(f"{dst:>{c}}" for dst, c in zip(dests, cw, strict=True))]
+    for o in origins:
+        out.append(f"{o:<{w}}  " + "  ".join(
+            f"{cells[(o, dst)] if (o, dst) in cells else '-':>{c}}"
+            for dst, c in zip(dests, cw, strict=True)))
+    out.append("")
+    rw = max(len("route"), *(len(r["name"]) for r in routes.values()))
+    out.append(f"{'route':<{rw}}  people  mean transit")
+    for r in routes.values():
+        t = "-" if r["mean_transit_seconds"] is None else f"{r['mean_transit_seconds']:.1f} s"
+        out.append(f"{r['name']:<{rw}}  {r['count']:>6}  {t:>12}")
+    return out
 
 
 def read_frames(cap: cv2.VideoCapture, report: Report) -> Iterator[int]:

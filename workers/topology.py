@@ -36,6 +36,10 @@ COUNT_EVENTS_CAP = 5_000_000
 WORK_CAP = 100_000
 #: the error queue keeps every error until an admin requeues or discards it
 ERROR_CAP = 100_000
+#: snapshots waiting for analytics: evidence, not facts, so the oldest give way (drop-head) and
+#: a backlog is bounded in bytes as well as in number (a snapshot is up to 512 KiB)
+SNAPSHOTS_CAP = 5_000
+SNAPSHOTS_CAP_BYTES = 512 << 20
 
 #: On a cluster (``queue_type="quorum"``): deliveries of one message before a quorum queue
 #: dead-letters it to the error queue by itself. Our attempt header counts handler failures; this
@@ -122,12 +126,22 @@ class Topology:
         # The one exchange an operator account may write (docs/admin.md): acknowledgements, taken
         # by the analytics worker with the acknowledger from the broker-validated user_id.
         self.alert_acks = n("alert.acknowledgements")
+        # Read-only questions to analytics (charts, totals, zone sets): an operator account may
+        # write here, not to the default exchange; analytics answers nothing here that writes.
+        self.queries = n("rpc.queries")
+        # Pictures as the camera took them, for accounts with the "see faces" right only, when
+        # the site hides people (docs/privacy.md); and their log of who looked at which camera.
+        self.camera_faces = n("camera.faces")
+        self.privacy_audit = n("privacy.audit")
         self.exchanges: tuple[ExchangeSpec, ...] = (
             ExchangeSpec(self.camera_events, "topic"),
             ExchangeSpec(self.analytics_jobs, "topic"),
             ExchangeSpec(self.system_events, "fanout"),
             ExchangeSpec(self.dead_letter, "direct"),
             ExchangeSpec(self.alert_acks, "fanout"),
+            ExchangeSpec(self.queries, "direct"),
+            ExchangeSpec(self.camera_faces, "topic"),
+            ExchangeSpec(self.privacy_audit, "fanout"),
             *(ExchangeSpec(self.delay_exchange(ms), "fanout") for ms in RETRY_DELAYS_MS),
         )
 
@@ -136,6 +150,7 @@ class Topology:
         self.error_queue = n("dead.letter.error")
         self.error_routing_key = error_key
         self.count_events = n("camera.count.events")
+        self.snapshots = n("camera.snapshots")
         self.camera_states = n("camera.state.changes")
         self.analytics_processing = n("analytics.processing")
         self.report_generation = n("analytics.report.generation")
@@ -144,6 +159,8 @@ class Topology:
         self.rpc_analytics = n("rpc.analytics")
         self.rpc_notifier = n("rpc.notifier")
         self.alert_acks_queue = n("alert.acknowledgements")
+        self.heatmaps = n("camera.heatmaps")
+        self.privacy_audit_queue = n("privacy.audit")
         # Kept as the seed declares it, but unbound: frames go to the per-camera shards.
         self.frame_processing = n("camera.frame.processing")
 
@@ -157,6 +174,11 @@ class Topology:
             q(self.count_events, self._facts("camera.count.events", COUNT_EVENTS_CAP),
               Binding(ce, "camera.counts.*")),
             q(self.camera_states, self._facts("camera.state.changes"), Binding(ce, "camera.state.*")),
+            # Evidence of count events, apart from them (docs/messages.md#snapshots): a full
+            # queue drops its oldest, which the error queue never hears of (no DLX).
+            q(self.snapshots, {"x-max-length": SNAPSHOTS_CAP, "x-max-length-bytes":
+                               SNAPSHOTS_CAP_BYTES, "x-overflow": "drop-head",
+                               "x-queue-mode": "lazy"}, Binding(ce, "camera.snapshot.*")),
             q(self.analytics_processing, self._facts("analytics.processing", max_priority=5),
               *(Binding(aj, f"analytics.{p}.*") for p in ("hourly", "daily", "weekly", "monthly"))),
             q(self.report_generation, self._facts("analytics.report.generation"),
@@ -171,9 +193,13 @@ class Topology:
             q(self.error_queue, _args(None, self._cap("dead.letter.error", ERROR_CAP), dlx=None,
                                       fact=True), Binding(dl, error_key)),
             # Request/reply: a stale request is useless, so it expires instead of dead-lettering.
-            q(self.rpc_analytics, _args(MINUTE, 1000, dlx=None), live=True),
+            q(self.rpc_analytics, _args(MINUTE, 1000, dlx=None),
+              Binding(self.queries, self.rpc_analytics), live=True),
             q(self.rpc_notifier, _args(MINUTE, 1000, dlx=None), live=True),
             q(self.alert_acks_queue, self.fact_arguments(), Binding(self.alert_acks, "")),
+            q(self.heatmaps, self._facts("camera.heatmaps"), Binding(ce, "camera.heatmap.*")),
+            q(self.privacy_audit_queue, self._facts("privacy.audit"),
+              Binding(self.privacy_audit, "")),
             *(q(self.delay_queue(ms), {"x-message-ttl": ms, "x-dead-letter-exchange": ""},
                 Binding(self.delay_exchange(ms), ""))
               for ms in RETRY_DELAYS_MS),
@@ -233,12 +259,30 @@ class Topology:
         return f"camera.frame.{camera_id}"
 
     @staticmethod
+    def view_key(camera_id: str) -> str:
+        """Frames the detector publishes for the wall with people hidden (privacy on)."""
+        return f"camera.view.{camera_id}"
+
+    @staticmethod
+    def faces_key(camera_id: str) -> str:
+        """Frames as taken, on ``camera_faces`` (privacy ``blur``), for the "see faces" right."""
+        return f"camera.faces.{camera_id}"
+
+    @staticmethod
+    def heatmap_key(camera_id: str) -> str:
+        return f"camera.heatmap.{camera_id}"
+
+    @staticmethod
     def detection_key(camera_id: str) -> str:
         return f"camera.detection.{camera_id}"
 
     @staticmethod
     def counts_key(camera_id: str) -> str:
         return f"camera.counts.{camera_id}"
+
+    @staticmethod
+    def snapshot_key(camera_id: str) -> str:
+        return f"camera.snapshot.{camera_id}"
 
     @staticmethod
     def state_key(camera_id: str) -> str:

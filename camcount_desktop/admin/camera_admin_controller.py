@@ -35,6 +35,9 @@ class CameraRow:
     config: CameraConfig | None
     state: str
     detail: str
+    #: the configuration is what its camera worker says it runs (started with --camera), not
+    #: one saved from a console
+    announced: bool = False
 
 
 def read_one_picture(source: str) -> QImage:
@@ -81,8 +84,11 @@ class CameraAdminController(QObject):
     def rows(self) -> list[CameraRow]:
         known = self.console.cameras.cameras
         ids = sorted(set(self.configs) | set(known))
-        return [CameraRow(cid, self.configs.get(cid), known[cid].state if cid in known else "unknown",
-                          known[cid].detail if cid in known else "") for cid in ids]
+        announced = self.console.cameras.announced
+        return [CameraRow(cid, self.configs.get(cid) or announced.get(cid),
+                          known[cid].state if cid in known else "unknown",
+                          known[cid].detail if cid in known else "",
+                          cid not in self.configs and cid in announced) for cid in ids]
 
     async def refresh(self) -> str:
         """Take the configurations the analytics worker recorded; says what happened."""

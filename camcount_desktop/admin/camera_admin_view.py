@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from camcount_desktop.admin.camera_admin_controller import CameraAdminController
 from camcount_desktop.admin.form_fields import plain
 from camcount_desktop.cameras.view import no_worker_text
+from camcount_desktop.tooltips import wrapped
 from workers.bus.config import redact
 from workers.camera.sources import SourceError, address_problem
 from workers.contracts import CameraConfig
@@ -286,7 +287,12 @@ class CameraAdminDialog(QDialog):
             i = self.table.rowCount()
             self.table.insertRow(i)
             for j, text in enumerate(cells):
-                self.table.setItem(i, j, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                if r.announced:
+                    item.setToolTip(wrapped(self.tr(
+                        "As its camera worker runs it (started there with --camera): not saved "
+                        "from a console. Edit… saves it, then every console and worker knows it.")))
+                self.table.setItem(i, j, item)
             if r.camera_id == keep:
                 self.table.selectRow(i)
         self.table.resizeColumnsToContents()

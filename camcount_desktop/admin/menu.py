@@ -14,6 +14,7 @@ from camcount_desktop.admin.camera_admin_view import CameraAdminDialog
 from camcount_desktop.admin.permissions import AdminAccess
 from camcount_desktop.admin.zone_editor import ZoneEditor
 from camcount_desktop.console import Console
+from camcount_desktop.tooltips import wrapped
 
 
 class AdminMenu(QObject):
@@ -40,10 +41,10 @@ class AdminMenu(QObject):
         allowed = self.access.allowed is not False
         for action in (self.cameras_action, self.zones_action, self.alerting_action):
             action.setEnabled(allowed)
-            action.setToolTip("" if allowed else self.access.reason)
+            action.setToolTip("" if allowed else wrapped(self.access.reason))
         self.access_label.setText("" if allowed else self.tr("Admin actions: not allowed for this "
                                                              "account"))
-        self.access_label.setToolTip(self.access.reason)
+        self.access_label.setToolTip(wrapped(self.access.reason))
         self.access_label.setStyleSheet("" if allowed else "color:#ff6b6b; padding:0 6px;")
 
     def _fill_zones_menu(self) -> None:

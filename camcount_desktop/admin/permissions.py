@@ -39,13 +39,26 @@ PRIVATE_QUEUES = r"amq(_|\.gen-).*"
 def operator_permissions(namespace: str = "") -> tuple[str, str, str]:
     """``rabbitmqctl set_permissions`` regexes (configure, write, read) of an operator account:
     its own subscription queues; results, camera status and system events to read; to write,
-    only alert acknowledgements (``alert.acknowledgements``). Not ``camera.events`` (control
-    messages), not the default exchange (requests, notifications), not ``system.events``
-    (alerts and config changes come only from the services)."""
+    only alert acknowledgements (``alert.acknowledgements``) and questions to analytics
+    (``rpc.queries``: charts, totals, zone sets; analytics takes nothing there that writes).
+    Not ``camera.events`` (control messages), not the default exchange (requests that write,
+    notifications), not ``system.events`` (alerts and config changes come only from the
+    services)."""
     ns = re.escape(namespace)
     return (f"^{PRIVATE_QUEUES}$",
-            f"^({PRIVATE_QUEUES}|{ns}alert\\.acknowledgements)$",
+            f"^({PRIVATE_QUEUES}|{ns}(alert\\.acknowledgements|rpc\\.queries))$",
             f"^({PRIVATE_QUEUES}|{ns}(camera\\.events|system\\.events|analytics\\.jobs))$")
+
+
+def faces_viewer_permissions(namespace: str = "") -> tuple[str, str, str]:
+    """An operator with the "see faces" right (docs/privacy.md): also reads ``camera.faces``
+    (pictures as taken, when the site blurs people) and writes ``privacy.audit`` (the log of
+    each such view, which the console writes before it shows one)."""
+    ns = re.escape(namespace)
+    return (f"^{PRIVATE_QUEUES}$",
+            f"^({PRIVATE_QUEUES}|{ns}(alert\\.acknowledgements|privacy\\.audit))$",
+            f"^({PRIVATE_QUEUES}|{ns}(camera\\.events|camera\\.faces|system\\.events"
+            f"|analytics\\.jobs))$")
 
 
 def not_allowed_text(account: str) -> str:

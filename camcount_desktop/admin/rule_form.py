@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from camcount_desktop.admin.alerting_controller import AlertingController, Refusal
 from camcount_desktop.admin.edit_form import ConfigEditForm
 from camcount_desktop.admin.form_fields import FieldForm, field_errors, number, words
+from camcount_desktop.admin.pick_list import PickList
 from workers.contracts.alerting import AlertRule
 
 RULE = TypeAdapter(AlertRule)
@@ -27,19 +28,23 @@ KINDS = {"zone_occupancy": QT_TRANSLATE_NOOP("RuleForm", "Zone occupancy"),
          "camera_offline": QT_TRANSLATE_NOOP("RuleForm", "Camera offline"),
          "worker_silent": QT_TRANSLATE_NOOP("RuleForm", "Worker silent"),
          "queue_depth": QT_TRANSLATE_NOOP("RuleForm", "Queue depth"),
-         "error_queue_growing": QT_TRANSLATE_NOOP("RuleForm", "Error queue growing")}
+         "error_queue_growing": QT_TRANSLATE_NOOP("RuleForm", "Error queue growing"),
+         "route": QT_TRANSLATE_NOOP("RuleForm", "Route")}
 #: the fields of each kind, besides those every rule has
 KIND_FIELDS = {
-    "zone_occupancy": ("cameras", "zones", "above", "for_seconds", "stale_seconds"),
+    "zone_occupancy": ("cameras", "zones", "above", "for_seconds", "hysteresis", "stale_seconds"),
     "crossings": ("cameras", "lines", "direction", "period_seconds", "above", "below"),
     "camera_offline": ("cameras", "for_seconds"),
     "worker_silent": ("roles", "for_seconds"),
     "queue_depth": ("queues", "above", "for_seconds"),
     "error_queue_growing": ("min_growth", "period_seconds"),
+    "route": ("cameras", "routes", "period_seconds", "above"),
 }
-LISTS = ("cameras", "zones", "lines", "roles", "queues")
+LISTS = ("roles", "queues")
+#: picked from what there is: the cameras, and the lines, zones and routes of their zone sets
+PICKED = ("cameras", "zones", "lines", "routes")
 NUMBERS = ("above", "below", "for_seconds", "stale_seconds", "period_seconds", "min_growth",
-           "cooldown_seconds")
+           "cooldown_seconds", "hysteresis")
 
 
 class RuleForm(ConfigEditForm):
@@ -67,6 +72,15 @@ class RuleForm(ConfigEditForm):
             self.direction.addItem(text, value)
         self.direction.setCurrentIndex(self.direction.findData(d.get("direction", "both")))
         self.lists = {k: QLineEdit(", ".join(d.get(k, []))) for k in LISTS}
+        self.picks = {
+            "cameras": PickList(self.tr("no cameras known yet")),
+            "zones": PickList(self.tr("the picked cameras have no zones")),
+            "lines": PickList(self.tr("the picked cameras have no lines")),
+            "routes": PickList(self.tr("the picked cameras have no routes"))}
+        self.picks["cameras"].set_options(self._camera_options(), d.get("cameras", []))
+        for key in ("zones", "lines", "routes"):
+            self.picks[key].set_options(self._shape_options(key), d.get(key, []))
+        self.picks["cameras"].picked_changed.connect(self._cameras_picked)
         self.numbers = {k: QLineEdit("" if d.get(k) is None else f"{d[k]:g}") for k in NUMBERS}
         self.targets = QListWidget()
         self.targets.setMaximumHeight(110)
@@ -86,20 +100,27 @@ class RuleForm(ConfigEditForm):
         f.add("kind", self.tr("Kind"), self.kind)
         f.add("enabled", "", self.enabled)
         f.add("severity", self.tr("Severity"), self.severity)
-        f.add("cameras", self.tr("Cameras"), self.lists["cameras"],
-              self.tr("camera ids; empty: every camera"))
-        f.add("zones", self.tr("Zones"), self.lists["zones"], self.tr("zone ids; empty: every zone"))
-        f.add("lines", self.tr("Lines"), self.lists["lines"], self.tr("line ids; empty: every line"))
+        f.add("cameras", self.tr("Cameras"), self.picks["cameras"],
+              self.tr("none ticked: every camera"))
+        f.add("zones", self.tr("Zones"), self.picks["zones"],
+              self.tr("of the ticked cameras; none ticked: every zone"))
+        f.add("lines", self.tr("Lines"), self.picks["lines"],
+              self.tr("of the ticked cameras; none ticked: every line"))
+        f.add("routes", self.tr("Routes"), self.picks["routes"],
+              self.tr("of the ticked cameras; none ticked: every route"))
         f.add("direction", self.tr("Direction"), self.direction)
         f.add("roles", self.tr("Worker roles"), self.lists["roles"],
               self.tr("e.g. detector, camera; empty: all"))
-        f.add("queues", self.tr("Queues"), self.lists["queues"], self.tr("e.g. camera.detection.results"))
+        f.add("queues", self.tr("Queues"), self.lists["queues"],
+              self.tr("e.g. camera.detection.results"))
         f.add("above", self.tr("More than"), self.numbers["above"])
         f.add("below", self.tr("Fewer than"), self.numbers["below"])
         f.add("min_growth", self.tr("Grown by at least"), self.numbers["min_growth"])
         f.add("period_seconds", self.tr("Within (s)"), self.numbers["period_seconds"])
         f.add("for_seconds", self.tr("For at least T (s)"), self.numbers["for_seconds"],
               self.tr("a shorter blip raises nothing"))
+        f.add("hysteresis", self.tr("Hysteresis (people)"), self.numbers["hysteresis"],
+              self.tr("once raised, over only at 'More than' minus this, or fewer"))
         f.add("stale_seconds", self.tr("No data after (s)"), self.numbers["stale_seconds"])
         f.add("cooldown_seconds", self.tr("Cooldown (s)"), self.numbers["cooldown_seconds"],
               self.tr("after an alert, none for the same subject within this time"))
@@ -108,6 +129,31 @@ class RuleForm(ConfigEditForm):
         self._finish(f)
         self.kind.currentIndexChanged.connect(self._show_kind_fields)
         self._show_kind_fields()
+
+    # -- what there is to pick ------------------------------------------------------------------
+    def _camera_options(self) -> list[tuple[str, str]]:
+        cameras = self.controller.console.cameras.cameras
+        return sorted(((cid, info.name or cid) for cid, info in cameras.items()),
+                      key=lambda o: o[1].lower())
+
+    def _shape_options(self, key: str) -> list[tuple[str, str]]:
+        """The zones (lines, routes) of the ticked cameras' current zone sets (of every camera while
+        none is ticked), by name; one entry per id (a rule names shapes by id)."""
+        console = self.controller.console
+        cameras = self.picks["cameras"].picked() or sorted(console.cameras.cameras)
+        labels: dict[str, list[str]] = {}
+        for cid in cameras:
+            zones = console.wall.state(cid).zones if cid in console.wall.states else None
+            for shape in getattr(zones, key) if zones else []:
+                where = console.cameras.name_of(cid)
+                labels.setdefault(shape.id, []).append(
+                    shape.label if len(cameras) == 1 else f"{shape.label} ({where})")
+        return sorted(((sid, ", ".join(names)) for sid, names in labels.items()),
+                      key=lambda o: o[1].lower())
+
+    def _cameras_picked(self) -> None:
+        for key in ("zones", "lines", "routes"):
+            self.picks[key].set_options(self._shape_options(key))
 
     def _show_kind_fields(self) -> None:
         mine = KIND_FIELDS[self.kind.currentData()]
@@ -127,7 +173,9 @@ class RuleForm(ConfigEditForm):
         if (cooldown := number(self.numbers["cooldown_seconds"])) is not None:
             data["cooldown_seconds"] = cooldown
         for key in KIND_FIELDS[kind]:
-            if key in LISTS:
+            if key in PICKED:
+                data[key] = self.picks[key].picked()
+            elif key in LISTS:
                 data[key] = words(self.lists[key])
             elif key == "direction":
                 data[key] = self.direction.currentData()

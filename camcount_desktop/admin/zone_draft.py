@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import ValidationError
 
 from workers.contracts import LineDef, ZoneDef, ZoneSet
+from workers.contracts.zones import OccupancySettings, RouteDef
 from workers.geometry import Point
 
 Kind = Literal["line", "zone"]
@@ -36,19 +37,24 @@ class Shape:
     color: str
     points: tuple[Point, ...]
     classes: tuple[str, ...] = ()
+    #: a zone's occupancy settings, kept as loaded (not drawn)
+    occupancy: OccupancySettings | None = None
 
     @property
     def label(self) -> str:
         return self.name or self.id
 
     def as_dict(self) -> dict:
-        return {"id": self.id, "name": self.name, "color": self.color,
-                "points": [list(p) for p in self.points], "classes": list(self.classes)}
+        d = {"id": self.id, "name": self.name, "color": self.color,
+             "points": [list(p) for p in self.points], "classes": list(self.classes)}
+        if self.occupancy is not None:
+            d["occupancy"] = self.occupancy.model_dump()
+        return d
 
     @classmethod
     def of(cls, d: LineDef | ZoneDef) -> Shape:
         return cls(d.kind, d.id, d.name, d.color, tuple((float(x), float(y)) for x, y in d.points),
-                   tuple(d.classes))
+                   tuple(d.classes), getattr(d, "occupancy", None))
 
 
 def _message(exc: ValidationError) -> str:
@@ -84,6 +90,8 @@ class ZoneDraft:
         self.base_version = version
         #: ids of the shapes the base version has: only those carry on a shape's totals
         self.base_ids = frozenset(d.id for d in [*base.lines, *base.zones])
+        #: origin -> destination chains of the shapes, in order (not part of the undo history)
+        self.routes: tuple[RouteDef, ...] = tuple(base.routes)
         self._set(tuple(Shape.of(d) for d in [*base.lines, *base.zones]))
 
     def rebase(self, stored: ZoneSet, version: int) -> None:
@@ -190,6 +198,41 @@ class ZoneDraft:
     def clamp(self, p: Point) -> Point:
         return min(max(p[0], 0.0), float(self.width)), min(max(p[1], 0.0), float(self.height))
 
+    # -- routes -------------------------------------------------------------------------------
+    def add_route(self, name: str, steps: list[tuple[str, str]], within_seconds: float,
+                  ) -> RouteDef:
+        """A route through ``steps`` ((shape id, "in" / "out" / "any"), in order); raises
+        ValueError with the contract's reason when it is not one."""
+        try:
+            route = RouteDef(id=f"route-{uuid.uuid4().hex[:8]}", name=name,
+                             steps=[{"shape_id": sid, "direction": d} for sid, d in steps],
+                             within_seconds=within_seconds)
+        except ValidationError as exc:
+            raise ValueError(_message(exc)) from exc
+        self.routes = (*self.routes, route)
+        return route
+
+    def delete_route(self, route_id: str) -> None:
+        self.routes = tuple(r for r in self.routes if r.id != route_id)
+
+    def route_errors(self) -> dict[str, str]:
+        """Why each route would be refused (a step naming a shape that was deleted), by id."""
+        ids = {s.id for s in self.shapes}
+        out = {}
+        for r in self.routes:
+            gone = [st.shape_id for st in r.steps if st.shape_id not in ids]
+            if gone:
+                out[r.id] = (f"route {r.label!r}: {', '.join(map(repr, gone))} "
+                             "no longer exists; delete the route or draw it again")
+        return out
+
+    def route_text(self, route: RouteDef) -> str:
+        """"Door A (in) → Door B (out)", by the shapes' names now."""
+        labels = {s.id: s.label for s in self.shapes}
+        return " → ".join(labels.get(st.shape_id, st.shape_id)
+                          + ("" if st.direction == "any" else f" ({st.direction})")
+                          for st in route.steps)
+
     # -- validation and output ----------------------------------------------------------------
     def errors(self) -> dict[str, str]:
         """Why each faulty shape would be refused, by shape id."""
@@ -211,11 +254,14 @@ class ZoneDraft:
         if errors := self.errors():
             labels = {s.id: s.label for s in self.shapes}
             raise ValueError("; ".join(f"{labels[i]}: {m}" for i, m in errors.items()))
+        if route_errors := self.route_errors():
+            raise ValueError("; ".join(route_errors.values()))
         return ZoneSet(
             camera_id=self.camera_id, version=version, frame_width=self.width,
             frame_height=self.height, **self.settings,
             lines=[s.as_dict() for s in self.shapes if s.kind == "line"],
-            zones=[s.as_dict() for s in self.shapes if s.kind == "zone"])
+            zones=[s.as_dict() for s in self.shapes if s.kind == "zone"],
+            routes=[r.model_dump() for r in self.routes])
 
     def export_json(self) -> str:
         """The drawing as a file, numbered as the version it would be saved as (a draft: only
@@ -240,5 +286,9 @@ class ZoneDraft:
             raise ValueError(_message(exc)) from exc
         self.settings = {k: getattr(zs, k) for k in SETTINGS}
         # a shape of the file that the stored version does not have is a new one: a new id
-        self._set(tuple(replace(s, id=s.id if s.id in self.base_ids else self.new_id(s.kind))
-                        for s in map(Shape.of, [*zs.lines, *zs.zones])))
+        ids = {d.id: d.id if d.id in self.base_ids else self.new_id(d.kind)
+               for d in [*zs.lines, *zs.zones]}
+        self.routes = tuple(r.model_copy(update={"steps": [
+            st.model_copy(update={"shape_id": ids[st.shape_id]}) for st in r.steps]})
+            for r in zs.routes)
+        self._set(tuple(replace(s, id=ids[s.id]) for s in map(Shape.of, [*zs.lines, *zs.zones])))

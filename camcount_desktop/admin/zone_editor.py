@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from camcount_desktop.admin.counting_settings import CountingSettings
 from camcount_desktop.admin.permissions import AdminAccess
+from camcount_desktop.admin.route_panel import RoutePanel
 from camcount_desktop.admin.zone_canvas import ZoneCanvas
 from camcount_desktop.admin.zone_draft import ZoneDraft
 from camcount_desktop.admin.zone_editor_controller import ZoneEditorController
@@ -65,6 +66,7 @@ class ZoneEditor(QDialog):
         self.shape_error = QLabel()
         self.shape_error.setWordWrap(True)
         self.shape_error.setStyleSheet(f"color:{STATUS_COLORS['error']};")
+        self.routes = RoutePanel(self._refresh)
         self.counting = CountingSettings(lambda: self.canvas and self.canvas.update())
         self.counting.show_draft(None)
         self.save_button = QPushButton(self.tr("Save"))
@@ -92,6 +94,7 @@ class ZoneEditor(QDialog):
             buttons.addWidget(b)
         col.addLayout(buttons)
         col.addWidget(self.shape_error)
+        col.addWidget(self.routes)
         col.addWidget(self.counting)
 
         self.body = QHBoxLayout()
@@ -163,6 +166,7 @@ class ZoneEditor(QDialog):
         self.body.replaceWidget(self.placeholder, self.canvas)
         self.placeholder.deleteLater()
         self.counting.show_draft(self.controller.draft)
+        self.routes.show_draft(self.controller.draft)
         self.canvas.setFocus()
         self._refresh()
 
@@ -205,6 +209,9 @@ class ZoneEditor(QDialog):
         draft, canvas = self.draft, self.canvas
         ready = draft is not None and canvas is not None
         errors = draft.errors() if draft is not None else {}
+        if draft is not None:
+            errors = {**errors, **draft.route_errors()}
+            self.routes.refresh()
         self.undo_action.setEnabled(ready and draft.can_undo)
         self.redo_action.setEnabled(ready and draft.can_redo)
         allowed = self.access.allowed is not False
@@ -311,6 +318,7 @@ class ZoneEditor(QDialog):
             return
         self.canvas.select(None)
         self.counting.show_draft(self.draft)
+        self.routes.show_draft(self.draft)
         self.canvas.changed.emit()
         self.canvas.update()
         self._show_status(self.tr("Imported {n} shapes from {file}; Save publishes them").format(

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from camcount_desktop.analytics.model import ChartData
 
 IN_COLOUR, OUT_COLOUR, OCCUPANCY_COLOUR = "#2fa84f", "#e08a1e", "#6f8cff"
+CORRECTED_COLOUR = "#c060e0"
 #: space between two bucket labels on the axis, in pixels
 TICK_GAP_PX = 16
 
@@ -36,13 +37,15 @@ class CountsChart(QWidget):
         self.occupancy_plot.setLabel("left", self.tr("inside"))
         self.occupancy_plot.setMouseEnabled(x=True, y=False)
         self.occupancy_plot.setXLink(self.counts_plot)
-        self.occupancy_plot.addLegend(offset=(5, 5), labelTextSize="8pt")
+        self._occupancy_legend = self.occupancy_plot.addLegend(offset=(5, 5), labelTextSize="8pt")
         self.occupancy_curve = self.occupancy_plot.plot(
             [], [], pen=pg.mkPen(OCCUPANCY_COLOUR, width=2), symbol="o", symbolSize=5,
             symbolBrush=OCCUPANCY_COLOUR, name=self.tr("inside at bucket end"))
         self.peak_curve = self.occupancy_plot.plot(
             [], [], pen=pg.mkPen(OCCUPANCY_COLOUR, width=1, style=Qt.PenStyle.DashLine),
             name=self.tr("peak in bucket"))
+        self.corrected_curve = self.occupancy_plot.plot(
+            [], [], pen=pg.mkPen(CORRECTED_COLOUR, width=2), name=self.tr("corrected (visit time)"))
         self.occupancy_plot.hide()
         self._labels: list[str] = []
 
@@ -64,6 +67,13 @@ class CountsChart(QWidget):
         if data.is_zone:
             self.occupancy_curve.setData(xs, [r.occupancy or 0 for r in data.rows])
             self.peak_curve.setData(xs, [r.peak or 0 for r in data.rows])
+            corrected = [(x, r.corrected) for x, r in zip(xs, data.rows, strict=True)
+                         if r.corrected is not None]
+            self.corrected_curve.setData([x for x, _ in corrected], [c for _, c in corrected])
+            # named in the legend only where a zone has an average visit to correct by
+            self._occupancy_legend.removeItem(self.corrected_curve)
+            if corrected:
+                self._occupancy_legend.addItem(self.corrected_curve, self.tr("corrected (visit time)"))
             self.occupancy_plot.show()
         else:
             self.occupancy_plot.hide()

@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, Signal
 from camcount_desktop.analytics.model import ChartData, ChartRow, Selection, span_text, write_csv
 from camcount_desktop.timezone import system_timezone
 from workers.analytics.client import AnalyticsClient, RequestFailed
-from workers.bus import Bus
+from workers.bus import Bus, NotAllowed
 from workers.contracts.queries import CameraInfo
 
 log = logging.getLogger(__name__)
@@ -75,6 +75,12 @@ class AnalyticsController(QObject):
             self.message.emit(str(exc), "error")
         except asyncio.CancelledError:
             raise
+        except NotAllowed as exc:  # expected for some accounts: one line, no traceback
+            log.info("analytics query not allowed: %s", exc)
+            self.message.emit(self.tr("This account may not ask the analytics worker. Ask an "
+                                      "admin to give it the operator permissions of "
+                                      "docs/admin.md, or connect with an admin account."),
+                              "error")
         except Exception as exc:
             log.warning("analytics query failed", exc_info=True)
             self.message.emit(self.tr("The query failed: {why}").format(why=exc), "error")
@@ -111,7 +117,8 @@ class AnalyticsController(QObject):
         totals = await self.client.totals(sel.camera_id, since=span_start, until=span_end)
         rows = [ChartRow(p.start, p.end, p.count_in, p.count_out,
                          occupancy.points[i].at_end if occupancy else None,
-                         occupancy.points[i].peak if occupancy else None)
+                         occupancy.points[i].peak if occupancy else None,
+                         occupancy.points[i].corrected if occupancy else None)
                 for i, p in enumerate(series.points)]
         breakdown = [r for r in totals.rows if r.kind == sel.shape_kind
                      and (sel.class_name is None or r.class_name == sel.class_name)

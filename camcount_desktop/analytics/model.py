@@ -64,6 +64,8 @@ class ChartRow:
     #: zones only: inside at the bucket's end, and the most at once during it
     occupancy: int | None = None
     peak: int | None = None
+    #: zones with an average visit set: the occupancy corrected by it (the raw one drifts)
+    corrected: int | None = None
 
     @property
     def net(self) -> int:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from workers.bus import Bus, Delivery, Subscription
+from workers.bus import Bus, Delivery, NotAllowed, Subscription
 from workers.contracts import ReportProgress, ReportRequest
 
 log = logging.getLogger(__name__)
@@ -78,6 +78,12 @@ class ReportsController(QObject):
                 t.analytics_jobs, [f"analytics.progress.{job.report_id}"], self._on_progress,
                 model=ReportProgress, max_length=100)
             await self.bus.publish(t.analytics_jobs, f"analytics.report.{report_type}", req)
+        except NotAllowed as exc:
+            log.info("report request not sent: %s", exc)
+            self._update(job, "failed", 0, self.tr(
+                "not sent: this account may not request reports (that is for admin accounts); "
+                "it may read the charts above. Ask an admin, or connect with an admin account."))
+            return job
         except Exception as exc:
             log.warning("report request not sent: %s", exc)
             self._update(job, "failed", 0, self.tr("not sent: {why}").format(why=exc))

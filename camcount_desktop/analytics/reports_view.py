@@ -111,9 +111,8 @@ def _name(job: ReportJob) -> str:
 def _status(job: ReportJob) -> str:
     if job.state == "done":
         if (file := job.local_file) is not None:
-            # named by what it is; the file's own (unique, unreadable) name is in the tooltip
-            what = html.escape(QCoreApplication.translate("ReportsPanel", "Open the {report} ({format})")
-                               .format(report=_name(job), format=job.format.upper()))
+            # its file name says what it is: the report, its cameras, its days
+            what = html.escape(file.name)
             return f'<a href="{QUrl.fromLocalFile(str(file)).toString()}">{what}</a>'
         return html.escape(QCoreApplication.translate(
             "ReportsPanel", "done; stored on the analytics server at {path}").format(path=job.path))

@@ -30,6 +30,8 @@ from camcount_desktop.analytics.controller import AnalyticsController
 from camcount_desktop.analytics.model import ChartData, Selection, report_range, span_text
 from camcount_desktop.analytics.reports_controller import ReportsController
 from camcount_desktop.analytics.reports_view import ReportsPanel
+from camcount_desktop.analytics.routes_controller import RoutesController
+from camcount_desktop.analytics.routes_view import RoutesPanel
 from camcount_desktop.i18n import number
 
 PERIODS = {"hourly": QT_TRANSLATE_NOOP("AnalyticsView", "Hourly"),
@@ -98,10 +100,16 @@ class AnalyticsView(QWidget):
         left_col.setContentsMargins(0, 0, 0, 0)
         left_col.addWidget(self.totals_label)
         left_col.addWidget(self.chart, 1)
+        # owned by the console's controller, which outlives this window and its last answer
+        self.routes = RoutesPanel(RoutesController(controller.client, controller))
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.breakdown)
+        right.addWidget(self.routes)
+        right.setSizes([140, 460])
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
-        split.addWidget(self.breakdown)
-        split.setSizes([800, 320])
+        split.addWidget(right)
+        split.setSizes([760, 440])
         self.reports_panel = ReportsPanel(reports)
 
         col = QVBoxLayout(self)
@@ -217,6 +225,8 @@ class AnalyticsView(QWidget):
     # -- showing ------------------------------------------------------------------------------
     def _show_data(self, data: ChartData) -> None:
         self.chart.set_data(data)
+        self.routes.controller.show(data.selection.camera_id, *data.span,
+                                    class_name=data.selection.class_name)
         self.export_button.setEnabled(True)
         sel = data.selection
         what = f"{data.shape_label} · {sel.class_name or self.tr('all classes')} · " \

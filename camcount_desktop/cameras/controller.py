@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pydantic import ValidationError
 from PySide6.QtCore import QObject, Signal
 
-from workers.contracts import CameraConfig, CameraControl, CameraStatus
+from workers.contracts import CameraConfig, CameraControl, CameraStatus, SystemEvent
 
 
 @dataclass
@@ -35,8 +36,14 @@ class CamerasController(QObject):
         self.cameras: dict[str, CameraInfo] = {}
         #: removed cameras: their worker's last "offline: removed" must not bring them back
         self._removed: set[str] = set()
+        #: what camera workers say of the cameras they run (name, group, source as shown,
+        #: analysis_fps, enabled), from their heartbeats: all a console knows of a camera
+        #: started with ``--camera`` rather than saved from a console
+        self.announced: dict[str, CameraConfig] = {}
+        self._configured: set[str] = set()
 
     def add_configured(self, config: CameraConfig) -> None:
+        self._configured.add(config.camera_id)
         self._removed.discard(config.camera_id)
         info = self._get(config.camera_id)
         name = config.name or config.camera_id
@@ -55,6 +62,7 @@ class CamerasController(QObject):
 
     def remove(self, camera_id: str) -> None:
         self._removed.add(camera_id)
+        self.announced.pop(camera_id, None)
         if self.cameras.pop(camera_id, None) is not None:
             self.removed.emit(camera_id)
 
@@ -67,6 +75,31 @@ class CamerasController(QObject):
         info = self._get(status.camera_id)
         info.state, info.fps, info.detail = status.state, status.fps, status.detail
         self.changed.emit(status.camera_id)
+
+    def on_health(self, event: SystemEvent) -> None:
+        """A camera worker's heartbeat: what it says of its cameras names those nobody saved."""
+        cameras = event.data.get("cameras") if event.data.get("role") == "camera" else None
+        if not isinstance(cameras, dict):
+            return
+        for camera_id, stats in cameras.items():
+            try:
+                config = CameraConfig(camera_id=camera_id, name=stats.get("name") or camera_id,
+                                      source=stats.get("source") or "?",
+                                      group=stats.get("group") or "",
+                                      analysis_fps=stats.get("analysis_fps") or 5.0,
+                                      enabled=stats.get("enabled", True))
+            except (ValidationError, AttributeError):
+                continue  # a worker of an older version, or a stranger: nothing to show
+            if self.announced.get(camera_id) == config or camera_id in self._removed:
+                continue
+            self.announced[camera_id] = config
+            if camera_id not in self._configured:
+                info = self._get(camera_id)
+                renamed = info.name != config.name
+                info.name, info.group = config.name, config.group
+                self.changed.emit(camera_id)
+                if renamed:
+                    self.renamed.emit(camera_id)
 
     def name_of(self, camera_id: str) -> str:
         """The camera's name as configured; its id while the name is not known here."""

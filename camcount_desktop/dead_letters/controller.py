@@ -7,7 +7,7 @@ import logging
 from PySide6.QtCore import QObject, Signal
 from qasync import asyncSlot
 
-from workers.bus import DeadLetter, DeadLetters
+from workers.bus import DeadLetter, DeadLetters, NotAllowed
 
 log = logging.getLogger(__name__)
 
@@ -20,14 +20,27 @@ class DeadLetterController(QObject):
         super().__init__(parent)
         self.source = source
         self.letters: list[DeadLetter] = []
+        #: the broker refused this account the error queue (the buttons that act stay off)
+        self.refused = False
 
     async def refresh(self) -> None:
         try:
             self.letters = await self.source.fetch()
+        except NotAllowed as exc:
+            log.info("dead letters not shown: %s", exc)
+            self.refused = True
+            self.letters = []
+            self.message.emit(self.tr(
+                "This account may not read the error queue: reviewing, requeueing and "
+                "discarding dead letters is for admin accounts. Ask an admin, or connect with an "
+                "admin account."))
+            self.changed.emit()
+            return
         except Exception as exc:
             log.warning("reading the error queue failed: %s", exc)
             self.message.emit(self.tr("cannot read the error queue: {why}").format(why=exc))
             return
+        self.refused = False
         self.message.emit(self.tr("{n} message(s) in the error queue").format(n=len(self.letters)))
         self.changed.emit()
 

@@ -36,6 +36,7 @@ class DeadLetterView(QWidget):
             self.tree.setColumnWidth(col, width)
         self.tree.setToolTip(self.tr("select messages to requeue or discard them"))
         self.status = QLabel(self.tr("Refresh to read the error queue"))
+        self.status.setWordWrap(True)
         buttons = QHBoxLayout()
         buttons.addWidget(self.status)
         buttons.addStretch(1)
@@ -63,7 +64,7 @@ class DeadLetterView(QWidget):
 
     def _selection_changed(self) -> None:
         for button in self.selection_buttons:
-            button.setEnabled(bool(self.tree.selectedItems()))
+            button.setEnabled(bool(self.tree.selectedItems()) and not self.controller.refused)
 
     def selected(self) -> list[str]:
         return [i.data(0, _KEY) for i in self.tree.selectedItems()]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from camcount_desktop.health.controller import HealthController
@@ -13,7 +14,7 @@ from camcount_desktop.i18n import number
 COLORS = {"connected": "#2e9d4f", "running": "#2e9d4f", "reconnecting": "#c98a12",
           "starting": "#5a6b82", "connecting": "#5a6b82", "stopped": "#6b6b6b", "down": "#c23b3b",
           "gone": "#c23b3b",
-          "missing": "#c23b3b", "fallback": "#c98a12", "yolo": "#2e6fb5"}
+          "missing": "#c23b3b", "fallback": "#c98a12", "yolo": "#2e9d4f"}
 #: the words of the chips (workers and the bus report the English keys)
 WORDS = {
     "connected": QT_TRANSLATE_NOOP("HealthView", "connected"),
@@ -47,7 +48,19 @@ def chip(text: str, color: str, tooltip: str = "") -> QLabel:
     return label
 
 
+class ClickableChip(QLabel):
+    clicked = Signal()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit()
+        super().mousePressEvent(event)
+
+
 class HealthView(QWidget):
+    #: the detector chip was clicked: the Detection page opens
+    detector_clicked = Signal()
+
     def __init__(self, controller: HealthController, parent: QWidget | None = None):
         super().__init__(parent)
         self.controller = controller
@@ -55,7 +68,9 @@ class HealthView(QWidget):
         self._row.setContentsMargins(4, 2, 4, 2)
         self._row.setSpacing(6)
         self.broker = chip("", COLORS["connecting"])
-        self.detector = chip("", COLORS["starting"])
+        self.detector = ClickableChip()
+        self.detector.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.detector.clicked.connect(self.detector_clicked)
         self._row.addWidget(self.broker)
         self._row.addWidget(self.detector)
         self._workers: list[QLabel] = []
@@ -76,8 +91,10 @@ class HealthView(QWidget):
                  COLORS.get(state, "#6b6b6b"), c.broker_label)
         det = c.detector()
         if det is not None:
+            hint = self.tr("Click to fetch or choose a YOLO model") if det.fallback else ""
             set_chip(self.detector, self.tr("Detector: {what}").format(what=det.text),
-                     COLORS["fallback" if det.fallback else "yolo"], det.detail)
+                     COLORS["fallback" if det.fallback else "yolo"],
+                     "\n\n".join(t for t in (det.detail, hint) if t))
         elif "detector" in c.missing:
             set_chip(self.detector, self.tr("Detector: missing"), COLORS["missing"],
                      c.missing["detector"])

@@ -3,6 +3,8 @@ TileState fed from the bus adapter's signals. Saved to Settings on every change.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from camcount_desktop.settings import MAX_TILES, Settings
@@ -21,6 +23,9 @@ class WallController(QObject):
     result_shown = Signal(str, str)
     #: the cameras on screen changed; the console follows exactly these on the bus
     cameras_on_screen_changed = Signal(object)  # set[str]
+    #: (camera id, datetime): a detector started counting the camera then; what was stored
+    #: before is wanted (``set_counted_before``)
+    totals_needed = Signal(str, object)
 
     def __init__(self, settings: Settings, parent: QObject | None = None):
         super().__init__(parent)
@@ -33,8 +38,10 @@ class WallController(QObject):
         self.fullscreen: int | None = None
         self.states: dict[str, TileState] = {}
         self._signal_states: dict[str, str] = {}
-        #: today's counts from before the detector started with this console (local mode)
+        #: today's line counts stored before the detector counting a camera started (its
+        #: results count from there), by camera; asked for with ``totals_needed``
         self.counted_before: dict[str, CountedBefore] = {}
+        self._counting_since: dict[str, datetime] = {}
         # liveness changes without any message arriving (a feed that just stops): look each second
         self._ticker = QTimer(self)
         self._ticker.setInterval(1000)
@@ -136,11 +143,28 @@ class WallController(QObject):
         self.camera_updated.emit(frame.camera_id)
 
     def on_result(self, result: DetectionResult) -> None:
+        since = result.counting_data.counting_since
+        if since is not None and self._counting_since.get(result.camera_id) != since:
+            # a detector (re)started counting this camera, from zero: what was stored before
+            # it started is asked for, and meanwhile the old run's offset no longer applies
+            self._counting_since[result.camera_id] = since
+            self.counted_before.pop(result.camera_id, None)
+            self.totals_needed.emit(result.camera_id, since)
         if (before := self.counted_before.get(result.camera_id)) is not None:
             result = before.added_to(result)
         if self.state(result.camera_id).add_result(result):
             self.result_shown.emit(result.camera_id, result.frame_id)
         self.camera_updated.emit(result.camera_id)
+
+    def set_counted_before(self, camera_id: str, since: datetime, before: CountedBefore) -> None:
+        """What analytics stored for the camera before ``since``; ignored if another detector
+        run started meanwhile."""
+        if self._counting_since.get(camera_id) == since:
+            self.counted_before[camera_id] = before
+            state = self.state(camera_id)
+            if state.latest_result is not None:  # the totals on screen now, not at the next result
+                state.latest_result = before.added_to(state.latest_result)
+            self.camera_updated.emit(camera_id)
 
     def on_status(self, status: CameraStatus) -> None:
         self.state(status.camera_id).set_status(status)

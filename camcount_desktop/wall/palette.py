@@ -5,7 +5,7 @@ their text keeps the desktop's colour (black on black)."""
 from __future__ import annotations
 
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QToolTip, QWidget
 
 _ROLES = {
     QPalette.ColorRole.Window: "#050506",
@@ -36,6 +36,13 @@ def dark_palette() -> QPalette:
                  QPalette.ColorRole.ButtonText):
         palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6b6b6b"))
     return palette
+
+
+def use_dark_tooltips() -> None:
+    """Tooltips are the application's in Qt, not a widget's: the wall's dark ones for every
+    tooltip, so one over the wall reads the same on a light or a dark desktop theme (and the
+    rest of the window's read, dark on any theme, too)."""
+    QToolTip.setPalette(dark_palette())
 
 
 def make_dark(widget: QWidget) -> QWidget:

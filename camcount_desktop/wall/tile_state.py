@@ -6,16 +6,23 @@ the ring buffer, by frame_id), so boxes sit on the people they were found on; th
 the camera by the detector's latency. With no detector, or when a result's frame is no longer in
 the ring, the newest frame is shown without boxes. Counts always come from the newest result.
 
+Latency: how old the picture the operator sees is, from the camera's capture (the frame's
+timestamp, stamped by the camera worker) to the tile painting that frame with its boxes; the
+median of the last few such paints. Camera worker and console clocks must agree (NTP) for it
+to mean anything across machines.
+
 Liveness: a tile is live only while frames keep arriving. An ``offline`` status, or no frame for
 ``stall_after()`` seconds, shows NO SIGNAL with the time of the last frame; never a frozen frame.
 """
 
 from __future__ import annotations
 
+import statistics
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 from camcount_desktop.wall.frames import DecodedFrame, FrameRing
@@ -28,6 +35,8 @@ RESULTS_FRESH_S = 2.0
 #: while results flow, a picture older than this gives way to the newest frame (detector lagging)
 MAX_DISPLAY_LAG_S = 1.5
 MIN_STALL_S = 3.0
+#: paints of a frame with its boxes the shown latency is the median of
+LATENCY_WINDOW = 10
 
 
 @dataclass(frozen=True)
@@ -38,7 +47,8 @@ class Shown:
 
 
 class TileState:
-    def __init__(self, camera_id: str, name: str = "", *, clock=time.monotonic):
+    def __init__(self, camera_id: str, name: str = "", *, clock=time.monotonic,
+                 wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
         self.camera_id = camera_id
         self.name = name or camera_id
         self.zones: ZoneSet | None = None
@@ -49,6 +59,9 @@ class TileState:
         self.shown: Shown | None = None
         self.last_frame_at: datetime | None = None
         self._clock = clock
+        self._wall_clock = wall_clock
+        self._latencies: deque[float] = deque(maxlen=LATENCY_WINDOW)
+        self._latency_of: str | None = None  # the frame last measured
         self._ring = FrameRing()
         self._arrivals: deque[float] = deque(maxlen=30)
         self._last_result_t = -1e9
@@ -76,6 +89,22 @@ class TileState:
             return False
         self._show(Shown(frame, result), now)
         return True
+
+    def painted(self) -> float | None:
+        """The tile painted what it shows. The first paint of a frame with its result is a
+        latency sample: its age, in seconds, which this returns (else None)."""
+        shown = self.shown
+        if shown is None or shown.result is None or shown.frame.frame_id == self._latency_of:
+            return None
+        self._latency_of = shown.frame.frame_id
+        age = (self._wall_clock() - shown.frame.captured_at).total_seconds()
+        self._latencies.append(age)
+        return age
+
+    @property
+    def latency(self) -> float | None:
+        """Seconds from capture to the tile showing a frame with its boxes, lately (median)."""
+        return statistics.median(self._latencies) if self._latencies else None
 
     def set_status(self, status: CameraStatus) -> None:
         self.status = status
@@ -112,3 +141,4 @@ class TileState:
     def clear_frames(self) -> None:
         self._ring.clear()
         self.shown = None
+        self._latencies.clear()

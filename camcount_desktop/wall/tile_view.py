@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QDragEnterEvent,
     QDropEvent,
     QFont,
+    QHelpEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
     QPen,
 )
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from camcount_desktop.i18n import clock, number
 from camcount_desktop.wall.overlay import Labels, draw_boxes, draw_label, draw_zones, overlay_font
@@ -36,6 +37,10 @@ class TileView(QWidget):
         self.index = index
         self.state: TileState | None = None
         self.show_boxes = True
+        #: each camera's latency in the header (View menu)
+        self.show_latency = False
+        #: what the right of the header last said (counts, latency, rate or state)
+        self.header_text = ""
         #: the overlay labels of the last painted frame (where they went, for tests)
         self.labels: Labels | None = None
         self.setAcceptDrops(True)
@@ -46,8 +51,15 @@ class TileView(QWidget):
 
     def set_state(self, state: TileState | None) -> None:
         self.state = state
-        self.setToolTip(state.camera_id if state else self.tr("Drop a camera here"))
         self.update()
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip:  # the name as it is now (it may come later)
+            assert isinstance(event, QHelpEvent)
+            QToolTip.showText(event.globalPos(), self.state.name if self.state
+                              else self.tr("Drop a camera here"), self)
+            return True
+        return super().event(event)
 
     def picture_rect(self) -> QRectF:
         """Where frames go: the tile below its header."""
@@ -94,6 +106,7 @@ class TileView(QWidget):
         if self.show_boxes and result is not None:
             draw_boxes(p, result, target, self.labels)
         self.labels.draw(p)
+        state.painted()
 
     def _paint_no_signal(self, p: QPainter, state: TileState, signal: str, area: QRectF) -> None:
         color = STATE_COLORS[signal]
@@ -139,10 +152,15 @@ class TileView(QWidget):
         right = (self.tr("{fps} fps").format(fps=number(state.fps, 1)) if signal == "live"
                  else {"no_signal": self.tr("NO SIGNAL"), "reconnecting": self.tr("RECONNECTING"),
                        "waiting": self.tr("WAITING")}.get(signal, signal.upper()))
+        if signal == "live" and self.show_latency:
+            latency = state.latency
+            right = (self.tr("latency {ms} ms").format(ms=round(latency * 1000))
+                     if latency is not None else self.tr("latency –")) + "   " + right
         if signal == "live" and state.latest_result is not None:
             c = state.latest_result.counting_data
             right = self.tr("in {n_in} · out {n_out}").format(n_in=c.count_in, n_out=c.count_out) \
                 + f"   {right}"
+        self.header_text = right
         p.drawText(QRectF(22, 0, self.width() - 30, HEADER_H),
                    Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, right)
         if signal == "live" and state.latest_result is None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QChildEvent, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QResizeEvent
-from PySide6.QtWidgets import QGridLayout, QMenu, QWidget
+from PySide6.QtWidgets import QDialog, QGridLayout, QMenu, QWidget
 
 from camcount_desktop.settings import MAX_TILES
 from camcount_desktop.wall.controller import WallController
-from camcount_desktop.wall.palette import make_dark
+from camcount_desktop.wall.palette import make_dark, use_dark_tooltips
 from camcount_desktop.wall.tile_view import HEADER_H, TileView
 
 
@@ -25,6 +25,7 @@ class WallView(QWidget):
         self._grid.setContentsMargins(0, 0, 0, 0)
         self._grid.setSpacing(3)
         make_dark(self)
+        use_dark_tooltips()
         self._sizes: dict[str, tuple[int, int]] = {}
         for tile in self.tiles:
             tile.double_clicked.connect(lambda t=tile: controller.toggle_fullscreen(t.index))
@@ -50,6 +51,14 @@ class WallView(QWidget):
         if focused is not None:
             self.controller.toggle_fullscreen(focused.index)
 
+    def childEvent(self, event: QChildEvent) -> None:
+        # a dialog or menu opened on the wall is a window of its own, which does not inherit
+        # the wall's palette: each gets it once built (polished), whoever opens it
+        child = event.child()
+        if event.polished() and isinstance(child, QDialog | QMenu):
+            make_dark(child)
+        super().childEvent(event)
+
     def _tile_menu(self, tile: TileView, pos) -> None:
         self.tile_menu(tile).exec(tile.mapToGlobal(pos))
 
@@ -62,6 +71,12 @@ class WallView(QWidget):
             menu.addAction(self.tr("Remove from the wall")).triggered.connect(
                 lambda: self.controller.assign(tile.index, None))
         return menu
+
+    def set_show_latency(self, on: bool) -> None:
+        """Each tile's header shows how old its picture is (capture to screen)."""
+        for tile in self.tiles:
+            tile.show_latency = on
+            tile.update()
 
     def set_show_boxes(self, on: bool) -> None:
         self.show_boxes = on

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QApplication
 from camcount_desktop.console import Console
 from camcount_desktop.main_window import MainWindow
 from camcount_desktop.settings import Settings
-from workers.analytics import AnalyticsSettings, AnalyticsWorker
+from workers.analytics import AnalyticsClient, AnalyticsSettings, AnalyticsWorker
 from workers.contracts import (
     CameraConfig,
     CameraControl,
@@ -110,6 +110,13 @@ async def capture() -> None:
                 frame_timestamp=max(e.at for e in events), zones_version=1, events=events))
         total = sum(len(b) for b in batches)
         await poll(lambda: worker.ingestor.events_written >= total)
+        client = AnalyticsClient(console.bus)
+        for _ in range(100):  # the zones are stored from their own queue: wait for them
+            if await client.latest_zone_set(CAMERA) is not None:
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise TimeoutError("the analytics worker did not store the zones")
 
         window = MainWindow(console, settings)
         window.open_analytics()

@@ -391,6 +391,10 @@
 <context>
     <name>AnalyticsController</name>
     <message>
+        <source>This account may not ask the analytics worker. Ask an admin to give it the operator permissions of docs/admin.md, or connect with an admin account.</source>
+        <translation>이 계정은 분석 워커에 요청할 수 없습니다. 관리자에게 docs/admin.md의 운영자 권한을 요청하거나 관리자 계정으로 접속하십시오.</translation>
+    </message>
+    <message>
         <source>The query failed: {why}</source>
         <translation>조회 실패: {why}</translation>
     </message>
@@ -661,6 +665,10 @@
     <message>
         <source>no</source>
         <translation>아니요</translation>
+    </message>
+    <message>
+        <source>As its camera worker runs it (started there with --camera): not saved from a console. Edit… saves it, then every console and worker knows it.</source>
+        <translation>카메라 워커가 실행하는 그대로(그곳에서 --camera로 시작): 콘솔에서 저장되지 않았습니다. 편집…으로 저장하면 모든 콘솔과 워커가 알게 됩니다.</translation>
     </message>
     <message>
         <source>Disable</source>
@@ -981,6 +989,10 @@
         <translation>구간 내 최대</translation>
     </message>
     <message>
+        <source>corrected (visit time)</source>
+        <translation>보정값(방문 시간 기준)</translation>
+    </message>
+    <message>
         <source>entries</source>
         <translation>입장</translation>
     </message>
@@ -991,6 +1003,10 @@
 </context>
 <context>
     <name>DeadLetterController</name>
+    <message>
+        <source>This account may not read the error queue: reviewing, requeueing and discarding dead letters is for admin accounts. Ask an admin, or connect with an admin account.</source>
+        <translation>이 계정은 오류 큐를 읽을 수 없습니다. 데드 레터 검토, 다시 넣기, 폐기는 관리자 계정만 할 수 있습니다. 관리자에게 요청하거나 관리자 계정으로 접속하십시오.</translation>
+    </message>
     <message>
         <source>cannot read the error queue: {why}</source>
         <translation>오류 큐를 읽을 수 없음: {why}</translation>
@@ -1057,6 +1073,131 @@
     <message>
         <source>Discard selected</source>
         <translation>선택 항목 폐기</translation>
+    </message>
+</context>
+<context>
+    <name>DetectionController</name>
+    <message>
+        <source>Downloading {file} from {host}…</source>
+        <translation>{host}에서 {file} 내려받는 중…</translation>
+    </message>
+    <message>
+        <source>Checking that {file} loads as a model…</source>
+        <translation>{file}이(가) 모델로 불러와지는지 확인하는 중…</translation>
+    </message>
+    <message>
+        <source>Download cancelled; nothing was kept.</source>
+        <translation>내려받기를 취소했습니다. 아무것도 남기지 않았습니다.</translation>
+    </message>
+    <message>
+        <source>{file} cannot be used: {reason}</source>
+        <translation>{file}을(를) 사용할 수 없음: {reason}</translation>
+    </message>
+    <message>
+        <source>{file} is ready in {folder}</source>
+        <translation>{file} 준비 완료: {folder}</translation>
+    </message>
+    <message>
+        <source>Loading {file} into the detector (the first time, exporting it for OpenVINO may take a minute)…</source>
+        <translation>{file}을(를) 감지기에 불러오는 중(처음에는 OpenVINO 변환에 1분쯤 걸릴 수 있음)…</translation>
+    </message>
+    <message>
+        <source>The detector cannot use {file}: {reason}</source>
+        <translation>감지기가 {file}을(를) 사용할 수 없음: {reason}</translation>
+    </message>
+    <message>
+        <source>Detecting with {model}.</source>
+        <translation>{model}(으)로 감지 중.</translation>
+    </message>
+</context>
+<context>
+    <name>DetectionDialog</name>
+    <message>
+        <source>Detection</source>
+        <translation>감지</translation>
+    </message>
+</context>
+<context>
+    <name>DetectionPage</name>
+    <message>
+        <source>Without YOLO weights the console counts with OpenCV&apos;s HOG people detector: people only, and less accurate. It never downloads anything by itself; fetch a model here, or choose one you have.</source>
+        <translation>YOLO 가중치가 없으면 콘솔은 OpenCV의 HOG 사람 감지기로 집계합니다. 사람만 감지하며 정확도가 낮습니다. 스스로는 아무것도 내려받지 않으니 여기서 모델을 내려받거나 가진 모델을 선택하십시오.</translation>
+    </message>
+    <message>
+        <source>Models are fetched from &lt;this address&gt;/&lt;name&gt;.pt: a mirror or a server on your network will do</source>
+        <translation>모델은 &lt;이 주소&gt;/&lt;이름&gt;.pt에서 받습니다. 미러나 내부망 서버도 됩니다</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>취소</translation>
+    </message>
+    <message>
+        <source>Download a model</source>
+        <translation>모델 내려받기</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>모델</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>받을 곳</translation>
+    </message>
+    <message>
+        <source>Choose weights or ONNX file…</source>
+        <translation>가중치 또는 ONNX 파일 선택…</translation>
+    </message>
+    <message>
+        <source>Choose OpenVINO folder…</source>
+        <translation>OpenVINO 폴더 선택…</translation>
+    </message>
+    <message>
+        <source>Or use a model on disk</source>
+        <translation>또는 디스크의 모델 사용</translation>
+    </message>
+    <message>
+        <source> · on disk</source>
+        <translation> · 디스크에 있음</translation>
+    </message>
+    <message>
+        <source>Use</source>
+        <translation>사용</translation>
+    </message>
+    <message>
+        <source>Download</source>
+        <translation>내려받기</translation>
+    </message>
+    <message>
+        <source>Detector: not running yet</source>
+        <translation>감지기: 아직 실행 안 됨</translation>
+    </message>
+    <message>
+        <source>Detector: {text}</source>
+        <translation>감지기: {text}</translation>
+    </message>
+    <message>
+        <source>This installation has no YOLO runtime (ultralytics is not installed): it can only count with HOG.</source>
+        <translation>이 설치본에는 YOLO 런타임이 없습니다(ultralytics 미설치). HOG로만 집계할 수 있습니다.</translation>
+    </message>
+    <message>
+        <source>Detection runs on the detector workers, each with its own model folder. On each detector machine run:  camcount-worker models fetch {name}  then restart the worker.</source>
+        <translation>감지는 감지기 워커에서 실행되며 워커마다 모델 폴더가 따로 있습니다. 각 감지기 컴퓨터에서 실행:  camcount-worker models fetch {name}  그다음 워커를 다시 시작하십시오.</translation>
+    </message>
+    <message>
+        <source>Models are kept in {folder}.</source>
+        <translation>모델은 {folder}에 보관됩니다.</translation>
+    </message>
+    <message>
+        <source>YOLO weights or ONNX model</source>
+        <translation>YOLO 가중치 또는 ONNX 모델</translation>
+    </message>
+    <message>
+        <source>Models (*.pt *.onnx)</source>
+        <translation>모델 (*.pt *.onnx)</translation>
+    </message>
+    <message>
+        <source>OpenVINO export folder</source>
+        <translation>OpenVINO 변환 폴더</translation>
     </message>
 </context>
 <context>
@@ -1208,6 +1349,10 @@
         <translation>브로커: {state}</translation>
     </message>
     <message>
+        <source>Click to fetch or choose a YOLO model</source>
+        <translation>클릭하여 YOLO 모델 내려받기 또는 선택</translation>
+    </message>
+    <message>
         <source>Detector: {what}</source>
         <translation>감지기: {what}</translation>
     </message>
@@ -1294,6 +1439,10 @@
         <translation>설정(&amp;S)…</translation>
     </message>
     <message>
+        <source>&amp;Detection settings…</source>
+        <translation>감지 설정(&amp;D)…</translation>
+    </message>
+    <message>
         <source>&amp;Quit</source>
         <translation>종료(&amp;Q)</translation>
     </message>
@@ -1312,6 +1461,14 @@
     <message>
         <source>Boxes and track ids</source>
         <translation>박스와 트랙 ID</translation>
+    </message>
+    <message>
+        <source>Latency in tile headers</source>
+        <translation>타일 머리글에 지연 시간 표시</translation>
+    </message>
+    <message>
+        <source>How old each camera&apos;s picture is when it is shown: from the camera to the screen, with its boxes</source>
+        <translation>각 카메라 영상이 표시될 때 얼마나 지난 것인지: 박스를 포함해 카메라에서 화면까지</translation>
     </message>
     <message>
         <source>Full-screen window</source>
@@ -1355,6 +1512,13 @@
     <message>
         <source>in {n_in} · out {n_out}</source>
         <translation>입장 {n_in} · 퇴장 {n_out}</translation>
+    </message>
+</context>
+<context>
+    <name>PickList</name>
+    <message>
+        <source>{id} (not known now)</source>
+        <translation>{id}(현재 알 수 없음)</translation>
     </message>
 </context>
 <context>
@@ -1432,6 +1596,10 @@
     <message>
         <source>sent; waiting for an analytics worker</source>
         <translation>전송됨. 분석 워커 대기 중</translation>
+    </message>
+    <message>
+        <source>not sent: this account may not request reports (that is for admin accounts); it may read the charts above. Ask an admin, or connect with an admin account.</source>
+        <translation>전송 안 됨: 이 계정은 보고서를 요청할 수 없습니다(관리자 계정 전용). 위의 차트는 볼 수 있습니다. 관리자에게 요청하거나 관리자 계정으로 접속하십시오.</translation>
     </message>
     <message>
         <source>not sent: {why}</source>
@@ -1521,16 +1689,116 @@
         <translation>보고서 요청</translation>
     </message>
     <message>
-        <source>Open the {report} ({format})</source>
-        <translation>{report} 열기({format})</translation>
-    </message>
-    <message>
         <source>done; stored on the analytics server at {path}</source>
         <translation>완료. 분석 서버의 {path}에 저장됨</translation>
     </message>
     <message>
         <source>failed: {why}</source>
         <translation>실패: {why}</translation>
+    </message>
+</context>
+<context>
+    <name>RouteDialog</name>
+    <message>
+        <source>Add route</source>
+        <translation>경로 추가</translation>
+    </message>
+    <message>
+        <source>e.g. Platform to exit</source>
+        <translation>예: 승강장에서 출구로</translation>
+    </message>
+    <message>
+        <source>either way</source>
+        <translation>양방향</translation>
+    </message>
+    <message>
+        <source>in / entry</source>
+        <translation>입장 / 구역 진입</translation>
+    </message>
+    <message>
+        <source>out / exit</source>
+        <translation>퇴장 / 구역 이탈</translation>
+    </message>
+    <message>
+        <source>Add step</source>
+        <translation>단계 추가</translation>
+    </message>
+    <message>
+        <source>Remove last</source>
+        <translation>마지막 단계 제거</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>이름</translation>
+    </message>
+    <message>
+        <source>Next step</source>
+        <translation>다음 단계</translation>
+    </message>
+    <message>
+        <source>Steps, in order</source>
+        <translation>단계(순서대로)</translation>
+    </message>
+    <message>
+        <source>Last step within</source>
+        <translation>마지막 단계까지 제한 시간</translation>
+    </message>
+    <message>
+        <source>A route needs at least two steps: where people come from and where they go</source>
+        <translation>경로에는 최소 두 단계가 필요합니다. 사람들이 오는 곳과 가는 곳</translation>
+    </message>
+</context>
+<context>
+    <name>RouteFlowChart</name>
+    <message>
+        <source>No route completed</source>
+        <translation>완료된 경로 없음</translation>
+    </message>
+</context>
+<context>
+    <name>RoutePanel</name>
+    <message>
+        <source>Add route…</source>
+        <translation>경로 추가…</translation>
+    </message>
+    <message>
+        <source>People who pass these lines or zones in this order, e.g. in by door A and out by door B</source>
+        <translation>이 라인이나 구역을 이 순서로 지나는 사람. 예: A 문으로 들어와 B 문으로 나감</translation>
+    </message>
+    <message>
+        <source>Delete route</source>
+        <translation>경로 삭제</translation>
+    </message>
+    <message>
+        <source>Routes (origin → destination)</source>
+        <translation>경로(출발 → 도착)</translation>
+    </message>
+    <message>
+        <source>within {s:g} s</source>
+        <translation>{s:g}초 이내</translation>
+    </message>
+</context>
+<context>
+    <name>RoutesPanel</name>
+    <message>
+        <source>Routes (origin → destination)</source>
+        <translation>경로(출발 → 도착)</translation>
+    </message>
+    <message>
+        <source>to {name}</source>
+        <translation>{name}(으)로</translation>
+    </message>
+    <message>
+        <source>from {name}</source>
+        <translation>{name}에서</translation>
+    </message>
+    <message>
+        <source>No route was completed in this span (routes are drawn in the zone editor).</source>
+        <translation>이 기간에 완료된 경로가 없습니다(경로는 구역 편집기에서 그립니다).</translation>
+    </message>
+    <message>
+        <source>{name}: {n} people, {t:.1f} s on average</source>
+        <translation>{name}: {n}명, 평균 {t:.1f}초</translation>
     </message>
 </context>
 <context>
@@ -1558,6 +1826,10 @@
     <message>
         <source>Error queue growing</source>
         <translation>오류 큐 증가</translation>
+    </message>
+    <message>
+        <source>Route</source>
+        <translation>경로</translation>
     </message>
     <message>
         <source>Edit rule {rule}</source>
@@ -1596,6 +1868,22 @@
         <translation>퇴장</translation>
     </message>
     <message>
+        <source>no cameras known yet</source>
+        <translation>아직 알려진 카메라 없음</translation>
+    </message>
+    <message>
+        <source>the picked cameras have no zones</source>
+        <translation>선택한 카메라에 구역이 없음</translation>
+    </message>
+    <message>
+        <source>the picked cameras have no lines</source>
+        <translation>선택한 카메라에 라인이 없음</translation>
+    </message>
+    <message>
+        <source>the picked cameras have no routes</source>
+        <translation>선택한 카메라에 경로가 없음</translation>
+    </message>
+    <message>
         <source>Also tell the targets when it is resolved</source>
         <translation>해제될 때도 수신처에 알림</translation>
     </message>
@@ -1620,24 +1908,32 @@
         <translation>카메라</translation>
     </message>
     <message>
-        <source>camera ids; empty: every camera</source>
-        <translation>카메라 ID. 비우면 모든 카메라</translation>
+        <source>none ticked: every camera</source>
+        <translation>선택 안 함: 모든 카메라</translation>
+    </message>
+    <message>
+        <source>of the ticked cameras; none ticked: every zone</source>
+        <translation>선택한 카메라의 구역. 선택 안 함: 모든 구역</translation>
+    </message>
+    <message>
+        <source>of the ticked cameras; none ticked: every line</source>
+        <translation>선택한 카메라의 라인. 선택 안 함: 모든 라인</translation>
+    </message>
+    <message>
+        <source>Routes</source>
+        <translation>경로</translation>
+    </message>
+    <message>
+        <source>of the ticked cameras; none ticked: every route</source>
+        <translation>선택한 카메라의 경로. 선택 안 함: 모든 경로</translation>
     </message>
     <message>
         <source>Zones</source>
         <translation>구역</translation>
     </message>
     <message>
-        <source>zone ids; empty: every zone</source>
-        <translation>구역 ID. 비우면 모든 구역</translation>
-    </message>
-    <message>
         <source>Lines</source>
         <translation>라인</translation>
-    </message>
-    <message>
-        <source>line ids; empty: every line</source>
-        <translation>라인 ID. 비우면 모든 라인</translation>
     </message>
     <message>
         <source>Direction</source>
@@ -1682,6 +1978,14 @@
     <message>
         <source>a shorter blip raises nothing</source>
         <translation>이보다 짧은 순간적 변화는 경보를 내지 않음</translation>
+    </message>
+    <message>
+        <source>Hysteresis (people)</source>
+        <translation>히스테리시스(명)</translation>
+    </message>
+    <message>
+        <source>once raised, over only at &apos;More than&apos; minus this, or fewer</source>
+        <translation>경보 후에는 &apos;초과&apos; 값에서 이 수를 뺀 값 이하가 되어야 해제</translation>
     </message>
     <message>
         <source>No data after (s)</source>
@@ -2018,6 +2322,14 @@
     <message>
         <source>WAITING</source>
         <translation>대기 중</translation>
+    </message>
+    <message>
+        <source>latency {ms} ms</source>
+        <translation>지연 {ms}ms</translation>
+    </message>
+    <message>
+        <source>latency –</source>
+        <translation>지연 –</translation>
     </message>
     <message>
         <source>in {n_in} · out {n_out}</source>

@@ -391,6 +391,10 @@
 <context>
     <name>AnalyticsController</name>
     <message>
+        <source>This account may not ask the analytics worker. Ask an admin to give it the operator permissions of docs/admin.md, or connect with an admin account.</source>
+        <translation>Этой учётной записи нельзя обращаться к обработчику аналитики. Попросите администратора выдать ей права оператора из docs/admin.md или подключитесь под учётной записью администратора.</translation>
+    </message>
+    <message>
         <source>The query failed: {why}</source>
         <translation>Запрос не выполнен: {why}</translation>
     </message>
@@ -661,6 +665,10 @@
     <message>
         <source>no</source>
         <translation>нет</translation>
+    </message>
+    <message>
+        <source>As its camera worker runs it (started there with --camera): not saved from a console. Edit… saves it, then every console and worker knows it.</source>
+        <translation>Так, как её запускает обработчик камер (там же, с --camera): из консоли не сохранялась. «Изменить…» сохранит её, и тогда её узнают все консоли и обработчики.</translation>
     </message>
     <message>
         <source>Disable</source>
@@ -981,6 +989,10 @@
         <translation>максимум за интервал</translation>
     </message>
     <message>
+        <source>corrected (visit time)</source>
+        <translation>с поправкой (время визита)</translation>
+    </message>
+    <message>
         <source>entries</source>
         <translation>входы</translation>
     </message>
@@ -991,6 +1003,10 @@
 </context>
 <context>
     <name>DeadLetterController</name>
+    <message>
+        <source>This account may not read the error queue: reviewing, requeueing and discarding dead letters is for admin accounts. Ask an admin, or connect with an admin account.</source>
+        <translation>Этой учётной записи нельзя читать очередь ошибок: разбирать, возвращать в очередь и удалять необработанные сообщения могут только администраторы. Обратитесь к администратору или подключитесь под учётной записью администратора.</translation>
+    </message>
     <message>
         <source>cannot read the error queue: {why}</source>
         <translation>не удаётся прочитать очередь ошибок: {why}</translation>
@@ -1057,6 +1073,131 @@
     <message>
         <source>Discard selected</source>
         <translation>Удалить выбранные</translation>
+    </message>
+</context>
+<context>
+    <name>DetectionController</name>
+    <message>
+        <source>Downloading {file} from {host}…</source>
+        <translation>Загрузка {file} с {host}…</translation>
+    </message>
+    <message>
+        <source>Checking that {file} loads as a model…</source>
+        <translation>Проверяем, загружается ли {file} как модель…</translation>
+    </message>
+    <message>
+        <source>Download cancelled; nothing was kept.</source>
+        <translation>Загрузка отменена; ничего не сохранено.</translation>
+    </message>
+    <message>
+        <source>{file} cannot be used: {reason}</source>
+        <translation>{file} нельзя использовать: {reason}</translation>
+    </message>
+    <message>
+        <source>{file} is ready in {folder}</source>
+        <translation>{file} готов в {folder}</translation>
+    </message>
+    <message>
+        <source>Loading {file} into the detector (the first time, exporting it for OpenVINO may take a minute)…</source>
+        <translation>Загружаем {file} в детектор (в первый раз экспорт для OpenVINO может занять минуту)…</translation>
+    </message>
+    <message>
+        <source>The detector cannot use {file}: {reason}</source>
+        <translation>Детектор не может использовать {file}: {reason}</translation>
+    </message>
+    <message>
+        <source>Detecting with {model}.</source>
+        <translation>Обнаружение моделью {model}.</translation>
+    </message>
+</context>
+<context>
+    <name>DetectionDialog</name>
+    <message>
+        <source>Detection</source>
+        <translation>Обнаружение</translation>
+    </message>
+</context>
+<context>
+    <name>DetectionPage</name>
+    <message>
+        <source>Without YOLO weights the console counts with OpenCV&apos;s HOG people detector: people only, and less accurate. It never downloads anything by itself; fetch a model here, or choose one you have.</source>
+        <translation>Без весов YOLO консоль считает детектором людей HOG из OpenCV: только людей и менее точно. Сама она ничего не загружает; загрузите модель здесь или выберите имеющуюся.</translation>
+    </message>
+    <message>
+        <source>Models are fetched from &lt;this address&gt;/&lt;name&gt;.pt: a mirror or a server on your network will do</source>
+        <translation>Модели загружаются с &lt;этот адрес&gt;/&lt;имя&gt;.pt: подойдёт зеркало или сервер в вашей сети</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
+    <message>
+        <source>Download a model</source>
+        <translation>Загрузить модель</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>Модель</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>Откуда</translation>
+    </message>
+    <message>
+        <source>Choose weights or ONNX file…</source>
+        <translation>Выбрать файл весов или ONNX…</translation>
+    </message>
+    <message>
+        <source>Choose OpenVINO folder…</source>
+        <translation>Выбрать папку OpenVINO…</translation>
+    </message>
+    <message>
+        <source>Or use a model on disk</source>
+        <translation>Или использовать модель с диска</translation>
+    </message>
+    <message>
+        <source> · on disk</source>
+        <translation> · на диске</translation>
+    </message>
+    <message>
+        <source>Use</source>
+        <translation>Использовать</translation>
+    </message>
+    <message>
+        <source>Download</source>
+        <translation>Загрузить</translation>
+    </message>
+    <message>
+        <source>Detector: not running yet</source>
+        <translation>Детектор: ещё не запущен</translation>
+    </message>
+    <message>
+        <source>Detector: {text}</source>
+        <translation>Детектор: {text}</translation>
+    </message>
+    <message>
+        <source>This installation has no YOLO runtime (ultralytics is not installed): it can only count with HOG.</source>
+        <translation>В этой установке нет среды YOLO (ultralytics не установлен): считать можно только с HOG.</translation>
+    </message>
+    <message>
+        <source>Detection runs on the detector workers, each with its own model folder. On each detector machine run:  camcount-worker models fetch {name}  then restart the worker.</source>
+        <translation>Обнаружение выполняют обработчики-детекторы, у каждого своя папка моделей. На каждой машине с детектором выполните:  camcount-worker models fetch {name}  и перезапустите обработчик.</translation>
+    </message>
+    <message>
+        <source>Models are kept in {folder}.</source>
+        <translation>Модели хранятся в {folder}.</translation>
+    </message>
+    <message>
+        <source>YOLO weights or ONNX model</source>
+        <translation>Веса YOLO или модель ONNX</translation>
+    </message>
+    <message>
+        <source>Models (*.pt *.onnx)</source>
+        <translation>Модели (*.pt *.onnx)</translation>
+    </message>
+    <message>
+        <source>OpenVINO export folder</source>
+        <translation>Папка экспорта OpenVINO</translation>
     </message>
 </context>
 <context>
@@ -1208,6 +1349,10 @@
         <translation>Брокер: {state}</translation>
     </message>
     <message>
+        <source>Click to fetch or choose a YOLO model</source>
+        <translation>Щёлкните, чтобы загрузить или выбрать модель YOLO</translation>
+    </message>
+    <message>
         <source>Detector: {what}</source>
         <translation>Детектор: {what}</translation>
     </message>
@@ -1294,6 +1439,10 @@
         <translation>&amp;Настройки…</translation>
     </message>
     <message>
+        <source>&amp;Detection settings…</source>
+        <translation>Настройки &amp;обнаружения…</translation>
+    </message>
+    <message>
         <source>&amp;Quit</source>
         <translation>&amp;Выход</translation>
     </message>
@@ -1312,6 +1461,14 @@
     <message>
         <source>Boxes and track ids</source>
         <translation>Рамки и номера треков</translation>
+    </message>
+    <message>
+        <source>Latency in tile headers</source>
+        <translation>Задержка в заголовках ячеек</translation>
+    </message>
+    <message>
+        <source>How old each camera&apos;s picture is when it is shown: from the camera to the screen, with its boxes</source>
+        <translation>Насколько старым изображение камеры попадает на экран: от камеры до экрана, вместе с рамками</translation>
     </message>
     <message>
         <source>Full-screen window</source>
@@ -1355,6 +1512,13 @@
     <message>
         <source>in {n_in} · out {n_out}</source>
         <translation>вход {n_in} · выход {n_out}</translation>
+    </message>
+</context>
+<context>
+    <name>PickList</name>
+    <message>
+        <source>{id} (not known now)</source>
+        <translation>{id} (сейчас неизвестна)</translation>
     </message>
 </context>
 <context>
@@ -1432,6 +1596,10 @@
     <message>
         <source>sent; waiting for an analytics worker</source>
         <translation>отправлено; ждём обработчик аналитики</translation>
+    </message>
+    <message>
+        <source>not sent: this account may not request reports (that is for admin accounts); it may read the charts above. Ask an admin, or connect with an admin account.</source>
+        <translation>не отправлено: этой учётной записи нельзя заказывать отчёты (это для администраторов); графики выше ей доступны. Обратитесь к администратору или подключитесь под учётной записью администратора.</translation>
     </message>
     <message>
         <source>not sent: {why}</source>
@@ -1521,16 +1689,116 @@
         <translation>Заказать отчёт</translation>
     </message>
     <message>
-        <source>Open the {report} ({format})</source>
-        <translation>Открыть: {report} ({format})</translation>
-    </message>
-    <message>
         <source>done; stored on the analytics server at {path}</source>
         <translation>готово; сохранено на сервере аналитики: {path}</translation>
     </message>
     <message>
         <source>failed: {why}</source>
         <translation>ошибка: {why}</translation>
+    </message>
+</context>
+<context>
+    <name>RouteDialog</name>
+    <message>
+        <source>Add route</source>
+        <translation>Добавить маршрут</translation>
+    </message>
+    <message>
+        <source>e.g. Platform to exit</source>
+        <translation>например, Платформа — выход</translation>
+    </message>
+    <message>
+        <source>either way</source>
+        <translation>в любую сторону</translation>
+    </message>
+    <message>
+        <source>in / entry</source>
+        <translation>вход / вход в зону</translation>
+    </message>
+    <message>
+        <source>out / exit</source>
+        <translation>выход / выход из зоны</translation>
+    </message>
+    <message>
+        <source>Add step</source>
+        <translation>Добавить шаг</translation>
+    </message>
+    <message>
+        <source>Remove last</source>
+        <translation>Убрать последний</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Название</translation>
+    </message>
+    <message>
+        <source>Next step</source>
+        <translation>Следующий шаг</translation>
+    </message>
+    <message>
+        <source>Steps, in order</source>
+        <translation>Шаги по порядку</translation>
+    </message>
+    <message>
+        <source>Last step within</source>
+        <translation>Последний шаг в пределах</translation>
+    </message>
+    <message>
+        <source>A route needs at least two steps: where people come from and where they go</source>
+        <translation>В маршруте нужно не меньше двух шагов: откуда люди приходят и куда уходят</translation>
+    </message>
+</context>
+<context>
+    <name>RouteFlowChart</name>
+    <message>
+        <source>No route completed</source>
+        <translation>Ни один маршрут не пройден</translation>
+    </message>
+</context>
+<context>
+    <name>RoutePanel</name>
+    <message>
+        <source>Add route…</source>
+        <translation>Добавить маршрут…</translation>
+    </message>
+    <message>
+        <source>People who pass these lines or zones in this order, e.g. in by door A and out by door B</source>
+        <translation>Люди, проходящие эти линии или зоны в этом порядке, например вход через дверь A и выход через дверь B</translation>
+    </message>
+    <message>
+        <source>Delete route</source>
+        <translation>Удалить маршрут</translation>
+    </message>
+    <message>
+        <source>Routes (origin → destination)</source>
+        <translation>Маршруты (откуда → куда)</translation>
+    </message>
+    <message>
+        <source>within {s:g} s</source>
+        <translation>в пределах {s:g} с</translation>
+    </message>
+</context>
+<context>
+    <name>RoutesPanel</name>
+    <message>
+        <source>Routes (origin → destination)</source>
+        <translation>Маршруты (откуда → куда)</translation>
+    </message>
+    <message>
+        <source>to {name}</source>
+        <translation>к {name}</translation>
+    </message>
+    <message>
+        <source>from {name}</source>
+        <translation>от {name}</translation>
+    </message>
+    <message>
+        <source>No route was completed in this span (routes are drawn in the zone editor).</source>
+        <translation>За этот период ни один маршрут не пройден (маршруты задаются в редакторе зон).</translation>
+    </message>
+    <message>
+        <source>{name}: {n} people, {t:.1f} s on average</source>
+        <translation>{name}: людей {n}, в среднем {t:.1f} с</translation>
     </message>
 </context>
 <context>
@@ -1558,6 +1826,10 @@
     <message>
         <source>Error queue growing</source>
         <translation>Рост очереди ошибок</translation>
+    </message>
+    <message>
+        <source>Route</source>
+        <translation>Маршрут</translation>
     </message>
     <message>
         <source>Edit rule {rule}</source>
@@ -1596,6 +1868,22 @@
         <translation>выход</translation>
     </message>
     <message>
+        <source>no cameras known yet</source>
+        <translation>камеры пока неизвестны</translation>
+    </message>
+    <message>
+        <source>the picked cameras have no zones</source>
+        <translation>у выбранных камер нет зон</translation>
+    </message>
+    <message>
+        <source>the picked cameras have no lines</source>
+        <translation>у выбранных камер нет линий</translation>
+    </message>
+    <message>
+        <source>the picked cameras have no routes</source>
+        <translation>у выбранных камер нет маршрутов</translation>
+    </message>
+    <message>
         <source>Also tell the targets when it is resolved</source>
         <translation>Сообщать получателям и о завершении</translation>
     </message>
@@ -1620,24 +1908,32 @@
         <translation>Камеры</translation>
     </message>
     <message>
-        <source>camera ids; empty: every camera</source>
-        <translation>ID камер; пусто — все камеры</translation>
+        <source>none ticked: every camera</source>
+        <translation>ничего не отмечено — все камеры</translation>
+    </message>
+    <message>
+        <source>of the ticked cameras; none ticked: every zone</source>
+        <translation>отмеченных камер; ничего не отмечено — все зоны</translation>
+    </message>
+    <message>
+        <source>of the ticked cameras; none ticked: every line</source>
+        <translation>отмеченных камер; ничего не отмечено — все линии</translation>
+    </message>
+    <message>
+        <source>Routes</source>
+        <translation>Маршруты</translation>
+    </message>
+    <message>
+        <source>of the ticked cameras; none ticked: every route</source>
+        <translation>отмеченных камер; ничего не отмечено — все маршруты</translation>
     </message>
     <message>
         <source>Zones</source>
         <translation>Зоны</translation>
     </message>
     <message>
-        <source>zone ids; empty: every zone</source>
-        <translation>ID зон; пусто — все зоны</translation>
-    </message>
-    <message>
         <source>Lines</source>
         <translation>Линии</translation>
-    </message>
-    <message>
-        <source>line ids; empty: every line</source>
-        <translation>ID линий; пусто — все линии</translation>
     </message>
     <message>
         <source>Direction</source>
@@ -1682,6 +1978,14 @@
     <message>
         <source>a shorter blip raises nothing</source>
         <translation>более короткий всплеск тревогу не вызывает</translation>
+    </message>
+    <message>
+        <source>Hysteresis (people)</source>
+        <translation>Гистерезис (человек)</translation>
+    </message>
+    <message>
+        <source>once raised, over only at &apos;More than&apos; minus this, or fewer</source>
+        <translation>после тревоги она завершается, только когда людей не больше «Больше» минус это число</translation>
     </message>
     <message>
         <source>No data after (s)</source>
@@ -2018,6 +2322,14 @@
     <message>
         <source>WAITING</source>
         <translation>ОЖИДАНИЕ</translation>
+    </message>
+    <message>
+        <source>latency {ms} ms</source>
+        <translation>задержка {ms} мс</translation>
+    </message>
+    <message>
+        <source>latency –</source>
+        <translation>задержка –</translation>
     </message>
     <message>
         <source>in {n_in} · out {n_out}</source>

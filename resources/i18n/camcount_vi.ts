@@ -391,6 +391,10 @@
 <context>
     <name>AnalyticsController</name>
     <message>
+        <source>This account may not ask the analytics worker. Ask an admin to give it the operator permissions of docs/admin.md, or connect with an admin account.</source>
+        <translation>Tài khoản này không được phép hỏi worker phân tích. Hãy nhờ quản trị viên cấp quyền người trực theo docs/admin.md, hoặc kết nối bằng tài khoản quản trị.</translation>
+    </message>
+    <message>
         <source>The query failed: {why}</source>
         <translation>Truy vấn thất bại: {why}</translation>
     </message>
@@ -661,6 +665,10 @@
     <message>
         <source>no</source>
         <translation>không</translation>
+    </message>
+    <message>
+        <source>As its camera worker runs it (started there with --camera): not saved from a console. Edit… saves it, then every console and worker knows it.</source>
+        <translation>Như worker camera đang chạy nó (khởi động tại đó bằng --camera): chưa được lưu từ bảng điều khiển. Bấm Sửa… để lưu, sau đó mọi bảng điều khiển và worker đều biết.</translation>
     </message>
     <message>
         <source>Disable</source>
@@ -981,6 +989,10 @@
         <translation>đông nhất trong mốc</translation>
     </message>
     <message>
+        <source>corrected (visit time)</source>
+        <translation>đã hiệu chỉnh (thời gian lưu lại)</translation>
+    </message>
+    <message>
         <source>entries</source>
         <translation>lượt vào</translation>
     </message>
@@ -991,6 +1003,10 @@
 </context>
 <context>
     <name>DeadLetterController</name>
+    <message>
+        <source>This account may not read the error queue: reviewing, requeueing and discarding dead letters is for admin accounts. Ask an admin, or connect with an admin account.</source>
+        <translation>Tài khoản này không được đọc hàng đợi lỗi: xem xét, đưa lại vào hàng đợi và hủy tin nhắn lỗi là việc của tài khoản quản trị. Hãy nhờ quản trị viên, hoặc kết nối bằng tài khoản quản trị.</translation>
+    </message>
     <message>
         <source>cannot read the error queue: {why}</source>
         <translation>không đọc được hàng đợi lỗi: {why}</translation>
@@ -1057,6 +1073,131 @@
     <message>
         <source>Discard selected</source>
         <translation>Hủy mục đã chọn</translation>
+    </message>
+</context>
+<context>
+    <name>DetectionController</name>
+    <message>
+        <source>Downloading {file} from {host}…</source>
+        <translation>Đang tải {file} từ {host}…</translation>
+    </message>
+    <message>
+        <source>Checking that {file} loads as a model…</source>
+        <translation>Đang kiểm tra {file} có nạp được làm mô hình không…</translation>
+    </message>
+    <message>
+        <source>Download cancelled; nothing was kept.</source>
+        <translation>Đã hủy tải; không giữ lại gì.</translation>
+    </message>
+    <message>
+        <source>{file} cannot be used: {reason}</source>
+        <translation>Không dùng được {file}: {reason}</translation>
+    </message>
+    <message>
+        <source>{file} is ready in {folder}</source>
+        <translation>{file} đã sẵn sàng trong {folder}</translation>
+    </message>
+    <message>
+        <source>Loading {file} into the detector (the first time, exporting it for OpenVINO may take a minute)…</source>
+        <translation>Đang nạp {file} vào bộ phát hiện (lần đầu, việc xuất sang OpenVINO có thể mất một phút)…</translation>
+    </message>
+    <message>
+        <source>The detector cannot use {file}: {reason}</source>
+        <translation>Bộ phát hiện không dùng được {file}: {reason}</translation>
+    </message>
+    <message>
+        <source>Detecting with {model}.</source>
+        <translation>Đang phát hiện bằng {model}.</translation>
+    </message>
+</context>
+<context>
+    <name>DetectionDialog</name>
+    <message>
+        <source>Detection</source>
+        <translation>Phát hiện</translation>
+    </message>
+</context>
+<context>
+    <name>DetectionPage</name>
+    <message>
+        <source>Without YOLO weights the console counts with OpenCV&apos;s HOG people detector: people only, and less accurate. It never downloads anything by itself; fetch a model here, or choose one you have.</source>
+        <translation>Không có trọng số YOLO, bảng điều khiển đếm bằng bộ phát hiện người HOG của OpenCV: chỉ đếm người và kém chính xác hơn. Nó không bao giờ tự tải gì về; hãy tải mô hình ở đây, hoặc chọn mô hình bạn đã có.</translation>
+    </message>
+    <message>
+        <source>Models are fetched from &lt;this address&gt;/&lt;name&gt;.pt: a mirror or a server on your network will do</source>
+        <translation>Mô hình được tải từ &lt;địa chỉ này&gt;/&lt;tên&gt;.pt: dùng bản sao hoặc máy chủ trong mạng của bạn cũng được</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Hủy</translation>
+    </message>
+    <message>
+        <source>Download a model</source>
+        <translation>Tải một mô hình</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>Mô hình</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>Tải từ</translation>
+    </message>
+    <message>
+        <source>Choose weights or ONNX file…</source>
+        <translation>Chọn tệp trọng số hoặc ONNX…</translation>
+    </message>
+    <message>
+        <source>Choose OpenVINO folder…</source>
+        <translation>Chọn thư mục OpenVINO…</translation>
+    </message>
+    <message>
+        <source>Or use a model on disk</source>
+        <translation>Hoặc dùng mô hình có sẵn trên đĩa</translation>
+    </message>
+    <message>
+        <source> · on disk</source>
+        <translation> · có trên đĩa</translation>
+    </message>
+    <message>
+        <source>Use</source>
+        <translation>Dùng</translation>
+    </message>
+    <message>
+        <source>Download</source>
+        <translation>Tải về</translation>
+    </message>
+    <message>
+        <source>Detector: not running yet</source>
+        <translation>Bộ phát hiện: chưa chạy</translation>
+    </message>
+    <message>
+        <source>Detector: {text}</source>
+        <translation>Bộ phát hiện: {text}</translation>
+    </message>
+    <message>
+        <source>This installation has no YOLO runtime (ultralytics is not installed): it can only count with HOG.</source>
+        <translation>Bản cài đặt này không có YOLO (chưa cài ultralytics): chỉ có thể đếm bằng HOG.</translation>
+    </message>
+    <message>
+        <source>Detection runs on the detector workers, each with its own model folder. On each detector machine run:  camcount-worker models fetch {name}  then restart the worker.</source>
+        <translation>Việc phát hiện chạy trên các worker phát hiện, mỗi worker có thư mục mô hình riêng. Trên mỗi máy phát hiện hãy chạy:  camcount-worker models fetch {name}  rồi khởi động lại worker.</translation>
+    </message>
+    <message>
+        <source>Models are kept in {folder}.</source>
+        <translation>Mô hình được lưu trong {folder}.</translation>
+    </message>
+    <message>
+        <source>YOLO weights or ONNX model</source>
+        <translation>Trọng số YOLO hoặc mô hình ONNX</translation>
+    </message>
+    <message>
+        <source>Models (*.pt *.onnx)</source>
+        <translation>Mô hình (*.pt *.onnx)</translation>
+    </message>
+    <message>
+        <source>OpenVINO export folder</source>
+        <translation>Thư mục xuất OpenVINO</translation>
     </message>
 </context>
 <context>
@@ -1208,6 +1349,10 @@
         <translation>Broker: {state}</translation>
     </message>
     <message>
+        <source>Click to fetch or choose a YOLO model</source>
+        <translation>Bấm để tải hoặc chọn mô hình YOLO</translation>
+    </message>
+    <message>
         <source>Detector: {what}</source>
         <translation>Bộ phát hiện: {what}</translation>
     </message>
@@ -1294,6 +1439,10 @@
         <translation>&amp;Thiết lập…</translation>
     </message>
     <message>
+        <source>&amp;Detection settings…</source>
+        <translation>Thiết lập &amp;phát hiện…</translation>
+    </message>
+    <message>
         <source>&amp;Quit</source>
         <translation>T&amp;hoát</translation>
     </message>
@@ -1312,6 +1461,14 @@
     <message>
         <source>Boxes and track ids</source>
         <translation>Khung và mã theo dõi</translation>
+    </message>
+    <message>
+        <source>Latency in tile headers</source>
+        <translation>Độ trễ trên tiêu đề ô</translation>
+    </message>
+    <message>
+        <source>How old each camera&apos;s picture is when it is shown: from the camera to the screen, with its boxes</source>
+        <translation>Hình của mỗi camera cũ bao nhiêu khi được hiện: từ camera tới màn hình, kèm các khung</translation>
     </message>
     <message>
         <source>Full-screen window</source>
@@ -1355,6 +1512,13 @@
     <message>
         <source>in {n_in} · out {n_out}</source>
         <translation>vào {n_in} · ra {n_out}</translation>
+    </message>
+</context>
+<context>
+    <name>PickList</name>
+    <message>
+        <source>{id} (not known now)</source>
+        <translation>{id} (hiện không rõ)</translation>
     </message>
 </context>
 <context>
@@ -1432,6 +1596,10 @@
     <message>
         <source>sent; waiting for an analytics worker</source>
         <translation>đã gửi; đang chờ worker phân tích</translation>
+    </message>
+    <message>
+        <source>not sent: this account may not request reports (that is for admin accounts); it may read the charts above. Ask an admin, or connect with an admin account.</source>
+        <translation>chưa gửi: tài khoản này không được yêu cầu báo cáo (việc của tài khoản quản trị); nó vẫn xem được các biểu đồ ở trên. Hãy nhờ quản trị viên, hoặc kết nối bằng tài khoản quản trị.</translation>
     </message>
     <message>
         <source>not sent: {why}</source>
@@ -1521,16 +1689,116 @@
         <translation>Yêu cầu báo cáo</translation>
     </message>
     <message>
-        <source>Open the {report} ({format})</source>
-        <translation>Mở {report} ({format})</translation>
-    </message>
-    <message>
         <source>done; stored on the analytics server at {path}</source>
         <translation>xong; đã lưu trên máy chủ phân tích tại {path}</translation>
     </message>
     <message>
         <source>failed: {why}</source>
         <translation>lỗi: {why}</translation>
+    </message>
+</context>
+<context>
+    <name>RouteDialog</name>
+    <message>
+        <source>Add route</source>
+        <translation>Thêm lộ trình</translation>
+    </message>
+    <message>
+        <source>e.g. Platform to exit</source>
+        <translation>ví dụ Sân ga ra lối thoát</translation>
+    </message>
+    <message>
+        <source>either way</source>
+        <translation>chiều nào cũng được</translation>
+    </message>
+    <message>
+        <source>in / entry</source>
+        <translation>vào / đi vào vùng</translation>
+    </message>
+    <message>
+        <source>out / exit</source>
+        <translation>ra / rời vùng</translation>
+    </message>
+    <message>
+        <source>Add step</source>
+        <translation>Thêm bước</translation>
+    </message>
+    <message>
+        <source>Remove last</source>
+        <translation>Bỏ bước cuối</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Tên</translation>
+    </message>
+    <message>
+        <source>Next step</source>
+        <translation>Bước tiếp theo</translation>
+    </message>
+    <message>
+        <source>Steps, in order</source>
+        <translation>Các bước, theo thứ tự</translation>
+    </message>
+    <message>
+        <source>Last step within</source>
+        <translation>Bước cuối trong vòng</translation>
+    </message>
+    <message>
+        <source>A route needs at least two steps: where people come from and where they go</source>
+        <translation>Một lộ trình cần ít nhất hai bước: nơi người đến từ đó và nơi họ đi tới</translation>
+    </message>
+</context>
+<context>
+    <name>RouteFlowChart</name>
+    <message>
+        <source>No route completed</source>
+        <translation>Chưa có lộ trình nào hoàn tất</translation>
+    </message>
+</context>
+<context>
+    <name>RoutePanel</name>
+    <message>
+        <source>Add route…</source>
+        <translation>Thêm lộ trình…</translation>
+    </message>
+    <message>
+        <source>People who pass these lines or zones in this order, e.g. in by door A and out by door B</source>
+        <translation>Những người đi qua các vạch hoặc vùng này theo đúng thứ tự, ví dụ vào cửa A và ra cửa B</translation>
+    </message>
+    <message>
+        <source>Delete route</source>
+        <translation>Xóa lộ trình</translation>
+    </message>
+    <message>
+        <source>Routes (origin → destination)</source>
+        <translation>Lộ trình (điểm đi → điểm đến)</translation>
+    </message>
+    <message>
+        <source>within {s:g} s</source>
+        <translation>trong vòng {s:g} giây</translation>
+    </message>
+</context>
+<context>
+    <name>RoutesPanel</name>
+    <message>
+        <source>Routes (origin → destination)</source>
+        <translation>Lộ trình (điểm đi → điểm đến)</translation>
+    </message>
+    <message>
+        <source>to {name}</source>
+        <translation>tới {name}</translation>
+    </message>
+    <message>
+        <source>from {name}</source>
+        <translation>từ {name}</translation>
+    </message>
+    <message>
+        <source>No route was completed in this span (routes are drawn in the zone editor).</source>
+        <translation>Không có lộ trình nào hoàn tất trong khoảng này (lộ trình được vẽ trong trình chỉnh sửa vùng).</translation>
+    </message>
+    <message>
+        <source>{name}: {n} people, {t:.1f} s on average</source>
+        <translation>{name}: {n} người, trung bình {t:.1f} giây</translation>
     </message>
 </context>
 <context>
@@ -1558,6 +1826,10 @@
     <message>
         <source>Error queue growing</source>
         <translation>Hàng đợi lỗi tăng</translation>
+    </message>
+    <message>
+        <source>Route</source>
+        <translation>Lộ trình</translation>
     </message>
     <message>
         <source>Edit rule {rule}</source>
@@ -1596,6 +1868,22 @@
         <translation>ra</translation>
     </message>
     <message>
+        <source>no cameras known yet</source>
+        <translation>chưa biết camera nào</translation>
+    </message>
+    <message>
+        <source>the picked cameras have no zones</source>
+        <translation>các camera đã chọn không có vùng</translation>
+    </message>
+    <message>
+        <source>the picked cameras have no lines</source>
+        <translation>các camera đã chọn không có vạch</translation>
+    </message>
+    <message>
+        <source>the picked cameras have no routes</source>
+        <translation>các camera đã chọn không có lộ trình</translation>
+    </message>
+    <message>
         <source>Also tell the targets when it is resolved</source>
         <translation>Báo cho nơi nhận cả khi cảnh báo kết thúc</translation>
     </message>
@@ -1620,24 +1908,32 @@
         <translation>Camera</translation>
     </message>
     <message>
-        <source>camera ids; empty: every camera</source>
-        <translation>mã camera; để trống: mọi camera</translation>
+        <source>none ticked: every camera</source>
+        <translation>không đánh dấu: mọi camera</translation>
+    </message>
+    <message>
+        <source>of the ticked cameras; none ticked: every zone</source>
+        <translation>của các camera đã đánh dấu; không đánh dấu: mọi vùng</translation>
+    </message>
+    <message>
+        <source>of the ticked cameras; none ticked: every line</source>
+        <translation>của các camera đã đánh dấu; không đánh dấu: mọi vạch</translation>
+    </message>
+    <message>
+        <source>Routes</source>
+        <translation>Lộ trình</translation>
+    </message>
+    <message>
+        <source>of the ticked cameras; none ticked: every route</source>
+        <translation>của các camera đã đánh dấu; không đánh dấu: mọi lộ trình</translation>
     </message>
     <message>
         <source>Zones</source>
         <translation>Vùng</translation>
     </message>
     <message>
-        <source>zone ids; empty: every zone</source>
-        <translation>mã vùng; để trống: mọi vùng</translation>
-    </message>
-    <message>
         <source>Lines</source>
         <translation>Vạch</translation>
-    </message>
-    <message>
-        <source>line ids; empty: every line</source>
-        <translation>mã vạch; để trống: mọi vạch</translation>
     </message>
     <message>
         <source>Direction</source>
@@ -1682,6 +1978,14 @@
     <message>
         <source>a shorter blip raises nothing</source>
         <translation>thoáng qua ngắn hơn thì không báo</translation>
+    </message>
+    <message>
+        <source>Hysteresis (people)</source>
+        <translation>Độ trễ ngưỡng (người)</translation>
+    </message>
+    <message>
+        <source>once raised, over only at &apos;More than&apos; minus this, or fewer</source>
+        <translation>khi đã báo, chỉ kết thúc khi xuống tới &apos;Nhiều hơn&apos; trừ đi số này, hoặc ít hơn</translation>
     </message>
     <message>
         <source>No data after (s)</source>
@@ -2018,6 +2322,14 @@
     <message>
         <source>WAITING</source>
         <translation>ĐANG CHỜ</translation>
+    </message>
+    <message>
+        <source>latency {ms} ms</source>
+        <translation>độ trễ {ms} ms</translation>
+    </message>
+    <message>
+        <source>latency –</source>
+        <translation>độ trễ –</translation>
     </message>
     <message>
         <source>in {n_in} · out {n_out}</source>

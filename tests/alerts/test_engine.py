@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from workers.alerts.directory import CameraDirectory, SavedCamera
 from workers.alerts.engine import Change, RuleEngine, Subject
-from workers.contracts import CameraStatus, DetectionBlock, DetectionResult, SystemEvent
+from workers.contracts import (
+    CameraConfig,
+    CameraControl,
+    CameraStatus,
+    DetectionBlock,
+    DetectionResult,
+    SystemEvent,
+    ZoneSet,
+)
 from workers.contracts.alerting import (
     CameraOfflineRule,
     CrossingsRule,
@@ -15,6 +24,7 @@ from workers.contracts.alerting import (
     ZoneOccupancyRule,
 )
 from workers.contracts.detection import CountEvent, CountingData, ZoneAnalysis
+from workers.contracts.zones import ZoneDef
 
 
 def result(cam: str, occupancy: dict[str, int] | None = None, crossings: int = 0) -> DetectionResult:
@@ -112,6 +122,63 @@ def test_a_camera_whose_status_stops_counts_as_offline() -> None:
     changes = run(engine, 10)
     assert [(t, c.action) for t, c in changes] == [(8.0, "raise")]
     assert "silent" in changes[0][1].message
+
+
+def camera_worker_beat(worker: str, group: str | None, state: str = "running") -> SystemEvent:
+    return SystemEvent(event_type="health", source=worker,
+                       data={"role": "camera", "state": state, "group": group})
+
+
+def test_a_saved_camera_no_camera_worker_serves_alerts_by_name_until_a_worker_serves_it() -> None:
+    directory = CameraDirectory(saved={
+        "yard": SavedCamera(name="Yard gate", group="south"),
+        "door": SavedCamera(name="Front door", group="north"),
+        "spare": SavedCamera(name="Spare", group="south", enabled=False)})
+    engine = RuleEngine([CameraOfflineRule(id="cam-down", for_seconds=2)], directory=directory,
+                        worker_silence_s=15)
+
+    def feed(t: float) -> None:  # a north worker all along; a south one from 40 s
+        if t % 5 == 0:
+            engine.on_health(camera_worker_beat("cam-north", "north"), t)
+            engine.on_status(CameraStatus(camera_id="door", state="online"), t)
+            if t >= 40:
+                engine.on_health(camera_worker_beat("cam-south", "south"), t)
+
+    changes = run(engine, 60, feed=feed)
+    # judged once the workers had 15 s to say they run; raised 2 s later; served at 40 s
+    assert [(t, c.action, c.subject.camera_id) for t, c in changes] == [
+        (17.0, "raise", "yard"), (40.0, "resolve", "yard")]
+    assert changes[0][1].message == ("Camera Yard gate has no camera worker: none runs for its "
+                                     "group 'south' for more than 2 s")
+
+
+def test_a_camera_whose_only_worker_goes_silent_says_so_by_name() -> None:
+    directory = CameraDirectory(saved={"yard": SavedCamera(name="Yard gate")})
+    engine = RuleEngine([CameraOfflineRule(id="cam-down", for_seconds=0)], directory=directory,
+                        camera_silence_s=5, worker_silence_s=15)
+
+    def feed(t: float) -> None:  # one worker for every group, killed at 30 s
+        if t < 30 and t % 5 == 0:
+            engine.on_health(camera_worker_beat("local", None), t)
+        if t < 30:
+            engine.on_status(CameraStatus(camera_id="yard", state="online"), t)
+
+    changes = run(engine, 60, feed=feed)
+    assert [(t, c.action) for t, c in changes] == [(34.5, "raise")]
+    assert changes[0][1].message.startswith("Camera Yard gate silent")
+
+
+def test_alerts_name_cameras_and_zones_as_people_do() -> None:
+    directory = CameraDirectory()
+    directory.set_zones(ZoneSet(camera_id="entrance", frame_width=960, frame_height=540, zones=[
+        ZoneDef(id="left", name="Left half", points=[(0, 0), (480, 0), (480, 540), (0, 540)])]))
+    directory.on_control(CameraControl(camera_id="entrance", action="configure", config=CameraConfig(
+        camera_id="entrance", name="Entrance", source="x.mp4")))
+    engine = RuleEngine([ZoneOccupancyRule(id="crowd", above=1, for_seconds=0)],
+                        directory=directory)
+    engine.on_result(result("entrance", {"left": 3}), 0.0)
+    [change] = engine.evaluate(0.0)
+    assert change.message == "Zone Left half on camera Entrance: 3 present, more than 1 for 0 s"
 
 
 def test_a_silent_worker_alerts_and_its_return_resolves() -> None:

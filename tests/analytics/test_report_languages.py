@@ -18,14 +18,17 @@ from workers.storage import Database
 
 #: what a reader of each language finds in the daily summary of tests/analytics/test_reports.py
 EXPECTED = {
-    "en": ["CamCount - Daily summary", "Mean dwell (s)", "cam-a: 3 in, 1 out",
-           "No counts in this period."],
-    "vi": ["CamCount - Báo cáo ngày", "Thời gian lưu lại TB (giây)", "cam-a: 3 lượt vào, 1 lượt ra",
-           "Không có số đếm nào trong khoảng thời gian này.", "Vạch / vùng"],
-    "ru": ["CamCount - Сводка за день", "Среднее время пребывания (с)", "cam-a: вход 3, выход 1",
-           "За этот период ничего не подсчитано.", "Линия / зона"],
-    "ko": ["CamCount - 일간 요약", "평균 체류 시간(초)", "cam-a: 입장 3, 퇴장 1",
-           "이 기간에는 집계된 수가 없습니다.", "라인 / 구역"],
+    "en": ["CamCount - Daily summary", "Lines: 3 in, 1 out. Zones: 2 entries, 1 exits.",
+           "Mean dwell (s)", "No counts in this period."],
+    "vi": ["CamCount - Báo cáo ngày",
+           "Vạch: 3 lượt vào, 1 lượt ra. Vùng: 2 lượt vào, 1 lượt ra.",
+           "Thời gian lưu lại TB (giây)", "Không có số đếm nào trong khoảng thời gian này.",
+           "Tất cả vạch", "Lượt qua vạch theo giờ"],
+    "ru": ["CamCount - Сводка за день", "Линии: вход 3, выход 1. Зоны: входов 2, выходов 1.",
+           "Среднее время пребывания (с)", "За этот период ничего не подсчитано.", "Все линии",
+           "Пересечения линий по часам"],
+    "ko": ["CamCount - 일간 요약", "라인: 입장 3, 퇴장 1. 구역: 입장 2, 퇴장 1.",
+           "평균 체류 시간(초)", "이 기간에는 집계된 수가 없습니다.", "모든 라인", "시간별 라인 통과"],
 }
 
 

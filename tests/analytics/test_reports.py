@@ -14,9 +14,17 @@ from pypdf import PdfReader
 from tests.helpers.analytics import FAST, WorkerFactory, event, facts, store
 from workers.analytics import reports as reports_module
 from workers.bus import Bus, Delivery
-from workers.contracts import EmailNotification, ReportProgress, ReportRequest, utcnow
+from workers.contracts import (
+    EmailNotification,
+    ReportProgress,
+    ReportRequest,
+    ZoneSet,
+    utcnow,
+)
+from workers.contracts.zones import LineDef, ZoneDef
 from workers.storage import Database, upgrade
 from workers.storage import reports as report_store
+from workers.storage.cameras import add_zone_set, update_camera
 from workers.storage.models import NotificationLog
 from workers.topology import ERROR_HEADER
 
@@ -26,12 +34,26 @@ AUTUMN_DAY = {"start": "2026-10-25T00:00:00+02:00", "end": "2026-10-26T00:00:00+
 async def seed(db_url: str) -> None:
     db = Database(db_url)
     await upgrade(db)
+    async with db.transaction() as session:  # what an admin named the camera and its shapes
+        await update_camera(session, "cam-a", utcnow(), {"name": "Front door"})
+        await add_zone_set(session, "cam-a", 1, ZoneSet(
+            camera_id="cam-a", frame_width=960, frame_height=540,
+            lines=[LineDef(id="door", name="Main door", points=((480, 0), (480, 540)))],
+            zones=[ZoneDef(id="queue", name="Queue", points=[(0, 0), (200, 0), (200, 200)])],
+        ).model_dump(mode="json"), "zones-1", utcnow())
     await store(db,
                 facts("cam-a", [event("2026-10-25T02:15+02:00", "in", track=1),
                                  event("2026-10-25T02:45+01:00", "in", track=2),
                                  event("2026-10-25T18:00+01:00", "out", track=3),
                                  event("2026-10-25T23:30+01:00", "in", track=4, shape="gate"),
-                                 event("2026-10-26T00:30+01:00", "in", track=5)]),  # next day
+                                 event("2026-10-26T00:30+01:00", "in", track=5),  # next day
+                                 # the same people entering a zone: entries, not more people in
+                                 event("2026-10-25T10:00+01:00", "in", track=6, kind="zone",
+                                       shape="queue", dwell=30),
+                                 event("2026-10-25T10:05+01:00", "in", track=7, kind="zone",
+                                       shape="queue"),
+                                 event("2026-10-25T10:09+01:00", "out", track=6, kind="zone",
+                                       shape="queue")]),
                 facts("cam-b", [event("2026-10-24T12:00+02:00", "in", track=1)]))  # day before
     await db.dispose()
 
@@ -81,9 +103,15 @@ async def test_a_pdf_report_holds_the_totals_and_is_handed_to_the_notifier(
     path = Path(steps[-1].path or "")
     text = "\n".join(page.extract_text() for page in PdfReader(path).pages)
     assert "Daily summary" in text
-    assert "cam-a: 3 in, 1 out" in text  # 25-hour day: both 02:00 hours and 23:30 count
-    assert "cam-b: 0 in, 0 out" in text and "No counts in this period." in text
+    # 25-hour day: both 02:00 hours and 23:30 count; zone entries are not added to crossings
+    assert "Lines: 3 in, 1 out. Zones: 2 entries, 1 exits." in text
+    assert "All lines\n3\n1\n2\n" in text and "All zones\n2\n1\n" in text
+    assert "5 in" not in text and "4 out" not in text
+    # named as the admin named them; an unnamed camera and line by their ids
+    assert "Front door" in text and "Main door" in text and "Queue" in text and "gate" in text
+    assert "cam-b\nNo counts in this period." in text
     assert "Europe/Berlin" in text
+    assert path.name == f"daily-summary_Front-door+cam-b_2026-10-25_{req.report_id[:8]}.pdf"
 
     mail = await asyncio.wait_for(mails.get(), 10)
     # the target and the report, nothing else: the notifier finds the file in the store
@@ -118,8 +146,12 @@ async def test_a_csv_report_has_one_row_per_bucket_of_the_local_day(
     assert [r["bucket_start"] for r in door[2:4]] == ["2026-10-25T02:00:00+02:00",
                                                        "2026-10-25T02:00:00+01:00"]
     assert [(r["count_in"], r["count_out"]) for r in door[2:4]] == [("1", "0"), ("1", "0")]
-    assert sum(int(r["count_in"]) for r in rows) == 3
-    assert sum(int(r["count_out"]) for r in rows) == 1
+    lines = [r for r in rows if r["kind"] == "line"]
+    assert sum(int(r["count_in"]) for r in lines) == 3
+    assert sum(int(r["count_out"]) for r in lines) == 1
+    assert {(r["shape_id"], r["shape_name"], r["camera_name"]) for r in rows} == {
+        ("door", "Main door", "Front door"), ("gate", "gate", "Front door"),
+        ("queue", "Queue", "Front door")}
 
 
 async def test_invalid_report_requests_land_in_the_error_queue_with_the_reason(

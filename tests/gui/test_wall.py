@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
-from PySide6.QtGui import QColor, QDropEvent, QPalette
+from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt
+from PySide6.QtGui import QColor, QDropEvent, QHelpEvent, QPalette
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QMessageBox, QToolTip
 
 from camcount_desktop.console import Console
 from camcount_desktop.main_window import MainWindow
 from camcount_desktop.settings import Settings
 from camcount_desktop.wall.controller import WallController
 from camcount_desktop.wall.tile_view import CAMERA_MIME
+from tests.helpers.waiting import until
 
 
 def window(qtbot, settings: Settings) -> MainWindow:
@@ -114,3 +116,89 @@ def test_the_tile_menu_is_readable_on_the_dark_wall_whatever_the_desktop_theme(
     text = max(shot.pixelColor(x, y).lightness()
                 for x in range(shot.width()) for y in range(shot.height()))
     assert text - background.lightness() > 120, "the menu's text reads against its background"
+
+
+def _light_palette() -> QPalette:
+    """A light desktop theme: black text on white, which the dark wall must not inherit."""
+    light = QPalette()
+    for role, color in ((QPalette.ColorRole.Window, "white"), (QPalette.ColorRole.Base, "white"),
+                        (QPalette.ColorRole.WindowText, "black"),
+                        (QPalette.ColorRole.Text, "black"),
+                        (QPalette.ColorRole.ToolTipBase, "#ffffdc"),
+                        (QPalette.ColorRole.ToolTipText, "black")):
+        light.setColor(role, QColor(color))
+    return light
+
+
+def _contrast(widget) -> tuple[int, int]:
+    """(background lightness, brightest drawn pixel minus background) of a widget as drawn."""
+    shot = widget.grab().toImage()
+    background = shot.pixelColor(2, 2).lightness()
+    text = max(shot.pixelColor(x, y).lightness()
+               for x in range(0, shot.width(), 1) for y in range(0, shot.height(), 1))
+    return background, text - background
+
+
+async def test_tooltips_and_dialogs_on_the_wall_are_dark_and_readable_on_a_light_desktop(
+        qtbot, settings: Settings) -> None:
+    saved = QApplication.palette(), QToolTip.palette()
+    try:
+        QApplication.setPalette(_light_palette())  # the desktop's, before the window is built
+        QToolTip.setPalette(_light_palette())
+        w = window(qtbot, settings)
+        tile = w.wall_view.tiles[0]
+        QApplication.sendEvent(tile, QHelpEvent(QEvent.Type.ToolTip, QPoint(10, 10),
+                                                tile.mapToGlobal(QPoint(10, 10))))
+        tip = await until(lambda: next((t for t in QApplication.topLevelWidgets()
+                                        if t.metaObject().className() == "QTipLabel"
+                                        and t.isVisible()), None), what="the tile's tooltip")
+        background, contrast = _contrast(tip)
+        assert background < 60 and contrast > 120, (background, contrast)
+        QToolTip.hideText()
+
+        # a dialog opened on the wall (a question, a note) takes its palette, not the desktop's
+        box = QMessageBox(QMessageBox.Icon.Question, "Remove camera",
+                          "Remove this camera from the wall?", parent=w.wall_view)
+        qtbot.addWidget(box)
+        box.show()
+        qtbot.waitExposed(box)
+        background, contrast = _contrast(box)
+        assert background < 60 and contrast > 120, (background, contrast)
+        box.close()
+    finally:
+        QApplication.setPalette(saved[0])
+        QToolTip.setPalette(saved[1])
+
+
+def test_the_view_menu_shows_each_cameras_latency_in_its_tile_header(
+        qtbot, settings: Settings) -> None:
+    """Asked from the View menu, a tile's header says how old its picture is: from the camera's
+    capture to the tile painting the frame with its boxes."""
+    from datetime import UTC, datetime, timedelta
+
+    from PySide6.QtGui import QImage
+
+    from camcount_desktop.wall.frames import DecodedFrame
+    from tests.helpers.gui import result
+
+    w = window(qtbot, settings)
+    w.console.wall.set_layout(1)
+    w.console.wall.assign(0, "door")
+    tile = w.wall_view.tiles[0]
+    image = QImage(320, 180, QImage.Format.Format_RGB32)
+    image.fill(QColor(90, 90, 90))
+    captured = datetime.now(UTC) - timedelta(milliseconds=400)  # 0.4 s on the way
+    w.console.wall.on_frame(DecodedFrame("door", "door:1", image, 320, 180, captured, 10.0))
+    w.console.wall.on_result(result("door", 1, [(40, 30, 120, 170)]))
+    qtbot.waitUntil(lambda: "fps" in tile.header_text)
+    assert "latency" not in tile.header_text  # not unless asked
+
+    view_menu = next(a.menu() for a in w.menuBar().actions() if a.text() == "&View")
+    action = next(a for a in view_menu.actions() if a.text() == "Latency in tile headers")
+    action.trigger()
+    qtbot.waitUntil(lambda: "latency" in tile.header_text)
+    shown_ms = int(tile.header_text.split("latency ")[1].split(" ms")[0])
+    assert shown_ms >= 400  # as old as the picture is, at least
+    assert shown_ms == round(w.console.wall.state("door").latency * 1000)
+    action.trigger()
+    qtbot.waitUntil(lambda: "latency" not in tile.header_text)

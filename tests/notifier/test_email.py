@@ -53,7 +53,7 @@ async def test_a_queued_report_email_arrives_with_recipients_bodies_and_attachme
         inprocess_bus: Bus, smtp_starttls: SmtpServer, start_notifier: StartNotifier,
         tmp_path: Path, db_url: str) -> None:
     bus, smtp = inprocess_bus, smtp_starttls
-    pdf = tmp_path / "daily.pdf"
+    pdf = tmp_path / "daily-summary_Front-door_2026-10-25_r-123456.pdf"
     pdf.write_bytes(b"%PDF-1.4 a report\n%%EOF\n")
     await start_notifier(bus, config(smtp, EmailTarget(
         id="managers", recipients=["boss@example.org", "ops@example.org"],
@@ -73,7 +73,7 @@ async def test_a_queued_report_email_arrives_with_recipients_bodies_and_attachme
     html = mail.get_body(("html",)).get_content()
     assert "Cameras: entrance" in text and "<td>entrance</td>" in html
     [att] = list(mail.iter_attachments())
-    assert att.get_filename() == "camcount-daily_summary-r-123456.pdf"
+    assert att.get_filename() == pdf.name  # the readable name the report was stored under
     assert att.get_content_type() == "application/pdf"
     assert att.get_content() == pdf.read_bytes()
 

@@ -63,7 +63,8 @@ async def test_direct_send_is_signed_and_answers_with_the_outcome(
     # the notifier's own body, from the alert's facts
     assert json.loads(hit.body) == {
         "event": "alert.raised", "alert_id": "a-1", "rule_id": "queue-crowded",
-        "severity": "warning", "camera_id": "entrance", "zone_id": "queue", "subject": None,
+        "severity": "warning", "camera_id": "entrance", "zone_id": "queue", "camera_name": None,
+        "zone_name": None, "subject": None,
         "message": "queue too long", "value": 12.0, "at": "2026-12-01T06:00:03+00:00"}
     # the console's "send test notification" to a configured target
     test = await bus.request(bus.topology.rpc_notifier,

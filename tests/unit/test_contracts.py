@@ -17,6 +17,7 @@ from workers.contracts import (
     EmailNotification,
     Frame,
     ReportRequest,
+    Snapshot,
     WebhookNotification,
     ZoneSet,
 )
@@ -188,8 +189,23 @@ def test_seed_shaped_jobs_reports_and_notifications() -> None:
                                            "url": "http://169.254.169.254/"})
 
 
+def test_a_snapshot_travels_as_jpeg_body_keyed_by_its_count_events_and_is_capped() -> None:
+    snap = Snapshot(camera_id="door", event_message_id="events-7", frame_id="door:42",
+                    taken_at=datetime(2026, 11, 29, 10, 0, tzinfo=UTC), width=960, height=540,
+                    shape_ids=["door", "queue"], jpeg=b"\xff\xd8\xff\xe0rest")
+    body, headers = snap.to_wire()
+    assert body == b"\xff\xd8\xff\xe0rest" and headers["event_message_id"] == "events-7"
+    assert all(isinstance(v, (str, int, float)) for v in headers.values()), "plain headers only"
+    assert Snapshot.from_wire(body, headers) == snap
+    with pytest.raises(ContractError, match="Snapshot.jpeg: body is not a JPEG"):
+        Snapshot.from_wire(b"GIF89a", headers)
+    with pytest.raises(ContractError, match=r"Snapshot: body of 600,002 bytes is over the "
+                                            r"524,288-byte limit"):
+        Snapshot.from_wire(b"\xff\xd8" + b"x" * 600_000, headers)
+
+
 def test_every_contract_is_registered_by_its_type_header() -> None:
-    assert len(BY_TYPE) == 13
+    assert len(BY_TYPE) == 16
     for name, cls in BY_TYPE.items():
         assert cls.type_name == name
 

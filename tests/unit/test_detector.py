@@ -17,7 +17,7 @@ from workers.detector.factory import create_detector
 from workers.detector.hog import HogDetector
 from workers.detector.motion import MotionGate, Verdict
 from workers.detector.pipeline import CameraPipeline
-from workers.detector.tracking import IouTracker, UltralyticsTracker
+from workers.detector.tracking import ByteTracker, IouTracker
 from workers.samples import Scene, make_scene
 from workers.samples.synth import background
 
@@ -155,15 +155,39 @@ def test_unknown_class_name_is_an_error_not_a_fallback() -> None:
         create_detector(DetectorConfig(model="yolo11n.yaml", backend="pytorch", classes=["persn"]))
 
 
-def test_importing_the_detector_package_loads_no_torch() -> None:
-    code = ("import sys, workers.detector.factory, workers.detector.pipeline\n"
-            "from workers.detector.factory import create_detector\n"
+@pytest.mark.parametrize("kind", ["hog", "auto"])
+def test_hog_counts_without_loading_torch(kind: str) -> None:
+    """HOG chosen, or fallen back to for want of weights (local mode: no download), detects,
+    tracks and counts without importing torch or ultralytics: torch alone costs ~650 MB."""
+    code = ("import sys\n"
+            "from datetime import UTC, datetime, timedelta\n"
+            "from workers.contracts.zones import ZoneSet\n"
             "from workers.detector.base import DetectorConfig\n"
-            "create_detector(DetectorConfig(kind='hog'))\n"
+            "from workers.detector.factory import create_detector\n"
+            "from workers.detector.pipeline import CameraPipeline\n"
+            "from workers.samples import make_scene\n"
+            f"config = DetectorConfig(kind={kind!r}, model='camcount-missing.pt', download=False)\n"
+            "det = create_detector(config)\n"
+            "zones = ZoneSet(camera_id='c', frame_width=960, frame_height=540,\n"
+            "                lines=[{'id': 'door', 'points': [[480, 540], [480, 0]]}])\n"
+            "pipe, t0 = CameraPipeline(det, zones, config), datetime(2025, 1, 1, tzinfo=UTC)\n"
+            "for i, img in enumerate(make_scene(people=2, seed=3).frames()):\n"
+            "    out = pipe.process(img, t0 + timedelta(seconds=i / 10))\n"
+            "print(det.model_version.split()[0], out.counting.count_in, out.counting.count_out)\n"
             "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'ultralytics'})\n"
             "sys.exit(f'imported {heavy}' if heavy else 0)")
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.split() == ["opencv-hog", "1", "1"], "one walker in, one out, counted by HOG"
+
+
+def test_weights_folder_is_read_as_ultralytics_reads_it() -> None:
+    """Weights are looked for in ultralytics' weights folder without importing it; same folder."""
+    from ultralytics.utils import SETTINGS
+
+    from workers.detector.yolo import ultralytics_weights_dir
+
+    assert ultralytics_weights_dir() == Path(SETTINGS["weights_dir"])
 
 
 # -- tracking ------------------------------------------------------------------------------------
@@ -178,8 +202,8 @@ def dets(*boxes: tuple[float, ...]) -> Detections:
 
 
 @pytest.mark.parametrize("make", [
-    lambda: UltralyticsTracker("bytetrack", 5.0),
-    lambda: UltralyticsTracker("botsort", 5.0),
+    lambda: ByteTracker(5.0),
+    lambda: ByteTracker(5.0, botsort=True),
     lambda: IouTracker(5.0),
 ], ids=["bytetrack", "botsort", "iou"])
 def test_tracker_keeps_ids_of_people_walking_at_5_fps(make) -> None:

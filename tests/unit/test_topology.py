@@ -57,7 +57,12 @@ def test_on_a_cluster_facts_work_and_retries_are_quorum_queues_and_live_queues_a
     quorum = {s.name for s in t.queues if t.queue_type_of(s) == "quorum"}
     assert quorum == {t.count_events, t.camera_states, t.analytics_processing, t.report_generation,
                       t.email_queue, t.webhook_queue, t.retry_queue, t.error_queue,
-                      t.alert_acks_queue, *(t.delay_queue(ms) for ms in RETRY_DELAYS_MS)}
+                      t.alert_acks_queue, t.snapshots, t.heatmaps, t.privacy_audit_queue,
+                      *(t.delay_queue(ms) for ms in RETRY_DELAYS_MS)}
+    # evidence, not facts: still the oldest dropped when full, and never sent to the error queue
+    snaps = t.declaration(t.queue(t.snapshots)).arguments
+    assert snaps["x-overflow"] == "drop-head" and "x-dead-letter-exchange" not in snaps
+    assert "x-delivery-limit" not in snaps and "x-queue-mode" not in snaps
     counts = t.declaration(t.queue(t.count_events)).arguments
     assert counts["x-queue-type"] == "quorum" and "x-queue-mode" not in counts
     assert counts["x-overflow"] == "reject-publish" and counts["x-dead-letter-strategy"] == "at-least-once"
@@ -74,6 +79,19 @@ def test_on_a_cluster_facts_work_and_retries_are_quorum_queues_and_live_queues_a
         declared = t.declaration(live)
         assert "x-queue-type" not in declared.arguments and not declared.durable
     assert t.declaration(t.frame_queue("cam-1")).arguments["x-overflow"] == "drop-head"
+
+
+def test_snapshots_are_bounded_evidence_apart_from_the_counts() -> None:
+    """A backlog of snapshots gives way oldest first, in number and in bytes, and never
+    floods the error queue; the count events they show keep their own fact queue."""
+    t = Topology()
+    snaps = t.queue(t.snapshots)
+    assert snaps.bindings[0].routing_key == "camera.snapshot.*"
+    assert snaps.arguments["x-overflow"] == "drop-head" and snaps.cap is None
+    assert snaps.arguments["x-max-length-bytes"] <= 1 << 30
+    assert "x-dead-letter-exchange" not in snaps.arguments
+    assert t.snapshot_key("door") == "camera.snapshot.door"
+    assert not any(b.routing_key == "camera.snapshot.*" for b in t.queue(t.count_events).bindings)
 
 
 def test_a_single_broker_declares_every_queue_as_written() -> None:

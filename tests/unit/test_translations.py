@@ -32,7 +32,7 @@ SHOWN = {"setText": [0], "setWindowTitle": [0], "setToolTip": [0], "setStatusTip
          "QMessageBox": [1, 2], "drawText": [2], "draw_label": [2]}
 #: an example of what to type (an address, a host name, a secret reference): not a sentence
 EXAMPLE = re.compile(r"^[\w.:/<>@ -]*[.:/@][\w.:/<>@ -]*$")
-PLACEHOLDER = re.compile(r"\{\w*\}")
+PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 #: choices that are the very words of the configuration file and its docs (SMTP security, channel)
 KEYWORDS = {"starttls tls none", "email webhook"}
 

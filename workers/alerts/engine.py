@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from workers.alerts.directory import CameraDirectory
 from workers.alerts.rules import KINDS, QueueDepths, RuleKind, Subject
 from workers.alerts.rules.base import EngineSettings, Observation
 from workers.contracts import CameraStatus, DetectionResult, SystemEvent
@@ -65,14 +66,19 @@ class Episode:
 
 class RuleEngine:
     def __init__(self, rules: list[AlertRule], *, camera_silence_s: float = 10.0,
-                 adopted_unheard_s: float = 60.0):
+                 adopted_unheard_s: float = 60.0, worker_silence_s: float = 15.0,
+                 directory: CameraDirectory | None = None):
         """``camera_silence_s``: a camera whose worker stops sending its status for this long
         counts as offline from then (camera workers report every few seconds).
         ``adopted_unheard_s``: an alert taken over from an earlier run stays open this long
-        waiting for news of its subject, then is closed as unknown."""
+        waiting for news of its subject, then is closed as unknown.
+        ``worker_silence_s``: a camera worker unheard for this long no longer serves its group.
+        ``directory``: the saved cameras and the names alerts use (kept current by the caller)."""
         self.camera_silence_s = camera_silence_s
         self.adopted_unheard_s = adopted_unheard_s
-        settings = EngineSettings(camera_silence_s=camera_silence_s)
+        self.directory = directory if directory is not None else CameraDirectory()
+        settings = EngineSettings(camera_silence_s=camera_silence_s,
+                                  worker_silence_s=worker_silence_s, directory=self.directory)
         #: every kind, fed every observation (a rule added later judges what was seen before)
         self._kinds: dict[str, RuleKind] = {k: kind(settings) for k, kind in KINDS.items()}
         #: alerts taken over whose subject has not been observed since: when they were adopted

@@ -24,9 +24,10 @@ from typing import Any
 from workers.alerting import config as config_file
 from workers.alerting.follow import ConfigInForce
 from workers.alerting.store import Versioned
+from workers.alerts.directory import load_directory
 from workers.alerts.engine import Change, RuleEngine, Subject
 from workers.bus import Bus, Delivery, PublishError, Subscription
-from workers.contracts import CameraStatus, DetectionResult, SystemEvent, utcnow
+from workers.contracts import CameraControl, CameraStatus, DetectionResult, SystemEvent, utcnow
 from workers.contracts.alerting import (
     AlertingConfig,
     AlertRule,
@@ -56,6 +57,9 @@ class AlertsSettings:
     camera_silence_s: float = 10.0
     #: an alert left open by an earlier run waits this long for news of its subject
     adopted_unheard_s: float = 60.0
+    #: a camera worker unheard for this long no longer serves its group; a saved camera of a
+    #: group no worker serves is offline from then (and this long after start)
+    worker_silence_s: float = 15.0
 
 
 def capacity_rules(topology: Topology) -> list[AlertRule]:
@@ -87,7 +91,8 @@ class AlertsWorker:
         the analytics worker's) or a database of its own at ``db_url``."""
         self.settings = settings or AlertsSettings()
         self.engine = RuleEngine([], camera_silence_s=self.settings.camera_silence_s,
-                                 adopted_unheard_s=self.settings.adopted_unheard_s)
+                                 adopted_unheard_s=self.settings.adopted_unheard_s,
+                                 worker_silence_s=self.settings.worker_silence_s)
         self._own_db = db is None
         self.db = db if db is not None else Database(db_url)
         self.in_force = ConfigInForce(
@@ -109,11 +114,19 @@ class AlertsWorker:
         self._bus = bus
         await self.in_force.start(by=self.worker_id)
         self.engine.set_language(self.config.language)
+        async with self.db.transaction() as session:
+            loaded = await load_directory(session)
+        self.engine.directory.saved.update(loaded.saved)
+        self.engine.directory.shapes.update(loaded.shapes)
         self.engine.set_rules(self._rules(), time.monotonic())
         await self._take_over_open_alerts()
         # config events always; health events feed worker_silent rules
         self._subs.append(await bus.subscribe(bus.topology.system_events, [], self._on_system,
                                               model=SystemEvent))
+        # saved cameras and names, as admins change them
+        self._subs.append(await bus.subscribe(bus.topology.camera_events,
+                                              [bus.topology.control_key("*")], self._on_control,
+                                              model=CameraControl))
         await self._follow_inputs()
         self._tasks.append(asyncio.get_running_loop().create_task(self._evaluate_forever()))
         log.info("alert rules (config version %d): %s", self.version,
@@ -225,6 +238,9 @@ class AlertsWorker:
     async def _on_status(self, status: CameraStatus, _: Delivery) -> None:
         self.engine.on_status(status, time.monotonic())
 
+    async def _on_control(self, control: CameraControl, _: Delivery) -> None:
+        self.engine.directory.on_control(control)
+
     async def _on_system(self, event: SystemEvent, _: Delivery) -> None:
         if event.event_type == "health":
             self.engine.on_health(event, time.monotonic())
@@ -270,7 +286,8 @@ class AlertsWorker:
         data: dict[str, Any] = {
             "action": change.action, "rule_id": rule.id, "rule_kind": rule.kind,
             "rule_name": rule.name or rule.id, "message": change.message, "value": change.value,
-            "held_seconds": round(change.held_s, 1), "subject": subject.name}
+            "held_seconds": round(change.held_s, 1), "subject": subject.name,
+            **self._names(subject)}
         if change.action == "raise":
             event = SystemEvent(event_type="alert", source=self.worker_id, severity=rule.severity,
                                 camera_id=subject.camera_id, zone_id=subject.zone_id,
@@ -304,6 +321,12 @@ class AlertsWorker:
             return
         await self._notify(change, alert_id or event.message_id, now)
 
+    def _names(self, subject: Subject) -> dict[str, str | None]:
+        """What people call the camera and zone of an alert (their ids where unnamed)."""
+        d, cam, zone = self.engine.directory, subject.camera_id, subject.zone_id
+        return {"camera_name": None if cam is None else d.camera(cam),
+                "zone_name": None if cam is None or zone is None else d.shape(cam, zone)}
+
     async def _notify(self, change: Change, alert_id: str, now: datetime) -> None:
         """Queue one notification per target of the rule (durable, confirmed): the target's id
         and the alert's facts; the notifier builds what is sent from the target's settings."""
@@ -315,7 +338,7 @@ class AlertsWorker:
             rule_name=rule.name or rule.id, rule_kind=rule.kind, severity=rule.severity,
             camera_id=subject.camera_id, zone_id=subject.zone_id, subject=subject.name,
             message=change.message[:1000], value=change.value,
-            held_seconds=round(change.held_s, 1), at=now)
+            held_seconds=round(change.held_s, 1), at=now, **self._names(subject))
         for target_id in rule.targets:
             target = self.config.target(target_id)
             if target is None:

@@ -25,12 +25,16 @@ def _add_db(p: argparse.ArgumentParser) -> None:
 
 
 async def _analytics(args: argparse.Namespace) -> int:
-    from workers.analytics.worker import AnalyticsWorker
+    from workers.analytics.snapshots import SnapshotRetention
+    from workers.analytics.worker import AnalyticsSettings, AnalyticsWorker
     from workers.service import default_worker_id, serve
 
     worker_id = default_worker_id("analytics")
+    retention = SnapshotRetention(days=args.snapshot_days or None,
+                                  max_mb=args.snapshot_mb or None)
     worker = AnalyticsWorker(db_url=args.db, timezone=args.timezone, reports_dir=args.reports_dir,
-                             worker_id=worker_id)
+                             worker_id=worker_id,
+                             settings=AnalyticsSettings(snapshots=retention))
     if args.http:
         from workers.analytics import http_api
 
@@ -66,6 +70,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                    help="serve the read-only counts API (JSON, CSV, OpenAPI) here; loopback "
                    "unless a host is given; the token from $CAMCOUNT_API_TOKEN or the OS keyring "
                    "(service camcount-api, user token) (default: off)")
+    p.add_argument("--snapshot-days", type=float, default=30.0, metavar="DAYS",
+                   help="delete snapshots of counted frames older than this (0: keep; "
+                   "default: 30)")
+    p.add_argument("--snapshot-mb", type=float, default=2048.0, metavar="MB",
+                   help="delete the oldest snapshots while all take more than this (0: no "
+                   "limit; default: 2048)")
     p.set_defaults(run=_analytics)
 
     db = sub.add_parser("db", help="manage the analytics database")

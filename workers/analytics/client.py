@@ -15,22 +15,35 @@ from workers.bus.client import RequestFailed, ServiceClient
 from workers.contracts import ZoneSet
 from workers.contracts.queries import (
     REPLIES,
+    WRITES,
+    AlertSnapshotQuery,
     AlertsQuery,
     AlertsReply,
     AnalyticsRequest,
     CamerasQuery,
     CamerasReply,
+    CountEventsQuery,
+    CountEventsReply,
+    FacesViewsQuery,
+    FacesViewsReply,
+    HeatmapQuery,
+    HeatmapReply,
     OccupancyQuery,
     OccupancyReply,
     SaveZoneSet,
     SeriesQuery,
     SeriesReply,
+    SiteOccupancyQuery,
+    SiteOccupancyReply,
+    SnapshotQuery,
+    SnapshotReply,
     TotalsQuery,
     TotalsReply,
     ZoneSetQuery,
     ZoneSetReply,
     ZoneSetSaved,
 )
+from workers.contracts.routes import RoutesQuery, RoutesReply
 
 __all__ = ["AnalyticsClient", "RequestFailed"]
 
@@ -47,7 +60,8 @@ class AnalyticsClient(ServiceClient):
         """Any query; its reply, of the model the query's kind answers with."""
         request = self._build(lambda: AnalyticsRequest.model_validate({"query": query}))
         assert isinstance(request, AnalyticsRequest)
-        return await self._request(request, REPLIES[request.query.kind])
+        return await self._request(request, REPLIES[request.query.kind],
+                                   exchange=self._way_in(request))
 
     async def series(self, **fields: Any) -> SeriesReply:
         return await self._ask(SeriesReply, lambda: SeriesQuery(**fields))
@@ -60,11 +74,34 @@ class AnalyticsClient(ServiceClient):
         return await self._ask(TotalsReply, lambda: TotalsQuery(camera_id=camera_id,
                                                                 since=since, until=until))
 
+    async def routes(self, camera_id: str, *, since: datetime, until: datetime,
+                     class_name: str | None = None) -> RoutesReply:
+        """Route completions of a camera in [since, until): the origin -> destination matrix."""
+        return await self._ask(RoutesReply, lambda: RoutesQuery(
+            camera_id=camera_id, since=since, until=until, class_name=class_name))
+
+    async def site_occupancy(self, **fields: Any) -> SiteOccupancyReply:
+        """People inside a set of doors, maybe on several cameras (``SiteOccupancyQuery``)."""
+        return await self._ask(SiteOccupancyReply, lambda: SiteOccupancyQuery(**fields))
+
     async def alerts(self, *, limit: int = 50, camera_id: str | None = None,
                      unacknowledged_only: bool = False) -> AlertsReply:
         """The newest alerts, with their acknowledgements."""
         return await self._ask(AlertsReply, lambda: AlertsQuery(
             limit=limit, camera_id=camera_id, unacknowledged_only=unacknowledged_only))
+
+    async def snapshot(self, event_message_id: str) -> SnapshotReply:
+        """The drawn frame of one count-events message, or why there is none."""
+        return await self._ask(SnapshotReply,
+                               lambda: SnapshotQuery(event_message_id=event_message_id))
+
+    async def alert_snapshot(self, alert_id: str) -> SnapshotReply:
+        """The picture of an alert (its camera's newest snapshot from before it was raised)."""
+        return await self._ask(SnapshotReply, lambda: AlertSnapshotQuery(alert_id=alert_id))
+
+    async def count_events(self, **fields: Any) -> CountEventsReply:
+        """A camera's count events in a time range (``CountEventsQuery``), newest first."""
+        return await self._ask(CountEventsReply, lambda: CountEventsQuery(**fields))
 
     async def cameras(self, *, include_removed: bool = False) -> CamerasReply:
         """Every camera the analytics worker has recorded, with its configuration."""
@@ -84,6 +121,23 @@ class AnalyticsClient(ServiceClient):
         return await self._ask(ZoneSetSaved, lambda: SaveZoneSet(
             zone_set=zone_set, base_version=base_version, requested_by=requested_by))
 
+    async def heatmap(self, camera_id: str, *, start: datetime, end: datetime) -> HeatmapReply:
+        """The camera's heatmap summed over the whole hours in [start, end)."""
+        return await self._ask(HeatmapReply, lambda: HeatmapQuery(camera_id=camera_id,
+                                                                  start=start, end=end))
+
+    async def faces_views(self, *, camera_id: str | None = None,
+                          limit: int = 100) -> FacesViewsReply:
+        """Who viewed which camera's pictures with people showing, newest first."""
+        return await self._ask(FacesViewsReply, lambda: FacesViewsQuery(camera_id=camera_id,
+                                                                        limit=limit))
+
     async def _ask(self, reply: type[R], query: Callable[[], BaseModel]) -> R:
         request = self._build(lambda: AnalyticsRequest(query=query()))
-        return await self._request(request, reply)
+        assert isinstance(request, AnalyticsRequest)
+        return await self._request(request, reply, exchange=self._way_in(request))
+
+    def _way_in(self, request: AnalyticsRequest) -> str:
+        """Questions go through the read-only query exchange, which an operator account may use
+        (docs/admin.md); what writes, through the default exchange (admin accounts only)."""
+        return "" if request.query.kind in WRITES else self.bus.topology.queries

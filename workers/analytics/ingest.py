@@ -40,7 +40,8 @@ def event_rows(facts: CountEvents, trace_id: str | None, received_at: datetime) 
          "zones_version": facts.zones_version, "kind": e.kind,
          "shape_id": e.shape_id, "direction": e.direction, "class_name": e.class_name,
          "track_id": e.track_id, "at": e.at if e.at.tzinfo else e.at.replace(tzinfo=UTC),
-         "dwell_seconds": e.dwell_seconds, "received_at": received_at}
+         "dwell_seconds": e.dwell_seconds, "received_at": received_at,
+         "origin": e.origin, "destination": e.destination}
         for e in facts.events
     ]
 

@@ -35,7 +35,7 @@ class Recorder:
             raise PermanentError("an acknowledgement must say which broker account sent it "
                                  "(the user_id property); nothing was stored")
         async with self.db.transaction() as session:
-            alert = await acknowledge(session, ack.alert_id, d.user_id, utcnow())
+            alert = await acknowledge(session, ack.alert_id, d.user_id, utcnow(), ack.note)
             if alert is None:
                 raise UnknownAlert(f"no alert {ack.alert_id!r} is stored")
             assert alert.acknowledged_at is not None
@@ -43,7 +43,8 @@ class Recorder:
                 event_type="alert", source="analytics", severity=alert.severity,
                 camera_id=alert.camera_id, zone_id=alert.zone_id,
                 data={"action": "acknowledge", "alert_id": alert.alert_id,
-                      "by": alert.acknowledged_by, "at": alert.acknowledged_at.isoformat()})
+                      "by": alert.acknowledged_by, "at": alert.acknowledged_at.isoformat(),
+                      "note": alert.acknowledge_note or ""})
 
     async def on_states(self, batch: list[tuple[CameraStatus, Delivery]]) -> None:
         """Camera state changes (a batch handler): the outage history, each change once."""
@@ -89,7 +90,7 @@ class Recorder:
                 if action == "resolve":
                     await resolve(session, alert_id, at)
                 elif await acknowledge(session, alert_id, str(event.data.get("by") or "?"),
-                                       at) is None:
+                                       at, str(event.data.get("note") or "")[:500]) is None:
                     log.info("acknowledgement of unknown alert %s ignored", alert_id)
                 return
             await record_alert(session, {

@@ -23,13 +23,15 @@ from workers.alerting import store as alerting_store
 from workers.analytics.aggregation import Totals
 from workers.analytics.buckets import BucketIndex, Period, buckets, slot_start
 from workers.analytics.report_files import ReportData, ReportLine, write_csv, write_pdf
+from workers.analytics.route_matrix import route_matrix
 from workers.bus import Bus, Delivery, PermanentError, PublishError
 from workers.contracts import EmailNotification, ReportFacts, ReportProgress, ReportRequest, utcnow
+from workers.contracts.routes import RoutesQuery
 from workers.storage import Database
 from workers.storage import reports as store
 from workers.storage.alerts import log_notification
-from workers.storage.cameras import known_camera_ids
-from workers.storage.events import slot_counts
+from workers.storage.cameras import display_names, known_camera_ids
+from workers.storage.events import EventFilter, slot_counts
 
 log = logging.getLogger(__name__)
 
@@ -204,7 +206,7 @@ class ReportService:
         await self._progress(req.report_id, "running", 10, "counting")
         data = await self.collect(req)
         await self._progress(req.report_id, "running", 50, f"writing the {req.format.upper()}")
-        path = self.reports_dir / f"{req.report_id}.{req.format}"
+        path = self.reports_dir / data.file_name(req.format)
         writer = write_pdf if req.format == "pdf" else write_csv
         await asyncio.get_running_loop().run_in_executor(self.executor, writer, data, path)
         await self._progress(req.report_id, "running", 90, "stored")
@@ -222,7 +224,10 @@ class ReportService:
         data.buckets = list(buckets(period, start, end, data.tz))
         index = BucketIndex(data.buckets)
         async with self.db.sessions() as session:
-            slots = await slot_counts(session, req.camera_ids, start, end)
+            # routes have their own matrix: their people are counted by the lines already
+            slots = await slot_counts(session, req.camera_ids, start, end,
+                                      EventFilter(not_kind="route"))
+            data.camera_names, data.shape_names = await display_names(session, req.camera_ids)
         acc: dict[tuple[str, str, str, str], dict[object, Totals]] = defaultdict(
             lambda: defaultdict(Totals))
         for sc in slots:
@@ -230,6 +235,8 @@ class ReportService:
                 acc[(sc.camera_id, sc.kind, sc.shape_id, sc.class_name)][b.start].add(
                     sc.direction, sc.count, sc.dwell_seconds_sum, sc.dwell_samples)
         for cam in req.camera_ids:
+            data.routes[cam] = (await route_matrix(self.db, RoutesQuery(
+                camera_id=cam, since=start, until=end))).rows
             keys = sorted(k for k in acc if k[0] == cam) or [(cam, "", "", "")]
             for key in keys:
                 per_bucket = acc.get(key, {})

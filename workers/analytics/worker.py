@@ -2,7 +2,9 @@
 
 Consumes ``camera.count.events`` (count events as facts: batched, idempotent ingestion),
 ``camera.state.changes`` (camera state changes), ``analytics.processing`` (aggregation jobs),
-``analytics.report.generation`` (reports under a lease) and its own durable
+``analytics.report.generation`` (reports under a lease), ``camera.snapshots`` (the pictures of
+counted frames, pruned by a retention setting: ``snapshots.py``), ``camera.heatmaps`` and
+``privacy.audit`` (``heatmaps.py``) and its own durable
 ``analytics.camera.control`` queue (camera configs, and requests to store zone set versions,
 which it alone gives out: ``zone_store.py``); follows alerts on ``system.events``; serves
 ``rpc.analytics``. Migrates the database to the current schema at start.
@@ -21,11 +23,13 @@ from zoneinfo import ZoneInfo
 
 from workers.alerts.worker import AlertsWorker
 from workers.analytics.aggregation import Aggregator, job_for, job_routing_key
+from workers.analytics.heatmaps import HeatmapStore
 from workers.analytics.ingest import Ingestor, Rows
 from workers.analytics.queries import QueryService
 from workers.analytics.recorder import Recorder
 from workers.analytics.reports import ReportService
 from workers.analytics.scheduler import Scheduler
+from workers.analytics.snapshots import SnapshotKeeper, SnapshotRetention
 from workers.analytics.zone_store import ZoneStore
 from workers.bus import Bus, Delivery, Subscription
 from workers.contracts import (
@@ -34,7 +38,10 @@ from workers.contracts import (
     CameraControl,
     CameraStatus,
     CountEvents,
+    FacesViewed,
+    HeatmapFact,
     ReportRequest,
+    Snapshot,
     SystemEvent,
 )
 from workers.contracts.alerting import AlertingConfig
@@ -57,6 +64,7 @@ class AnalyticsSettings:
     report_lease_s: float = 60.0
     report_sweep_s: float = 30.0
     report_attempts: int = 3
+    snapshots: SnapshotRetention = SnapshotRetention()
 
 
 def control_queue(topology: Topology) -> QueueSpec:
@@ -91,6 +99,10 @@ class AnalyticsWorker:
         self.ingestor = Ingestor(self.db, after_commit=self._reaggregate_late)
         self.queries = QueryService(self.db, timezone)
         self.recorder = Recorder(self.db)
+        self.snapshots = SnapshotKeeper(self.db, s.snapshots)
+        self.heatmaps = HeatmapStore(self.db)
+        self.queries.answer("heatmap", self.heatmaps.heatmap)
+        self.queries.answer("faces_views", self.heatmaps.faces_views)
         self.zones: ZoneStore | None = None
         self.reports: ReportService | None = None
         self.alerts = None if alerting is None else AlertsWorker(
@@ -111,20 +123,28 @@ class AnalyticsWorker:
         self.queries.answer("save_zone_set", self.zones.save)
         control = control_queue(t)
         await bus.declare_queue(control)
+        self.queries.read_only_exchange = t.queries
         self._subs += [
             await bus.consume_batch(t.count_events, self.ingestor.ingest, model=CountEvents,
                                     max_batch=s.ingest_batch),
             await bus.consume_batch(t.camera_states, self.recorder.on_states, model=CameraStatus),
+            await bus.consume_batch(t.snapshots, self.snapshots.store, model=Snapshot,
+                                    max_batch=20),
             await bus.consume(control, self._on_control, model=CameraControl),
             await bus.consume(t.analytics_processing, self._on_job, model=AnalyticsJob),
             await bus.consume(t.report_generation, self.reports.accept, model=ReportRequest),
             await bus.subscribe(t.system_events, [], self.recorder.on_system, model=SystemEvent),
             await bus.consume(t.alert_acks_queue, self._on_acknowledgement,
                               model=AlertAcknowledgement),
+            await bus.consume_batch(t.heatmaps, self.heatmaps.ingest, model=HeatmapFact,
+                                    max_batch=50),
+            await bus.consume_batch(t.privacy_audit_queue, self.heatmaps.on_faces_viewed,
+                                    model=FacesViewed),
             await bus.serve(t.rpc_analytics, self.queries.handle, model=AnalyticsRequest),
         ]
         loop = asyncio.get_running_loop()
         self._tasks.append(loop.create_task(self.reports.sweep_forever(s.report_sweep_s)))
+        self._tasks.append(loop.create_task(self.snapshots.prune_forever()))
         if self.alerts is not None:
             await self.alerts.start(bus)
         if s.schedule:
@@ -159,6 +179,10 @@ class AnalyticsWorker:
             "events_written": self.ingestor.events_written,
             "batches": self.ingestor.batches,
             "aggregation_jobs": self.aggregator.jobs_done,
+            "snapshots_stored": self.snapshots.stored,
+            "snapshots_pruned": self.snapshots.pruned,
+            "heatmap_facts_written": self.heatmaps.facts_written,
+            "faces_views_logged": self.heatmaps.views_logged,
             "reports_running": self.reports.running if self.reports else [],
             "reports_finished": self.reports.finished if self.reports else 0,
             **({"alerts": self.alerts.stats()} if self.alerts else {}),

@@ -209,7 +209,7 @@ class Bus(ABC):
 
     @abstractmethod
     async def _request_raw(self, queue: str, body: bytes, headers: dict[str, Any],
-                           timeout: float) -> Delivery: ...
+                           timeout: float, exchange: str = "") -> Delivery: ...
 
     @abstractmethod
     async def declare_queue(self, spec: QueueSpec) -> None:
@@ -303,13 +303,16 @@ class Bus(ABC):
                                    concurrency=concurrency, exclusive=False)
 
     async def request(self, queue: str, message: Contract | BaseModel | dict[str, Any], *,
-                      reply_model: type[BaseModel] | None = None, timeout: float = 5.0) -> Any:
-        """Send a request and wait for its reply (RequestTimeout, RemoteError on failure)."""
+                      reply_model: type[BaseModel] | None = None, timeout: float = 5.0,
+                      exchange: str = "") -> Any:
+        """Send a request and wait for its reply (RequestTimeout, RemoteError on failure).
+        ``exchange``: one bound to ``queue`` by its name (a read-only way in, such as
+        ``topology.queries``), else the default exchange."""
         body, headers = encode(message)
         trace = current_trace_id.get()
         if trace:
             headers[TRACE_HEADER] = trace
-        reply = await self._request_raw(queue, body, headers, timeout)
+        reply = await self._request_raw(queue, body, headers, timeout, exchange)
         if REPLY_ERROR_HEADER in reply.headers:
             raise RemoteError(str(reply.headers[REPLY_ERROR_HEADER]))
         if reply_model is None:

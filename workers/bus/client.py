@@ -10,6 +10,7 @@ account, or a question the service would refuse, found before asking.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import ClassVar, Literal, TypeVar
 
@@ -18,6 +19,8 @@ from pydantic import BaseModel, ValidationError
 from workers.bus.base import Bus
 from workers.bus.errors import BusError, NotAllowed, RemoteError, RequestTimeout
 from workers.contracts.base import Contract
+
+log = logging.getLogger(__name__)
 
 #: how long a question waits for its answer
 ANSWER_TIMEOUT_S = 5.0
@@ -56,15 +59,18 @@ class ServiceClient:
             raise RequestFailed(f"Cannot ask for that: {reasons}", "invalid") from exc
 
     async def _request(self, request: Contract, reply_model: type[R], *,
-                       timeout: float | None = None) -> R:
+                       timeout: float | None = None, exchange: str = "") -> R:
         timeout = self.timeout if timeout is None else timeout
         service = self.service
         try:
             reply = await self.bus.request(self._queue(), request, reply_model=reply_model,
-                                           timeout=timeout)
+                                           timeout=timeout, exchange=exchange)
         except NotAllowed as exc:
+            # the broker's own words (exchange, vhost) are for the log, not for people
+            log.info("request to %s refused by the broker: %s", self._queue(), exc)
             raise RequestFailed(f"This broker account ({self.bus.user}) may not ask the "
-                                f"{service} worker: {exc}", "not_allowed") from exc
+                                f"{service} worker. Ask an admin, or connect with an admin "
+                                "account.", "not_allowed") from exc
         except RemoteError as exc:
             raise RequestFailed(f"The {service} worker refused: {exc}", "refused") from exc
         except RequestTimeout as exc:

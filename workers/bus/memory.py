@@ -249,13 +249,14 @@ class InProcessBus(Bus):
             pairs[:] = [p for p in pairs if p[1] != name]
 
     async def _request_raw(self, queue: str, body: bytes, headers: dict[str, Any],
-                           timeout: float) -> Delivery:
+                           timeout: float, exchange: str = "") -> Delivery:
         reply_to = f"{_REPLY_PREFIX}{new_id()}"
         fut: asyncio.Future[Delivery] = asyncio.get_running_loop().create_future()
         self._replies[reply_to] = fut
         try:
             correlation_id = new_id()
-            await self._publish_raw("", queue, body, headers, mandatory=True, persistent=False,
+            await self._publish_raw(exchange, queue, body, headers, mandatory=True,
+                                    persistent=False,
                                     priority=None, message_id=new_id(),
                                     correlation_id=correlation_id, reply_to=reply_to,
                                     expiration_s=timeout)

@@ -277,6 +277,13 @@ class RabbitBus(Bus):
                 for b in spec.bindings:
                     await queue.bind(b.exchange, b.routing_key)
                 return ch, queue, await queue.consume(on_message, no_ack=False)
+            except aiormq.exceptions.ChannelAccessRefused as exc:
+                # e.g. an operator binding to camera.faces: said in words, and the channel the
+                # broker closed is not left for the robust connection to restore
+                if ch is not None:
+                    with contextlib.suppress(Exception):
+                        await ch.close()
+                raise NotAllowed(f"not allowed for this account: {exc}") from exc
             except _TRANSIENT as exc:
                 if ch is not None:  # or the robust connection would restore it, half made
                     with contextlib.suppress(Exception):
@@ -415,13 +422,14 @@ class RabbitBus(Bus):
             fut.set_result(_delivery(m, _DIRECT_REPLY, self.user))
 
     async def _request_raw(self, queue: str, body: bytes, headers: dict[str, Any],
-                           timeout: float) -> Delivery:
+                           timeout: float, exchange: str = "") -> Delivery:
         ch = await self._rpc_channel()
         correlation_id = new_id()
         fut: asyncio.Future[Delivery] = asyncio.get_running_loop().create_future()
         self._replies[correlation_id] = fut
         try:
-            await self._publish_raw("", queue, body, headers, mandatory=True, persistent=False,
+            await self._publish_raw(exchange, queue, body, headers, mandatory=True,
+                                    persistent=False,
                                     priority=None, message_id=new_id(),
                                     correlation_id=correlation_id, reply_to=_DIRECT_REPLY,
                                     expiration_s=timeout, channel=ch)
@@ -482,9 +490,14 @@ class _HeldDeadLetters(DeadLetters):
         conn = self._rabbit._conn
         assert conn is not None, "bus not started"
         self._channel = await conn.channel(publisher_confirms=False)
-        queue = await self._channel.get_queue(self.bus.topology.error_queue, ensure=True)
-        for _ in range(limit):
-            message = await queue.get(no_ack=False, fail=False)
+        try:
+            queue = await self._channel.get_queue(self.bus.topology.error_queue, ensure=True)
+            first = await queue.get(no_ack=False, fail=False)
+        except aiormq.exceptions.ChannelAccessRefused as exc:
+            self._channel = None  # closed by the broker
+            raise NotAllowed(f"not allowed for this account: read the error queue ({exc})") from exc
+        for n in range(limit):
+            message = first if n == 0 else await queue.get(no_ack=False, fail=False)
             if message is None:
                 break
             key = str(message.delivery_tag)

@@ -111,7 +111,10 @@ class CameraFeed:
         return status
 
     def stats(self) -> dict[str, Any]:
+        # name, group and rate too: a camera started with --camera is known to consoles only so
         return {"state": self.state, "detail": self.detail, "source": self.source.display,
+                "name": self.config.name, "group": self.config.group,
+                "analysis_fps": self.config.analysis_fps, "enabled": self.config.enabled,
                 "fps": round(self._fps.rate(time.monotonic()), 2),
                 "frames": self.frames_published, "reconnects": self.reconnects}
 

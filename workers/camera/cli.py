@@ -12,6 +12,7 @@ from workers.bus.cli import topology_of
 from workers.camera.worker import CameraWorker
 from workers.contracts import CameraConfig
 from workers.contracts.base import describe
+from workers.privacy import add_privacy_arguments, privacy_from_args
 from workers.service import serve
 
 _CONFIG_LIST = TypeAdapter(list[CameraConfig])
@@ -33,6 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quality", type=int, default=80, help="JPEG quality of --camera cameras")
     parser.add_argument("--group", default="",
                         help="adopt cameras of this group added from the console (default: '')")
+    add_privacy_arguments(parser)
 
 
 def cameras_from_args(args: argparse.Namespace) -> list[CameraConfig]:
@@ -59,7 +61,8 @@ def cameras_from_args(args: argparse.Namespace) -> list[CameraConfig]:
 
 async def run(args: argparse.Namespace) -> int:
     try:
-        worker = CameraWorker(cameras_from_args(args), group=args.group)
+        worker = CameraWorker(cameras_from_args(args), group=args.group,
+                              privacy=privacy_from_args(args))
     except ValueError as exc:  # CameraConfigError, or the same camera id twice
         print(f"camcount-worker camera: {exc}", file=sys.stderr)
         return 2

@@ -29,8 +29,12 @@ def encode_jpeg(image: np.ndarray, quality: int) -> bytes:
 class CameraPublisher:
     """Publishes for one worker; its ``worker_id`` is the bus's source name."""
 
-    def __init__(self, bus: Bus):
+    def __init__(self, bus: Bus, *, to_detectors_only: bool = False):
+        """``to_detectors_only`` (the site's privacy on): each frame goes straight to its
+        camera's detector queue through the default exchange, which no queue can be bound to,
+        instead of on ``camera.events`` where any console could follow it."""
         self.bus = bus
+        self.to_detectors_only = to_detectors_only
         self.worker_id = bus.source
         self._frames_failing = False
         #: state changes are facts (a camera's outage history): confirmed, or kept on disk
@@ -51,8 +55,11 @@ class CameraPublisher:
         try:
             # The trace starts here: every result, count and alert derived from this frame
             # carries its message id.
-            await self.bus.publish(self.bus.topology.camera_events, self.bus.topology.frame_key(
-                frame.camera_id), frame, persistent=False, trace_id=frame.message_id)
+            t = self.bus.topology
+            exchange, key = (("", t.frame_queue(frame.camera_id).name) if self.to_detectors_only
+                             else (t.camera_events, t.frame_key(frame.camera_id)))
+            await self.bus.publish(exchange, key, frame, persistent=False,
+                                   trace_id=frame.message_id)
         except Unroutable:
             log.warning("frame queue of camera %s is gone; declaring it again", frame.camera_id)
             try:

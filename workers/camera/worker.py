@@ -20,6 +20,7 @@ from workers.camera.publisher import CameraPublisher
 from workers.camera.store import save_cameras
 from workers.camera.timing import Timing
 from workers.contracts import CameraConfig, CameraControl
+from workers.privacy import PrivacySettings, from_env
 from workers.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
@@ -32,15 +33,19 @@ class CameraWorker:
     role = "camera"
 
     def __init__(self, cameras: list[CameraConfig] | None = None, *, group: str | None = "",
-                 timing: Timing | None = None, store: Path | None = None):
+                 timing: Timing | None = None, store: Path | None = None,
+                 privacy: PrivacySettings | None = None):
         """``group`` None: adopt cameras of every group (the only camera worker, local mode).
         ``store``: a file the worker keeps its cameras in whenever a control message changes
-        them (``workers/camera/store.py``), so a restart starts from there."""
+        them (``workers/camera/store.py``), so a restart starts from there. ``privacy``: the
+        site's setting (default ``$CAMCOUNT_PRIVACY``); when on, frames go only to the
+        detectors' queues (docs/privacy.md)."""
         cameras = list(cameras or [])
         ids = [c.camera_id for c in cameras]
         if dupes := sorted({i for i in ids if ids.count(i) > 1}):
             raise ValueError(f"camera ids must be unique; repeated: {', '.join(dupes)}")
         self.group = group
+        self.privacy = privacy or from_env()
         self.store = store
         self.timing = timing or Timing()
         self._initial = cameras
@@ -51,7 +56,7 @@ class CameraWorker:
         self._status_task: asyncio.Task[None] | None = None
 
     async def start(self, bus: Bus) -> None:
-        self._publisher = CameraPublisher(bus)
+        self._publisher = CameraPublisher(bus, to_detectors_only=self.privacy.on)
         await self._publisher.start()
         # JPEG encoding gets threads of its own, so cameras never wait behind other executor work.
         self._executor = ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 2),

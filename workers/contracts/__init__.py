@@ -29,21 +29,24 @@ from workers.contracts.detection import (
     ZoneAnalysis,
 )
 from workers.contracts.frames import Frame
+from workers.contracts.heatmap import HeatmapFact
 from workers.contracts.notifications import (
     AlertFacts,
     EmailNotification,
     ReportFacts,
     WebhookNotification,
 )
+from workers.contracts.privacy import FacesViewed
+from workers.contracts.snapshots import Snapshot
 from workers.contracts.system import AlertAcknowledgement, SystemEvent
-from workers.contracts.zones import LineDef, ZoneDef, ZoneSet
+from workers.contracts.zones import LineDef, MaskDef, ZoneDef, ZoneSet
 
 #: contract by its ``x-camcount-type`` header value
 BY_TYPE: dict[str, type[Contract]] = {
     c.type_name: c
     for c in (Frame, DetectionResult, CountEvents, CameraStatus, CameraError, CameraControl,
               AnalyticsJob, ReportRequest, ReportProgress, EmailNotification, WebhookNotification,
-              SystemEvent, AlertAcknowledgement)
+              SystemEvent, AlertAcknowledgement, Snapshot, HeatmapFact, FacesViewed)
 }
 
 __all__ = [
@@ -51,8 +54,8 @@ __all__ = [
     "AnalyticsJob", "CameraConfig",
     "CameraControl", "CameraError", "CameraStatus", "Contract", "ContractError", "CountEvent",
     "CountEvents",
-    "CountingData", "Detection", "DetectionBlock", "DetectionResult", "EmailNotification", "Frame",
+    "CountingData", "Detection", "FacesViewed", "HeatmapFact", "MaskDef", "DetectionBlock", "DetectionResult", "EmailNotification", "Frame",
     "JobParameters", "LineCounts", "LineDef", "Metadata", "ReportParameters", "ReportProgress",
-    "ReportFacts", "ReportRequest", "SystemEvent", "TimeRange", "WebhookNotification",
+    "ReportFacts", "ReportRequest", "Snapshot", "SystemEvent", "TimeRange", "WebhookNotification",
     "ZoneAnalysis", "ZoneDef", "ZoneSet", "new_id", "utcnow",
 ]

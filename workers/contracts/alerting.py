@@ -74,7 +74,9 @@ class _Rule(_Model):
 
 
 class ZoneOccupancyRule(_Rule):
-    """A zone holds more than ``above`` for at least ``for_seconds``."""
+    """A zone holds more than ``above`` for at least ``for_seconds``; once it does, it is not
+    over until it holds ``above - hysteresis`` or fewer (so a crowd at the limit does not
+    flicker the alert on and off)."""
 
     kind: Literal["zone_occupancy"] = "zone_occupancy"
     #: empty: every camera / every zone
@@ -82,6 +84,7 @@ class ZoneOccupancyRule(_Rule):
     zones: list[str] = Field(default_factory=list)
     above: int = Field(ge=0)
     for_seconds: float = Field(default=30.0, ge=0)
+    hysteresis: int = Field(default=0, ge=0)
     #: a zone whose camera sent no result for this long counts as not occupied (no data)
     stale_seconds: float = Field(default=10.0, gt=0)
 
@@ -140,9 +143,22 @@ class ErrorQueueRule(_Rule):
     period_seconds: float = Field(default=300.0, gt=0)
 
 
+class RouteRule(_Rule):
+    """More than ``above`` people completed a route of a camera within a sliding period
+    ("more than 20 from the platform to the exit in 5 minutes"): one alert per camera and
+    route."""
+
+    kind: Literal["route"] = "route"
+    cameras: list[str] = Field(default_factory=list)
+    #: route ids; empty: every route
+    routes: list[str] = Field(default_factory=list)
+    period_seconds: float = Field(gt=0)
+    above: int = Field(ge=0)
+
+
 AlertRule = Annotated[
     ZoneOccupancyRule | CrossingsRule | CameraOfflineRule | WorkerSilentRule | QueueDepthRule
-    | ErrorQueueRule,
+    | ErrorQueueRule | RouteRule,
     Field(discriminator="kind"),
 ]
 

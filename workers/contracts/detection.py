@@ -35,6 +35,9 @@ class DetectionBlock(BaseModel):
     model_version: str
     #: inference skipped because nothing moved; detections are the tracker's last state
     motion_skipped: bool = False
+    #: frames of this camera skipped since its previous result because a newer one was already
+    #: waiting: the detector falls behind by skipping frames, never by queueing them
+    frames_skipped: int = Field(default=0, ge=0)
 
 
 class LineCounts(BaseModel):
@@ -57,23 +60,30 @@ class ZoneAnalysis(BaseModel):
 
 
 class CountEvent(BaseModel):
-    """One line crossing or one zone entry/exit."""
+    """One line crossing, one zone entry/exit, or one route completed (``shape_id`` is the
+    route's id, ``direction`` "in", ``origin``/``destination`` its first and last shapes)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["line", "zone"]
+    kind: Literal["line", "zone", "route"]
     shape_id: str
     direction: Literal["in", "out"]
     class_name: str
     track_id: int
     at: datetime
-    #: seconds spent in the zone, on a zone exit
+    #: seconds spent in the zone, on a zone exit; on a route, seconds from its first step to
+    #: its last (the transit time)
     dwell_seconds: float | None = None
+    origin: str | None = None
+    destination: str | None = None
 
 
 class CountingData(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    #: when this detector started counting this camera: ``count_in``/``count_out`` are of what
+    #: came after (a console adds what analytics stored before it, so a restart never shows 0)
+    counting_since: datetime | None = None
     count_in: int = 0
     count_out: int = 0
     #: in minus out since the detector started counting this camera
@@ -81,6 +91,8 @@ class CountingData(BaseModel):
     zones_version: int = 0
     lines: dict[str, LineCounts] = Field(default_factory=dict)
     zone_analysis: dict[str, ZoneAnalysis] = Field(default_factory=dict)
+    #: route id -> people who completed it, per class, since the detector started counting
+    routes: dict[str, dict[str, int]] = Field(default_factory=dict)
     events: list[CountEvent] = Field(default_factory=list)
 
 

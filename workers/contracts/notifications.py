@@ -31,6 +31,9 @@ class AlertFacts(BaseModel):
     camera_id: str | None = Field(default=None, max_length=64)
     zone_id: str | None = Field(default=None, max_length=64)
     subject: str | None = Field(default=None, max_length=200)
+    #: what people call the camera and zone (their ids where unnamed)
+    camera_name: str | None = Field(default=None, max_length=200)
+    zone_name: str | None = Field(default=None, max_length=200)
     message: str = Field(max_length=1000)
     value: float | None = None
     held_seconds: float | None = None

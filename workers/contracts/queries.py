@@ -15,7 +15,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from workers.contracts.analytics import Period, _check_tz
 from workers.contracts.base import Contract
 from workers.contracts.camera import CameraConfig
-from workers.contracts.zones import ZoneSet
+from workers.contracts.heatmap import Base64Bytes
+from workers.contracts.routes import RoutesQuery, RoutesReply
+from workers.contracts.zones import OccupancySettings, ZoneSet
 
 #: longest range a series may span, so one request cannot ask for millions of buckets
 MAX_SERIES_SPAN: dict[str, timedelta] = {
@@ -39,7 +41,7 @@ class SeriesQuery(_Query):
     end: AwareDatetime
     shape_id: str | None = None
     #: only lines, or only zones: a camera's crossings and its zone entries are different counts
-    shape_kind: Literal["line", "zone"] | None = None
+    shape_kind: Literal["line", "zone", "route"] | None = None
     class_name: str | None = None
     #: default: the analytics worker's time zone
     timezone: str | None = None
@@ -88,6 +90,42 @@ class AcknowledgeAlert(_Query):
 
     kind: Literal["acknowledge_alert"] = "acknowledge_alert"
     alert_id: str = Field(min_length=1)
+    note: str = Field(default="", max_length=500)
+
+
+class SnapshotQuery(_Query):
+    """The snapshot of one count-events message (``CountEvents.message_id``)."""
+
+    kind: Literal["snapshot"] = "snapshot"
+    event_message_id: str = Field(min_length=1, max_length=64)
+
+
+class AlertSnapshotQuery(_Query):
+    """The picture of an alert: its camera's newest snapshot taken at or before the alert was
+    raised (of the alert's zone, when it names one and such a snapshot exists)."""
+
+    kind: Literal["alert_snapshot"] = "alert_snapshot"
+    alert_id: str = Field(min_length=1, max_length=64)
+
+
+class CountEventsQuery(_Query):
+    """The count events of a camera in [start, end) (one bucket of a chart), newest first, each
+    saying whether its snapshot is stored."""
+
+    kind: Literal["count_events"] = "count_events"
+    camera_id: str = Field(min_length=1)
+    start: AwareDatetime
+    end: AwareDatetime
+    shape_kind: Literal["line", "zone"] | None = None
+    shape_id: str | None = None
+    class_name: str | None = None
+    limit: int = Field(default=200, ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _range(self) -> CountEventsQuery:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
 
 
 class CamerasQuery(_Query):
@@ -122,14 +160,82 @@ class SaveZoneSet(_Query):
         return self
 
 
+# -- site occupancy: people inside a place with several doors, maybe on several cameras --------
+# A site is a named set of doors; each door is a counting line of a camera and the direction of
+# its crossings that means *entering* (the other one leaves). Inside = entries minus exits over
+# all doors, kept true by the same settings as a zone's (``OccupancySettings``). The request
+# carries the site, so any console or script can ask about any set of doors.
+class SiteDoor(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    camera_id: str = Field(min_length=1)
+    line_id: str = Field(min_length=1)
+    #: the crossing direction of this line that enters the site
+    entering: Literal["in", "out"] = "in"
+
+
+class SiteOccupancyQuery(_Query):
+    kind: Literal["site_occupancy"] = "site_occupancy"
+    name: str = ""
+    doors: list[SiteDoor] = Field(min_length=1, max_length=64)
+    occupancy: OccupancySettings = Field(default_factory=OccupancySettings)
+    period: Period
+    start: AwareDatetime
+    end: AwareDatetime
+    class_name: str | None = None
+    timezone: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_tz(cls, v: str | None) -> str | None:
+        return v if v is None else _check_tz(v)
+
+    @model_validator(mode="after")
+    def _range(self) -> SiteOccupancyQuery:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        if self.end - self.start > MAX_SERIES_SPAN[self.period]:
+            raise ValueError(f"a series of {self.period} buckets spans at most "
+                             f"{MAX_SERIES_SPAN[self.period].days} days")
+        return self
+
+
 class ReportsQuery(_Query):
     kind: Literal["reports"] = "reports"
     limit: int = Field(default=20, ge=1, le=500)
 
 
+class HeatmapQuery(_Query):
+    """A camera's heatmap summed over [start, end) (whole UTC hours: an hour counts when it
+    starts inside), with the newest reference picture from before ``end``."""
+
+    kind: Literal["heatmap"] = "heatmap"
+    camera_id: str = Field(min_length=1)
+    start: AwareDatetime
+    end: AwareDatetime
+
+    @model_validator(mode="after")
+    def _range(self) -> HeatmapQuery:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        if self.end - self.start > MAX_SERIES_SPAN["hourly"]:
+            raise ValueError(f"a heatmap spans at most {MAX_SERIES_SPAN['hourly'].days} days")
+        return self
+
+
+class FacesViewsQuery(_Query):
+    """The log of who viewed pictures with people showing (newest first)."""
+
+    kind: Literal["faces_views"] = "faces_views"
+    camera_id: str | None = None
+    limit: int = Field(default=100, ge=1, le=1000)
+
+
 AnalyticsQuery = Annotated[
     SeriesQuery | OccupancyQuery | TotalsQuery | AlertsQuery | AcknowledgeAlert | CamerasQuery
-    | ZoneSetQuery | SaveZoneSet | ReportsQuery,
+    | ZoneSetQuery | SaveZoneSet | ReportsQuery | RoutesQuery | SnapshotQuery
+    | AlertSnapshotQuery | CountEventsQuery | HeatmapQuery | FacesViewsQuery
+    | SiteOccupancyQuery,
     Field(discriminator="kind"),
 ]
 
@@ -174,6 +280,9 @@ class OccupancyPoint(BaseModel):
     at_end: int
     #: the most inside at once during the bucket
     peak: int
+    #: ``at_end`` corrected by the zones' average visit times (None: no zone has one); see
+    #: ``workers/analytics/occupancy.py``
+    corrected: int | None = None
 
 
 class OccupancyReply(BaseModel):
@@ -183,9 +292,17 @@ class OccupancyReply(BaseModel):
     points: list[OccupancyPoint]
 
 
+class SiteOccupancyReply(BaseModel):
+    name: str
+    period: Period
+    timezone: str
+    #: ``at_end`` and ``peak`` raw (entries minus exits), ``corrected`` with an average visit
+    points: list[OccupancyPoint]
+
+
 class TotalRow(BaseModel):
     camera_id: str
-    kind: Literal["line", "zone"]
+    kind: Literal["line", "zone", "route"]
     shape_id: str
     class_name: str
     count_in: int = 0
@@ -209,10 +326,47 @@ class AlertInfo(BaseModel):
     acknowledged_by: str | None
     acknowledged_at: datetime | None
     resolved_at: datetime | None = None
+    acknowledge_note: str | None = None
 
 
 class AlertsReply(BaseModel):
     alerts: list[AlertInfo]
+
+
+class SnapshotReply(BaseModel):
+    """A stored snapshot, or why there is none (``missing``: never made, dropped or pruned)."""
+
+    # the JPEG as base64 in the JSON reply (a capped snapshot fits well within a reply)
+    model_config = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
+
+    found: bool
+    missing: str = ""
+    event_message_id: str | None = None
+    camera_id: str | None = None
+    taken_at: datetime | None = None
+    width: int = 0
+    height: int = 0
+    shape_ids: list[str] = Field(default_factory=list)
+    jpeg: bytes = Field(default=b"", repr=False)
+
+
+class CountEventInfo(BaseModel):
+    event_message_id: str
+    camera_id: str
+    kind: Literal["line", "zone"]
+    shape_id: str
+    direction: Literal["in", "out"]
+    class_name: str
+    track_id: int
+    at: datetime
+    dwell_seconds: float | None = None
+    has_snapshot: bool
+
+
+class CountEventsReply(BaseModel):
+    events: list[CountEventInfo]
+    #: more events than ``limit`` fell in the range
+    truncated: bool = False
 
 
 class CameraInfo(BaseModel):
@@ -259,10 +413,52 @@ class ReportsReply(BaseModel):
     reports: list[ReportInfo]
 
 
+#: query kinds that change what is stored: never taken through the read-only query exchange
+WRITES = frozenset({"save_zone_set", "acknowledge_alert"})
+
+
+class HeatmapReply(BaseModel):
+    """Dense, row-major grids (``rows`` x ``cols``, row 0 at the top of the frame)."""
+
+    camera_id: str
+    start: datetime
+    end: datetime
+    cols: int
+    rows: int
+    frame_width: int
+    frame_height: int
+    #: hours with data, frames summed
+    hours: int
+    frames: int
+    #: tracks that came into each cell (where people walk)
+    visits: list[int]
+    #: seconds spent in each cell (where people stand longest)
+    dwell: list[float]
+    reference_jpeg: Base64Bytes | None = Field(default=None, repr=False)
+    reference_at: datetime | None = None
+    #: facts of another grid size in the period, left out of the sum
+    skipped: int = 0
+
+
+class FacesViewInfo(BaseModel):
+    camera_id: str
+    action: Literal["start", "stop"]
+    viewer: str
+    console: str
+    at: datetime
+
+
+class FacesViewsReply(BaseModel):
+    views: list[FacesViewInfo]
+
+
 #: the reply model of each query kind
 REPLIES: dict[str, type[BaseModel]] = {
     "series": SeriesReply, "occupancy": OccupancyReply, "totals": TotalsReply,
     "alerts": AlertsReply, "acknowledge_alert": AlertInfo, "cameras": CamerasReply, "zone_set": ZoneSetReply,
     "save_zone_set": ZoneSetSaved,
-    "reports": ReportsReply,
+    "reports": ReportsReply, "routes": RoutesReply,
+    "snapshot": SnapshotReply, "alert_snapshot": SnapshotReply, "count_events": CountEventsReply,
+    "heatmap": HeatmapReply, "faces_views": FacesViewsReply,
+    "site_occupancy": SiteOccupancyReply,
 }

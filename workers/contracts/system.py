@@ -33,3 +33,5 @@ class AlertAcknowledgement(Contract):
     type_name: ClassVar[str] = "alert_acknowledgement"
 
     alert_id: str = Field(min_length=1, max_length=64)
+    #: what the operator wrote when acknowledging ("false alarm: cleaner", "guard sent")
+    note: str = Field(default="", max_length=500)

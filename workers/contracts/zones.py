@@ -49,11 +49,29 @@ class LineDef(_Shape):
         return self.model_copy(update={"points": (self.points[1], self.points[0])})
 
 
+class OccupancySettings(BaseModel):
+    """How analytics keeps a zone's occupancy true when a door misses someone
+    (``workers/analytics/occupancy.py``, docs/analytics.md#occupancy-that-stays-true)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: local time of day ("HH:MM", e.g. closing time) at which occupancy is set to zero
+    reset_at: str | None = Field(default=None, pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    #: an exit with nobody counted inside is a missed entry, not a negative occupancy
+    never_below_zero: bool = True
+    #: the average visit; given, a corrected figure is kept beside the raw one: Little's law,
+    #: entries over the last visit-length window, with the raw figure trusted within ``margin``
+    mean_visit_seconds: float | None = Field(default=None, gt=0, le=86_400)
+    margin: float = Field(default=0.25, ge=0, le=5)
+
+
 class ZoneDef(_Shape):
     """A polygon zone: occupancy, entries, exits and dwell time."""
 
     kind: Literal["zone"] = "zone"
     points: list[Point]
+    #: left out of the JSON when unset, so files without it read as before
+    occupancy: OccupancySettings | None = Field(default=None, exclude_if=lambda v: v is None)
 
     @model_validator(mode="after")
     def _simple_polygon(self) -> ZoneDef:
@@ -68,6 +86,52 @@ class ZoneDef(_Shape):
         if polygon_area(self.points) < 1.0:
             raise ValueError(f"zone {self.label!r}: its points are in a line; a zone needs an area")
         return self
+
+
+class RouteStep(BaseModel):
+    """One step of a route: a crossing of a line, or an entry to / exit from a zone."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    shape_id: str = Field(min_length=1, max_length=64)
+    #: a line's "in"/"out" crossing, a zone's entry ("in") or exit ("out"); "any": either
+    direction: Literal["in", "out", "any"] = "any"
+
+
+class RouteDef(BaseModel):
+    """An ordered chain of lines/zones one person passes through: "in by door A, out by door B".
+
+    A person completes the route when their count events match every step in order, the last
+    within ``within_seconds`` of the first; each completion is one ``route`` count event dated
+    to the last step, with the transit time (last step minus first) as its dwell.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, max_length=64)
+    name: str = ""
+    steps: list[RouteStep] = Field(min_length=2, max_length=8)
+    within_seconds: float = Field(default=60.0, gt=0, le=3600)
+    #: COCO class names this route counts; empty means every class
+    classes: list[str] = Field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+    @property
+    def origin(self) -> str:
+        return self.steps[0].shape_id
+
+    @property
+    def destination(self) -> str:
+        return self.steps[-1].shape_id
+class MaskDef(ZoneDef):
+    """A privacy mask: a polygon always hidden in every picture people see (filled, on the wall,
+    in snapshots and heatmap pictures). It counts nothing."""
+
+    kind: Literal["mask"] = "mask"  # type: ignore[assignment]
+    color: str = Field(default="#404040", pattern=r"^#[0-9a-fA-F]{6}$")
 
 
 class ZoneSet(BaseModel):
@@ -96,11 +160,16 @@ class ZoneSet(BaseModel):
     rejoin_distance: float = Field(default=0.5, ge=0.0, le=3.0)
     lines: list[LineDef] = Field(default_factory=list)
     zones: list[ZoneDef] = Field(default_factory=list)
+    #: origin -> destination chains of the shapes above (absent in older zone files)
+    routes: list[RouteDef] = Field(default_factory=list, exclude_if=lambda v: not v)
+    #: fixed regions hidden in every picture people see (empty in sets saved before masks)
+    privacy_masks: list[MaskDef] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> ZoneSet:
         seen: set[str] = set()
-        for shape in [*self.lines, *self.zones]:
+        shapes = {s.id for s in [*self.lines, *self.zones]}
+        for shape in [*self.lines, *self.zones, *self.privacy_masks]:
             if shape.id in seen:
                 raise ValueError(f"two shapes share the id {shape.id!r}; ids must be unique per camera")
             seen.add(shape.id)
@@ -110,6 +179,15 @@ class ZoneSet(BaseModel):
                         f"{shape.kind} {shape.label!r}: point ({x:g}, {y:g}) lies outside the "
                         f"{self.frame_width}x{self.frame_height} frame"
                     )
+        for route in self.routes:
+            if route.id in seen:
+                raise ValueError(f"route {route.label!r}: the id {route.id!r} is taken; ids "
+                                 "must be unique per camera")
+            seen.add(route.id)
+            for n, step in enumerate(route.steps, 1):
+                if step.shape_id not in shapes:
+                    raise ValueError(f"route {route.label!r}: step {n} names {step.shape_id!r}, "
+                                     "which is no line or zone of this camera")
         return self
 
     def scaled_to(self, width: int, height: int) -> ZoneSet:
@@ -125,4 +203,6 @@ class ZoneSet(BaseModel):
         return self.model_copy(update={
             "frame_width": width, "frame_height": height,
             "lines": [ln.model_copy(update={"points": tuple(scale(ln.points))}) for ln in self.lines],
-            "zones": [z.model_copy(update={"points": scale(z.points)}) for z in self.zones]})
+            "zones": [z.model_copy(update={"points": scale(z.points)}) for z in self.zones],
+            "privacy_masks": [m.model_copy(update={"points": scale(m.points)})
+                              for m in self.privacy_masks]})

@@ -13,6 +13,7 @@ from workers.contracts.detection import CountEvent, CountingData
 from workers.contracts.zones import ZoneSet
 from workers.counting.identity import Identities
 from workers.counting.lines import LineCounter
+from workers.counting.routes import RouteCounter
 from workers.counting.tracks import TrackedObject, anchor_point
 from workers.counting.zones import ZoneCounter
 
@@ -44,8 +45,11 @@ class CountingEngine:
         # camera totals only grow: removing a line later does not take back what it counted
         self._count_in = 0
         self._count_out = 0
+        #: the time of the first frame counted: the totals are of what came after
+        self._since: datetime | None = None
         self._lines: dict[str, LineCounter] = {}
         self._zones: dict[str, ZoneCounter] = {}
+        self._routes: dict[str, RouteCounter] = {}
         self._zone_set = zone_set
         self._pending: ZoneSet | None = None
         self._people = Identities()
@@ -101,6 +105,12 @@ class CountingEngine:
             line.forget(oldest_frame, oldest_at)
         for zone in zones:
             zone.forget(oldest_frame, oldest_at, events)
+        # routes read what the lines and zones counted, in the order it happened
+        events.sort(key=lambda e: e.at)
+        for route in self._routes.values():
+            for e in list(events):
+                route.observe(e, events)
+            route.forget(at)
 
         for e in events:
             if e.kind == "line":
@@ -108,13 +118,17 @@ class CountingEngine:
                     self._count_in += 1
                 else:
                     self._count_out += 1
+        if self._since is None:
+            self._since = at
         return CountingData(
+            counting_since=self._since,
             count_in=self._count_in,
             count_out=self._count_out,
             total_count=self._count_in - self._count_out,
             zones_version=zs.version,
             lines={sid: c.snapshot() for sid, c in self._lines.items()},
             zone_analysis={sid: c.snapshot(at) for sid, c in self._zones.items()},
+            routes={rid: c.snapshot() for rid, c in self._routes.items()},
             events=events,
         )
 
@@ -139,4 +153,13 @@ class CountingEngine:
             else:
                 counter.configure(d)
             zones[d.id] = counter
-        self._lines, self._zones, self._zone_set = lines, zones, zs
+        routes: dict[str, RouteCounter] = {}
+        route_shapes = frozenset(step.shape_id for r in zs.routes for step in r.steps)
+        for r in zs.routes:
+            counter = self._routes.get(r.id)
+            if counter is None:
+                counter = RouteCounter(r, route_shapes)
+            else:
+                counter.configure(r, route_shapes)
+            routes[r.id] = counter
+        self._lines, self._zones, self._routes, self._zone_set = lines, zones, routes, zs

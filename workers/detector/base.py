@@ -9,6 +9,8 @@ from typing import Literal
 
 import numpy as np
 
+from workers.contracts.snapshots import SNAPSHOT_BYTES
+
 
 @dataclass(frozen=True)
 class Detections:
@@ -33,18 +35,27 @@ class DetectorConfig:
     kind: Literal["auto", "yolo", "hog"] = "auto"
     #: weights path; else $CAMCOUNT_MODEL; else the ultralytics default name (downloads online)
     model: str | None = None
-    #: OpenVINO at 416 px: 2.6x PyTorch at 640 px on a 2-core CPU (bench/detector.py), where
-    #: OpenVINO at 640 px is only 1.3x; people stay >= ~30 px tall on a 1080p camera's frames
+    #: OpenVINO runs 1.2-1.3x PyTorch at the same input size on a 2-core CPU (bench/detector.py).
+    #: A smaller input is faster still, but costs recall on small, distant people: 640 until a
+    #: measurement on real people shows a smaller size loses no counts (docs/detector.md)
     backend: Literal["pytorch", "onnx", "openvino"] = "openvino"
-    imgsz: int = 416
+    imgsz: int = 640
     confidence: float = 0.35
     classes: list[str] = field(default_factory=lambda: ["person"])
     tracker: Literal["bytetrack", "botsort"] = "bytetrack"
     #: skip inference on frames where nothing moved
     motion_skip: bool = True
+    #: inference lanes: frames of this many cameras analysed at the same time (a camera is in
+    #: one lane at a time); 0: the detector's own choice (``Detector.lanes``)
+    lanes: int = 0
+    #: cameras' frames given to the detector in one call, per lane (YOLO runs them as a batch)
+    batch: int = 1
     #: fetch weights named by an ultralytics name when they are not on disk (the console's local
     #: mode does not: it starts offline, with the HOG fallback, and never reaches out on its own)
     download: bool = True
+    #: the JPEG of each counted frame (the evidence of its count events) is at most this large;
+    #: 0: publish no snapshots
+    snapshot_max_bytes: int = SNAPSHOT_BYTES
 
 
 class Detector(ABC):
@@ -56,10 +67,18 @@ class Detector(ABC):
     is_fallback: bool = False
     #: why the fallback was chosen, in words for the operator ("" when not a fallback)
     fallback_reason: str = ""
+    #: inference lanes that give the most frames/s across cameras (``DetectorConfig.lanes``)
+    lanes: int = 1
 
     @abstractmethod
     def detect(self, image_bgr: np.ndarray, classes: Sequence[str] | None = None) -> Detections:
         """``classes``: COCO names to report (empty: every class); None: the configured ones."""
+
+    def detect_many(self, images_bgr: Sequence[np.ndarray],
+                    classes: Sequence[Sequence[str] | None]) -> list[Detections]:
+        """``detect`` on several cameras' frames (``classes[i]`` for ``images_bgr[i]``). A
+        backend that gains from it runs them together; this one runs them in turn."""
+        return [self.detect(image, c) for image, c in zip(images_bgr, classes, strict=True)]
 
     def unknown_classes(self, classes: Sequence[str]) -> list[str]:
         """The names in ``classes`` this detector cannot report, so a camera asking for them

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from workers.contracts import ZoneSet
 from workers.contracts.base import describe
 from workers.detector.base import DetectorConfig
+from workers.privacy import add_privacy_arguments, privacy_from_args
 
 
 def add_parser(sub: argparse._SubParsersAction, add_broker) -> None:  # type: ignore[type-arg]
@@ -26,22 +27,44 @@ def add_parser(sub: argparse._SubParsersAction, add_broker) -> None:  # type: ig
     p.add_argument("--classes", help="comma-separated COCO class names (default: person)")
     p.add_argument("--tracker", choices=["bytetrack", "botsort"])
     p.add_argument("--no-motion-skip", action="store_true", help="run inference on every frame")
+    p.add_argument("--lanes", type=_positive, metavar="N",
+                   help="cameras analysed at the same time (default: the detector's choice, "
+                        "2 for HOG, 1 for YOLO)")
+    p.add_argument("--batch", type=_positive, metavar="N",
+                   help="cameras' frames given to YOLO in one call (default 1)")
     p.add_argument("--camera", action="append", default=[], metavar="ID",
                    help="follow this camera from the start (others are found from their status)")
     p.add_argument("--zones", action="append", default=[], type=Path, metavar="ZONES.json",
                    help="a camera's lines and zones (ZoneSet JSON); may be repeated")
+    p.add_argument("--snapshot-kb", type=int, metavar="KB",
+                   help="largest JPEG of a counted frame, the evidence stored with its count "
+                   "events (default: 200; 0: no snapshots)")
+    add_privacy_arguments(p)
     p.set_defaults(run=run)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
 
 
 def config_from_args(args: argparse.Namespace) -> DetectorConfig:
     cfg = DetectorConfig(kind=args.detector, model=args.model)
     for name, value in (("backend", args.backend), ("imgsz", args.imgsz),
-                        ("confidence", args.conf), ("tracker", args.tracker)):
+                        ("confidence", args.conf), ("tracker", args.tracker),
+                        ("lanes", args.lanes), ("batch", args.batch)):
         if value is not None:
             setattr(cfg, name, value)
     if args.classes:
         cfg.classes = [c.strip() for c in args.classes.split(",") if c.strip()]
     cfg.motion_skip = not args.no_motion_skip
+    if args.snapshot_kb is not None:
+        cfg.snapshot_max_bytes = max(0, args.snapshot_kb) * 1024
     return cfg
 
 
@@ -57,5 +80,5 @@ async def run(args: argparse.Namespace) -> int:
         return 2
     worker_id = args.worker_id or default_worker_id("detector")
     worker = DetectorWorker(config_from_args(args), cameras=args.camera, zones=zones,
-                            worker_id=worker_id)
+                            worker_id=worker_id, privacy=privacy_from_args(args))
     return await serve(worker, broker=args.broker, namespace=args.namespace, worker_id=worker_id)

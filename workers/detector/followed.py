@@ -10,6 +10,7 @@ from workers.bus import Subscription
 from workers.contracts import CameraConfig, ZoneSet
 from workers.detector.base import Detector
 from workers.detector.pipeline import CameraPipeline
+from workers.heatmap import HeatAccumulator
 
 #: a camera that sent us a frame this recently is one we are the active consumer for
 ACTIVE_WINDOW_S = 3.0
@@ -36,9 +37,15 @@ class FollowedCamera:
     frames: int = 0
     stale_dropped: int = 0
     replayed_dropped: int = 0
+    #: frames skipped because a newer one was waiting (``scheduler``), in all and since the
+    #: camera's last result (which reports them)
+    frames_skipped: int = 0
+    skipped_since_result: int = 0
     fps: float = 0.0
     recent: list[float] = field(default_factory=list)
     seen: deque[str] = field(default_factory=lambda: deque(maxlen=SEEN_FRAMES))
+    #: where its tracks were since the last heatmap fact
+    heat: HeatAccumulator | None = None
 
     def first_sight(self, frame_id: str) -> bool:
         if frame_id in self.seen:

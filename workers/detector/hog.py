@@ -29,6 +29,9 @@ WINDOW_THRESHOLD = -0.25
 #: (median 1.2); the default confidence 0.35 keeps groups from weight 0.1 (96.2% found).
 SLOPE, MIDPOINT = 2.0, 0.4
 NMS_IOU = 0.45
+#: cameras searched at the same time: on the 2-core development machine two lanes served more
+#: cameras than one (docs/detector.md, bench/cameras.py)
+LANES = 2
 
 
 def confidence_of(weight: np.ndarray) -> np.ndarray:
@@ -41,15 +44,17 @@ class HogDetector(Detector):
     def __init__(self, config: DetectorConfig | None = None, *, fallback_reason: str = "",
                  short_reason: str = "", max_width: int = MAX_WIDTH) -> None:
         config = config or DetectorConfig()
-        self._hog = cv2.HOGDescriptor()
-        self._hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
-        self._lock = threading.Lock()  # one descriptor for every camera; it uses every core already
+        # One descriptor per inference thread: frames of several cameras are searched at the
+        # same time (a search runs on one core where OpenCV's threading is off, as it is once
+        # ultralytics is imported, and uses the cores unevenly where it is on).
+        self._local = threading.local()
         self._max_width = max_width
         self._confidence = config.confidence
         self._enabled = "person" in config.classes
         if not self._enabled:
             log.warning("the HOG detector finds people only; classes %s get no detections",
                         config.classes)
+        self.lanes = LANES
         self.is_fallback = bool(fallback_reason)
         self.fallback_reason = fallback_reason
         self.model_version = (f"opencv-hog (fallback: {short_reason or fallback_reason})"
@@ -62,9 +67,8 @@ class HogDetector(Detector):
         scale = min(1.0, self._max_width / image_bgr.shape[1])
         small = image_bgr if scale == 1.0 else cv2.resize(
             image_bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        with self._lock:
-            rects, weights = self._hog.detectMultiScale(
-                small, hitThreshold=WINDOW_THRESHOLD, winStride=(8, 8), padding=(8, 8), scale=1.05)
+        rects, weights = self._descriptor().detectMultiScale(
+            small, hitThreshold=WINDOW_THRESHOLD, winStride=(8, 8), padding=(8, 8), scale=1.05)
         if len(rects) == 0:
             return Detections.empty(PERSON)
         conf = confidence_of(np.ravel(weights))
@@ -76,6 +80,13 @@ class HogDetector(Detector):
         # The detection window pads the person; trim it as OpenCV's peopledetect sample does.
         xyxy = np.stack([x + 0.1 * w, y + 0.05 * h, x + 0.9 * w, y + 0.95 * h], axis=1) / scale
         return Detections(xyxy.astype(np.float32), conf[keep], np.zeros(len(keep), int), PERSON)
+
+    def _descriptor(self) -> cv2.HOGDescriptor:
+        hog = getattr(self._local, "hog", None)
+        if hog is None:
+            hog = self._local.hog = cv2.HOGDescriptor()
+            hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
+        return hog
 
     def unknown_classes(self, classes: Sequence[str]) -> list[str]:
         return [c for c in classes if c != "person"]

@@ -21,7 +21,7 @@ def model_key(model: str) -> str:
     (``./best.pt``, ``models/../best.pt`` and its absolute path are one model, loaded once);
     anything else (an ultralytics name such as ``yolo11n.pt``) for itself."""
     path = Path(model).expanduser()
-    return str(path.resolve()) if path.is_file() else model
+    return str(path.resolve()) if path.exists() else model
 
 
 def same_model(a: str, b: str | None) -> bool:

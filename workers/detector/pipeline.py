@@ -20,7 +20,7 @@ import numpy as np
 from workers.contracts.detection import CountingData, Detection
 from workers.contracts.zones import ZoneSet
 from workers.counting import CountingEngine, TrackedObject
-from workers.detector.base import Detector, DetectorConfig
+from workers.detector.base import Detections, Detector, DetectorConfig
 from workers.detector.motion import MotionGate, Verdict
 from workers.detector.tracking import LOST_SECONDS, Track, create_tracker
 from workers.metrics import COUNT_EVENTS, FRAMES_ANALYSED, INFERENCE_SECONDS, MOTION_SKIPPED, TRACKS
@@ -44,6 +44,22 @@ class FrameOutcome:
     processing_time: float
     #: the detector's, which may change between frames (a camera's own model loaded)
     model_version: str
+
+
+@dataclass(frozen=True)
+class Step:
+    """A frame between ``CameraPipeline.begin`` and ``finish``."""
+
+    image: np.ndarray
+    at: datetime
+    verdict: Verdict
+    detector: Detector
+    classes: list[str] | None
+    started: float  # perf_counter
+
+    @property
+    def infer(self) -> bool:
+        return self.verdict.infer
 
 
 @dataclass
@@ -96,35 +112,49 @@ class CameraPipeline:
         self._engine.set_zones(zones)
 
     def process(self, image_bgr: np.ndarray, at: datetime) -> FrameOutcome:
+        step = self.begin(image_bgr, at)
+        if not step.infer:
+            return self.finish(step, None, 0.0)
+        t0 = time.perf_counter()
+        found = step.detector.detect(image_bgr, step.classes)
+        return self.finish(step, found, time.perf_counter() - t0)
+
+    def begin(self, image_bgr: np.ndarray, at: datetime) -> Step:
+        """The first half of ``process``: whether this frame needs the detector, and which. The
+        worker runs the detector of several cameras' frames together (``detect_many``), then
+        ``finish`` es each."""
         start = time.perf_counter()
         self._follow_rate(at)
         verdict = self._gate.check(image_bgr, at) if self._gate is not None else Verdict.MOTION
         self.stats.frames += 1
         detector, classes = self._using
-        if verdict.infer:
-            t0 = time.perf_counter()
-            found = detector.detect(image_bgr, classes)
-            took = time.perf_counter() - t0
+        return Step(image_bgr, at, verdict, detector, classes, start)
+
+    def finish(self, step: Step, found: Detections | None, took: float) -> FrameOutcome:
+        """Track and count what the detector ``found`` on the frame of ``step`` (None when the
+        frame needed no inference); ``took``: this frame's share of the inference time."""
+        if step.infer:
+            assert found is not None
             self.stats.inference_seconds += took
             INFERENCE_SECONDS.labels(self._zones.camera_id).observe(took)
             self.stats.inferences += 1
-            tracks = self._tracker.update(found, image_bgr)
-            if verdict is Verdict.REFRESH:
+            tracks = self._tracker.update(found, step.image)
+            if step.verdict is Verdict.REFRESH:
                 tracks += self._held(tracks)
             self._tracks = tracks
         else:
             self.stats.skipped += 1
             MOTION_SKIPPED.labels(self._zones.camera_id).inc()
         counting = self._engine.update(
-            [TrackedObject(t.track_id, t.class_name, t.xyxy) for t in self._tracks], at)
+            [TrackedObject(t.track_id, t.class_name, t.xyxy) for t in self._tracks], step.at)
         self._measure(counting)
         detections = [
             Detection(class_name=t.class_name, class_id=t.class_id,
                       confidence=min(max(t.confidence, 0.0), 1.0), bbox=t.xyxy, track_id=t.track_id)
             for t in self._tracks
         ]
-        return FrameOutcome(detections, counting, not verdict.infer, time.perf_counter() - start,
-                            detector.model_version)
+        return FrameOutcome(detections, counting, not step.infer,
+                            time.perf_counter() - step.started, step.detector.model_version)
 
     def _measure(self, counting: CountingData) -> None:
         camera = self._zones.camera_id

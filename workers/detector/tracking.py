@@ -1,14 +1,16 @@
 """Per-camera trackers: stable track ids from one camera's detections, frame after frame.
 
-Ultralytics' ByteTrack / BoT-SORT when ultralytics is installed (the worker bundle); otherwise a
-small IoU tracker of our own, because the console bundle runs the HOG fallback without torch.
-Both are tuned for analysis rates of 5-10 fps, where a walker moves a quarter to half of their
-width between frames.
+ByteTrack as ultralytics runs it, in a copy that needs no torch (the console's HOG fallback runs
+without it), or ultralytics' BoT-SORT; and a small IoU tracker of our own, which the accuracy
+tools compare them with. All are tuned for analysis rates of 5-10 fps, where a walker moves a
+quarter to half of their width between frames.
 """
 
 from __future__ import annotations
 
+import copy
 import importlib.util
+import logging
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -17,7 +19,10 @@ from typing import Any, Literal
 
 import numpy as np
 
+from workers.detector import bytetrack
 from workers.detector.base import Detections
+
+log = logging.getLogger(__name__)
 
 #: a track unseen for this long is given up (the counting engine forgets it too)
 LOST_SECONDS = 2.0
@@ -74,14 +79,17 @@ def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def create_tracker(kind: Literal["bytetrack", "botsort"] = "bytetrack",
                    frame_rate: float = 5.0) -> Tracker:
-    """Ultralytics' tracker of that kind, or the IoU tracker where ultralytics is not installed."""
-    if importlib.util.find_spec("ultralytics") is None:
-        return IouTracker(frame_rate)
-    return UltralyticsTracker(kind, frame_rate)
+    """ByteTrack (our torch-free copy of ultralytics'), or ultralytics' BoT-SORT where ultralytics
+    is installed (it loads torch); without ultralytics BoT-SORT falls back to ByteTrack."""
+    if kind == "botsort":
+        if importlib.util.find_spec("ultralytics") is not None:
+            return ByteTracker(frame_rate, botsort=True)
+        log.warning("BoT-SORT needs ultralytics, which is not installed here; tracking with ByteTrack")
+    return ByteTracker(frame_rate)
 
 
 class _Boxes:
-    """What ultralytics' trackers read from a ``Results.boxes``: numpy arrays, boolean indexing."""
+    """What ByteTrack reads from a ``Results.boxes``: numpy arrays, boolean indexing."""
 
     def __init__(self, xyxy: np.ndarray, conf: np.ndarray, cls: np.ndarray) -> None:
         self.xyxy, self.conf, self.cls = xyxy, conf, cls
@@ -94,8 +102,25 @@ class _Boxes:
         return _Boxes(self.xyxy[index], self.conf[index], self.cls[index])
 
 
-class UltralyticsTracker(Tracker):
-    """ByteTrack or BoT-SORT from the bundled ``ultralytics/cfg/trackers/*.yaml``, retuned:
+def retuned(settings: Any) -> Any:
+    """The stock tracker settings, retuned (see ``ByteTracker``)."""
+    settings = copy.copy(settings)
+    # The detector already applied the operator's confidence; the tracker must not filter again.
+    settings.fuse_score = False
+    settings.track_high_thresh = settings.new_track_thresh = 0.0
+    return settings
+
+
+def buffered_dists(tracks: list[Any], detections: list[Any]) -> np.ndarray:
+    """Tracker-to-detection costs on grown boxes (``MATCH_BUFFER``)."""
+    a = grow(np.array([t.xyxy for t in tracks]), MATCH_BUFFER)
+    b = grow(np.array([d.xyxy for d in detections]), MATCH_BUFFER)
+    return bytetrack.iou_distance(list(a), list(b))
+
+
+class ByteTracker(Tracker):
+    """ByteTrack (``workers/detector/bytetrack.py``, ultralytics' own arithmetic without torch) or
+    ultralytics' BoT-SORT, with the stock settings of ``ultralytics/cfg/trackers/*.yaml`` retuned:
 
     * ``track_buffer`` is ``LOST_SECONDS`` of frames at the analysis rate, not 30 frames;
     * matching uses grown boxes (``MATCH_BUFFER``) so slow analysis rates still associate;
@@ -109,30 +134,25 @@ class UltralyticsTracker(Tracker):
     counts degrade whatever the tuning. BoT-SORT's ReID (off in its yaml) is not used.
     """
 
-    def __init__(self, kind: Literal["bytetrack", "botsort"], frame_rate: float) -> None:
-        import ultralytics
-        from ultralytics.trackers.bot_sort import BOTSORT
-        from ultralytics.trackers.byte_tracker import BYTETracker
-        from ultralytics.trackers.utils import matching
-        from ultralytics.utils import YAML, IterableSimpleNamespace
+    def __init__(self, frame_rate: float, *, botsort: bool = False) -> None:
+        if botsort:
+            import ultralytics
+            from ultralytics.trackers.bot_sort import BOTSORT
+            from ultralytics.utils import YAML, IterableSimpleNamespace
 
-        from workers.detector.yolo import route_ultralytics_logs
+            from workers.detector.yolo import route_ultralytics_logs
 
-        route_ultralytics_logs()
-        cfg = Path(ultralytics.__file__).parent / "cfg" / "trackers" / f"{kind}.yaml"
-        args = IterableSimpleNamespace(**YAML.load(cfg))
-        # The detector already applied the operator's confidence; the tracker must not filter again.
-        args.fuse_score = False
-        args.track_high_thresh = args.new_track_thresh = 0.0
-        base = BOTSORT if kind == "botsort" else BYTETracker
+            route_ultralytics_logs()
+            cfg = Path(ultralytics.__file__).parent / "cfg" / "trackers" / "botsort.yaml"
+            base, settings = BOTSORT, IterableSimpleNamespace(**YAML.load(cfg))
+        else:
+            base, settings = bytetrack.BYTETracker, bytetrack.STOCK_SETTINGS
 
         class Buffered(base):  # type: ignore[misc, valid-type]
             def get_dists(self, tracks: list[Any], detections: list[Any]) -> np.ndarray:
-                a = grow(np.array([t.xyxy for t in tracks]), MATCH_BUFFER)
-                b = grow(np.array([d.xyxy for d in detections]), MATCH_BUFFER)
-                return matching.iou_distance(list(a), list(b))
+                return buffered_dists(tracks, detections)
 
-        self._impl = Buffered(args)
+        self._impl = Buffered(retuned(settings))
         super().__init__(frame_rate)
 
     def update(self, detections: Detections, image: np.ndarray | None = None) -> list[Track]:
@@ -164,9 +184,10 @@ class _IouTrack:
 
 
 class IouTracker(Tracker):
-    """A small SORT-like tracker for when ultralytics is absent: constant-velocity prediction,
-    greedy matching on grown-box IoU (same class only), shown from its second sighting (a one-frame
-    false hit never gets an id), kept ``LOST_SECONDS`` after it was last seen."""
+    """A small SORT-like tracker (the noise simulator's ``tracker="iou"``): constant-velocity
+    prediction, greedy matching on grown-box IoU (same class only), shown from its second
+    sighting (a one-frame false hit never gets an id), kept ``LOST_SECONDS`` after it was last
+    seen."""
 
     MIN_IOU = 0.2
 

@@ -15,6 +15,7 @@ import asyncio
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -37,11 +38,15 @@ from workers.detector.followed import FollowedCamera
 from workers.detector.frames import FrameHandler, warm_up
 from workers.detector.models import ModelCache
 from workers.detector.peers import BALANCE_EVERY_S, Peers
+from workers.detector.pictures import PicturePublisher
 from workers.detector.stored import StoredSettings
+from workers.privacy import PrivacySettings, from_env
 from workers.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
+#: inference lanes at most (``DetectorConfig.lanes``)
+MAX_LANES = 4
 #: the pause before asking analytics again for a camera's stored zones and settings when no
 #: analytics worker answered
 STORED_RETRY_S = 5.0
@@ -52,8 +57,11 @@ class DetectorWorker:
 
     def __init__(self, config: DetectorConfig | None = None, *, cameras: list[str] | None = None,
                  zones: list[ZoneSet] | None = None, worker_id: str = "detector",
-                 detector: Detector | None = None, prefetch: int = 4):
+                 detector: Detector | None = None, prefetch: int = 4,
+                 privacy: PrivacySettings | None = None):
+        """``privacy``: the site's setting (default ``$CAMCOUNT_PRIVACY``, else off)."""
         self.config = config or DetectorConfig()
+        self.privacy = privacy or from_env()
         self.worker_id = worker_id
         self.detector = detector
         self.prefetch = prefetch
@@ -64,13 +72,15 @@ class DetectorWorker:
         self._bus: Bus | None = None
         self._facts: FactOutbox | None = None
         self._frames: FrameHandler | None = None
+        self._pictures: PicturePublisher | None = None
         self._stored: StoredSettings | None = None
         self._balancer: asyncio.Task[None] | None = None
         self._follow_lock = asyncio.Lock()
         self._zone_fetches: set[asyncio.Task[None]] = set()
         self._config_tasks: set[asyncio.Task[None]] = set()
-        # One inference at a time: the backends use every core for one image already.
-        self._infer = ThreadPoolExecutor(1, thread_name_prefix="camcount-infer")
+        # The scheduler runs at most ``lanes`` frames (or batches) at a time in these threads;
+        # the others load a camera's own model without stopping every camera meanwhile.
+        self._infer = ThreadPoolExecutor(MAX_LANES + 1, thread_name_prefix="camcount-infer")
         self._decode = ThreadPoolExecutor(2, thread_name_prefix="camcount-decode")
         self._settings = CameraSettings(
             self.config, self._cameras, {z.camera_id: z for z in zones or []},
@@ -82,13 +92,17 @@ class DetectorWorker:
         self._stored = StoredSettings(AnalyticsClient(bus))
         self._facts = FactOutbox(bus, journal_path(bus, self.worker_id), name=self.worker_id)
         await self._facts.start()
+        self._pictures = PicturePublisher(bus, self._facts, self.privacy, self.worker_id,
+                                          self._decode)
         self._frames = FrameHandler(bus, self.worker_id, self.config, self._settings,
                                     self._facts, lambda: self.detector, self._publish_error,
                                     self._peers.taking_over, infer=self._infer,
-                                    decode=self._decode)
+                                    decode=self._decode, pictures=self._pictures,
+                                    batch=max(1, self.config.batch))
         if self.detector is None:  # loading weights or exporting a model takes seconds
             self.detector = await asyncio.get_running_loop().run_in_executor(
                 self._infer, create_detector, self.config)
+        self._frames.scheduler.lanes = min(MAX_LANES, self.config.lanes or self.detector.lanes)
         log.info("detector %s using %s", self.worker_id, self.detector.model_version)
         await asyncio.get_running_loop().run_in_executor(self._infer, warm_up, self.detector,
                                                          self.config)
@@ -107,18 +121,29 @@ class DetectorWorker:
         # Cameras first, so the standbys take them over at once: stopping the other tasks may
         # take a few re-cancels (a library that swallows one), which must not delay a failover.
         await cancel_and_wait(self._balancer)  # it would follow a camera again
+        if self._frames is not None:
+            self._frames.scheduler.close()  # frames waiting go back to the broker
         for cam in list(self._cameras.values()):
             if cam.sub is not None:
-                await cam.sub.cancel()  # in-flight frames finish; prefetched ones go back
+                await cam.sub.cancel()  # frames being analysed finish; prefetched ones go back
         await cancel_and_wait(*self._zone_fetches, *self._config_tasks)
         if self._stored is not None:
             await self._stored.close()
         for sub in self._subs:
             await sub.cancel()
         self._infer.shutdown(wait=True, cancel_futures=True)
+        for cam in list(self._cameras.values()):
+            await self._flush_heatmap(cam)
         self._decode.shutdown(wait=True, cancel_futures=True)
         if self._facts is not None:
             await self._facts.close()
+
+    async def _flush_heatmap(self, cam: FollowedCamera) -> None:
+        """What a camera's heatmap gathered since its last fact: stored, not lost, when the
+        camera goes to another worker or this one stops."""
+        fact = cam.heat.flush() if cam.heat is not None else None
+        if fact is not None and self._pictures is not None:
+            await self._pictures.heatmaps([fact], None, [], None)
 
     def stats(self) -> dict[str, Any]:
         now = time.monotonic()
@@ -136,11 +161,34 @@ class DetectorWorker:
             "frames": sum(c.frames for c in self._cameras.values()),
             "motion_skipped": sum(p.stats.skipped for p in pipes),
             "stale_dropped": sum(c.stale_dropped for c in self._cameras.values()),
+            "frames_skipped": sum(c.frames_skipped for c in self._cameras.values()),
             "replayed_dropped": sum(c.replayed_dropped for c in self._cameras.values()),
             "camera_models": self._settings.models.loaded,
             "live_dropped": self._frames.live_dropped if self._frames else 0,
+            "snapshots_published": self._frames.snapshots_published if self._frames else 0,
+            "snapshots_dropped": self._frames.snapshots_dropped if self._frames else 0,
+            "privacy": self.privacy.mode,
+            "pictures_dropped": self._pictures.dropped if self._pictures else 0,
             **(self._facts.stats() if self._facts else {}),
         }
+
+    # -- another model, without a restart (local mode's Detection page) ------------------------
+    async def use_model(self, model: str) -> Detector:
+        """Detect with the YOLO ``model`` (weights or an export) from each camera's next frame,
+        keeping tracks and totals; cameras with their own model keep it. Loaded in the inference
+        thread between frames. Raises with the reason, keeping the detector in use, when it
+        cannot be loaded."""
+        loop = asyncio.get_running_loop()
+        config = replace(self.config, kind="yolo", model=model)
+        detector = await loop.run_in_executor(self._infer, create_detector, config)
+        await loop.run_in_executor(self._infer, warm_up, detector, config)
+        self.config.model = model  # the worker's own model, for cameras that name it
+        self.detector = detector
+        for cam in self._cameras.values():
+            if cam.detector is None and cam.pipeline is not None:
+                cam.pipeline.use(detector, cam.classes)
+        log.info("detector %s now using %s", self.worker_id, detector.model_version)
+        return detector
 
     # -- cameras ------------------------------------------------------------------------------
     async def follow(self, camera_id: str) -> None:
@@ -158,8 +206,11 @@ class DetectorWorker:
                 await frames.on_frame(cam, frame)
 
             # retry=None: a frame that cannot be handled is stale by the time a retry comes.
+            # Each frame in hand waits in the scheduler (which keeps the camera's order) until
+            # it is analysed or a newer one replaces it (then it is acknowledged at once), so
+            # the newest frame is in hand while the detector is busy, not behind a backlog.
             cam.sub = await self._bus.consume(spec, on_frame, model=Frame, retry=None,
-                                              prefetch=self.prefetch, concurrency=1)
+                                              prefetch=self.prefetch, concurrency=self.prefetch)
             # zones and settings an admin saved while no detector ran: analytics keeps them
             task = asyncio.get_running_loop().create_task(self._fetch_stored(camera_id))
             self._zone_fetches.add(task)
@@ -193,8 +244,12 @@ class DetectorWorker:
 
     async def unfollow(self, camera_id: str) -> None:
         cam = self._cameras.pop(camera_id, None)
+        if self._frames is not None:
+            self._frames.scheduler.give_back(camera_id)
         if cam is not None and cam.sub is not None:
             await cam.sub.cancel()
+        if cam is not None:
+            await self._flush_heatmap(cam)
         self._settings.drop_unused_models()
 
     async def _on_status(self, status: CameraStatus, d: Delivery) -> None:

@@ -10,14 +10,20 @@ ONNX Runtime and OpenVINO run an export made once with ``model.export`` and cach
 weights (or in the user cache folder when that is not writable), keyed on the weights' content,
 the image size, the backend and the ultralytics version. Exports have dynamic input shapes so a
 16:9 camera frame is letterboxed to 640x384, not padded to 640x640: 40% fewer pixels per frame.
+A cached OpenVINO export runs on OpenVINO alone (``openvino_model.py``): torch is imported only to
+run PyTorch or ONNX Runtime through ultralytics, or to make an export.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
+import importlib.util
+import json
 import logging
 import os
 import shutil
+import sys
 import tempfile
 import threading
 import warnings
@@ -29,6 +35,7 @@ import numpy as np
 from platformdirs import user_cache_dir, user_data_dir
 
 from workers.detector.base import Detections, Detector, DetectorConfig
+from workers.detector.openvino_model import OpenVinoModel
 
 log = logging.getLogger(__name__)
 
@@ -56,30 +63,35 @@ def weights_source(config: DetectorConfig) -> str:
 
 class YoloDetector(Detector):
     def __init__(self, config: DetectorConfig) -> None:
-        try:
-            from ultralytics import YOLO
-        except ImportError as exc:
-            raise ModelUnavailableError(
-                f"YOLO needs the ultralytics package, which is not installed here ({exc})",
-                "ultralytics not installed") from exc
-        route_ultralytics_logs()
-        import torch
-
+        if importlib.util.find_spec("ultralytics") is None:
+            raise ModelUnavailableError("YOLO needs the ultralytics package, which is not installed "
+                                        "here", "ultralytics not installed")
+        # Weights are looked for before ultralytics is imported: it imports torch (~650 MB), which
+        # a fallback to HOG for want of weights must not pay for.
         source = weights_source(config)
         weights = None if _is_yaml(source) else _locate(source, download=config.download)
+        route_ultralytics_logs()
         self.imgsz = config.imgsz
-        threads = torch.get_num_threads()  # one per physical core, or what OMP_NUM_THREADS says
-        self._model, self.backend, self.export_path, self.export_reused = _open(
-            YOLO, source, weights, config)
+        threads = None
+        runs_openvino = (weights is not None and _exported_runtime(weights) == "openvino") or (
+            config.backend == "openvino" and _cached_export(source, weights, config))
+        if not runs_openvino:
+            import torch  # ultralytics will run the model, or export it
+
+            threads = torch.get_num_threads()  # one per physical core, or what OMP_NUM_THREADS says
+        self._model, self.backend, self.export_path, self.export_reused = _open(source, weights, config)
         self._lock = threading.Lock()  # an ultralytics predictor is not safe to share between threads
         self.names = _coco_names_if_untrained(dict(self._model.names))
         self._class_ids = _class_ids(config.classes, self.names)
         self._confidence = config.confidence
-        # The first predict sets the predictor up, and ultralytics' device selection then sets
-        # torch to cores - 1 threads (it expects data-loader workers): one of two cores idle, PyTorch
-        # inference ~1.4x slower. Do it now, off the first frame's clock, and give the cores back.
+        # The first inference sets up the runtime, off the first frame's clock. On ultralytics it
+        # also sets torch to cores - 1 threads (its device selection expects data-loader workers):
+        # one of two cores idle, PyTorch inference ~1.4x slower; give the cores back.
         self.detect(np.zeros((self.imgsz, self.imgsz, 3), np.uint8))
-        torch.set_num_threads(threads)
+        if threads is not None:
+            import torch
+
+            torch.set_num_threads(threads)
         self.model_version = f"{Path(source).name}/{self.backend}@{self.imgsz}"
         log.info("YOLO ready: %s%s", self.model_version,
                  f" ({'cached' if self.export_reused else 'new'} export {self.export_path})"
@@ -88,13 +100,31 @@ class YoloDetector(Detector):
     def detect(self, image_bgr: np.ndarray, classes: Sequence[str] | None = None) -> Detections:
         # the model filters classes itself: cheaper than boxes of every class thrown away after
         ids = self._class_ids if classes is None else _class_ids(list(classes), self.names)
+        if isinstance(self._model, OpenVinoModel):
+            with self._lock:
+                xyxy, conf, cls = self._model.predict(image_bgr, self.imgsz, self._confidence, ids)
+            return Detections(xyxy, conf, cls.astype(int), self.names)
         with self._lock:
             result = self._model.predict(image_bgr, imgsz=self.imgsz, conf=self._confidence,
                                          classes=ids, verbose=False)[0]
+        return self._detections(result)
+
+    def detect_many(self, images_bgr: Sequence[np.ndarray],
+                    classes: Sequence[Sequence[str] | None]) -> list[Detections]:
+        """One ``predict`` for every frame (a batch for the model) when the cameras ask for the
+        same classes; frames of one size are letterboxed alike, so they batch without padding."""
+        if len(images_bgr) < 2 or any(c != classes[0] for c in classes):
+            return super().detect_many(images_bgr, classes)
+        ids = self._class_ids if classes[0] is None else _class_ids(list(classes[0]), self.names)
+        with self._lock:
+            results = self._model.predict(list(images_bgr), imgsz=self.imgsz,
+                                          conf=self._confidence, classes=ids, verbose=False)
+        return [self._detections(r) for r in results]
+
+    def _detections(self, result: Any) -> Detections:
         boxes = result.boxes.cpu().numpy()
         return Detections(boxes.xyxy.astype(np.float32), boxes.conf.astype(np.float32),
                           boxes.cls.astype(int), self.names)
-
 
     def unknown_classes(self, classes: Sequence[str]) -> list[str]:
         known = set(self.names.values())
@@ -109,15 +139,13 @@ def _locate(source: str, *, download: bool = True) -> Path:
     """The weights file on disk, downloaded first if it is a bare ultralytics name and
     ``download`` allows; else raise."""
     path = Path(source).expanduser()
-    if path.is_file():
+    if path.exists():  # weights, or an export (an OpenVINO export is a folder)
         return path
     if path.parent != Path("."):
         raise ModelUnavailableError(
             f"no YOLO weights: {path} does not exist. Put the weights file there, or point "
             f"--model / {MODEL_ENV} at one", "weights missing")
-    from ultralytics.utils import SETTINGS
-
-    for folder in (MODELS_DIR, Path(SETTINGS["weights_dir"])):
+    for folder in (MODELS_DIR, ultralytics_weights_dir()):
         if (folder / path).is_file():
             return folder / path
     target = MODELS_DIR / path
@@ -139,6 +167,28 @@ def _locate(source: str, *, download: bool = True) -> Path:
         f"weights at {target} or set {MODEL_ENV} to a weights file", "no weights (offline)")
 
 
+def ultralytics_weights_dir() -> Path:
+    """ultralytics' weights folder (``SETTINGS["weights_dir"]``), read from its settings file as
+    ultralytics finds it, without importing ultralytics; ``./weights`` (its default) when unset."""
+    if env := os.environ.get("YOLO_CONFIG_DIR"):
+        base = Path(env).expanduser()
+    elif sys.platform == "win32":
+        base = Path.home() / "AppData" / "Roaming"
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config"))
+    # where ultralytics goes when that folder is not writable
+    fallback = Path(tempfile.gettempdir()) / (
+        "Ultralytics" if sys.platform == "win32" else f"Ultralytics-{os.getuid()}")
+    for settings in (base / "Ultralytics" / "settings.json", fallback / "settings.json"):
+        try:
+            return Path(json.loads(settings.read_text(encoding="utf-8"))["weights_dir"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return Path("weights")
+
+
 def _load(yolo: Any, weights: Path | str) -> Any:
     try:
         return yolo(str(weights), task="detect")
@@ -148,10 +198,21 @@ def _load(yolo: Any, weights: Path | str) -> Any:
             f"file, or point --model / {MODEL_ENV} at other weights", "weights unreadable") from exc
 
 
-def _export_key(source: str, weights: Path | None, config: DetectorConfig) -> str:
-    import ultralytics
+def _exported_runtime(weights: Path) -> str | None:
+    """"onnx" or "openvino" for a model exported already (chosen on the console's Detection
+    page, say), else None."""
+    from workers.models.check import NotAModel, runtime_of
 
-    digest = hashlib.sha256(f"{ultralytics.__version__}|{config.backend}|{config.imgsz}|".encode())
+    try:
+        runtime = runtime_of(weights)
+    except NotAModel:
+        return None  # left to ultralytics, which says what is wrong with it
+    return None if runtime == "pytorch" else runtime
+
+
+def _export_key(source: str, weights: Path | None, config: DetectorConfig) -> str:
+    version = importlib.metadata.version("ultralytics")  # importing it would import torch
+    digest = hashlib.sha256(f"{version}|{config.backend}|{config.imgsz}|".encode())
     if weights is None:
         digest.update(source.encode())
     else:
@@ -174,26 +235,47 @@ def _entry(base: Path, source: str, key: str, config: DetectorConfig) -> tuple[P
     return folder, folder / name
 
 
-def _open(yolo: Any, source: str, weights: Path | None,
-          config: DetectorConfig) -> tuple[Any, str, Path | None, bool]:
-    """The model to predict with, its backend, the export it runs (if any) and whether that
-    export was cached by an earlier start."""
-    if config.backend == "pytorch":
-        return _load(yolo, weights or source), "pytorch", None, False
+def _cached_export(source: str, weights: Path | None, config: DetectorConfig) -> tuple[Path, Path] | None:
+    """The cache entry folder and artifact of an export made by an earlier start, if any."""
     key = _export_key(source, weights, config)
     for base in _export_bases(weights):
         folder, artifact = _entry(base, source, key, config)
         if artifact.exists():
-            try:
-                return yolo(str(artifact), task="detect"), config.backend, artifact, True
-            except Exception as exc:
-                log.warning("cached export %s is unusable (%s); exporting again", artifact, exc)
-                shutil.rmtree(folder, ignore_errors=True)
-    model = _load(yolo, weights or source)
-    artifact = _export(model, source, weights, key, config)
+            return folder, artifact
+    return None
+
+
+def _open(source: str, weights: Path | None,
+          config: DetectorConfig) -> tuple[Any, str, Path | None, bool]:
+    """The model to predict with, its backend, the export it runs (if any) and whether that
+    export was cached by an earlier start. ultralytics (and torch) are imported only to run
+    PyTorch or ONNX Runtime, or to make an export: a cached OpenVINO export runs without them."""
+    if weights is not None and (runtime := _exported_runtime(weights)):
+        return _run_export(weights, runtime), runtime, weights, True  # exported already: as it is
+    if config.backend != "pytorch" and (cached := _cached_export(source, weights, config)):
+        folder, artifact = cached
+        try:
+            return _run_export(artifact, config.backend), config.backend, artifact, True
+        except Exception as exc:
+            log.warning("cached export %s is unusable (%s); exporting again", artifact, exc)
+            shutil.rmtree(folder, ignore_errors=True)
+    from ultralytics import YOLO
+
+    model = _load(YOLO, weights or source)
+    if config.backend == "pytorch":
+        return model, "pytorch", None, False
+    artifact = _export(model, source, weights, _export_key(source, weights, config), config)
     if artifact is None:
         return model, "pytorch", None, False
-    return yolo(str(artifact), task="detect"), config.backend, artifact, False
+    return _run_export(artifact, config.backend), config.backend, artifact, False
+
+
+def _run_export(artifact: Path, backend: str) -> Any:
+    if backend == "openvino":
+        return OpenVinoModel(artifact)
+    from ultralytics import YOLO
+
+    return YOLO(str(artifact), task="detect")
 
 
 def _export(model: Any, source: str, weights: Path | None, key: str,
@@ -243,10 +325,12 @@ def _coco_names_if_untrained(names: dict[int, str]) -> dict[int, str]:
     """A model built from a .yaml names its 80 classes "0".."79"; they are COCO's classes."""
     if len(names) != 80 or any(n != str(i) for i, n in names.items()):
         return names
-    import ultralytics
-    from ultralytics.utils import YAML
+    import yaml
 
-    coco = YAML.load(Path(ultralytics.__file__).parent / "cfg" / "datasets" / "coco.yaml")["names"]
+    spec = importlib.util.find_spec("ultralytics")
+    assert spec is not None and spec.origin is not None
+    coco_yaml = Path(spec.origin).parent / "cfg" / "datasets" / "coco.yaml"
+    coco = yaml.safe_load(coco_yaml.read_text(encoding="utf-8"))["names"]
     return {int(i): n for i, n in coco.items()}
 
 

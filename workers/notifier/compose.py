@@ -5,6 +5,7 @@ webhook's JSON body. Nothing a message carries becomes an address, a header or a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from workers.contracts.notifications import AlertFacts, ReportFacts, TestFacts
@@ -60,6 +61,7 @@ def webhook_payload(about: Facts, target_id: str, timezone: str,
         return {"event": _alert_event(about), "alert_id": about.alert_id,
                 "rule_id": about.rule_id, "severity": about.severity,
                 "camera_id": about.camera_id, "zone_id": about.zone_id,
+                "camera_name": about.camera_name, "zone_name": about.zone_name,
                 "subject": about.subject, "message": about.message, "value": about.value,
                 "at": about.at.isoformat()}
     if isinstance(about, TestFacts):
@@ -102,7 +104,7 @@ def email_content(about: Facts, target_id: str, timezone: str,
             "camera_ids": report.camera_ids, "timezone": report.timezone,
             "start": report.start, "end": report.end}
     attachment = Attachment(
-        f"camcount-{report.report_type}-{report.report_id[:8]}.{report.format}",
+        Path(report.path).name,  # readable: what, of which cameras, when
         CONTENT_TYPES.get(report.format, "application/octet-stream"), report.path)
     return EmailContent(report_subject(report, lang)[:500], "report", data, (attachment,),
                         language=lang)

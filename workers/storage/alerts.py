@@ -32,11 +32,14 @@ async def recent_alerts(session: AsyncSession, *, limit: int, camera_id: str | N
     return list((await session.execute(stmt)).scalars())
 
 
-async def acknowledge(session: AsyncSession, alert_id: str, by: str, at: datetime) -> Alert | None:
-    """Mark an alert acknowledged; the first acknowledgement is kept. None if there is no such alert."""
+async def acknowledge(session: AsyncSession, alert_id: str, by: str, at: datetime,
+                      note: str = "") -> Alert | None:
+    """Mark an alert acknowledged, with the operator's note; the first acknowledgement is kept.
+    None if there is no such alert."""
     alert = await session.get(Alert, alert_id, with_for_update=True)
     if alert is not None and alert.acknowledged_at is None:
         alert.acknowledged_by, alert.acknowledged_at = by, at
+        alert.acknowledge_note = note or None
     return alert
 
 

@@ -90,6 +90,20 @@ async def known_camera_ids(session: AsyncSession, camera_ids: Iterable[str]) -> 
     return set(rows.scalars())
 
 
+async def display_names(session: AsyncSession, camera_ids: Iterable[str],
+                        ) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+    """What people call these cameras (by id) and their lines and zones (by camera and shape id,
+    the newest name a zone set gave it); unnamed ones are left out."""
+    ids = list(camera_ids)
+    cams = await session.execute(sa.select(_cameras.c.camera_id, _cameras.c.name)
+                                 .where(_cameras.c.camera_id.in_(ids)))
+    z = _zones.c
+    shapes = await session.execute(sa.select(z.camera_id, z.shape_id, z.name)
+                                   .where(z.camera_id.in_(ids)).order_by(z.version))
+    return ({cam: name for cam, name in cams if name},
+            {(cam, shape): name for cam, shape, name in shapes if name})
+
+
 async def record_states(session: AsyncSession, rows: list[dict[str, Any]], now: datetime) -> None:
     """Store camera state changes; one already stored (same message id) is skipped."""
     if rows:

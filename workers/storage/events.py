@@ -48,11 +48,15 @@ class EventFilter:
     class_name: str | None = None
     direction: str | None = None
     kind: str | None = None
+    #: leave this kind out (routes count people the lines counted already)
+    not_kind: str | None = None
 
     def apply(self, stmt: sa.Select[Any], table: Any) -> sa.Select[Any]:
         for column in ("shape_id", "class_name", "direction", "kind"):
             if (value := getattr(self, column)) is not None:
                 stmt = stmt.where(getattr(table.c, column) == value)
+        if self.not_kind is not None:
+            stmt = stmt.where(table.c.kind != self.not_kind)
         return stmt
 
 
@@ -98,8 +102,42 @@ async def changes(session: AsyncSession, camera_id: str, start: datetime, end: d
     return [(at, shape, 1 if direction == "in" else -1) for at, shape, direction in rows]
 
 
+@dataclass(frozen=True)
+class RouteCount:
+    route_id: str
+    origin: str
+    destination: str
+    class_name: str
+    count: int
+    transit_seconds_sum: float
+
+
+async def route_counts(session: AsyncSession, camera_id: str, start: datetime, end: datetime,
+                       class_name: str | None = None) -> list[RouteCount]:
+    """Route completions of a camera in [start, end), per route, origin, destination and class."""
+    e = _events.c
+    dims = (e.shape_id, e.origin, e.destination, e.class_name)
+    stmt = (sa.select(*dims, sa.func.count(), sa.func.coalesce(sa.func.sum(e.dwell_seconds), 0.0))
+            .where(e.camera_id == camera_id, e.kind == "route", e.at >= start, e.at < end)
+            .group_by(*dims).order_by(*dims))
+    if class_name is not None:
+        stmt = stmt.where(e.class_name == class_name)
+    return [RouteCount(r, o or "", d or "", c, int(n), float(t))
+            for r, o, d, c, n, t in await session.execute(stmt)]
+
+
 async def count_stored(session: AsyncSession, camera_id: str | None = None) -> int:
     stmt = sa.select(sa.func.count()).select_from(_events)
     if camera_id is not None:
         stmt = stmt.where(_events.c.camera_id == camera_id)
     return int((await session.execute(stmt)).scalar_one())
+
+
+async def events_in(session: AsyncSession, camera_id: str, start: datetime, end: datetime,
+                    where: EventFilter = NO_FILTER, limit: int = 200) -> list[CountEventRow]:
+    """A camera's events in [start, end), newest first, at most ``limit``."""
+    stmt = (sa.select(CountEventRow).where(CountEventRow.camera_id == camera_id,
+                                           CountEventRow.at >= start, CountEventRow.at < end)
+            .order_by(CountEventRow.at.desc(), CountEventRow.id.desc()).limit(limit))
+    rows = await session.execute(where.apply(stmt, _events))
+    return list(rows.scalars())

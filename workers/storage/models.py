@@ -82,14 +82,15 @@ class Zone(Base):
 
 
 class CountEventRow(Base):
-    """One line crossing or zone entry/exit. The unique key makes a redelivered result a no-op."""
+    """One line crossing, zone entry/exit or route completed. The unique key makes a
+    redelivered result a no-op."""
 
     __tablename__ = "count_events"
     __table_args__ = (
         sa.UniqueConstraint("message_id", "shape_id", "track_id", "kind", "direction",
                             name="uq_count_events_delivery"),
         sa.Index("ix_count_events_camera_at", "camera_id", "at"),
-        sa.CheckConstraint("kind IN ('line', 'zone')", name="kind"),
+        sa.CheckConstraint("kind IN ('line', 'zone', 'route')", name="kind"),
         sa.CheckConstraint("direction IN ('in', 'out')", name="direction"),
     )
 
@@ -105,7 +106,33 @@ class CountEventRow(Base):
     class_name: Mapped[str] = mapped_column(sa.String(64))
     track_id: Mapped[int] = mapped_column(sa.BigInteger)
     at: Mapped[datetime]
+    #: on a zone exit, seconds inside; on a route, its transit time
     dwell_seconds: Mapped[float | None]
+    received_at: Mapped[datetime]
+    #: a route's first and last shapes (its ``shape_id`` is the route's id)
+    origin: Mapped[str | None] = mapped_column(ShapeId)
+    destination: Mapped[str | None] = mapped_column(ShapeId)
+
+
+class SnapshotRow(Base):
+    """The drawn frame of one count-events message: evidence, pruned by age and total size
+    (``workers.storage.snapshots``). Not a foreign key to the events: a snapshot may arrive
+    before its events are stored, and is pruned long before them."""
+
+    __tablename__ = "snapshots"
+    __table_args__ = (sa.Index("ix_snapshots_camera_taken_at", "camera_id", "taken_at"),
+                      sa.Index("ix_snapshots_taken_at", "taken_at"))
+
+    #: ``CountEvents.message_id`` of the events it shows
+    event_message_id: Mapped[str] = mapped_column(MessageId, primary_key=True)
+    camera_id: Mapped[str] = mapped_column(CameraId)
+    frame_id: Mapped[str] = mapped_column(sa.String(200))
+    taken_at: Mapped[datetime]
+    width: Mapped[int]
+    height: Mapped[int]
+    shape_ids: Mapped[list[str]] = mapped_column(sa.JSON)
+    size_bytes: Mapped[int]
+    jpeg: Mapped[bytes] = mapped_column(sa.LargeBinary)
     received_at: Mapped[datetime]
 
 
@@ -190,6 +217,8 @@ class Alert(Base):
     trace_id: Mapped[str | None] = mapped_column(sa.String(64))
     acknowledged_by: Mapped[str | None] = mapped_column(sa.String(200))
     acknowledged_at: Mapped[datetime | None]
+    #: what the operator wrote when acknowledging
+    acknowledge_note: Mapped[str | None] = mapped_column(sa.Text)
     #: the alert rule that raised it (None: raised by something else)
     rule_id: Mapped[str | None] = mapped_column(sa.String(64))
     #: when its condition ended (the "resolved" event)
@@ -279,3 +308,44 @@ class NotificationAttempt(Base):
     status: Mapped[int | None]
     error: Mapped[str | None] = mapped_column(sa.Text)
     duration_ms: Mapped[float] = mapped_column(sa.Float)
+
+
+class HeatmapRow(Base):
+    """One heatmap fact of a camera: where its tracks were during part of an hour (sparse
+    ``[cell, value]`` lists of a ``cols`` x ``rows`` grid). A period's heatmap is the sum of its
+    rows; the message id makes a redelivered fact a no-op."""
+
+    __tablename__ = "heatmaps"
+    __table_args__ = (sa.Index("ix_heatmaps_camera_hour", "camera_id", "hour_start"),)
+
+    message_id: Mapped[str] = mapped_column(MessageId, primary_key=True)
+    camera_id: Mapped[str] = mapped_column(CameraId)
+    hour_start: Mapped[datetime]
+    first_at: Mapped[datetime]
+    last_at: Mapped[datetime]
+    cols: Mapped[int]
+    rows: Mapped[int]
+    frame_width: Mapped[int]
+    frame_height: Mapped[int]
+    frames: Mapped[int]
+    visits: Mapped[list[Any]] = mapped_column(sa.JSON)
+    dwell: Mapped[list[Any]] = mapped_column(sa.JSON)
+    #: a small JPEG of the scene with people hidden (None: the fact came without one)
+    reference_jpeg: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    received_at: Mapped[datetime]
+
+
+class FacesView(Base):
+    """Who looked at a camera's pictures with people showing, and when (the "see faces" right):
+    one row per start and stop, by the broker account that sent it."""
+
+    __tablename__ = "faces_views"
+    __table_args__ = (sa.Index("ix_faces_views_camera_at", "camera_id", "at"),)
+
+    message_id: Mapped[str] = mapped_column(MessageId, primary_key=True)
+    camera_id: Mapped[str] = mapped_column(sa.String(200))
+    action: Mapped[str] = mapped_column(sa.String(8))
+    viewer: Mapped[str] = mapped_column(sa.String(200))
+    console: Mapped[str] = mapped_column(sa.String(200))
+    at: Mapped[datetime]
+    received_at: Mapped[datetime]

@@ -20,6 +20,7 @@ from tests.alerts.test_engine import result
 from tests.helpers.notifier import Receiver, SmtpServer, StartNotifier, hook_config
 from tests.helpers.waiting import until
 from workers.alerts.worker import AlertsSettings, AlertsWorker
+from workers.contracts import CameraConfig, ZoneDef, ZoneSet
 from workers.contracts.alerting import (
     AlertingConfig,
     BreakerSettings,
@@ -93,6 +94,48 @@ async def test_a_rule_edited_in_the_form_changes_what_the_running_engine_raises(
         assert alert.text == "Zone queue on camera entrance: 6 present, more than 5 for 0.3 s"
     finally:
         await engine.stop()
+
+
+async def test_a_rule_picks_cameras_and_their_zones_by_name(
+        window: MainWindow, console: Console, start_notifier: StartNotifier) -> None:
+    for cid, name in (("entrance", "Entrance"), ("yard", "Yard gate")):
+        console.cameras.add_configured(CameraConfig(camera_id=cid, name=name, source="0"))
+    square = [(0, 0), (100, 0), (100, 100), (0, 100)]
+    console.wall.on_zones(ZoneSet(camera_id="entrance", frame_width=960, frame_height=540,
+                                  zones=[ZoneDef(id="queue", name="Queue", points=square),
+                                         ZoneDef(id="left", name="Left half", points=square)]))
+    console.wall.on_zones(ZoneSet(camera_id="yard", frame_width=960, frame_height=540,
+                                  zones=[ZoneDef(id="gate", name="Gate", points=square)]))
+    await start_notifier(console.bus, AlertingConfig())
+    dialog = window.admin.open_alerting()
+    await asyncio.wait_for(dialog.loaded, 10)
+    QTest.mouseClick(dialog.add_rule_button, Qt.MouseButton.LeftButton)
+    form = dialog.forms[-1]
+    cameras, zones = form.picks["cameras"], form.picks["zones"]
+
+    def texts(picks) -> list[str]:
+        return [picks.item(i).text() for i in range(picks.count())]
+
+    assert texts(cameras) == ["Entrance", "Yard gate"]  # by name, not id
+    assert texts(zones) == ["Gate (Yard gate)", "Left half (Entrance)", "Queue (Entrance)"]
+    cameras.pick(["entrance"])  # the zones of the picked camera only
+    assert texts(zones) == ["Left half", "Queue"]
+    zones.pick(["queue"])
+    form.id.setText("queue-crowded")
+    form.numbers["above"].setText("3")
+    QTest.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    await until(lambda: not form.isVisible(), what="the form saved and closed")
+    [rule] = dialog.controller.config.rules
+    assert (rule.cameras, rule.zones) == (["entrance"], ["queue"])  # stored by id
+
+    # editing it shows what it watches ticked, by name
+    dialog.rules.selectRow(0)
+    QTest.mouseClick(dialog.edit_rule_button, Qt.MouseButton.LeftButton)
+    edit = dialog.forms[-1]
+    assert edit.picks["cameras"].picked() == ["entrance"]
+    assert edit.picks["zones"].picked() == ["queue"] and texts(edit.picks["zones"]) == [
+        "Left half", "Queue"]
+    edit.close()
 
 
 async def test_send_test_shows_success_or_the_receivers_exact_refusal(

@@ -14,15 +14,17 @@ import pytest
 from camcount_desktop.console import Console
 from camcount_desktop.main_window import MainWindow
 from camcount_desktop.settings import Settings
+from camcount_desktop.tooltips import wrapped
 from tests.helpers.analytics import FAST
 from tests.helpers.services import BROKER_URL
 from tests.helpers.waiting import until
 from tests.rabbit_util import operator_account, purge_namespace
 from workers.analytics import AnalyticsWorker
+from workers.analytics.client import AnalyticsClient
 from workers.bus import Delivery, NotAllowed
 from workers.bus.declare import declare
 from workers.bus.rabbit import RabbitBus
-from workers.contracts import CameraControl, CameraStatus, SystemEvent
+from workers.contracts import CameraControl, CameraStatus, LineDef, SystemEvent, ZoneSet
 from workers.storage import Database
 from workers.storage.models import Alert
 from workers.topology import Topology
@@ -46,6 +48,10 @@ async def test_an_operator_is_refused_admin_actions_and_the_console_keeps_workin
     db_url = f"sqlite+aiosqlite:///{tmp_path / 'camcount.db'}"
     analytics = AnalyticsWorker(db_url=db_url, settings=FAST, reports_dir=tmp_path)
     await analytics.start(admin)  # stores alerts and acknowledgements
+    # lines saved before this console started: the operator's wall draws them at start
+    saved = ZoneSet(camera_id="door", frame_width=640, frame_height=360,
+                    lines=[LineDef(id="in", name="Way in", points=((320, 0), (320, 360)))])
+    assert (await AnalyticsClient(admin).save_zone_set(saved, base_version=0)).saved
     controls: list[CameraControl] = []
     events: list[SystemEvent] = []
 
@@ -65,6 +71,8 @@ async def test_an_operator_is_refused_admin_actions_and_the_console_keeps_workin
     try:
         await console.start()
         await until(lambda: console.started, 20, "the operator's console connected")
+        await until(lambda: console.wall.state("door").zones == saved, 10,
+                    "the stored lines drawn on the operator's wall")
         menu = window.admin
         await until(lambda: menu.access.allowed is False, 10, "the permission probe answered")
         user = operator.split("//")[1].split(":")[0]
@@ -73,7 +81,7 @@ async def test_an_operator_is_refused_admin_actions_and_the_console_keeps_workin
                   "admin, or connect with an admin account.")
         assert not menu.cameras_action.isEnabled() and not menu.zones_action.isEnabled()
         assert not menu.alerting_action.isEnabled()
-        assert menu.cameras_action.toolTip() == reason == menu.alerting_action.toolTip()
+        assert menu.cameras_action.toolTip() == wrapped(reason) == menu.alerting_action.toolTip()
         assert menu.access_label.text() == "Admin actions: not allowed for this account"
 
         editor = menu.open_zones("door")  # a child of the window: closed with it

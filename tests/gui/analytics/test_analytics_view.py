@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 from datetime import date, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from PySide6.QtCore import Qt
@@ -231,9 +232,10 @@ def linked_file(link: str, job: ReportJob) -> Path:
     path = Path(job.path or "")
     assert path.is_file(), job
     assert f'href="{path.as_uri()}"' in link, link
-    # named by what it is, not by its file name (a UUID)
-    assert path.stem not in link.split(">", 1)[1], link
-    assert f"Open the {job.report_type.replace('_', ' ')} ({job.format.upper()})</a>" in link
+    # linked by its file name, which says what it is (not a UUID)
+    assert f">{path.name}</a>" in link, link
+    local_start = job.start.astimezone(ZoneInfo(job.timezone)).strftime("%Y-%m-%d")
+    assert local_start in path.name and job.report_id not in link
     return path
 
 

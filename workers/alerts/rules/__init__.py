@@ -5,6 +5,7 @@ from workers.alerts.rules import (  # noqa: F401  (registers each kind)
     crossings,
     error_queue,
     queue_depth,
+    routes,
     worker_silent,
     zone_occupancy,
 )

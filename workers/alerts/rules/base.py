@@ -4,9 +4,10 @@ and the registry the engine finds a rule's kind in."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar, TypeVar
 
+from workers.alerts.directory import CameraDirectory
 from workers.contracts import CameraStatus, DetectionResult, SystemEvent
 from workers.contracts.alerting import AlertRule
 from workers.i18n import gettext_for
@@ -53,6 +54,10 @@ Observation = DetectionResult | CameraStatus | SystemEvent | QueueDepths
 class EngineSettings:
     #: a camera whose worker stops sending its status for this long counts as offline
     camera_silence_s: float = 10.0
+    #: a camera worker unheard for this long no longer serves its group (three heartbeats)
+    worker_silence_s: float = 15.0
+    #: names of cameras, lines and zones for what alerts say; which cameras are saved
+    directory: CameraDirectory = field(default_factory=CameraDirectory)
 
 
 class RuleKind:

@@ -63,7 +63,8 @@ class Crossings(RuleKind):
                     else self._("fewer than %(n)s") % {"n": rule.below})
             yield Condition(Subject(cam), high or low, None, n,
                             self._("Camera %(camera)s: %(n)s crossings in the last %(span)s, "
-                                   "%(what)s") % {"camera": cam, "n": n, "what": what,
+                                   "%(what)s") % {"camera": self.settings.directory.camera(cam),
+                                                  "n": n, "what": what,
                                                   "span": span(rule.period_seconds, self._)})
 
     def forget_old(self, now: float) -> None:

@@ -25,6 +25,8 @@ class ZoneOccupancy(RuleKind):
         super().__init__(engine_settings)
         #: (camera, zone) -> (people present, when heard)
         self._occupancy: dict[tuple[str, str], tuple[int, float]] = {}
+        #: (rule, camera, zone) over the limit and not yet back to ``above - hysteresis``
+        self._over: set[tuple[str, str, str]] = set()
 
     def observe(self, seen: Observation, now: float) -> None:
         if isinstance(seen, DetectionResult):
@@ -33,11 +35,20 @@ class ZoneOccupancy(RuleKind):
 
     def conditions(self, rule: AlertRule, now: float) -> Iterator[Condition]:
         assert isinstance(rule, ZoneOccupancyRule)
+        names = self.settings.directory
         for (cam, zone), (n, at) in self._occupancy.items():
             if watched(rule.cameras, cam) and watched(rule.zones, zone):
                 fresh = now - at <= rule.stale_seconds
-                yield Condition(Subject(cam, zone), fresh and n > rule.above, None, n,
+                key = (rule.id, cam, zone)
+                limit = rule.above - rule.hysteresis if key in self._over else rule.above
+                over = fresh and n > limit
+                if over:
+                    self._over.add(key)
+                else:
+                    self._over.discard(key)
+                yield Condition(Subject(cam, zone), over, None, n,
                                 self._("Zone %(zone)s on camera %(camera)s: %(n)s present, "
                                        "more than %(above)s for %(seconds)s s") % {
-                                    "zone": zone, "camera": cam, "n": n, "above": rule.above,
+                                    "zone": names.shape(cam, zone), "camera": names.camera(cam),
+                                    "n": n, "above": rule.above,
                                     "seconds": f"{rule.for_seconds:g}"})

@@ -1,0 +1,59 @@
+"""Routes in the PDF report: the matrix and transit times of the day, the camera totals left to
+its lines (a route is the same people again)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pypdf import PdfReader
+
+from tests.analytics.test_reports import follow, request, until_finished
+from tests.helpers.analytics import WorkerFactory, at, event, facts, store
+from workers.bus import Bus
+from workers.contracts import utcnow
+from workers.contracts.detection import CountEvent
+from workers.samples.route_scenes import route_zone_set
+from workers.storage import Database, upgrade
+from workers.storage.cameras import add_zone_set
+
+
+def walk(when: str, done: str, origin: str, destination: str, track: int) -> list[CountEvent]:
+    """One person's two door crossings and the route they completed."""
+    transit = (at(done) - at(when)).total_seconds()
+    return [event(when, "in", track=track, shape=origin),
+            event(done, "out", track=track, shape=destination),
+            CountEvent(kind="route", shape_id=f"{origin}-{destination}", direction="in",
+                       class_name="person", track_id=track, at=at(done), dwell_seconds=transit,
+                       origin=origin, destination=destination)]
+
+
+async def test_the_pdf_report_has_the_route_matrix_and_transit_times(
+        inprocess_bus: Bus, db_url: str, start_worker: WorkerFactory) -> None:
+    db = Database(db_url)
+    await upgrade(db)
+    async with db.transaction() as session:
+        await add_zone_set(session, "cam-a", 1,
+                           route_zone_set(camera_id="cam-a").model_dump(mode="json"), "z", utcnow())
+    await store(db, facts("cam-a", [
+        *walk("2026-10-25T09:00:00+01:00", "2026-10-25T09:00:04+01:00", "west", "east", 1),
+        *walk("2026-10-25T09:10:00+01:00", "2026-10-25T09:10:06+01:00", "west", "east", 2),
+        *walk("2026-10-25T11:00:00+01:00", "2026-10-25T11:00:05+01:00", "east", "west", 3),
+        *walk("2026-10-26T11:00:00+01:00", "2026-10-26T11:00:05+01:00", "east", "east", 4),
+    ]))
+    await db.dispose()
+    await start_worker(inprocess_bus, db_url)
+    progress = await follow(inprocess_bus)
+    req = request(camera_ids=["cam-a"])
+    await inprocess_bus.publish(inprocess_bus.topology.analytics_jobs,
+                                "analytics.report.daily_summary", req)
+    steps = await until_finished(progress, req.report_id)
+    assert steps[-1].state == "done", steps[-1]
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(Path(steps[-1].path)).pages)
+                    .split())
+    assert "cam-a: 3 in, 3 out" in text  # the doors' crossings, not the routes again
+    assert "Routes of cam-a" in text
+    # busiest door first on both sides (a tie: by name); a dash where no route leads
+    assert "From \\ to East West East - 1 West 2 -" in text, text
+    assert "West -> East 2 5.0" in text  # two people, 4 s and 6 s
+    assert "East -> West 1 5.0" in text
+    assert "East -> East" not in text  # the day after

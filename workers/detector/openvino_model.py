@@ -1,0 +1,101 @@
+"""An ultralytics OpenVINO export run on OpenVINO alone: no torch, no ultralytics.
+
+Ultralytics runs its OpenVINO exports through torch (pre- and post-processing are torch tensors),
+so a detector worker on OpenVINO carried torch's ~650 MB for nothing. This runs a cached export
+(``yolo.py`` makes it, with ultralytics, once) the way ultralytics' predictor does for a
+dynamic-shape detection export: letterbox to the nearest multiple of the stride, BGR to RGB, 0-1
+floats, one synchronous inference with the "LATENCY" hint, then per-class NMS at IoU 0.7 keeping
+at most 300 boxes, mapped back to the frame and clipped. ``tests/unit/test_openvino_model.py``
+compares its boxes with ultralytics' on the same export and images.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+IOU = 0.7  # ultralytics' predict default
+MAX_DET = 300
+MAX_NMS = 30000
+MAX_WH = 7680  # per-class offset, so one NMS pass keeps classes apart
+
+
+class OpenVinoModel:
+    def __init__(self, export: Path) -> None:
+        import openvino as ov
+        import yaml
+
+        xml = export if export.suffix == ".xml" else next(export.glob("*.xml"))
+        meta = yaml.safe_load((xml.parent / "metadata.yaml").read_text(encoding="utf-8"))
+        if meta.get("task", "detect") != "detect":
+            raise ValueError(f"{xml.parent} is a {meta['task']} model, not a detection model")
+        self.names: dict[int, str] = {int(k): str(v) for k, v in meta["names"].items()}
+        self.stride = int(meta.get("stride", 32))
+        core = ov.Core()
+        device = "CPU" if core.available_devices == ["CPU"] else "AUTO"
+        self._model = core.compile_model(core.read_model(str(xml), str(xml.with_suffix(".bin"))),
+                                         device_name=device, config={"PERFORMANCE_HINT": "LATENCY"})
+
+    def predict(self, image_bgr: np.ndarray, imgsz: int, conf: float,
+                classes: list[int] | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Boxes (xyxy, frame pixels), confidences and class ids, strongest first."""
+        blob, gain, pad = self._letterbox(image_bgr, imgsz)
+        pred = next(iter(self._model(blob).values()))[0].T  # (anchors, 4 + classes)
+        xyxy, score, cls = _nms(pred, conf, classes)
+        xyxy[:, [0, 2]] = ((xyxy[:, [0, 2]] - pad[0]) / gain[0]).clip(0, image_bgr.shape[1])
+        xyxy[:, [1, 3]] = ((xyxy[:, [1, 3]] - pad[1]) / gain[1]).clip(0, image_bgr.shape[0])
+        return xyxy, score, cls
+
+    def _letterbox(self, image: np.ndarray, imgsz: int) -> tuple[np.ndarray, tuple[float, float],
+                                                                   tuple[int, int]]:
+        h, w = image.shape[:2]
+        r = min(imgsz / h, imgsz / w)
+        new_w, new_h = max(round(w * r), 1), max(round(h * r), 1)
+        dw, dh = np.mod(imgsz - new_w, self.stride) / 2, np.mod(imgsz - new_h, self.stride) / 2
+        if (w, h) != (new_w, new_h):
+            image = cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
+        top, bottom, left, right = round(dh - 0.1), round(dh + 0.1), round(dw - 0.1), round(dw + 0.1)
+        image = cv2.copyMakeBorder(image, top, bottom, left, right, cv2.BORDER_CONSTANT,
+                                   value=(114, 114, 114))
+        blob = np.ascontiguousarray(image[..., ::-1].transpose(2, 0, 1))[None].astype(np.float32) / 255
+        # the way back, as ultralytics' scale_boxes works it out from the two shapes
+        big_h, big_w = image.shape[:2]
+        g = min(big_h / h, big_w / w)
+        new_h, new_w = max(round(h * g), 1), max(round(w * g), 1)
+        pad = (round((big_w - new_w) / 2 - 0.1), round((big_h - new_h) / 2 - 0.1))
+        return blob, (new_w / w, new_h / h), pad
+
+
+def _nms(pred: np.ndarray, conf: float, classes: list[int] | None) -> tuple[np.ndarray, np.ndarray,
+                                                                            np.ndarray]:
+    """Best class per anchor above ``conf``, then greedy NMS per class (ultralytics' rules)."""
+    scores = pred[:, 4:]
+    cls = scores.argmax(1)
+    score = scores[np.arange(len(cls)), cls]
+    keep = score > conf
+    if classes is not None:
+        keep &= np.isin(cls, classes)
+    box, score, cls = pred[keep, :4], score[keep], cls[keep]
+    order = np.argsort(-score, kind="stable")[:MAX_NMS]
+    box, score, cls = box[order], score[order], cls[order]
+    xyxy = np.concatenate([box[:, :2] - box[:, 2:] / 2, box[:, :2] + box[:, 2:] / 2], axis=1)
+    shifted = xyxy + (cls * MAX_WH).astype(np.float32)[:, None]
+    area = (shifted[:, 2] - shifted[:, 0]) * (shifted[:, 3] - shifted[:, 1])
+    kept: list[int] = []
+    alive = np.ones(len(score), bool)
+    for i in range(len(score)):
+        if not alive[i]:
+            continue
+        kept.append(i)
+        if len(kept) == MAX_DET:
+            break
+        rest = np.flatnonzero(alive[i + 1:]) + i + 1
+        tl = np.maximum(shifted[i, :2], shifted[rest, :2])
+        br = np.minimum(shifted[i, 2:], shifted[rest, 2:])
+        inter = np.prod(np.clip(br - tl, 0, None), axis=1)
+        iou = inter / (area[i] + area[rest] - inter)
+        alive[rest[iou > IOU]] = False
+    kept_idx = np.array(kept, int)
+    return xyxy[kept_idx].astype(np.float32), score[kept_idx].astype(np.float32), cls[kept_idx]
