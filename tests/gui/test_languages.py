@@ -39,7 +39,7 @@ def test_the_console_started_in_korean_shows_korean_menus_and_panels(
     assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == [
         "경보", "큐", "데드 레터"]
     assert window.alerts_view.ack_all_button.text() == "모두 확인"
-    assert window.wall_view.tiles[0].toolTip() == "여기에 카메라를 끌어 놓으십시오"
+    assert window.layout_actions[2].toolTip() == "타일 4개 (Ctrl+2)"
     assert window.windowTitle() == "CamCount — 로컬 모드"
     # numbers in the locale's way (Korean groups thousands with a comma, as English)
     assert i18n.number(1234) == "1,234"
