@@ -1,9 +1,13 @@
 """The only way the bus reaches the widgets: a QObject that subscribes and re-emits signals.
 
-Cameras on screen are followed with one short exclusive queue each, bound to both
-``camera.frame.{id}`` and ``camera.detection.{id}``: a frame is published before the result
-computed on it, so one queue delivers them in that order, and its drop-head limit lets the newest
-messages win when the console falls behind. JPEG decoding runs in an executor; the handlers on
+Cameras on screen are followed with one short exclusive queue each, bound to
+``camera.frame.{id}`` (the camera worker's frames), ``camera.view.{id}`` (the detector's, with
+people hidden, when the site's privacy is on: then nothing comes on the first) and
+``camera.detection.{id}``: a frame is published before the result computed on it, so one queue
+delivers them in that order, and its drop-head limit lets the newest messages win when the
+console falls behind. Faces (``show_faces``) are followed on ``camera.faces`` only after the view
+is logged on ``privacy.audit``; the broker lets only accounts with the "see faces" right do
+either. JPEG decoding runs in an executor; the handlers on
 the Qt thread only validate, hand over and emit.
 """
 
@@ -11,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
+import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -24,14 +30,18 @@ from workers.contracts import (
     CameraStatus,
     ContractError,
     DetectionResult,
+    FacesViewed,
     Frame,
     SystemEvent,
 )
+from workers.topology import Topology
 
 log = logging.getLogger(__name__)
 
 #: messages kept per followed camera (frames and results together); older ones are dropped
 FOLLOW_QUEUE_LENGTH = 8
+#: while faces came this recently for a camera, its hidden-people pictures are not shown
+FACES_FRESH_S = 2.0
 
 
 class BusAdapter(QObject):
@@ -52,6 +62,8 @@ class BusAdapter(QObject):
         self._hooked: Bus | None = None  # the bus whose state changes we already follow
         self._subs: list[Subscription] = []
         self._followed: dict[str, Subscription] = {}
+        self._faces: dict[str, Subscription] = {}
+        self._faces_seen: dict[str, float] = {}
         self._wanted: set[str] = set()
         self._follow_lock = asyncio.Lock()
         self._decode_box: dict[str, tuple[int, int]] = {}
@@ -113,13 +125,16 @@ class BusAdapter(QObject):
 
     async def _reconcile(self) -> None:
         async with self._follow_lock:  # layout changes come in bursts; apply them in order
+            for camera_id in set(self._faces) - self._wanted:
+                await self._stop_faces(camera_id)
             for camera_id in set(self._followed) - self._wanted:
                 await _quietly(self._followed.pop(camera_id).cancel())
             bus = self.bus
             if bus is None:
                 return
             for camera_id in sorted(self._wanted - set(self._followed)):
-                keys = [bus.topology.frame_key(camera_id), bus.topology.detection_key(camera_id)]
+                t = bus.topology
+                keys = [t.frame_key(camera_id), t.view_key(camera_id), t.detection_key(camera_id)]
                 try:
                     self._followed[camera_id] = await bus.subscribe(
                         bus.topology.camera_events, keys, self._on_camera_message,
@@ -134,13 +149,64 @@ class BusAdapter(QObject):
         kind = d.headers.get(TYPE_HEADER)
         try:
             if kind == Frame.type_name:
-                await self._on_frame(Frame.from_wire(d.body, d.headers))
+                frame = Frame.from_wire(d.body, d.headers)
+                hidden = d.routing_key == Topology.view_key(frame.camera_id)
+                if hidden and time.monotonic() - self._faces_seen.get(frame.camera_id, -1e9) \
+                        < FACES_FRESH_S:
+                    return  # faces are shown on this camera, by the operator's choice
+                await self._on_frame(frame, people_hidden=hidden)
             elif kind == DetectionResult.type_name:
                 self.result_received.emit(DetectionResult.from_wire(d.body, d.headers))
         except ContractError as exc:
             log.warning("ignoring an invalid %s on %s: %s", kind, d.routing_key, exc.reason)
 
-    async def _on_frame(self, frame: Frame) -> None:
+    # -- faces (the "see faces" right) ---------------------------------------------------------
+    async def show_faces(self, camera_id: str, on: bool) -> None:
+        """Follow (or stop following) a camera's pictures as taken. The view is logged first,
+        confirmed by the broker; a refusal (``NotAllowed``: the account lacks the right) or a
+        failure to log raises, and then nothing is followed."""
+        if not on:
+            await self._stop_faces(camera_id)
+            return
+        bus = self.bus
+        if bus is None or camera_id in self._faces:
+            return
+        t = bus.topology
+        await bus.publish(t.privacy_audit, "", FacesViewed(camera_id=camera_id, action="start",
+                                                          console=socket.gethostname()))
+        self._faces[camera_id] = await bus.subscribe(
+            t.camera_faces, [t.faces_key(camera_id)], self._on_faces,
+            max_length=FOLLOW_QUEUE_LENGTH, prefetch=2)
+
+    @property
+    def faces_shown(self) -> set[str]:
+        return set(self._faces)
+
+    async def _stop_faces(self, camera_id: str) -> None:
+        sub = self._faces.pop(camera_id, None)
+        self._faces_seen.pop(camera_id, None)
+        if sub is None or self.bus is None:
+            return
+        await _quietly(sub.cancel())
+        try:
+            await self.bus.publish(self.bus.topology.privacy_audit, "", FacesViewed(
+                camera_id=camera_id, action="stop", console=socket.gethostname()))
+        except Exception as exc:  # the start is logged; an unlogged stop only lengthens it
+            log.warning("the end of a faces view of %s was not logged: %s", camera_id, exc)
+
+    async def _on_faces(self, d: Delivery, _: Delivery) -> None:
+        try:
+            frame = Frame.from_wire(d.body, d.headers)
+        except ContractError as exc:
+            log.warning("ignoring an invalid frame on %s: %s", d.routing_key, exc.reason)
+            return
+        if frame.camera_id not in self._faces:
+            return
+        self._faces_seen[frame.camera_id] = time.monotonic()
+        await self._on_frame(frame, faces=True)
+
+    async def _on_frame(self, frame: Frame, *, people_hidden: bool = False,
+                        faces: bool = False) -> None:
         box = self._decode_box.get(frame.camera_id)
         image = await asyncio.get_running_loop().run_in_executor(
             self._decoder, decode_jpeg, frame.jpeg, frame.width, frame.height, box)
@@ -148,7 +214,8 @@ class BusAdapter(QObject):
             log.warning("camera %s: frame %s is not a decodable JPEG", frame.camera_id, frame.frame_id)
             return
         self.frame_decoded.emit(DecodedFrame(frame.camera_id, frame.frame_id, image, frame.width,
-                                             frame.height, frame.timestamp, frame.fps))
+                                             frame.height, frame.timestamp, frame.fps,
+                                             people_hidden, faces))
 
     async def _on_status(self, status: CameraStatus, _: Delivery) -> None:
         self.status_received.emit(status)

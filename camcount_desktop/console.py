@@ -12,12 +12,17 @@ from datetime import datetime
 from PySide6.QtCore import QObject
 
 from camcount_desktop.alerts.controller import AlertsController
+from camcount_desktop.alerts.sound import AlertSound
 from camcount_desktop.analytics.controller import AnalyticsController
+from camcount_desktop.analytics.events_controller import BucketEventsController
 from camcount_desktop.analytics.reports_controller import ReportsController
 from camcount_desktop.bus_adapter import BusAdapter
 from camcount_desktop.cameras.controller import CamerasController
 from camcount_desktop.dead_letters.controller import DeadLetterController
+from camcount_desktop.evidence import SnapshotLoader
 from camcount_desktop.health.controller import HealthController
+from camcount_desktop.heatmap.controller import HeatmapController
+from camcount_desktop.heatmap.image import overlay_image
 from camcount_desktop.local_mode import LocalData, LocalRuntime, sample_zones
 from camcount_desktop.queues.controller import QueuesController
 from camcount_desktop.settings import Settings
@@ -62,11 +67,17 @@ class Console(QObject):
             self.tr("in-process bus (local mode)") if self.local else redact(self.url), parent=self)
         self.alerts = AlertsController(self._publish_ack, source=self.source,
                                        user=self.bus.user, parent=self)
+        self.sound = AlertSound(settings, self)
+        self.snapshots = SnapshotLoader(self.bus, self)
+        #: a camera followed although not on the wall (the live picture of an opened alert)
+        self.pinned: str | None = None
         self.queues = QueuesController(self.bus, lambda: list(self.cameras.cameras),
                                        None if self.local else ManagementAPI(self.url), parent=self)
         self.dead_letters = DeadLetterController(self.bus.dead_letters(), self)
         self.analytics = AnalyticsController(self.bus, parent=self)
         self.reports = ReportsController(self.bus, parent=self)
+        self.bucket_events = BucketEventsController(self.bus, self.snapshots, self)
+        self.heatmaps = HeatmapController(self.bus, parent=self)
         self.runtime = LocalRuntime(self.bus, self.local_cameras, self.local_zones,
                                     on_missing=self.health.set_missing,
                                     on_starting=self.health.set_starting,
@@ -93,6 +104,7 @@ class Console(QObject):
         a.health_received.connect(self.health.on_health)
         a.health_received.connect(self.cameras.on_health)
         a.alert_received.connect(self.alerts.on_alert)
+        self.alerts.critical_raised.connect(self.sound.on_critical)
         a.state_changed.connect(self.health.on_state)
         self.cameras.discovered.connect(w.offer_camera)
         self.cameras.removed.connect(w.forget_camera)
@@ -101,6 +113,37 @@ class Console(QObject):
         self.alerts.camera_requested.connect(w.show_camera)
         w.cameras_on_screen_changed.connect(self._follow)
         w.totals_needed.connect(self._load_counted_before)
+        w.heatmap_requested.connect(self.heatmaps.set_tile)
+        self.heatmaps.tile_changed.connect(self._tile_heatmap)
+        self.heatmaps.failed.connect(lambda cid, why: w.set_heatmap(
+            cid, None, self.tr("Heatmap: {why}").format(why=why)))
+        w.faces_requested.connect(self._show_faces)
+
+    def _tile_heatmap(self, camera_id: str) -> None:
+        reply = self.heatmaps.tiles.get(camera_id)
+        if reply is None:
+            return  # switched off, or still asked for
+        if not any(reply.visits):
+            self.wall.set_heatmap(camera_id, None,
+                                  self.tr("Heatmap: nobody seen in the last 24 h"))
+            return
+        self.wall.set_heatmap(camera_id, overlay_image(reply, "visits"), self.tr(
+            "Heatmap · where people walked · last 24 h ({hours} h of data)").format(
+                hours=reply.hours))
+
+    def _show_faces(self, camera_id: str, on: bool) -> None:
+        async def switch() -> None:
+            try:
+                await self.adapter.show_faces(camera_id, on)
+            except Exception as exc:
+                self.wall.set_faces(camera_id, False)
+                self.adapter.error.emit(self.tr(
+                    "Faces not shown on {camera}: {why}. Seeing faces needs the 'see faces' "
+                    "right (docs/privacy.md).").format(camera=camera_id, why=exc))
+
+        task = asyncio.get_running_loop().create_task(switch())
+        self._follow_tasks.add(task)
+        task.add_done_callback(self._follow_tasks.discard)
 
     # -- lifecycle ----------------------------------------------------------------------------
     async def start(self) -> None:
@@ -122,7 +165,7 @@ class Console(QObject):
                     await self.bus.start()
                     connected = True
                 await self.adapter.attach(self.bus)
-                await self.adapter.follow(self.wall.cameras_on_screen())
+                await self.adapter.follow(self._wanted(self.wall.cameras_on_screen()))
                 break
             except Exception as exc:
                 if connected:  # the connection dropped while subscribing: do it again
@@ -139,10 +182,19 @@ class Console(QObject):
         self._stored_task = asyncio.get_running_loop().create_task(load_stored(self))
         self.started = True
 
+    def pin_camera(self, camera_id: str | None) -> None:
+        """Follow this camera too (or no longer, with None), wherever the wall is."""
+        if camera_id != self.pinned:
+            self.pinned = camera_id
+            self._follow(self.wall.cameras_on_screen())
+
+    def _wanted(self, on_screen: set[str]) -> set[str]:
+        return on_screen | ({self.pinned} if self.pinned else set())
+
     def _follow(self, cameras: set[str]) -> None:
         if self.adapter.bus is None:
             return  # attach() follows what is on screen once connected
-        task = asyncio.get_running_loop().create_task(self.adapter.follow(cameras))
+        task = asyncio.get_running_loop().create_task(self.adapter.follow(self._wanted(cameras)))
         self._follow_tasks.add(task)
         task.add_done_callback(self._follow_tasks.discard)
 
@@ -164,6 +216,9 @@ class Console(QObject):
         await self.queues.stop()
         await self.analytics.stop()
         await self.reports.stop()
+        await self.bucket_events.stop()
+        await self.snapshots.stop()
+        await self.heatmaps.stop()
         await asyncio.gather(*self._follow_tasks, return_exceptions=True)
         await self.adapter.detach()
         await self.dead_letters.source.close()

@@ -3,7 +3,7 @@ letters below. Closing it asks the session to shut down first (see app.py)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from camcount_desktop.admin.menu import AdminMenu
+from camcount_desktop.alerts.detail_view import AlertDetailView
 from camcount_desktop.alerts.view import AlertsView
 from camcount_desktop.analytics.view import AnalyticsView
 from camcount_desktop.cameras.view import CamerasView
@@ -47,6 +48,7 @@ class MainWindow(QMainWindow):
 
         self.health_view = HealthView(console.health)
         self.wall_view = WallView(console.wall)
+        console.adapter.error.connect(lambda text: self.statusBar().showMessage(text, 15_000))
         self.wall_view.tile_resized.connect(
             lambda cam, w, h: console.adapter.set_decode_box(cam, (w, h)))
         central = QWidget()
@@ -66,10 +68,24 @@ class MainWindow(QMainWindow):
 
         self.alerts_view = AlertsView(console.alerts, console.cameras.name_of)
         console.cameras.renamed.connect(self.alerts_view.refresh)
+        # an alert opened from the list: beside the wall, its snapshot over its camera live
+        self.alert_detail = AlertDetailView(console.alerts, console.snapshots, console.wall,
+                                            console.cameras.name_of)
+        self.alert_detail.live_camera_changed.connect(console.pin_camera)
+        self.alert_dock = self._dock(self.tr("Alert"), self.alert_detail,
+                                     Qt.DockWidgetArea.RightDockWidgetArea)
+        self.alert_dock.setObjectName("dock-alert")  # the same in every language
+        # the opened alert takes the window's height on the right, the panels what is left
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.alert_dock.hide()
+        self.alert_dock.visibilityChanged.connect(self._alert_dock_shown)
+        self.alerts_view.opened.connect(self.open_alert)
         self.queues_view = QueuesView(console.queues)
         self.deadletter_view = DeadLetterView(console.dead_letters)
         # its own window, for a second screen: admins read charts while the wall stays in view
-        self.analytics_view = AnalyticsView(console.analytics, console.reports, self)
+        self.analytics_view = AnalyticsView(console.analytics, console.reports, self,
+                                            events=console.bucket_events,
+                                            heatmaps=console.heatmaps)
         self.analytics_view.setWindowFlag(Qt.WindowType.Window)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.alerts_view, self.tr("Alerts"))
@@ -139,6 +155,11 @@ class MainWindow(QMainWindow):
         full.setShortcut(QKeySequence(Qt.Key.Key_F11))
         full.toggled.connect(lambda on: self.showFullScreen() if on else self.showNormal())
         view.addAction(full)
+        sound = QAction(self.tr("Sound for critical alerts"), self, checkable=True,
+                        checked=self.console.sound.enabled)
+        sound.toggled.connect(self.console.sound.set_enabled)
+        view.addAction(sound)
+        self.sound_action = sound
         analytics = view.addAction(self.tr("&Analytics…"), self.open_analytics)
         analytics.setShortcut(QKeySequence("Ctrl+Shift+A"))
         toolbar.addSeparator()
@@ -160,6 +181,20 @@ class MainWindow(QMainWindow):
         self.alert_badge.setText(f" {badge} " if n else "")
         self.alert_badge.setStyleSheet("background:#c23b3b; color:white; border-radius:8px;"
                                        "font-weight:600; padding:2px 6px;" if n else "")
+
+    def open_alert(self, alert_id: str) -> None:
+        """Show an alert beside the wall: its snapshot, its camera live, acknowledging it."""
+        self.alert_detail.show_alert(alert_id)
+        if not self.alert_dock.isVisible():
+            self.alert_dock.show()
+            # a fifth of the window: the wall keeps most of it (sized once the dock is laid out)
+            QTimer.singleShot(0, lambda: self.resizeDocks(
+                [self.alert_dock], [max(300, self.width() // 5)], Qt.Orientation.Horizontal))
+
+    def _alert_dock_shown(self, visible: bool) -> None:
+        if not visible and not self.alert_dock.isVisible():  # closed: stop following its camera
+            self.alert_detail.show_alert(None)
+            self.alerts_view.opened_id = None
 
     def open_analytics(self) -> None:
         self.analytics_view.show()

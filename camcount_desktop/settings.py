@@ -65,4 +65,12 @@ class Settings:
 
     def set_models_url(self, url: str) -> None:
         self.store.setValue("detection/models_url", url)
+
+    # -- alerts -------------------------------------------------------------------------------
+    def critical_sound(self) -> bool:
+        """Whether a critical alert sounds (off until an operator turns it on)."""
+        return str(self.store.value("alerts/critical_sound", "false")).lower() == "true"
+
+    def set_critical_sound(self, on: bool) -> None:
+        self.store.setValue("alerts/critical_sound", "true" if on else "false")
         self.store.sync()

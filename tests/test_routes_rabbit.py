@@ -56,7 +56,9 @@ async def test_routes_of_a_known_scene_reach_the_matrix(namespace: str, tmp_path
             assert procs["detector"].poll() is None, stop(procs["detector"])
             assert time.monotonic() < deadline, "the detector never consumed the frame queue"
             await asyncio.sleep(0.3)
-        procs["camera"] = worker("camera", *common, "--camera", f"hall={video}", "--fps", "10")
+        # 5 frames/s: a detector on a machine shared with other work keeps up (frames older than
+        # the detector's limit are dropped as stale, as live frames should be)
+        procs["camera"] = worker("camera", *common, "--camera", f"hall={video}", "--fps", "5")
         want = {(a.title(), b.title()): n for (a, b), n in truth.matrix().items()}
 
         async def matrix():

@@ -135,5 +135,5 @@ def from_env(environ: dict[str, str] | None = None) -> PrivacySettings:
         raise ValueError(f"CAMCOUNT_PRIVACY={mode!r}: expected one of {', '.join(MODES)}")
     if style not in ("pixelate", "blur"):
         raise ValueError(f"CAMCOUNT_PRIVACY_STYLE={style!r}: expected pixelate or blur")
-    return PrivacySettings(mode=mode, style=style,  # type: ignore[arg-type]
-                           outside_zones=env.get("CAMCOUNT_PRIVACY_OUTSIDE_ZONES", "") in ("1", "yes", "true"))
+    outside = env.get("CAMCOUNT_PRIVACY_OUTSIDE_ZONES", "") in ("1", "yes", "true")
+    return PrivacySettings(mode=mode, style=style, outside_zones=outside)  # type: ignore[arg-type]

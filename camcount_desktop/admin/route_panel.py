@@ -114,6 +114,8 @@ class RoutePanel(QWidget):
         self.draft: ZoneDraft | None = None
         self.list = QListWidget()
         self.list.setMaximumHeight(110)
+        self.list.setWordWrap(True)  # the panel is narrow; a route's steps read whole
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.add = QPushButton(self.tr("Add route…"))
         self.add.setToolTip(self.tr("People who pass these lines or zones in this order, "
                                     "e.g. in by door A and out by door B"))
@@ -143,8 +145,8 @@ class RoutePanel(QWidget):
             return
         errors = draft.route_errors()
         for r in draft.routes:
-            item = QListWidgetItem(f"{r.label}: {draft.route_text(r)}"
-                                   f"{'   ⚠' if r.id in errors else ''}")
+            item = QListWidgetItem(f"{r.label}{'   ⚠' if r.id in errors else ''}\n"
+                                   f"    {draft.route_text(r)}")
             item.setData(Qt.ItemDataRole.UserRole, r.id)
             item.setToolTip(errors.get(r.id, self.tr("within {s:g} s").format(s=r.within_seconds)))
             if r.id in errors:

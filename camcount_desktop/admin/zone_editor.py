@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from camcount_desktop.admin.counting_settings import CountingSettings
+from camcount_desktop.admin.occupancy_form import OccupancyForm
 from camcount_desktop.admin.permissions import AdminAccess
 from camcount_desktop.admin.route_panel import RoutePanel
 from camcount_desktop.admin.zone_canvas import ZoneCanvas
@@ -66,6 +67,7 @@ class ZoneEditor(QDialog):
         self.shape_error = QLabel()
         self.shape_error.setWordWrap(True)
         self.shape_error.setStyleSheet(f"color:{STATUS_COLORS['error']};")
+        self.occupancy = OccupancyForm(lambda settings: self._change(occupancy=settings))
         self.routes = RoutePanel(self._refresh)
         self.counting = CountingSettings(lambda: self.canvas and self.canvas.update())
         self.counting.show_draft(None)
@@ -89,6 +91,7 @@ class ZoneEditor(QDialog):
         form.addRow(self.tr("Name"), self.name)
         form.addRow(self.tr("Classes"), self.classes)
         col.addLayout(form)
+        col.addWidget(self.occupancy)
         buttons = QHBoxLayout()
         for b in (self.color, self.flip, self.delete):
             buttons.addWidget(b)
@@ -253,6 +256,7 @@ class ZoneEditor(QDialog):
         self.flip.setEnabled(shape is not None and shape.kind == "line")
         self.name.setText(shape.name if shape else "")
         self.classes.setText(", ".join(shape.classes) if shape else "")
+        self.occupancy.show_shape(shape)
         self.shape_error.setText(errors.get(shape.id, "") if shape else "")
 
     # -- edits from the side panel ------------------------------------------------------------

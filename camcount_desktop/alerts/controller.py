@@ -6,7 +6,12 @@ resolve updates the alert's row, it is not an alert of its own. Acknowledging pu
 write); the analytics worker stores it, by the broker account that sent it, and announces it on
 ``system.events`` as an alert event (``data.action = "acknowledge"``, who and when), so every
 console learns of it. That announcement is the record: it replaces what this console showed
-when it sent the acknowledgement.
+when it sent the acknowledgement. An acknowledgement may carry the operator's note, stored and
+announced with it.
+
+The list is in priority order: critical first, then warnings, then the rest, newest first within
+each. A critical alert arriving live (not one loaded from storage) is announced by
+``critical_raised``, for the alarm sound.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ log = logging.getLogger(__name__)
 
 KEEP = 1000
 ACK, RESOLVE = "acknowledge", "resolve"
+#: the order of the list: lower first
+SEVERITY_RANK = {"critical": 0, "warning": 1}
 
 
 @dataclass
@@ -42,6 +49,9 @@ class Alert:
     resolved_at: datetime | None = None
     #: what the resolve said ("Resolved after 42 s: …")
     resolution: str = ""
+    zone_id: str | None = None
+    #: what the operator wrote when acknowledging
+    ack_note: str = ""
 
     @property
     def acknowledged(self) -> bool:
@@ -67,6 +77,8 @@ class AlertsController(QObject):
     changed = Signal()
     camera_requested = Signal(str)
     error = Signal(str)
+    #: a critical alert arrived (its id): what the alarm sound follows
+    critical_raised = Signal(str)
 
     def __init__(self, publish: Callable[[AlertAcknowledgement], Awaitable[None]], *,
                  source: str, user: str, parent: QObject | None = None):
@@ -79,7 +91,8 @@ class AlertsController(QObject):
         #: acknowledged here, not yet announced by the analytics worker
         self._unconfirmed: set[str] = set()
         self.alerts: OrderedDict[str, Alert] = OrderedDict()  # oldest first
-        self._early_acks: dict[str, tuple[str, datetime]] = {}
+        self._early_acks: dict[str, tuple[str, datetime, str]] = {}
+        self._restoring = False
         self._early_resolves: OrderedDict[str, tuple[datetime, str]] = OrderedDict()
 
     @property
@@ -93,10 +106,15 @@ class AlertsController(QObject):
     def newest_first(self) -> list[Alert]:
         return list(reversed(self.alerts.values()))
 
+    def by_priority(self) -> list[Alert]:
+        """Critical first, then warnings, then the rest; newest first within each."""
+        return sorted(self.newest_first(), key=lambda a: SEVERITY_RANK.get(a.severity, 2))
+
     def on_alert(self, event: SystemEvent) -> None:
         if event.data.get("action") == ACK:
             self._apply_ack(str(event.data.get("alert_id", "")), str(event.data.get("by", "?")),
-                            _parse_time(event.data.get("at")) or event.timestamp)
+                            _parse_time(event.data.get("at")) or event.timestamp,
+                            str(event.data.get("note") or ""))
             return
         if event.data.get("action") == RESOLVE:
             self._apply_resolve(str(event.data.get("alert_id") or ""), event.timestamp,
@@ -105,15 +123,17 @@ class AlertsController(QObject):
         if event.message_id in self.alerts:
             return  # redelivered
         alert = Alert(event.message_id, event.timestamp, event.severity, event.camera_id,
-                      alert_text(event), event.source)
+                      alert_text(event), event.source, zone_id=event.zone_id)
         if (early := self._early_acks.pop(alert.alert_id, None)) is not None:
-            alert.acked_by, alert.acked_at = early
+            alert.acked_by, alert.acked_at, alert.ack_note = early
         if (resolved := self._early_resolves.pop(alert.alert_id, None)) is not None:
             alert.resolved_at, alert.resolution = resolved
         self.alerts[alert.alert_id] = alert
         while len(self.alerts) > KEEP:
             self.alerts.popitem(last=False)
         self.changed.emit()
+        if alert.severity == "critical" and alert.active and not self._restoring:
+            self.critical_raised.emit(alert.alert_id)
 
     def restore(self, stored: Iterable[AlertInfo]) -> None:
         """Alerts as the analytics worker stored them, with their acknowledgements and
@@ -123,12 +143,17 @@ class AlertsController(QObject):
                                 event_type="alert", source=info.source,
                                 severity=info.severity,  # type: ignore[arg-type]
                                 camera_id=info.camera_id, zone_id=info.zone_id, data=info.data)
-            self.on_alert(event)
+            self._restoring = True  # old news: no alarm sound
+            try:
+                self.on_alert(event)
+            finally:
+                self._restoring = False
             alert = self.alerts.get(info.alert_id)
             if alert is None:
                 continue
             if info.acknowledged_by and not alert.acknowledged:
                 alert.acked_by, alert.acked_at = info.acknowledged_by, info.acknowledged_at
+                alert.ack_note = info.acknowledge_note or ""
             if info.resolved_at and alert.active:
                 alert.resolved_at = info.resolved_at
         self.changed.emit()
@@ -146,25 +171,26 @@ class AlertsController(QObject):
             alert.resolved_at, alert.resolution = at, text
             self.changed.emit()
 
-    def _apply_ack(self, alert_id: str, by: str, at: datetime) -> None:
+    def _apply_ack(self, alert_id: str, by: str, at: datetime, note: str = "") -> None:
         alert = self.alerts.get(alert_id)
         if alert is None:  # the ack overtook its alert (another console, a replay)
-            self._early_acks[alert_id] = (by, at)
+            self._early_acks[alert_id] = (by, at, note)
             return
         if not alert.acknowledged or alert_id in self._unconfirmed:
             self._unconfirmed.discard(alert_id)
-            alert.acked_by, alert.acked_at = by, at
+            alert.acked_by, alert.acked_at, alert.ack_note = by, at, note
             self.changed.emit()
 
-    async def acknowledge(self, alert_ids: Iterable[str]) -> int:
-        """Acknowledge (as the bus's account); returns how many were newly acknowledged."""
+    async def acknowledge(self, alert_ids: Iterable[str], note: str = "") -> int:
+        """Acknowledge (as the bus's account), with the operator's note; returns how many were
+        newly acknowledged."""
         done = 0
         for alert_id in alert_ids:
             alert = self.alerts.get(alert_id)
             if alert is None or alert.acknowledged:
                 continue
             at = datetime.now(UTC)
-            ack = AlertAcknowledgement(alert_id=alert_id)
+            ack = AlertAcknowledgement(alert_id=alert_id, note=note.strip()[:500])
             ack.metadata.source = self.source
             try:
                 await self._publish(ack)
@@ -172,7 +198,7 @@ class AlertsController(QObject):
                 log.warning("acknowledging alert %s failed: %s", alert_id, exc)
                 self.error.emit(self.tr("could not acknowledge: {why}").format(why=exc))
                 break
-            alert.acked_by, alert.acked_at = self.user, at
+            alert.acked_by, alert.acked_at, alert.ack_note = self.user, at, ack.note
             self._unconfirmed.add(alert_id)
             done += 1
         self.changed.emit()
@@ -181,6 +207,10 @@ class AlertsController(QObject):
     @asyncSlot(list)
     async def acknowledge_slot(self, alert_ids: list[str]) -> None:
         await self.acknowledge(alert_ids)
+
+    @asyncSlot(str, str)
+    async def acknowledge_with_note(self, alert_id: str, note: str) -> None:
+        await self.acknowledge([alert_id], note)
 
     def request_camera(self, alert_id: str) -> None:
         alert = self.alerts.get(alert_id)

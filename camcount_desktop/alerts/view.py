@@ -1,11 +1,12 @@
-"""Alerts panel: newest first in severity colours, active or resolved; acknowledge; click one to
-see its camera."""
+"""Alerts panel: critical first, then newest, in severity colours, active or resolved;
+acknowledge; click one to open it (``opened``: the main window shows it beside the wall, with
+its snapshot and its camera live), click its camera to show it on the wall."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -26,7 +27,7 @@ from camcount_desktop.i18n import clock
 SEVERITY_COLORS = {"critical": QColor(150, 30, 30), "warning": QColor(135, 95, 10),
                    "info": QColor(35, 70, 115)}
 _ID = Qt.ItemDataRole.UserRole
-CAMERA_COLUMN, TEXT_COLUMN, STATE_COLUMN = 2, 3, 5
+CAMERA_COLUMN, TEXT_COLUMN, ACKED_COLUMN, STATE_COLUMN = 2, 3, 4, 5
 COLUMNS = [QT_TRANSLATE_NOOP("AlertsView", "Time"), QT_TRANSLATE_NOOP("AlertsView", "Severity"),
            QT_TRANSLATE_NOOP("AlertsView", "Camera"), QT_TRANSLATE_NOOP("AlertsView", "Alert"),
            QT_TRANSLATE_NOOP("AlertsView", "Acknowledged"), QT_TRANSLATE_NOOP("AlertsView", "State")]
@@ -39,6 +40,9 @@ SHOW_ALL, SHOW_ACTIVE, SHOW_RESOLVED = "All", "Active", "Resolved"
 
 class AlertsView(QWidget):
     acknowledge_requested = Signal(list)
+
+    #: an alert was chosen in the list (its id)
+    opened = Signal(str)
 
     def __init__(self, controller: AlertsController,
                  camera_name: Callable[[str], str] = str, parent: QWidget | None = None):
@@ -86,6 +90,9 @@ class AlertsView(QWidget):
         col = QVBoxLayout(self)
         col.addLayout(buttons)
         col.addWidget(self.tree)
+        #: the alert last opened, kept current across refreshes
+        self.opened_id: str | None = None
+        self.tree.currentItemChanged.connect(self._opened)
         self.acknowledge_requested.connect(controller.acknowledge_slot)
         controller.changed.connect(self.refresh)
         controller.error.connect(self.note.setText)
@@ -95,7 +102,7 @@ class AlertsView(QWidget):
         selected = {i.data(0, _ID) for i in self.tree.selectedItems()}
         self.tree.clear()
         show = self.show_filter.currentData()
-        for alert in self.controller.newest_first():
+        for alert in self.controller.by_priority():
             if (show == SHOW_ACTIVE and not alert.active) or (
                     show == SHOW_RESOLVED and alert.active):
                 continue
@@ -103,6 +110,8 @@ class AlertsView(QWidget):
                 self.tr("{person} at {time}").format(person=alert.acked_by,
                                                      time=clock(alert.acked_at))
                 if alert.acked_at else str(alert.acked_by))
+            if alert.ack_note:
+                acked += f": {alert.ack_note}"
             state = self.tr("active") if alert.active else (
                 self.tr("resolved {time}").format(time=clock(alert.resolved_at))
                 if alert.resolved_at else self.tr("resolved"))
@@ -112,6 +121,7 @@ class AlertsView(QWidget):
                                     else "", alert.text, acked, state])
             item.setData(0, _ID, alert.alert_id)
             item.setToolTip(TEXT_COLUMN, alert.text)
+            item.setToolTip(ACKED_COLUMN, alert.ack_note)
             item.setToolTip(STATE_COLUMN, alert.resolution)
             if alert.camera_id:
                 item.setToolTip(CAMERA_COLUMN, self.tr("{camera}: click to show it").format(
@@ -130,6 +140,10 @@ class AlertsView(QWidget):
                     item.setForeground(c, QBrush(QColor(240, 240, 240)))
             self.tree.addTopLevelItem(item)
             item.setSelected(alert.alert_id in selected)
+            if alert.alert_id == self.opened_id:
+                self.tree.blockSignals(True)  # the same alert stays open: nothing to reload
+                self.tree.setCurrentItem(item, 0, QItemSelectionModel.SelectionFlag.NoUpdate)
+                self.tree.blockSignals(False)
         active = self.controller.active
         self.active_label.setText(self.tr("{n} active").format(n=active) if active
                                   else self.tr("none active"))
@@ -138,6 +152,11 @@ class AlertsView(QWidget):
                            else self.tr("all acknowledged"))
         self.badge.setStyleSheet("background:#c23b3b; color:white; border-radius:8px; padding:1px 8px;"
                                  if n else "color:#888;")
+
+    def _opened(self, item: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None) -> None:
+        if item is not None:
+            self.opened_id = item.data(0, _ID)
+            self.opened.emit(self.opened_id)
 
     def _clicked(self, item: QTreeWidgetItem, column: int) -> None:
         if column == CAMERA_COLUMN:  # elsewhere a click only selects, for acknowledging many

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -18,6 +19,9 @@ from workers.bus import Bus, NotAllowed
 from workers.contracts.queries import CameraInfo
 
 log = logging.getLogger(__name__)
+
+#: "recent" for choosing the camera the window opens on: the days it shows at first
+RECENT_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,8 @@ class AnalyticsController(QObject):
         self.client = AnalyticsClient(bus)
         self.timezone = timezone or system_timezone()
         self.cameras: list[CameraInfo] = []
+        #: cameras with counts in the last RECENT_DAYS days (what the window opens on)
+        self.counted: set[str] = set()
         self.shapes: dict[str, list[Shape]] = {}
         self.data: ChartData | None = None
         self._tasks: dict[str, asyncio.Task[None]] = {}
@@ -96,13 +102,23 @@ class AnalyticsController(QObject):
             shapes[cam.camera_id] = [] if zone_set is None else [
                 Shape(s.kind, s.id, s.label, tuple(s.classes))
                 for s in [*zone_set.lines, *zone_set.zones]]
+        since = datetime.now(UTC) - timedelta(days=RECENT_DAYS)
+        totals = await self.client.totals(since=since)
+        self.counted = {r.camera_id for r in totals.rows if r.count_in or r.count_out}
         self.cameras, self.shapes = reply.cameras, shapes
         self.cameras_changed.emit()
-        self.message.emit(
-            self.tr("{n} camera(s) known to the analytics worker").format(n=len(self.cameras))
-            if self.cameras else
-            self.tr("The analytics worker has no cameras yet: nothing has been counted."),
-            "info" if self.cameras else "warning")
+        if not self.cameras:
+            self.message.emit(self.tr("The analytics worker has no cameras yet: nothing has "
+                                      "been counted."), "warning")
+        elif not self.counted:
+            self.message.emit(self.tr("{n} cameras known to the analytics worker; none has "
+                                      "counted anything in the last {days} days.").format(
+                                          n=len(self.cameras), days=RECENT_DAYS), "warning")
+        else:
+            self.message.emit(self.tr("{n} cameras known to the analytics worker, {c} with counts "
+                                      "in the last {days} days.").format(
+                                          n=len(self.cameras), c=len(self.counted),
+                                          days=RECENT_DAYS), "info")
 
     async def _show(self, sel: Selection, shape_label: str) -> None:
         self.message.emit(self.tr("Querying…"), "info")

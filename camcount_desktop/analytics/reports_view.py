@@ -4,6 +4,7 @@ worker says, and a link to the finished file."""
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QUrl, Signal
@@ -45,6 +46,8 @@ class ReportsPanel(QGroupBox):
         super().__init__(parent)
         self.setTitle(self.tr("Reports"))
         self.controller = controller
+        #: what people call a camera (its id until the window knows its name)
+        self.name_of: Callable[[str], str] = lambda camera_id: camera_id
         self.type_box = QComboBox()
         for key, text in REPORT_TYPES.items():
             self.type_box.addItem(self.tr(text), key)
@@ -77,7 +80,8 @@ class ReportsPanel(QGroupBox):
         item = self._items.get(report_id)
         if item is None:
             item = QTreeWidgetItem([f"{_name(job)} · {job.format.upper()}",
-                                    ", ".join(job.camera_ids), _range(job)])
+                                    ", ".join(self.name_of(c) for c in job.camera_ids),
+                                    _range(job)])
             self.tree.insertTopLevelItem(0, item)  # newest first
             self._items[report_id] = item
             self.tree.setItemWidget(item, 3, QProgressBar())

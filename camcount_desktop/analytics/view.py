@@ -1,6 +1,7 @@
 """The analytics window: pick a camera, a line or zone (or all of them), a class, a bucket size
 and whole local days; see in/out (and occupancy for zones) per bucket with the totals, a
-breakdown by line/zone and class, export it as CSV, and request reports."""
+breakdown by line/zone and class, the count events of a bucket with their snapshots, export it
+as CSV, and request reports."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -27,11 +29,15 @@ from PySide6.QtWidgets import (
 
 from camcount_desktop.analytics.chart_view import CountsChart
 from camcount_desktop.analytics.controller import AnalyticsController
+from camcount_desktop.analytics.events_controller import BucketEventsController
+from camcount_desktop.analytics.events_view import BucketEventsPanel
 from camcount_desktop.analytics.model import ChartData, Selection, report_range, span_text
 from camcount_desktop.analytics.reports_controller import ReportsController
 from camcount_desktop.analytics.reports_view import ReportsPanel
 from camcount_desktop.analytics.routes_controller import RoutesController
 from camcount_desktop.analytics.routes_view import RoutesPanel
+from camcount_desktop.heatmap.controller import HeatmapController
+from camcount_desktop.heatmap.panel import HeatmapPanel
 from camcount_desktop.i18n import number
 
 PERIODS = {"hourly": QT_TRANSLATE_NOOP("AnalyticsView", "Hourly"),
@@ -45,7 +51,11 @@ DEFAULT_DAYS = 7
 
 class AnalyticsView(QWidget):
     def __init__(self, controller: AnalyticsController, reports: ReportsController,
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None, *, events: BucketEventsController | None = None,
+                 heatmaps: HeatmapController | None = None):
+        """``events``: lists a bucket's count events with their snapshots (a panel of its own
+        under the chart; none without it). ``heatmaps``: show a Heatmap toggle (the chosen
+        camera and days over its picture)."""
         super().__init__(parent)
         self.controller, self.reports = controller, reports
         self.setWindowTitle(self.tr("CamCount — Analytics"))
@@ -69,22 +79,37 @@ class AnalyticsView(QWidget):
         self.show_button.setDefault(True)
         self.export_button = QPushButton(self.tr("Export CSV…"))
         self.export_button.setEnabled(False)
-        controls = QHBoxLayout()
-        for text, widget in ((self.tr("Camera"), self.camera_box),
-                             (self.tr("Lines/zones"), self.shape_box),
-                             (self.tr("Class"), self.class_box), (self.tr("Buckets"), self.period_box),
-                             (self.tr("From"), self.from_edit), (self.tr("To"), self.to_edit)):
-            controls.addWidget(QLabel(text))
-            controls.addWidget(widget)
-        controls.addStretch(1)
-        for button in (self.reload_button, self.show_button, self.export_button):
-            controls.addWidget(button)
+        # two rows: on one, the names ("All classes", a long zone name) were squeezed and cut
+        # at 1280 px
+        what, when = QHBoxLayout(), QHBoxLayout()
+        for row, text, widget in ((what, self.tr("Camera"), self.camera_box),
+                                  (what, self.tr("Lines/zones"), self.shape_box),
+                                  (what, self.tr("Class"), self.class_box),
+                                  (when, self.tr("Buckets"), self.period_box),
+                                  (when, self.tr("From"), self.from_edit),
+                                  (when, self.tr("To"), self.to_edit)):
+            row.addWidget(QLabel(text))
+            row.addWidget(widget)
+        what.addStretch(1)
+        what.addWidget(self.reload_button)
+        when.addStretch(1)
+        self.heatmap_button = QPushButton(self.tr("Heatmap"))
+        self.heatmap_button.setCheckable(True)
+        self.heatmap_button.setToolTip(self.tr(
+            "Where people walked and stood on the chosen camera and days, over its picture"))
+        self.heatmap_button.setVisible(heatmaps is not None)
+        for button in (self.show_button, self.export_button, self.heatmap_button):
+            when.addWidget(button)
+        controls = QVBoxLayout()
+        controls.addLayout(what)
+        controls.addLayout(when)
 
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.totals_label = QLabel("")
         self.totals_label.setStyleSheet("font-size:15px; font-weight:600; padding:4px;")
         self.totals_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.totals_label.setWordWrap(True)  # never what keeps the breakdown narrow
         self.chart = CountsChart()
         self.breakdown = QTreeWidget()
         self.breakdown.setHeaderLabels([self.tr("Line/zone"), self.tr("Class"), self.tr("In"),
@@ -99,7 +124,13 @@ class AnalyticsView(QWidget):
         left_col = QVBoxLayout(left)
         left_col.setContentsMargins(0, 0, 0, 0)
         left_col.addWidget(self.totals_label)
-        left_col.addWidget(self.chart, 1)
+        self.heatmap = HeatmapPanel(heatmaps) if heatmaps is not None else None
+        self.chart_stack = QStackedWidget()
+        self.chart_stack.addWidget(self.chart)
+        if self.heatmap is not None:
+            self.chart_stack.addWidget(self.heatmap)
+            self.heatmap.message.connect(self.say)
+        left_col.addWidget(self.chart_stack, 1)
         # owned by the console's controller, which outlives this window and its last answer
         self.routes = RoutesPanel(RoutesController(controller.client, controller))
         right = QSplitter(Qt.Orientation.Vertical)
@@ -109,18 +140,29 @@ class AnalyticsView(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(right)
-        split.setSizes([760, 440])
+        split.setSizes([840, 440])  # the breakdown's names read whole beside a wide chart
         self.reports_panel = ReportsPanel(reports)
+        self.reports_panel.name_of = self._camera_name
 
         col = QVBoxLayout(self)
         col.addLayout(controls)
         col.addWidget(self.status)
-        col.addWidget(split, 3)
+        self.events_panel = BucketEventsPanel(events) if events is not None else None
+        if self.events_panel is None:
+            col.addWidget(split, 3)
+        else:  # the chart over the events of one of its buckets, the divider to taste
+            upright = QSplitter(Qt.Orientation.Vertical)
+            upright.addWidget(split)
+            upright.addWidget(self.events_panel)
+            upright.setSizes([330, 270])
+            col.addWidget(upright, 5)
+            events.message.connect(self.say)
         col.addWidget(self.reports_panel, 1)
-        self.resize(1280, 820)
+        self.resize(1280, 820 if self.events_panel is None else 900)
 
         self.reload_button.clicked.connect(controller.load_cameras)
         self.show_button.clicked.connect(self.show_chart)
+        self.heatmap_button.toggled.connect(self.set_heatmap_shown)
         self.export_button.clicked.connect(lambda: self.export_csv())
         self.camera_box.currentIndexChanged.connect(self._fill_shapes)
         self.reports_panel.requested.connect(self.request_report)
@@ -133,6 +175,10 @@ class AnalyticsView(QWidget):
         if not self._asked_cameras:  # the first time the window opens, not at console start
             self._asked_cameras = True
             self.controller.load_cameras()
+
+    def _camera_name(self, camera_id: str) -> str:
+        return next((c.name for c in self.controller.cameras
+                     if c.camera_id == camera_id and c.name), camera_id)
 
     def say(self, text: str, level: str = "info") -> None:
         self.status.setText(text)
@@ -147,11 +193,15 @@ class AnalyticsView(QWidget):
             name = cam.name or cam.camera_id
             self.camera_box.addItem(name if name == cam.camera_id else f"{name} ({cam.camera_id})",
                                     cam.camera_id)
+        first_time = not self._shown_once and bool(self.controller.cameras)
+        if first_time:  # open on a camera that counted something (the first listed)
+            current = next((c.camera_id for c in self.controller.cameras
+                            if c.camera_id in self.controller.counted), current)
         index = self.camera_box.findData(current)
         self.camera_box.setCurrentIndex(max(index, 0))
         self.camera_box.blockSignals(False)
         self._fill_shapes()
-        if not self._shown_once and self.controller.cameras:
+        if first_time and self.controller.counted:  # else the status line says there is none
             self._shown_once = True
             self.show_chart()
 
@@ -194,8 +244,21 @@ class AnalyticsView(QWidget):
 
     # -- actions ------------------------------------------------------------------------------
     def show_chart(self) -> None:
-        if (sel := self.selection()) is not None:
+        if (sel := self.selection()) is None:
+            return
+        if self.heatmap is not None and self.heatmap_button.isChecked():
+            self.heatmap.show_period(sel.camera_id, sel.start, sel.end,
+                                     span_text(sel.start, sel.end, sel.tz))
+        else:
             self.controller.show(sel, self.shape_box.currentText())
+
+    def set_heatmap_shown(self, on: bool) -> None:
+        """The heatmap of the chosen camera and days in place of the chart (and back)."""
+        if self.heatmap is None:
+            return
+        self.heatmap_button.setChecked(on)
+        self.chart_stack.setCurrentWidget(self.heatmap if on else self.chart)
+        self.show_chart()
 
     def export_csv(self, path: Path | None = None) -> None:
         """Save what is shown; asks where unless told."""
@@ -242,6 +305,8 @@ class AnalyticsView(QWidget):
                 net=f"{data.total_in - data.total_out:+d}")
         self.totals_label.setText(f"{figures}    ({what})")
         names = {s.shape_id: s.label for s in self.controller.shapes.get(sel.camera_id, [])}
+        if self.events_panel is not None:
+            self.events_panel.set_chart(data, names)
         self.breakdown.clear()
         self._add_classes({r.class_name for r in data.breakdown})
         for r in data.breakdown:

@@ -26,6 +26,10 @@ class WallController(QObject):
     #: (camera id, datetime): a detector started counting the camera then; what was stored
     #: before is wanted (``set_counted_before``)
     totals_needed = Signal(str, object)
+    #: the operator switched a tile's heatmap on or off (camera_id, on)
+    heatmap_requested = Signal(str, bool)
+    #: the operator asked to see faces on a camera, or to stop (camera_id, on)
+    faces_requested = Signal(str, bool)
 
     def __init__(self, settings: Settings, parent: QObject | None = None):
         super().__init__(parent)
@@ -176,6 +180,31 @@ class WallController(QObject):
             return  # an older version announced again
         state.zones = zones
         self.camera_updated.emit(zones.camera_id)
+
+    # -- heatmaps and faces -------------------------------------------------------------------
+    def toggle_heatmap(self, camera_id: str) -> None:
+        state = self.state(camera_id)
+        on = not state.heat_caption  # an empty caption: not shown, nor asked for
+        state.heat_caption = self.tr("Heatmap: asking analytics…") if on else ""
+        state.heat = None
+        self.heatmap_requested.emit(camera_id, on)
+        self.camera_updated.emit(camera_id)
+
+    def set_heatmap(self, camera_id: str, image, caption: str) -> None:  # type: ignore[no-untyped-def]
+        state = self.state(camera_id)
+        if state.heat_caption:  # still wanted
+            state.heat, state.heat_caption = image, caption
+            self.camera_updated.emit(camera_id)
+
+    def toggle_faces(self, camera_id: str) -> None:
+        state = self.state(camera_id)
+        self.set_faces(camera_id, not state.faces_on)
+        self.faces_requested.emit(camera_id, state.faces_on)
+
+    def set_faces(self, camera_id: str, on: bool) -> None:
+        """What the tile says (the adapter decides what it receives)."""
+        self.state(camera_id).faces_on = on
+        self.camera_updated.emit(camera_id)
 
     def tick(self) -> None:
         for camera_id in self.cameras_on_screen():

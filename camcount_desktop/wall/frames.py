@@ -29,6 +29,10 @@ class DecodedFrame:
     height: int
     captured_at: datetime
     fps: float
+    #: the detector's picture with people hidden (the site's privacy on)
+    people_hidden: bool = False
+    #: the picture as taken, on the "see faces" right (each view logged)
+    faces: bool = False
 
 
 def fit_size(width: int, height: int, box_w: int, box_h: int) -> tuple[int, int]:

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
+from PySide6.QtGui import QImage
+
 from camcount_desktop.wall.frames import DecodedFrame, FrameRing
 from workers.contracts import CameraStatus, DetectionResult, ZoneSet
 
@@ -58,6 +60,11 @@ class TileState:
         self.latest_result: DetectionResult | None = None
         self.shown: Shown | None = None
         self.last_frame_at: datetime | None = None
+        #: the heatmap drawn over the picture (None: not shown), and what it covers
+        self.heat: QImage | None = None
+        self.heat_caption = ""
+        #: the operator asked to see faces on this camera (its views are logged)
+        self.faces_on = False
         self._clock = clock
         self._wall_clock = wall_clock
         self._latencies: deque[float] = deque(maxlen=LATENCY_WINDOW)

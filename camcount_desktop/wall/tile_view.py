@@ -98,6 +98,8 @@ class TileView(QWidget):
         w, h = frame.width * scale, frame.height * scale
         target = QRectF(area.x() + (area.width() - w) / 2, area.y() + (area.height() - h) / 2, w, h)
         p.drawImage(target, frame.image)
+        if state.heat is not None:
+            p.drawImage(target, state.heat)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.labels = Labels(overlay_font(self.font(), target), target)
         if state.zones is not None:
@@ -166,6 +168,19 @@ class TileView(QWidget):
         if signal == "live" and state.latest_result is None:
             draw_label(p, QPointF(6, HEADER_H + 6), self.tr("no detection results yet"),
                        QColor(200, 200, 200))
+        # what the picture is (people hidden, faces shown, a heatmap over it): bottom left, clear
+        # of the zone and line labels at the top
+        notes = []
+        if signal == "live" and state.shown is not None:
+            if state.shown.frame.faces:
+                notes.append((self.tr("FACES SHOWN · this view is logged"), QColor(255, 90, 90)))
+            elif state.shown.frame.people_hidden:
+                notes.append((self.tr("people hidden"), QColor(160, 210, 255)))
+        if state.heat_caption:
+            notes.append((state.heat_caption, QColor(255, 200, 80)))
+        y = self.height() - 6.0
+        for text, colour in reversed(notes):
+            y = draw_label(p, QPointF(6, y - p.fontMetrics().height() - 2), text, colour).top() - 4
 
     # -- interaction --------------------------------------------------------------------------
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:

@@ -67,9 +67,21 @@ class WallView(QWidget):
         full = menu.addAction(self.tr("Back to the wall") if self.controller.fullscreen == tile.index
                               else self.tr("Full screen"))
         full.triggered.connect(lambda: self.controller.toggle_fullscreen(tile.index))
-        if self.controller.assignments[tile.index] is not None:
+        camera_id = self.controller.assignments[tile.index]
+        if camera_id is not None:
             menu.addAction(self.tr("Remove from the wall")).triggered.connect(
                 lambda: self.controller.assign(tile.index, None))
+            state = self.controller.state(camera_id)
+            heat = menu.addAction(self.tr("Heatmap (last 24 h)"))
+            heat.setCheckable(True)
+            heat.setChecked(bool(state.heat_caption))
+            heat.triggered.connect(lambda: self.controller.toggle_heatmap(camera_id))
+            shown = state.shown.frame if state.shown is not None else None
+            if state.faces_on or (shown is not None and shown.people_hidden):
+                faces = menu.addAction(self.tr("Show faces (each view is logged)"))
+                faces.setCheckable(True)
+                faces.setChecked(state.faces_on)
+                faces.triggered.connect(lambda: self.controller.toggle_faces(camera_id))
         return menu
 
     def set_show_latency(self, on: bool) -> None:

@@ -1,6 +1,10 @@
-"""Screenshot of the analytics window for docs/console.md, with two weeks of counts.
+"""Screenshots of the analytics window for docs/console.md, with two weeks of counts, and of the
+PDF report it requests (first page, rendered with pdftoppm when installed, else PyMuPDF).
 
     Xvfb :99 -screen 0 1600x1000x24 &  DISPLAY=:99 python docs/screenshots/capture_analytics.py
+    DISPLAY=:99 python docs/screenshots/capture_analytics.py 1280x720 /tmp/small
+
+Two more cameras are configured that never counted anything: the window opens on the one that did.
 
 An analytics worker runs on the console's in-process bus with a temporary SQLite file; two weeks of
 line crossings and zone visits (a weekday rush-hour pattern, fixed seed) is published as detection
@@ -12,6 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import random
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -38,7 +44,9 @@ from workers.contracts import (
     ZoneSet,
 )
 
-OUT = Path(__file__).resolve().parent / "analytics.png"
+HERE = Path(__file__).resolve().parent
+SIZE = tuple(int(v) for v in (sys.argv[1] if len(sys.argv) > 1 else "1500x950").split("x"))
+OUT_DIR = Path(sys.argv[2]) if len(sys.argv) > 2 else HERE
 CAMERA, TZ = "lobby", "Europe/Berlin"
 #: people per hour crossing the door, by local hour (a weekday)
 PROFILE = [0, 0, 0, 0, 0, 1, 3, 14, 30, 18, 9, 10, 16, 12, 9, 10, 15, 26, 20, 9, 5, 3, 1, 0]
@@ -74,13 +82,17 @@ def two_weeks_of_counts(today: date) -> list[list[CountEvent]]:
     return batches
 
 
+#: what the window says, shown if it never gets where the script waits for it
+WINDOW_SAYS = [lambda: ""]
+
+
 async def poll(condition: Callable[[], bool], timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return
         await asyncio.sleep(0.1)
-    raise TimeoutError("the analytics window did not get there")
+    raise TimeoutError(f"the analytics window did not get there: {WINDOW_SAYS[0]()}")
 
 
 async def capture() -> None:
@@ -102,6 +114,15 @@ async def capture() -> None:
                             camera_id=CAMERA, name="Lobby", source="rtsp://lobby/stream")),
                         CameraControl(camera_id=CAMERA, action="set_zones", zones=zones)):
             await console.bus.publish(t.camera_events, t.control_key(CAMERA), control)
+        for cid, name in (("a-back", "Back door"), ("b-garage", "Garage")):  # no counts, ever
+            await console.bus.publish(t.camera_events, t.control_key(cid), CameraControl(
+                camera_id=cid, action="configure", config=CameraConfig(
+                    camera_id=cid, name=name, source=f"rtsp://{cid}/stream")))
+        client = AnalyticsClient(console.bus)
+        for _ in range(300):  # the zones stored before the window asks for them
+            if await client.latest_zone_set(CAMERA) is not None:
+                break
+            await asyncio.sleep(0.1)
         today = datetime.now(UTC).date()
         batches = two_weeks_of_counts(today)
         for events in batches:
@@ -121,8 +142,13 @@ async def capture() -> None:
         window = MainWindow(console, settings)
         window.open_analytics()
         view = window.analytics_view
-        view.resize(1500, 950)
+        WINDOW_SAYS[0] = view.status.text
+        view.resize(*SIZE)
         await poll(lambda: view.shape_box.findText("Zone: Reception desk") >= 0)
+        await console.analytics.wait()
+        await asyncio.sleep(1.0)
+        QApplication.primaryScreen().grabWindow(view.winId()).save(
+            str(OUT_DIR / "analytics-opened.png"))
         view.set_days(today - timedelta(days=2), today - timedelta(days=1))
         view.reports_panel.format_box.setCurrentText("PDF")
         view.reports_panel.request_button.click()
@@ -132,11 +158,25 @@ async def capture() -> None:
         await console.analytics.wait()
         await poll(lambda: all(j.finished for j in console.reports.jobs.values()))
         await asyncio.sleep(1.0)
-        QApplication.primaryScreen().grabWindow(view.winId()).save(str(OUT))
-        print(f"saved {OUT}")
+        QApplication.primaryScreen().grabWindow(view.winId()).save(str(OUT_DIR / "analytics.png"))
+        [job] = console.reports.jobs.values()
+        render_first_page(Path(job.path or ""), OUT_DIR / "report.png")
+        print(f"saved to {OUT_DIR}")
         await worker.stop()
         await console.stop()
         window.close_now()
+
+
+def render_first_page(pdf: Path, png: Path) -> None:
+    """The report's first page as people see it: pdftoppm (poppler) if installed, else
+    PyMuPDF; neither is a dependency of CamCount."""
+    if shutil.which("pdftoppm"):
+        subprocess.run(["pdftoppm", "-png", "-r", "90", "-f", "1", "-l", "1", "-singlefile",
+                        str(pdf), str(png.with_suffix(""))], check=True)
+        return
+    import pymupdf  # pip install pymupdf
+
+    pymupdf.open(pdf)[0].get_pixmap(dpi=90).save(png)
 
 
 if __name__ == "__main__":

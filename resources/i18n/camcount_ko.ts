@@ -44,6 +44,81 @@
     </message>
 </context>
 <context>
+    <name>AlertDetailView</name>
+    <message>
+        <source>Live</source>
+        <translation>실시간</translation>
+    </message>
+    <message>
+        <source>Note (optional)</source>
+        <translation>메모(선택)</translation>
+    </message>
+    <message>
+        <source>Acknowledge</source>
+        <translation>확인</translation>
+    </message>
+    <message>
+        <source>Click an alert to see what happened: its snapshot and its camera live.</source>
+        <translation>경보를 클릭하면 무슨 일이 있었는지 볼 수 있습니다. 스냅샷과 카메라 실시간 영상.</translation>
+    </message>
+    <message>
+        <source>This alert is not about a camera: there is no picture of it.</source>
+        <translation>이 경보는 카메라에 관한 것이 아니어서 영상이 없습니다.</translation>
+    </message>
+    <message>
+        <source>Asking for the snapshot…</source>
+        <translation>스냅샷을 요청하는 중…</translation>
+    </message>
+    <message>
+        <source>No alert chosen</source>
+        <translation>선택한 경보 없음</translation>
+    </message>
+    <message>
+        <source>no camera</source>
+        <translation>카메라 없음</translation>
+    </message>
+    <message>
+        <source>{severity} · {camera} · {time}</source>
+        <translation>{severity} · {camera} · {time}</translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation>진행 중</translation>
+    </message>
+    <message>
+        <source>Resolved at {time}</source>
+        <translation>{time} 해제</translation>
+    </message>
+    <message>
+        <source>acknowledged by {who} at {time}</source>
+        <translation>{who}이(가) {time}에 확인</translation>
+    </message>
+    <message>
+        <source>note: “{note}”</source>
+        <translation>메모: “{note}”</translation>
+    </message>
+    <message>
+        <source>not acknowledged</source>
+        <translation>미확인</translation>
+    </message>
+    <message>
+        <source>No snapshot: {why}</source>
+        <translation>스냅샷 없음: {why}</translation>
+    </message>
+    <message>
+        <source>Snapshot</source>
+        <translation>스냅샷</translation>
+    </message>
+    <message>
+        <source>Snapshot at {time}</source>
+        <translation>{time} 스냅샷</translation>
+    </message>
+    <message>
+        <source>, {seconds} s before the alert</source>
+        <translation>, 경보 {seconds}초 전</translation>
+    </message>
+</context>
+<context>
     <name>AlertingDialog</name>
     <message>
         <source>Setting</source>
@@ -403,12 +478,16 @@
         <translation>분석 워커에 카메라 목록을 요청하는 중…</translation>
     </message>
     <message>
-        <source>{n} camera(s) known to the analytics worker</source>
-        <translation>분석 워커에 등록된 카메라 {n}대</translation>
-    </message>
-    <message>
         <source>The analytics worker has no cameras yet: nothing has been counted.</source>
         <translation>분석 워커에 아직 카메라가 없습니다. 집계된 것이 없습니다.</translation>
+    </message>
+    <message>
+        <source>{n} cameras known to the analytics worker; none has counted anything in the last {days} days.</source>
+        <translation>분석 워커에 카메라 {n}대가 있으나 최근 {days}일 동안 집계한 카메라가 없습니다.</translation>
+    </message>
+    <message>
+        <source>{n} cameras known to the analytics worker, {c} with counts in the last {days} days.</source>
+        <translation>분석 워커에 카메라 {n}대, 최근 {days}일 동안 집계가 있는 카메라 {c}대.</translation>
     </message>
     <message>
         <source>Querying…</source>
@@ -506,6 +585,14 @@
         <translation>종료</translation>
     </message>
     <message>
+        <source>Heatmap</source>
+        <translation>히트맵</translation>
+    </message>
+    <message>
+        <source>Where people walked and stood on the chosen camera and days, over its picture</source>
+        <translation>선택한 카메라와 날짜에 사람들이 걷고 머문 곳을 카메라 영상 위에 표시</translation>
+    </message>
+    <message>
         <source>Line/zone</source>
         <translation>라인/구역</translation>
     </message>
@@ -564,6 +651,101 @@
     <message>
         <source>In {n_in} · Out {n_out} · Net {net}</source>
         <translation>입장 {n_in} · 퇴장 {n_out} · 순증감 {net}</translation>
+    </message>
+</context>
+<context>
+    <name>BucketEventsPanel</name>
+    <message>
+        <source>List count events</source>
+        <translation>집계 이벤트 목록</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>시각</translation>
+    </message>
+    <message>
+        <source>Line/zone</source>
+        <translation>라인/구역</translation>
+    </message>
+    <message>
+        <source>Direction</source>
+        <translation>방향</translation>
+    </message>
+    <message>
+        <source>Class</source>
+        <translation>객체 종류</translation>
+    </message>
+    <message>
+        <source>Track</source>
+        <translation>트랙</translation>
+    </message>
+    <message>
+        <source>Snapshot</source>
+        <translation>스냅샷</translation>
+    </message>
+    <message>
+        <source>Choose an event to see its snapshot.</source>
+        <translation>이벤트를 선택하면 스냅샷을 볼 수 있습니다.</translation>
+    </message>
+    <message>
+        <source>Count events of bucket</source>
+        <translation>구간의 집계 이벤트</translation>
+    </message>
+    <message>
+        <source>{start} · in {n_in} · out {n_out}</source>
+        <translation>{start} · 입장 {n_in} · 퇴장 {n_out}</translation>
+    </message>
+    <message>
+        <source>Asking…</source>
+        <translation>요청 중…</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>예</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>없음</translation>
+    </message>
+    <message>
+        <source>{n} count event(s), {k} with a snapshot</source>
+        <translation>집계 이벤트 {n}건, 스냅샷 있는 것 {k}건</translation>
+    </message>
+    <message>
+        <source> (the newest only)</source>
+        <translation> (최신 것만)</translation>
+    </message>
+    <message>
+        <source>No snapshot is stored for these events.</source>
+        <translation>이 이벤트들에 저장된 스냅샷이 없습니다.</translation>
+    </message>
+    <message>
+        <source>entered</source>
+        <translation>진입</translation>
+    </message>
+    <message>
+        <source>left</source>
+        <translation>이탈</translation>
+    </message>
+    <message>
+        <source>in</source>
+        <translation>입장</translation>
+    </message>
+    <message>
+        <source>out</source>
+        <translation>퇴장</translation>
+    </message>
+    <message>
+        <source>Asking for the snapshot…</source>
+        <translation>스냅샷을 요청하는 중…</translation>
+    </message>
+    <message>
+        <source>No snapshot: {why}</source>
+        <translation>스냅샷 없음: {why}</translation>
+    </message>
+    <message>
+        <source>Track {track} at {time}</source>
+        <translation>트랙 {track}, {time}</translation>
     </message>
 </context>
 <context>
@@ -877,6 +1059,22 @@
     <message>
         <source>in-process bus (local mode)</source>
         <translation>내부 버스(로컬 모드)</translation>
+    </message>
+    <message>
+        <source>Heatmap: {why}</source>
+        <translation>히트맵: {why}</translation>
+    </message>
+    <message>
+        <source>Heatmap: nobody seen in the last 24 h</source>
+        <translation>히트맵: 최근 24시간 동안 사람 없음</translation>
+    </message>
+    <message>
+        <source>Heatmap · where people walked · last 24 h ({hours} h of data)</source>
+        <translation>히트맵 · 사람들이 걸은 곳 · 최근 24시간(데이터 {hours}시간)</translation>
+    </message>
+    <message>
+        <source>Faces not shown on {camera}: {why}. Seeing faces needs the &apos;see faces&apos; right (docs/privacy.md).</source>
+        <translation>{camera}에서 얼굴을 표시하지 않음: {why}. 얼굴을 보려면 &apos;see faces&apos; 권한이 필요합니다(docs/privacy.md).</translation>
     </message>
 </context>
 <context>
@@ -1390,6 +1588,45 @@
     </message>
 </context>
 <context>
+    <name>HeatmapPanel</name>
+    <message>
+        <source>Where people walk (visits per cell)</source>
+        <translation>사람들이 걷는 곳(셀당 방문 수)</translation>
+    </message>
+    <message>
+        <source>Where people stand longest (time per cell)</source>
+        <translation>사람들이 가장 오래 머무는 곳(셀당 시간)</translation>
+    </message>
+    <message>
+        <source>Choose a camera and days, then Show.</source>
+        <translation>카메라와 날짜를 고른 뒤 표시를 누르십시오.</translation>
+    </message>
+    <message>
+        <source>Asking for the heatmap of {camera}…</source>
+        <translation>{camera} 히트맵을 요청하는 중…</translation>
+    </message>
+    <message>
+        <source>No one was seen on {camera} in {span}.</source>
+        <translation>{span} 동안 {camera}에서 본 사람이 없습니다.</translation>
+    </message>
+    <message>
+        <source>Heatmap of {camera}, {span}: {hours} hour(s) with data.</source>
+        <translation>{camera} 히트맵, {span}: 데이터 {hours}시간.</translation>
+    </message>
+    <message>
+        <source>Nothing in this period.</source>
+        <translation>이 기간에는 아무것도 없습니다.</translation>
+    </message>
+    <message>
+        <source>Longest stays: {seconds:.0f} s in one cell (column {col}, row {row} of {cols}x{rows}); {total:.0f} s in all.</source>
+        <translation>최장 체류: 한 셀에 {seconds:.0f}초({cols}x{rows} 중 {col}열 {row}행), 전체 {total:.0f}초.</translation>
+    </message>
+    <message>
+        <source>Busiest cell: {n} visit(s) (column {col}, row {row} of {cols}x{rows}); {total} visits in all.</source>
+        <translation>가장 붐비는 셀: 방문 {n}회({cols}x{rows} 중 {col}열 {row}행), 전체 {total}회.</translation>
+    </message>
+</context>
+<context>
     <name>LocalRuntime</name>
     <message>
         <source>not available in this installation: {why}</source>
@@ -1413,6 +1650,10 @@
     <message>
         <source>Cameras</source>
         <translation>카메라</translation>
+    </message>
+    <message>
+        <source>Alert</source>
+        <translation>경보</translation>
     </message>
     <message>
         <source>Alerts</source>
@@ -1475,6 +1716,10 @@
         <translation>전체 화면 창</translation>
     </message>
     <message>
+        <source>Sound for critical alerts</source>
+        <translation>심각 경보 소리</translation>
+    </message>
+    <message>
         <source>&amp;Analytics…</source>
         <translation>분석(&amp;A)…</translation>
     </message>
@@ -1501,6 +1746,33 @@
     <message>
         <source>Shutting down…</source>
         <translation>종료하는 중…</translation>
+    </message>
+</context>
+<context>
+    <name>OccupancyForm</name>
+    <message>
+        <source>Reset daily at</source>
+        <translation>매일 초기화 시각</translation>
+    </message>
+    <message>
+        <source>Never below zero</source>
+        <translation>0 미만 안 됨</translation>
+    </message>
+    <message>
+        <source> min</source>
+        <translation>분</translation>
+    </message>
+    <message>
+        <source>not set</source>
+        <translation>설정 안 됨</translation>
+    </message>
+    <message>
+        <source>The average visit: given, analytics keeps an occupancy corrected by it (Little&apos;s law) beside the counted one</source>
+        <translation>평균 방문 시간: 지정하면 분석이 집계된 재실 인원 옆에 이 값으로 보정한 재실 인원(리틀의 법칙)도 보관합니다</translation>
+    </message>
+    <message>
+        <source>Average visit</source>
+        <translation>평균 방문 시간</translation>
     </message>
 </context>
 <context>
@@ -2340,6 +2612,14 @@
         <translation>아직 감지 결과 없음</translation>
     </message>
     <message>
+        <source>FACES SHOWN · this view is logged</source>
+        <translation>얼굴 표시 중 · 이 화면은 기록됩니다</translation>
+    </message>
+    <message>
+        <source>people hidden</source>
+        <translation>사람 가림</translation>
+    </message>
+    <message>
         <source>{n} s</source>
         <translation>{n}초</translation>
     </message>
@@ -2350,6 +2630,13 @@
     <message>
         <source>{n} h</source>
         <translation>{n}시간</translation>
+    </message>
+</context>
+<context>
+    <name>WallController</name>
+    <message>
+        <source>Heatmap: asking analytics…</source>
+        <translation>히트맵: 분석에 요청 중…</translation>
     </message>
 </context>
 <context>
@@ -2365,6 +2652,14 @@
     <message>
         <source>Remove from the wall</source>
         <translation>비디오 월에서 제거</translation>
+    </message>
+    <message>
+        <source>Heatmap (last 24 h)</source>
+        <translation>히트맵(최근 24시간)</translation>
+    </message>
+    <message>
+        <source>Show faces (each view is logged)</source>
+        <translation>얼굴 표시(보기마다 기록됨)</translation>
     </message>
 </context>
 <context>

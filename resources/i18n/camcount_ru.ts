@@ -44,6 +44,81 @@
     </message>
 </context>
 <context>
+    <name>AlertDetailView</name>
+    <message>
+        <source>Live</source>
+        <translation>В эфире</translation>
+    </message>
+    <message>
+        <source>Note (optional)</source>
+        <translation>Примечание (необязательно)</translation>
+    </message>
+    <message>
+        <source>Acknowledge</source>
+        <translation>Подтвердить</translation>
+    </message>
+    <message>
+        <source>Click an alert to see what happened: its snapshot and its camera live.</source>
+        <translation>Щёлкните тревогу, чтобы увидеть, что произошло: её снимок и камеру в эфире.</translation>
+    </message>
+    <message>
+        <source>This alert is not about a camera: there is no picture of it.</source>
+        <translation>Эта тревога не связана с камерой: изображения нет.</translation>
+    </message>
+    <message>
+        <source>Asking for the snapshot…</source>
+        <translation>Запрашиваем снимок…</translation>
+    </message>
+    <message>
+        <source>No alert chosen</source>
+        <translation>Тревога не выбрана</translation>
+    </message>
+    <message>
+        <source>no camera</source>
+        <translation>без камеры</translation>
+    </message>
+    <message>
+        <source>{severity} · {camera} · {time}</source>
+        <translation>{severity} · {camera} · {time}</translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation>Активные</translation>
+    </message>
+    <message>
+        <source>Resolved at {time}</source>
+        <translation>Завершена в {time}</translation>
+    </message>
+    <message>
+        <source>acknowledged by {who} at {time}</source>
+        <translation>подтвердил {who} в {time}</translation>
+    </message>
+    <message>
+        <source>note: “{note}”</source>
+        <translation>примечание: «{note}»</translation>
+    </message>
+    <message>
+        <source>not acknowledged</source>
+        <translation>не подтверждена</translation>
+    </message>
+    <message>
+        <source>No snapshot: {why}</source>
+        <translation>Снимка нет: {why}</translation>
+    </message>
+    <message>
+        <source>Snapshot</source>
+        <translation>Снимок</translation>
+    </message>
+    <message>
+        <source>Snapshot at {time}</source>
+        <translation>Снимок в {time}</translation>
+    </message>
+    <message>
+        <source>, {seconds} s before the alert</source>
+        <translation>, за {seconds} с до тревоги</translation>
+    </message>
+</context>
+<context>
     <name>AlertingDialog</name>
     <message>
         <source>Setting</source>
@@ -403,12 +478,16 @@
         <translation>Запрашиваю у обработчика аналитики список камер…</translation>
     </message>
     <message>
-        <source>{n} camera(s) known to the analytics worker</source>
-        <translation>Камер у обработчика аналитики: {n}</translation>
-    </message>
-    <message>
         <source>The analytics worker has no cameras yet: nothing has been counted.</source>
         <translation>У обработчика аналитики пока нет камер: ничего не подсчитано.</translation>
+    </message>
+    <message>
+        <source>{n} cameras known to the analytics worker; none has counted anything in the last {days} days.</source>
+        <translation>Камер у обработчика аналитики: {n}; ни одна ничего не насчитала за последние {days} дн.</translation>
+    </message>
+    <message>
+        <source>{n} cameras known to the analytics worker, {c} with counts in the last {days} days.</source>
+        <translation>Камер у обработчика аналитики: {n}, с подсчётами за последние {days} дн.: {c}.</translation>
     </message>
     <message>
         <source>Querying…</source>
@@ -506,6 +585,14 @@
         <translation>По</translation>
     </message>
     <message>
+        <source>Heatmap</source>
+        <translation>Тепловая карта</translation>
+    </message>
+    <message>
+        <source>Where people walked and stood on the chosen camera and days, over its picture</source>
+        <translation>Где люди ходили и стояли на выбранной камере в выбранные дни, поверх её изображения</translation>
+    </message>
+    <message>
         <source>Line/zone</source>
         <translation>Линия/зона</translation>
     </message>
@@ -564,6 +651,101 @@
     <message>
         <source>In {n_in} · Out {n_out} · Net {net}</source>
         <translation>Вход {n_in} · Выход {n_out} · Разница {net}</translation>
+    </message>
+</context>
+<context>
+    <name>BucketEventsPanel</name>
+    <message>
+        <source>List count events</source>
+        <translation>Список событий подсчёта</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>Время</translation>
+    </message>
+    <message>
+        <source>Line/zone</source>
+        <translation>Линия/зона</translation>
+    </message>
+    <message>
+        <source>Direction</source>
+        <translation>Направление</translation>
+    </message>
+    <message>
+        <source>Class</source>
+        <translation>Класс</translation>
+    </message>
+    <message>
+        <source>Track</source>
+        <translation>Трек</translation>
+    </message>
+    <message>
+        <source>Snapshot</source>
+        <translation>Снимок</translation>
+    </message>
+    <message>
+        <source>Choose an event to see its snapshot.</source>
+        <translation>Выберите событие, чтобы увидеть его снимок.</translation>
+    </message>
+    <message>
+        <source>Count events of bucket</source>
+        <translation>События подсчёта интервала</translation>
+    </message>
+    <message>
+        <source>{start} · in {n_in} · out {n_out}</source>
+        <translation>{start} · вход {n_in} · выход {n_out}</translation>
+    </message>
+    <message>
+        <source>Asking…</source>
+        <translation>Запрос…</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>да</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>нет</translation>
+    </message>
+    <message>
+        <source>{n} count event(s), {k} with a snapshot</source>
+        <translation>Событий подсчёта: {n}, со снимком: {k}</translation>
+    </message>
+    <message>
+        <source> (the newest only)</source>
+        <translation> (только последние)</translation>
+    </message>
+    <message>
+        <source>No snapshot is stored for these events.</source>
+        <translation>Для этих событий снимки не сохранены.</translation>
+    </message>
+    <message>
+        <source>entered</source>
+        <translation>вошёл</translation>
+    </message>
+    <message>
+        <source>left</source>
+        <translation>вышел</translation>
+    </message>
+    <message>
+        <source>in</source>
+        <translation>вход</translation>
+    </message>
+    <message>
+        <source>out</source>
+        <translation>выход</translation>
+    </message>
+    <message>
+        <source>Asking for the snapshot…</source>
+        <translation>Запрашиваем снимок…</translation>
+    </message>
+    <message>
+        <source>No snapshot: {why}</source>
+        <translation>Снимка нет: {why}</translation>
+    </message>
+    <message>
+        <source>Track {track} at {time}</source>
+        <translation>Трек {track} в {time}</translation>
     </message>
 </context>
 <context>
@@ -877,6 +1059,22 @@
     <message>
         <source>in-process bus (local mode)</source>
         <translation>внутренняя шина (локальный режим)</translation>
+    </message>
+    <message>
+        <source>Heatmap: {why}</source>
+        <translation>Тепловая карта: {why}</translation>
+    </message>
+    <message>
+        <source>Heatmap: nobody seen in the last 24 h</source>
+        <translation>Тепловая карта: за последние 24 ч никого не было</translation>
+    </message>
+    <message>
+        <source>Heatmap · where people walked · last 24 h ({hours} h of data)</source>
+        <translation>Тепловая карта · где ходили люди · последние 24 ч (данных за {hours} ч)</translation>
+    </message>
+    <message>
+        <source>Faces not shown on {camera}: {why}. Seeing faces needs the &apos;see faces&apos; right (docs/privacy.md).</source>
+        <translation>Лица на {camera} не показаны: {why}. Для просмотра лиц нужно право &apos;see faces&apos; (docs/privacy.md).</translation>
     </message>
 </context>
 <context>
@@ -1390,6 +1588,45 @@
     </message>
 </context>
 <context>
+    <name>HeatmapPanel</name>
+    <message>
+        <source>Where people walk (visits per cell)</source>
+        <translation>Где ходят люди (посещений на клетку)</translation>
+    </message>
+    <message>
+        <source>Where people stand longest (time per cell)</source>
+        <translation>Где люди стоят дольше всего (время на клетку)</translation>
+    </message>
+    <message>
+        <source>Choose a camera and days, then Show.</source>
+        <translation>Выберите камеру и дни, затем «Показать».</translation>
+    </message>
+    <message>
+        <source>Asking for the heatmap of {camera}…</source>
+        <translation>Запрашиваем тепловую карту {camera}…</translation>
+    </message>
+    <message>
+        <source>No one was seen on {camera} in {span}.</source>
+        <translation>На {camera} за {span} никого не было.</translation>
+    </message>
+    <message>
+        <source>Heatmap of {camera}, {span}: {hours} hour(s) with data.</source>
+        <translation>Тепловая карта {camera}, {span}: часов с данными: {hours}.</translation>
+    </message>
+    <message>
+        <source>Nothing in this period.</source>
+        <translation>За этот период ничего нет.</translation>
+    </message>
+    <message>
+        <source>Longest stays: {seconds:.0f} s in one cell (column {col}, row {row} of {cols}x{rows}); {total:.0f} s in all.</source>
+        <translation>Дольше всего: {seconds:.0f} с в одной клетке (столбец {col}, строка {row} из {cols}x{rows}); всего {total:.0f} с.</translation>
+    </message>
+    <message>
+        <source>Busiest cell: {n} visit(s) (column {col}, row {row} of {cols}x{rows}); {total} visits in all.</source>
+        <translation>Самая посещаемая клетка: {n} посещ. (столбец {col}, строка {row} из {cols}x{rows}); всего {total}.</translation>
+    </message>
+</context>
+<context>
     <name>LocalRuntime</name>
     <message>
         <source>not available in this installation: {why}</source>
@@ -1413,6 +1650,10 @@
     <message>
         <source>Cameras</source>
         <translation>Камеры</translation>
+    </message>
+    <message>
+        <source>Alert</source>
+        <translation>Тревога</translation>
     </message>
     <message>
         <source>Alerts</source>
@@ -1475,6 +1716,10 @@
         <translation>Окно во весь экран</translation>
     </message>
     <message>
+        <source>Sound for critical alerts</source>
+        <translation>Звук для критических тревог</translation>
+    </message>
+    <message>
         <source>&amp;Analytics…</source>
         <translation>&amp;Аналитика…</translation>
     </message>
@@ -1501,6 +1746,33 @@
     <message>
         <source>Shutting down…</source>
         <translation>Завершение работы…</translation>
+    </message>
+</context>
+<context>
+    <name>OccupancyForm</name>
+    <message>
+        <source>Reset daily at</source>
+        <translation>Сбрасывать ежедневно в</translation>
+    </message>
+    <message>
+        <source>Never below zero</source>
+        <translation>Не меньше нуля</translation>
+    </message>
+    <message>
+        <source> min</source>
+        <translation> мин</translation>
+    </message>
+    <message>
+        <source>not set</source>
+        <translation>не задано</translation>
+    </message>
+    <message>
+        <source>The average visit: given, analytics keeps an occupancy corrected by it (Little&apos;s law) beside the counted one</source>
+        <translation>Средняя длительность визита: если задана, аналитика ведёт рядом с подсчитанной заполненностью скорректированную по ней (закон Литтла)</translation>
+    </message>
+    <message>
+        <source>Average visit</source>
+        <translation>Средний визит</translation>
     </message>
 </context>
 <context>
@@ -2340,6 +2612,14 @@
         <translation>результатов обнаружения пока нет</translation>
     </message>
     <message>
+        <source>FACES SHOWN · this view is logged</source>
+        <translation>ЛИЦА ПОКАЗАНЫ · просмотр записывается</translation>
+    </message>
+    <message>
+        <source>people hidden</source>
+        <translation>люди скрыты</translation>
+    </message>
+    <message>
         <source>{n} s</source>
         <translation>{n} с</translation>
     </message>
@@ -2350,6 +2630,13 @@
     <message>
         <source>{n} h</source>
         <translation>{n} ч</translation>
+    </message>
+</context>
+<context>
+    <name>WallController</name>
+    <message>
+        <source>Heatmap: asking analytics…</source>
+        <translation>Тепловая карта: запрос к аналитике…</translation>
     </message>
 </context>
 <context>
@@ -2365,6 +2652,14 @@
     <message>
         <source>Remove from the wall</source>
         <translation>Убрать с видеостены</translation>
+    </message>
+    <message>
+        <source>Heatmap (last 24 h)</source>
+        <translation>Тепловая карта (последние 24 ч)</translation>
+    </message>
+    <message>
+        <source>Show faces (each view is logged)</source>
+        <translation>Показать лица (каждый просмотр записывается)</translation>
     </message>
 </context>
 <context>

@@ -44,6 +44,81 @@
     </message>
 </context>
 <context>
+    <name>AlertDetailView</name>
+    <message>
+        <source>Live</source>
+        <translation>Trực tiếp</translation>
+    </message>
+    <message>
+        <source>Note (optional)</source>
+        <translation>Ghi chú (không bắt buộc)</translation>
+    </message>
+    <message>
+        <source>Acknowledge</source>
+        <translation>Xác nhận</translation>
+    </message>
+    <message>
+        <source>Click an alert to see what happened: its snapshot and its camera live.</source>
+        <translation>Bấm vào một cảnh báo để xem chuyện gì đã xảy ra: ảnh chụp và hình trực tiếp của camera.</translation>
+    </message>
+    <message>
+        <source>This alert is not about a camera: there is no picture of it.</source>
+        <translation>Cảnh báo này không liên quan tới camera: không có hình.</translation>
+    </message>
+    <message>
+        <source>Asking for the snapshot…</source>
+        <translation>Đang lấy ảnh chụp…</translation>
+    </message>
+    <message>
+        <source>No alert chosen</source>
+        <translation>Chưa chọn cảnh báo</translation>
+    </message>
+    <message>
+        <source>no camera</source>
+        <translation>không có camera</translation>
+    </message>
+    <message>
+        <source>{severity} · {camera} · {time}</source>
+        <translation>{severity} · {camera} · {time}</translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation>Đang diễn ra</translation>
+    </message>
+    <message>
+        <source>Resolved at {time}</source>
+        <translation>Kết thúc lúc {time}</translation>
+    </message>
+    <message>
+        <source>acknowledged by {who} at {time}</source>
+        <translation>{who} đã xác nhận lúc {time}</translation>
+    </message>
+    <message>
+        <source>note: “{note}”</source>
+        <translation>ghi chú: “{note}”</translation>
+    </message>
+    <message>
+        <source>not acknowledged</source>
+        <translation>chưa xác nhận</translation>
+    </message>
+    <message>
+        <source>No snapshot: {why}</source>
+        <translation>Không có ảnh chụp: {why}</translation>
+    </message>
+    <message>
+        <source>Snapshot</source>
+        <translation>Ảnh chụp</translation>
+    </message>
+    <message>
+        <source>Snapshot at {time}</source>
+        <translation>Ảnh chụp lúc {time}</translation>
+    </message>
+    <message>
+        <source>, {seconds} s before the alert</source>
+        <translation>, {seconds} giây trước cảnh báo</translation>
+    </message>
+</context>
+<context>
     <name>AlertingDialog</name>
     <message>
         <source>Setting</source>
@@ -403,12 +478,16 @@
         <translation>Đang hỏi worker phân tích danh sách camera…</translation>
     </message>
     <message>
-        <source>{n} camera(s) known to the analytics worker</source>
-        <translation>Worker phân tích có {n} camera</translation>
-    </message>
-    <message>
         <source>The analytics worker has no cameras yet: nothing has been counted.</source>
         <translation>Worker phân tích chưa có camera nào: chưa đếm được gì.</translation>
+    </message>
+    <message>
+        <source>{n} cameras known to the analytics worker; none has counted anything in the last {days} days.</source>
+        <translation>Worker phân tích biết {n} camera; không camera nào đếm được gì trong {days} ngày qua.</translation>
+    </message>
+    <message>
+        <source>{n} cameras known to the analytics worker, {c} with counts in the last {days} days.</source>
+        <translation>Worker phân tích biết {n} camera, {c} camera có số đếm trong {days} ngày qua.</translation>
     </message>
     <message>
         <source>Querying…</source>
@@ -506,6 +585,14 @@
         <translation>Đến</translation>
     </message>
     <message>
+        <source>Heatmap</source>
+        <translation>Bản đồ nhiệt</translation>
+    </message>
+    <message>
+        <source>Where people walked and stood on the chosen camera and days, over its picture</source>
+        <translation>Nơi mọi người đã đi và đứng ở camera và những ngày đã chọn, trên hình của camera</translation>
+    </message>
+    <message>
         <source>Line/zone</source>
         <translation>Vạch/vùng</translation>
     </message>
@@ -564,6 +651,101 @@
     <message>
         <source>In {n_in} · Out {n_out} · Net {net}</source>
         <translation>Vào {n_in} · Ra {n_out} · Chênh lệch {net}</translation>
+    </message>
+</context>
+<context>
+    <name>BucketEventsPanel</name>
+    <message>
+        <source>List count events</source>
+        <translation>Liệt kê các lượt đếm</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>Thời gian</translation>
+    </message>
+    <message>
+        <source>Line/zone</source>
+        <translation>Vạch/vùng</translation>
+    </message>
+    <message>
+        <source>Direction</source>
+        <translation>Hướng</translation>
+    </message>
+    <message>
+        <source>Class</source>
+        <translation>Lớp đối tượng</translation>
+    </message>
+    <message>
+        <source>Track</source>
+        <translation>Mã theo dõi</translation>
+    </message>
+    <message>
+        <source>Snapshot</source>
+        <translation>Ảnh chụp</translation>
+    </message>
+    <message>
+        <source>Choose an event to see its snapshot.</source>
+        <translation>Chọn một lượt đếm để xem ảnh chụp.</translation>
+    </message>
+    <message>
+        <source>Count events of bucket</source>
+        <translation>Các lượt đếm trong mốc</translation>
+    </message>
+    <message>
+        <source>{start} · in {n_in} · out {n_out}</source>
+        <translation>{start} · vào {n_in} · ra {n_out}</translation>
+    </message>
+    <message>
+        <source>Asking…</source>
+        <translation>Đang hỏi…</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>có</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>không có</translation>
+    </message>
+    <message>
+        <source>{n} count event(s), {k} with a snapshot</source>
+        <translation>{n} lượt đếm, {k} lượt có ảnh chụp</translation>
+    </message>
+    <message>
+        <source> (the newest only)</source>
+        <translation> (chỉ những lượt mới nhất)</translation>
+    </message>
+    <message>
+        <source>No snapshot is stored for these events.</source>
+        <translation>Không có ảnh chụp nào được lưu cho các lượt này.</translation>
+    </message>
+    <message>
+        <source>entered</source>
+        <translation>đi vào</translation>
+    </message>
+    <message>
+        <source>left</source>
+        <translation>rời đi</translation>
+    </message>
+    <message>
+        <source>in</source>
+        <translation>vào</translation>
+    </message>
+    <message>
+        <source>out</source>
+        <translation>ra</translation>
+    </message>
+    <message>
+        <source>Asking for the snapshot…</source>
+        <translation>Đang lấy ảnh chụp…</translation>
+    </message>
+    <message>
+        <source>No snapshot: {why}</source>
+        <translation>Không có ảnh chụp: {why}</translation>
+    </message>
+    <message>
+        <source>Track {track} at {time}</source>
+        <translation>Mã theo dõi {track} lúc {time}</translation>
     </message>
 </context>
 <context>
@@ -877,6 +1059,22 @@
     <message>
         <source>in-process bus (local mode)</source>
         <translation>bus nội bộ (chế độ cục bộ)</translation>
+    </message>
+    <message>
+        <source>Heatmap: {why}</source>
+        <translation>Bản đồ nhiệt: {why}</translation>
+    </message>
+    <message>
+        <source>Heatmap: nobody seen in the last 24 h</source>
+        <translation>Bản đồ nhiệt: không thấy ai trong 24 giờ qua</translation>
+    </message>
+    <message>
+        <source>Heatmap · where people walked · last 24 h ({hours} h of data)</source>
+        <translation>Bản đồ nhiệt · nơi mọi người đã đi · 24 giờ qua ({hours} giờ dữ liệu)</translation>
+    </message>
+    <message>
+        <source>Faces not shown on {camera}: {why}. Seeing faces needs the &apos;see faces&apos; right (docs/privacy.md).</source>
+        <translation>Không hiện khuôn mặt trên {camera}: {why}. Muốn xem khuôn mặt cần quyền &apos;see faces&apos; (docs/privacy.md).</translation>
     </message>
 </context>
 <context>
@@ -1390,6 +1588,45 @@
     </message>
 </context>
 <context>
+    <name>HeatmapPanel</name>
+    <message>
+        <source>Where people walk (visits per cell)</source>
+        <translation>Nơi mọi người đi (lượt ghé mỗi ô)</translation>
+    </message>
+    <message>
+        <source>Where people stand longest (time per cell)</source>
+        <translation>Nơi mọi người đứng lâu nhất (thời gian mỗi ô)</translation>
+    </message>
+    <message>
+        <source>Choose a camera and days, then Show.</source>
+        <translation>Chọn camera và ngày, rồi bấm Hiện.</translation>
+    </message>
+    <message>
+        <source>Asking for the heatmap of {camera}…</source>
+        <translation>Đang lấy bản đồ nhiệt của {camera}…</translation>
+    </message>
+    <message>
+        <source>No one was seen on {camera} in {span}.</source>
+        <translation>Không thấy ai trên {camera} trong {span}.</translation>
+    </message>
+    <message>
+        <source>Heatmap of {camera}, {span}: {hours} hour(s) with data.</source>
+        <translation>Bản đồ nhiệt của {camera}, {span}: {hours} giờ có dữ liệu.</translation>
+    </message>
+    <message>
+        <source>Nothing in this period.</source>
+        <translation>Không có gì trong khoảng thời gian này.</translation>
+    </message>
+    <message>
+        <source>Longest stays: {seconds:.0f} s in one cell (column {col}, row {row} of {cols}x{rows}); {total:.0f} s in all.</source>
+        <translation>Lưu lại lâu nhất: {seconds:.0f} giây ở một ô (cột {col}, hàng {row} trong lưới {cols}x{rows}); tổng cộng {total:.0f} giây.</translation>
+    </message>
+    <message>
+        <source>Busiest cell: {n} visit(s) (column {col}, row {row} of {cols}x{rows}); {total} visits in all.</source>
+        <translation>Ô đông nhất: {n} lượt ghé (cột {col}, hàng {row} trong lưới {cols}x{rows}); tổng cộng {total} lượt.</translation>
+    </message>
+</context>
+<context>
     <name>LocalRuntime</name>
     <message>
         <source>not available in this installation: {why}</source>
@@ -1413,6 +1650,10 @@
     <message>
         <source>Cameras</source>
         <translation>Camera</translation>
+    </message>
+    <message>
+        <source>Alert</source>
+        <translation>Cảnh báo</translation>
     </message>
     <message>
         <source>Alerts</source>
@@ -1475,6 +1716,10 @@
         <translation>Cửa sổ toàn màn hình</translation>
     </message>
     <message>
+        <source>Sound for critical alerts</source>
+        <translation>Âm thanh cho cảnh báo nghiêm trọng</translation>
+    </message>
+    <message>
         <source>&amp;Analytics…</source>
         <translation>&amp;Phân tích…</translation>
     </message>
@@ -1501,6 +1746,33 @@
     <message>
         <source>Shutting down…</source>
         <translation>Đang tắt…</translation>
+    </message>
+</context>
+<context>
+    <name>OccupancyForm</name>
+    <message>
+        <source>Reset daily at</source>
+        <translation>Đặt lại hằng ngày lúc</translation>
+    </message>
+    <message>
+        <source>Never below zero</source>
+        <translation>Không bao giờ dưới 0</translation>
+    </message>
+    <message>
+        <source> min</source>
+        <translation> phút</translation>
+    </message>
+    <message>
+        <source>not set</source>
+        <translation>chưa đặt</translation>
+    </message>
+    <message>
+        <source>The average visit: given, analytics keeps an occupancy corrected by it (Little&apos;s law) beside the counted one</source>
+        <translation>Thời gian ghé thăm trung bình: nếu có, phần phân tích giữ thêm số người trong vùng đã hiệu chỉnh theo nó (định luật Little) bên cạnh số đếm được</translation>
+    </message>
+    <message>
+        <source>Average visit</source>
+        <translation>Thời gian ghé TB</translation>
     </message>
 </context>
 <context>
@@ -2340,6 +2612,14 @@
         <translation>chưa có kết quả phát hiện</translation>
     </message>
     <message>
+        <source>FACES SHOWN · this view is logged</source>
+        <translation>ĐANG HIỆN KHUÔN MẶT · lượt xem này được ghi lại</translation>
+    </message>
+    <message>
+        <source>people hidden</source>
+        <translation>đã che người</translation>
+    </message>
+    <message>
         <source>{n} s</source>
         <translation>{n} giây</translation>
     </message>
@@ -2350,6 +2630,13 @@
     <message>
         <source>{n} h</source>
         <translation>{n} giờ</translation>
+    </message>
+</context>
+<context>
+    <name>WallController</name>
+    <message>
+        <source>Heatmap: asking analytics…</source>
+        <translation>Bản đồ nhiệt: đang hỏi phân tích…</translation>
     </message>
 </context>
 <context>
@@ -2365,6 +2652,14 @@
     <message>
         <source>Remove from the wall</source>
         <translation>Bỏ khỏi tường video</translation>
+    </message>
+    <message>
+        <source>Heatmap (last 24 h)</source>
+        <translation>Bản đồ nhiệt (24 giờ qua)</translation>
+    </message>
+    <message>
+        <source>Show faces (each view is logged)</source>
+        <translation>Hiện khuôn mặt (mỗi lượt xem được ghi lại)</translation>
     </message>
 </context>
 <context>

@@ -63,3 +63,26 @@ async def test_who_viewed_faces_is_the_sending_account(db: Database) -> None:
     with pytest.raises(PermanentError, match="which broker account"):
         await store.on_faces_viewed([delivered(FacesViewed(camera_id="door", action="start"),
                                                None)])
+
+
+async def test_the_pdf_report_has_a_heatmap_page_for_a_camera_with_people(
+        db: Database, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from pypdf import PdfReader
+
+    from workers.analytics.report_files import ReportData, write_pdf
+
+    store = HeatmapStore(db)
+    jpeg = cv2.imencode(".jpg", np.full((270, 480, 3), 90, np.uint8))[1].tobytes()
+    await store.ingest([delivered(fact(H9, {20 * 64 + 40: 30}, {7: 600.0}, reference=jpeg))])
+    end = H9 + timedelta(days=1)
+    data = ReportData(report_id="r-1", report_type="daily_summary", timezone="UTC", start=H9,
+                      end=end, period="hourly", camera_ids=["door", "empty"], buckets=[],
+                      lines=[], generated_at=end)
+    for cam in data.camera_ids:
+        data.heatmaps[cam] = await store.heatmap(HeatmapQuery(camera_id=cam, start=H9, end=end))
+    pages = PdfReader(write_pdf(data, tmp_path / "r.pdf")).pages
+    text = "\n".join(p.extract_text() for p in pages)
+    assert "Heatmap of door" in text and "Heatmap of empty" not in text  # nobody seen there
+    assert "Hottest cell: 30 visit(s) (column 41, row 21); 30 visit(s) in all." in text
+    assert "Hottest cell: 600 s (column 8, row 1); 600 s in all." in text
+    assert sum(len(p.images) for p in pages) == 2  # where they walk, where they stand

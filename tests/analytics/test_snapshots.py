@@ -1,5 +1,6 @@
-"""Snapshots in the analytics store: kept apart from the counts they show, found for an event, a
-bucket and an alert, capped in size by the detector and pruned by the retention setting."""
+"""Snapshots in the analytics store (SQLite and PostgreSQL): kept apart from the counts they
+show, found for an event, a bucket and an alert, capped in size by the detector and pruned by
+the retention setting."""
 
 from __future__ import annotations
 
@@ -66,8 +67,8 @@ def test_a_snapshot_is_stepped_down_until_it_fits_its_cap() -> None:
 
 
 async def test_snapshots_are_served_by_event_bucket_and_alert(
-        bus: Bus, tmp_path: Path, start_worker: WorkerFactory) -> None:
-    await start_worker(bus, f"sqlite+aiosqlite:///{tmp_path / 'c.db'}")
+        bus: Bus, db_url: str, start_worker: WorkerFactory) -> None:
+    await start_worker(bus, db_url)
     client = AnalyticsClient(bus)
     now = utcnow().replace(microsecond=0)
     door = facts("cam-a", [event(now - timedelta(seconds=30), track=1)])
@@ -142,12 +143,11 @@ async def test_an_operators_note_is_stored_with_the_acknowledgement_and_announce
 
 
 async def test_retention_prunes_snapshots_by_age_then_oldest_first_by_size_and_keeps_counts(
-        inprocess_bus: Bus, tmp_path: Path, start_worker: WorkerFactory) -> None:
+        inprocess_bus: Bus, db_url: str, start_worker: WorkerFactory) -> None:
     size = len(jpeg(0, (640, 360)))
     settings = dataclasses.replace(FAST, snapshots=SnapshotRetention(
         days=30, max_mb=3.5 * size / 2**20, every_s=3600))
-    worker = await start_worker(inprocess_bus, f"sqlite+aiosqlite:///{tmp_path / 'c.db'}",
-                                settings=settings)
+    worker = await start_worker(inprocess_bus, db_url, settings=settings)
     client = AnalyticsClient(inprocess_bus)
     now = utcnow()
     ages = [timedelta(days=45), timedelta(days=3), timedelta(days=2), timedelta(hours=5),

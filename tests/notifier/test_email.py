@@ -16,6 +16,7 @@ from workers.contracts import EmailNotification, ReportFacts, utcnow
 from workers.contracts.alerting import AlertingConfig, EmailTarget
 from workers.contracts.notifications import AlertFacts, NotifierRequest, SendResult, SendTest
 from workers.storage import Database
+from workers.storage.cameras import update_camera
 from workers.storage.models import Report
 from workers.topology import ERROR_HEADER
 
@@ -31,6 +32,7 @@ async def store_report(db_url: str, report_id: str, path: Path) -> None:
     db = Database(db_url)
     try:
         async with db.transaction() as session:
+            await update_camera(session, "entrance", utcnow(), {"name": "Front entrance"})
             session.add(Report(
                 report_id=report_id, report_type="daily_summary", format="pdf", state="done",
                 request={"camera_ids": ["entrance"], "parameters": {"timezone": "Europe/Berlin"},
@@ -67,11 +69,12 @@ async def test_a_queued_report_email_arrives_with_recipients_bodies_and_attachme
     assert sorted(envelope.rcpt_tos) == ["audit@example.org", "boss@example.org",
                                          "ops@example.org"]
     assert smtp.mailbox.logins == ["camcount"]  # logged in, over STARTTLS (the server insists)
-    assert mail["Subject"] == "CamCount daily summary: entrance, 2026-11-22 to 2026-11-23"
+    # the camera by the name its admin gave it
+    assert mail["Subject"] == "CamCount daily summary: Front entrance, 2026-11-22 to 2026-11-23"
     assert mail["To"] == "boss@example.org, ops@example.org"
     text = mail.get_body(("plain",)).get_content()
     html = mail.get_body(("html",)).get_content()
-    assert "Cameras: entrance" in text and "<td>entrance</td>" in html
+    assert "Cameras: Front entrance" in text and "<td>Front entrance</td>" in html
     [att] = list(mail.iter_attachments())
     assert att.get_filename() == pdf.name  # the readable name the report was stored under
     assert att.get_content_type() == "application/pdf"

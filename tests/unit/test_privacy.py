@@ -70,3 +70,21 @@ def test_the_site_setting_from_the_environment() -> None:
     assert (s.mode, s.style, s.outside_zones, s.on) == ("strict", "blur", True, True)
     with pytest.raises(ValueError, match="expected one of off, blur, strict"):
         from_env({"CAMCOUNT_PRIVACY": "faces"})
+
+
+def test_the_zone_editor_keeps_privacy_masks_on_save_and_import() -> None:
+    from camcount_desktop.admin.zone_draft import ZoneDraft
+    from workers.contracts import MaskDef, ZoneSet
+
+    mask = MaskDef(id="window", points=[(0, 0), (120, 0), (120, 80), (0, 80)])
+    draft = ZoneDraft(ZoneSet(camera_id="door", frame_width=960, frame_height=540,
+                              privacy_masks=[mask]))
+    assert draft.zone_set(2).privacy_masks == [mask]
+    other = ZoneSet(camera_id="x", frame_width=480, frame_height=270,
+                    privacy_masks=[mask.model_copy(update={"id": "door-2", "points": [
+                        (0, 0), (60, 0), (60, 40), (0, 40)]})])
+    draft.import_json(other.model_dump_json())
+    assert draft.zone_set(2).privacy_masks[0].points == [(0, 0), (120, 0), (120, 80), (0, 80)]
+    # a zone set saved before masks existed reads as having none
+    assert ZoneSet.model_validate({"camera_id": "d", "frame_width": 9, "frame_height": 9}
+                                  ).privacy_masks == []

@@ -166,3 +166,13 @@ def test_another_route_door_in_between_breaks_the_chain():
                 (950, 400)])
     # back in through A and out through C: "c-c" was broken by A in between
     assert [e.shape_id for e in w2.routes()] == ["c-a"]
+
+
+def test_a_camera_without_routes_sends_results_an_older_console_reads():
+    # the fields routes added are left out of the JSON unless used
+    w = Walk(CountingEngine(ZoneSet(camera_id="cam", frame_width=1000, frame_height=1000,
+                                    lines=[A], **PLAIN)))
+    w.path(1, downward(500, 200, 500))
+    assert "routes" not in w.data.model_dump(mode="json")
+    assert set(w.events[0].model_dump(mode="json")) == {"kind", "shape_id", "direction", "class_name",
+                                        "track_id", "at", "dwell_seconds"}

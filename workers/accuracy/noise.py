@@ -98,8 +98,8 @@ def simulate(truth: GroundTruth, noise: Noise = Noise(), *, zones: ZoneSet | Non
              ) -> list[CountedEvent]:
     """Line crossings the real tracker and counting engine count on the noisy boxes of ``truth``.
 
-    ``tracker``: the detector's (ultralytics' ByteTrack or BoT-SORT), or ``iou``, the small
-    tracker the console bundle runs without ultralytics. ``on_frame(frame, tracks)`` sees what
+    ``tracker``: the detector's (ByteTrack as ultralytics runs it, or BoT-SORT), or ``iou``, a
+    small tracker of our own to compare them with. ``on_frame(frame, tracks)`` sees what
     the counting engine is fed."""
     rng = np.random.default_rng(seed)
     zone_set = zone_set_for(truth, zones)

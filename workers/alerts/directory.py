@@ -26,7 +26,7 @@ class SavedCamera:
 class CameraDirectory:
     #: cameras an admin saved, by id
     saved: dict[str, SavedCamera] = field(default_factory=dict)
-    #: line and zone names of each camera's newest zone set: camera id -> shape id -> name
+    #: line, zone and route names of each camera's newest zone set: camera id -> id -> name
     shapes: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def camera(self, camera_id: str) -> str:
@@ -38,8 +38,8 @@ class CameraDirectory:
         return self.shapes.get(camera_id, {}).get(shape_id) or shape_id
 
     def set_zones(self, zones: ZoneSet) -> None:
-        self.shapes[zones.camera_id] = {s.id: s.name for s in [*zones.lines, *zones.zones]
-                                        if s.name}
+        self.shapes[zones.camera_id] = {
+            s.id: s.name for s in [*zones.lines, *zones.zones, *zones.routes] if s.name}
 
     def on_control(self, control: CameraControl) -> None:
         if control.action == "configure" and control.config is not None:

@@ -30,6 +30,7 @@ from pydantic import BaseModel, ValidationError
 
 from workers import __version__
 from workers.analytics.queries import QueryService
+from workers.analytics.route_matrix import route_matrix
 from workers.bus import Bus
 from workers.contracts.queries import (
     AlertsQuery,
@@ -43,6 +44,7 @@ from workers.contracts.queries import (
     TotalsReply,
     ZoneSetQuery,
 )
+from workers.contracts.routes import RoutesQuery, RoutesReply
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +121,7 @@ class CountsApi:
         app = web.Application(middlewares=[self._errors, self._auth])
         for path, handler in (("/cameras", self.cameras), ("/series", self.series),
                               ("/occupancy", self.occupancy), ("/totals", self.totals),
+                              ("/routes", self.routes),
                               ("/alerts", self.alerts), ("/openapi.json", self.openapi)):
             app.router.add_get(PREFIX + path, handler)
         return app
@@ -190,7 +193,7 @@ class CountsApi:
         reply: OccupancyReply = await self.queries.occupancy(OccupancyQuery(**fields))
         rows = [{"camera_id": reply.camera_id, "period": reply.period, "label": p.label,
                  "start": p.start.isoformat(), "end": p.end.isoformat(), "at_end": p.at_end,
-                 "peak": p.peak} for p in reply.points]
+                 "peak": p.peak, "corrected": p.corrected} for p in reply.points]
         return _answer(request, reply, rows, list(rows[0]) if rows else ["label"])
 
     async def totals(self, request: web.Request) -> web.StreamResponse:
@@ -203,7 +206,8 @@ class CountsApi:
         names: dict[str, dict[str, str]] = {}
         for cam in {r.camera_id for r in reply.rows}:
             zones = (await self.queries.zone_set(ZoneSetQuery(camera_id=cam))).zone_set
-            names[cam] = {s.id: s.label for s in [*zones.lines, *zones.zones]} if zones else {}
+            names[cam] = ({s.id: s.label for s in [*zones.lines, *zones.zones, *zones.routes]}
+                          if zones else {})
         rows = [{"camera_id": r.camera_id, "kind": r.kind, "shape_id": r.shape_id,
                  "shape_name": names[r.camera_id].get(r.shape_id, r.shape_id),
                  "class_name": r.class_name, "count_in": r.count_in, "count_out": r.count_out,
@@ -212,6 +216,21 @@ class CountsApi:
         return _answer(request, {"since": reply.since, "until": reply.until, "rows": rows}, rows,
                        ["camera_id", "kind", "shape_id", "shape_name", "class_name", "count_in",
                         "count_out", "since", "until"])
+
+    async def routes(self, request: web.Request) -> web.StreamResponse:
+        tz = self._tz(request)
+        q = request.query
+        for required in ("camera", "start", "end"):
+            if not q.get(required):
+                raise BadRequest(f"the parameter {required!r} is required")
+        reply: RoutesReply = await route_matrix(self.queries.db, RoutesQuery(
+            camera_id=q["camera"], since=_when(request, "start", tz),
+            until=_when(request, "end", tz), class_name=q.get("class") or None))
+        rows = [{"camera_id": reply.camera_id, **r.model_dump(), "start": reply.since.isoformat(),
+                 "end": reply.until.isoformat()} for r in reply.rows]
+        return _answer(request, reply, rows, [
+            "camera_id", "route_id", "name", "origin", "origin_name", "destination",
+            "destination_name", "class_name", "count", "mean_transit_seconds", "start", "end"])
 
     async def alerts(self, request: web.Request) -> web.StreamResponse:
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from workers.contracts.queries import AlertsReply, OccupancyReply, SeriesReply
+from workers.contracts.routes import RoutesReply
 
 _CAMERA = {"name": "camera", "in": "query", "required": True, "schema": {"type": "string"},
            "description": "camera id (see /cameras)"}
@@ -52,7 +53,7 @@ def _get(summary: str, params: list[dict[str, Any]], schema: dict[str, Any],
 
 def _schemas(ref: str) -> dict[str, Any]:
     out: dict[str, Any] = {"Error": {"type": "object", "properties": {"error": {"type": "string"}}}}
-    for model in (SeriesReply, OccupancyReply, AlertsReply):
+    for model in (SeriesReply, OccupancyReply, AlertsReply, RoutesReply):
         schema = model.model_json_schema(ref_template=ref + "{model}")
         out.update(schema.pop("$defs", {}))
         out[model.__name__] = schema
@@ -78,7 +79,15 @@ def describe(version: str, timezone: str) -> dict[str, Any]:
                             "mean_dwell_seconds"),
             "/occupancy": _get("People in a camera's zones per bucket", _range(False),
                                {"$ref": ref + "OccupancyReply"},
-                               "camera_id,period,label,start,end,at_end,peak"),
+                               "camera_id,period,label,start,end,at_end,peak,corrected"),
+            "/routes": _get("People per route (origin -> destination) of a camera in [start, end)",
+                            [_CAMERA, _time("start", True, "start of the range"),
+                             _time("end", True, "end of the range (after start)"),
+                             {"name": "class", "in": "query", "schema": {"type": "string"},
+                              "description": "one COCO class, e.g. person"}, _TZ, _FORMAT],
+                            {"$ref": ref + "RoutesReply"},
+                            "camera_id,route_id,name,origin,origin_name,destination,"
+                            "destination_name,class_name,count,mean_transit_seconds,start,end"),
             "/totals": _get("In/out per camera, line or zone and class in [since, until)",
                             [{**_CAMERA, "required": False},
                              _time("since", False, "default: local midnight"),

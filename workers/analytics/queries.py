@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -60,10 +60,6 @@ from workers.storage.aggregates import aggregated_starts, read_aggregates
 from workers.storage.cameras import active_camera_ids, list_cameras, stored_zone_set
 from workers.storage.events import EventFilter, balance_before, changes, events_in, slot_counts
 from workers.storage.models import Alert, SnapshotRow
-
-#: how much later than an alert's raise a snapshot may be taken and still be its picture (the
-#: clocks of the detector's and the rule engine's machines differ a little)
-ALERT_SNAPSHOT_GRACE = timedelta(seconds=2)
 
 
 def _alert_info(a: Alert) -> AlertInfo:
@@ -263,7 +259,8 @@ class QueryService:
                 return _snapshot_reply(None, f"No alert {q.alert_id!r} is stored.")
             if alert.camera_id is None:
                 return _snapshot_reply(None, "This alert is not about a camera.")
-            before = alert.raised_at + ALERT_SNAPSHOT_GRACE
+            # not after it was raised: a later frame shows what happened next, not why
+            before = alert.raised_at
             row = None
             if alert.zone_id is not None:
                 row = await snapshot_store.newest_before(session, alert.camera_id, before,

@@ -40,7 +40,9 @@ from reportlab.platypus import (
 
 from workers.analytics.buckets import Bucket, Period
 from workers.analytics.route_report import route_flowables
+from workers.contracts.queries import HeatmapReply
 from workers.contracts.routes import RouteRow
+from workers.heatmap.report_page import heatmap_page
 from workers.i18n import FONT, N_, gettext_for, number
 
 TITLES = {"daily_summary": N_("Daily summary"), "weekly_summary": N_("Weekly summary"),
@@ -82,6 +84,8 @@ class ReportData:
     shape_names: dict[tuple[str, str], str] = field(default_factory=dict)
     #: route completions per camera (the origin -> destination matrix)
     routes: dict[str, list[RouteRow]] = field(default_factory=dict)
+    #: each camera's heatmap over the period (a page of the PDF when anyone was seen)
+    heatmaps: dict[str, HeatmapReply] = field(default_factory=dict)
     #: the site's language (AlertingConfig.language)
     language: str = "en"
     tz: ZoneInfo = field(init=False)
@@ -302,11 +306,14 @@ def write_pdf(data: ReportData, path: Path) -> Path:
     for cam in data.camera_ids:
         shapes = data.shape_totals(cam)
         kinds = [k for k in ("line", "zone") if any(s[0] == k for s in shapes)]
+        heat = heatmap_page(data.heatmaps[cam], styles, _) if data.include_charts and cam in data.heatmaps \
+            else []
         # Paragraphs parse a little markup; camera names are arbitrary text.
         block: list[Flowable] = [Paragraph(escape(data.camera(cam)), styles["Heading2"])]
         if not shapes:
             story.append(KeepTogether([*block, Paragraph(escape(_("No counts in this period.")),
                                                          styles["Normal"]), Spacer(1, 4 * mm)]))
+            story += heat
             continue
         block.append(Paragraph(escape(_summary(data, cam, kinds)), styles["Normal"]))
         for kind in kinds:
@@ -318,6 +325,7 @@ def write_pdf(data: ReportData, path: Path) -> Path:
             story.append(KeepTogether([*block, *part]))
             block = []
         story += route_flowables(cam, data.routes.get(cam, []), styles, _)
+        story += heat
         story.append(Spacer(1, 4 * mm))
     tmp = _atomic(path)
     SimpleDocTemplate(str(tmp), pagesize=A4, title=data.title, author="CamCount",

@@ -22,10 +22,12 @@ from typing import NoReturn
 from workers.alerting import store as alerting_store
 from workers.analytics.aggregation import Totals
 from workers.analytics.buckets import BucketIndex, Period, buckets, slot_start
+from workers.analytics.heatmaps import HeatmapStore
 from workers.analytics.report_files import ReportData, ReportLine, write_csv, write_pdf
 from workers.analytics.route_matrix import route_matrix
 from workers.bus import Bus, Delivery, PermanentError, PublishError
 from workers.contracts import EmailNotification, ReportFacts, ReportProgress, ReportRequest, utcnow
+from workers.contracts.queries import MAX_SERIES_SPAN, HeatmapQuery
 from workers.contracts.routes import RoutesQuery
 from workers.storage import Database
 from workers.storage import reports as store
@@ -244,6 +246,11 @@ class ReportService:
                     t = per_bucket.get(b.start) or Totals()
                     data.lines.append(ReportLine(cam, b, key[1], key[2], key[3], t.count_in,
                                                  t.count_out, t.mean_dwell))
+        if data.include_charts and end - start <= MAX_SERIES_SPAN["hourly"]:
+            heatmaps = HeatmapStore(self.db)
+            for cam in req.camera_ids:
+                data.heatmaps[cam] = await heatmaps.heatmap(
+                    HeatmapQuery(camera_id=cam, start=start, end=end))
         return data
 
     async def _site_language(self) -> str:

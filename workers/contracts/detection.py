@@ -74,8 +74,9 @@ class CountEvent(BaseModel):
     #: seconds spent in the zone, on a zone exit; on a route, seconds from its first step to
     #: its last (the transit time)
     dwell_seconds: float | None = None
-    origin: str | None = None
-    destination: str | None = None
+    #: left out of the JSON unless set, so a line or zone event reads as it always did
+    origin: str | None = Field(default=None, exclude_if=lambda v: v is None)
+    destination: str | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
 class CountingData(BaseModel):
@@ -92,7 +93,7 @@ class CountingData(BaseModel):
     lines: dict[str, LineCounts] = Field(default_factory=dict)
     zone_analysis: dict[str, ZoneAnalysis] = Field(default_factory=dict)
     #: route id -> people who completed it, per class, since the detector started counting
-    routes: dict[str, dict[str, int]] = Field(default_factory=dict)
+    routes: dict[str, dict[str, int]] = Field(default_factory=dict, exclude_if=lambda v: not v)
     events: list[CountEvent] = Field(default_factory=list)
 
 

@@ -19,7 +19,8 @@ from workers.counting.zones import ZoneCounter
 
 
 class CountingEngine:
-    """Counts line crossings and zone entries/exits for one camera.
+    """Counts line crossings, zone entries/exits and routes (``workers.counting.routes``, read
+    from those events) for one camera.
 
     Tracks reach the lines and zones through :class:`Identities`: a track counts once seen on
     ``min_track_frames`` frames, and a new id continuing a lost person is that person.
@@ -67,7 +68,8 @@ class CountingEngine:
         points moved forgets which side each track was on (re-learnt without counting), as do
         all lines when the anchor changes; a surviving zone keeps its occupants and re-decides
         membership against the new polygon. Removed shapes vanish from the output; new ones
-        start at zero.
+        start at zero. Routes that keep their id keep their totals, and their people's progress
+        while their steps are unchanged.
         """
         self._pending = zone_set
 

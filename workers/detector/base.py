@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -56,6 +57,9 @@ class DetectorConfig:
     #: the JPEG of each counted frame (the evidence of its count events) is at most this large;
     #: 0: publish no snapshots
     snapshot_max_bytes: int = SNAPSHOT_BYTES
+    #: seconds of frames (their own time) in one heatmap fact at most, within an hour
+    heatmap_flush_s: float = field(
+        default_factory=lambda: float(os.environ.get("CAMCOUNT_HEATMAP_FLUSH_S", "300")))
 
 
 class Detector(ABC):

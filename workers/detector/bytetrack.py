@@ -5,7 +5,7 @@ torch costs ~650 MB of memory: the console's HOG fallback must not load it just 
 ultralytics' ``trackers/byte_tracker.py`` with the helpers it uses (``basetrack.py``,
 ``utils/kalman_filter.py``, ``utils/matching.py``, ``utils/stracks.py``; AGPL-3.0, like CamCount),
 reduced to axis-aligned boxes: no oriented boxes, no camera-motion compensation, no ReID (BoT-SORT
-keeps ultralytics' own code). The arithmetic is unchanged, line for line, so tracks are the same:
+keeps ultralytics' own code). The arithmetic is unchanged, so the tracks are the same:
 ``tests/unit/test_bytetrack.py`` feeds this and ultralytics' ``BYTETracker`` the same detections
 and compares every output row, with the stock settings and with CamCount's.
 """

@@ -36,8 +36,13 @@ from workers.detector.scheduler import FrameScheduler
 from workers.detector.snapshot import draw_snapshot, encode_capped
 from workers.heatmap import HeatAccumulator
 from workers.privacy import PrivacySettings
+from workers.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
+
+#: snapshots being drawn or sent at once; more are dropped (counted), never waited for: a broker
+#: that is away must not hold up the frames behind a counted one
+SNAPSHOTS_IN_FLIGHT = 4
 
 #: a frame older than this when it reaches us is dropped: live counts want the present
 MAX_FRAME_AGE_S = 5.0
@@ -64,6 +69,7 @@ class FrameHandler:
         self.snapshots_published = 0
         #: snapshots not made or not taken by the broker (their counts are not affected)
         self.snapshots_dropped = 0
+        self._snapshots: set[asyncio.Task[None]] = set()
 
     async def on_frame(self, cam: FollowedCamera, frame: Frame) -> None:
         now = time.monotonic()
@@ -133,7 +139,7 @@ class FrameHandler:
         t = self.bus.topology
         zones = cam.pipeline.zone_set if cam.pipeline is not None else self.settings.zones_for(frame)
         if cam.heat is None:
-            cam.heat = HeatAccumulator(frame.camera_id)
+            cam.heat = HeatAccumulator(frame.camera_id, flush_every_s=self.config.heatmap_flush_s)
         due = cam.heat.add(((d.track_id, d.bbox) for d in outcome.detections), image.shape[1],
                            image.shape[0], frame.timestamp)
         if due:
@@ -149,7 +155,7 @@ class FrameHandler:
             facts.metadata.source = self.worker_id
             await self.facts.put(t.camera_events, t.counts_key(frame.camera_id), facts)
             if self.config.snapshot_max_bytes > 0:
-                await self._publish_snapshot(frame, image, outcome, zones, facts.message_id)
+                self._snapshot_later(frame, image, outcome, zones, facts.message_id)
         try:
             # Live: for the wall and live rules. Nobody following it is not an error, and one
             # the broker cannot take now is stale by the time it could.
@@ -159,6 +165,19 @@ class FrameHandler:
             self.live_dropped += 1
             log.debug("camera %s: live result not published: %s", frame.camera_id, exc)
 
+    def _snapshot_later(self, frame: Frame, image: np.ndarray, outcome: FrameOutcome,
+                        zones: ZoneSet, event_message_id: str) -> None:
+        if len(self._snapshots) >= SNAPSHOTS_IN_FLIGHT:
+            self.snapshots_dropped += 1
+            return
+        task = asyncio.get_running_loop().create_task(
+            self._publish_snapshot(frame, image, outcome, zones, event_message_id))
+        self._snapshots.add(task)
+        task.add_done_callback(self._snapshots.discard)
+
+    async def close(self) -> None:
+        """Stop the snapshots under way: evidence, not worth holding up a shutdown for."""
+        await cancel_and_wait(*self._snapshots)
 
     async def _publish_snapshot(self, frame: Frame, image: np.ndarray, outcome: FrameOutcome,
                                 zones: ZoneSet, event_message_id: str) -> None:

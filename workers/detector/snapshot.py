@@ -77,9 +77,11 @@ def encode_capped(image_bgr: np.ndarray, max_bytes: int) -> bytes:
 
 
 def _label(image: np.ndarray, text: str, at: tuple[int, int], color: tuple[int, int, int]) -> None:
-    scale = max(0.4, image.shape[0] / 900)
-    (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
+    # readable when the picture is shown a third of its size: about 1/30 of its height
+    scale = max(0.6, image.shape[0] / 600)
+    weight = 1 if scale < 0.9 else 2
+    (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, weight)
     x, y = max(0, at[0]), max(th + base + 2, at[1])
     cv2.rectangle(image, (x, y - th - base - 2), (x + tw + 4, y), color, -1)
-    cv2.putText(image, text, (x + 2, y - base), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), 1,
-                cv2.LINE_AA)
+    cv2.putText(image, text, (x + 2, y - base), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0),
+                weight, cv2.LINE_AA)

@@ -131,6 +131,8 @@ class DetectorWorker:
             await self._stored.close()
         for sub in self._subs:
             await sub.cancel()
+        if self._frames is not None:
+            await self._frames.close()  # before the executor that draws them goes
         self._infer.shutdown(wait=True, cancel_futures=True)
         for cam in list(self._cameras.values()):
             await self._flush_heatmap(cam)

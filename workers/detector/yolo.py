@@ -113,7 +113,8 @@ class YoloDetector(Detector):
                     classes: Sequence[Sequence[str] | None]) -> list[Detections]:
         """One ``predict`` for every frame (a batch for the model) when the cameras ask for the
         same classes; frames of one size are letterboxed alike, so they batch without padding."""
-        if len(images_bgr) < 2 or any(c != classes[0] for c in classes):
+        if (len(images_bgr) < 2 or any(c != classes[0] for c in classes)
+                or isinstance(self._model, OpenVinoModel)):  # ours runs one frame a call
             return super().detect_many(images_bgr, classes)
         ids = self._class_ids if classes[0] is None else _class_ids(list(classes[0]), self.names)
         with self._lock:

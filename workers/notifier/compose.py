@@ -4,7 +4,7 @@ webhook's JSON body. Nothing a message carries becomes an address, a header or a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,8 @@ class StoredReport:
     end: str
     timezone: str
     path: str
+    #: what people call the cameras, in the order of ``camera_ids`` (their ids where unnamed)
+    camera_names: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ def report_subject(report: StoredReport, lang: str = "en") -> str:
     _ = gettext_for(lang)
     return _("CamCount %(report)s: %(cameras)s, %(start)s to %(end)s") % {
         "report": _(REPORT_NAMES.get(report.report_type, report.report_type)),
-        "cameras": ", ".join(report.camera_ids), "start": report.start[:10],
+        "cameras": ", ".join(report.camera_names or report.camera_ids), "start": report.start[:10],
         "end": report.end[:10]}
 
 
@@ -102,7 +104,8 @@ def email_content(about: Facts, target_id: str, timezone: str,
     data = {"report_id": report.report_id, "report_type": report.report_type,
             "report_name": _(REPORT_NAMES.get(report.report_type, report.report_type)),
             "camera_ids": report.camera_ids, "timezone": report.timezone,
-            "start": report.start, "end": report.end}
+            "start": report.start, "end": report.end,
+            "camera_names": report.camera_names or report.camera_ids}
     attachment = Attachment(
         Path(report.path).name,  # readable: what, of which cameras, when
         CONTENT_TYPES.get(report.format, "application/octet-stream"), report.path)

@@ -24,6 +24,7 @@ from workers.notifier.templates import UnknownTemplate
 from workers.storage import Database, redact
 from workers.storage import notifications as log_store
 from workers.storage import reports as report_store
+from workers.storage.cameras import display_names
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,8 @@ class Sender:
         """A finished report as the analytics store has it: its file is the one attached."""
         async with self.db.sessions() as session:
             row = await report_store.get(session, facts.report_id)
+            cameras = list((row.request.get("camera_ids") or []) if row is not None else [])
+            names, _ = await display_names(session, cameras)
         if row is None or not row.path:
             raise DeliveryRefused(f"report {facts.report_id!r} is not stored as finished in the "
                                   f"notifier's database ({redact(str(self.db.url))})")
@@ -116,4 +119,4 @@ class Sender:
             str(req.get("date_range", {}).get("start", "")),
             str(req.get("date_range", {}).get("end", "")),
             str(req.get("parameters", {}).get("timezone") or self.in_force.config.timezone),
-            row.path)
+            row.path, [names.get(c, c) for c in cameras])

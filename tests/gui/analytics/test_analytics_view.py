@@ -5,7 +5,7 @@ ends as a sentence on screen."""
 from __future__ import annotations
 
 import csv
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,7 @@ from tests.helpers.analytics import at
 from tests.helpers.analytics_window import CAMERA, configure_lobby, line, publish_counts, zone
 from tests.helpers.waiting import until
 from workers.analytics import AnalyticsWorker
+from workers.contracts import CameraConfig, CameraControl
 from workers.storage.models import CountEventRow
 
 FIRST, LAST = date(2026, 3, 2), date(2026, 3, 4)
@@ -248,14 +249,40 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
+async def _configure_empty_camera(console: Console) -> None:
+    """A camera listed before the lobby (by id) that never counted anything."""
+    t = console.bus.topology
+    await console.bus.publish(t.camera_events, t.control_key("a-back"), CameraControl(
+        camera_id="a-back", action="configure",
+        config=CameraConfig(camera_id="a-back", name="Back door", source="0")))
+
+
 async def test_the_window_opens_on_a_chart_with_every_column_on_screen(
         qtbot, console: Console, settings: Settings, worker: AnalyticsWorker) -> None:
+    await _configure_empty_camera(console)
     await configure_lobby(console)
-    await publish_counts(console, worker, [[line("2026-03-02T10:00+01:00", "in", 1)]])
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+    await publish_counts(console, worker, [[line(yesterday, "in", 1)]])
     window, view = await open_analytics(qtbot, console, settings)
-    # no click on Show: the first camera's last week is charted at once, not empty 0-1 axes
+    # no click on Show: the last week of a camera that counted something is charted at once,
+    # not the empty 0-1 axes of the first camera listed, which never counted anything
     await until(lambda: view.controller.data is not None, what="a chart without asking")
-    assert view.totals_label.text().startswith("In ")
+    assert view.camera_box.currentData() == CAMERA and view.camera_box.count() == 2
+    assert view.totals_label.text().startswith("In 1 ")
+    assert view.controller.counted == {CAMERA}
     header = view.breakdown.header()
     right = header.sectionPosition(4) + header.sectionSize(4)
     assert right <= view.breakdown.viewport().width(), "the Net column is on screen"
+
+
+async def test_with_no_recent_counts_the_window_says_so_and_draws_no_empty_chart(
+        qtbot, console: Console, settings: Settings, worker: AnalyticsWorker) -> None:
+    await _configure_empty_camera(console)
+    await configure_lobby(console)
+    await publish_counts(console, worker, [[line("2026-03-02T10:00+01:00", "in", 1)]])  # long ago
+    window, view = await open_analytics(qtbot, console, settings)
+    await until(lambda: "none has counted" in view.status.text(), what="the plain sentence")
+    assert view.status.text() == ("2 cameras known to the analytics worker; none has counted "
+                                  "anything in the last 7 days.")
+    assert view.controller.data is None and view.totals_label.text() == ""
+    window.close_now()

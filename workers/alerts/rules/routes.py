@@ -41,13 +41,15 @@ class Routes(RuleKind):
 
     def conditions(self, rule: AlertRule, now: float) -> Iterator[Condition]:
         assert isinstance(rule, RouteRule)
+        names = self.settings.directory
         for (cam, route), times in self._done.items():
             if watched(rule.cameras, cam) and watched(rule.routes, route):
                 n = sum(1 for t in times if now - t <= rule.period_seconds)
                 yield Condition(Subject(cam, route), n > rule.above, None, n,
                                 self._("Route %(route)s on camera %(camera)s: %(n)s people in "
                                        "the last %(span)s, more than %(above)s") % {
-                                    "route": route, "camera": cam, "n": n, "above": rule.above,
+                                    "route": names.shape(cam, route), "camera": names.camera(cam),
+                                    "n": n, "above": rule.above,
                                     "span": span(rule.period_seconds, self._)})
 
     def forget_old(self, now: float) -> None:

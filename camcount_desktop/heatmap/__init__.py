@@ -1,0 +1,1 @@
+"""Heatmaps in the console: over a wall tile's live picture, and in the analytics window."""
