@@ -72,9 +72,8 @@ class MainWindow(QMainWindow):
         self.alert_detail = AlertDetailView(console.alerts, console.snapshots, console.wall,
                                             console.cameras.name_of)
         self.alert_detail.live_camera_changed.connect(console.pin_camera)
-        self.alert_dock = self._dock(self.tr("Alert"), self.alert_detail,
+        self.alert_dock = self._dock("alert", self.tr("Alert"), self.alert_detail,
                                      Qt.DockWidgetArea.RightDockWidgetArea)
-        self.alert_dock.setObjectName("dock-alert")  # the same in every language
         # the opened alert takes the window's height on the right, the panels what is left
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.alert_dock.hide()

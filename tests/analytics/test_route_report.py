@@ -50,7 +50,7 @@ async def test_the_pdf_report_has_the_route_matrix_and_transit_times(
     assert steps[-1].state == "done", steps[-1]
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(Path(steps[-1].path)).pages)
                     .split())
-    assert "cam-a: 3 in, 3 out" in text  # the doors' crossings, not the routes again
+    assert "cam-a Lines: 3 in, 3 out." in text  # the doors' crossings, not the routes again
     assert "Routes of cam-a" in text
     # busiest door first on both sides (a tie: by name); a dash where no route leads
     assert "From \\ to East West East - 1 West 2 -" in text, text

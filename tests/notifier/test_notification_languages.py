@@ -42,7 +42,7 @@ async def test_a_report_email_is_written_in_the_sites_language(
     await bus.publish("", bus.topology.email_queue,
                       EmailNotification(target_id="ops", about=ReportFacts(report_id="r-1234567")))
     [mail] = await received(smtp)
-    assert mail["Subject"] == "CamCount, сводка за день: entrance, с 2026-11-22 по 2026-11-23"
+    assert mail["Subject"] == "CamCount, сводка за день: Front entrance, с 2026-11-22 по 2026-11-23"
     text = mail.get_body(("plain",)).get_content()
     assert "Отчёт CamCount во вложении: сводка за день." in text
-    assert "Камеры: entrance" in text and "Период: с " in text
+    assert "Камеры: Front entrance" in text and "Период: с " in text
