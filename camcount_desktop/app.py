@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="run local mode offscreen until a result reaches a tile; print JSON")
     parser.add_argument("--timeout", type=float, default=SELF_TEST_TIMEOUT_S,
                         help="self-test time limit in seconds (default %(default)s)")
+    parser.add_argument("--language", choices=("en", "vi", "ru", "ko"),
+                        help="the console's language; default: the one chosen in the settings, "
+                             "else the OS's")
     parser.add_argument("--log-level", default="INFO", type=str.upper, choices=LOG_LEVELS,
                         help="what the console and its local workers log on stderr "
                              "(default %(default)s)")
@@ -79,6 +82,10 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName("camcount-desktop")
     app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "camcount.png")))  # title bar, taskbar
     app.setQuitOnLastWindowClosed(False)  # the session closes the window after shutting down
+    from camcount_desktop.i18n import install
+    from camcount_desktop.settings import Settings
+
+    install(args.language or ("en" if args.self_test else Settings().language()))
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:

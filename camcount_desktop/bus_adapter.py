@@ -141,7 +141,8 @@ class BusAdapter(QObject):
                         max_length=FOLLOW_QUEUE_LENGTH, prefetch=2)
                 except Exception as exc:
                     log.warning("cannot follow camera %s: %s", camera_id, exc)
-                    self.error.emit(f"cannot follow camera {camera_id}: {exc}")
+                    self.error.emit(self.tr("cannot follow camera {camera}: {why}").format(
+                        camera=camera_id, why=exc))
 
     # -- handlers (on the Qt thread: keep them short) -----------------------------------------
     async def _on_camera_message(self, d: Delivery, _: Delivery) -> None:

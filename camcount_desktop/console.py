@@ -64,7 +64,7 @@ class Console(QObject):
         self.cameras = CamerasController(self)
         self.wall = WallController(settings, self)
         self.health = HealthController(
-            "in-process bus (local mode)" if self.local else redact(self.url), parent=self)
+            self.tr("in-process bus (local mode)") if self.local else redact(self.url), parent=self)
         self.alerts = AlertsController(self._publish_ack, source=self.source,
                                        user=self.bus.user, parent=self)
         self.sound = AlertSound(settings, self)

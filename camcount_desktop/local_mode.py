@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QCoreApplication
+
 from camcount_desktop.timezone import system_timezone
 from workers.bus import Bus
 from workers.contracts import CameraConfig, LineDef, ZoneDef, ZoneSet
@@ -158,7 +160,8 @@ class LocalRuntime:
                 worker = build()
             except ImportError as exc:
                 log.warning("local mode: no %s worker (%s)", role, exc)
-                self._on_missing(role, f"not available in this installation: {exc}")
+                self._on_missing(role, QCoreApplication.translate(
+                    "LocalRuntime", "not available in this installation: {why}").format(why=exc))
                 continue
             running = _Running(role, worker)
             self._running.append(running)  # stopped on shutdown even if cut short while starting
@@ -166,7 +169,8 @@ class LocalRuntime:
                 await worker.start(self.bus)
             except Exception as exc:
                 log.exception("local mode: the %s worker did not start", role)
-                self._on_missing(role, f"failed to start: {exc}")
+                self._on_missing(role, QCoreApplication.translate(
+                    "LocalRuntime", "failed to start: {why}").format(why=exc))
                 continue
             running.heartbeat = Heartbeat(self.bus, worker, f"{role}-local")
             running.heartbeat.start()

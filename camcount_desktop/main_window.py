@@ -43,8 +43,8 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.console, self.settings = console, settings
         self._may_close = False
-        mode = "local mode" if console.local else console.health.broker_label
-        self.setWindowTitle(f"CamCount — {mode}")
+        mode = self.tr("local mode") if console.local else console.health.broker_label
+        self.setWindowTitle(self.tr("CamCount — {mode}").format(mode=mode))
 
         self.health_view = HealthView(console.health)
         self.wall_view = WallView(console.wall)
@@ -63,7 +63,8 @@ class MainWindow(QMainWindow):
         console.health.changed.connect(self.cameras_view.refresh_all)
         self.cameras_view.unserved_changed.connect(console.wall.set_unserved)
         self.cameras_view.camera_activated.connect(console.wall.show_camera)
-        cameras_dock = self._dock("Cameras", self.cameras_view, Qt.DockWidgetArea.LeftDockWidgetArea)
+        cameras_dock = self._dock("cameras", self.tr("Cameras"), self.cameras_view,
+                                  Qt.DockWidgetArea.LeftDockWidgetArea)
 
         self.alerts_view = AlertsView(console.alerts, console.cameras.name_of)
         console.cameras.renamed.connect(self.alerts_view.refresh)
@@ -71,9 +72,8 @@ class MainWindow(QMainWindow):
         self.alert_detail = AlertDetailView(console.alerts, console.snapshots, console.wall,
                                             console.cameras.name_of)
         self.alert_detail.live_camera_changed.connect(console.pin_camera)
-        self.alert_dock = self._dock(self.tr("Alert"), self.alert_detail,
+        self.alert_dock = self._dock("alert", self.tr("Alert"), self.alert_detail,
                                      Qt.DockWidgetArea.RightDockWidgetArea)
-        self.alert_dock.setObjectName("dock-alert")  # the same in every language
         # the opened alert takes the window's height on the right, the panels what is left
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.alert_dock.hide()
@@ -87,10 +87,11 @@ class MainWindow(QMainWindow):
                                             heatmaps=console.heatmaps)
         self.analytics_view.setWindowFlag(Qt.WindowType.Window)
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.alerts_view, "Alerts")
-        self.tabs.addTab(self.queues_view, "Queues")
-        self.tabs.addTab(self.deadletter_view, "Dead letters")
-        panels_dock = self._dock("Panels", self.tabs, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabs.addTab(self.alerts_view, self.tr("Alerts"))
+        self.tabs.addTab(self.queues_view, self.tr("Queues"))
+        self.tabs.addTab(self.deadletter_view, self.tr("Dead letters"))
+        panels_dock = self._dock("panels", self.tr("Panels"), self.tabs,
+                                 Qt.DockWidgetArea.BottomDockWidgetArea)
         # the wall gets the room; panels and the camera list keep a working size
         self.resizeDocks([panels_dock], [260], Qt.Orientation.Vertical)
         self.resizeDocks([cameras_dock], [self.cameras_view.minimumWidth()],
@@ -106,22 +107,22 @@ class MainWindow(QMainWindow):
         self._update_badge()
         self._restore_geometry()
 
-    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+    def _dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
-        dock.setObjectName(f"dock-{title.lower()}")
+        dock.setObjectName(f"dock-{name}")  # saved window state finds docks by it, in any language
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
         return dock
 
     def _build_actions(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        file_menu.addAction("&Broker settings…", self.open_settings)
+        file_menu = self.menuBar().addMenu(self.tr("&File"))
+        file_menu.addAction(self.tr("&Settings…"), self.open_settings)
         file_menu.addAction(self.tr("&Detection settings…"), self.open_detection)
-        quit_action = file_menu.addAction("&Quit", self.close)
+        quit_action = file_menu.addAction(self.tr("&Quit"), self.close)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
 
-        view = self.menuBar().addMenu("&View")
-        toolbar = QToolBar("Wall")
+        view = self.menuBar().addMenu(self.tr("&View"))
+        toolbar = QToolBar(self.tr("Wall"))
         toolbar.setObjectName("toolbar-wall")
         self.addToolBar(toolbar)
         group = QActionGroup(self)
@@ -129,7 +130,7 @@ class MainWindow(QMainWindow):
         for n in LAYOUTS:
             action = QAction(f"{n}×{n}", self, checkable=True)
             action.setShortcut(QKeySequence(f"Ctrl+{n}"))
-            action.setToolTip(f"{n * n} tiles (Ctrl+{n})")
+            action.setToolTip(self.tr("{tiles} tiles (Ctrl+{n})").format(tiles=n * n, n=n))
             action.triggered.connect(lambda _=False, n=n: self.console.wall.set_layout(n))
             group.addAction(action)
             view.addAction(action)
@@ -138,7 +139,7 @@ class MainWindow(QMainWindow):
         self.console.wall.layout_changed.connect(self._sync_layout_actions)
         self._sync_layout_actions()
         view.addSeparator()
-        boxes = QAction("Boxes and track ids", self, checkable=True, checked=True)
+        boxes = QAction(self.tr("Boxes and track ids"), self, checkable=True, checked=True)
         boxes.setShortcut(QKeySequence("B"))
         boxes.toggled.connect(self.wall_view.set_show_boxes)
         view.addAction(boxes)
@@ -149,7 +150,7 @@ class MainWindow(QMainWindow):
             "with its boxes"))
         self.latency_action.toggled.connect(self.wall_view.set_show_latency)
         view.addAction(self.latency_action)
-        full = QAction("Full-screen window", self, checkable=True)
+        full = QAction(self.tr("Full-screen window"), self, checkable=True)
         full.setShortcut(QKeySequence(Qt.Key.Key_F11))
         full.toggled.connect(lambda on: self.showFullScreen() if on else self.showNormal())
         view.addAction(full)
@@ -158,11 +159,11 @@ class MainWindow(QMainWindow):
         sound.toggled.connect(self.console.sound.set_enabled)
         view.addAction(sound)
         self.sound_action = sound
-        analytics = view.addAction("&Analytics…", self.open_analytics)
+        analytics = view.addAction(self.tr("&Analytics…"), self.open_analytics)
         analytics.setShortcut(QKeySequence("Ctrl+Shift+A"))
         toolbar.addSeparator()
-        toolbar.addWidget(QLabel("  Double-click or F: tile full screen · Esc: back · drag cameras "
-                                 "onto tiles  "))
+        hint = self.tr("Double-click or F: tile full screen · Esc: back · drag cameras onto tiles")
+        toolbar.addWidget(QLabel(f"  {hint}  "))
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         toolbar.addWidget(spacer)
@@ -173,8 +174,10 @@ class MainWindow(QMainWindow):
 
     def _update_badge(self) -> None:
         n = self.console.alerts.unacknowledged
-        self.tabs.setTabText(0, f"Alerts ({n})" if n else "Alerts")
-        self.alert_badge.setText(f" {n} unacknowledged alert{'s' if n != 1 else ''} " if n else "")
+        self.tabs.setTabText(0, self.tr("Alerts ({n})").format(n=n) if n else self.tr("Alerts"))
+        badge = self.tr("1 unacknowledged alert") if n == 1 else self.tr(
+            "{n} unacknowledged alerts").format(n=n)
+        self.alert_badge.setText(f" {badge} " if n else "")
         self.alert_badge.setStyleSheet("background:#c23b3b; color:white; border-radius:8px;"
                                        "font-weight:600; padding:2px 6px;" if n else "")
 
@@ -199,8 +202,13 @@ class MainWindow(QMainWindow):
 
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.settings.broker_url() or ("local" if self.console.local
-                                                               else self.console.url), self)
+                                                               else self.console.url), self,
+                                language=self.settings.language())
         if dialog.exec():
+            if dialog.chosen_language() != self.settings.language():
+                self.settings.set_language(dialog.chosen_language())
+                self.statusBar().showMessage(self.tr("The new language applies the next time the "
+                                                     "console starts"), 10000)
             url = dialog.broker_url()
             self.settings.set_broker_url(without_password(url))
             self.broker_change_requested.emit(url)
@@ -232,7 +240,7 @@ class MainWindow(QMainWindow):
         self.settings.store.setValue("window/state", self.saveState())
         self.detection.cancel()  # a download in progress leaves nothing behind
         self.setEnabled(False)
-        self.statusBar().showMessage("Shutting down…")
+        self.statusBar().showMessage(self.tr("Shutting down…"))
         self.close_requested.emit()
 
     def close_now(self) -> None:

@@ -39,6 +39,15 @@ class Settings:
         self.store.setValue("broker/url", url)
         self.store.sync()
 
+    # -- language -----------------------------------------------------------------------------
+    def language(self) -> str:
+        """The console's language code, or "" to follow the OS (see ``camcount_desktop.i18n``)."""
+        return str(self.store.value("ui/language") or "")
+
+    def set_language(self, lang: str) -> None:
+        self.store.setValue("ui/language", lang)
+        self.store.sync()
+
     # -- detection (local mode) ---------------------------------------------------------------
     def detector_model(self) -> str | None:
         """The model chosen on the Detection page (weights or an export), for local mode."""

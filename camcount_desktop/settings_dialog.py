@@ -1,10 +1,12 @@
-"""Choosing the broker: local mode, or a RabbitMQ URL (the password stays out of the settings)."""
+"""The console's settings: the broker (local mode, or a RabbitMQ URL; the password stays out of
+the settings) and the language (applied at the next start)."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -15,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from camcount_desktop.i18n import CHOICES
 from workers.bus.config import ENV_PASSWORD, KEYRING_SERVICE, LOCAL, resolve
 from workers.bus.errors import BrokerConfigError
 
@@ -28,21 +31,30 @@ def without_password(url: str) -> str:
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, current: str, parent: QWidget | None = None):
+    def __init__(self, current: str, parent: QWidget | None = None, language: str = ""):
         super().__init__(parent)
-        self.setWindowTitle("Broker")
-        self.local = QRadioButton("Local mode: workers inside the console, sample video")
-        self.remote = QRadioButton("RabbitMQ broker")
+        self.setWindowTitle(self.tr("Settings"))
+        self.local = QRadioButton(self.tr("Local mode: workers inside the console, sample video"))
+        self.remote = QRadioButton(self.tr("RabbitMQ broker"))
         self.url = QLineEdit("" if current == LOCAL else current)
-        self.url.setPlaceholderText("amqp://user@host:5672/vhost  or  amqps://…")
+        self.url.setPlaceholderText(self.tr("amqp://user@host:5672/vhost  or  amqps://…"))
         (self.local if current == LOCAL else self.remote).setChecked(True)
         self.error = QLabel()
         self.error.setStyleSheet("color:#d04040;")
-        hint = QLabel(f"The password comes from the URL, ${ENV_PASSWORD} or the OS keyring "
-                      f"(service “{KEYRING_SERVICE}”); it is never saved in the settings.")
+        hint = QLabel(self.tr("The password comes from the URL, ${variable} or the OS keyring "
+                              "(service “{service}”); it is never saved in the settings.").format(
+                                  variable=ENV_PASSWORD, service=KEYRING_SERVICE))
         hint.setWordWrap(True)
         form = QFormLayout()
-        form.addRow("URL", self.url)
+        form.addRow(self.tr("URL"), self.url)
+        self.language = QComboBox()
+        self.language.addItem(self.tr("System default"), "")
+        for code, name in CHOICES.items():  # each in its own language: found by those who read it
+            self.language.addItem(name, code)
+        self.language.setCurrentIndex(max(0, self.language.findData(language)))
+        self.language.setToolTip(self.tr("Applies the next time the console starts"))
+        lang_form = QFormLayout()
+        lang_form.addRow(self.tr("Language"), self.language)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self._accept)
@@ -53,7 +65,12 @@ class SettingsDialog(QDialog):
         col.addLayout(form)
         col.addWidget(hint)
         col.addWidget(self.error)
+        col.addLayout(lang_form)
         col.addWidget(buttons)
+
+    def chosen_language(self) -> str:
+        """A language code, or "" for the OS's."""
+        return str(self.language.currentData())
 
     def broker_url(self) -> str:
         """As typed, password included: saving it is the caller's business (``without_password``)."""

@@ -8,6 +8,8 @@ standard library.
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -67,7 +69,8 @@ def version_metadata(workpath: str) -> tuple[str, str]:
 
 #: Qt parts the console does not use. PySide6's hook collects every plugin of QtGui/QtWidgets;
 #: kept: window systems (xcb, wayland, offscreen), image formats, input methods, the desktop-portal
-#: theme. Dropped: translations of Qt's own dialogs (the console's text is English), the plugins
+#: theme. Dropped: translations of Qt's own dialogs but those of the console's languages
+#: (``QT_KEPT``: Vietnamese has none in Qt), the plugins
 #: of embedded displays with no window system (framebuffer, EGLFS, VNC, evdev input), and the GTK 3
 #: theme with the GTK stack it would copy from the build machine (12 MB, and a GTK that differs
 #: from the target desktop's own is a classic source of crashes in frozen Qt apps).
@@ -86,6 +89,21 @@ QT_UNUSED = (
 )
 
 
-def without(toc: list, prefixes: tuple[str, ...]) -> list:
-    """A TOC without the entries whose destination starts with one of ``prefixes``."""
-    return [entry for entry in toc if not entry[0].replace("\\", "/").startswith(prefixes)]
+#: Qt's own translations the console loads (standard buttons and dialogs in its languages)
+QT_KEPT = ("PySide6/Qt/translations/qtbase_ru", "PySide6/Qt/translations/qtbase_ko")
+
+
+def without(toc: list, prefixes: tuple[str, ...], keep: tuple[str, ...] = QT_KEPT) -> list:
+    """A TOC without the entries whose destination starts with one of ``prefixes`` (unless it
+    starts with one of ``keep``)."""
+    return [entry for entry in toc if not entry[0].replace("\\", "/").startswith(prefixes)
+            or entry[0].replace("\\", "/").startswith(keep)]
+
+
+def translations(workpath: str) -> list[tuple[str, str]]:
+    """The console's ``.qm`` files, compiled now from ``resources/i18n/*.ts`` by the build
+    venv's PySide6 (``lrelease``), for ``resources/i18n`` in the bundle."""
+    out = Path(workpath) / "i18n"
+    subprocess.run([sys.executable, "-m", "camcount_desktop.i18n", "build", str(out)], check=True,
+                   cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL)
+    return [(str(qm), "resources/i18n") for qm in sorted(out.glob("*.qm"))]

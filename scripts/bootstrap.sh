@@ -43,3 +43,9 @@ fi
 if [ "$("$VENV/bin/python" -c 'import workers, os; print(os.path.dirname(os.path.dirname(os.path.abspath(workers.__file__))))' 2>/dev/null)" != "$ROOT" ]; then
   "$VENV/bin/python" -m pip install -q --no-deps --no-build-isolation -e "$ROOT"
 fi
+
+# The console's translations: .qm files compiled from resources/i18n/*.ts (never committed).
+# Without PySide6 (a worker-only venv) there is no console to translate.
+if "$VENV/bin/python" -c 'import PySide6' 2>/dev/null; then
+  PYTHONPATH="$ROOT" "$VENV/bin/python" -m camcount_desktop.i18n build >/dev/null
+fi

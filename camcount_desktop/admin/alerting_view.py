@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,29 +30,47 @@ from camcount_desktop.admin.form_fields import ERROR_STYLE
 from camcount_desktop.admin.rule_form import KINDS, RuleForm
 from camcount_desktop.admin.settings_form import SettingsForm, settings_rows
 from camcount_desktop.admin.target_form import TargetForm
+from camcount_desktop.alerts.view import SEVERITY_NAMES
+from camcount_desktop.i18n import clock
 from workers.contracts.alerting import AlertRule, EmailTarget, Target, WebhookTarget
 from workers.contracts.notifications import SendResult, TargetStatus
 
 F = TypeVar("F", bound=ConfigEditForm)
 
-RULE_COLUMNS = ("Rule", "Kind", "Severity", "Condition", "Watches", "Notify", "Enabled")
-TARGET_COLUMNS = ("Target", "Channel", "Sends to", "Rate limit", "Secret", "Test", "Last test",
-                  "Delivery")
+RULE_COLUMNS = (QT_TRANSLATE_NOOP("AlertingDialog", "Rule"), QT_TRANSLATE_NOOP("AlertingDialog", "Kind"),
+                QT_TRANSLATE_NOOP("AlertingDialog", "Severity"),
+                QT_TRANSLATE_NOOP("AlertingDialog", "Condition"),
+                QT_TRANSLATE_NOOP("AlertingDialog", "Watches"), QT_TRANSLATE_NOOP("AlertingDialog", "Notify"),
+                QT_TRANSLATE_NOOP("AlertingDialog", "Enabled"))
+TARGET_COLUMNS = (QT_TRANSLATE_NOOP("AlertingDialog", "Target"),
+                  QT_TRANSLATE_NOOP("AlertingDialog", "Channel"),
+                  QT_TRANSLATE_NOOP("AlertingDialog", "Sends to"),
+                  QT_TRANSLATE_NOOP("AlertingDialog", "Rate limit"),
+                  QT_TRANSLATE_NOOP("AlertingDialog", "Secret"), QT_TRANSLATE_NOOP("AlertingDialog", "Test"),
+                  QT_TRANSLATE_NOOP("AlertingDialog", "Last test"),
+                  QT_TRANSLATE_NOOP("AlertingDialog", "Delivery"))
 TEST_COLUMN, LAST_TEST_COLUMN, DELIVERY_COLUMN = 5, 6, 7
-SETTINGS_COLUMNS = ("Setting", "Value")
+SETTINGS_COLUMNS = (QT_TRANSLATE_NOOP("AlertingDialog", "Setting"),
+                    QT_TRANSLATE_NOOP("AlertingDialog", "Value"))
 
 
 def delivery(state: TargetStatus | None) -> tuple[bool, str]:
     """(healthy, words) for a target's circuit breaker as the notifier reports it."""
     if state is None or state.breaker == "closed":
-        failures = f" ({state.consecutive_failures} failed in a row)" \
-            if state and state.consecutive_failures else ""
-        return not failures, f"sending{failures}"
+        if state and state.consecutive_failures:
+            return False, QCoreApplication.translate(
+                "AlertingDialog", "sending ({n} failed in a row)").format(n=state.consecutive_failures)
+        return True, QCoreApplication.translate("AlertingDialog", "sending")
     why = f": {state.last_error}" if state.last_error else ""
     if state.breaker == "half_open":
-        return False, f"paused, probing with the next send{why}"
-    until = f" until {state.open_until.astimezone():%H:%M:%S}" if state.open_until else ""
-    return False, f"paused{until} after {state.consecutive_failures} failures{why}"
+        return False, QCoreApplication.translate("AlertingDialog",
+                                                 "paused, probing with the next send") + why
+    if state.open_until:
+        return False, QCoreApplication.translate(
+            "AlertingDialog", "paused until {time} after {n} failures").format(
+                time=clock(state.open_until), n=state.consecutive_failures) + why
+    return False, QCoreApplication.translate("AlertingDialog", "paused after {n} failures").format(
+        n=state.consecutive_failures) + why
 
 
 def condition(rule: AlertRule) -> str:
@@ -59,16 +78,25 @@ def condition(rule: AlertRule) -> str:
     parts = [f"> {d['above']}" if d.get("above") is not None else "",
              f"< {d['below']}" if d.get("below") is not None else "",
              f"+{d['min_growth']}" if "min_growth" in d else "",
-             f"in {d['period_seconds']:g} s" if "period_seconds" in d else "",
-             f"for {d['for_seconds']:g} s" if "for_seconds" in d else "",
-             f"cooldown {rule.cooldown_seconds:g} s"]
+             QCoreApplication.translate("AlertingDialog", "in {n} s").format(
+                 n=f"{d['period_seconds']:g}") if "period_seconds" in d else "",
+             QCoreApplication.translate("AlertingDialog", "for {n} s").format(
+                 n=f"{d['for_seconds']:g}") if "for_seconds" in d else "",
+             QCoreApplication.translate("AlertingDialog", "cooldown {n} s").format(
+                 n=f"{rule.cooldown_seconds:g}")]
     return ", ".join(p for p in parts if p)
 
 
 def watches(rule: AlertRule) -> str:
     d = rule.model_dump()
-    parts = [f"{k}: {', '.join(d[k]) or 'all'}" for k in ("cameras", "zones", "lines", "roles",
-                                                          "queues") if k in d]
+    names = {"cameras": QT_TRANSLATE_NOOP("AlertingDialog", "cameras"),
+             "zones": QT_TRANSLATE_NOOP("AlertingDialog", "zones"),
+             "lines": QT_TRANSLATE_NOOP("AlertingDialog", "lines"),
+             "roles": QT_TRANSLATE_NOOP("AlertingDialog", "roles"),
+             "queues": QT_TRANSLATE_NOOP("AlertingDialog", "queues")}
+    every = QCoreApplication.translate("AlertingDialog", "all")
+    parts = [f"{QCoreApplication.translate('AlertingDialog', names[k])}: {', '.join(d[k]) or every}"
+             for k in names if k in d]
     return "; ".join(parts)
 
 
@@ -84,27 +112,29 @@ def test_outcome(result: SendResult | Refusal) -> tuple[bool, str]:
     code = f" ({'HTTP' if result.channel == 'webhook' else 'SMTP'} {result.status})" \
         if result.status is not None else ""
     if result.ok:
-        return True, f"delivered{code} in {result.duration_ms:.0f} ms"
-    return False, f"failed: {result.error}"
+        return True, QCoreApplication.translate("AlertingDialog", "delivered{code} in {ms} ms").format(
+            code=code, ms=f"{result.duration_ms:.0f}")
+    return False, QCoreApplication.translate("AlertingDialog", "failed: {why}").format(
+        why=result.error)
 
 
 class AlertingDialog(QDialog):
     def __init__(self, controller: AlertingController, parent: QWidget | None = None):
         super().__init__(parent)
         self.controller = controller
-        self.setWindowTitle("Alert rules and notification targets")
+        self.setWindowTitle(self.tr("Alert rules and notification targets"))
         self.resize(1000, 520)
         self.rules = self._table(RULE_COLUMNS, stretch="Condition")
         self.targets = self._table(TARGET_COLUMNS, stretch="Sends to")
-        self.add_rule_button = QPushButton("Add rule…")
-        self.edit_rule_button = QPushButton("Edit…")
-        self.delete_rule_button = QPushButton("Delete")
-        self.add_target_button = QPushButton("Add target…")
-        self.edit_target_button = QPushButton("Edit…")
-        self.delete_target_button = QPushButton("Delete")
+        self.add_rule_button = QPushButton(self.tr("Add rule…"))
+        self.edit_rule_button = QPushButton(self.tr("Edit…"))
+        self.delete_rule_button = QPushButton(self.tr("Delete"))
+        self.add_target_button = QPushButton(self.tr("Add target…"))
+        self.edit_target_button = QPushButton(self.tr("Edit…"))
+        self.delete_target_button = QPushButton(self.tr("Delete"))
         self.settings = self._table(SETTINGS_COLUMNS, stretch="Value")
-        self.edit_settings_button = QPushButton("Edit settings…")
-        self.refresh_button = QPushButton("Reload")
+        self.edit_settings_button = QPushButton(self.tr("Edit settings…"))
+        self.refresh_button = QPushButton(self.tr("Reload"))
         self.add_rule_button.clicked.connect(lambda: self.open_rule(None))
         self.edit_rule_button.clicked.connect(lambda: self.open_rule(self._selected_rule()))
         self.delete_rule_button.clicked.connect(self._delete_rule)
@@ -118,10 +148,10 @@ class AlertingDialog(QDialog):
         self.settings.doubleClicked.connect(lambda _: self._open_settings_if_allowed())
         self.tabs = QTabWidget()
         self.tabs.addTab(self._page(self.rules, self.add_rule_button, self.edit_rule_button,
-                                    self.delete_rule_button), "Rules")
+                                    self.delete_rule_button), self.tr("Rules"))
         self.tabs.addTab(self._page(self.targets, self.add_target_button,
-                                    self.edit_target_button, self.delete_target_button), "Targets")
-        self.tabs.addTab(self._page(self.settings, self.edit_settings_button), "Site settings")
+                                    self.edit_target_button, self.delete_target_button), self.tr("Targets"))
+        self.tabs.addTab(self._page(self.settings, self.edit_settings_button), self.tr("Site settings"))
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.version_label = QLabel()
@@ -148,7 +178,8 @@ class AlertingDialog(QDialog):
         """Columns as wide as what they show; ``stretch`` takes the rest (a short yes/no
         column at the end no longer gets the room its neighbours needed)."""
         table = QTableWidget(0, len(columns))
-        table.setHorizontalHeaderLabels(list(columns))
+        table.setHorizontalHeaderLabels(
+            [QCoreApplication.translate("AlertingDialog", c) for c in columns])
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -193,9 +224,12 @@ class AlertingDialog(QDialog):
         targets = config.targets if config else []
         self.rules.setRowCount(len(rules))
         for r, rule in enumerate(rules):
-            for c, text in enumerate((rule.id, KINDS[rule.kind], rule.severity, condition(rule),
-                                      watches(rule), ", ".join(rule.targets) or "nobody",
-                                      "yes" if rule.enabled else "no")):
+            for c, text in enumerate((rule.id, QCoreApplication.translate("RuleForm", KINDS[rule.kind]),
+                                      QCoreApplication.translate("AlertsView",
+                                                                 SEVERITY_NAMES[rule.severity]),
+                                      condition(rule), watches(rule),
+                                      ", ".join(rule.targets) or self.tr("nobody"),
+                                      self.tr("yes") if rule.enabled else self.tr("no"))):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.rules.setItem(r, c, item)
@@ -206,10 +240,10 @@ class AlertingDialog(QDialog):
             secret = target.secret if isinstance(target, WebhookTarget) else ""
             if secret in problems:
                 secret += f" ⚠ {problems[secret]}"
-            limit = str(target.rate_limit) if target.rate_limit else "none"
+            limit = str(target.rate_limit) if target.rate_limit else self.tr("none")
             for c, text in enumerate((target.id, target.channel, sends_to(target), limit, secret)):
                 self.targets.setItem(r, c, QTableWidgetItem(text))
-            button = QPushButton("Send test notification")
+            button = QPushButton(self.tr("Send test notification"))
             button.clicked.connect(lambda _=False, t=target.id: self.send_test(t))
             self.targets.setCellWidget(r, TEST_COLUMN, button)
             self.test_buttons[target.id] = button
@@ -236,8 +270,10 @@ class AlertingDialog(QDialog):
                 self.settings.setItem(r, c, item)
         self.settings.resizeColumnToContents(0)
         self.version_label.setText(
-            f"version {self.controller.version}"
-            + (f", saved by {self.controller.saved_by}" if self.controller.saved_by else ""))
+            self.tr("version {version}, saved by {person}").format(
+                version=self.controller.version, person=self.controller.saved_by)
+            if self.controller.saved_by else
+            self.tr("version {version}").format(version=self.controller.version))
         self._sync_buttons()
 
     def _sync_buttons(self) -> None:
@@ -262,18 +298,19 @@ class AlertingDialog(QDialog):
         return config.targets[row] if config and 0 <= row < len(config.targets) else None
 
     def open_rule(self, rule: AlertRule | None) -> RuleForm:
-        return self._open(RuleForm(self.controller, rule, self), "Rule")
+        return self._open(RuleForm(self.controller, rule, self), self.tr("Rule"))
 
     def open_target(self, target: Target | None) -> TargetForm:
-        return self._open(TargetForm(self.controller, target, self), "Target")
+        return self._open(TargetForm(self.controller, target, self), self.tr("Target"))
 
     def open_settings(self) -> SettingsForm:
-        return self._open(SettingsForm(self.controller, self), "Settings")
+        return self._open(SettingsForm(self.controller, self), self.tr("Settings"))
 
     def _open(self, form: F, what: str) -> F:
         self.forms.append(form)
-        form.accepted.connect(lambda: self._say(f"{what} saved: version "
-                                                f"{self.controller.version} is in force"))
+        form.accepted.connect(lambda: self._say(self.tr("{what} saved: version {version} is in "
+                                                        "force").format(
+            what=what, version=self.controller.version)))
         form.show()
         return form
 
@@ -283,12 +320,13 @@ class AlertingDialog(QDialog):
 
     def _delete_rule(self) -> None:
         if (rule := self._selected_rule()) is not None:
-            self._spawn(self._done(self.controller.delete_rule(rule.id), f"Rule {rule.id} deleted"))
+            self._spawn(self._done(self.controller.delete_rule(rule.id),
+                                   self.tr("Rule {rule} deleted").format(rule=rule.id)))
 
     def _delete_target(self) -> None:
         if (target := self._selected_target()) is not None:
             self._spawn(self._done(self.controller.delete_target(target.id),
-                                   f"Target {target.id} deleted"))
+                                   self.tr("Target {target} deleted").format(target=target.id)))
 
     async def _done(self, edit: Coroutine[Any, Any, Refusal | None], success: str) -> None:
         refusal = await edit
@@ -298,12 +336,13 @@ class AlertingDialog(QDialog):
         button = self.test_buttons.get(target_id)
         if button is not None:
             button.setEnabled(False)
-            button.setText("Sending…")
-        self._say(f"Sending a test notification to {target_id}…")
+            button.setText(self.tr("Sending…"))
+        self._say(self.tr("Sending a test notification to {target}…").format(target=target_id))
         self._spawn(self._test(target_id))
 
     async def _test(self, target_id: str) -> None:
         ok, text = test_outcome(await self.controller.send_test(target_id))
         self.last_tests[target_id] = (ok, text)
-        self._say(f"Test to {target_id} {text}", error=not ok)
+        self._say(self.tr("Test to {target} {outcome}").format(target=target_id, outcome=text),
+                  error=not ok)
         self.refresh()

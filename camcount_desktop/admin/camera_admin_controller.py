@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 
 import cv2
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtGui import QImage
 
 from camcount_desktop.admin.permissions import AdminAccess
@@ -49,7 +49,8 @@ def read_one_picture(source: str) -> QImage:
     finally:
         cap.release()
     if not ok or bgr is None:
-        raise SourceError(f"{src.display} opened but sent no picture")
+        raise SourceError(QCoreApplication.translate(
+            "CameraAdminController", "{source} opened but sent no picture").format(source=src.display))
     rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
     h, w = rgb.shape[:2]
     return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
@@ -94,12 +95,12 @@ class CameraAdminController(QObject):
         try:
             reply = await self.analytics.cameras()
         except RequestFailed as exc:
-            return f"{exc} Showing the cameras this console has seen."
+            return self.tr("{why} Showing the cameras this console has seen.").format(why=exc)
         for info in reply.cameras:
             if info.config is not None and info.camera_id not in self.configs:
                 self.configs[info.camera_id] = info.config
         self.changed.emit()
-        return f"{len(reply.cameras)} cameras recorded by the analytics worker"
+        return self.tr("{n} cameras recorded by the analytics worker").format(n=len(reply.cameras))
 
     async def configure(self, config: CameraConfig) -> str | None:
         return await self._send(CameraControl(camera_id=config.camera_id, action="configure",
@@ -108,7 +109,8 @@ class CameraAdminController(QObject):
     async def set_enabled(self, camera_id: str, enabled: bool) -> str | None:
         config = self.configs.get(camera_id)
         if config is None:
-            return f"the configuration of {camera_id} is not known here; edit it first"
+            return self.tr("the configuration of {camera} is not known here; edit it first").format(
+                camera=camera_id)
         return await self.configure(config.model_copy(update={"enabled": enabled}))
 
     async def remove(self, camera_id: str) -> str | None:
@@ -127,4 +129,6 @@ class CameraAdminController(QObject):
         try:
             return await asyncio.to_thread(read_one_picture, source)
         except cv2.error as exc:
-            raise SourceError(f"cannot open {Source.parse(source).display}: {exc}") from exc
+            raise SourceError(QCoreApplication.translate(
+                "CameraAdminController", "cannot open {source}: {why}").format(
+                    source=Source.parse(source).display, why=exc)) from exc

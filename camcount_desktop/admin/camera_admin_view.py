@@ -8,7 +8,7 @@ import re
 from collections.abc import Awaitable, Callable
 
 from pydantic import ValidationError
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -35,7 +35,13 @@ from workers.bus.config import redact
 from workers.camera.sources import SourceError, address_problem
 from workers.contracts import CameraConfig
 
-COLUMNS = ("Camera", "Name", "Group", "Source", "fps", "Enabled", "State")
+COLUMNS = (QT_TRANSLATE_NOOP("CameraAdminDialog", "Camera"),
+           QT_TRANSLATE_NOOP("CameraAdminDialog", "Name"),
+           QT_TRANSLATE_NOOP("CameraAdminDialog", "Group"),
+           QT_TRANSLATE_NOOP("CameraAdminDialog", "Source"),
+           QT_TRANSLATE_NOOP("CameraAdminDialog", "fps"),
+           QT_TRANSLATE_NOOP("CameraAdminDialog", "Enabled"),
+           QT_TRANSLATE_NOOP("CameraAdminDialog", "State"))
 ERROR_STYLE = "color:#ff6b6b;"
 #: the CameraConfig field each form field edits, for messages pydantic attaches to the field
 FIELDS = {"camera_id": "camera_id", "name": "name", "source": "source", "group": "group",
@@ -49,34 +55,35 @@ class CameraForm(QDialog):
 
     def __init__(self, config: CameraConfig | None, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setWindowTitle("Edit camera" if config else "Add camera")
+        self.setWindowTitle(self.tr("Edit camera") if config else self.tr("Add camera"))
         self.result_config: CameraConfig | None = None
         c = config or CameraConfig(camera_id="new-camera", source="0")
         self.camera_id = QLineEdit(c.camera_id if config else "")
         self.camera_id.setReadOnly(config is not None)
-        self.camera_id.setPlaceholderText("letters, digits, - and _")
+        self.camera_id.setPlaceholderText(self.tr("letters, digits, - and _"))
         self.name = QLineEdit(c.name)
         self.source = QLineEdit(c.source if config else "")
-        self.source.setPlaceholderText("rtsp://user:pass@host/stream, http://…/video.mjpg, a file, or 0")
+        self.source.setPlaceholderText(self.tr("rtsp://user:pass@host/stream, http://…/video.mjpg, "
+                                               "a file, or 0"))
         self.group = QLineEdit(c.group)
-        self.group.setToolTip("The camera worker started with --group <this> adopts a new camera")
+        self.group.setToolTip(self.tr("The camera worker started with --group <this> adopts a new camera"))
         # wider than allowed, so a wrong rate gets a message rather than a silent clamp
         self.fps = QDoubleSpinBox(decimals=1, minimum=0.0, maximum=999.0, value=c.analysis_fps)
         self.classes = QLineEdit(", ".join(c.classes))
         self.model = QLineEdit(c.model or "")
-        self.model.setPlaceholderText("the detector's default")
+        self.model.setPlaceholderText(self.tr("the detector's default"))
         self.imgsz = QLineEdit(str(c.imgsz) if c.imgsz else "")
         self.imgsz.setPlaceholderText(self.tr("the detector's default (640)"))
         imgsz_hint = QLabel(self.tr("Smaller is faster but misses small, distant people; "
                                     "HOG ignores it"))
         imgsz_hint.setStyleSheet(HINT_STYLE)
-        self.loop = QCheckBox("Replay a video file endlessly", checked=c.loop)
-        self.enabled = QCheckBox("Enabled", checked=c.enabled)
-        self.preview = QLabel("Test the connection to see a picture")
+        self.loop = QCheckBox(self.tr("Replay a video file endlessly"), checked=c.loop)
+        self.enabled = QCheckBox(self.tr("Enabled"), checked=c.enabled)
+        self.preview = QLabel(self.tr("Test the connection to see a picture"))
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.preview.setMinimumSize(320, 180)
         self.preview.setWordWrap(True)
-        self.test_button = QPushButton("Test connection")
+        self.test_button = QPushButton(self.tr("Test connection"))
         self.test_button.clicked.connect(self._start_test)
         self.error = QLabel()
         self.error.setWordWrap(True)
@@ -85,7 +92,7 @@ class CameraForm(QDialog):
         #: the source whose connection test failed last, and why: saving it asks first
         self._failed_test: tuple[str, str] | None = None
         self.confirm = QMessageBox(
-            QMessageBox.Icon.Warning, "Save a camera that did not connect?", "",
+            QMessageBox.Icon.Warning, self.tr("Save a camera that did not connect?"), "",
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel, self)
         self.confirm.setDefaultButton(QMessageBox.StandardButton.Cancel)
         self.confirm.accepted.connect(self._save)
@@ -96,10 +103,13 @@ class CameraForm(QDialog):
         form = QFormLayout()
         #: a message under each field that refused its value
         self.field_errors: dict[str, QLabel] = {}
-        for label, key, w in (("Camera id", "camera_id", self.camera_id), ("Name", "name", self.name),
-                              ("Source", "source", self.source), ("Group", "group", self.group),
-                              ("Analysis fps", "fps", self.fps), ("Classes", "classes", self.classes),
-                              ("Model", "model", self.model),
+        for label, key, w in ((self.tr("Camera id"), "camera_id", self.camera_id),
+                              (self.tr("Name"), "name", self.name),
+                              (self.tr("Source"), "source", self.source),
+                              (self.tr("Group"), "group", self.group),
+                              (self.tr("Analysis fps"), "fps", self.fps),
+                              (self.tr("Classes"), "classes", self.classes),
+                              (self.tr("Model"), "model", self.model),
                               (self.tr("Input size"), "imgsz", self.imgsz),
                               ("", "", imgsz_hint), ("", "", self.loop),
                               ("", "", self.enabled)):
@@ -126,13 +136,14 @@ class CameraForm(QDialog):
         problems = self._source_problems()
         camera_id = self.camera_id.text().strip()
         if not re.fullmatch(CAMERA_ID, camera_id):
-            problems["camera_id"] = ("a camera id is letters, digits, - and _ (at most 64): it "
-                                     "names the camera's queues")
+            problems["camera_id"] = self.tr("a camera id is letters, digits, - and _ (at most 64): "
+                                            "it names the camera's queues")
         if not self.name.text().strip():
-            problems["name"] = "a name is needed: it is what operators see on the wall"
+            problems["name"] = self.tr("a name is needed: it is what operators see on the wall")
         if not 0 < self.fps.value() <= MAX_FPS:
-            problems["fps"] = (f"{self.fps.value():g} frames per second cannot be analysed: more "
-                               f"than 0 and at most {MAX_FPS:g}")
+            problems["fps"] = self.tr("{fps} frames per second cannot be analysed: more than 0 and "
+                                      "at most {max}").format(fps=f"{self.fps.value():g}",
+                                                              max=f"{MAX_FPS:g}")
         imgsz = self.imgsz.text().strip()
         if imgsz and not imgsz.isdigit():
             problems["imgsz"] = self.tr("an input size is a number of pixels, such as 416; "
@@ -155,8 +166,9 @@ class CameraForm(QDialog):
     def _source_problems(self) -> dict[str, str]:
         source = self.source.text().strip()
         if ":***@" in source:
-            return {"source": "the source shows *** where its password was (CamCount never stores "
-                              "camera passwords outside the camera workers): type it again"}
+            return {"source": self.tr("the source shows *** where its password was (CamCount "
+                                      "never stores camera passwords outside the camera workers): "
+                                      "type it again")}
         problem = address_problem(source)
         return {"source": problem} if problem else {}
 
@@ -182,8 +194,9 @@ class CameraForm(QDialog):
             return
         self.result_config = config
         if self._failed_test is not None and config.source == self._failed_test[0]:
-            self.confirm.setText(f"{self._failed_test[1]}\n\nSave {config.name} anyway? Its tile will "
-                                 "show NO SIGNAL until the source answers.")
+            question = self.tr("Save {camera} anyway? Its tile will show NO SIGNAL until the "
+                               "source answers.").format(camera=config.name)
+            self.confirm.setText(f"{self._failed_test[1]}\n\n{question}")
             self.confirm.open()  # not exec(): the asyncio loop keeps running
             return
         self.accept()
@@ -208,13 +221,13 @@ class CameraForm(QDialog):
         if problem:
             return
         self.preview.setPixmap(QPixmap())
-        self.preview.setText(f"Connecting to {redact(source)}…")
+        self.preview.setText(self.tr("Connecting to {source}…").format(source=redact(source)))
         self.test_button.setEnabled(False)
         try:
             image = await CameraAdminController.test_connection(source)
         except SourceError as exc:
             self.preview.setText("")
-            self.error.setText(f"Connection test failed: {exc}")
+            self.error.setText(self.tr("Connection test failed: {reason}").format(reason=exc))
             self._failed_test = (source, self.error.text())
             return
         finally:
@@ -224,17 +237,18 @@ class CameraForm(QDialog):
         self.preview.setPixmap(QPixmap.fromImage(image).scaled(
             self.preview.size(), Qt.AspectRatioMode.KeepAspectRatio,
             Qt.TransformationMode.SmoothTransformation))
-        self.preview.setToolTip(f"{image.width()}×{image.height()} from this computer")
+        self.preview.setToolTip(self.tr("{width}×{height} from this computer").format(
+            width=image.width(), height=image.height()))
 
 
 class CameraAdminDialog(QDialog):
     def __init__(self, controller: CameraAdminController, open_zones: Callable[[str], None],
                  parent: QWidget | None = None):
         super().__init__(parent)
-        self.setWindowTitle("Cameras — CamCount")
+        self.setWindowTitle(self.tr("Cameras — CamCount"))
         self.controller, self.open_zones = controller, open_zones
         self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setHorizontalHeaderLabels([self.tr(c) for c in COLUMNS])
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -245,9 +259,13 @@ class CameraAdminDialog(QDialog):
         self.status.setWordWrap(True)
         self.buttons: dict[str, QPushButton] = {}
         row = QHBoxLayout()
-        for text, slot in (("Add…", self.add), ("Edit…", self.edit), ("Enable", self.toggle),
-                           ("Remove", self.remove), ("Zones…", self.zones), ("Refresh", self.refresh)):
-            self.buttons[text] = b = QPushButton(text)
+        # keyed by the English text: the translation is only what the button shows
+        for key, text, slot in (("Add…", self.tr("Add…"), self.add), ("Edit…", self.tr("Edit…"), self.edit),
+                                ("Enable", self.tr("Enable"), self.toggle),
+                                ("Remove", self.tr("Remove"), self.remove),
+                                ("Zones…", self.tr("Zones…"), self.zones),
+                                ("Refresh", self.tr("Refresh"), self.refresh)):
+            self.buttons[key] = b = QPushButton(text)
             b.clicked.connect(slot)
             row.addWidget(b)
         layout = QVBoxLayout(self)
@@ -274,8 +292,9 @@ class CameraAdminDialog(QDialog):
         for r in self.controller.rows():
             c = r.config
             cells = (r.camera_id, c.name if c else "", c.group if c else "",
-                     redact(c.source) if c else "(configuration not known here)",
-                     f"{c.analysis_fps:g}" if c else "", ("yes" if c.enabled else "no") if c else "",
+                     redact(c.source) if c else self.tr("(configuration not known here)"),
+                     f"{c.analysis_fps:g}" if c else "",
+                     (self.tr("yes") if c.enabled else self.tr("no")) if c else "",
                      f"{r.state}{': ' + r.detail if r.detail else ''}")
             i = self.table.rowCount()
             self.table.insertRow(i)
@@ -300,7 +319,8 @@ class CameraAdminDialog(QDialog):
         for text in ("Edit…", "Remove", "Zones…"):
             self.buttons[text].setEnabled(allowed and cid is not None)
         self.buttons["Enable"].setEnabled(allowed and config is not None)
-        self.buttons["Enable"].setText("Disable" if config is None or config.enabled else "Enable")
+        self.buttons["Enable"].setText(self.tr("Disable") if config is None or config.enabled
+                                       else self.tr("Enable"))
         if not allowed:
             self._say(access.reason, error=True)
 
@@ -313,7 +333,7 @@ class CameraAdminDialog(QDialog):
         async def go() -> None:
             error = await action
             if error:
-                self._say(f"Not done. {error}", error=True)
+                self._say(self.tr("Not done. {why}").format(why=error), error=True)
             else:
                 self._say(f"{done}. {warning}" if warning else done, error=bool(warning))
 
@@ -337,11 +357,13 @@ class CameraAdminDialog(QDialog):
         """Said when saving a camera no camera worker will adopt: it would stay unknown."""
         if self.controller.console.health.serves_group(config.group) is not False:
             return ""
-        return no_worker_text(config.group).capitalize() + ": until then it stays unknown"
+        return self.tr("{no_worker}: until then it stays unknown").format(
+            no_worker=no_worker_text(config.group).capitalize())
 
     def add(self) -> None:
-        self._open_form(None, lambda c: f"Camera {c.camera_id} sent to the camera workers of "
-                                         f"group {c.group or '(default)'}")
+        self._open_form(None, lambda c: self.tr("Camera {camera} sent to the camera workers of "
+                                                "group {group}").format(
+            camera=c.camera_id, group=c.group or self.tr("(default)")))
 
     def edit(self) -> None:
         cid = self.selected_id()
@@ -349,18 +371,20 @@ class CameraAdminDialog(QDialog):
             return
         current = self.controller.configs.get(cid)
         self._open_form(current or CameraConfig(camera_id=cid, source="0"),
-                        lambda c: f"Camera {c.camera_id} reconfigured")
+                        lambda c: self.tr("Camera {camera} reconfigured").format(camera=c.camera_id))
 
     def toggle(self) -> None:
         cid = self.selected_id()
         config = self.controller.configs.get(cid) if cid else None
         if cid is not None and config is not None:
             self._run(self.controller.set_enabled(cid, not config.enabled),
-                      f"Camera {cid} {'disabled' if config.enabled else 'enabled'}")
+                      (self.tr("Camera {camera} disabled") if config.enabled
+                       else self.tr("Camera {camera} enabled")).format(camera=cid))
 
     def remove(self) -> None:
         if (cid := self.selected_id()) is not None:
-            self._run(self.controller.remove(cid), f"Camera {cid} removed")
+            self._run(self.controller.remove(cid),
+                      self.tr("Camera {camera} removed").format(camera=cid))
 
     def zones(self) -> None:
         if (cid := self.selected_id()) is not None:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QSpinBox, QWidget
 
 from camcount_desktop.admin.zone_draft import ZoneDraft
 from workers.contracts.zones import ZoneSet
 
-ANCHORS = {"bottom_center": "feet", "center": "box centre", "top_center": "head"}
+ANCHORS = {"bottom_center": QT_TRANSLATE_NOOP("CountingSettings", "feet"),
+           "center": QT_TRANSLATE_NOOP("CountingSettings", "box centre"),
+           "top_center": QT_TRANSLATE_NOOP("CountingSettings", "head")}
 
 
 def _limits(name: str) -> tuple[float, float]:
@@ -27,47 +30,51 @@ def _limits(name: str) -> tuple[float, float]:
 
 class CountingSettings(QGroupBox):
     def __init__(self, on_change: Callable[[], None], parent: QWidget | None = None):
-        super().__init__("Counting (all lines)", parent)
+        super().__init__(parent)
+        self.setTitle(self.tr("Counting (all lines)"))
         self._draft: ZoneDraft | None = None
         self._on_change = on_change
         self.anchor = QComboBox()
         for key, text in ANCHORS.items():
-            self.anchor.addItem(text, key)
-        self.anchor.setToolTip("The point of each box that crosses lines and is inside zones: "
-                               "the feet (bottom centre), the box centre or the head (top centre)")
+            self.anchor.addItem(self.tr(text), key)
+        self.anchor.setToolTip(self.tr("The point of each box that crosses lines and is inside "
+                                       "zones: the feet (bottom centre), the box centre or the head "
+                                       "(top centre)"))
         self.anchor.currentIndexChanged.connect(
             lambda _: self._set("anchor", self.anchor.currentData()))
-        self.hysteresis = self._int("hysteresis_frames", " frames",
-                                    "Frames beyond the dead band on the new side before a "
-                                    "crossing counts")
+        self.hysteresis = self._int("hysteresis_frames", self.tr(" frames"),
+                                    self.tr("Frames beyond the dead band on the new side before a "
+                                            "crossing counts"))
         self.dead_band = QDoubleSpinBox()
         lo, hi = _limits("line_dead_band")
         self.dead_band.setRange(100 * lo, 100 * hi)
         self.dead_band.setSingleStep(0.5)
         self.dead_band.setDecimals(1)
-        self.dead_band.setSuffix(" % of width")
+        self.dead_band.setSuffix(self.tr(" % of width"))
         self.dead_band.setToolTip(
-            "A band this wide on each side of every line (shaded on the picture) where a person "
-            "is on neither side: standing on the line and swaying over it never counts")
+            self.tr("A band this wide on each side of every line (shaded on the picture) where a "
+                    "person is on neither side: standing on the line and swaying over it never "
+                    "counts"))
         self.dead_band.valueChanged.connect(lambda v: self._set("line_dead_band", v / 100))
-        self.confirm = self._int("min_track_frames", " frames",
-                                 "A track counts only once seen on this many frames, so a "
-                                 "detection that flickers for a frame or two never counts")
-        self.rejoin_seconds = self._float("rejoin_seconds", " s", 0.5, 1,
-                                          "How long a person the tracker lost (hidden behind "
-                                          "someone) is remembered, so that a new track id where "
-                                          "they were heading continues them and is not counted "
-                                          "again; 0 turns this off")
-        self.rejoin_distance = self._float("rejoin_distance", " × height", 0.1, 1,
-                                           "How far from where a lost person was heading a new "
-                                           "track may appear to continue them, in person heights")
+        self.confirm = self._int("min_track_frames", self.tr(" frames"),
+                                 self.tr("A track counts only once seen on this many frames, so a "
+                                         "detection that flickers for a frame or two never counts"))
+        self.rejoin_seconds = self._float("rejoin_seconds", self.tr(" s"), 0.5, 1,
+                                          self.tr("How long a person the tracker lost (hidden "
+                                                  "behind someone) is remembered, so that a new "
+                                                  "track id where they were heading continues "
+                                                  "them and is not counted again; 0 turns this off"))
+        self.rejoin_distance = self._float("rejoin_distance", self.tr(" × height"), 0.1, 1,
+                                           self.tr("How far from where a lost person was heading a "
+                                                   "new track may appear to continue them, in "
+                                                   "person heights"))
         form = QFormLayout(self)
-        form.addRow("Anchor", self.anchor)
-        form.addRow("Crossing counts after", self.hysteresis)
-        form.addRow("Dead band", self.dead_band)
-        form.addRow("New tracks count after", self.confirm)
-        form.addRow("Remember lost people", self.rejoin_seconds)
-        form.addRow("Rejoin within", self.rejoin_distance)
+        form.addRow(self.tr("Anchor"), self.anchor)
+        form.addRow(self.tr("Crossing counts after"), self.hysteresis)
+        form.addRow(self.tr("Dead band"), self.dead_band)
+        form.addRow(self.tr("New tracks count after"), self.confirm)
+        form.addRow(self.tr("Remember lost people"), self.rejoin_seconds)
+        form.addRow(self.tr("Rejoin within"), self.rejoin_distance)
 
     def _int(self, name: str, suffix: str, tip: str) -> QSpinBox:
         box = QSpinBox()

@@ -47,7 +47,7 @@ class ConfigEditForm(QDialog):
     def _start_save(self) -> None:
         value = self.value()
         if value is None:
-            self.error.setText("Correct the fields marked in red")
+            self.error.setText(self.tr("Correct the fields marked in red"))
             return
         self.error.clear()
         self.save_button.setEnabled(False)

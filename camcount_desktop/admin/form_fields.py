@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pydantic import ValidationError
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 ERROR_STYLE = "color:#ff6b6b;"
@@ -53,9 +54,9 @@ class FieldForm:
 
 #: what a pattern means, instead of the regular expression pydantic quotes
 PATTERN_MEANING = {
-    "id": "use letters, digits, '.', '-' and '_' only (at most 64)",
-    "secret": "write env:VARIABLE or keyring:service/username",
-    "smtp.password": "write env:VARIABLE or keyring:service/username",
+    "id": QT_TRANSLATE_NOOP("FieldForm", "use letters, digits, '.', '-' and '_' only (at most 64)"),
+    "secret": QT_TRANSLATE_NOOP("FieldForm", "write env:VARIABLE or keyring:service/username"),
+    "smtp.password": QT_TRANSLATE_NOOP("FieldForm", "write env:VARIABLE or keyring:service/username"),
 }
 
 
@@ -73,25 +74,25 @@ def field_errors(exc: ValidationError, *, depth: int) -> dict[str, str]:
         key = ".".join(parts)
         message = plain(err)
         if err["type"] == "string_pattern_mismatch" and key in PATTERN_MEANING:
-            message = PATTERN_MEANING[key]
+            message = QCoreApplication.translate("FieldForm", PATTERN_MEANING[key])
         out[key] = f"{out[key]}; {message}" if key in out else message
     return out
 
 
 #: pydantic's reasons by error type, in the words of the form (its context fills the blanks)
 PLAIN = {
-    "missing": "needed",
-    "string_too_short": "needed",
-    "string_too_long": "at most {max_length} characters",
-    "too_short": "give at least {min_length}",
-    "int_parsing": "a whole number, e.g. 10",
-    "int_from_float": "a whole number, e.g. 10",
-    "float_parsing": "a number, e.g. 2.5",
-    "greater_than": "more than {gt}",
-    "greater_than_equal": "{ge} or more",
-    "less_than": "less than {lt}",
-    "less_than_equal": "{le} at most",
-    "literal_error": "one of {expected}",
+    "missing": QT_TRANSLATE_NOOP("FieldForm", "needed"),
+    "string_too_short": QT_TRANSLATE_NOOP("FieldForm", "needed"),
+    "string_too_long": QT_TRANSLATE_NOOP("FieldForm", "at most {max_length} characters"),
+    "too_short": QT_TRANSLATE_NOOP("FieldForm", "give at least {min_length}"),
+    "int_parsing": QT_TRANSLATE_NOOP("FieldForm", "a whole number, e.g. 10"),
+    "int_from_float": QT_TRANSLATE_NOOP("FieldForm", "a whole number, e.g. 10"),
+    "float_parsing": QT_TRANSLATE_NOOP("FieldForm", "a number, e.g. 2.5"),
+    "greater_than": QT_TRANSLATE_NOOP("FieldForm", "more than {gt}"),
+    "greater_than_equal": QT_TRANSLATE_NOOP("FieldForm", "{ge} or more"),
+    "less_than": QT_TRANSLATE_NOOP("FieldForm", "less than {lt}"),
+    "less_than_equal": QT_TRANSLATE_NOOP("FieldForm", "{le} at most"),
+    "literal_error": QT_TRANSLATE_NOOP("FieldForm", "one of {expected}"),
 }
 
 
@@ -102,7 +103,7 @@ def plain(err) -> str:
                             and (err.get("ctx") or {}).get("min_length", 1) > 1):
         return err["msg"].removeprefix("Value error, ")
     ctx = {k: f"{v:g}" if isinstance(v, float) else v for k, v in (err.get("ctx") or {}).items()}
-    return template.format(**ctx)
+    return QCoreApplication.translate("FieldForm", template).format(**ctx)
 
 
 def words(edit: QLineEdit) -> list[str]:

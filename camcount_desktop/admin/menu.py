@@ -23,14 +23,15 @@ class AdminMenu(QObject):
         self.window, self.console = window, console
         self.access = AdminAccess(console, self)
         self.cameras = CameraAdminController(console, self.access, self)
-        self.menu = window.menuBar().addMenu("&Admin")
+        self.menu = window.menuBar().addMenu(self.tr("&Admin"))
         self.menu.setToolTipsVisible(True)
-        self.cameras_action = self.menu.addAction("&Cameras…", self.open_cameras)
-        self.zones_menu = QMenu("&Zones of", self.menu)
+        self.cameras_action = self.menu.addAction(self.tr("&Cameras…"), self.open_cameras)
+        self.zones_menu = QMenu(self.tr("&Zones of"), self.menu)
         self.zones_menu.aboutToShow.connect(self._fill_zones_menu)
         self.zones_action = self.menu.addMenu(self.zones_menu)
         self.alerting = AlertingController(console, self.access, self)
-        self.alerting_action = self.menu.addAction("Alert &rules and targets…", self.open_alerting)
+        self.alerting_action = self.menu.addAction(self.tr("Alert &rules and targets…"),
+                                                   self.open_alerting)
         self.access_label = QLabel()
         window.statusBar().addPermanentWidget(self.access_label)
         self.access.changed.connect(self._sync)
@@ -41,7 +42,8 @@ class AdminMenu(QObject):
         for action in (self.cameras_action, self.zones_action, self.alerting_action):
             action.setEnabled(allowed)
             action.setToolTip("" if allowed else wrapped(self.access.reason))
-        self.access_label.setText("" if allowed else "Admin actions: not allowed for this account")
+        self.access_label.setText("" if allowed else self.tr("Admin actions: not allowed for this "
+                                                             "account"))
         self.access_label.setToolTip(wrapped(self.access.reason))
         self.access_label.setStyleSheet("" if allowed else "color:#ff6b6b; padding:0 6px;")
 
@@ -52,7 +54,7 @@ class AdminMenu(QObject):
             self.zones_menu.addAction(self.console.cameras.cameras[cid].name or cid,
                                       lambda c=cid: self.open_zones(c))
         if not ids:
-            self.zones_menu.addAction("(no cameras yet)").setEnabled(False)
+            self.zones_menu.addAction(self.tr("(no cameras yet)")).setEnabled(False)
 
     def open_cameras(self) -> CameraAdminDialog:
         dialog = CameraAdminDialog(self.cameras, self.open_zones, self.window)

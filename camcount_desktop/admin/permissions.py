@@ -18,7 +18,7 @@ import logging
 import re
 from urllib.parse import unquote, urlsplit
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from camcount_desktop.console import Console
 from workers.bus import BusError, NotAllowed, Unroutable
@@ -63,9 +63,10 @@ def faces_viewer_permissions(namespace: str = "") -> tuple[str, str, str]:
 
 def not_allowed_text(account: str) -> str:
     who = f" ({account})" if account else ""
-    return (f"Not allowed for this account{who}: it may not send control messages, so it cannot "
-            "change cameras, zones, alert rules or notification targets. Ask an admin, or "
-            "connect with an admin account.")
+    return QCoreApplication.translate(
+        "AdminAccess", "Not allowed for this account{account}: it may not send control messages, "
+        "so it cannot change cameras, zones, alert rules or notification targets. Ask an admin, "
+        "or connect with an admin account.").format(account=who)
 
 
 class AdminAccess(QObject):
@@ -123,8 +124,8 @@ class AdminAccess(QObject):
             self._set(False, not_allowed_text(self.account))
             return self.reason
         except Unroutable:
-            return ("nobody is listening for control messages (no camera, detector or analytics "
-                    "worker is connected); nothing was changed")
+            return self.tr("nobody is listening for control messages (no camera, detector or "
+                           "analytics worker is connected); nothing was changed")
         except BusError as exc:
-            return f"not sent: {exc}"
+            return self.tr("not sent: {why}").format(why=exc)
         return None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -23,10 +23,13 @@ from camcount_desktop.admin.pick_list import PickList
 from workers.contracts.alerting import AlertRule
 
 RULE = TypeAdapter(AlertRule)
-KINDS = {"zone_occupancy": "Zone occupancy", "crossings": "Line crossings",
-         "camera_offline": "Camera offline", "worker_silent": "Worker silent",
-         "queue_depth": "Queue depth", "error_queue_growing": "Error queue growing",
-         "route": "Route"}
+KINDS = {"zone_occupancy": QT_TRANSLATE_NOOP("RuleForm", "Zone occupancy"),
+         "crossings": QT_TRANSLATE_NOOP("RuleForm", "Line crossings"),
+         "camera_offline": QT_TRANSLATE_NOOP("RuleForm", "Camera offline"),
+         "worker_silent": QT_TRANSLATE_NOOP("RuleForm", "Worker silent"),
+         "queue_depth": QT_TRANSLATE_NOOP("RuleForm", "Queue depth"),
+         "error_queue_growing": QT_TRANSLATE_NOOP("RuleForm", "Error queue growing"),
+         "route": QT_TRANSLATE_NOOP("RuleForm", "Route")}
 #: the fields of each kind, besides those every rule has
 KIND_FIELDS = {
     "zone_occupancy": ("cameras", "zones", "above", "for_seconds", "hysteresis", "stale_seconds"),
@@ -49,21 +52,25 @@ class RuleForm(ConfigEditForm):
                  parent: QWidget | None = None):
         super().__init__(parent)
         self.controller, self.original = controller, rule
-        self.setWindowTitle(f"Edit rule {rule.id}" if rule else "Add alert rule")
+        self.setWindowTitle(self.tr("Edit rule {rule}").format(rule=rule.id) if rule
+                            else self.tr("Add alert rule"))
         d: dict[str, Any] = rule.model_dump() if rule else {}
         self.id = QLineEdit(d.get("id", ""))
         self.name = QLineEdit(d.get("name", ""))
         self.kind = QComboBox()
         for kind, label in KINDS.items():
-            self.kind.addItem(label, kind)
+            self.kind.addItem(self.tr(label), kind)
         self.kind.setCurrentIndex(list(KINDS).index(d.get("kind", "zone_occupancy")))
-        self.enabled = QCheckBox("Enabled", checked=d.get("enabled", True))
+        self.enabled = QCheckBox(self.tr("Enabled"), checked=d.get("enabled", True))
         self.severity = QComboBox()
-        self.severity.addItems(["info", "warning", "critical"])
-        self.severity.setCurrentText(d.get("severity", "warning"))
+        for value, text in (("info", self.tr("info")), ("warning", self.tr("warning")),
+                            ("critical", self.tr("critical"))):
+            self.severity.addItem(text, value)
+        self.severity.setCurrentIndex(self.severity.findData(d.get("severity", "warning")))
         self.direction = QComboBox()
-        self.direction.addItems(["both", "in", "out"])
-        self.direction.setCurrentText(d.get("direction", "both"))
+        for value, text in (("both", self.tr("both")), ("in", self.tr("in")), ("out", self.tr("out"))):
+            self.direction.addItem(text, value)
+        self.direction.setCurrentIndex(self.direction.findData(d.get("direction", "both")))
         self.lists = {k: QLineEdit(", ".join(d.get(k, []))) for k in LISTS}
         self.picks = {
             "cameras": PickList(self.tr("no cameras known yet")),
@@ -84,15 +91,15 @@ class RuleForm(ConfigEditForm):
             item.setCheckState(Qt.CheckState.Checked if target.id in d.get("targets", [])
                                else Qt.CheckState.Unchecked)
             self.targets.addItem(item)
-        self.notify_resolved = QCheckBox("Also tell the targets when it is resolved",
+        self.notify_resolved = QCheckBox(self.tr("Also tell the targets when it is resolved"),
                                          checked=d.get("notify_resolved", True))
 
         self.form = f = FieldForm()
-        f.add("id", "Rule id", self.id)
-        f.add("name", "Name", self.name)
-        f.add("kind", "Kind", self.kind)
+        f.add("id", self.tr("Rule id"), self.id)
+        f.add("name", self.tr("Name"), self.name)
+        f.add("kind", self.tr("Kind"), self.kind)
         f.add("enabled", "", self.enabled)
-        f.add("severity", "Severity", self.severity)
+        f.add("severity", self.tr("Severity"), self.severity)
         f.add("cameras", self.tr("Cameras"), self.picks["cameras"],
               self.tr("none ticked: every camera"))
         f.add("zones", self.tr("Zones"), self.picks["zones"],
@@ -101,21 +108,23 @@ class RuleForm(ConfigEditForm):
               self.tr("of the ticked cameras; none ticked: every line"))
         f.add("routes", self.tr("Routes"), self.picks["routes"],
               self.tr("of the ticked cameras; none ticked: every route"))
-        f.add("direction", "Direction", self.direction)
-        f.add("roles", "Worker roles", self.lists["roles"], "e.g. detector, camera; empty: all")
-        f.add("queues", "Queues", self.lists["queues"], "e.g. camera.detection.results")
-        f.add("above", "More than", self.numbers["above"])
-        f.add("below", "Fewer than", self.numbers["below"])
-        f.add("min_growth", "Grown by at least", self.numbers["min_growth"])
-        f.add("period_seconds", "Within (s)", self.numbers["period_seconds"])
-        f.add("for_seconds", "For at least T (s)", self.numbers["for_seconds"],
-              "a shorter blip raises nothing")
+        f.add("direction", self.tr("Direction"), self.direction)
+        f.add("roles", self.tr("Worker roles"), self.lists["roles"],
+              self.tr("e.g. detector, camera; empty: all"))
+        f.add("queues", self.tr("Queues"), self.lists["queues"],
+              self.tr("e.g. camera.detection.results"))
+        f.add("above", self.tr("More than"), self.numbers["above"])
+        f.add("below", self.tr("Fewer than"), self.numbers["below"])
+        f.add("min_growth", self.tr("Grown by at least"), self.numbers["min_growth"])
+        f.add("period_seconds", self.tr("Within (s)"), self.numbers["period_seconds"])
+        f.add("for_seconds", self.tr("For at least T (s)"), self.numbers["for_seconds"],
+              self.tr("a shorter blip raises nothing"))
         f.add("hysteresis", self.tr("Hysteresis (people)"), self.numbers["hysteresis"],
               self.tr("once raised, over only at 'More than' minus this, or fewer"))
-        f.add("stale_seconds", "No data after (s)", self.numbers["stale_seconds"])
-        f.add("cooldown_seconds", "Cooldown (s)", self.numbers["cooldown_seconds"],
-              "after an alert, none for the same subject within this time")
-        f.add("targets", "Notify", self.targets)
+        f.add("stale_seconds", self.tr("No data after (s)"), self.numbers["stale_seconds"])
+        f.add("cooldown_seconds", self.tr("Cooldown (s)"), self.numbers["cooldown_seconds"],
+              self.tr("after an alert, none for the same subject within this time"))
+        f.add("targets", self.tr("Notify"), self.targets)
         f.add("notify_resolved", "", self.notify_resolved)
         self._finish(f)
         self.kind.currentIndexChanged.connect(self._show_kind_fields)
@@ -156,7 +165,7 @@ class RuleForm(ConfigEditForm):
         kind = self.kind.currentData()
         data: dict[str, Any] = {
             "kind": kind, "id": self.id.text().strip(), "name": self.name.text().strip(),
-            "enabled": self.enabled.isChecked(), "severity": self.severity.currentText(),
+            "enabled": self.enabled.isChecked(), "severity": self.severity.currentData(),
             "notify_resolved": self.notify_resolved.isChecked(),
             "targets": [self.targets.item(i).data(Qt.ItemDataRole.UserRole)
                         for i in range(self.targets.count())
@@ -169,7 +178,7 @@ class RuleForm(ConfigEditForm):
             elif key in LISTS:
                 data[key] = words(self.lists[key])
             elif key == "direction":
-                data[key] = self.direction.currentText()
+                data[key] = self.direction.currentData()
             elif (value := number(self.numbers[key])) is not None:
                 data[key] = value
         try:

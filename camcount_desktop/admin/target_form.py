@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
+from PySide6.QtCore import QT_TRANSLATE_NOOP
 from PySide6.QtWidgets import (
     QComboBox,
     QLineEdit,
@@ -20,9 +21,10 @@ from workers.contracts.alerting import Target, WebhookTarget
 TARGET = TypeAdapter(Target)
 EMAIL_FIELDS = ("recipients", "cc")
 WEBHOOK_FIELDS = ("url", "secret", "timeout_seconds", "max_attempts")
-SECRET_HINT = ("Where the notifier finds the HMAC signing key: env:VARIABLE (an environment "
-               "variable of the notifier) or keyring:service/username (its OS keyring). The key "
-               "stays on the notifier's machine; it is never sent or shown.")
+SECRET_HINT = QT_TRANSLATE_NOOP("TargetForm", "Where the notifier finds the HMAC signing key: "
+                                "env:VARIABLE (an environment variable of the notifier) or "
+                                "keyring:service/username (its OS keyring). The key stays on the "
+                                "notifier's machine; it is never sent or shown.")
 
 
 class TargetForm(ConfigEditForm):
@@ -30,7 +32,8 @@ class TargetForm(ConfigEditForm):
                  parent: QWidget | None = None):
         super().__init__(parent)
         self.controller, self.original = controller, target
-        self.setWindowTitle(f"Edit target {target.id}" if target else "Add notification target")
+        self.setWindowTitle(self.tr("Edit target {target}").format(target=target.id) if target
+                            else self.tr("Add notification target"))
         d: dict[str, Any] = target.model_dump(mode="json") if target else {}
         self.id = QLineEdit(d.get("id", ""))
         self.name = QLineEdit(d.get("name", ""))
@@ -47,25 +50,27 @@ class TargetForm(ConfigEditForm):
         self.max_attempts = QLineEdit(str(d.get("max_attempts", 3)))
         limit = d.get("rate_limit") or {}
         self.rate_count = QLineEdit(str(limit.get("count", "")))
-        self.rate_count.setPlaceholderText("no limit")
+        self.rate_count.setPlaceholderText(self.tr("no limit"))
         self.rate_per = QLineEdit(f"{limit.get('per_seconds', 60):g}")
 
         self.form = f = FieldForm()
-        f.add("id", "Target id", self.id)
-        f.add("name", "Name", self.name)
-        f.add("channel", "Channel", self.channel)
-        f.add("recipients", "Recipients", self.recipients, "email addresses, comma-separated")
-        f.add("cc", "Cc", self.cc)
-        f.add("url", "Webhook URL", self.url)
-        f.add("secret", "Signing secret", self.secret, SECRET_HINT)
-        f.add("timeout_seconds", "Timeout (s)", self.timeout)
-        f.add("max_attempts", "Attempts", self.max_attempts)
-        f.add("rate_limit.count", "Rate limit: at most", self.rate_count, "sends (empty: no limit)")
-        f.add("rate_limit.per_seconds", "per (s)", self.rate_per)
+        f.add("id", self.tr("Target id"), self.id)
+        f.add("name", self.tr("Name"), self.name)
+        f.add("channel", self.tr("Channel"), self.channel)
+        f.add("recipients", self.tr("Recipients"), self.recipients,
+              self.tr("email addresses, comma-separated"))
+        f.add("cc", self.tr("Cc"), self.cc)
+        f.add("url", self.tr("Webhook URL"), self.url)
+        f.add("secret", self.tr("Signing secret"), self.secret, self.tr(SECRET_HINT))
+        f.add("timeout_seconds", self.tr("Timeout (s)"), self.timeout)
+        f.add("max_attempts", self.tr("Attempts"), self.max_attempts)
+        f.add("rate_limit.count", self.tr("Rate limit: at most"), self.rate_count,
+              self.tr("sends (empty: no limit)"))
+        f.add("rate_limit.per_seconds", self.tr("per (s)"), self.rate_per)
         if isinstance(target, WebhookTarget) and target.secret in controller.secret_problems:
             # not a refusal: the secret may be set on the notifier's machine later
-            f.show_errors({"secret": "The notifier says: "
-                           + controller.secret_problems[target.secret]})
+            f.show_errors({"secret": self.tr("The notifier says: {problem}").format(
+                problem=controller.secret_problems[target.secret])})
         self._finish(f)
         self.channel.currentTextChanged.connect(self._show_channel_fields)
         self._show_channel_fields()

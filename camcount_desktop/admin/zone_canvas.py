@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
@@ -38,12 +38,15 @@ Tool = Literal["select", "line", "zone"]
 HIT_PX = 8.0
 ARROW_PX = 34.0
 ERROR_COLOR = QColor(255, 70, 70)
+#: shown at the bottom of the canvas, translated when drawn
 HINTS = {
-    "select": "Drag corners or shapes · double-click an edge to add a corner · click an arrow "
-              "to flip in/out · right-click to delete · wheel zooms",
-    "line": "Click the line's two ends; the arrow shows which way is \"in\"",
-    "zone": "Click the corners; click the first corner again, double-click or press Enter to close "
-            "· Esc cancels",
+    "select": QT_TRANSLATE_NOOP("ZoneCanvas", "Drag corners or shapes · double-click an edge to add "
+                                "a corner · click an arrow to flip in/out · right-click to delete · "
+                                "wheel zooms"),
+    "line": QT_TRANSLATE_NOOP("ZoneCanvas", "Click the line's two ends; the arrow shows which way "
+                              "is \"in\""),
+    "zone": QT_TRANSLATE_NOOP("ZoneCanvas", "Click the corners; click the first corner again, "
+                              "double-click or press Enter to close · Esc cancels"),
 }
 
 
@@ -273,12 +276,14 @@ class ZoneCanvas(QWidget):
         menu = QMenu(self)
         if (corner := self.corner_at(q)) is not None and corner[0].kind == "zone":
             shape, i = corner
-            menu.addAction("Delete corner", lambda: self.delete_corner(shape.id, i))
+            menu.addAction(self.tr("Delete corner"), lambda: self.delete_corner(shape.id, i))
         if (shape := self.shape_at(q) or (corner[0] if corner else None)) is not None:
             self.select(shape.id)
             if shape.kind == "line":
-                menu.addAction("Flip in/out", lambda: (self.draft.flip(shape.id), self._edited()))
-            menu.addAction(f"Delete {shape.kind} {shape.label!r}", lambda: self.delete_shape(shape.id))
+                menu.addAction(self.tr("Flip in/out"), lambda: (self.draft.flip(shape.id), self._edited()))
+            text = (self.tr("Delete line “{name}”") if shape.kind == "line"
+                    else self.tr("Delete zone “{name}”"))
+            menu.addAction(text.format(name=shape.label), lambda: self.delete_shape(shape.id))
         if not menu.isEmpty():
             menu.exec(event.globalPos())
 
@@ -336,8 +341,8 @@ class ZoneCanvas(QWidget):
             p.fillRect(frame, QColor(45, 45, 52))
             p.setPen(QColor(170, 170, 170))
             p.drawText(frame, Qt.AlignmentFlag.AlignCenter,
-                       f"No picture from this camera: drawing on a blank "
-                       f"{self.draft.width}×{self.draft.height} frame")
+                       self.tr("No picture from this camera: drawing on a blank {width}×{height} "
+                               "frame").format(width=self.draft.width, height=self.draft.height))
         p.setPen(QPen(QColor(255, 255, 255, 90), 1))
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawRect(frame)
@@ -405,11 +410,11 @@ class ZoneCanvas(QWidget):
         p.setPen(QPen(color, 2))
         p.drawLine(base, tip - unit * 8)
         p.fillPath(head, color)
-        draw_label(p, tip + unit * 6 - QPointF(8, 8), "in", color.lighter(140))
+        draw_label(p, tip + unit * 6 - QPointF(8, 8), self.tr("in"), color.lighter(140))
 
     def _paint_pending(self, p: QPainter) -> None:
         if not self.pending:
-            hint = HINTS[self.tool]
+            hint = self.tr(HINTS[self.tool])
             draw_label(p, QPointF(8, self.height() - 24), hint, QColor(220, 220, 220))
             return
         pts = [self.to_widget(pt) for pt in self.pending]
@@ -421,4 +426,4 @@ class ZoneCanvas(QWidget):
         p.setBrush(QColor("white"))
         for w in pts[: len(self.pending)]:
             p.drawEllipse(w, 4, 4)
-        draw_label(p, QPointF(8, self.height() - 24), HINTS[self.tool], QColor(220, 220, 220))
+        draw_label(p, QPointF(8, self.height() - 24), self.tr(HINTS[self.tool]), QColor(220, 220, 220))

@@ -80,6 +80,8 @@ class ZoneDraft:
         self._undo: list[tuple[Shape, ...]] = []
         self._redo: list[tuple[Shape, ...]] = []
         self.shapes: tuple[Shape, ...] = ()
+        #: how a new shape is named (the editor gives them in the console's language)
+        self.name_templates: dict[str, str] = {"line": "Line {n}", "zone": "Zone {n}"}
         self._take(base, base.version if base_version is None else base_version)
         self._undo = []
 
@@ -145,12 +147,12 @@ class ZoneDraft:
         return f"{kind}-{uuid.uuid4().hex[:8]}"
 
     def _new_name(self, kind: Kind) -> str:
-        word = "Line" if kind == "line" else "Zone"
+        template = self.name_templates[kind]
         used = {s.name for s in self.shapes}
         n = sum(s.kind == kind for s in self.shapes) + 1
-        while f"{word} {n}" in used:
+        while template.format(n=n) in used:
             n += 1
-        return f"{word} {n}"
+        return template.format(n=n)
 
     def add(self, kind: Kind, points: list[Point]) -> Shape:
         shape = Shape(kind, self.new_id(kind), self._new_name(kind),

@@ -40,7 +40,7 @@ class ZoneEditor(QDialog):
     def __init__(self, console: Console, access: AdminAccess, camera_id: str,
                  parent: QWidget | None = None):
         super().__init__(parent)
-        self.setWindowTitle(f"Zones of {camera_id} — CamCount")
+        self.setWindowTitle(self.tr("Zones of {camera} — CamCount").format(camera=camera_id))
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.controller = ZoneEditorController(console, access, camera_id, self)
         self.access = access
@@ -55,14 +55,14 @@ class ZoneEditor(QDialog):
         self.name = QLineEdit()
         self.name.editingFinished.connect(lambda: self._change(name=self.name.text().strip()))
         self.classes = QLineEdit()
-        self.classes.setPlaceholderText("every class the detector reports")
-        self.classes.setToolTip("COCO class names, comma-separated (person, car, …)")
+        self.classes.setPlaceholderText(self.tr("every class the detector reports"))
+        self.classes.setToolTip(self.tr("COCO class names, comma-separated (person, car, …)"))
         self.classes.editingFinished.connect(self._change_classes)
-        self.color = QPushButton("Colour…")
+        self.color = QPushButton(self.tr("Colour…"))
         self.color.clicked.connect(self._pick_color)
-        self.flip = QPushButton("Flip in/out")
+        self.flip = QPushButton(self.tr("Flip in/out"))
         self.flip.clicked.connect(self._flip)
-        self.delete = QPushButton("Delete shape")
+        self.delete = QPushButton(self.tr("Delete shape"))
         self.delete.clicked.connect(self._delete)
         self.shape_error = QLabel()
         self.shape_error.setWordWrap(True)
@@ -71,25 +71,25 @@ class ZoneEditor(QDialog):
         self.routes = RoutePanel(self._refresh)
         self.counting = CountingSettings(lambda: self.canvas and self.canvas.update())
         self.counting.show_draft(None)
-        self.save_button = QPushButton("Save")
+        self.save_button = QPushButton(self.tr("Save"))
         self.save_button.setDefault(False)
         self.save_button.setAutoDefault(False)
         self.save_button.clicked.connect(lambda: self._run(self.controller.save()))
-        self.load_stored_button = QPushButton("Load stored zones")
-        self.load_stored_button.setToolTip("Ask the analytics worker for the stored version and "
-                                           "draw on it")
+        self.load_stored_button = QPushButton(self.tr("Load stored zones"))
+        self.load_stored_button.setToolTip(self.tr("Ask the analytics worker for the stored "
+                                                   "version and draw on it"))
         self.load_stored_button.setAutoDefault(False)
         self.load_stored_button.clicked.connect(
             lambda: self._run(self._after(self.controller.load_stored())))
 
         side = QWidget()
-        side.setFixedWidth(300)
+        side.setMinimumWidth(300)  # wider where the language's words need it
         col = QVBoxLayout(side)
-        col.addWidget(QLabel("Lines and zones"))
+        col.addWidget(QLabel(self.tr("Lines and zones")))
         col.addWidget(self.shapes, 1)
         form = QFormLayout()
-        form.addRow("Name", self.name)
-        form.addRow("Classes", self.classes)
+        form.addRow(self.tr("Name"), self.name)
+        form.addRow(self.tr("Classes"), self.classes)
         col.addLayout(form)
         col.addWidget(self.occupancy)
         buttons = QHBoxLayout()
@@ -101,7 +101,7 @@ class ZoneEditor(QDialog):
         col.addWidget(self.counting)
 
         self.body = QHBoxLayout()
-        self.placeholder = QLabel("Freezing the camera's picture…")
+        self.placeholder = QLabel(self.tr("Freezing the camera's picture…"))
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setMinimumSize(640, 360)
         self.body.addWidget(self.placeholder, 1)
@@ -127,7 +127,8 @@ class ZoneEditor(QDialog):
         tb = self.toolbar
         tools = QActionGroup(self)
         self.tool_actions: dict[str, QAction] = {}
-        for tool, text, key in (("select", "Select", "S"), ("line", "Line", "L"), ("zone", "Zone", "Z")):
+        for tool, text, key in (("select", self.tr("Select"), "S"), ("line", self.tr("Line"), "L"),
+                                ("zone", self.tr("Zone"), "Z")):
             action = QAction(text, self, checkable=True, checked=tool == "select")
             action.setShortcut(QKeySequence(key))
             action.setToolTip(f"{text} ({key})")
@@ -136,21 +137,21 @@ class ZoneEditor(QDialog):
             tb.addAction(action)
             self.tool_actions[tool] = action
         tb.addSeparator()
-        self.undo_action = tb.addAction("Undo", lambda: self._history("undo"))
+        self.undo_action = tb.addAction(self.tr("Undo"), lambda: self._history("undo"))
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
-        self.redo_action = tb.addAction("Redo", lambda: self._history("redo"))
+        self.redo_action = tb.addAction(self.tr("Redo"), lambda: self._history("redo"))
         self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
         tb.addSeparator()
-        tb.addAction("Zoom in", lambda: self.canvas and self.canvas.zoom_by(1.25)).setShortcut(
+        tb.addAction(self.tr("Zoom in"), lambda: self.canvas and self.canvas.zoom_by(1.25)).setShortcut(
             QKeySequence.StandardKey.ZoomIn)
-        tb.addAction("Zoom out", lambda: self.canvas and self.canvas.zoom_by(0.8)).setShortcut(
+        tb.addAction(self.tr("Zoom out"), lambda: self.canvas and self.canvas.zoom_by(0.8)).setShortcut(
             QKeySequence.StandardKey.ZoomOut)
-        tb.addAction("Fit", lambda: self.canvas and self.canvas.fit())
+        tb.addAction(self.tr("Fit"), lambda: self.canvas and self.canvas.fit())
         tb.addSeparator()
-        tb.addAction("New frame", lambda: self._run(self._refreeze()))
-        tb.addAction("Import…", self._import)
-        tb.addAction("Export…", self._export)
-        save = QAction("Save", self)
+        tb.addAction(self.tr("New frame"), lambda: self._run(self._refreeze()))
+        tb.addAction(self.tr("Import…"), self._import)
+        tb.addAction(self.tr("Export…"), self._export)
+        save = QAction(self.tr("Save"), self)
         save.setShortcut(QKeySequence.StandardKey.Save)
         save.triggered.connect(lambda: self.save_button.isEnabled() and self.save_button.click())
         self.addAction(save)
@@ -177,10 +178,11 @@ class ZoneEditor(QDialog):
             return
         size = await self.controller.refreeze()
         if size is None:
-            self._show_status("No new frame from the camera; keeping the old one", "error")
+            self._show_status(self.tr("No new frame from the camera; keeping the old one"), "error")
         elif size != (self.canvas.draft.width, self.canvas.draft.height):
-            self._show_status(f"The camera now sends {size[0]}×{size[1]} frames; reopen the "
-                              "editor to draw on them", "error")
+            self._show_status(self.tr("The camera now sends {width}×{height} frames; reopen the "
+                                      "editor to draw on them").format(width=size[0], height=size[1]),
+                              "error")
         else:
             self.canvas.set_image(self.controller.image)
 
@@ -220,21 +222,22 @@ class ZoneEditor(QDialog):
         self.save_button.setEnabled(ready and allowed and known and not errors)
         self.load_stored_button.setVisible(ready and not known)
         if not ready:
-            self.save_button.setText("Save")
+            self.save_button.setText(self.tr("Save"))
             return
-        self.save_button.setText(f"Save version {self.controller.next_version}" if known
-                                 else "Save (stored version unknown)")
+        self.save_button.setText(
+            self.tr("Save version {version}").format(version=self.controller.next_version) if known
+            else self.tr("Save (stored version unknown)"))
         if not allowed:
             self.save_button.setToolTip(self.access.reason)
             self._show_status(self.access.reason, "error")
         elif not known:
-            self.save_button.setToolTip("The analytics worker did not say which version is "
-                                        "stored: “Load stored zones” asks again")
+            self.save_button.setToolTip(self.tr("The analytics worker did not say which version is "
+                                                "stored: “Load stored zones” asks again"))
         elif errors:
-            self.save_button.setToolTip("Fix the shapes marked in red first")
+            self.save_button.setToolTip(self.tr("Fix the shapes marked in red first"))
         else:
-            self.save_button.setToolTip("Store these lines and zones as the next version; the "
-                                        "detectors count with it once stored")
+            self.save_button.setToolTip(self.tr("Store these lines and zones as the next version; "
+                                                "the detectors count with it once stored"))
         self.shapes.blockSignals(True)
         self.shapes.clear()
         for shape in draft.shapes:
@@ -275,7 +278,8 @@ class ZoneEditor(QDialog):
             return
         shape = self.draft.get(self.canvas.selected)
         assert shape is not None
-        color = QColorDialog.getColor(QColor(shape.color), self, f"Colour of {shape.label}")
+        color = QColorDialog.getColor(QColor(shape.color), self,
+                                      self.tr("Colour of {shape}").format(shape=shape.label))
         if color.isValid():
             self._change(color=color.name())
 
@@ -302,38 +306,42 @@ class ZoneEditor(QDialog):
         try:
             text = self.draft.export_json()
         except ValueError as exc:
-            self._show_status(f"Not exported: {exc}", "error")
+            self._show_status(self.tr("Not exported: {reason}").format(reason=exc), "error")
             return
         path.write_text(text + "\n", encoding="utf-8")
-        self._show_status(f"Exported to {path} (count-video --zones reads it)", "ok")
+        self._show_status(self.tr("Exported to {path} (count-video --zones reads it)").format(
+            path=path), "ok")
 
     def import_from(self, path: Path) -> None:
         assert self.draft is not None and self.canvas is not None
         try:
             self.draft.import_json(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, ValueError) as exc:
-            self._show_status(f"Not imported from {path.name}: {exc}", "error")
+            self._show_status(self.tr("Not imported from {file}: {reason}").format(
+                file=path.name, reason=exc), "error")
             return
         self.canvas.select(None)
         self.counting.show_draft(self.draft)
         self.routes.show_draft(self.draft)
         self.canvas.changed.emit()
         self.canvas.update()
-        self._show_status(f"Imported {len(self.draft.shapes)} shapes from {path.name}; "
-                          "Save publishes them", "info")
+        self._show_status(self.tr("Imported {n} shapes from {file}; Save publishes them").format(
+            n=len(self.draft.shapes), file=path.name), "info")
 
     def _export(self) -> None:
         if self.draft is None:
             return
-        name, _ = QFileDialog.getSaveFileName(self, "Export zones", f"{self.draft.camera_id}-zones.json",
-                                              "Zone sets (*.json)")
+        name, _ = QFileDialog.getSaveFileName(self, self.tr("Export zones"),
+                                              f"{self.draft.camera_id}-zones.json",
+                                              self.tr("Zone sets (*.json)"))
         if name:
             self.export_to(Path(name))
 
     def _import(self) -> None:
         if self.draft is None:
             return
-        name, _ = QFileDialog.getOpenFileName(self, "Import zones", "", "Zone sets (*.json)")
+        name, _ = QFileDialog.getOpenFileName(self, self.tr("Import zones"), "",
+                                              self.tr("Zone sets (*.json)"))
         if name:
             self.import_from(Path(name))
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import getpass
 import logging
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, Signal
 from PySide6.QtGui import QImage
 
 from camcount_desktop.admin.frame_grab import grab_frame
@@ -30,8 +30,9 @@ FRAME_TIMEOUT_S = 4.0
 #: frame size assumed when neither a frame nor a zone set says
 DEFAULT_SIZE = (1280, 720)
 #: why Save is off when the stored version is not known
-NOT_READ = ("the analytics worker, which stores zone versions, did not answer, so the stored "
-            "version of these zones is not known")
+NOT_READ = QT_TRANSLATE_NOOP("ZoneEditorController", "the analytics worker, which stores zone "
+                             "versions, did not answer, so the stored version of these zones is "
+                             "not known")
 
 
 class ZoneEditorController(QObject):
@@ -58,7 +59,7 @@ class ZoneEditorController(QObject):
 
     async def load(self) -> None:
         """Freeze the next frame and take the stored zone set, drawn to that frame's size."""
-        self.status.emit("Waiting for a frame from the camera…", "info")
+        self.status.emit(self.tr("Waiting for a frame from the camera…"), "info")
         known, stored = await self._read_stored()
         base = stored if known else self._last_seen()
         grabbed = await self.refreeze()
@@ -71,19 +72,23 @@ class ZoneEditorController(QObject):
         empty = ZoneSet(camera_id=self.camera_id, frame_width=width, frame_height=height)
         self.draft = ZoneDraft((base or empty).scaled_to(width, height),
                                base.version if base is not None else 0)
+        self.draft.name_templates = {"line": self.tr("Line {n}"), "zone": self.tr("Zone {n}")}
         self._set_known(known)
-        drawn_on = f"zones version {base.version}" if base else "no zones saved yet"
+        drawn_on = (self.tr("zones version {version}").format(version=base.version) if base
+                    else self.tr("no zones saved yet"))
         if not known:
-            seen = (f"showing version {base.version} as this console last saw it" if base
-                    else "showing no shapes")
-            self.status.emit(f"Not saving: {NOT_READ} ({seen}). Draw or Export; “Load stored "
-                             "zones” asks again.", "error")
-        elif grabbed is None:
-            self.status.emit(f"No frame from camera {self.camera_id} within {FRAME_TIMEOUT_S:g} s "
-                             f"(offline or not sending): drawing on a blank frame; {drawn_on}",
+            seen = (self.tr("showing version {version} as this console last saw it").format(
+                version=base.version) if base else self.tr("showing no shapes"))
+            self.status.emit(self.tr("Not saving: {why} ({seen}). Draw or Export; “Load stored "
+                                     "zones” asks again.").format(why=self.tr(NOT_READ), seen=seen),
                              "error")
+        elif grabbed is None:
+            self.status.emit(self.tr("No frame from camera {camera} within {seconds} s (offline or "
+                                     "not sending): drawing on a blank frame; {zones}").format(
+                camera=self.camera_id, seconds=f"{FRAME_TIMEOUT_S:g}", zones=drawn_on), "error")
         else:
-            self.status.emit(f"Frame frozen ({width}×{height}); {drawn_on}", "info")
+            self.status.emit(self.tr("Frame frozen ({width}×{height}); {zones}").format(
+                width=width, height=height, zones=drawn_on), "info")
 
     async def refreeze(self) -> tuple[int, int] | None:
         """Take a new frame; its size, or None when the camera sent none."""
@@ -118,61 +123,67 @@ class ZoneEditorController(QObject):
         assert self.draft is not None
         known, stored = await self._read_stored()
         if not known:
-            self.status.emit(f"Still not saving: {NOT_READ}.", "error")
+            self.status.emit(self.tr("Still not saving: {why}.").format(why=self.tr(NOT_READ)),
+                             "error")
             return
         version = stored.version if stored is not None else 0
         if version != self.draft.base_version:
             empty = ZoneSet(camera_id=self.camera_id, frame_width=self.draft.width,
                             frame_height=self.draft.height)
             self.draft.rebase(stored or empty, version)
-            self.status.emit(f"Loaded the stored zones (version {version}) in place of the "
-                             "drawing, which Undo brings back", "info")
+            self.status.emit(self.tr("Loaded the stored zones (version {version}) in place of the "
+                                     "drawing, which Undo brings back").format(version=version),
+                             "info")
         else:
-            self.status.emit(f"The stored zones are version {version}, the ones this drawing "
-                             "started from: Save is on", "ok")
+            self.status.emit(self.tr("The stored zones are version {version}, the ones this "
+                                     "drawing started from: Save is on").format(version=version),
+                             "ok")
         self._set_known(True)
 
     async def save(self) -> bool:
         """Ask analytics to store the draft as the next version; says why not when it cannot."""
         assert self.draft is not None
         if not self.base_known:
-            self.status.emit(f"Not saved: {NOT_READ}.", "error")
+            self.status.emit(self.tr("Not saved: {why}.").format(why=self.tr(NOT_READ)), "error")
             return False
         version = self.next_version
         try:
             zones = self.draft.zone_set(version)
         except ValueError as exc:
-            self.status.emit(f"Not saved: {exc}", "error")
+            self.status.emit(self.tr("Not saved: {why}").format(why=exc), "error")
             return False
         try:
             reply = await self._client.save_zone_set(zones, base_version=self.draft.base_version,
                                                      requested_by=getpass.getuser())
         except RequestFailed as exc:
             if exc.why == "not_allowed":
-                self.status.emit(f"Not saved. {self.access.refused()}", "error")
+                self.status.emit(self.tr("Not saved. {why}").format(why=self.access.refused()),
+                                 "error")
                 return False
             if exc.why != "no_answer":
-                self.status.emit(f"Not saved. {exc}", "error")
+                self.status.emit(self.tr("Not saved. {why}").format(why=exc), "error")
                 return False
             # it may have been stored all the same: ask before saving again
             log.info("saving zones of %s: %s", self.camera_id, exc)
             self._set_known(False)
-            self.status.emit("Not saved: the analytics worker, which stores zone versions, did "
-                             "not answer, and the detectors were sent nothing. The drawing stays "
-                             "here: “Load stored zones” once it is back, or Export it.", "error")
+            self.status.emit(self.tr("Not saved: the analytics worker, which stores zone versions, "
+                                     "did not answer, and the detectors were sent nothing. The "
+                                     "drawing stays here: “Load stored zones” once it is back, or "
+                                     "Export it."), "error")
             return False
         current = reply.current.version if reply.current is not None else 0
         if not reply.saved:
             if current != self.draft.base_version:  # someone else saved meanwhile
                 self._set_known(False)
-                self.status.emit(f"Not saved: {reply.error}. “Load stored zones” replaces the "
-                                 "drawing with them (Undo brings it back).", "error")
+                self.status.emit(self.tr("Not saved: {why}. “Load stored zones” replaces the "
+                                         "drawing with them (Undo brings it back).").format(
+                                             why=reply.error), "error")
             else:
-                self.status.emit(f"Not saved: {reply.error}", "error")
+                self.status.emit(self.tr("Not saved: {why}").format(why=reply.error), "error")
             return False
         self.draft.base_version = version
         self.draft.base_ids = frozenset(s.id for s in self.draft.shapes)
-        self.status.emit(f"Saved version {version}: stored, and the detectors count with it "
-                         "from their next frame", "ok")
+        self.status.emit(self.tr("Saved version {version}: stored, and the detectors count with "
+                                 "it from their next frame").format(version=version), "ok")
         self.saved.emit(version)
         return True

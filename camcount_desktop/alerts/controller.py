@@ -196,7 +196,7 @@ class AlertsController(QObject):
                 await self._publish(ack)
             except Exception as exc:
                 log.warning("acknowledging alert %s failed: %s", alert_id, exc)
-                self.error.emit(f"could not acknowledge: {exc}")
+                self.error.emit(self.tr("could not acknowledge: {why}").format(why=exc))
                 break
             alert.acked_by, alert.acked_at, alert.ack_note = self.user, at, ack.note
             self._unconfirmed.add(alert_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,12 +22,19 @@ from PySide6.QtWidgets import (
 )
 
 from camcount_desktop.alerts.controller import AlertsController
+from camcount_desktop.i18n import clock
 
 SEVERITY_COLORS = {"critical": QColor(150, 30, 30), "warning": QColor(135, 95, 10),
                    "info": QColor(35, 70, 115)}
 _ID = Qt.ItemDataRole.UserRole
 CAMERA_COLUMN, TEXT_COLUMN, ACKED_COLUMN, STATE_COLUMN = 2, 3, 4, 5
-COLUMNS = ["Time", "Severity", "Camera", "Alert", "Acknowledged", "State"]
+COLUMNS = [QT_TRANSLATE_NOOP("AlertsView", "Time"), QT_TRANSLATE_NOOP("AlertsView", "Severity"),
+           QT_TRANSLATE_NOOP("AlertsView", "Camera"), QT_TRANSLATE_NOOP("AlertsView", "Alert"),
+           QT_TRANSLATE_NOOP("AlertsView", "Acknowledged"), QT_TRANSLATE_NOOP("AlertsView", "State")]
+#: severities as the list shows them (alerts carry the English word)
+SEVERITY_NAMES = {"critical": QT_TRANSLATE_NOOP("AlertsView", "critical"),
+                  "warning": QT_TRANSLATE_NOOP("AlertsView", "warning"),
+                  "info": QT_TRANSLATE_NOOP("AlertsView", "info")}
 SHOW_ALL, SHOW_ACTIVE, SHOW_RESOLVED = "All", "Active", "Resolved"
 
 
@@ -44,8 +51,8 @@ class AlertsView(QWidget):
         #: the name a person knows a camera by; ids are for logs
         self.camera_name = camera_name
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(COLUMNS)
-        self.tree.headerItem().setToolTip(CAMERA_COLUMN, "click a camera to show it")
+        self.tree.setHeaderLabels([self.tr(c) for c in COLUMNS])
+        self.tree.headerItem().setToolTip(CAMERA_COLUMN, self.tr("click a camera to show it"))
         self.tree.setRootIsDecorated(False)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         # the alert text takes the room the others leave; they are as wide as what they show
@@ -55,21 +62,23 @@ class AlertsView(QWidget):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(TEXT_COLUMN, QHeaderView.ResizeMode.Stretch)
         self.tree.itemClicked.connect(self._clicked)
-        self.ack_button = QPushButton("Acknowledge selected")
+        self.ack_button = QPushButton(self.tr("Acknowledge selected"))
         self.ack_button.clicked.connect(self._ack_selected)
-        self.ack_all_button = QPushButton("Acknowledge all")
+        self.ack_all_button = QPushButton(self.tr("Acknowledge all"))
         self.ack_all_button.clicked.connect(self._ack_all)
         self.badge = QLabel()
         self.active_label = QLabel()
         self.show_filter = QComboBox()
-        self.show_filter.addItems([SHOW_ALL, SHOW_ACTIVE, SHOW_RESOLVED])
-        self.show_filter.setToolTip("which alerts to list")
+        for show, text in ((SHOW_ALL, self.tr("All")), (SHOW_ACTIVE, self.tr("Active")),
+                           (SHOW_RESOLVED, self.tr("Resolved"))):
+            self.show_filter.addItem(text, show)
+        self.show_filter.setToolTip(self.tr("which alerts to list"))
         self.show_filter.currentTextChanged.connect(self.refresh)
         self.note = QLabel()
         self.note.setStyleSheet("color:#d04040;")
         buttons = QHBoxLayout()
         # the filter first: counters changing width never move it
-        buttons.addWidget(QLabel("Show"))
+        buttons.addWidget(QLabel(self.tr("Show")))
         buttons.addWidget(self.show_filter)
         buttons.addSpacing(12)
         buttons.addWidget(self.badge)
@@ -92,20 +101,22 @@ class AlertsView(QWidget):
     def refresh(self) -> None:
         selected = {i.data(0, _ID) for i in self.tree.selectedItems()}
         self.tree.clear()
-        show = self.show_filter.currentText()
+        show = self.show_filter.currentData()
         for alert in self.controller.by_priority():
             if (show == SHOW_ACTIVE and not alert.active) or (
                     show == SHOW_RESOLVED and alert.active):
                 continue
             acked = "" if not alert.acknowledged else (
-                f"{alert.acked_by} at {alert.acked_at.astimezone():%H:%M:%S}" if alert.acked_at
-                else str(alert.acked_by))
+                self.tr("{person} at {time}").format(person=alert.acked_by,
+                                                     time=clock(alert.acked_at))
+                if alert.acked_at else str(alert.acked_by))
             if alert.ack_note:
                 acked += f": {alert.ack_note}"
-            state = "active" if alert.active else (
-                f"resolved {alert.resolved_at.astimezone():%H:%M:%S}" if alert.resolved_at
-                else "resolved")
-            item = QTreeWidgetItem([f"{alert.at.astimezone():%H:%M:%S}", alert.severity,
+            state = self.tr("active") if alert.active else (
+                self.tr("resolved {time}").format(time=clock(alert.resolved_at))
+                if alert.resolved_at else self.tr("resolved"))
+            severity = SEVERITY_NAMES.get(alert.severity)
+            item = QTreeWidgetItem([clock(alert.at), self.tr(severity) if severity else alert.severity,
                                     self.camera_name(alert.camera_id) if alert.camera_id
                                     else "", alert.text, acked, state])
             item.setData(0, _ID, alert.alert_id)
@@ -113,7 +124,8 @@ class AlertsView(QWidget):
             item.setToolTip(ACKED_COLUMN, alert.ack_note)
             item.setToolTip(STATE_COLUMN, alert.resolution)
             if alert.camera_id:
-                item.setToolTip(CAMERA_COLUMN, f"{alert.camera_id}: click to show it")
+                item.setToolTip(CAMERA_COLUMN, self.tr("{camera}: click to show it").format(
+                    camera=alert.camera_id))
             color = SEVERITY_COLORS.get(alert.severity, SEVERITY_COLORS["info"])
             if alert.acknowledged and not alert.active:
                 # nobody needs to look at it any more: an ordinary row in the list's own colours,
@@ -133,9 +145,11 @@ class AlertsView(QWidget):
                 self.tree.setCurrentItem(item, 0, QItemSelectionModel.SelectionFlag.NoUpdate)
                 self.tree.blockSignals(False)
         active = self.controller.active
-        self.active_label.setText(f"{active} active" if active else "none active")
+        self.active_label.setText(self.tr("{n} active").format(n=active) if active
+                                  else self.tr("none active"))
         n = self.controller.unacknowledged
-        self.badge.setText(f"{n} unacknowledged" if n else "all acknowledged")
+        self.badge.setText(self.tr("{n} unacknowledged").format(n=n) if n
+                           else self.tr("all acknowledged"))
         self.badge.setStyleSheet("background:#c23b3b; color:white; border-radius:8px; padding:1px 8px;"
                                  if n else "color:#888;")
 

@@ -21,29 +21,29 @@ class CountsChart(QWidget):
         super().__init__(parent)
         self.counts_plot = pg.PlotWidget()
         self.counts_plot.showGrid(y=True, alpha=0.2)
-        self.counts_plot.setLabel("left", "count")
+        self.counts_plot.setLabel("left", self.tr("count"))
         self.counts_plot.setMouseEnabled(x=True, y=False)
         legend = self.counts_plot.addLegend(offset=(5, 5), labelTextSize="8pt")
         self.in_bars = pg.BarGraphItem(x=[], height=[], width=0.4, brush=IN_COLOUR, pen=None)
         self.out_bars = pg.BarGraphItem(x=[], height=[], width=0.4, brush=OUT_COLOUR, pen=None)
         self.counts_plot.addItem(self.in_bars)
         self.counts_plot.addItem(self.out_bars)
-        legend.addItem(self.in_bars, "in")
-        legend.addItem(self.out_bars, "out")
+        legend.addItem(self.in_bars, self.tr("in"))
+        legend.addItem(self.out_bars, self.tr("out"))
         self._legend = legend
 
         self.occupancy_plot = pg.PlotWidget()
         self.occupancy_plot.showGrid(y=True, alpha=0.2)
-        self.occupancy_plot.setLabel("left", "inside")
+        self.occupancy_plot.setLabel("left", self.tr("inside"))
         self.occupancy_plot.setMouseEnabled(x=True, y=False)
         self.occupancy_plot.setXLink(self.counts_plot)
         self._occupancy_legend = self.occupancy_plot.addLegend(offset=(5, 5), labelTextSize="8pt")
         self.occupancy_curve = self.occupancy_plot.plot(
             [], [], pen=pg.mkPen(OCCUPANCY_COLOUR, width=2), symbol="o", symbolSize=5,
-            symbolBrush=OCCUPANCY_COLOUR, name="inside at bucket end")
+            symbolBrush=OCCUPANCY_COLOUR, name=self.tr("inside at bucket end"))
         self.peak_curve = self.occupancy_plot.plot(
             [], [], pen=pg.mkPen(OCCUPANCY_COLOUR, width=1, style=Qt.PenStyle.DashLine),
-            name="peak in bucket")
+            name=self.tr("peak in bucket"))
         self.corrected_curve = self.occupancy_plot.plot(
             [], [], pen=pg.mkPen(CORRECTED_COLOUR, width=2), name=self.tr("corrected (visit time)"))
         self.occupancy_plot.hide()
@@ -58,7 +58,8 @@ class CountsChart(QWidget):
         xs = list(range(len(data.rows)))
         self.in_bars.setOpts(x=[x - 0.2 for x in xs], height=[r.count_in for r in data.rows])
         self.out_bars.setOpts(x=[x + 0.2 for x in xs], height=[r.count_out for r in data.rows])
-        word_in, word_out = ("entries", "exits") if data.is_zone else ("in", "out")
+        word_in, word_out = ((self.tr("entries"), self.tr("exits")) if data.is_zone
+                             else (self.tr("in"), self.tr("out")))
         self._legend.getLabel(self.in_bars).setText(word_in)
         self._legend.getLabel(self.out_bars).setText(word_out)
         self._labels = data.labels()

@@ -89,12 +89,12 @@ class AnalyticsController(QObject):
                               "error")
         except Exception as exc:
             log.warning("analytics query failed", exc_info=True)
-            self.message.emit(f"The query failed: {exc}", "error")
+            self.message.emit(self.tr("The query failed: {why}").format(why=exc), "error")
         finally:
             self.busy_changed.emit(False)
 
     async def _load_cameras(self) -> None:
-        self.message.emit("Asking the analytics worker for its cameras…", "info")
+        self.message.emit(self.tr("Asking the analytics worker for its cameras…"), "info")
         reply = await self.client.cameras()
         shapes: dict[str, list[Shape]] = {}
         for cam in reply.cameras:
@@ -121,7 +121,7 @@ class AnalyticsController(QObject):
                                           days=RECENT_DAYS), "info")
 
     async def _show(self, sel: Selection, shape_label: str) -> None:
-        self.message.emit("Querying…", "info")
+        self.message.emit(self.tr("Querying…"), "info")
         common = {"camera_id": sel.camera_id, "period": sel.period, "start": sel.start,
                   "end": sel.end, "shape_id": sel.shape_id, "class_name": sel.class_name,
                   "timezone": sel.timezone}
@@ -143,21 +143,26 @@ class AnalyticsController(QObject):
         self.shown.emit(self.data)
         span = span_text(*self.data.span, sel.tz)
         if self.data.empty:
-            self.message.emit(f"Nothing counted for {sel.camera_id} · {shape_label} in {span}.",
-                              "warning")
+            self.message.emit(self.tr("Nothing counted for {camera} · {shape} in {span}.").format(
+                camera=sel.camera_id, shape=shape_label, span=span), "warning")
         else:
-            self.message.emit(f"{len(rows)} {sel.period} bucket(s), {span} ({sel.timezone})", "info")
+            periods = {"hourly": self.tr("{n} hourly bucket(s)"), "daily": self.tr("{n} daily bucket(s)"),
+                       "weekly": self.tr("{n} weekly bucket(s)"),
+                       "monthly": self.tr("{n} monthly bucket(s)")}
+            self.message.emit(periods[sel.period].format(n=len(rows))
+                              + f", {span} ({sel.timezone})", "info")
 
     # -- export -------------------------------------------------------------------------------
     async def export_csv(self, path: Path) -> bool:
         """Write what is on screen; the file is written in an executor thread."""
         if self.data is None:
-            self.message.emit("Nothing to export yet: show a chart first.", "warning")
+            self.message.emit(self.tr("Nothing to export yet: show a chart first."), "warning")
             return False
         try:
             await asyncio.get_running_loop().run_in_executor(None, write_csv, self.data, path)
         except OSError as exc:
-            self.message.emit(f"Export failed: {exc}", "error")
+            self.message.emit(self.tr("Export failed: {why}").format(why=exc), "error")
             return False
-        self.message.emit(f"Exported {len(self.data.rows)} rows to {path}", "info")
+        self.message.emit(self.tr("Exported {n} rows to {path}").format(n=len(self.data.rows),
+                                                                         path=path), "info")
         return True

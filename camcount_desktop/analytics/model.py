@@ -10,10 +10,17 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date, format_datetime, format_skeleton
+
 from workers.analytics.buckets import Period, bucket_of
 from workers.contracts.queries import TotalRow
 
 ShapeKind = Literal["line", "zone"]
+#: the console's language when not English (``camcount_desktop.i18n.install`` sets it): dates in
+#: labels are then written the way that locale writes them (Babel's CLDR data)
+DATE_LOCALE: str | None = None
+#: "week 12 (16 Mar)" in the console's languages
+WEEK = {"vi": "tuần {n} ({day})", "ru": "неделя {n} ({day})", "ko": "{n}주차 ({day})"}
 ReportType = Literal["daily_summary", "weekly_summary", "monthly_summary", "custom"]
 
 
@@ -107,6 +114,8 @@ class ChartData:
 
 def bucket_label(period: Period, start: datetime, tz: ZoneInfo, with_day: bool = True) -> str:
     local = start.astimezone(tz)
+    if DATE_LOCALE is not None:
+        return _localized_label(period, local, with_day, DATE_LOCALE)
     if period == "hourly":
         return local.strftime("%d %b %H:%M" if with_day else "%H:%M")
     if period == "daily":
@@ -116,10 +125,31 @@ def bucket_label(period: Period, start: datetime, tz: ZoneInfo, with_day: bool =
     return local.strftime("%b %Y")
 
 
+def _localized_label(period: Period, local: datetime, with_day: bool, locale: str) -> str:
+    if period == "hourly":
+        hour = format_skeleton("Hm", local, locale=locale)
+        return f"{format_skeleton('MMMd', local, locale=locale)} {hour}" if with_day else hour
+    if period == "daily":
+        return format_skeleton("MMMEd", local, locale=locale)
+    if period == "weekly":
+        day = format_skeleton("MMMd", local, locale=locale)
+        return WEEK.get(locale.split("_")[0], "week {n} ({day})").format(
+            n=local.isocalendar().week, day=day)
+    return format_skeleton("yMMM", local, locale=locale)
+
+
 def span_text(start: datetime, end: datetime, tz: ZoneInfo) -> str:
     """``10 Jun 2026 – 16 Jun 2026`` for whole days (one date for one day; the end shown
     inclusive), times otherwise."""
     s, e = start.astimezone(tz), end.astimezone(tz)
+    if DATE_LOCALE is not None:
+        if s.time() == time(0) and e.time() == time(0):
+            last = e - timedelta(days=1)
+            first = format_date(s, "medium", locale=DATE_LOCALE)
+            return first if last.date() == s.date() else \
+                f"{first} – {format_date(last, 'medium', locale=DATE_LOCALE)}"
+        return (f"{format_datetime(s, 'medium', locale=DATE_LOCALE)} – "
+                f"{format_datetime(e, 'medium', locale=DATE_LOCALE)}")
     if s.time() == time(0) and e.time() == time(0):
         last = e - timedelta(days=1)
         return f"{s:%d %b %Y}" if last.date() == s.date() else f"{s:%d %b %Y} – {last:%d %b %Y}"

@@ -68,7 +68,8 @@ class ReportsController(QObject):
         req = ReportRequest(report_type=report_type, format=fmt, camera_ids=camera_ids,
                             date_range={"start": start, "end": end},
                             parameters={"timezone": timezone})
-        job = ReportJob(req.report_id, report_type, fmt, list(camera_ids), start, end, timezone)
+        job = ReportJob(req.report_id, report_type, fmt, list(camera_ids), start, end, timezone,
+                        detail=self.tr("sent; waiting for an analytics worker"))
         self.jobs[job.report_id] = job
         self.changed.emit(job.report_id)
         t = self.bus.topology
@@ -85,7 +86,7 @@ class ReportsController(QObject):
             return job
         except Exception as exc:
             log.warning("report request not sent: %s", exc)
-            self._update(job, "failed", 0, f"not sent: {exc}")
+            self._update(job, "failed", 0, self.tr("not sent: {why}").format(why=exc))
             return job
         self._spawn(self._watchers, self._watch(job))
         return job
@@ -93,8 +94,9 @@ class ReportsController(QObject):
     async def _watch(self, job: ReportJob) -> None:
         await asyncio.sleep(self.silence_s)
         if job.state == "sent":
-            job.detail = (f"no analytics worker has taken it after {self.silence_s:g} s; it waits "
-                          "in the report queue until one runs")
+            job.detail = self.tr("no analytics worker has taken it after {seconds} s; it waits in "
+                                 "the report queue until one runs").format(
+                                     seconds=f"{self.silence_s:g}")
             self.changed.emit(job.report_id)
 
     async def _on_progress(self, msg: ReportProgress, _: Delivery) -> None:

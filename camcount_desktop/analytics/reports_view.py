@@ -7,7 +7,7 @@ import html
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QUrl, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QGroupBox,
@@ -24,11 +24,18 @@ from PySide6.QtWidgets import (
 from camcount_desktop.analytics.model import span_text
 from camcount_desktop.analytics.reports_controller import ReportJob, ReportsController
 
-REPORT_TYPES = {"daily_summary": "Daily summary (last day chosen)",
-                "weekly_summary": "Weekly summary (its week)",
-                "monthly_summary": "Monthly summary (its month)",
-                "custom": "Custom (the days chosen)"}
-COLUMNS = ["Report", "Cameras", "Range", "Progress", "Status"]
+REPORT_TYPES = {"daily_summary": QT_TRANSLATE_NOOP("ReportsPanel", "Daily summary (last day chosen)"),
+                "weekly_summary": QT_TRANSLATE_NOOP("ReportsPanel", "Weekly summary (its week)"),
+                "monthly_summary": QT_TRANSLATE_NOOP("ReportsPanel", "Monthly summary (its month)"),
+                "custom": QT_TRANSLATE_NOOP("ReportsPanel", "Custom (the days chosen)")}
+#: a report's name in the list and its link
+REPORT_NAMES = {"daily_summary": QT_TRANSLATE_NOOP("ReportsPanel", "daily summary"),
+                "weekly_summary": QT_TRANSLATE_NOOP("ReportsPanel", "weekly summary"),
+                "monthly_summary": QT_TRANSLATE_NOOP("ReportsPanel", "monthly summary"),
+                "custom": QT_TRANSLATE_NOOP("ReportsPanel", "custom")}
+COLUMNS = [QT_TRANSLATE_NOOP("ReportsPanel", "Report"), QT_TRANSLATE_NOOP("ReportsPanel", "Cameras"),
+           QT_TRANSLATE_NOOP("ReportsPanel", "Range"), QT_TRANSLATE_NOOP("ReportsPanel", "Progress"),
+           QT_TRANSLATE_NOOP("ReportsPanel", "Status")]
 
 
 class ReportsPanel(QGroupBox):
@@ -36,19 +43,20 @@ class ReportsPanel(QGroupBox):
     requested = Signal(str, str, bool)
 
     def __init__(self, controller: ReportsController, parent: QWidget | None = None):
-        super().__init__("Reports", parent)
+        super().__init__(parent)
+        self.setTitle(self.tr("Reports"))
         self.controller = controller
         #: what people call a camera (its id until the window knows its name)
         self.name_of: Callable[[str], str] = lambda camera_id: camera_id
         self.type_box = QComboBox()
         for key, text in REPORT_TYPES.items():
-            self.type_box.addItem(text, key)
+            self.type_box.addItem(self.tr(text), key)
         self.format_box = QComboBox()
-        self.format_box.addItem("PDF", "pdf")
-        self.format_box.addItem("CSV", "csv")
+        self.format_box.addItem(self.tr("PDF"), "pdf")
+        self.format_box.addItem(self.tr("CSV"), "csv")
         self.cameras_box = QComboBox()
-        self.cameras_box.addItems(["This camera", "All cameras"])
-        self.request_button = QPushButton("Request report")
+        self.cameras_box.addItems([self.tr("This camera"), self.tr("All cameras")])
+        self.request_button = QPushButton(self.tr("Request report"))
         self.request_button.clicked.connect(lambda: self.requested.emit(
             self.type_box.currentData(), self.format_box.currentData(),
             self.cameras_box.currentIndex() == 1))
@@ -57,7 +65,7 @@ class ReportsPanel(QGroupBox):
             row.addWidget(widget)
         row.addStretch(1)
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(COLUMNS)
+        self.tree.setHeaderLabels([self.tr(c) for c in COLUMNS])
         self.tree.setRootIsDecorated(False)
         for col, width in enumerate((150, 120, 190, 130)):
             self.tree.setColumnWidth(col, width)
@@ -71,7 +79,7 @@ class ReportsPanel(QGroupBox):
         job = self.controller.jobs[report_id]
         item = self._items.get(report_id)
         if item is None:
-            item = QTreeWidgetItem([f"{job.report_type.replace('_', ' ')} · {job.format.upper()}",
+            item = QTreeWidgetItem([f"{_name(job)} · {job.format.upper()}",
                                     ", ".join(self.name_of(c) for c in job.camera_ids),
                                     _range(job)])
             self.tree.insertTopLevelItem(0, item)  # newest first
@@ -99,13 +107,21 @@ def _range(job: ReportJob) -> str:
     return span_text(job.start, job.end, ZoneInfo(job.timezone))
 
 
+def _name(job: ReportJob) -> str:
+    name = REPORT_NAMES.get(job.report_type)
+    return QCoreApplication.translate("ReportsPanel", name) if name else job.report_type
+
+
 def _status(job: ReportJob) -> str:
     if job.state == "done":
         if (file := job.local_file) is not None:
             # its file name says what it is: the report, its cameras, its days
             what = html.escape(file.name)
             return f'<a href="{QUrl.fromLocalFile(str(file)).toString()}">{what}</a>'
-        return html.escape(f"done; stored on the analytics server at {job.path}")
+        return html.escape(QCoreApplication.translate(
+            "ReportsPanel", "done; stored on the analytics server at {path}").format(path=job.path))
     if job.state == "failed":
-        return f'<span style="color:#d04040">failed: {html.escape(job.detail)}</span>'
+        failed = QCoreApplication.translate("ReportsPanel", "failed: {why}").format(
+            why=html.escape(job.detail))
+        return f'<span style="color:#d04040">{failed}</span>'
     return html.escape(job.detail)

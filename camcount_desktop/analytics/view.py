@@ -9,7 +9,7 @@ import asyncio
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QDate, QLocale, Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -38,8 +38,12 @@ from camcount_desktop.analytics.routes_controller import RoutesController
 from camcount_desktop.analytics.routes_view import RoutesPanel
 from camcount_desktop.heatmap.controller import HeatmapController
 from camcount_desktop.heatmap.panel import HeatmapPanel
+from camcount_desktop.i18n import number
 
-PERIODS = {"hourly": "Hourly", "daily": "Daily", "weekly": "Weekly", "monthly": "Monthly"}
+PERIODS = {"hourly": QT_TRANSLATE_NOOP("AnalyticsView", "Hourly"),
+           "daily": QT_TRANSLATE_NOOP("AnalyticsView", "Daily"),
+           "weekly": QT_TRANSLATE_NOOP("AnalyticsView", "Weekly"),
+           "monthly": QT_TRANSLATE_NOOP("AnalyticsView", "Monthly")}
 LEVEL_STYLE = {"info": "", "warning": "color:#c98a12;", "error": "color:#d04040; font-weight:600;"}
 #: days shown when the window opens: the last week, today included
 DEFAULT_DAYS = 7
@@ -54,7 +58,7 @@ class AnalyticsView(QWidget):
         camera and days over its picture)."""
         super().__init__(parent)
         self.controller, self.reports = controller, reports
-        self.setWindowTitle("CamCount — Analytics")
+        self.setWindowTitle(self.tr("CamCount — Analytics"))
         self._asked_cameras = False
         #: the first list of cameras shows a chart at once: the window never opens on empty axes
         self._shown_once = False
@@ -65,24 +69,25 @@ class AnalyticsView(QWidget):
             box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.period_box = QComboBox()
         for key, text in PERIODS.items():
-            self.period_box.addItem(text, key)
+            self.period_box.addItem(self.tr(text), key)
         self.period_box.setCurrentIndex(1)
         today = QDate.currentDate()
         self.from_edit = _date_edit(today.addDays(1 - DEFAULT_DAYS))
         self.to_edit = _date_edit(today)
-        self.reload_button = QPushButton("Reload cameras")
-        self.show_button = QPushButton("Show")
+        self.reload_button = QPushButton(self.tr("Reload cameras"))
+        self.show_button = QPushButton(self.tr("Show"))
         self.show_button.setDefault(True)
-        self.export_button = QPushButton("Export CSV…")
+        self.export_button = QPushButton(self.tr("Export CSV…"))
         self.export_button.setEnabled(False)
         # two rows: on one, the names ("All classes", a long zone name) were squeezed and cut
         # at 1280 px
         what, when = QHBoxLayout(), QHBoxLayout()
-        for row, text, widget in ((what, "Camera", self.camera_box),
-                                  (what, "Lines/zones", self.shape_box),
-                                  (what, "Class", self.class_box),
-                                  (when, "Buckets", self.period_box),
-                                  (when, "From", self.from_edit), (when, "To", self.to_edit)):
+        for row, text, widget in ((what, self.tr("Camera"), self.camera_box),
+                                  (what, self.tr("Lines/zones"), self.shape_box),
+                                  (what, self.tr("Class"), self.class_box),
+                                  (when, self.tr("Buckets"), self.period_box),
+                                  (when, self.tr("From"), self.from_edit),
+                                  (when, self.tr("To"), self.to_edit)):
             row.addWidget(QLabel(text))
             row.addWidget(widget)
         what.addStretch(1)
@@ -107,7 +112,8 @@ class AnalyticsView(QWidget):
         self.totals_label.setWordWrap(True)  # never what keeps the breakdown narrow
         self.chart = CountsChart()
         self.breakdown = QTreeWidget()
-        self.breakdown.setHeaderLabels(["Line/zone", "Class", "In", "Out", "Net"])
+        self.breakdown.setHeaderLabels([self.tr("Line/zone"), self.tr("Class"), self.tr("In"),
+                                        self.tr("Out"), self.tr("Net")])
         self.breakdown.setRootIsDecorated(False)
         # figures as wide as they need, all on screen; the names take the rest
         header = self.breakdown.header()
@@ -202,12 +208,14 @@ class AnalyticsView(QWidget):
     def _fill_shapes(self) -> None:
         shapes = self.controller.shapes.get(self.camera_box.currentData() or "", [])
         self.shape_box.clear()
-        self.shape_box.addItem("All lines", ("line", None))
-        self.shape_box.addItem("All zones", ("zone", None))
+        self.shape_box.addItem(self.tr("All lines"), ("line", None))
+        self.shape_box.addItem(self.tr("All zones"), ("zone", None))
         for s in shapes:
-            self.shape_box.addItem(f"{s.kind.capitalize()}: {s.label}", (s.kind, s.shape_id))
+            self.shape_box.addItem((self.tr("Line: {name}") if s.kind == "line"
+                                    else self.tr("Zone: {name}")).format(name=s.label),
+                                   (s.kind, s.shape_id))
         self.class_box.clear()
-        self.class_box.addItem("All classes", None)
+        self.class_box.addItem(self.tr("All classes"), None)
         self._add_classes({"person", *(c for s in shapes for c in s.classes)})
 
     def _add_classes(self, names: set[str]) -> None:
@@ -219,11 +227,12 @@ class AnalyticsView(QWidget):
     def selection(self) -> Selection | None:
         camera_id = self.camera_box.currentData()
         if camera_id is None:
-            self.say("No camera to show: the analytics worker has not counted any yet.", "warning")
+            self.say(self.tr("No camera to show: the analytics worker has not counted any yet."),
+                     "warning")
             return None
         first, last = self.from_edit.date().toPython(), self.to_edit.date().toPython()
         if last < first:
-            self.say("The To day is before the From day.", "error")
+            self.say(self.tr("The To day is before the From day."), "error")
             return None
         kind, shape_id = self.shape_box.currentData()
         return Selection(camera_id, self.period_box.currentData(), first, last,
@@ -256,8 +265,8 @@ class AnalyticsView(QWidget):
         if path is None:
             data = self.controller.data
             suggested = f"camcount-{data.selection.camera_id}-{data.selection.period}.csv" if data else ""
-            chosen, _ = QFileDialog.getSaveFileName(self, "Export what is shown", suggested,
-                                                    "CSV files (*.csv)")
+            chosen, _ = QFileDialog.getSaveFileName(self, self.tr("Export what is shown"), suggested,
+                                                    self.tr("CSV files (*.csv)"))
             if not chosen:
                 return
             path = Path(chosen)
@@ -283,14 +292,17 @@ class AnalyticsView(QWidget):
                                     class_name=data.selection.class_name)
         self.export_button.setEnabled(True)
         sel = data.selection
-        what = f"{data.shape_label} · {sel.class_name or 'all classes'} · " \
+        what = f"{data.shape_label} · {sel.class_name or self.tr('all classes')} · " \
                f"{span_text(*data.span, sel.tz)}"
         if data.is_zone:
-            figures = (f"Entries {data.total_in} · Exits {data.total_out} · "
-                       f"Peak inside {data.peak} · Inside at end {data.rows[-1].occupancy}")
+            figures = self.tr("Entries {n_in} · Exits {n_out} · Peak inside {peak} · Inside at end "
+                              "{end}").format(n_in=number(data.total_in), n_out=number(data.total_out),
+                                              peak=number(data.peak),
+                                              end=number(data.rows[-1].occupancy))
         else:
-            figures = (f"In {data.total_in} · Out {data.total_out} · "
-                       f"Net {data.total_in - data.total_out:+d}")
+            figures = self.tr("In {n_in} · Out {n_out} · Net {net}").format(
+                n_in=number(data.total_in), n_out=number(data.total_out),
+                net=f"{data.total_in - data.total_out:+d}")
         self.totals_label.setText(f"{figures}    ({what})")
         names = {s.shape_id: s.label for s in self.controller.shapes.get(sel.camera_id, [])}
         if self.events_panel is not None:
@@ -306,5 +318,5 @@ class AnalyticsView(QWidget):
 def _date_edit(day: QDate) -> QDateEdit:
     edit = QDateEdit(day)
     edit.setCalendarPopup(True)
-    edit.setDisplayFormat("yyyy-MM-dd")
+    edit.setDisplayFormat(QLocale().dateFormat(QLocale.FormatType.ShortFormat))
     return edit

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QCoreApplication,
     QMimeData,
     QModelIndex,
     QPersistentModelIndex,
@@ -29,6 +31,15 @@ from camcount_desktop.wall.tile_view import CAMERA_MIME
 
 STATE_COLORS = {"online": "#3cc85a", "reconnecting": "#f0aa1e", "offline": "#e63c3c",
                 "unknown": "#969696", "disabled": "#969696", "no worker": "#e63c3c"}
+#: the states as the list shows them (the workers report the English words)
+STATE_NAMES = {
+    "online": QT_TRANSLATE_NOOP("CamerasView", "online"),
+    "reconnecting": QT_TRANSLATE_NOOP("CamerasView", "reconnecting"),
+    "offline": QT_TRANSLATE_NOOP("CamerasView", "offline"),
+    "unknown": QT_TRANSLATE_NOOP("CamerasView", "unknown"),
+    "disabled": QT_TRANSLATE_NOOP("CamerasView", "disabled"),
+    "no worker": QT_TRANSLATE_NOOP("CamerasView", "no worker"),
+}
 _ID_ROLE = Qt.ItemDataRole.UserRole
 #: a camera name this long reads whole in the list at the default window size
 READABLE_NAME = "Entrance (sample video)"
@@ -74,7 +85,7 @@ class CamerasView(QWidget):
         #: whether some camera worker serves a group (None: not known yet)
         self.serves_group = serves_group
         self.model = _CameraModel(0, 3, self)
-        self.model.setHorizontalHeaderLabels(["Camera", "State", "FPS"])
+        self.model.setHorizontalHeaderLabels([self.tr("Camera"), self.tr("State"), self.tr("FPS")])
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
         # a group stays while one of its cameras matches; a matching group shows all its cameras
@@ -84,7 +95,7 @@ class CamerasView(QWidget):
         self.proxy.setFilterKeyColumn(0)
 
         self.filter = QLineEdit()
-        self.filter.setPlaceholderText("Filter cameras")
+        self.filter.setPlaceholderText(self.tr("Filter cameras"))
         self.filter.setClearButtonEnabled(True)
         self.filter.textChanged.connect(self._filter_changed)
 
@@ -112,7 +123,8 @@ class CamerasView(QWidget):
         col.addWidget(self.tree, 1)
         # the dock keeps the width a usual camera name needs, whatever else the window holds
         metrics = self.tree.fontMetrics()
-        self.setMinimumWidth(metrics.horizontalAdvance(READABLE_NAME + "  reconnecting  00.0")
+        self.setMinimumWidth(metrics.horizontalAdvance(
+            READABLE_NAME + "  " + self.tr("reconnecting") + "  00.0")
                              + 2 * self.tree.indentation() + 40)
 
         self._groups: dict[str, QStandardItem] = {}
@@ -167,7 +179,7 @@ class CamerasView(QWidget):
         name.setIcon(state_icon(state))
         name.setToolTip(f"{info.name}\n{info.camera_id}\n{detail}".strip())
         state_cell.setToolTip(detail)
-        state_cell.setText(state)
+        state_cell.setText(self.tr(STATE_NAMES[state]) if state in STATE_NAMES else state)
         state_cell.setForeground(QBrush(QColor(STATE_COLORS.get(state, "#969696"))))
         fps.setText(f"{info.fps:.1f}" if info.state == "online" else "–")
 
@@ -206,9 +218,12 @@ class CamerasView(QWidget):
 
 
 def no_worker_text(group: str) -> str:
-    return (f"no camera worker serves group {group or '(default)'}: start one with "
-            f"`camcount-worker camera --group {group}`" if group else
-            "no camera worker serves the default group: start one with `camcount-worker camera`")
+    if group:
+        return QCoreApplication.translate(
+            "CamerasView", "no camera worker serves group {group}: start one with "
+            "`camcount-worker camera --group {group}`").format(group=group)
+    return QCoreApplication.translate("CamerasView", "no camera worker serves the default group: "
+                                      "start one with `camcount-worker camera`")
 
 
 def _cell() -> QStandardItem:

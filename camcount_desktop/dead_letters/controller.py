@@ -38,25 +38,27 @@ class DeadLetterController(QObject):
             return
         except Exception as exc:
             log.warning("reading the error queue failed: %s", exc)
-            self.message.emit(f"cannot read the error queue: {exc}")
+            self.message.emit(self.tr("cannot read the error queue: {why}").format(why=exc))
             return
         self.refused = False
-        self.message.emit(f"{len(self.letters)} message(s) in the error queue")
+        self.message.emit(self.tr("{n} message(s) in the error queue").format(n=len(self.letters)))
         self.changed.emit()
 
     async def requeue(self, keys: list[str]) -> None:
-        await self._act("requeued", self.source.requeue, keys)
+        await self._act(self.tr("{n} message(s) requeued"), self.tr("not requeued: {why}"),
+                        self.source.requeue, keys)
 
     async def discard(self, keys: list[str]) -> None:
-        await self._act("discarded", self.source.discard, keys)
+        await self._act(self.tr("{n} message(s) discarded"), self.tr("not discarded: {why}"),
+                        self.source.discard, keys)
 
-    async def _act(self, verb: str, action, keys: list[str]) -> None:
+    async def _act(self, done: str, failed: str, action, keys: list[str]) -> None:
         try:
             n = await action(keys)
-            self.message.emit(f"{n} message(s) {verb}")
+            self.message.emit(done.format(n=n))
         except Exception as exc:
-            log.warning("dead letters not %s: %s", verb, exc)
-            self.message.emit(f"not {verb}: {exc}")
+            log.warning("dead letters: %s", failed.format(why=exc))
+            self.message.emit(failed.format(why=exc))
         self.letters = list(self.source.letters.values())
         self.changed.emit()
 

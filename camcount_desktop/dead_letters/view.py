@@ -28,24 +28,25 @@ class DeadLetterView(QWidget):
         super().__init__(parent)
         self.controller = controller
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["Failed at", "Type", "Original route", "Attempts", "Reason"])
+        self.tree.setHeaderLabels([self.tr("Failed at"), self.tr("Type"), self.tr("Original route"),
+                                   self.tr("Attempts"), self.tr("Reason")])
         self.tree.setRootIsDecorated(False)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         for col, width in enumerate((150, 110, 230, 60)):
             self.tree.setColumnWidth(col, width)
-        self.tree.setToolTip("select messages to requeue or discard them")
-        self.status = QLabel("Refresh to read the error queue")
+        self.tree.setToolTip(self.tr("select messages to requeue or discard them"))
+        self.status = QLabel(self.tr("Refresh to read the error queue"))
         self.status.setWordWrap(True)
         buttons = QHBoxLayout()
         buttons.addWidget(self.status)
         buttons.addStretch(1)
-        refresh = QPushButton("Refresh")
+        refresh = QPushButton(self.tr("Refresh"))
         refresh.clicked.connect(self.refresh_requested.emit)
         buttons.addWidget(refresh)
         #: act on the selection: enabled only while something is selected
         self.selection_buttons: list[QPushButton] = []
-        for text, signal in (("Requeue selected", self.requeue_requested),
-                             ("Discard selected", self.discard_requested)):
+        for text, signal in ((self.tr("Requeue selected"), self.requeue_requested),
+                             (self.tr("Discard selected"), self.discard_requested)):
             button = QPushButton(text)
             button.clicked.connect(lambda _=False, s=signal: s.emit(self.selected()))
             button.setEnabled(False)

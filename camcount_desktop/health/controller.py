@@ -7,8 +7,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
+from camcount_desktop.i18n import number
 from workers.contracts import SystemEvent
 from workers.service import HEARTBEAT_SECONDS
 
@@ -32,8 +33,9 @@ class WorkerHealth:
             return ""
         age = float(self.data.get("facts_oldest_s") or 0)
         why = str(self.data.get("facts_error") or "")
-        return (f"{n:,} counts waiting on disk for the broker, the oldest {age:.0f} s"
-                + (f" ({why})" if why else ""))
+        return (QCoreApplication.translate(
+            "HealthController", "{n} counts waiting on disk for the broker, the oldest {age} s")
+            .format(n=f"{n:,}", age=f"{age:.0f}") + (f" ({why})" if why else ""))
 
 
 @dataclass(frozen=True)
@@ -130,13 +132,17 @@ class HealthController(QObject):
         d = w.data
         fps = d.get("fps")
         total_fps = sum(fps.values()) if isinstance(fps, dict) else float(fps or 0)
-        speed = f"{d['inference_ms']:.0f} ms/frame · " if d.get("inference_ms") is not None else ""
-        more = f" (+{len(running) - 1} more)" if len(running) > 1 else ""
+        speed = self.tr("{ms} ms/frame").format(ms=f"{d['inference_ms']:.0f}") + " · " \
+            if d.get("inference_ms") is not None else ""
+        more = " " + self.tr("(+{n} more)").format(n=len(running) - 1) if len(running) > 1 else ""
+        fps_text = self.tr("{fps} fps").format(fps=number(total_fps, 1))
         detail = "\n".join(f"{r.worker_id}: {r.data.get('model_version', '?')}" for r in running)
         if d.get("fallback"):
             reason = str(d.get("fallback_reason") or "")
-            short = "no YOLO weights" if "weights" in reason.lower() or not reason else "YOLO unavailable"
-            return DetectorSummary(f"HOG fallback — {short} · {speed}{total_fps:.1f} fps{more}", True,
+            short = self.tr("no YOLO weights") if "weights" in reason.lower() or not reason \
+                else self.tr("YOLO unavailable")
+            return DetectorSummary(self.tr("HOG fallback — {why}").format(why=short)
+                                   + f" · {speed}{fps_text}{more}", True,
                                    f"{reason}\n{detail}".strip())
         model = d.get("model_version") or "YOLO"
-        return DetectorSummary(f"YOLO {model} · {speed}{total_fps:.1f} fps{more}", False, detail)
+        return DetectorSummary(f"YOLO {model} · {speed}{fps_text}{more}", False, detail)

@@ -4,16 +4,35 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from camcount_desktop.health.controller import HealthController
+from camcount_desktop.i18n import number
 
 COLORS = {"connected": "#2e9d4f", "running": "#2e9d4f", "reconnecting": "#c98a12",
           "starting": "#5a6b82", "connecting": "#5a6b82", "stopped": "#6b6b6b", "down": "#c23b3b",
           "gone": "#c23b3b",
           "missing": "#c23b3b", "fallback": "#c98a12", "yolo": "#2e9d4f"}
+#: the words of the chips (workers and the bus report the English keys)
+WORDS = {
+    "connected": QT_TRANSLATE_NOOP("HealthView", "connected"),
+    "connecting": QT_TRANSLATE_NOOP("HealthView", "connecting"),
+    "reconnecting": QT_TRANSLATE_NOOP("HealthView", "reconnecting"),
+    "down": QT_TRANSLATE_NOOP("HealthView", "down"),
+    "running": QT_TRANSLATE_NOOP("HealthView", "running"),
+    "starting": QT_TRANSLATE_NOOP("HealthView", "starting"),
+    "stopped": QT_TRANSLATE_NOOP("HealthView", "stopped"),
+    "gone": QT_TRANSLATE_NOOP("HealthView", "gone"),
+    "missing": QT_TRANSLATE_NOOP("HealthView", "missing"),
+    "camera": QT_TRANSLATE_NOOP("HealthView", "camera"),
+    "detector": QT_TRANSLATE_NOOP("HealthView", "detector"),
+    "analytics": QT_TRANSLATE_NOOP("HealthView", "analytics"),
+    "notifier": QT_TRANSLATE_NOOP("HealthView", "notifier"),
+    "alerts": QT_TRANSLATE_NOOP("HealthView", "alerts"),
+    "mqtt": QT_TRANSLATE_NOOP("HealthView", "mqtt"),
+}
 
 
 def set_chip(label: QLabel, text: str, color: str, tooltip: str = "") -> None:
@@ -62,25 +81,30 @@ class HealthView(QWidget):
         controller.changed.connect(self.refresh)
         self.refresh()
 
+    def word(self, key: str) -> str:
+        return self.tr(WORDS[key]) if key in WORDS else key
+
     def refresh(self) -> None:
         c = self.controller
         state = c.bus_state
-        set_chip(self.broker, f"Broker: {state}", COLORS.get(state, "#6b6b6b"), c.broker_label)
+        set_chip(self.broker, self.tr("Broker: {state}").format(state=self.word(state)),
+                 COLORS.get(state, "#6b6b6b"), c.broker_label)
         det = c.detector()
         if det is not None:
             hint = self.tr("Click to fetch or choose a YOLO model") if det.fallback else ""
-            set_chip(self.detector, f"Detector: {det.text}",
+            set_chip(self.detector, self.tr("Detector: {what}").format(what=det.text),
                      COLORS["fallback" if det.fallback else "yolo"],
                      "\n\n".join(t for t in (det.detail, hint) if t))
         elif "detector" in c.missing:
-            set_chip(self.detector, "Detector: missing", COLORS["missing"], c.missing["detector"])
+            set_chip(self.detector, self.tr("Detector: missing"), COLORS["missing"],
+                     c.missing["detector"])
         elif "detector" in c.starting:
-            set_chip(self.detector, "Detector: loading…", COLORS["starting"])
+            set_chip(self.detector, self.tr("Detector: loading…"), COLORS["starting"])
         elif c.early():
-            set_chip(self.detector, "Detector: waiting for a heartbeat", COLORS["starting"],
-                     "workers say they run every few seconds")
+            set_chip(self.detector, self.tr("Detector: waiting for a heartbeat"), COLORS["starting"],
+                     self.tr("workers say they run every few seconds"))
         else:
-            set_chip(self.detector, "Detector: none running", COLORS["gone"])
+            set_chip(self.detector, self.tr("Detector: none running"), COLORS["gone"])
         for label in self._workers:
             self._row.removeWidget(label)
             label.hide()
@@ -88,22 +112,26 @@ class HealthView(QWidget):
         self._workers = []
         now = time.monotonic()
         for w in sorted(c.workers.values(), key=lambda w: (w.role, w.worker_id)):
-            seen = f"last heartbeat {now - w.last_seen:.0f} s ago"
+            seen = self.tr("last heartbeat {n} s ago").format(n=f"{now - w.last_seen:.0f}")
+            role = self.word(w.role)
             if waiting := w.facts_waiting():  # nothing lost, but not stored yet either
-                self._add_worker(chip(f"{w.role}: {w.data['facts_buffered']:,} counts waiting",
-                                      COLORS["reconnecting"], f"{w.worker_id}\n{waiting}\n{seen}"))
+                self._add_worker(chip(self.tr("{role}: {n} counts waiting").format(
+                    role=role, n=number(w.data["facts_buffered"])),
+                    COLORS["reconnecting"], f"{w.worker_id}\n{waiting}\n{seen}"))
                 continue
-            text, color, tip = f"{w.role}: {w.state}", COLORS.get(w.state, "#6b6b6b"), ""
+            text, color, tip = f"{role}: {self.word(w.state)}", COLORS.get(w.state, "#6b6b6b"), ""
             # a notifier missing a secret: runs, but leaves those targets to other notifiers
             if w.state == "running" and (lacks := w.data.get("cannot_serve")):
-                text += f" · cannot send to {', '.join(sorted(lacks))}"
+                text += " · " + self.tr("cannot send to {targets}").format(
+                    targets=", ".join(sorted(lacks)))
                 color = COLORS["fallback"]
                 tip = "\n" + "\n".join(f"{t}: {why}" for t, why in sorted(lacks.items()))
             self._add_worker(chip(text, color, f"{w.worker_id}\n{seen}{tip}"))
         for role in sorted(c.starting - {w.role for w in c.workers.values()}):
-            self._add_worker(chip(f"{role}: starting", COLORS["starting"]))
+            self._add_worker(chip(f"{self.word(role)}: {self.word('starting')}", COLORS["starting"]))
         for role, reason in sorted(c.missing.items()):
-            self._add_worker(chip(f"{role}: missing", COLORS["missing"], reason))
+            self._add_worker(chip(f"{self.word(role)}: {self.word('missing')}", COLORS["missing"],
+                                  reason))
 
     def _add_worker(self, label: QLabel) -> None:
         self._row.insertWidget(self._row.count() - 1, label)

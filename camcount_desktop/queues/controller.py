@@ -78,13 +78,14 @@ class QueuesController(QObject):
         """What an operator should know about a queue's depth, or "" when all is well."""
         spec = self._spec(name)
         if spec is not None and spec.cap and depth.ready >= spec.cap:
-            return (f"FULL ({spec.cap:,} messages): the broker refuses new ones; their producers "
-                    "keep them until this queue drains")
+            return self.tr("FULL ({n} messages): the broker refuses new ones; their producers "
+                           "keep them until this queue drains").format(n=f"{spec.cap:,}")
         if depth.ready >= self.warn_level(name):
             if spec is not None and spec.cap:
-                return (f"{depth.ready / spec.cap:.0%} of its {spec.cap:,}-message capacity: its "
-                        "consumer is behind or stopped")
-            return f"more than {self.warn_level(name)} messages waiting"
+                return self.tr("{share} of its {n}-message capacity: its consumer is behind or "
+                               "stopped").format(share=f"{depth.ready / spec.cap:.0%}",
+                                                 n=f"{spec.cap:,}")
+            return self.tr("more than {n} messages waiting").format(n=self.warn_level(name))
         return ""
 
     def start(self) -> None:
@@ -100,7 +101,7 @@ class QueuesController(QObject):
                 await self.poll()
             except Exception as exc:  # a broker that is away shows as a gap, not a crash
                 log.debug("queue poll failed: %s", exc)
-                self.error.emit(f"queue depths unavailable: {exc}")
+                self.error.emit(self.tr("queue depths unavailable: {why}").format(why=exc))
             await asyncio.sleep(self.interval)
 
     async def poll(self) -> Sample:
@@ -112,7 +113,8 @@ class QueuesController(QObject):
                 rates = {n: (s.publish_rate, s.deliver_rate) for n, s in stats.items() if n in depths}
             except Exception as exc:
                 self._rates_failed = True  # no HTTP API here: say so once, keep the depths
-                self.error.emit(f"no message rates (broker HTTP API unavailable: {exc})")
+                self.error.emit(self.tr("no message rates (broker HTTP API unavailable: {why})").format(
+                    why=exc))
         sample = Sample(time.monotonic(), depths, rates)
         self.samples.append(sample)
         self.sampled.emit()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
 from PySide6.QtGui import QBrush, QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -22,6 +22,10 @@ from PySide6.QtWidgets import (
 from camcount_desktop.queues.controller import DEFAULT_WARN, QueuesController
 
 COLUMNS = ["queue", "ready", "unacked", "consumers", "in/s", "out/s"]
+#: the columns' headings (COLUMNS are their keys)
+HEADINGS = [QT_TRANSLATE_NOOP("QueuesView", "queue"), QT_TRANSLATE_NOOP("QueuesView", "ready"),
+            QT_TRANSLATE_NOOP("QueuesView", "unacked"), QT_TRANSLATE_NOOP("QueuesView", "consumers"),
+            QT_TRANSLATE_NOOP("QueuesView", "in/s"), QT_TRANSLATE_NOOP("QueuesView", "out/s")]
 
 
 class QueuesView(QWidget):
@@ -33,7 +37,7 @@ class QueuesView(QWidget):
         self._curves: dict[tuple[str, str], pg.PlotDataItem] = {}
         self._colors: dict[str, QColor] = {}
         self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setHorizontalHeaderLabels([self.tr(c) for c in HEADINGS])
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         # every figure on screen: names take what the numbers leave
@@ -42,7 +46,7 @@ class QueuesView(QWidget):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        self.table.setToolTip("each queue's colour is its line in the charts")
+        self.table.setToolTip(self.tr("each queue's colour is its line in the charts"))
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)
         self.note = QLabel("")
         self.note.setStyleSheet("color:#c98a12;")
@@ -50,8 +54,8 @@ class QueuesView(QWidget):
         # inside a chart this short covered the curves and listed two queues of seven)
         charts = QTabWidget()
         charts.setDocumentMode(True)
-        charts.addTab(self.ready_plot, "Ready messages")
-        charts.addTab(self.unacked_plot, "Unacked messages")
+        charts.addTab(self.ready_plot, self.tr("Ready messages"))
+        charts.addTab(self.unacked_plot, self.tr("Unacked messages"))
         right = QVBoxLayout()
         right.addWidget(self.table)
         right.addWidget(self.note)
@@ -63,11 +67,12 @@ class QueuesView(QWidget):
 
     def _plot(self) -> pg.PlotWidget:
         plot = pg.PlotWidget()  # its tab names it: the height goes to the curves
-        plot.setLabel("bottom", "seconds ago")
+        plot.setLabel("bottom", self.tr("seconds ago"))
         plot.showGrid(x=True, y=True, alpha=0.2)
         plot.setMinimumHeight(120)
         # the warning level of a queue without a max-length; others have their own in the table
-        plot.addItem(pg.InfiniteLine(DEFAULT_WARN, angle=0, label=f"warn {DEFAULT_WARN}",
+        plot.addItem(pg.InfiniteLine(DEFAULT_WARN, angle=0,
+                                     label=self.tr("warn {n}").format(n=DEFAULT_WARN),
                                      pen=pg.mkPen("#d04040", width=1, style=Qt.PenStyle.DashLine),
                                      labelOpts={"color": "#d04040", "position": 0.95}))
         return plot

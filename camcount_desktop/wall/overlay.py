@@ -3,7 +3,7 @@ with track ids. Everything is given in the pixel space of the frame and mapped o
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QCoreApplication, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen, QPolygonF, QTransform
 
 from workers.contracts import DetectionResult, ZoneSet
@@ -107,7 +107,7 @@ def draw_zones(p: QPainter, zones: ZoneSet, target: QRectF, result: DetectionRes
         p.drawPolygon(poly)
         text = zone.label
         if counting and (za := counting.zone_analysis.get(zone.id)) is not None:
-            text += f"  {za.occupancy} inside"
+            text += "  " + QCoreApplication.translate("Overlay", "{n} inside").format(n=za.occupancy)
         x, y = min(zone.points, key=lambda q: (q[1], q[0]))  # the label goes by the top corner
         labels.add(t.map(QPointF(x, y)) + QPointF(4, 4), text, color.lighter(150))
     p.setBrush(Qt.BrushStyle.NoBrush)
@@ -118,7 +118,8 @@ def draw_zones(p: QPainter, zones: ZoneSet, target: QRectF, result: DetectionRes
         p.drawLine(a, b)
         text = line.label
         if counting and (lc := counting.lines.get(line.id)) is not None:
-            text += f"  in {lc.count_in} · out {lc.count_out}"
+            text += "  " + QCoreApplication.translate("Overlay", "in {n_in} · out {n_out}").format(
+                n_in=lc.count_in, n_out=lc.count_out)
         mid = (a + b) / 2
         labels.add(mid + QPointF(6, -labels.line_height), text, color.lighter(150))
 

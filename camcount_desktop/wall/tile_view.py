@@ -18,6 +18,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
+from camcount_desktop.i18n import clock, number
 from camcount_desktop.wall.overlay import Labels, draw_boxes, draw_label, draw_zones, overlay_font
 from camcount_desktop.wall.tile_state import TileState
 
@@ -75,7 +76,7 @@ class TileView(QWidget):
         state = self.state
         if state is None:
             p.setPen(QColor(110, 110, 110))
-            p.drawText(area, Qt.AlignmentFlag.AlignCenter, "Drop a camera here")
+            p.drawText(area, Qt.AlignmentFlag.AlignCenter, self.tr("Drop a camera here"))
         else:
             signal = state.signal_state()
             if signal == "live" and state.shown is not None:
@@ -111,10 +112,10 @@ class TileView(QWidget):
 
     def _paint_no_signal(self, p: QPainter, state: TileState, signal: str, area: QRectF) -> None:
         color = STATE_COLORS[signal]
-        title = {"no_signal": "NO SIGNAL", "reconnecting": "RECONNECTING…",
-                 "waiting": "Waiting for the first frame…"}.get(signal, "")
+        title = {"no_signal": self.tr("NO SIGNAL"), "reconnecting": self.tr("RECONNECTING…"),
+                 "waiting": self.tr("Waiting for the first frame…")}.get(signal, "")
         if signal == "waiting" and state.unserved:
-            title, color = "NO CAMERA WORKER", STATE_COLORS["no_signal"]
+            title, color = self.tr("NO CAMERA WORKER"), STATE_COLORS["no_signal"]
         big = QFont(p.font())
         big.setPointSizeF(max(10.0, min(28.0, area.height() / 9)))
         big.setBold(True)
@@ -127,9 +128,10 @@ class TileView(QWidget):
         lines = []
         if state.last_frame_at is not None:
             ago = (datetime.now(UTC) - state.last_frame_at).total_seconds()
-            lines.append(f"last frame {state.last_frame_at.astimezone():%H:%M:%S} ({_ago(ago)} ago)")
+            lines.append(self.tr("last frame {time} ({ago} ago)").format(
+                time=clock(state.last_frame_at), ago=self._ago(ago)))
         elif signal != "waiting":
-            lines.append("no frame received yet")
+            lines.append(self.tr("no frame received yet"))
         if state.status is not None and state.status.detail and state.status.state != "online":
             lines.append(state.status.detail)
         elif signal == "waiting" and state.unserved:
@@ -149,19 +151,23 @@ class TileView(QWidget):
         p.setPen(QColor(235, 235, 235))
         p.drawText(QRectF(22, 0, self.width() - 26, HEADER_H),
                    Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, state.name)
-        right = f"{state.fps:.1f} fps" if signal == "live" else signal.replace("_", " ").upper()
+        right = (self.tr("{fps} fps").format(fps=number(state.fps, 1)) if signal == "live"
+                 else {"no_signal": self.tr("NO SIGNAL"), "reconnecting": self.tr("RECONNECTING"),
+                       "waiting": self.tr("WAITING")}.get(signal, signal.upper()))
         if signal == "live" and self.show_latency:
             latency = state.latency
             right = (self.tr("latency {ms} ms").format(ms=round(latency * 1000))
                      if latency is not None else self.tr("latency –")) + "   " + right
         if signal == "live" and state.latest_result is not None:
             c = state.latest_result.counting_data
-            right = f"in {c.count_in} · out {c.count_out}   {right}"
+            right = self.tr("in {n_in} · out {n_out}").format(n_in=c.count_in, n_out=c.count_out) \
+                + f"   {right}"
         self.header_text = right
         p.drawText(QRectF(22, 0, self.width() - 30, HEADER_H),
                    Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, right)
         if signal == "live" and state.latest_result is None:
-            draw_label(p, QPointF(6, HEADER_H + 6), "no detection results yet", QColor(200, 200, 200))
+            draw_label(p, QPointF(6, HEADER_H + 6), self.tr("no detection results yet"),
+                       QColor(200, 200, 200))
         # what the picture is (people hidden, faces shown, a heatmap over it): bottom left, clear
         # of the zone and line labels at the top
         notes = []
@@ -191,10 +197,10 @@ class TileView(QWidget):
             self.camera_dropped.emit(camera_id)
 
 
-def _ago(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    if seconds < 120:
-        return f"{seconds} s"
-    if seconds < 7200:
-        return f"{seconds // 60} min"
-    return f"{seconds // 3600} h"
+    def _ago(self, seconds: float) -> str:
+        seconds = max(0, int(seconds))
+        if seconds < 120:
+            return self.tr("{n} s").format(n=seconds)
+        if seconds < 7200:
+            return self.tr("{n} min").format(n=seconds // 60)
+        return self.tr("{n} h").format(n=seconds // 3600)

@@ -64,12 +64,12 @@ class WallView(QWidget):
 
     def tile_menu(self, tile: TileView) -> QMenu:
         menu = make_dark(QMenu(self))
-        full = menu.addAction("Back to the wall" if self.controller.fullscreen == tile.index
-                              else "Full screen")
+        full = menu.addAction(self.tr("Back to the wall") if self.controller.fullscreen == tile.index
+                              else self.tr("Full screen"))
         full.triggered.connect(lambda: self.controller.toggle_fullscreen(tile.index))
         camera_id = self.controller.assignments[tile.index]
         if camera_id is not None:
-            menu.addAction("Remove from the wall").triggered.connect(
+            menu.addAction(self.tr("Remove from the wall")).triggered.connect(
                 lambda: self.controller.assign(tile.index, None))
             state = self.controller.state(camera_id)
             heat = menu.addAction(self.tr("Heatmap (last 24 h)"))

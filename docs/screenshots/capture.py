@@ -1,6 +1,9 @@
 """Screenshot of the running console for docs/console.md: a 2x2 wall in local mode.
 
-    Xvfb :99 -screen 0 1600x1000x24 &  DISPLAY=:99 python docs/screenshots/capture.py
+    Xvfb :99 -screen 0 1600x1000x24 &  DISPLAY=:99 python docs/screenshots/capture.py [LANG]
+
+LANG (vi, ru, ko) takes the console in that language, with the cameras, lines and zones named as
+a site there would name them, into ``wall-LANG.png``.
 
 Three cameras play the bundled sample video with its counting line and zone; the fourth points
 at a file that does not exist, to show the NO SIGNAL state. Local mode's sample alert rule fills
@@ -20,22 +23,54 @@ import qasync
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
+from camcount_desktop import i18n, local_mode
 from camcount_desktop.console import Console
 from camcount_desktop.local_mode import sample_camera, sample_zones
 from camcount_desktop.main_window import MainWindow
 from camcount_desktop.settings import Settings
 
-OUT = Path(__file__).resolve().parent / "wall.png"
+HERE = Path(__file__).resolve().parent
+#: camera, group, line and zone names as a site in each language names them
+NAMES = {
+    "en": ("Entrance", "Lobby", "Stairs", "Loading dock", "Ground floor", "First floor", "Outside",
+           "Entrance", "Left half"),
+    "vi": ("Cổng chính", "Sảnh", "Cầu thang", "Bãi bốc hàng", "Tầng trệt", "Tầng 1", "Bên ngoài",
+           "Lối vào", "Nửa trái"),
+    "ru": ("Вход", "Холл", "Лестница", "Погрузка", "Первый этаж", "Второй этаж", "Снаружи",
+           "Вход", "Левая половина"),
+    "ko": ("정문", "로비", "계단", "하역장", "1층", "2층", "외부", "출입구", "왼쪽 절반"),
+}
 
 
-async def capture() -> None:
+#: the sample rules' names, as the site's admin would write them
+RULE_NAMES = {"vi": ("Mẫu: có người ở nửa trái 1,5 giây", "Camera mất kết nối"),
+              "ru": ("Пример: кто-то в левой половине 1,5 с", "Камера не в сети"),
+              "ko": ("샘플: 왼쪽 절반에 1.5초 이상 사람 있음", "카메라 오프라인")}
+
+
+def site_in(lang: str) -> None:
+    """The site's language (its alerts and emails) set to ``lang``, its rules named in it."""
+    config = local_mode.sample_alerting()
+    names = RULE_NAMES.get(lang, [r.name for r in config.rules])
+    config = config.model_copy(update={"language": lang, "rules": [
+        r.model_copy(update={"name": n}) for r, n in zip(config.rules, names, strict=True)]})
+    local_mode.user_or_sample_alerting = lambda: config
+
+
+async def capture(lang: str) -> None:
+    site_in(lang)
+    entrance, lobby, stairs, dock, ground, first, outside, line, zone = NAMES[lang]
     base, zones = sample_camera(), sample_zones()
+    zones = zones.model_copy(update={
+        "lines": [zones.lines[0].model_copy(update={"name": line})],
+        "zones": [zones.zones[0].model_copy(update={"name": zone})]})
     cameras = [base.model_copy(update={"camera_id": cid, "name": name, "group": group})
-               for cid, name, group in (("entrance", "Entrance", "Ground floor"),
-                                        ("lobby", "Lobby", "Ground floor"),
-                                        ("stairs", "Stairs", "First floor"))]
-    cameras.append(base.model_copy(update={"camera_id": "loading-dock", "name": "Loading dock",
-                                           "group": "Outside", "source": "/nonexistent/dock.mp4"}))
+               for cid, name, group in (("entrance", entrance, ground),
+                                        ("lobby", lobby, ground),
+                                        ("stairs", stairs, first))]
+    cameras.append(base.model_copy(update={"camera_id": "loading-dock", "name": dock,
+                                           "group": outside, "source": "/nonexistent/dock.mp4"}))
+    out = HERE / ("wall.png" if lang == "en" else f"wall-{lang}.png")
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat))
         console = Console("local", settings, local_cameras=cameras,
@@ -58,8 +93,8 @@ async def capture() -> None:
             if time.monotonic() > deadline:
                 raise SystemExit("the sample never reached two crossings, an alert and a box")
             await asyncio.sleep(0.05)
-        QApplication.primaryScreen().grabWindow(window.winId()).save(str(OUT))
-        print(f"saved {OUT}")
+        QApplication.primaryScreen().grabWindow(window.winId()).save(str(out))
+        print(f"saved {out}")
         await console.stop()
         window.close_now()
 
@@ -69,5 +104,7 @@ if __name__ == "__main__":
     app.setQuitOnLastWindowClosed(False)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    language = sys.argv[1] if len(sys.argv) > 1 else "en"
+    i18n.install(language)
     with loop:
-        loop.run_until_complete(capture())
+        loop.run_until_complete(capture(language))

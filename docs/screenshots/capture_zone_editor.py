@@ -1,6 +1,8 @@
 """Screenshot of the zone editor for docs/admin.md, in local mode on the sample camera.
 
-    Xvfb :99 -screen 0 1600x1000x24 &  DISPLAY=:99 python docs/screenshots/capture_zone_editor.py
+    Xvfb :99 -screen 0 1600x1000x24 &  DISPLAY=:99 python docs/screenshots/capture_zone_editor.py [LANG]
+
+LANG (vi, ru, ko): the editor in that language, into ``zone-editor-LANG.png``.
 
 The editor freezes a frame of the sample video with its line and zone; the script then draws,
 with mouse events as a user would, a second line and a zone that crosses itself, so the picture
@@ -19,14 +21,18 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from camcount_desktop import i18n
 from camcount_desktop.console import Console
 from camcount_desktop.main_window import MainWindow
 from camcount_desktop.settings import Settings
 
-OUT = Path(__file__).resolve().parent / "zone_editor.png"
+HERE = Path(__file__).resolve().parent
+#: the line the script draws, as a site in each language names it
+EXIT_LANE = {"en": "Exit lane", "vi": "Lối ra", "ru": "Выход", "ko": "출구 통로"}
 
 
-async def capture() -> None:
+async def capture(lang: str) -> None:
+    out = HERE / ("zone_editor.png" if lang == "en" else f"zone-editor-{lang}.png")
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat))
         console = Console("local", settings)
@@ -34,7 +40,11 @@ async def capture() -> None:
         window.resize(1400, 900)
         window.show()
         await console.start()
-        await asyncio.sleep(10)  # the sample camera is publishing (HOG on a busy machine)
+        for _ in range(1200):  # until the sample camera's frames reach the console (slow when loaded)
+            state = console.wall.states.get("entrance")
+            if state is not None and state.shown is not None:
+                break
+            await asyncio.sleep(0.1)
         editor = window.admin.open_zones("entrance")
         editor.resize(1500, 900)
         await editor.loaded
@@ -53,12 +63,12 @@ async def capture() -> None:
             click(x, y)
         click(560, 330)
         line, zone = editor.draft.shapes[-2:]
-        editor.draft.change(line.id, name="Exit lane")
+        editor.draft.change(line.id, name=EXIT_LANE[lang])
         canvas.changed.emit()
         canvas.select(zone.id)
         await asyncio.sleep(0.5)
-        editor.grab().save(str(OUT))
-        print(f"saved {OUT}")
+        editor.grab().save(str(out))
+        print(f"saved {out}")
         editor.close()
         await console.stop()
         window.close_now()
@@ -69,5 +79,7 @@ if __name__ == "__main__":
     app.setQuitOnLastWindowClosed(False)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    language = sys.argv[1] if len(sys.argv) > 1 else "en"
+    i18n.install(language)
     with loop:
-        loop.run_until_complete(capture())
+        loop.run_until_complete(capture(language))

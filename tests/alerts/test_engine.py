@@ -75,6 +75,17 @@ def test_occupancy_above_n_for_longer_raises_once_then_resolves() -> None:
     assert changes[1][1].message.startswith("Resolved after 25 s: Zone queue")
 
 
+def test_alerts_are_worded_in_the_sites_language() -> None:
+    engine = RuleEngine([occupancy_rule()])
+    engine.set_language("vi")
+    changes = run(engine, 40, feed=lambda t: engine.on_result(
+        result("entrance", {"queue": 8 if t < 25 else 3}), t))
+    assert [c.message for _, c in changes] == [
+        "Vùng queue của camera entrance: có 8 người, nhiều hơn 5 trong 10 giây",
+        "Đã kết thúc sau 25 giây: Vùng queue của camera entrance: có 8 người, nhiều hơn 5 trong "
+        "10 giây"]
+
+
 def test_occupancy_flapping_raises_once_per_cooldown() -> None:
     engine = RuleEngine([occupancy_rule()])
     # crowded for 15 s out of every 20 s, for 3 minutes; cooldown 60 s

@@ -22,6 +22,7 @@ from workers.alerts.rules import KINDS, QueueDepths, RuleKind, Subject
 from workers.alerts.rules.base import EngineSettings, Observation
 from workers.contracts import CameraStatus, DetectionResult, SystemEvent
 from workers.contracts.alerting import AlertRule
+from workers.i18n import gettext_for
 
 __all__ = ["Change", "Episode", "RuleEngine", "Subject"]
 
@@ -86,7 +87,15 @@ class RuleEngine:
         self._episodes: dict[tuple[str, Subject], Episode] = {}
         #: the message each open alert was raised with
         self._held: dict[tuple[str, Subject], str] = {}
+        self._ = gettext_for("en")
         self.set_rules(rules, 0.0)
+
+    def set_language(self, lang: str) -> None:
+        """The language of the messages from now on (the site's: ``AlertingConfig.language``);
+        an alert already raised keeps the words it was raised with."""
+        self._ = gettext_for(lang)
+        for kind in self._kinds.values():
+            kind._ = self._
 
     def set_rules(self, rules: list[AlertRule], now: float) -> list[Change]:
         """Apply new rules, keeping what has been observed. A rule kept by id keeps its open
@@ -104,7 +113,8 @@ class RuleEngine:
             raised = self._held.pop(key, "")
             if ep.active and key[0] in old:
                 changes.append(Change("resolve", old[key[0]], key[1],
-                                      f"Closed, its rule was removed or disabled: {raised}"))
+                                      self._("Closed, its rule was removed or disabled: "
+                                             "%(raised)s") % {"raised": raised}))
         for name, kind in self._kinds.items():
             kind.use([r for r in self.rules if r.kind == name])
         return changes
@@ -175,8 +185,9 @@ class RuleEngine:
         del self._adopted[key], self._episodes[key]
         raised = self._held.pop(key, "")
         return [Change("resolve", rule, subject,
-                       f"Closed, nothing heard of it for {now - adopted_at:.0f} s since the "
-                       f"alert engine restarted: {raised}")]
+                       self._("Closed, nothing heard of it for %(seconds)s s since the alert "
+                              "engine restarted: %(raised)s") % {
+                           "seconds": f"{now - adopted_at:.0f}", "raised": raised})]
 
     def _step(self, rule: AlertRule, subject: Subject, bad: bool, now: float,
               since: float | None, value: float | None, message: str) -> list[Change]:
@@ -191,6 +202,7 @@ class RuleEngine:
         if action == "resolve":
             raised = self._held.pop(key, "")
             held = now - started if started is not None else 0.0
-            return [Change("resolve", rule, subject, f"Resolved after {held:.0f} s: {raised}",
-                           value, held)]
+            return [Change("resolve", rule, subject, self._("Resolved after %(seconds)s s: "
+                                                            "%(raised)s") % {
+                "seconds": f"{held:.0f}", "raised": raised}, value, held)]
         return []

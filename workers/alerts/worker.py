@@ -113,6 +113,7 @@ class AlertsWorker:
             await upgrade(self.db)
         self._bus = bus
         await self.in_force.start(by=self.worker_id)
+        self.engine.set_language(self.config.language)
         async with self.db.transaction() as session:
             loaded = await load_directory(session)
         self.engine.directory.saved.update(loaded.saved)
@@ -192,6 +193,7 @@ class AlertsWorker:
             await follower.cancel()
 
     async def _on_config_version(self, stored: Versioned, _: AlertingConfig) -> None:
+        self.engine.set_language(self.config.language)
         for change in self.engine.set_rules(self._rules(), time.monotonic()):
             await self._emit_logged(change)
         await self._follow_inputs()

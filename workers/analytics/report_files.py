@@ -1,7 +1,9 @@
 """Report files: CSV with one row per bucket and shape, PDF with summary tables and charts.
 
 Plain functions of a ``ReportData``, run in an executor thread: rendering a PDF takes long
-enough to stall every consumer of the event loop.
+enough to stall every consumer of the event loop. The PDF is written in the site's language
+(``ReportData.language``) with the bundled font, which covers Vietnamese, Cyrillic and Hangul; the
+CSV's header row is column names for programs, the same in every language.
 """
 
 from __future__ import annotations
@@ -16,13 +18,16 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.styles import StyleSheet1, getSampleStyleSheet
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     Flowable,
     KeepTogether,
@@ -38,9 +43,13 @@ from workers.analytics.route_report import route_flowables
 from workers.contracts.queries import HeatmapReply
 from workers.contracts.routes import RouteRow
 from workers.heatmap.report_page import heatmap_page
+from workers.i18n import FONT, N_, gettext_for, number
 
-TITLES = {"daily_summary": "Daily summary", "weekly_summary": "Weekly summary",
-          "monthly_summary": "Monthly summary", "custom": "Report"}
+TITLES = {"daily_summary": N_("Daily summary"), "weekly_summary": N_("Weekly summary"),
+          "monthly_summary": N_("Monthly summary"), "custom": N_("Report")}
+PERIODS = {"hourly": N_("hourly buckets"), "daily": N_("daily buckets"),
+           "weekly": N_("weekly buckets"), "monthly": N_("monthly buckets")}
+FONT_NAME = "CamCountSans"
 
 
 @dataclass(frozen=True)
@@ -77,17 +86,26 @@ class ReportData:
     routes: dict[str, list[RouteRow]] = field(default_factory=dict)
     #: each camera's heatmap over the period (a page of the PDF when anyone was seen)
     heatmaps: dict[str, HeatmapReply] = field(default_factory=dict)
+    #: the site's language (AlertingConfig.language)
+    language: str = "en"
     tz: ZoneInfo = field(init=False)
 
     def __post_init__(self) -> None:
         self.tz = ZoneInfo(self.timezone)
+        self._ = gettext_for(self.language)
 
     @property
     def title(self) -> str:
-        return f"CamCount - {TITLES.get(self.report_type, self.report_type)}"
+        return f"CamCount - {self._(TITLES.get(self.report_type, self.report_type))}"
 
     def local(self, t: datetime) -> str:
-        return t.astimezone(self.tz).strftime("%Y-%m-%d %H:%M %Z")
+        local = t.astimezone(self.tz)
+        if self.language == "en":
+            return local.strftime("%Y-%m-%d %H:%M %Z")
+        return f"{format_datetime(local, 'short', locale=self.language)} {local.strftime('%Z')}"
+
+    def number(self, value: float, decimals: int = 0) -> str:
+        return number(value, self.language, decimals)
 
     def camera(self, camera_id: str) -> str:
         return self.camera_names.get(camera_id) or camera_id
@@ -164,8 +182,21 @@ def write_csv(data: ReportData, path: Path) -> Path:
 
 #: the in and out colours of the charts, and what each bar means per kind of shape
 _IN, _OUT = colors.HexColor("#2a9d8f"), colors.HexColor("#e76f51")
-_WORDS = {"line": ("Line crossings", "in", "out", "Line"),
-          "zone": ("Zone entries and exits", "entries", "exits", "Zone")}
+#: per kind: the chart's title per bucket, the legend's words, the table's headings, its total
+#: row, and the summary sentence
+_WORDS = {
+    "line": ({"hourly": N_("Line crossings per hour"), "daily": N_("Line crossings per day"),
+              "weekly": N_("Line crossings per week"), "monthly": N_("Line crossings per month")},
+             (N_("in"), N_("out")), (N_("Line"), N_("In"), N_("Out"), N_("Net")), N_("All lines"),
+             N_("Lines: %(in)s in, %(out)s out.")),
+    "zone": ({"hourly": N_("Zone entries and exits per hour"),
+              "daily": N_("Zone entries and exits per day"),
+              "weekly": N_("Zone entries and exits per week"),
+              "monthly": N_("Zone entries and exits per month")},
+             (N_("entries"), N_("exits")), (N_("Zone"), N_("Entries"), N_("Exits"),
+                                            N_("Mean dwell (s)")), N_("All zones"),
+             N_("Zones: %(in)s entries, %(out)s exits.")),
+}
 
 
 def _chart(data: ReportData, camera_id: str, kind: str) -> Drawing:
@@ -175,7 +206,8 @@ def _chart(data: ReportData, camera_id: str, kind: str) -> Drawing:
     every = max(1, -(-len(data.buckets) // 12))  # at most a dozen labels stay readable
     labels = [b.start.astimezone(data.tz).strftime(fmt) if i % every == 0 else ""
               for i, b in enumerate(data.buckets)]
-    title, word_in, word_out, _ = _WORDS[kind]
+    _ = data._
+    titles, (word_in, word_out), *_rest = _WORDS[kind]
     drawing = Drawing(_WIDTH, 150)
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 30, 28, _WIDTH - 130, 105
@@ -195,15 +227,16 @@ def _chart(data: ReportData, camera_id: str, kind: str) -> Drawing:
     legend.x, legend.y = chart.x + chart.width + 16, chart.y + chart.height - 4
     legend.fontSize, legend.dx, legend.dy, legend.deltay = 9, 10, 10, 14
     legend.alignment = "right"
-    legend.colorNamePairs = [(_IN, f"{word_in} ({sum(ins)})"), (_OUT, f"{word_out} ({sum(outs)})")]
-    drawing.add(String(chart.x, chart.y + chart.height + 8, f"{title} per {_BUCKET[data.period]}",
-                       fontName="Helvetica-Bold", fontSize=9))
+    legend.fontName = chart.categoryAxis.labels.fontName = chart.valueAxis.labels.fontName = FONT_NAME
+    legend.colorNamePairs = [(_IN, f"{_(word_in)} ({data.number(sum(ins))})"),
+                             (_OUT, f"{_(word_out)} ({data.number(sum(outs))})")]
+    drawing.add(String(chart.x, chart.y + chart.height + 8, _(titles[data.period]),
+                       fontName=FONT_NAME, fontSize=9))
     drawing.add(chart)
     drawing.add(legend)
     return drawing
 
 
-_BUCKET = {"hourly": "hour", "daily": "day", "weekly": "week", "monthly": "month"}
 _MARGIN = 18 * mm
 #: the width of the text between the margins
 _WIDTH = A4[0] - 2 * _MARGIN
@@ -211,15 +244,15 @@ _WIDTH = A4[0] - 2 * _MARGIN
 
 def _shape_table(data: ReportData, cam: str, kind: str, shapes: list, grid: TableStyle,
                  ) -> Table:
-    _, word_in, word_out, what = _WORDS[kind]
-    rows: list[list[str]] = [[what, "Class", word_in.capitalize(), word_out.capitalize(),
-                              "Net" if kind == "line" else "Mean dwell (s)"]]
+    _ = data._
+    _titles, _legend, (what, head_in, head_out, last_head), total, _summary = _WORDS[kind]
+    rows: list[list[str]] = [[_(what), _("Class"), _(head_in), _(head_out), _(last_head)]]
     for _k, s, c, i, o, d in shapes:
-        last = str(i - o) if kind == "line" else ("" if d is None else f"{d:.1f}")
-        rows.append([data.shape(cam, s), c, str(i), str(o), last])
+        last = data.number(i - o) if kind == "line" else ("" if d is None else data.number(d, 1))
+        rows.append([data.shape(cam, s), c, data.number(i), data.number(o), last])
     total_in, total_out = data.kind_totals(cam, kind)
-    rows.append([f"All {what.lower()}s", "", str(total_in), str(total_out),
-                 str(total_in - total_out) if kind == "line" else ""])
+    rows.append([_(total), "", data.number(total_in), data.number(total_out),
+                 data.number(total_in - total_out) if kind == "line" else ""])
     return Table(rows, style=grid, hAlign="LEFT",
                  colWidths=[_WIDTH * 0.34, _WIDTH * 0.18, _WIDTH * 0.14, _WIDTH * 0.14,
                             _WIDTH * 0.2])
@@ -230,27 +263,41 @@ def _summary(data: ReportData, cam: str, kinds: list[str]) -> str:
     parts = []
     for kind in kinds:
         total_in, total_out = data.kind_totals(cam, kind)
-        _, word_in, word_out, what = _WORDS[kind]
-        parts.append(f"{what}s: {total_in} {word_in}, {total_out} {word_out}.")
+        sentence = _WORDS[kind][-1]
+        parts.append(data._(sentence) % {"in": data.number(total_in),
+                                         "out": data.number(total_out)})
     return " ".join(parts)
 
 
-def write_pdf(data: ReportData, path: Path) -> Path:
+def _styles() -> StyleSheet1:
+    """ReportLab's sample styles in the bundled font (its own fonts have no Hangul nor
+    Vietnamese; camera and zone names may be written in any of them, in any language)."""
+    if FONT_NAME not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(FONT_NAME, str(FONT)))  # embedded, subset to what is used
     styles = getSampleStyleSheet()
+    for style in styles.byName.values():
+        style.fontName = FONT_NAME
+    return styles
+
+
+def write_pdf(data: ReportData, path: Path) -> Path:
+    _ = data._
+    styles = _styles()
     names = ", ".join(data.camera(c) for c in data.camera_ids)
     story: list[Flowable] = [
-        Paragraph(data.title, styles["Title"]),
-        Paragraph(f"From {data.local(data.start)} to {data.local(data.end)} ({data.timezone}), "
-                  f"{data.period} buckets", styles["Normal"]),
-        Paragraph(escape(f"Cameras: {names}"), styles["Normal"]),
-        Paragraph(escape(f"Generated {data.local(data.generated_at)} - report {data.report_id}"),
-                  styles["Italic"]),
+        Paragraph(escape(data.title), styles["Title"]),
+        Paragraph(escape(_("From %(start)s to %(end)s (%(timezone)s), %(period)s") % {
+            "start": data.local(data.start), "end": data.local(data.end),
+            "timezone": data.timezone, "period": _(PERIODS[data.period])}), styles["Normal"]),
+        Paragraph(escape(_("Cameras: %(cameras)s") % {"cameras": names}), styles["Normal"]),
+        Paragraph(escape(_("Generated %(at)s - report %(report)s") % {
+            "at": data.local(data.generated_at), "report": data.report_id}), styles["Italic"]),
         Spacer(1, 4 * mm),
     ]
     grid = TableStyle([
-        ("FONT", (0, 0), (-1, 0), "Helvetica-Bold"),
-        ("FONT", (0, -1), (-1, -1), "Helvetica-Bold"),
+        ("FONT", (0, 0), (-1, -1), FONT_NAME),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e9ecef")),
+        ("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#f4f5f7")),
         ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
         ("ALIGN", (2, 0), (-1, -1), "RIGHT"),
         ("FONTSIZE", (0, 0), (-1, -1), 9),
@@ -259,12 +306,12 @@ def write_pdf(data: ReportData, path: Path) -> Path:
     for cam in data.camera_ids:
         shapes = data.shape_totals(cam)
         kinds = [k for k in ("line", "zone") if any(s[0] == k for s in shapes)]
-        heat = heatmap_page(data.heatmaps[cam]) if data.include_charts and cam in data.heatmaps \
+        heat = heatmap_page(data.heatmaps[cam], styles, _) if data.include_charts and cam in data.heatmaps \
             else []
         # Paragraphs parse a little markup; camera names are arbitrary text.
         block: list[Flowable] = [Paragraph(escape(data.camera(cam)), styles["Heading2"])]
         if not shapes:
-            story.append(KeepTogether([*block, Paragraph("No counts in this period.",
+            story.append(KeepTogether([*block, Paragraph(escape(_("No counts in this period.")),
                                                          styles["Normal"]), Spacer(1, 4 * mm)]))
             story += heat
             continue
@@ -277,7 +324,7 @@ def write_pdf(data: ReportData, path: Path) -> Path:
                 part += [Spacer(1, 3 * mm), _chart(data, cam, kind)]
             story.append(KeepTogether([*block, *part]))
             block = []
-        story += route_flowables(cam, data.routes.get(cam, []), styles)
+        story += route_flowables(cam, data.routes.get(cam, []), styles, _)
         story += heat
         story.append(Spacer(1, 4 * mm))
     tmp = _atomic(path)

@@ -19,6 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import NoReturn
 
+from workers.alerting import store as alerting_store
 from workers.analytics.aggregation import Totals
 from workers.analytics.buckets import BucketIndex, Period, buckets, slot_start
 from workers.analytics.heatmaps import HeatmapStore
@@ -220,7 +221,8 @@ class ReportService:
         data = ReportData(report_id=req.report_id, report_type=req.report_type,
                           timezone=req.parameters.timezone, start=start, end=end, period=period,
                           camera_ids=list(req.camera_ids), buckets=[], lines=[],
-                          generated_at=utcnow(), include_charts=req.parameters.include_charts)
+                          generated_at=utcnow(), include_charts=req.parameters.include_charts,
+                          language=await self._site_language())
         data.buckets = list(buckets(period, start, end, data.tz))
         index = BucketIndex(data.buckets)
         async with self.db.sessions() as session:
@@ -250,6 +252,11 @@ class ReportService:
                 data.heatmaps[cam] = await heatmaps.heatmap(
                     HeatmapQuery(camera_id=cam, start=start, end=end))
         return data
+
+    async def _site_language(self) -> str:
+        """The site's language: the stored alerting settings' (English before there are any)."""
+        versioned = await alerting_store.current(self.db)
+        return versioned.config.language if versioned is not None else "en"
 
     async def _email(self, req: ReportRequest) -> None:
         """One notification per email target: the report's id only; the notifier reads the

@@ -4,6 +4,7 @@ people who went that way)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from xml.sax.saxutils import escape
 
 from reportlab.graphics.shapes import Drawing, Polygon, Rect, String
@@ -14,29 +15,33 @@ from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
 from workers.contracts.routes import RouteRow, matrix, mean_transits
 
+#: the report's font (registered by report_files): route and place names may be in any script
+FONT_NAME = "CamCountSans"
+
 FLOW_COLOURS = ("#2fa84f", "#6f8cff", "#e08a1e", "#d04fa0", "#20b0c0", "#b0a020")
 _GRID = TableStyle([
-    ("FONT", (0, 0), (-1, 0), "Helvetica-Bold"),
-    ("FONT", (0, 0), (0, -1), "Helvetica-Bold"),
+    ("FONT", (0, 0), (-1, -1), FONT_NAME),
     ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e9ecef")),
     ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
     ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
 ])
 
 
-def route_flowables(camera_id: str, rows: list[RouteRow], styles: StyleSheet1) -> list[Flowable]:
-    """Nothing for a camera that completed no route."""
+def route_flowables(camera_id: str, rows: list[RouteRow], styles: StyleSheet1,
+                    _: Callable[[str], str] = str) -> list[Flowable]:
+    """Nothing for a camera that completed no route; ``_`` translates (the site's language)."""
     if not rows:
         return []
     origins, dests, cells = matrix(rows)
-    table = [["From \\ to", *dests]]
+    table = [[_("From \\ to"), *dests]]
     table += [[o, *(str(cells[(o, d)]) if (o, d) in cells else "-" for d in dests)]
               for o in origins]
-    times = [["Route", "People", "Mean transit (s)"]]
-    # the PDF's standard fonts have no arrow glyph
+    times = [[_("Route"), _("People"), _("Mean transit (s)")]]
+    # "->" as the text readers search for (the report's font does have the arrow)
     times += [[name.replace("→", "->"), str(n), f"{mean:.1f}"]
               for name, n, mean in mean_transits(rows)]
-    return [Spacer(1, 3 * mm), Paragraph(escape(f"Routes of {camera_id}"), styles["Heading3"]),
+    return [Spacer(1, 3 * mm), Paragraph(escape(_("Routes of %(camera)s") % {"camera": camera_id}),
+                                         styles["Heading3"]),
             Table(table, style=_GRID, hAlign="LEFT"), Spacer(1, 3 * mm),
             flow_drawing(origins, dests, cells), Spacer(1, 3 * mm),
             Table(times, style=_GRID, hAlign="LEFT")]
@@ -66,7 +71,7 @@ def flow_drawing(origins: list[str], dests: list[str], cells: dict[tuple[str, st
         d.add(Rect(label_w, src[o] - out_tot[o] * scale, bar, out_tot[o] * scale,
                    fillColor=colour, strokeColor=None))
         d.add(String(label_w - 4, src[o] - out_tot[o] * scale / 2 - 3, f"{o} {out_tot[o]}",
-                     fontSize=8, textAnchor="end"))
+                     fontName=FONT_NAME, fontSize=8, textAnchor="end"))
         y0 = src[o]
         for t in dests:
             v = cells.get((o, t), 0)
@@ -84,5 +89,5 @@ def flow_drawing(origins: list[str], dests: list[str], cells: dict[tuple[str, st
         d.add(Rect(x1, top[t] - in_tot[t] * scale, bar, in_tot[t] * scale,
                    fillColor=colors.grey, strokeColor=None))
         d.add(String(x1 + bar + 4, top[t] - in_tot[t] * scale / 2 - 3, f"{in_tot[t]} {t}",
-                     fontSize=8))
+                     fontName=FONT_NAME, fontSize=8))
     return d

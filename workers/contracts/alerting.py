@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
 Severity = Literal["info", "warning", "critical"]
+#: the languages of notification texts and reports (workers/i18n)
+Language = Literal["en", "vi", "ru", "ko"]
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
 #: where a secret is kept: ``env:VARIABLE`` or ``keyring:service/username``
 SecretRef = Annotated[str, Field(pattern=r"^(env:[A-Za-z_][A-Za-z0-9_]*|keyring:[^/]+/.+)$")]
@@ -186,6 +188,8 @@ class BreakerSettings(_Model):
 class AlertingConfig(_Model):
     #: the site's time zone: times in emails, and "07:00" for scheduled reports
     timezone: str = "UTC"
+    #: the site's language: notification texts and report headings (workers/i18n)
+    language: Language = "en"
     smtp: SmtpSettings | None = None
     #: limits over all targets of a channel (a mail relay's own quota)
     channel_limits: dict[Literal["email", "webhook"], RateLimit] = Field(default_factory=dict)

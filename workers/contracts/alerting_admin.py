@@ -18,6 +18,7 @@ from workers.contracts.alerting import (
     AlertingConfig,
     AlertRule,
     BreakerSettings,
+    Language,
     RateLimit,
     SmtpSettings,
     Target,
@@ -26,7 +27,7 @@ from workers.contracts.alerting import (
 #: ``SystemEvent.data["config"]`` of a saved alerting configuration
 CONFIG_NAME = "alerting"
 #: the site-wide settings of the document, replaced together by ``PutSettings``
-SETTINGS = ("timezone", "smtp", "channel_limits", "breaker")
+SETTINGS = ("timezone", "language", "smtp", "channel_limits", "breaker")
 
 
 class _Edit(BaseModel):
@@ -72,6 +73,8 @@ class PutSettings(_Edit):
 
     kind: Literal["put_settings"] = "put_settings"
     timezone: str
+    #: a console that predates languages sends none: English, as before
+    language: Language = "en"
     smtp: SmtpSettings | None
     channel_limits: dict[Literal["email", "webhook"], RateLimit]
     breaker: BreakerSettings

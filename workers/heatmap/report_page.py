@@ -3,12 +3,13 @@ longest over the report's period, each over the camera's reference picture (peop
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from io import BytesIO
 from xml.sax.saxutils import escape
 
 import cv2
 import numpy as np
-from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.styles import StyleSheet1, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Image, PageBreak, Paragraph, Spacer
 
@@ -19,29 +20,37 @@ from workers.heatmap.render import composite, decode_reference
 PAGE_WIDTH_MM = 170
 
 
-def heatmap_page(reply: HeatmapReply) -> list[Flowable]:
+def heatmap_page(reply: HeatmapReply, styles: StyleSheet1 | None = None,
+                 _: Callable[[str], str] = str) -> list[Flowable]:
     """A page break, then both heatmaps with a line each saying what the hottest cell holds;
-    nothing when nobody was seen in the period."""
+    nothing when nobody was seen in the period. ``styles`` and ``_``: the report's font and
+    language."""
     if not any(reply.visits):
         return []
-    styles = getSampleStyleSheet()
+    styles = styles or getSampleStyleSheet()
     story: list[Flowable] = [
         PageBreak(),
-        Paragraph(escape(f"Heatmap of {reply.camera_id}"), styles["Heading2"]),
-        Paragraph(escape(f"{reply.hours} hour(s) with data, {reply.frames} frames analysed; a "
-                         f"{reply.cols}x{reply.rows} grid over the picture, people hidden."),
+        Paragraph(escape(_("Heatmap of %(camera)s") % {"camera": reply.camera_id}),
+                  styles["Heading2"]),
+        Paragraph(escape(_("%(hours)s hour(s) with data, %(frames)s frames analysed; a "
+                           "%(cols)sx%(rows)s grid over the picture, people hidden.") % {
+            "hours": reply.hours, "frames": reply.frames, "cols": reply.cols, "rows": reply.rows}),
                   styles["Normal"]),
     ]
     reference = decode_reference(reply.reference_jpeg)
-    for what, title, unit in (("visits", "Where people walk", "visit(s)"),
-                              ("dwell", "Where people stand longest", "s")):
+    for what, title, hottest in (
+            ("visits", _("Where people walk"),
+             _("Hottest cell: %(n)s visit(s) (column %(col)s, row %(row)s); %(all)s visit(s) in "
+               "all.")),
+            ("dwell", _("Where people stand longest"),
+             _("Hottest cell: %(n)s s (column %(col)s, row %(row)s); %(all)s s in all."))):
         grid = np.asarray(getattr(reply, what), np.float64).reshape(reply.rows, reply.cols)
         row, col = np.unravel_index(int(np.argmax(grid)), grid.shape)
         story += [Spacer(1, 3 * mm), Paragraph(escape(title), styles["Heading3"]),
                   _image(composite(reference, grid, 960, round(960 * reply.frame_height
                                                                 / reply.frame_width))),
-                  Paragraph(escape(f"Hottest cell: {grid[row, col]:.0f} {unit} (column {col + 1}, "
-                                   f"row {row + 1}); {grid.sum():.0f} {unit} in all."),
+                  Paragraph(escape(hottest % {"n": f"{grid[row, col]:.0f}", "col": col + 1,
+                                              "row": row + 1, "all": f"{grid.sum():.0f}"}),
                             styles["Normal"])]
     return story
 

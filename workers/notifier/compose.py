@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from workers.contracts.notifications import AlertFacts, ReportFacts, TestFacts
-from workers.notifier.addressing import local_time
+from workers.i18n import N_, gettext_for, local_time
 
 Facts = AlertFacts | ReportFacts | TestFacts
 
 CONTENT_TYPES = {"pdf": "application/pdf", "csv": "text/csv"}
+REPORT_NAMES = {"daily_summary": N_("daily summary"), "weekly_summary": N_("weekly summary"),
+                "monthly_summary": N_("monthly summary"), "custom": N_("custom report")}
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class EmailContent:
     template: str
     data: dict[str, Any]
     attachments: tuple[Attachment, ...] = ()
+    language: str = "en"
 
 
 def _alert_event(a: AlertFacts) -> str:
@@ -52,8 +55,10 @@ def _alert_event(a: AlertFacts) -> str:
 
 
 def webhook_payload(about: Facts, target_id: str, timezone: str,
-                    report: StoredReport | None = None) -> dict[str, Any]:
-    """The body every receiver gets (docs/notifications.md, "Webhooks for receivers")."""
+                    report: StoredReport | None = None, lang: str = "en") -> dict[str, Any]:
+    """The body every receiver gets (docs/notifications.md, "Webhooks for receivers"); its
+    keys and codes are the same in every language, the sentences for people in ``lang``."""
+    _ = gettext_for(lang)
     if isinstance(about, AlertFacts):
         return {"event": _alert_event(about), "alert_id": about.alert_id,
                 "rule_id": about.rule_id, "severity": about.severity,
@@ -62,39 +67,50 @@ def webhook_payload(about: Facts, target_id: str, timezone: str,
                 "subject": about.subject, "message": about.message, "value": about.value,
                 "at": about.at.isoformat()}
     if isinstance(about, TestFacts):
-        return {"event": "test", "message": "Test notification from CamCount",
+        return {"event": "test", "message": _("Test notification from CamCount"),
                 "target_id": target_id, "requested_by": about.requested_by,
-                "at_local": local_time(about.at, timezone), "at": about.at.isoformat()}
+                "at_local": local_time(about.at, timezone, lang), "at": about.at.isoformat(),
+                "language": lang}
     assert report is not None
     return {"event": "report.ready", "report_id": report.report_id,
             "report_type": report.report_type, "camera_ids": report.camera_ids,
-            "start": report.start, "end": report.end, "timezone": report.timezone}
+            "start": report.start, "end": report.end, "timezone": report.timezone,
+            "message": report_subject(report, lang), "language": lang}
+
+
+def report_subject(report: StoredReport, lang: str = "en") -> str:
+    _ = gettext_for(lang)
+    return _("CamCount %(report)s: %(cameras)s, %(start)s to %(end)s") % {
+        "report": _(REPORT_NAMES.get(report.report_type, report.report_type)),
+        "cameras": ", ".join(report.camera_names or report.camera_ids), "start": report.start[:10],
+        "end": report.end[:10]}
 
 
 def email_content(about: Facts, target_id: str, timezone: str,
-                  report: StoredReport | None = None) -> EmailContent:
+                  report: StoredReport | None = None, lang: str = "en") -> EmailContent:
+    _ = gettext_for(lang)
     if isinstance(about, AlertFacts):
-        prefix = "Resolved" if about.action == "resolve" else about.severity.upper()
+        prefix = _("Resolved") if about.action == "resolve" else {
+            "critical": _("CRITICAL"), "warning": _("WARNING"), "info": _("INFO")}[about.severity]
         data = {**about.model_dump(exclude={"kind", "at"}),
-                "at_local": local_time(about.at, timezone)}
-        return EmailContent(f"[CamCount] {prefix}: {about.message}"[:500], "alert", data)
+                "at_local": local_time(about.at, timezone, lang)}
+        return EmailContent(f"[CamCount] {prefix}: {about.message}"[:500], "alert", data,
+                            language=lang)
     if isinstance(about, TestFacts):
-        return EmailContent("CamCount test notification", "test", {
+        return EmailContent(_("CamCount test notification"), "test", {
             "target_id": target_id, "requested_by": about.requested_by,
-            "at_local": local_time(about.at, timezone)})
+            "at_local": local_time(about.at, timezone, lang)}, language=lang)
     assert report is not None
-    title = report.report_type.replace("_", " ")
-    subject = (f"CamCount {title}: {', '.join(report.camera_names or report.camera_ids)}, "
-               f"{report.start[:10]} to "
-               f"{report.end[:10]}")
     data = {"report_id": report.report_id, "report_type": report.report_type,
+            "report_name": _(REPORT_NAMES.get(report.report_type, report.report_type)),
             "camera_ids": report.camera_ids, "timezone": report.timezone,
             "start": report.start, "end": report.end,
             "camera_names": report.camera_names or report.camera_ids}
     attachment = Attachment(
         Path(report.path).name,  # readable: what, of which cameras, when
         CONTENT_TYPES.get(report.format, "application/octet-stream"), report.path)
-    return EmailContent(subject[:500], "report", data, (attachment,))
+    return EmailContent(report_subject(report, lang)[:500], "report", data, (attachment,),
+                        language=lang)
 
 
 def summary(about: Facts) -> str:

@@ -37,7 +37,7 @@ async def build(content: EmailContent, target: EmailTarget, sender: str, message
                 max_attachment_bytes: int) -> EmailMessage:
     """The MIME message to the target's recipients: text and HTML alternatives from the
     template, then the attachments (read in a thread: reports can be large)."""
-    text, html = render(content.template, content.data)
+    text, html = render(content.template, content.data, content.language)
     mail = EmailMessage()
     mail["From"] = sender
     mail["To"] = ", ".join(target.recipients)

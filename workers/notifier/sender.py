@@ -87,7 +87,7 @@ class Sender:
         config = self.in_force.config
         tz = config.timezone
         if isinstance(target, WebhookTarget):
-            payload = compose.webhook_payload(msg.about, target.id, tz, report)
+            payload = compose.webhook_payload(msg.about, target.id, tz, report, config.language)
             return await webhook.post(self.http, target, payload,
                                       self.secrets.value(target.secret),
                                       message_id=msg.message_id, attempt=attempt)
@@ -96,7 +96,8 @@ class Sender:
             raise DeliveryRefused("no SMTP server is configured (the 'smtp' section)")
         password = self.secrets.value(smtp.password) if smtp.password else None
         try:
-            message = await mail.build(compose.email_content(msg.about, target.id, tz, report),
+            message = await mail.build(compose.email_content(msg.about, target.id, tz, report,
+                                                             config.language),
                                        target, smtp.sender, msg.message_id,
                                        max_attachment_bytes=self.max_attachment_bytes)
         except (mail.AttachmentError, UnknownTemplate) as exc:

@@ -3,13 +3,14 @@ and the registry the engine finds a rule's kind in."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import ClassVar, TypeVar
 
 from workers.alerts.directory import CameraDirectory
 from workers.contracts import CameraStatus, DetectionResult, SystemEvent
 from workers.contracts.alerting import AlertRule
+from workers.i18n import gettext_for
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,8 @@ class RuleKind:
 
     def __init__(self, engine_settings: EngineSettings):
         self.settings = engine_settings
+        #: the site's language, for the messages people read (``RuleEngine.set_language``)
+        self._: Callable[[str], str] = gettext_for("en")
 
     def use(self, rules: list[AlertRule]) -> None:
         """The rules of this kind now in force (what to keep depends on their periods)."""
@@ -101,9 +104,9 @@ def watched(ids: list[str], value: str) -> bool:
     return not ids or value in ids
 
 
-def span(seconds: float) -> str:
+def span(seconds: float, _: Callable[[str], str]) -> str:
     if seconds >= 3600 and seconds % 3600 == 0:
-        return f"{seconds / 3600:g} h"
+        return _("%(n)s h") % {"n": f"{seconds / 3600:g}"}
     if seconds >= 60 and seconds % 60 == 0:
-        return f"{seconds / 60:g} min"
-    return f"{seconds:g} s"
+        return _("%(n)s min") % {"n": f"{seconds / 60:g}"}
+    return _("%(n)s s") % {"n": f"{seconds:g}"}

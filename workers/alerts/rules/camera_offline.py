@@ -18,6 +18,10 @@ from workers.alerts.rules.base import (
 )
 from workers.contracts import CameraStatus, SystemEvent
 from workers.contracts.alerting import AlertRule, CameraOfflineRule
+from workers.i18n import N_
+
+#: a camera's states as an alert names them (camera workers report the English words)
+STATES = {"offline": N_("offline"), "reconnecting": N_("reconnecting"), "unknown": N_("unknown")}
 
 
 @dataclass
@@ -94,21 +98,23 @@ class CameraOffline(RuleKind):
                                                + self.settings.camera_silence_s):
                 group = directory.saved[cam_id].group
                 bad, since = True, unserved_since
-                why = ("has no camera worker: none runs for its group "
-                       f"{group!r}" if group else "has no camera worker running")
+                why = (self._("has no camera worker: none runs for its group %(group)s") % {
+                    "group": repr(group)} if group else self._("has no camera worker running"))
             elif cam is None:
                 bad, since, why = False, None, ""
             elif cam.state != "online":
                 bad, since = True, cam.changed_at
-                why = cam.state + (f" ({cam.detail})" if cam.detail else "")
+                why = self._(STATES.get(cam.state, cam.state)) + (
+                    f" ({cam.detail})" if cam.detail else "")
             elif now >= cam.heard_at + self.settings.camera_silence_s:
                 bad, since = True, cam.heard_at + self.settings.camera_silence_s
-                why = "silent (its camera worker stopped reporting)"
+                why = self._("silent (its camera worker stopped reporting)")
             else:
                 bad, since, why = False, None, ""
             yield Condition(Subject(cam_id), bad, since, None,
-                            f"Camera {directory.camera(cam_id)} {why} for more than "
-                            f"{rule.for_seconds:g} s")
+                            self._("Camera %(camera)s %(why)s for more than %(seconds)s s") % {
+                                "camera": directory.camera(cam_id), "why": why,
+                                "seconds": f"{rule.for_seconds:g}"})
 
     def adopt(self, rule: AlertRule, subject: Subject, raised_ago_s: float, now: float) -> bool:
         if subject.camera_id is None or subject.camera_id in self._cameras:

@@ -59,10 +59,13 @@ class Crossings(RuleKind):
             # "too few" only once a whole period has been watched
             low = (rule.below is not None and n < rule.below
                    and now - seen.first_seen >= rule.period_seconds)
-            what = (f"more than {rule.above}" if high else f"fewer than {rule.below}")
+            what = (self._("more than %(n)s") % {"n": rule.above} if high
+                    else self._("fewer than %(n)s") % {"n": rule.below})
             yield Condition(Subject(cam), high or low, None, n,
-                            f"Camera {self.settings.directory.camera(cam)}: {n} crossings in the last "
-                            f"{span(rule.period_seconds)}, {what}")
+                            self._("Camera %(camera)s: %(n)s crossings in the last %(span)s, "
+                                   "%(what)s") % {"camera": self.settings.directory.camera(cam),
+                                                  "n": n, "what": what,
+                                                  "span": span(rule.period_seconds, self._)})
 
     def forget_old(self, now: float) -> None:
         for seen in self._cameras.values():

@@ -52,9 +52,10 @@ class ErrorQueueGrowing(RuleKind):
             base = depth
         last = self._depths[-1][1]
         yield Condition(Subject(name=ERROR_QUEUE), last - base >= rule.min_growth, None,
-                        last - base, f"Error queue grew by {last - base} in "
-                        f"{span(rule.period_seconds)} ({last} messages): see the dead-letter "
-                        "review")
+                        last - base, self._("Error queue grew by %(n)s in %(span)s (%(total)s "
+                                            "messages): see the dead-letter review") % {
+                            "n": last - base, "span": span(rule.period_seconds, self._),
+                            "total": last})
 
     def forget_old(self, now: float) -> None:
         # keep one sample older than the period: the growth is measured from it

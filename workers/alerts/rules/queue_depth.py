@@ -34,4 +34,6 @@ class QueueDepth(RuleKind):
             if name in self._depths:
                 n = self._depths[name]
                 yield Condition(Subject(name=name), n > rule.above, None, n,
-                                f"Queue {name} holds {n} messages, more than {rule.above}")
+                                self._("Queue %(queue)s holds %(n)s messages, more than "
+                                       "%(above)s") % {"queue": name, "n": n,
+                                                       "above": rule.above})

@@ -46,9 +46,11 @@ class Routes(RuleKind):
             if watched(rule.cameras, cam) and watched(rule.routes, route):
                 n = sum(1 for t in times if now - t <= rule.period_seconds)
                 yield Condition(Subject(cam, route), n > rule.above, None, n,
-                                f"Route {names.shape(cam, route)} on camera "
-                                f"{names.camera(cam)}: {n} people in the last "
-                                f"{span(rule.period_seconds)}, more than {rule.above}")
+                                self._("Route %(route)s on camera %(camera)s: %(n)s people in "
+                                       "the last %(span)s, more than %(above)s") % {
+                                    "route": names.shape(cam, route), "camera": names.camera(cam),
+                                    "n": n, "above": rule.above,
+                                    "span": span(rule.period_seconds, self._)})
 
     def forget_old(self, now: float) -> None:
         for times in self._done.values():

@@ -47,8 +47,9 @@ class WorkerSilent(RuleKind):
             if watched(rule.roles, w.role):
                 yield Condition(Subject(name=worker_id), now - w.heard_at >= rule.for_seconds,
                                 w.heard_at, now - w.heard_at,
-                                f"Worker {worker_id} ({w.role}) silent for more than "
-                                f"{rule.for_seconds:g} s")
+                                self._("Worker %(worker)s (%(role)s) silent for more than "
+                                       "%(seconds)s s") % {"worker": worker_id, "role": w.role,
+                                                           "seconds": f"{rule.for_seconds:g}"})
 
     def adopt(self, rule: AlertRule, subject: Subject, raised_ago_s: float, now: float) -> bool:
         assert isinstance(rule, WorkerSilentRule)

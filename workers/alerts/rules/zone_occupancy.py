@@ -47,6 +47,8 @@ class ZoneOccupancy(RuleKind):
                 else:
                     self._over.discard(key)
                 yield Condition(Subject(cam, zone), over, None, n,
-                                f"Zone {names.shape(cam, zone)} on camera "
-                                f"{names.camera(cam)}: {n} present, more than "
-                                f"{rule.above} for {rule.for_seconds:g} s")
+                                self._("Zone %(zone)s on camera %(camera)s: %(n)s present, "
+                                       "more than %(above)s for %(seconds)s s") % {
+                                    "zone": names.shape(cam, zone), "camera": names.camera(cam),
+                                    "n": n, "above": rule.above,
+                                    "seconds": f"{rule.for_seconds:g}"})
