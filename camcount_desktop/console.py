@@ -32,7 +32,6 @@ from workers.bus import Bus, create_bus
 from workers.bus.config import LOCAL, redact, resolve
 from workers.bus.management import ManagementAPI
 from workers.contracts import AlertAcknowledgement, CameraConfig, ZoneSet
-from workers.detector.base import DetectorConfig
 from workers.tasks import cancel_and_wait
 from workers.topology import Topology
 
@@ -82,8 +81,7 @@ class Console(QObject):
                                     on_missing=self.health.set_missing,
                                     on_starting=self.health.set_starting,
                                     data=self.data,
-                                    detector=DetectorConfig(download=False,
-                                                            model=settings.detector_model())
+                                    detector_model=settings.detector_model()
                                     ) if (
             self.local if host_workers is None else host_workers) else None
         self._connect_task: asyncio.Task[None] | None = None

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication
 
@@ -23,9 +23,11 @@ from camcount_desktop.timezone import system_timezone
 from workers.bus import Bus
 from workers.contracts import CameraConfig, LineDef, ZoneDef, ZoneSet
 from workers.contracts.alerting import AlertingConfig, CameraOfflineRule, ZoneOccupancyRule
-from workers.detector.base import DetectorConfig
 from workers.service import Heartbeat, Worker
 from workers.tasks import cancel_and_wait
+
+if TYPE_CHECKING:
+    from workers.detector.base import DetectorConfig
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +134,7 @@ class LocalRuntime:
     def __init__(self, bus: Bus, cameras: list[CameraConfig], zones: list[ZoneSet], *,
                  on_missing: Callable[[str, str], None], on_starting: Callable[[str], None],
                  alerting: AlertingConfig | None = None, data: LocalData | None = None,
-                 detector: DetectorConfig | None = None):
+                 detector: DetectorConfig | None = None, detector_model: str | None = None):
         """``alerting``: rules and targets (default: the user's notifications.json, else the
         sample's rules, which notify no one but show in the alerts panel). ``data``: where
         everything is kept between starts (default: the user data folder). ``detector``: the
@@ -141,7 +143,10 @@ class LocalRuntime:
         self.data = data or LocalData()
         self.alerting = alerting if alerting is not None else user_or_sample_alerting()
         self._on_missing, self._on_starting = on_missing, on_starting
-        self.detector_config = detector or DetectorConfig(download=False)
+        # imported here: a console on a broker hosts no detector and loads none of it
+        from workers.detector.base import DetectorConfig
+
+        self.detector_config = detector or DetectorConfig(download=False, model=detector_model)
         self._running: list[_Running] = []
         self._task: asyncio.Task[None] | None = None
 

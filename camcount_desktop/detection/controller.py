@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Signal
 from camcount_desktop.console import Console
 from camcount_desktop.settings import Settings
 from workers.models.catalogue import CATALOGUE, DEFAULT_MODEL, ModelEntry, base_url
+from workers.paths import models_dir as default_models_dir
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +33,8 @@ class DetectionController(QObject):
     def __init__(self, console: Console, settings: Settings, *, models_dir: Path | None = None,
                  parent: QObject | None = None):
         super().__init__(parent)
-        from workers.detector.yolo import MODELS_DIR  # no torch: that module loads it lazily
-
         self.console, self.settings = console, settings
-        self.models_dir = models_dir or MODELS_DIR
+        self.models_dir = models_dir or default_models_dir()
         self.state, self.message = "idle", ""
         self._task: asyncio.Task[None] | None = None
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
+import camcount_desktop.detection.controller as detection_controller
 import workers.detector.yolo as yolo
 from camcount_desktop.console import Console
 from camcount_desktop.detection.controller import DetectionController
@@ -44,6 +45,7 @@ async def test_a_model_fetched_on_the_detection_page_replaces_the_hog_fallback_a
     weights = random_weights(tmp_path / "served" / "yolo11n.pt").read_bytes()
     models = tmp_path / "models"
     monkeypatch.setattr(yolo, "MODELS_DIR", models)  # a first run: no weights where it looks
+    monkeypatch.setattr(detection_controller, "default_models_dir", lambda: models)
     monkeypatch.chdir(tmp_path)  # nor in the working folder
     console = Console("local", settings, data=LocalData(tmp_path / "data"))
     # PyTorch at 320 px: the switch loads in a second, with no OpenVINO export

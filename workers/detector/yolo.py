@@ -32,17 +32,18 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from platformdirs import user_cache_dir, user_data_dir
+from platformdirs import user_cache_dir
 
 from workers.detector.base import Detections, Detector, DetectorConfig
 from workers.detector.openvino_model import OpenVinoModel
+from workers.paths import models_dir
 
 log = logging.getLogger(__name__)
 
 DEFAULT_WEIGHTS = "yolo11n.pt"
 MODEL_ENV = "CAMCOUNT_MODEL"
 #: where default-named weights are downloaded to, and looked for
-MODELS_DIR = Path(user_data_dir("camcount", appauthor=False)) / "models"
+MODELS_DIR = models_dir()
 #: exports of weights whose own folder is not writable (and of .yaml-built models)
 EXPORTS_CACHE = Path(user_cache_dir("camcount", appauthor=False)) / "exports"
 EXPORTS_SUBDIR = "camcount-exports"
