@@ -61,6 +61,11 @@ class CountingSettings(QGroupBox):
         self.rejoin_distance = self._float("rejoin_distance", " × height", 0.1, 1,
                                            "How far from where a lost person was heading a new "
                                            "track may appear to continue them, in person heights")
+        self.appear_distance = self._float(
+            "appear_distance", self.tr(" × height"), 0.05, 2,
+            self.tr("A person first seen this close to a line who walks away from it crossed it "
+                    "unseen (hidden behind someone, or lost by the tracker on the line) and is "
+                    "counted; 0 turns this off"))
         form = QFormLayout(self)
         form.addRow("Anchor", self.anchor)
         form.addRow("Crossing counts after", self.hysteresis)
@@ -68,6 +73,7 @@ class CountingSettings(QGroupBox):
         form.addRow("New tracks count after", self.confirm)
         form.addRow("Remember lost people", self.rejoin_seconds)
         form.addRow("Rejoin within", self.rejoin_distance)
+        form.addRow(self.tr("Appearing by a line counts within"), self.appear_distance)
 
     def _int(self, name: str, suffix: str, tip: str) -> QSpinBox:
         box = QSpinBox()
@@ -101,6 +107,7 @@ class CountingSettings(QGroupBox):
             self.confirm.setValue(int(st["min_track_frames"]))
             self.rejoin_seconds.setValue(float(st["rejoin_seconds"]))
             self.rejoin_distance.setValue(float(st["rejoin_distance"]))
+            self.appear_distance.setValue(float(st["appear_distance"]))
         self._draft = draft
 
     def _set(self, name: str, value: object) -> None:
