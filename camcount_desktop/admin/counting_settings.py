@@ -73,7 +73,7 @@ class CountingSettings(QGroupBox):
         form.addRow("New tracks count after", self.confirm)
         form.addRow("Remember lost people", self.rejoin_seconds)
         form.addRow("Rejoin within", self.rejoin_distance)
-        form.addRow(self.tr("Appearing by a line counts within"), self.appear_distance)
+        form.addRow(self.tr("Appears near a line"), self.appear_distance)
 
     def _int(self, name: str, suffix: str, tip: str) -> QSpinBox:
         box = QSpinBox()
