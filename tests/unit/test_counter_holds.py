@@ -168,6 +168,15 @@ def test_appearing_beside_the_line_counts_only_a_walk_away_from_it_and_only_once
     assert run.counts == (0, 1)
 
 
+def test_a_line_redrawn_beside_someone_does_not_count_them_as_appearing() -> None:
+    run = Run()
+    run.walk(1, 700, 702, 700, 701)
+    moved = LineDef(id="door", points=((690, 1000), (690, 0)))
+    run.engine.set_zones(run.engine.zone_set.model_copy(update={"lines": [moved]}))
+    run.walk(1, 700, 730, 760, 790)  # beside the new line, walking off it: they never crossed
+    assert run.counts == (0, 0)
+
+
 def test_a_newcomer_far_from_where_the_lost_person_was_heading_is_someone_else() -> None:
     run = Run()
     run.walk(1, 300, 340, 380, 420, 460)
