@@ -68,6 +68,11 @@ class CountingSettings(QGroupBox):
                                            self.tr("How far from where a lost person was heading a "
                                                    "new track may appear to continue them, in "
                                                    "person heights"))
+        self.appear_distance = self._float(
+            "appear_distance", self.tr(" × height"), 0.05, 2,
+            self.tr("A person first seen this close to a line who walks away from it crossed it "
+                    "unseen (hidden behind someone, or lost by the tracker on the line) and is "
+                    "counted; 0 turns this off"))
         form = QFormLayout(self)
         form.addRow(self.tr("Anchor"), self.anchor)
         form.addRow(self.tr("Crossing counts after"), self.hysteresis)
@@ -75,6 +80,7 @@ class CountingSettings(QGroupBox):
         form.addRow(self.tr("New tracks count after"), self.confirm)
         form.addRow(self.tr("Remember lost people"), self.rejoin_seconds)
         form.addRow(self.tr("Rejoin within"), self.rejoin_distance)
+        form.addRow(self.tr("Appears near a line"), self.appear_distance)
 
     def _int(self, name: str, suffix: str, tip: str) -> QSpinBox:
         box = QSpinBox()
@@ -108,6 +114,7 @@ class CountingSettings(QGroupBox):
             self.confirm.setValue(int(st["min_track_frames"]))
             self.rejoin_seconds.setValue(float(st["rejoin_seconds"]))
             self.rejoin_distance.setValue(float(st["rejoin_distance"]))
+            self.appear_distance.setValue(float(st["appear_distance"]))
         self._draft = draft
 
     def _set(self, name: str, value: object) -> None:

@@ -26,7 +26,7 @@ PALETTE = ("#00e0ff", "#ff7ad9", "#ffd400", "#7dff6a", "#ff8a3d", "#b08cff")
 HISTORY = 200
 #: the zone set's counting settings, edited beside the shapes (see workers/contracts/zones.py)
 SETTINGS = ("anchor", "hysteresis_frames", "line_dead_band", "min_track_frames",
-            "rejoin_seconds", "rejoin_distance")
+            "rejoin_seconds", "rejoin_distance", "appear_distance")
 
 
 @dataclass(frozen=True)

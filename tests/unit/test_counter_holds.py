@@ -48,7 +48,7 @@ class Run:
 def test_defaults_are_in_the_zone_set() -> None:
     zs = ZoneSet(camera_id="c", frame_width=960, frame_height=540)
     assert (zs.line_dead_band, zs.min_track_frames, zs.rejoin_seconds, zs.rejoin_distance,
-            zs.hysteresis_frames) == (0.03, 3, 1.5, 0.5, 2)
+            zs.appear_distance, zs.hysteresis_frames) == (0.03, 3, 1.5, 0.5, 0.25, 2)
     # files written before these settings existed still load, with the defaults
     assert ZoneSet.model_validate({"camera_id": "c", "frame_width": 960, "frame_height": 540,
                                    "hysteresis_frames": 2}).line_dead_band == 0.03
@@ -139,6 +139,42 @@ def test_someone_hidden_at_the_line_and_found_under_a_new_id_counts_once() -> No
     plain = Run(rejoin_seconds=0.0)
     play(plain)
     assert plain.counts == (0, 0)  # id 7 starts on the right: the crossing is lost
+
+
+def test_someone_who_appears_on_the_line_and_walks_off_it_crossed_it_unseen() -> None:
+    def play(run: Run) -> None:
+        run.walk(1, 300, 340, 380, 420, 460)
+        for _ in range(25):
+            run.step()  # hidden for longer than anyone is remembered
+        run.walk(7, 510, 550, 590, 630)  # first seen in the band, walking away from it
+
+    run = Run()
+    play(run)
+    assert run.counts == (1, 0)
+    [event] = [e for e in run.events if e.kind == "line"]
+    assert event.at == T0 + timedelta(seconds=31 / FPS)  # dated when id 7 was first seen
+
+    off = Run(appear_distance=0.0)
+    play(off)
+    assert off.counts == (0, 0)  # id 7 is taken to start on the right: the crossing is lost
+
+
+def test_appearing_beside_the_line_counts_only_a_walk_away_from_it_and_only_once() -> None:
+    run = Run()
+    run.walk(1, 540, 500, 460, 420)  # appears beside the line, walks over it: one crossing
+    assert run.counts == (0, 1)
+    run.walk(2, 850, 900, 950)  # appears far from the line walking away: nothing
+    run.walk(3, 470, 470, 470, 470)  # stands beside the band: nothing
+    assert run.counts == (0, 1)
+
+
+def test_a_line_redrawn_beside_someone_does_not_count_them_as_appearing() -> None:
+    run = Run()
+    run.walk(1, 700, 702, 700, 701)
+    moved = LineDef(id="door", points=((690, 1000), (690, 0)))
+    run.engine.set_zones(run.engine.zone_set.model_copy(update={"lines": [moved]}))
+    run.walk(1, 700, 730, 760, 790)  # beside the new line, walking off it: they never crossed
+    assert run.counts == (0, 0)
 
 
 def test_a_newcomer_far_from_where_the_lost_person_was_heading_is_someone_else() -> None:

@@ -158,6 +158,9 @@ class ZoneSet(BaseModel):
     #: how far from where a lost track was heading a new id may appear to continue it, in the
     #: person's heights
     rejoin_distance: float = Field(default=0.5, ge=0.0, le=3.0)
+    #: a person first seen this close to a line (in their heights) who walks away from it crossed
+    #: it unseen (hidden, or lost by the tracker on the line) and is counted (0: never)
+    appear_distance: float = Field(default=0.25, ge=0.0, le=2.0)
     lines: list[LineDef] = Field(default_factory=list)
     zones: list[ZoneDef] = Field(default_factory=list)
     #: origin -> destination chains of the shapes above (absent in older zone files)

@@ -141,9 +141,9 @@ class CountingEngine:
         for d in zs.lines:
             counter = self._lines.get(d.id)
             if counter is None:
-                counter = LineCounter(d, band)
+                counter = LineCounter(d, band, zs.appear_distance, zs.rejoin_seconds)
             else:
-                counter.configure(d, band)
+                counter.configure(d, band, zs.appear_distance, zs.rejoin_seconds)
                 if anchor_changed:  # old positions would make a phantom move across the line
                     counter.reset_tracks()
             lines[d.id] = counter

@@ -168,12 +168,13 @@ async def test_counting_settings_are_shown_saved_and_imported(
     c.confirm.setValue(4)
     c.rejoin_seconds.setValue(2.0)
     c.rejoin_distance.setValue(0.8)
+    c.appear_distance.setValue(0.4)
     c.hysteresis.setValue(3)
     c.anchor.setCurrentIndex(c.anchor.findData("center"))
     data = saved_shapes(editor)
     assert (data["line_dead_band"], data["min_track_frames"], data["rejoin_seconds"],
-            data["rejoin_distance"], data["hysteresis_frames"], data["anchor"]) == (
-        0.05, 4, 2.0, 0.8, 3, "center")
+            data["rejoin_distance"], data["appear_distance"], data["hysteresis_frames"],
+            data["anchor"]) == (0.05, 4, 2.0, 0.8, 0.4, 3, "center")
 
     # the band is drawn around the line: a pixel beside it is tinted, one far away is not
     editor.tool_actions["line"].trigger()
