@@ -44,6 +44,7 @@ class SnapshotLoader(QObject):
         self.client = AnalyticsClient(bus)
         self._cache: OrderedDict[str, Evidence] = OrderedDict()
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._stopped = False
 
     def for_alert(self, alert_id: str) -> None:
         self._load(f"alert:{alert_id}", lambda: self.client.alert_snapshot(alert_id))
@@ -52,6 +53,8 @@ class SnapshotLoader(QObject):
         self._load(f"event:{event_message_id}", lambda: self.client.snapshot(event_message_id))
 
     def _load(self, key: str, ask) -> None:
+        if self._stopped:  # the session is over (a pane's timer may still fire)
+            return
         if (cached := self._cache.get(key)) is not None:
             self.loaded.emit(cached)
             return
@@ -78,6 +81,7 @@ class SnapshotLoader(QObject):
         self.loaded.emit(evidence)
 
     async def stop(self) -> None:
+        self._stopped = True
         for task in self._tasks.values():
             task.cancel()
         await asyncio.gather(*self._tasks.values(), return_exceptions=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QItemSelectionModel, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QItemSelectionModel, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -99,6 +99,8 @@ class AlertsView(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
+        # rebuilding the rows is not the operator choosing one: no alert opens by itself
+        blocker = QSignalBlocker(self.tree)
         selected = {i.data(0, _ID) for i in self.tree.selectedItems()}
         self.tree.clear()
         show = self.show_filter.currentData()
@@ -140,10 +142,9 @@ class AlertsView(QWidget):
                     item.setForeground(c, QBrush(QColor(240, 240, 240)))
             self.tree.addTopLevelItem(item)
             item.setSelected(alert.alert_id in selected)
-            if alert.alert_id == self.opened_id:
-                self.tree.blockSignals(True)  # the same alert stays open: nothing to reload
+            if alert.alert_id == self.opened_id:  # the same alert stays current
                 self.tree.setCurrentItem(item, 0, QItemSelectionModel.SelectionFlag.NoUpdate)
-                self.tree.blockSignals(False)
+        blocker.unblock()
         active = self.controller.active
         self.active_label.setText(self.tr("{n} active").format(n=active) if active
                                   else self.tr("none active"))

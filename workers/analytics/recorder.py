@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime
 
@@ -18,6 +19,9 @@ from workers.storage.cameras import record_states, update_camera
 from workers.storage.models import CameraRecord
 
 log = logging.getLogger(__name__)
+
+#: tries at storing an alert event while the database is busy (0.2, 0.4, 0.8, 1.6 s apart)
+BUSY_ATTEMPTS = 5
 
 
 class UnknownAlert(LookupError):
@@ -79,9 +83,23 @@ class Recorder:
     async def on_system(self, event: SystemEvent, d: Delivery) -> None:
         """Alerts are stored when raised; a resolution (from the rule engine) or an
         acknowledgement (announced by an analytics worker, maybe with a store of its own)
-        updates the alert it names. Only the services may write ``system.events``."""
+        updates the alert it names. Only the services may write ``system.events``.
+
+        They come through a private subscription, which cannot retry: a database busy for a
+        moment (SQLite answers "database is locked" to a writer it cannot queue) is waited out
+        here, a few times, rather than the alert dropped."""
         if event.event_type != "alert":
             return
+        for attempt in range(BUSY_ATTEMPTS):
+            try:
+                await self._record_alert_event(event, d)
+                return
+            except UNREACHABLE:
+                if attempt == BUSY_ATTEMPTS - 1:
+                    raise
+                await asyncio.sleep(0.2 * 2 ** attempt)
+
+    async def _record_alert_event(self, event: SystemEvent, d: Delivery) -> None:
         action = event.data.get("action")
         async with self.db.transaction() as session:
             if action in ("acknowledge", "resolve"):

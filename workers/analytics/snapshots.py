@@ -66,9 +66,11 @@ class SnapshotKeeper:
         return deleted
 
     async def prune_forever(self) -> None:
+        """Every ``every_s``, from one period after start (a starting worker has other writes
+        to make first)."""
         while True:
+            await asyncio.sleep(self.retention.every_s)
             try:
                 await self.prune()
-            except Exception:  # the database may be away: the next round tries again
+            except Exception:  # the database may be away or busy: the next round tries again
                 log.warning("pruning snapshots failed", exc_info=True)
-            await asyncio.sleep(self.retention.every_s)

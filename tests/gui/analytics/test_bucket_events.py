@@ -5,9 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import Qt
-from PySide6.QtTest import QTest
-
 from camcount_desktop.console import Console
 from camcount_desktop.settings import Settings
 from tests.gui.analytics.test_analytics_view import open_analytics, show
@@ -45,7 +42,7 @@ async def test_a_buckets_count_events_are_listed_with_their_snapshots(
     # the newest bucket with counts is offered first
     assert panel.bucket_box.currentText() == "2026-03-03 14:00 · in 1 · out 0"
     panel.bucket_box.setCurrentIndex(panel.bucket_box.findText("2026-03-03 09:00 · in 1 · out 1"))
-    QTest.mouseClick(panel.list_button, Qt.MouseButton.LeftButton)
+    panel.list_button.click()
     await until(lambda: panel.events.topLevelItemCount() == 2, what="the bucket's two events")
     rows = [[panel.events.topLevelItem(i).text(c) for c in range(6)] for i in range(2)]
     assert rows == [["2026-03-03 09:40:00", "Door", "out", "person", "#2", "none"],
