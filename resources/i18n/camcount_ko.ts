@@ -916,6 +916,14 @@
         <translation>감지기 기본값</translation>
     </message>
     <message>
+        <source>the detector&apos;s default (640)</source>
+        <translation>감지기 기본값(640)</translation>
+    </message>
+    <message>
+        <source>Smaller is faster but misses small, distant people; HOG ignores it</source>
+        <translation>작을수록 빠르지만 작고 먼 사람을 놓칩니다. HOG는 이 값을 무시합니다</translation>
+    </message>
+    <message>
         <source>Replay a video file endlessly</source>
         <translation>동영상 파일을 계속 반복 재생</translation>
     </message>
@@ -964,6 +972,10 @@
         <translation>모델</translation>
     </message>
     <message>
+        <source>Input size</source>
+        <translation>입력 크기</translation>
+    </message>
+    <message>
         <source>a camera id is letters, digits, - and _ (at most 64): it names the camera&apos;s queues</source>
         <translation>카메라 ID는 영문자, 숫자, -, _로 최대 64자입니다. 카메라 큐의 이름에 쓰입니다</translation>
     </message>
@@ -974,6 +986,10 @@
     <message>
         <source>{fps} frames per second cannot be analysed: more than 0 and at most {max}</source>
         <translation>초당 {fps}프레임은 분석할 수 없습니다. 0보다 크고 {max} 이하여야 합니다</translation>
+    </message>
+    <message>
+        <source>an input size is a number of pixels, such as 416; empty: the detector&apos;s default</source>
+        <translation>입력 크기는 416 같은 픽셀 수입니다. 비우면 감지기 기본값</translation>
     </message>
     <message>
         <source>the source shows *** where its password was (CamCount never stores camera passwords outside the camera workers): type it again</source>
@@ -1136,6 +1152,10 @@
         <translation>추적이 끊긴 사람이 향하던 곳에서 새 트랙이 얼마나 떨어져 나타나도 이어 붙일지(사람 키 단위)</translation>
     </message>
     <message>
+        <source>A person first seen this close to a line who walks away from it crossed it unseen (hidden behind someone, or lost by the tracker on the line) and is counted; 0 turns this off</source>
+        <translation>라인에 이만큼 가까이에서 처음 보인 뒤 라인에서 멀어지는 사람은 보이지 않게 라인을 통과한 것(다른 사람에 가려졌거나 라인 위에서 추적이 끊김)으로 보고 집계합니다. 0이면 사용 안 함</translation>
+    </message>
+    <message>
         <source>Anchor</source>
         <translation>기준점</translation>
     </message>
@@ -1158,6 +1178,10 @@
     <message>
         <source>Rejoin within</source>
         <translation>이어 붙이는 거리</translation>
+    </message>
+    <message>
+        <source>Appears near a line</source>
+        <translation>라인 근처 출현</translation>
     </message>
 </context>
 <context>

@@ -916,6 +916,14 @@
         <translation>по умолчанию детектора</translation>
     </message>
     <message>
+        <source>the detector&apos;s default (640)</source>
+        <translation>по умолчанию детектора (640)</translation>
+    </message>
+    <message>
+        <source>Smaller is faster but misses small, distant people; HOG ignores it</source>
+        <translation>Меньше — быстрее, но мелких, далёких людей детектор пропускает; HOG это не учитывает</translation>
+    </message>
+    <message>
         <source>Replay a video file endlessly</source>
         <translation>Воспроизводить видеофайл по кругу</translation>
     </message>
@@ -964,6 +972,10 @@
         <translation>Модель</translation>
     </message>
     <message>
+        <source>Input size</source>
+        <translation>Размер входа</translation>
+    </message>
+    <message>
         <source>a camera id is letters, digits, - and _ (at most 64): it names the camera&apos;s queues</source>
         <translation>ID камеры — буквы, цифры, - и _ (не больше 64): по нему называются очереди камеры</translation>
     </message>
@@ -974,6 +986,10 @@
     <message>
         <source>{fps} frames per second cannot be analysed: more than 0 and at most {max}</source>
         <translation>нельзя анализировать {fps} кадров в секунду: нужно больше 0 и не больше {max}</translation>
+    </message>
+    <message>
+        <source>an input size is a number of pixels, such as 416; empty: the detector&apos;s default</source>
+        <translation>размер входа — число пикселей, например 416; пусто — по умолчанию детектора</translation>
     </message>
     <message>
         <source>the source shows *** where its password was (CamCount never stores camera passwords outside the camera workers): type it again</source>
@@ -1136,6 +1152,10 @@
         <translation>На каком расстоянии (в ростах человека) от того места, куда шёл потерянный человек, может появиться новый трек, чтобы продолжить его</translation>
     </message>
     <message>
+        <source>A person first seen this close to a line who walks away from it crossed it unseen (hidden behind someone, or lost by the tracker on the line) and is counted; 0 turns this off</source>
+        <translation>Человек, впервые замеченный так близко к линии и уходящий от неё, пересёк её незамеченным (был заслонён или потерян трекером на линии) и засчитывается; 0 — отключить</translation>
+    </message>
+    <message>
         <source>Anchor</source>
         <translation>Точка привязки</translation>
     </message>
@@ -1158,6 +1178,10 @@
     <message>
         <source>Rejoin within</source>
         <translation>Продолжать в пределах</translation>
+    </message>
+    <message>
+        <source>Appears near a line</source>
+        <translation>Появился у линии</translation>
     </message>
 </context>
 <context>

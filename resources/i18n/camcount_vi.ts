@@ -916,6 +916,14 @@
         <translation>mặc định của bộ phát hiện</translation>
     </message>
     <message>
+        <source>the detector&apos;s default (640)</source>
+        <translation>mặc định của bộ phát hiện (640)</translation>
+    </message>
+    <message>
+        <source>Smaller is faster but misses small, distant people; HOG ignores it</source>
+        <translation>Nhỏ hơn thì nhanh hơn nhưng bỏ sót người nhỏ, ở xa; HOG bỏ qua giá trị này</translation>
+    </message>
+    <message>
         <source>Replay a video file endlessly</source>
         <translation>Phát lại tệp video liên tục</translation>
     </message>
@@ -964,6 +972,10 @@
         <translation>Mô hình</translation>
     </message>
     <message>
+        <source>Input size</source>
+        <translation>Kích thước đầu vào</translation>
+    </message>
+    <message>
         <source>a camera id is letters, digits, - and _ (at most 64): it names the camera&apos;s queues</source>
         <translation>mã camera gồm chữ cái, chữ số, - và _ (tối đa 64 ký tự): nó dùng để đặt tên các hàng đợi của camera</translation>
     </message>
@@ -974,6 +986,10 @@
     <message>
         <source>{fps} frames per second cannot be analysed: more than 0 and at most {max}</source>
         <translation>không thể phân tích {fps} khung hình/giây: phải lớn hơn 0 và không quá {max}</translation>
+    </message>
+    <message>
+        <source>an input size is a number of pixels, such as 416; empty: the detector&apos;s default</source>
+        <translation>kích thước đầu vào là số điểm ảnh, ví dụ 416; để trống: mặc định của bộ phát hiện</translation>
     </message>
     <message>
         <source>the source shows *** where its password was (CamCount never stores camera passwords outside the camera workers): type it again</source>
@@ -1136,6 +1152,10 @@
         <translation>Khoảng cách tối đa, tính bằng chiều cao người, từ hướng đi của người bị mất dấu mà một đối tượng mới xuất hiện vẫn được coi là người đó</translation>
     </message>
     <message>
+        <source>A person first seen this close to a line who walks away from it crossed it unseen (hidden behind someone, or lost by the tracker on the line) and is counted; 0 turns this off</source>
+        <translation>Một người xuất hiện lần đầu gần vạch đến mức này rồi đi xa khỏi vạch được coi là đã qua vạch mà không bị thấy (bị người khác che, hoặc bị mất dấu ngay trên vạch) và được đếm; 0 là tắt</translation>
+    </message>
+    <message>
         <source>Anchor</source>
         <translation>Điểm neo</translation>
     </message>
@@ -1158,6 +1178,10 @@
     <message>
         <source>Rejoin within</source>
         <translation>Nối lại trong phạm vi</translation>
+    </message>
+    <message>
+        <source>Appears near a line</source>
+        <translation>Xuất hiện gần vạch</translation>
     </message>
 </context>
 <context>
