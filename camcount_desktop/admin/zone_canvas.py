@@ -42,6 +42,7 @@ ARROW_PX = 34.0
 ERROR_COLOR = QColor(255, 70, 70)
 #: a mask's fill on the canvas: nearly opaque, so the admin sees roughly what viewers will
 MASK_ALPHA = 215
+MASK_OUTLINE = QColor(200, 200, 200)
 #: shown at the bottom of the canvas, translated when drawn
 HINTS = {
     "select": QT_TRANSLATE_NOOP("ZoneCanvas", "Drag corners or shapes · double-click an edge to add "
@@ -360,7 +361,8 @@ class ZoneCanvas(QWidget):
         p.end()
 
     def _paint_shape(self, p: QPainter, shape: Shape, error: str | None) -> None:
-        color = ERROR_COLOR if error else QColor(shape.color)
+        # a mask's outline and name in light grey: its fill colour is dark
+        color = ERROR_COLOR if error else MASK_OUTLINE if shape.kind == "mask" else QColor(shape.color)
         selected = shape.id == self.selected
         pen = QPen(color, 3 if selected else 2)
         if error:
