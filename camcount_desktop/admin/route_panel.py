@@ -39,6 +39,8 @@ class RouteDialog(QDialog):
         self.name.setPlaceholderText(self.tr("e.g. Platform to exit"))
         self.shape = QComboBox()
         for s in draft.shapes:
+            if s.kind == "mask":  # a mask counts nothing: no route passes through it
+                continue
             self.shape.addItem(f"{'⟷' if s.kind == 'line' else '⬠'}  {s.label}", s.id)
         self.direction = QComboBox()
         for value, text in (("any", self.tr("either way")), ("in", self.tr("in / entry")),
@@ -138,7 +140,7 @@ class RoutePanel(QWidget):
 
     def refresh(self) -> None:
         draft = self.draft
-        self.add.setEnabled(draft is not None and len(draft.shapes) >= 1)
+        self.add.setEnabled(draft is not None and any(s.kind != "mask" for s in draft.shapes))
         self.delete.setEnabled(draft is not None and bool(draft.routes))
         self.list.clear()
         if draft is None:

@@ -1,8 +1,9 @@
 """The zone editor's drawing surface: a frozen frame with the draft's lines and zones on it.
 
 Tools: *Select* (drag corners and shapes, double-click an edge to add a corner, click a line's
-arrow to flip it, right-click for delete), *Line* (click two points) and *Zone* (click corners,
-click the first one again, double-click or press Enter to close). The wheel zooms around the
+arrow to flip it, right-click for delete), *Line* (click two points), *Zone* and *Privacy mask*
+(click corners, click the first one again, double-click or press Enter to close; a mask is drawn
+hatched grey, as the detector fills it). The wheel zooms around the
 cursor; the middle button, or dragging empty space, pans. Everything is drawn and validated in
 the frame's own pixels; the view only maps them onto the widget.
 """
@@ -15,6 +16,7 @@ from typing import Literal
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
+    QBrush,
     QColor,
     QContextMenuEvent,
     QImage,
@@ -29,15 +31,18 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QMenu, QSizePolicy, QWidget
 
-from camcount_desktop.admin.zone_draft import Shape, ZoneDraft
+from camcount_desktop.admin.zone_draft import POLYGONS, Shape, ZoneDraft
 from camcount_desktop.wall.overlay import draw_label
 from workers.geometry import Point
 
-Tool = Literal["select", "line", "zone"]
+Tool = Literal["select", "line", "zone", "mask"]
 #: how close (widget pixels) a click must be to a corner, an edge or an arrow to take it
 HIT_PX = 8.0
 ARROW_PX = 34.0
 ERROR_COLOR = QColor(255, 70, 70)
+#: a mask's fill on the canvas: nearly opaque, so the admin sees roughly what viewers will
+MASK_ALPHA = 215
+MASK_OUTLINE = QColor(200, 200, 200)
 #: shown at the bottom of the canvas, translated when drawn
 HINTS = {
     "select": QT_TRANSLATE_NOOP("ZoneCanvas", "Drag corners or shapes · double-click an edge to add "
@@ -46,6 +51,9 @@ HINTS = {
     "line": QT_TRANSLATE_NOOP("ZoneCanvas", "Click the line's two ends; the arrow shows which way "
                               "is \"in\""),
     "zone": QT_TRANSLATE_NOOP("ZoneCanvas", "Click the corners; click the first corner again, "
+                              "double-click or press Enter to close · Esc cancels"),
+    "mask": QT_TRANSLATE_NOOP("ZoneCanvas", "Click the corners of a region to hide in every "
+                              "picture (it counts nothing); click the first corner again, "
                               "double-click or press Enter to close · Esc cancels"),
 }
 
@@ -182,7 +190,7 @@ class ZoneCanvas(QWidget):
         nearest point on it in frame pixels)."""
         for shape in self._ordered():
             pts = [self.to_widget(p) for p in shape.points]
-            n = len(pts) if shape.kind == "zone" else len(pts) - 1
+            n = len(pts) if shape.kind in POLYGONS else len(pts) - 1
             for i in range(n):
                 dist, nearest = _distance_to_segment(q, pts[i], pts[(i + 1) % len(pts)])
                 if dist <= HIT_PX:
@@ -193,7 +201,7 @@ class ZoneCanvas(QWidget):
         if (hit := self.edge_at(q)) is not None:
             return hit[0]
         for shape in self._ordered():
-            if shape.kind == "zone" and QPolygonF([self.to_widget(p) for p in shape.points]
+            if shape.kind in POLYGONS and QPolygonF([self.to_widget(p) for p in shape.points]
                                                   ).containsPoint(q, Qt.FillRule.OddEvenFill):
                 return shape
         return None
@@ -210,9 +218,9 @@ class ZoneCanvas(QWidget):
             self.pending.append(self.draft.clamp(self.to_frame(q)))
             if len(self.pending) == 2:
                 self._finish("line")
-        elif self.tool == "zone":
+        elif self.tool in POLYGONS:
             if len(self.pending) >= 3 and self._near_first(q):
-                self._finish("zone")
+                self._finish(self.tool)
             else:
                 self.pending.append(self.draft.clamp(self.to_frame(q)))
         elif (line := self.arrow_at(q)) is not None:
@@ -258,14 +266,14 @@ class ZoneCanvas(QWidget):
             self._edited()
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
-        if self.tool == "zone":
+        if self.tool in POLYGONS:
             # the double-click's first press added a corner already
             if len(self.pending) >= 3:
-                self._finish("zone")
+                self._finish(self.tool)
             return
         if self.tool == "select" and (hit := self.edge_at(event.position())) is not None:
             shape, i, nearest = hit
-            if shape.kind == "zone":
+            if shape.kind in POLYGONS:
                 p = self.to_frame(nearest)
                 self.draft.insert_point(shape.id, i + 1, self.draft.clamp(p))
                 self.select(shape.id, i + 1)
@@ -274,15 +282,15 @@ class ZoneCanvas(QWidget):
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         q = QPointF(event.pos())
         menu = QMenu(self)
-        if (corner := self.corner_at(q)) is not None and corner[0].kind == "zone":
+        if (corner := self.corner_at(q)) is not None and corner[0].kind in POLYGONS:
             shape, i = corner
             menu.addAction(self.tr("Delete corner"), lambda: self.delete_corner(shape.id, i))
         if (shape := self.shape_at(q) or (corner[0] if corner else None)) is not None:
             self.select(shape.id)
             if shape.kind == "line":
                 menu.addAction(self.tr("Flip in/out"), lambda: (self.draft.flip(shape.id), self._edited()))
-            text = (self.tr("Delete line “{name}”") if shape.kind == "line"
-                    else self.tr("Delete zone “{name}”"))
+            text = {"line": self.tr("Delete line “{name}”"), "zone": self.tr("Delete zone “{name}”"),
+                    "mask": self.tr("Delete privacy mask “{name}”")}[shape.kind]
             menu.addAction(text.format(name=shape.label), lambda: self.delete_shape(shape.id))
         if not menu.isEmpty():
             menu.exec(event.globalPos())
@@ -300,9 +308,9 @@ class ZoneCanvas(QWidget):
         elif key == Qt.Key.Key_Escape and self.pending:
             self.pending = []
             self.update()
-        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.tool == "zone":
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.tool in POLYGONS:
             if len(self.pending) >= 3:
-                self._finish("zone")
+                self._finish(self.tool)
         else:
             super().keyPressEvent(event)
 
@@ -321,7 +329,7 @@ class ZoneCanvas(QWidget):
         first = self.to_widget(self.pending[0])
         return math.hypot(first.x() - q.x(), first.y() - q.y()) <= HIT_PX
 
-    def _finish(self, kind: Literal["line", "zone"]) -> None:
+    def _finish(self, kind: Literal["line", "zone", "mask"]) -> None:
         shape = self.draft.add(kind, self.pending)
         self.pending = []
         self.set_tool("select")
@@ -353,13 +361,25 @@ class ZoneCanvas(QWidget):
         p.end()
 
     def _paint_shape(self, p: QPainter, shape: Shape, error: str | None) -> None:
-        color = ERROR_COLOR if error else QColor(shape.color)
+        # a mask's outline and name in light grey: its fill colour is dark
+        color = ERROR_COLOR if error else MASK_OUTLINE if shape.kind == "mask" else QColor(shape.color)
         selected = shape.id == self.selected
         pen = QPen(color, 3 if selected else 2)
         if error:
             pen.setStyle(Qt.PenStyle.DashLine)
         pts = [self.to_widget(pt) for pt in shape.points]
-        if shape.kind == "zone":
+        if shape.kind == "mask":
+            # filled as the detector fills it, hatched so the picture under it still shows where
+            polygon = QPolygonF(pts)
+            fill = QColor(shape.color)
+            fill.setAlpha(MASK_ALPHA)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(fill)
+            p.drawPolygon(polygon)
+            p.setBrush(QBrush(QColor(150, 150, 150), Qt.BrushStyle.BDiagPattern))
+            p.setPen(pen)
+            p.drawPolygon(polygon)
+        elif shape.kind == "zone":
             fill = QColor(color)
             fill.setAlpha(60 if selected else 40)
             p.setBrush(fill)

@@ -1,5 +1,5 @@
-"""One camera's lines and zones while an admin edits them: the shapes, undo/redo, validation and
-the JSON ``count-video --zones`` reads. Qt-free.
+"""One camera's lines, zones and privacy masks while an admin edits them: the shapes, undo/redo,
+validation and the JSON ``count-video --zones`` reads. Qt-free.
 
 Validation is the contract's (``workers/contracts/zones.py``, which the counting engine and
 ``count-video`` use): each shape is checked on its own inside a one-shape ``ZoneSet``, so every
@@ -16,10 +16,16 @@ from typing import Literal
 from pydantic import ValidationError
 
 from workers.contracts import LineDef, ZoneDef, ZoneSet
-from workers.contracts.zones import OccupancySettings, RouteDef
+from workers.contracts.zones import MaskDef, OccupancySettings, RouteDef
 from workers.geometry import Point
 
-Kind = Literal["line", "zone"]
+Kind = Literal["line", "zone", "mask"]
+#: the zone set field each kind is saved in: a mask never goes in ``zones``, so it counts nothing
+FIELDS = {"line": "lines", "zone": "zones", "mask": "privacy_masks"}
+#: kinds drawn as polygons (corners can be added and deleted)
+POLYGONS = ("zone", "mask")
+#: a new mask's colour: the grey the detector fills masks with (MaskDef's default)
+MASK_COLOR = MaskDef.model_fields["color"].default
 #: colours given to new shapes in turn
 PALETTE = ("#00e0ff", "#ff7ad9", "#ffd400", "#7dff6a", "#ff8a3d", "#b08cff")
 #: undo steps kept
@@ -52,7 +58,7 @@ class Shape:
         return d
 
     @classmethod
-    def of(cls, d: LineDef | ZoneDef) -> Shape:
+    def of(cls, d: LineDef | ZoneDef | MaskDef) -> Shape:
         return cls(d.kind, d.id, d.name, d.color, tuple((float(x), float(y)) for x, y in d.points),
                    tuple(d.classes), getattr(d, "occupancy", None))
 
@@ -62,7 +68,7 @@ def _message(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors(include_url=False):
         msg = err["msg"].removeprefix("Value error, ")
-        field = [str(p) for p in err["loc"] if not isinstance(p, int) and p not in ("lines", "zones")]
+        field = [str(p) for p in err["loc"] if not isinstance(p, int) and p not in FIELDS.values()]
         parts.append(f"{'.'.join(field)}: {msg}" if field else msg)
     return "; ".join(parts)
 
@@ -81,20 +87,19 @@ class ZoneDraft:
         self._redo: list[tuple[Shape, ...]] = []
         self.shapes: tuple[Shape, ...] = ()
         #: how a new shape is named (the editor gives them in the console's language)
-        self.name_templates: dict[str, str] = {"line": "Line {n}", "zone": "Zone {n}"}
+        self.name_templates: dict[str, str] = {"line": "Line {n}", "zone": "Zone {n}",
+                                               "mask": "Mask {n}"}
         self._take(base, base.version if base_version is None else base_version)
         self._undo = []
 
     def _take(self, base: ZoneSet, version: int) -> None:
         self.settings: dict[str, object] = {k: getattr(base, k) for k in SETTINGS}
-        #: privacy masks (docs/privacy.md): not drawn here yet, kept as they are on save
-        self.masks = list(base.privacy_masks)
         self.base_version = version
         #: ids of the shapes the base version has: only those carry on a shape's totals
         self.base_ids = frozenset(d.id for d in [*base.lines, *base.zones])
         #: origin -> destination chains of the shapes, in order (not part of the undo history)
         self.routes: tuple[RouteDef, ...] = tuple(base.routes)
-        self._set(tuple(Shape.of(d) for d in [*base.lines, *base.zones]))
+        self._set(tuple(Shape.of(d) for d in [*base.lines, *base.zones, *base.privacy_masks]))
 
     def rebase(self, stored: ZoneSet, version: int) -> None:
         """Draw on ``stored`` (the version analytics holds now) instead: its shapes replace the
@@ -155,8 +160,8 @@ class ZoneDraft:
         return template.format(n=n)
 
     def add(self, kind: Kind, points: list[Point]) -> Shape:
-        shape = Shape(kind, self.new_id(kind), self._new_name(kind),
-                      PALETTE[len(self.shapes) % len(PALETTE)], tuple(points))
+        color = MASK_COLOR if kind == "mask" else PALETTE[len(self.shapes) % len(PALETTE)]
+        shape = Shape(kind, self.new_id(kind), self._new_name(kind), color, tuple(points))
         self._set((*self.shapes, shape))
         return shape
 
@@ -177,16 +182,17 @@ class ZoneDraft:
 
     def insert_point(self, shape_id: str, index: int, p: Point) -> None:
         shape = self.get(shape_id)
-        if shape is not None and shape.kind == "zone":
+        if shape is not None and shape.kind in POLYGONS:
             self.change(shape_id, points=(*shape.points[:index], p, *shape.points[index:]))
 
     def delete_point(self, shape_id: str, index: int) -> str | None:
-        """Remove a zone's corner; returns why not when it would leave fewer than 3."""
+        """Remove a zone's or mask's corner; returns why not when it would leave fewer than 3."""
         shape = self.get(shape_id)
-        if shape is None or shape.kind != "zone":
+        if shape is None or shape.kind not in POLYGONS:
             return "only a zone's corners can be deleted; a line always has two ends"
         if len(shape.points) <= 3:
-            return f"zone {shape.label!r} needs at least 3 points; delete the zone instead"
+            return (f"{shape.kind} {shape.label!r} needs at least 3 points; "
+                    f"delete the {shape.kind} instead")
         self.change(shape_id, points=shape.points[:index] + shape.points[index + 1:])
         return None
 
@@ -243,7 +249,7 @@ class ZoneDraft:
         for s in self.shapes:
             try:
                 ZoneSet(camera_id=self.camera_id, frame_width=self.width, frame_height=self.height,
-                        **{f"{s.kind}s": [s.as_dict()]})
+                        **{FIELDS[s.kind]: [s.as_dict()]})
             except ValidationError as exc:
                 out[s.id] = _message(exc)
             if s.id in seen:
@@ -261,10 +267,9 @@ class ZoneDraft:
         return ZoneSet(
             camera_id=self.camera_id, version=version, frame_width=self.width,
             frame_height=self.height, **self.settings,
-            lines=[s.as_dict() for s in self.shapes if s.kind == "line"],
-            zones=[s.as_dict() for s in self.shapes if s.kind == "zone"],
-            routes=[r.model_dump() for r in self.routes],
-            privacy_masks=self.masks)
+            **{field: [s.as_dict() for s in self.shapes if s.kind == kind]
+               for kind, field in FIELDS.items()},
+            routes=[r.model_dump() for r in self.routes])
 
     def export_json(self) -> str:
         """The drawing as a file, numbered as the version it would be saved as (a draft: only
@@ -288,11 +293,11 @@ class ZoneDraft:
         except ValidationError as exc:
             raise ValueError(_message(exc)) from exc
         self.settings = {k: getattr(zs, k) for k in SETTINGS}
-        self.masks = list(zs.privacy_masks)
         # a shape of the file that the stored version does not have is a new one: a new id
         ids = {d.id: d.id if d.id in self.base_ids else self.new_id(d.kind)
-               for d in [*zs.lines, *zs.zones]}
+               for d in [*zs.lines, *zs.zones, *zs.privacy_masks]}
         self.routes = tuple(r.model_copy(update={"steps": [
             st.model_copy(update={"shape_id": ids[st.shape_id]}) for st in r.steps]})
             for r in zs.routes)
-        self._set(tuple(replace(s, id=ids[s.id]) for s in map(Shape.of, [*zs.lines, *zs.zones])))
+        self._set(tuple(replace(s, id=ids[s.id])
+                        for s in map(Shape.of, [*zs.lines, *zs.zones, *zs.privacy_masks])))

@@ -1,5 +1,5 @@
-"""The zone editor window: the drawing canvas, the list of shapes with their name, colour and
-classes, what is wrong with them, and Save / Export / Import."""
+"""The zone editor window: the drawing canvas, the list of shapes (lines, zones and privacy
+masks) with their name, colour and classes, what is wrong with them, and Save / Export / Import."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ from camcount_desktop.admin.zone_editor_controller import ZoneEditorController
 from camcount_desktop.console import Console
 
 STATUS_COLORS = {"info": "palette(text)", "ok": "#6ad46a", "error": "#ff6b6b"}
+ICONS = {"line": "⟷", "zone": "⬠", "mask": "▨"}
 
 
 class ZoneEditor(QDialog):
@@ -128,10 +129,12 @@ class ZoneEditor(QDialog):
         tools = QActionGroup(self)
         self.tool_actions: dict[str, QAction] = {}
         for tool, text, key in (("select", self.tr("Select"), "S"), ("line", self.tr("Line"), "L"),
-                                ("zone", self.tr("Zone"), "Z")):
+                                ("zone", self.tr("Zone"), "Z"),
+                                ("mask", self.tr("Privacy mask"), "M")):
             action = QAction(text, self, checkable=True, checked=tool == "select")
             action.setShortcut(QKeySequence(key))
-            action.setToolTip(f"{text} ({key})")
+            action.setToolTip(f"{text} ({key})" if tool != "mask" else self.tr(
+                "Privacy mask (M): a region always hidden in every picture; it counts nothing"))
             action.triggered.connect(lambda _=False, t=tool: self.canvas and self.canvas.set_tool(t))
             tools.addAction(action)
             tb.addAction(action)
@@ -241,18 +244,20 @@ class ZoneEditor(QDialog):
         self.shapes.blockSignals(True)
         self.shapes.clear()
         for shape in draft.shapes:
-            item = QListWidgetItem(f"{'⟷' if shape.kind == 'line' else '⬠'}  {shape.label}"
+            item = QListWidgetItem(f"{ICONS[shape.kind]}  {shape.label}"
                                    f"{'   ⚠' if shape.id in errors else ''}")
             item.setData(Qt.ItemDataRole.UserRole, shape.id)
-            item.setForeground(QColor(STATUS_COLORS["error"] if shape.id in errors else shape.color))
+            shown = "#9a9a9a" if shape.kind == "mask" else shape.color  # a mask's grey is too dark
+            item.setForeground(QColor(STATUS_COLORS["error"] if shape.id in errors else shown))
             item.setToolTip(errors.get(shape.id, shape.id))
             self.shapes.addItem(item)
             if shape.id == canvas.selected:
                 self.shapes.setCurrentItem(item)
         self.shapes.blockSignals(False)
         shape = draft.get(canvas.selected) if canvas.selected else None
-        for w in (self.name, self.classes, self.color, self.delete):
+        for w in (self.name, self.color, self.delete):
             w.setEnabled(shape is not None)
+        self.classes.setEnabled(shape is not None and shape.kind != "mask")  # a mask counts nothing
         self.flip.setEnabled(shape is not None and shape.kind == "line")
         self.name.setText(shape.name if shape else "")
         self.classes.setText(", ".join(shape.classes) if shape else "")

@@ -72,7 +72,8 @@ class ZoneEditorController(QObject):
         empty = ZoneSet(camera_id=self.camera_id, frame_width=width, frame_height=height)
         self.draft = ZoneDraft((base or empty).scaled_to(width, height),
                                base.version if base is not None else 0)
-        self.draft.name_templates = {"line": self.tr("Line {n}"), "zone": self.tr("Zone {n}")}
+        self.draft.name_templates = {"line": self.tr("Line {n}"), "zone": self.tr("Zone {n}"),
+                                     "mask": self.tr("Mask {n}")}
         self._set_known(known)
         drawn_on = (self.tr("zones version {version}").format(version=base.version) if base
                     else self.tr("no zones saved yet"))

@@ -2717,6 +2717,14 @@
         <translation>구역 “{name}” 삭제</translation>
     </message>
     <message>
+        <source>Click the corners of a region to hide in every picture (it counts nothing); click the first corner again, double-click or press Enter to close · Esc cancels</source>
+        <translation>모든 화면에서 가릴 영역의 꼭짓점을 클릭하십시오(아무것도 세지 않음). 첫 꼭짓점을 다시 클릭하거나 더블클릭 또는 Enter로 닫기 · Esc로 취소</translation>
+    </message>
+    <message>
+        <source>Delete privacy mask “{name}”</source>
+        <translation>개인정보 마스크 “{name}” 삭제</translation>
+    </message>
+    <message>
         <source>No picture from this camera: drawing on a blank {width}×{height} frame</source>
         <translation>이 카메라의 영상이 없습니다. 빈 {width}×{height} 프레임에 그립니다</translation>
     </message>
@@ -2790,6 +2798,14 @@
     <message>
         <source>Zone</source>
         <translation>구역</translation>
+    </message>
+    <message>
+        <source>Privacy mask</source>
+        <translation>개인정보 마스크</translation>
+    </message>
+    <message>
+        <source>Privacy mask (M): a region always hidden in every picture; it counts nothing</source>
+        <translation>개인정보 마스크 (M): 모든 화면에서 항상 가려지는 영역이며 아무것도 세지 않습니다</translation>
     </message>
     <message>
         <source>Undo</source>
@@ -2901,6 +2917,10 @@
     <message>
         <source>Zone {n}</source>
         <translation>구역 {n}</translation>
+    </message>
+    <message>
+        <source>Mask {n}</source>
+        <translation>마스크 {n}</translation>
     </message>
     <message>
         <source>zones version {version}</source>

@@ -2717,6 +2717,14 @@
         <translation>Удалить зону «{name}»</translation>
     </message>
     <message>
+        <source>Click the corners of a region to hide in every picture (it counts nothing); click the first corner again, double-click or press Enter to close · Esc cancels</source>
+        <translation>Щёлкайте углы области, скрытой на всех изображениях (она ничего не считает); чтобы замкнуть, щёлкните первый угол, дважды щёлкните или нажмите Enter · Esc — отмена</translation>
+    </message>
+    <message>
+        <source>Delete privacy mask “{name}”</source>
+        <translation>Удалить маску приватности «{name}»</translation>
+    </message>
+    <message>
         <source>No picture from this camera: drawing on a blank {width}×{height} frame</source>
         <translation>От этой камеры нет изображения: рисование на пустом кадре {width}×{height}</translation>
     </message>
@@ -2790,6 +2798,14 @@
     <message>
         <source>Zone</source>
         <translation>Зона</translation>
+    </message>
+    <message>
+        <source>Privacy mask</source>
+        <translation>Маска приватности</translation>
+    </message>
+    <message>
+        <source>Privacy mask (M): a region always hidden in every picture; it counts nothing</source>
+        <translation>Маска приватности (M): область, всегда скрытая на всех изображениях; ничего не считает</translation>
     </message>
     <message>
         <source>Undo</source>
@@ -2901,6 +2917,10 @@
     <message>
         <source>Zone {n}</source>
         <translation>Зона {n}</translation>
+    </message>
+    <message>
+        <source>Mask {n}</source>
+        <translation>Маска {n}</translation>
     </message>
     <message>
         <source>zones version {version}</source>

@@ -2717,6 +2717,14 @@
         <translation>Xóa vùng “{name}”</translation>
     </message>
     <message>
+        <source>Click the corners of a region to hide in every picture (it counts nothing); click the first corner again, double-click or press Enter to close · Esc cancels</source>
+        <translation>Nhấp các góc của vùng cần che trong mọi hình ảnh (vùng này không đếm gì); nhấp lại góc đầu tiên, nhấp đúp hoặc nhấn Enter để đóng · Esc để hủy</translation>
+    </message>
+    <message>
+        <source>Delete privacy mask “{name}”</source>
+        <translation>Xóa mặt nạ riêng tư “{name}”</translation>
+    </message>
+    <message>
         <source>No picture from this camera: drawing on a blank {width}×{height} frame</source>
         <translation>Camera này không có hình: đang vẽ trên khung trống {width}×{height}</translation>
     </message>
@@ -2790,6 +2798,14 @@
     <message>
         <source>Zone</source>
         <translation>Vùng</translation>
+    </message>
+    <message>
+        <source>Privacy mask</source>
+        <translation>Mặt nạ riêng tư</translation>
+    </message>
+    <message>
+        <source>Privacy mask (M): a region always hidden in every picture; it counts nothing</source>
+        <translation>Mặt nạ riêng tư (M): một vùng luôn bị che trong mọi hình ảnh; không đếm gì</translation>
     </message>
     <message>
         <source>Undo</source>
@@ -2901,6 +2917,10 @@
     <message>
         <source>Zone {n}</source>
         <translation>Vùng {n}</translation>
+    </message>
+    <message>
+        <source>Mask {n}</source>
+        <translation>Mặt nạ {n}</translation>
     </message>
     <message>
         <source>zones version {version}</source>

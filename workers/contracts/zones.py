@@ -77,14 +77,15 @@ class ZoneDef(_Shape):
     def _simple_polygon(self) -> ZoneDef:
         if len(self.points) < 3:
             raise ValueError(
-                f"zone {self.label!r}: a polygon needs at least 3 points, got {len(self.points)}")
+                f"{self.kind} {self.label!r}: a polygon needs at least 3 points, got {len(self.points)}")
         hit = self_intersection(self.points)
         if hit is not None:
             i, j = hit
-            raise ValueError(f"zone {self.label!r}: edges {i + 1} and {j + 1} cross; "
-                             "a zone must not intersect itself")
+            raise ValueError(f"{self.kind} {self.label!r}: edges {i + 1} and {j + 1} cross; "
+                             f"a {self.kind} must not intersect itself")
         if polygon_area(self.points) < 1.0:
-            raise ValueError(f"zone {self.label!r}: its points are in a line; a zone needs an area")
+            raise ValueError(f"{self.kind} {self.label!r}: its points are in a line; "
+                             f"a {self.kind} needs an area")
         return self
 
 
