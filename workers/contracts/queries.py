@@ -8,7 +8,7 @@ requester gets a ``RemoteError`` naming the field.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -30,20 +30,13 @@ class _Query(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class SeriesQuery(_Query):
-    """Counts per bucket for one camera, optionally one shape (or every line, or every zone)
-    and one class, in a time zone."""
+class _BucketedQuery(_Query):
+    """A query over [start, end) in buckets of ``period``, in a time zone (default: the analytics
+    worker's)."""
 
-    kind: Literal["series"] = "series"
-    camera_id: str = Field(min_length=1)
     period: Period
     start: AwareDatetime
     end: AwareDatetime
-    shape_id: str | None = None
-    #: only lines, or only zones: a camera's crossings and its zone entries are different counts
-    shape_kind: Literal["line", "zone", "route"] | None = None
-    class_name: str | None = None
-    #: default: the analytics worker's time zone
     timezone: str | None = None
 
     @field_validator("timezone")
@@ -52,13 +45,25 @@ class SeriesQuery(_Query):
         return v if v is None else _check_tz(v)
 
     @model_validator(mode="after")
-    def _range(self) -> SeriesQuery:
+    def _range(self) -> Self:
         if self.end <= self.start:
             raise ValueError("end must be after start")
         if self.end - self.start > MAX_SERIES_SPAN[self.period]:
             raise ValueError(f"a series of {self.period} buckets spans at most "
                              f"{MAX_SERIES_SPAN[self.period].days} days")
         return self
+
+
+class SeriesQuery(_BucketedQuery):
+    """Counts per bucket for one camera, optionally one shape (or every line, or every zone)
+    and one class, in a time zone."""
+
+    kind: Literal["series"] = "series"
+    camera_id: str = Field(min_length=1)
+    shape_id: str | None = None
+    #: only lines, or only zones: a camera's crossings and its zone entries are different counts
+    shape_kind: Literal["line", "zone", "route"] | None = None
+    class_name: str | None = None
 
 
 class OccupancyQuery(SeriesQuery):
@@ -174,30 +179,12 @@ class SiteDoor(BaseModel):
     entering: Literal["in", "out"] = "in"
 
 
-class SiteOccupancyQuery(_Query):
+class SiteOccupancyQuery(_BucketedQuery):
     kind: Literal["site_occupancy"] = "site_occupancy"
     name: str = ""
     doors: list[SiteDoor] = Field(min_length=1, max_length=64)
     occupancy: OccupancySettings = Field(default_factory=OccupancySettings)
-    period: Period
-    start: AwareDatetime
-    end: AwareDatetime
     class_name: str | None = None
-    timezone: str | None = None
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_tz(cls, v: str | None) -> str | None:
-        return v if v is None else _check_tz(v)
-
-    @model_validator(mode="after")
-    def _range(self) -> SiteOccupancyQuery:
-        if self.end <= self.start:
-            raise ValueError("end must be after start")
-        if self.end - self.start > MAX_SERIES_SPAN[self.period]:
-            raise ValueError(f"a series of {self.period} buckets spans at most "
-                             f"{MAX_SERIES_SPAN[self.period].days} days")
-        return self
 
 
 class ReportsQuery(_Query):
