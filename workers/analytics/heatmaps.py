@@ -12,8 +12,8 @@ from collections import Counter
 
 import numpy as np
 
-from workers.analytics.ingest import UNREACHABLE
-from workers.bus import Delivery, PermanentError, Unavailable
+from workers.analytics.ingest import batch_transaction
+from workers.bus import Delivery, PermanentError
 from workers.contracts import FacesViewed, HeatmapFact, utcnow
 from workers.contracts.queries import (
     FacesViewInfo,
@@ -47,11 +47,8 @@ class HeatmapStore:
                  "frame_height": f.frame_height, "frames": f.frames,
                  "visits": [list(p) for p in f.visits], "dwell": [list(p) for p in f.dwell],
                  "reference_jpeg": f.reference_jpeg, "received_at": now} for f, _ in batch]
-        try:
-            async with self.db.transaction() as session:
-                await insert_heatmaps(session, rows)
-        except UNREACHABLE as exc:
-            raise Unavailable(f"the database cannot be reached: {exc!r}") from exc
+        async with batch_transaction(self.db) as session:
+            await insert_heatmaps(session, rows)
         self.facts_written += len(rows)
 
     async def on_faces_viewed(self, batch: list[tuple[FacesViewed, Delivery]]) -> None:
@@ -63,11 +60,8 @@ class HeatmapStore:
             rows.append({"message_id": msg.message_id, "camera_id": msg.camera_id,
                          "action": msg.action, "viewer": d.user_id, "console": msg.console,
                          "at": msg.timestamp, "received_at": utcnow()})
-        try:
-            async with self.db.transaction() as session:
-                await insert_faces_views(session, rows)
-        except UNREACHABLE as exc:
-            raise Unavailable(f"the database cannot be reached: {exc!r}") from exc
+        async with batch_transaction(self.db) as session:
+            await insert_faces_views(session, rows)
         self.views_logged += len(rows)
 
     async def heatmap(self, q: HeatmapQuery) -> HeatmapReply:

@@ -11,11 +11,13 @@ it already holds.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy.exc
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from workers.bus import Delivery, Unavailable
 from workers.contracts import CountEvents, utcnow
@@ -31,6 +33,17 @@ Rows = list[dict[str, Any]]
 UNREACHABLE = (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError,
                sqlalchemy.exc.TimeoutError, OSError, TimeoutError)
 AfterCommit = Callable[[Rows], Awaitable[None]]
+
+
+@asynccontextmanager
+async def batch_transaction(db: Database) -> AsyncIterator[AsyncSession]:
+    """The transaction a batch handler stores its facts in. A database that cannot be reached is
+    ``Unavailable``: the bus holds the batch and delivers it again."""
+    try:
+        async with db.transaction() as session:
+            yield session
+    except UNREACHABLE as exc:
+        raise Unavailable(f"the database cannot be reached: {exc!r}") from exc
 
 
 def event_rows(facts: CountEvents, trace_id: str | None, received_at: datetime) -> Rows:

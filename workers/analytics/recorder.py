@@ -9,8 +9,8 @@ import asyncio
 import logging
 from datetime import datetime
 
-from workers.analytics.ingest import UNREACHABLE
-from workers.bus import Delivery, PermanentError, Unavailable
+from workers.analytics.ingest import UNREACHABLE, batch_transaction
+from workers.bus import Delivery, PermanentError
 from workers.bus.config import redact
 from workers.contracts import AlertAcknowledgement, CameraControl, CameraStatus, SystemEvent, utcnow
 from workers.storage import Database
@@ -55,11 +55,8 @@ class Recorder:
         rows = [{"message_id": s.message_id, "camera_id": s.camera_id, "state": s.state,
                  "detail": s.detail[:500], "worker_id": s.worker_id, "at": s.timestamp}
                 for s, _ in batch]
-        try:
-            async with self.db.transaction() as session:
-                await record_states(session, rows, utcnow())
-        except UNREACHABLE as exc:
-            raise Unavailable(f"the database cannot be reached: {exc!r}") from exc
+        async with batch_transaction(self.db) as session:
+            await record_states(session, rows, utcnow())
 
     async def on_control(self, msg: CameraControl, _: Delivery) -> None:
         cam, at = msg.camera_id, msg.timestamp

@@ -12,8 +12,8 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from workers.analytics.ingest import UNREACHABLE
-from workers.bus import Delivery, Unavailable
+from workers.analytics.ingest import batch_transaction
+from workers.bus import Delivery
 from workers.contracts import Snapshot, utcnow
 from workers.storage import Database
 from workers.storage.snapshots import insert_snapshots, prune, total_bytes
@@ -45,11 +45,8 @@ class SnapshotKeeper:
                  "frame_id": s.frame_id[:200], "taken_at": s.taken_at, "width": s.width,
                  "height": s.height, "shape_ids": s.shape_ids, "size_bytes": len(s.jpeg),
                  "jpeg": s.jpeg, "received_at": now} for s, _ in batch]
-        try:
-            async with self.db.transaction() as session:
-                await insert_snapshots(session, rows)
-        except UNREACHABLE as exc:
-            raise Unavailable(f"the database cannot be reached: {exc!r}") from exc
+        async with batch_transaction(self.db) as session:
+            await insert_snapshots(session, rows)
         self.stored += len(rows)
 
     async def prune(self) -> int:
