@@ -128,6 +128,12 @@ async def current(db: Database) -> Versioned | None:
     return _versioned(row) if row is not None else None
 
 
+async def site_language(db: Database) -> str:
+    """The site's language: the stored alerting settings' (English before there are any)."""
+    versioned = await current(db)
+    return versioned.config.language if versioned is not None else "en"
+
+
 async def save_edit(db: Database, edit: ConfigEdit, *, by: str) -> Versioned:
     """Apply ``edit`` to the version in force and store the result as the next version, saved
     ``by`` (the broker account that asked); EditRefused says why not (invalid, or the item was

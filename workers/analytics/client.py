@@ -14,8 +14,8 @@ from pydantic import BaseModel
 from workers.bus.client import RequestFailed, ServiceClient
 from workers.contracts import ZoneSet
 from workers.contracts.queries import (
+    ADMIN_ONLY,
     REPLIES,
-    WRITES,
     AlertSnapshotQuery,
     AlertsQuery,
     AlertsReply,
@@ -24,17 +24,22 @@ from workers.contracts.queries import (
     CamerasReply,
     CountEventsQuery,
     CountEventsReply,
+    DeleteSite,
     FacesViewsQuery,
     FacesViewsReply,
     HeatmapQuery,
     HeatmapReply,
     OccupancyQuery,
     OccupancyReply,
+    SaveSite,
     SaveZoneSet,
     SeriesQuery,
     SeriesReply,
     SiteOccupancyQuery,
     SiteOccupancyReply,
+    SiteSaved,
+    SitesQuery,
+    SitesReply,
     SnapshotQuery,
     SnapshotReply,
     TotalsQuery,
@@ -44,6 +49,7 @@ from workers.contracts.queries import (
     ZoneSetSaved,
 )
 from workers.contracts.routes import RoutesQuery, RoutesReply
+from workers.contracts.sites import Site
 
 __all__ = ["AnalyticsClient", "RequestFailed"]
 
@@ -81,8 +87,21 @@ class AnalyticsClient(ServiceClient):
             camera_id=camera_id, since=since, until=until, class_name=class_name))
 
     async def site_occupancy(self, **fields: Any) -> SiteOccupancyReply:
-        """People inside a set of doors, maybe on several cameras (``SiteOccupancyQuery``)."""
+        """People inside a stored site (``site_id``) or a set of doors, maybe on several cameras
+        (``SiteOccupancyQuery``)."""
         return await self._ask(SiteOccupancyReply, lambda: SiteOccupancyQuery(**fields))
+
+    async def sites(self) -> list[Site]:
+        """The stored sites, by name."""
+        return (await self._ask(SitesReply, SitesQuery)).sites
+
+    async def save_site(self, site: Site, *, replaces: str | None = None) -> SiteSaved:
+        """Add ``site``, or replace the stored one with id ``replaces``; the reply says whether
+        it was stored, and why not."""
+        return await self._ask(SiteSaved, lambda: SaveSite(site=site, replaces=replaces))
+
+    async def delete_site(self, site_id: str) -> SiteSaved:
+        return await self._ask(SiteSaved, lambda: DeleteSite(site_id=site_id))
 
     async def alerts(self, *, limit: int = 50, camera_id: str | None = None,
                      unacknowledged_only: bool = False) -> AlertsReply:
@@ -139,5 +158,6 @@ class AnalyticsClient(ServiceClient):
 
     def _way_in(self, request: AnalyticsRequest) -> str:
         """Questions go through the read-only query exchange, which an operator account may use
-        (docs/admin.md); what writes, through the default exchange (admin accounts only)."""
-        return "" if request.query.kind in WRITES else self.bus.topology.queries
+        (docs/admin.md); what writes, and the questions only admins may ask, through the default
+        exchange (admin accounts only)."""
+        return "" if request.query.kind in ADMIN_ONLY else self.bus.topology.queries

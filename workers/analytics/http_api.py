@@ -31,7 +31,7 @@ from pydantic import BaseModel, ValidationError
 from workers import __version__
 from workers.analytics.queries import QueryService
 from workers.analytics.route_matrix import route_matrix
-from workers.bus import Bus
+from workers.bus import Bus, PermanentError
 from workers.contracts.queries import (
     AlertsQuery,
     AlertsReply,
@@ -40,6 +40,10 @@ from workers.contracts.queries import (
     OccupancyReply,
     SeriesQuery,
     SeriesReply,
+    SiteOccupancyQuery,
+    SiteOccupancyReply,
+    SitesQuery,
+    SitesReply,
     TotalsQuery,
     TotalsReply,
     ZoneSetQuery,
@@ -121,7 +125,8 @@ class CountsApi:
         app = web.Application(middlewares=[self._errors, self._auth])
         for path, handler in (("/cameras", self.cameras), ("/series", self.series),
                               ("/occupancy", self.occupancy), ("/totals", self.totals),
-                              ("/routes", self.routes),
+                              ("/routes", self.routes), ("/sites", self.sites),
+                              ("/site-occupancy", self.site_occupancy),
                               ("/alerts", self.alerts), ("/openapi.json", self.openapi)):
             app.router.add_get(PREFIX + path, handler)
         return app
@@ -196,6 +201,32 @@ class CountsApi:
                  "peak": p.peak, "corrected": p.corrected} for p in reply.points]
         return _answer(request, reply, rows, list(rows[0]) if rows else ["label"])
 
+    async def sites(self, request: web.Request) -> web.StreamResponse:
+        reply: SitesReply = await self.queries.site_list(SitesQuery())
+        rows = [{"site_id": s.id, "name": s.name,
+                 "doors": " ".join(f"{d.camera_id}/{d.line_id}:{d.entering}" for d in s.doors),
+                 "zones": " ".join(f"{z.camera_id}/{z.zone_id}" for z in s.zones),
+                 "max_occupancy": s.max_occupancy} for s in reply.sites]
+        return _answer(request, reply, rows, ["site_id", "name", "doors", "zones",
+                                              "max_occupancy"])
+
+    async def site_occupancy(self, request: web.Request) -> web.StreamResponse:
+        if not request.query.get("site"):
+            raise BadRequest("the parameter 'site' is required")
+        fields = self._range(request, camera=False)
+        for unused in ("shape_id", "shape_kind"):
+            fields.pop(unused)
+        try:
+            reply: SiteOccupancyReply = await self.queries.site_occupancy(
+                SiteOccupancyQuery(site_id=request.query["site"], **fields))
+        except PermanentError as exc:  # no such site
+            raise BadRequest(str(exc)) from None
+        rows = [{"site_id": reply.site_id, "name": reply.name, "period": reply.period,
+                 "label": p.label, "start": p.start.isoformat(), "end": p.end.isoformat(),
+                 "at_end": p.at_end, "peak": p.peak, "corrected": p.corrected,
+                 "max_occupancy": reply.max_occupancy} for p in reply.points]
+        return _answer(request, reply, rows, list(rows[0]) if rows else ["label"])
+
     async def totals(self, request: web.Request) -> web.StreamResponse:
         tz = self._tz(request)
         reply: TotalsReply = await self.queries.totals(TotalsQuery(
@@ -263,13 +294,13 @@ class CountsApi:
             raise BadRequest(f"unknown time zone {name!r} (use an IANA name such as "
                              "Europe/Berlin)") from None
 
-    def _range(self, request: web.Request) -> dict[str, Any]:
+    def _range(self, request: web.Request, *, camera: bool = True) -> dict[str, Any]:
         tz = self._tz(request)
         q = request.query
-        for required in ("camera", "start", "end"):
+        for required in ("camera", "start", "end")[0 if camera else 1:]:
             if not q.get(required):
                 raise BadRequest(f"the parameter {required!r} is required")
-        return {"camera_id": q["camera"], "period": q.get("period", "hourly"),
+        return {**({"camera_id": q["camera"]} if camera else {}), "period": q.get("period", "hourly"),
                 "start": _when(request, "start", tz), "end": _when(request, "end", tz),
                 "shape_id": q.get("shape") or None, "shape_kind": q.get("kind") or None,
                 "class_name": q.get("class") or None, "timezone": str(tz)}

@@ -16,7 +16,8 @@ each day. Three settings per zone (``OccupancySettings``) hold it:
 
 Both figures are kept: the raw one is what the doors counted; the corrected one is an estimate.
 ``ZoneOccupancy`` is pure code (times in, figures out); the zone query feeds it a zone's stored
-entries and exits, and ``site_occupancy`` a site's door crossings.
+entries and exits, ``site_occupancy`` a site's door crossings and zone entries, and the
+``site_occupancy`` alert rule kind a site's live crossings.
 """
 
 from __future__ import annotations
@@ -27,11 +28,13 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from workers.analytics.buckets import buckets
+from workers.bus import PermanentError
 from workers.contracts import utcnow
 from workers.contracts.queries import OccupancyPoint, SiteOccupancyQuery, SiteOccupancyReply
 from workers.contracts.zones import OccupancySettings
 from workers.storage import Database
 from workers.storage.events import EventFilter, balance_before, changes
+from workers.storage.sites import get_site
 
 
 def next_reset(after: datetime, reset_at: str, tz: ZoneInfo) -> datetime:
@@ -95,38 +98,52 @@ class ZoneOccupancy:
 
 
 async def site_occupancy(db: Database, q: SiteOccupancyQuery, default_tz: str) -> SiteOccupancyReply:
-    """Inside a site per bucket: every door's entries minus its exits, merged in time order and
-    kept true by the site's settings, as a zone's occupancy is."""
+    """Inside a site per bucket: every door's entries minus its exits, and its zones' entries
+    minus exits, merged in time order and kept true by the site's settings, as a zone's
+    occupancy is. A stored site (``q.site_id``) is read first; else the request carries it."""
+    site = None
+    if q.site_id is not None:
+        async with db.sessions() as session:
+            site = await get_site(session, q.site_id)
+        if site is None:
+            raise PermanentError(f"no site {q.site_id!r} is stored")
+    doors, zones = (site.doors, site.zones) if site else (q.doors, q.zones)
+    settings = site.occupancy if site else q.occupancy
     tzname = q.timezone or default_tz
     tz = ZoneInfo(tzname)
     items = list(buckets(q.period, q.start, q.end, tz))
-    probe = ZoneOccupancy(q.occupancy, tz, items[0].start)
+    probe = ZoneOccupancy(settings, tz, items[0].start)
     begin = items[0].start - probe.lookback()
-    #: (camera, line) -> +1 when its "in" crossing enters the site, -1 when its "out" does
-    sign = {(d.camera_id, d.line_id): 1 if d.entering == "in" else -1 for d in q.doors}
+    #: (camera, kind, shape) -> +1 for the crossings or entries that enter the site, -1 for
+    #: those that leave it (a zone's "in" enters)
+    sign = {(d.camera_id, "line", d.line_id): 1 if d.entering == "in" else -1 for d in doors}
+    sign |= {(z.camera_id, "zone", z.zone_id): 1 for z in zones}
     before, moves = 0, []
     async with db.sessions() as session:
-        for cam in sorted({d.camera_id for d in q.doors}):
-            where = EventFilter(kind="line", class_name=q.class_name)
-            for line, n in (await balance_before(session, cam, begin, where)).items():
-                before += sign.get((cam, line), 0) * n
-            moves += [(at, sign[(cam, line)] * delta)
-                      for at, line, delta in await changes(session, cam, begin, items[-1].end, where)
-                      if (cam, line) in sign]
+        for cam, kind in sorted({(c, k) for c, k, _ in sign}):
+            where = EventFilter(kind=kind, class_name=q.class_name)
+            for shape, n in (await balance_before(session, cam, begin, where)).items():
+                before += sign.get((cam, kind, shape), 0) * n
+            moves += [(at, sign[(cam, kind, shape)] * delta)
+                      for at, shape, delta in await changes(session, cam, begin, items[-1].end,
+                                                            where)
+                      if (cam, kind, shape) in sign]
     moves.sort(key=lambda m: (m[0], m[1]))  # at the same instant, exits first
-    site = ZoneOccupancy(q.occupancy, tz, begin, before)
+    inside = ZoneOccupancy(settings, tz, begin, before)
     now, points, i = utcnow(), [], 0
     while i < len(moves) and moves[i][0] < items[0].start:
-        site.add(*moves[i])
+        inside.add(*moves[i])
         i += 1
-    site.advance(items[0].start)
+    inside.advance(items[0].start)
     for b in items:
-        peak = site.raw
+        peak = inside.raw
         while i < len(moves) and moves[i][0] < b.end:
-            site.add(*moves[i])
-            peak = max(peak, site.raw)
+            inside.add(*moves[i])
+            peak = max(peak, inside.raw)
             i += 1
-        site.advance(min(b.end, now))
+        inside.advance(min(b.end, now))
         points.append(OccupancyPoint(start=b.start, end=b.end, label=b.local_label(tz),
-                                     at_end=site.raw, peak=peak, corrected=site.corrected()))
-    return SiteOccupancyReply(name=q.name, period=q.period, timezone=tzname, points=points)
+                                     at_end=inside.raw, peak=peak, corrected=inside.corrected()))
+    return SiteOccupancyReply(name=site.name if site else q.name, site_id=q.site_id,
+                              max_occupancy=site.max_occupancy if site else None,
+                              period=q.period, timezone=tzname, points=points)

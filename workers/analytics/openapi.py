@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from workers.contracts.queries import AlertsReply, OccupancyReply, SeriesReply
+from workers.contracts.queries import (
+    AlertsReply,
+    OccupancyReply,
+    SeriesReply,
+    SiteOccupancyReply,
+    SitesReply,
+)
 from workers.contracts.routes import RoutesReply
 
 _CAMERA = {"name": "camera", "in": "query", "required": True, "schema": {"type": "string"},
@@ -53,7 +59,8 @@ def _get(summary: str, params: list[dict[str, Any]], schema: dict[str, Any],
 
 def _schemas(ref: str) -> dict[str, Any]:
     out: dict[str, Any] = {"Error": {"type": "object", "properties": {"error": {"type": "string"}}}}
-    for model in (SeriesReply, OccupancyReply, AlertsReply, RoutesReply):
+    for model in (SeriesReply, OccupancyReply, SiteOccupancyReply, SitesReply, AlertsReply,
+                  RoutesReply):
         schema = model.model_json_schema(ref_template=ref + "{model}")
         out.update(schema.pop("$defs", {}))
         out[model.__name__] = schema
@@ -80,6 +87,16 @@ def describe(version: str, timezone: str) -> dict[str, Any]:
             "/occupancy": _get("People in a camera's zones per bucket", _range(False),
                                {"$ref": ref + "OccupancyReply"},
                                "camera_id,period,label,start,end,at_end,peak,corrected"),
+            "/sites": _get("The stored sites: doors, zones and occupancy settings", [_FORMAT],
+                           {"$ref": ref + "SitesReply"},
+                           "site_id,name,doors,zones,max_occupancy"),
+            "/site-occupancy": _get(
+                "People inside a stored site per bucket, raw and corrected",
+                [{"name": "site", "in": "query", "required": True,
+                  "schema": {"type": "string"}, "description": "site id (see /sites)"},
+                 *[p for p in _range(False) if p["name"] not in ("camera", "shape")]],
+                {"$ref": ref + "SiteOccupancyReply"},
+                "site_id,name,period,label,start,end,at_end,peak,corrected,max_occupancy"),
             "/routes": _get("People per route (origin -> destination) of a camera in [start, end)",
                             [_CAMERA, _time("start", True, "start of the range"),
                              _time("end", True, "end of the range (after start)"),

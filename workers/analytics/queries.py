@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
+from workers.alerting.store import site_language
 from workers.analytics.aggregation import Totals
 from workers.analytics.buckets import BucketIndex, bucket_start, buckets, slot_start
 from workers.analytics.occupancy import ZoneOccupancy, site_occupancy
@@ -22,6 +23,7 @@ from workers.analytics.route_matrix import route_matrix
 from workers.bus import Delivery, PermanentError
 from workers.contracts import CameraConfig, ZoneSet, utcnow
 from workers.contracts.queries import (
+    ADMIN_READS,
     WRITES,
     AcknowledgeAlert,
     AlertInfo,
@@ -44,6 +46,10 @@ from workers.contracts.queries import (
     SeriesPoint,
     SeriesQuery,
     SeriesReply,
+    SiteOccupancyQuery,
+    SiteOccupancyReply,
+    SitesQuery,
+    SitesReply,
     SnapshotQuery,
     SnapshotReply,
     TotalRow,
@@ -52,6 +58,7 @@ from workers.contracts.queries import (
     ZoneSetQuery,
     ZoneSetReply,
 )
+from workers.i18n import gettext_for
 from workers.storage import Database
 from workers.storage import alerts as alert_store
 from workers.storage import reports as report_store
@@ -60,6 +67,7 @@ from workers.storage.aggregates import aggregated_starts, read_aggregates
 from workers.storage.cameras import active_camera_ids, list_cameras, stored_zone_set
 from workers.storage.events import EventFilter, balance_before, changes, events_in, slot_counts
 from workers.storage.models import Alert, SnapshotRow
+from workers.storage.sites import list_sites
 
 
 def _alert_info(a: Alert) -> AlertInfo:
@@ -84,27 +92,43 @@ class QueryService:
         self.db = db
         self.timezone = timezone
         self.read_only_exchange = read_only_exchange
+        #: handlers that are told which broker account asked (writes record who made them)
+        self._by_sender: dict[str, Callable[[Any, str | None], Awaitable[BaseModel]]] = {}
         self._by_kind: dict[str, Callable[[Any], Awaitable[BaseModel]]] = {
             "series": self.series, "occupancy": self.occupancy, "totals": self.totals, "alerts": self.alerts,
             "cameras": self.cameras,
             "zone_set": self.zone_set, "reports": self.reports,
             "routes": lambda q: route_matrix(self.db, q), "snapshot": self.snapshot,
             "alert_snapshot": self.alert_snapshot, "count_events": self.count_events,
-            "site_occupancy": lambda q: site_occupancy(self.db, q, self.timezone),
+            "site_occupancy": self.site_occupancy, "sites": self.site_list,
         }
 
     def answer(self, kind: str, handler: Callable[[Any], Awaitable[BaseModel]]) -> None:
         """Answer ``kind`` with a handler of the worker's (writes that need the bus)."""
         self._by_kind[kind] = handler
 
+    def answer_with_sender(self, kind: str,
+                           handler: Callable[[Any, str | None], Awaitable[BaseModel]]) -> None:
+        """Answer ``kind`` with a handler told the broker account that asked."""
+        self._by_sender[kind] = handler
+
     async def handle(self, request: AnalyticsRequest, d: Delivery) -> BaseModel:
-        if request.query.kind in WRITES and d.exchange and d.exchange == self.read_only_exchange:
-            raise PermanentError(f"{request.query.kind.replace('_', ' ')} is not a question: "
-                                 "it changes what is stored, so it is not taken on the "
-                                 "read-only query exchange")
+        kind = request.query.kind
+        if d.exchange and d.exchange == self.read_only_exchange:
+            if kind in WRITES:
+                raise PermanentError(f"{kind.replace('_', ' ')} is not a question: it changes "
+                                     "what is stored, so it is not taken on the read-only query "
+                                     "exchange")
+            if kind in ADMIN_READS:
+                _ = gettext_for(await site_language(self.db))
+                raise PermanentError(_("Only admins may read the faces-view log (who looked at "
+                                       "pictures with people showing). Connect with an admin "
+                                       "account to read it."))
         if isinstance(request.query, AcknowledgeAlert):
             return await self.acknowledge(request.query, d.user_id)
-        return await self._by_kind[request.query.kind](request.query)
+        if kind in self._by_sender:
+            return await self._by_sender[kind](request.query, d.user_id)
+        return await self._by_kind[kind](request.query)
 
     async def series(self, q: SeriesQuery) -> SeriesReply:
         tzname = q.timezone or self.timezone
@@ -189,6 +213,13 @@ class QueryService:
                                          at_end=total, peak=peak, corrected=corrected))
         return OccupancyReply(camera_id=q.camera_id, period=q.period, timezone=tzname,
                               points=points)
+
+    async def site_occupancy(self, q: SiteOccupancyQuery) -> SiteOccupancyReply:
+        return await site_occupancy(self.db, q, self.timezone)
+
+    async def site_list(self, _: SitesQuery) -> SitesReply:
+        async with self.db.sessions() as session:
+            return SitesReply(sites=await list_sites(session))
 
     async def totals(self, q: TotalsQuery) -> TotalsReply:
         until = q.until or utcnow()

@@ -222,7 +222,7 @@ class ReportService:
                           timezone=req.parameters.timezone, start=start, end=end, period=period,
                           camera_ids=list(req.camera_ids), buckets=[], lines=[],
                           generated_at=utcnow(), include_charts=req.parameters.include_charts,
-                          language=await self._site_language())
+                          language=await alerting_store.site_language(self.db))
         data.buckets = list(buckets(period, start, end, data.tz))
         index = BucketIndex(data.buckets)
         async with self.db.sessions() as session:
@@ -252,11 +252,6 @@ class ReportService:
                 data.heatmaps[cam] = await heatmaps.heatmap(
                     HeatmapQuery(camera_id=cam, start=start, end=end))
         return data
-
-    async def _site_language(self) -> str:
-        """The site's language: the stored alerting settings' (English before there are any)."""
-        versioned = await alerting_store.current(self.db)
-        return versioned.config.language if versioned is not None else "en"
 
     async def _email(self, req: ReportRequest) -> None:
         """One notification per email target: the report's id only; the notifier reads the

@@ -6,7 +6,8 @@ Consumes ``camera.count.events`` (count events as facts: batched, idempotent ing
 counted frames, pruned by a retention setting: ``snapshots.py``), ``camera.heatmaps`` and
 ``privacy.audit`` (``heatmaps.py``) and its own durable
 ``analytics.camera.control`` queue (camera configs, and requests to store zone set versions,
-which it alone gives out: ``zone_store.py``); follows alerts on ``system.events``; serves
+which it alone gives out: ``zone_store.py``); stores sites (``site_store.py``); follows alerts
+on ``system.events``; serves
 ``rpc.analytics``. Migrates the database to the current schema at start.
 """
 
@@ -29,6 +30,7 @@ from workers.analytics.queries import QueryService
 from workers.analytics.recorder import Recorder
 from workers.analytics.reports import ReportService
 from workers.analytics.scheduler import Scheduler
+from workers.analytics.site_store import SiteStore
 from workers.analytics.snapshots import SnapshotKeeper, SnapshotRetention
 from workers.analytics.zone_store import ZoneStore
 from workers.bus import Bus, Delivery, Subscription
@@ -104,6 +106,7 @@ class AnalyticsWorker:
         self.queries.answer("heatmap", self.heatmaps.heatmap)
         self.queries.answer("faces_views", self.heatmaps.faces_views)
         self.zones: ZoneStore | None = None
+        self.sites: SiteStore | None = None
         self.reports: ReportService | None = None
         self.alerts = None if alerting is None else AlertsWorker(
             alerting, db=self.db, worker_id=f"{worker_id}-alerts")
@@ -121,6 +124,9 @@ class AnalyticsWorker:
                                      max_attempts=s.report_attempts)
         self.zones = ZoneStore(self.db, bus, self.worker_id)
         self.queries.answer("save_zone_set", self.zones.save)
+        self.sites = SiteStore(self.db, bus, self.worker_id)
+        self.queries.answer_with_sender("save_site", self.sites.save)
+        self.queries.answer_with_sender("delete_site", self.sites.delete)
         control = control_queue(t)
         await bus.declare_queue(control)
         self.queries.read_only_exchange = t.queries

@@ -17,6 +17,7 @@ from workers.contracts.base import Contract
 from workers.contracts.camera import CameraConfig
 from workers.contracts.heatmap import Base64Bytes
 from workers.contracts.routes import RoutesQuery, RoutesReply
+from workers.contracts.sites import Site, SiteDoor, SiteZone
 from workers.contracts.zones import OccupancySettings, ZoneSet
 
 #: longest range a series may span, so one request cannot ask for millions of buckets
@@ -165,26 +166,41 @@ class SaveZoneSet(_Query):
         return self
 
 
-# -- site occupancy: people inside a place with several doors, maybe on several cameras --------
-# A site is a named set of doors; each door is a counting line of a camera and the direction of
-# its crossings that means *entering* (the other one leaves). Inside = entries minus exits over
-# all doors, kept true by the same settings as a zone's (``OccupancySettings``). The request
-# carries the site, so any console or script can ask about any set of doors.
-class SiteDoor(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    camera_id: str = Field(min_length=1)
-    line_id: str = Field(min_length=1)
-    #: the crossing direction of this line that enters the site
-    entering: Literal["in", "out"] = "in"
-
-
+# -- sites: people inside a place with several doors, maybe on several cameras ----------------
 class SiteOccupancyQuery(_BucketedQuery):
+    """A stored site's occupancy (``site_id``), or that of the doors and zones the request
+    carries, so any console or script can ask about any set of doors."""
+
     kind: Literal["site_occupancy"] = "site_occupancy"
+    site_id: str | None = Field(default=None, min_length=1, max_length=64)
     name: str = ""
-    doors: list[SiteDoor] = Field(min_length=1, max_length=64)
+    doors: list[SiteDoor] = Field(default_factory=list, max_length=64)
+    zones: list[SiteZone] = Field(default_factory=list, max_length=64)
     occupancy: OccupancySettings = Field(default_factory=OccupancySettings)
     class_name: str | None = None
+
+    @model_validator(mode="after")
+    def _a_site(self) -> Self:
+        if self.site_id is None and not self.doors and not self.zones:
+            raise ValueError("name a stored site (site_id) or give its doors or zones")
+        return self
+
+
+class SitesQuery(_Query):
+    kind: Literal["sites"] = "sites"
+
+
+class SaveSite(_Query):
+    """Add a site, or replace the one with id ``replaces`` (its old id when it was renamed)."""
+
+    kind: Literal["save_site"] = "save_site"
+    site: Site
+    replaces: str | None = None
+
+
+class DeleteSite(_Query):
+    kind: Literal["delete_site"] = "delete_site"
+    site_id: str = Field(min_length=1, max_length=64)
 
 
 class ReportsQuery(_Query):
@@ -222,7 +238,7 @@ AnalyticsQuery = Annotated[
     SeriesQuery | OccupancyQuery | TotalsQuery | AlertsQuery | AcknowledgeAlert | CamerasQuery
     | ZoneSetQuery | SaveZoneSet | ReportsQuery | RoutesQuery | SnapshotQuery
     | AlertSnapshotQuery | CountEventsQuery | HeatmapQuery | FacesViewsQuery
-    | SiteOccupancyQuery,
+    | SiteOccupancyQuery | SitesQuery | SaveSite | DeleteSite,
     Field(discriminator="kind"),
 ]
 
@@ -281,6 +297,9 @@ class OccupancyReply(BaseModel):
 
 class SiteOccupancyReply(BaseModel):
     name: str
+    site_id: str | None = None
+    #: the site's maximum occupancy, when it has one
+    max_occupancy: int | None = None
     period: Period
     timezone: str
     #: ``at_end`` and ``peak`` raw (entries minus exits), ``corrected`` with an average visit
@@ -401,7 +420,12 @@ class ReportsReply(BaseModel):
 
 
 #: query kinds that change what is stored: never taken through the read-only query exchange
-WRITES = frozenset({"save_zone_set", "acknowledge_alert"})
+WRITES = frozenset({"save_zone_set", "acknowledge_alert", "save_site", "delete_site"})
+#: questions only admins may ask: never answered on the read-only query exchange either (the
+#: faces-view log says who looked at whom: a privacy audit, not an operator's business)
+ADMIN_READS = frozenset({"faces_views"})
+#: what an operator's account may not have answered (it can reach only the read-only exchange)
+ADMIN_ONLY = WRITES | ADMIN_READS
 
 
 class HeatmapReply(BaseModel):
@@ -439,6 +463,19 @@ class FacesViewsReply(BaseModel):
     views: list[FacesViewInfo]
 
 
+class SitesReply(BaseModel):
+    sites: list[Site]
+
+
+class SiteSaved(BaseModel):
+    """The answer to ``SaveSite`` and ``DeleteSite``: the sites stored now, and why nothing was
+    changed when it was refused (``error``)."""
+
+    saved: bool
+    sites: list[Site]
+    error: str | None = None
+
+
 #: the reply model of each query kind
 REPLIES: dict[str, type[BaseModel]] = {
     "series": SeriesReply, "occupancy": OccupancyReply, "totals": TotalsReply,
@@ -447,5 +484,6 @@ REPLIES: dict[str, type[BaseModel]] = {
     "reports": ReportsReply, "routes": RoutesReply,
     "snapshot": SnapshotReply, "alert_snapshot": SnapshotReply, "count_events": CountEventsReply,
     "heatmap": HeatmapReply, "faces_views": FacesViewsReply,
-    "site_occupancy": SiteOccupancyReply,
+    "site_occupancy": SiteOccupancyReply, "sites": SitesReply, "save_site": SiteSaved,
+    "delete_site": SiteSaved,
 }

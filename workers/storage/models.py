@@ -349,3 +349,16 @@ class FacesView(Base):
     console: Mapped[str] = mapped_column(sa.String(200))
     at: Mapped[datetime]
     received_at: Mapped[datetime]
+
+
+class SiteRow(Base):
+    """A site (``workers.contracts.sites.Site``): a named set of doors and zones with its own
+    occupancy settings, as the admin saved it."""
+
+    __tablename__ = "sites"
+
+    site_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    definition: Mapped[dict[str, Any]]
+    updated_by: Mapped[str] = mapped_column(sa.String(200), default="")
+    updated_at: Mapped[datetime]
