@@ -13,7 +13,7 @@ from workers.analytics import AnalyticsClient
 from workers.analytics.occupancy import ZoneOccupancy
 from workers.analytics.queries import QueryService
 from workers.bus import Bus
-from workers.contracts import utcnow
+from workers.contracts import CountEvent, utcnow
 from workers.contracts.queries import OccupancyQuery
 from workers.contracts.zones import OccupancySettings, ZoneSet
 from workers.storage import Database, upgrade
@@ -110,19 +110,25 @@ async def test_the_occupancy_query_charts_raw_and_corrected_and_resets_at_closin
     assert all(p.at_end >= 0 and p.corrected >= 0 for p in day2.points)
 
 
+def two_doors() -> tuple[list[CountEvent], list[CountEvent]]:
+    """The scripted day at the front door ("door" of camera "front"); at the yard door ("gate"
+    of camera "yard") five come in at 10:00 (its "out"), and leave by the front at 10:30."""
+    front = [event(t, "in" if d > 0 else "out", track=k, shape="door")
+             for k, (t, d) in enumerate(scripted_day()[0])]
+    yard = [event(at("2026-06-10T10:00+02:00"), "out", track=900 + k, shape="gate")
+            for k in range(5)]
+    front += [event(at("2026-06-10T10:30+02:00"), "out", track=900 + k, shape="door")
+              for k in range(5)]
+    return front, yard
+
+
 async def test_site_occupancy_over_doors_on_two_cameras(
         inprocess_bus: Bus, db_url: str, start_worker: WorkerFactory) -> None:
     """A shop with a front door (camera "front": "in" enters) and a back door (camera "yard":
     its "out" crossing enters); a zone and another line of the front camera are not doors."""
     db = Database(db_url)
     await upgrade(db)
-    front = [event(t, "in" if d > 0 else "out", track=k, shape="door")
-             for k, (t, d) in enumerate(scripted_day()[0])]
-    # the yard door: five come in through it at 10:00 (its "out"), leave by the front at 10:30
-    yard = [event(at("2026-06-10T10:00+02:00"), "out", track=900 + k, shape="gate")
-            for k in range(5)]
-    front += [event(at("2026-06-10T10:30+02:00"), "out", track=900 + k, shape="door")
-              for k in range(5)]
+    front, yard = two_doors()
     noise = [event(at("2026-06-10T10:15+02:00"), "in", track=1000, shape="till", kind="zone"),
              event(at("2026-06-10T10:15+02:00"), "in", track=1001, shape="window")]
     await store(db, facts("front", front), facts("yard", yard), facts("front", noise))

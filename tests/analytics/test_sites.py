@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.analytics.test_occupancy import OPEN, SHOP, scripted_day
+from tests.analytics.test_occupancy import OPEN, SHOP, two_doors
 from tests.helpers.analytics import WorkerFactory, at, event, facts, store
 from tests.helpers.waiting import until
 from workers.analytics import AnalyticsClient
@@ -89,12 +89,7 @@ async def test_a_stored_sites_occupancy_on_a_scripted_day(
     by the zone; a cleaner leaves by the front before opening (never below zero); closing at 22:00."""
     db = Database(db_url)
     await upgrade(db)
-    front = [event(t, "in" if d > 0 else "out", track=k, shape="door")
-             for k, (t, d) in enumerate(scripted_day()[0])]
-    yard = [event(at("2026-06-10T10:00+02:00"), "out", track=900 + k, shape="gate")
-            for k in range(5)]
-    front += [event(at("2026-06-10T10:30+02:00"), "out", track=900 + k, shape="door")
-              for k in range(5)]
+    front, yard = two_doors()
     fitting = [event(at("2026-06-10T15:00+02:00"), "in", track=950 + k, shape="fitting",
                      kind="zone") for k in range(3)]
     fitting += [event(at("2026-06-10T16:10+02:00"), "out", track=950 + k, shape="fitting",

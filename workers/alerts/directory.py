@@ -3,7 +3,8 @@ their lines and zones, so an alert says "Zone Queue on camera Front door" (ids s
 and a saved camera that no camera worker serves is noticed.
 
 Filled from the analytics store at start and kept current from the control messages an admin's
-console sends (``configure``, ``remove``, ``zones_stored``)."""
+console sends (``configure``, ``remove``, ``zones_stored``); the stored sites too, read again when
+a ``config`` event says they changed."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from workers.contracts import CameraControl, ZoneSet
+from workers.contracts.sites import Site
 from workers.storage.cameras import list_cameras, stored_zone_set
+from workers.storage.sites import list_sites
 
 
 @dataclass
@@ -28,6 +31,8 @@ class CameraDirectory:
     saved: dict[str, SavedCamera] = field(default_factory=dict)
     #: line, zone and route names of each camera's newest zone set: camera id -> id -> name
     shapes: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: the stored sites, by id (``site_occupancy`` rules watch them)
+    sites: dict[str, Site] = field(default_factory=dict)
 
     def camera(self, camera_id: str) -> str:
         """What people call the camera: its name, else its id."""
@@ -67,4 +72,9 @@ async def load_directory(session: AsyncSession) -> CameraDirectory:
                 directory.shapes[record.camera_id] = {
                     s["id"]: s["name"] for s in [*definition.get("lines", []),
                                                  *definition.get("zones", [])] if s.get("name")}
+    directory.sites = await load_sites(session)
     return directory
+
+
+async def load_sites(session: AsyncSession) -> dict[str, Site]:
+    return {s.id: s for s in await list_sites(session)}

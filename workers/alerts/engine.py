@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from workers.alerts.directory import CameraDirectory
 from workers.alerts.rules import KINDS, QueueDepths, RuleKind, Subject
@@ -96,6 +97,13 @@ class RuleEngine:
         self._ = gettext_for(lang)
         for kind in self._kinds.values():
             kind._ = self._
+
+    def set_timezone(self, name: str) -> None:
+        """The site's time zone (``AlertingConfig.timezone``), for times of day such as a
+        site's closing time."""
+        tz = ZoneInfo(name)
+        for kind in self._kinds.values():
+            kind.tz = tz
 
     def set_rules(self, rules: list[AlertRule], now: float) -> list[Change]:
         """Apply new rules, keeping what has been observed. A rule kept by id keeps its open

@@ -24,7 +24,7 @@ from typing import Any
 from workers.alerting import config as config_file
 from workers.alerting.follow import ConfigInForce
 from workers.alerting.store import Versioned
-from workers.alerts.directory import load_directory
+from workers.alerts.directory import load_directory, load_sites
 from workers.alerts.engine import Change, RuleEngine, Subject
 from workers.bus import Bus, Delivery, PublishError, Subscription
 from workers.contracts import CameraControl, CameraStatus, DetectionResult, SystemEvent, utcnow
@@ -35,9 +35,11 @@ from workers.contracts.alerting import (
     CrossingsRule,
     ErrorQueueRule,
     QueueDepthRule,
+    SiteOccupancyRule,
     ZoneOccupancyRule,
 )
 from workers.contracts.notifications import AlertFacts, notification_to
+from workers.contracts.sites import SITES_CONFIG
 from workers.storage import Database, upgrade
 from workers.storage import alerts as alert_store
 from workers.storage.models import Alert
@@ -114,10 +116,12 @@ class AlertsWorker:
         self._bus = bus
         await self.in_force.start(by=self.worker_id)
         self.engine.set_language(self.config.language)
+        self.engine.set_timezone(self.config.timezone)
         async with self.db.transaction() as session:
             loaded = await load_directory(session)
         self.engine.directory.saved.update(loaded.saved)
         self.engine.directory.shapes.update(loaded.shapes)
+        self.engine.directory.sites = loaded.sites
         self.engine.set_rules(self._rules(), time.monotonic())
         await self._take_over_open_alerts()
         # config events always; health events feed worker_silent rules
@@ -166,7 +170,8 @@ class AlertsWorker:
         assert self._bus is not None
         bus, t, e = self._bus, self._bus.topology, self.engine
         wanted = {
-            "results": e.needs(ZoneOccupancyRule) or e.needs(CrossingsRule),
+            "results": e.needs(ZoneOccupancyRule) or e.needs(SiteOccupancyRule)
+            or e.needs(CrossingsRule),
             "status": e.needs(CameraOfflineRule),
             "depths": e.needs(QueueDepthRule) or e.needs(ErrorQueueRule),
         }
@@ -194,6 +199,7 @@ class AlertsWorker:
 
     async def _on_config_version(self, stored: Versioned, _: AlertingConfig) -> None:
         self.engine.set_language(self.config.language)
+        self.engine.set_timezone(self.config.timezone)
         for change in self.engine.set_rules(self._rules(), time.monotonic()):
             await self._emit_logged(change)
         await self._follow_inputs()
@@ -244,6 +250,9 @@ class AlertsWorker:
     async def _on_system(self, event: SystemEvent, _: Delivery) -> None:
         if event.event_type == "health":
             self.engine.on_health(event, time.monotonic())
+        elif event.event_type == "config" and event.data.get("config") == SITES_CONFIG:
+            async with self.db.transaction() as session:
+                self.engine.directory.sites = await load_sites(session)
         elif event.event_type == "config":
             await self.in_force.on_event(event)
 

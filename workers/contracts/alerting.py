@@ -73,20 +73,37 @@ class _Rule(_Model):
     notify_resolved: bool = True
 
 
-class ZoneOccupancyRule(_Rule):
-    """A zone holds more than ``above`` for at least ``for_seconds``; once it does, it is not
-    over until it holds ``above - hysteresis`` or fewer (so a crowd at the limit does not
-    flicker the alert on and off)."""
+class _OverLimit(_Rule):
+    """More people than allowed for at least ``for_seconds``; once over, not over again until
+    ``above - hysteresis`` or fewer (so a crowd at the limit does not flicker the alert on and
+    off). What is counted, and where the limit comes from, is the kind's."""
+
+    for_seconds: float = Field(default=30.0, ge=0)
+    hysteresis: int = Field(default=0, ge=0)
+    #: a subject whose cameras sent no result for this long counts as not occupied (no data)
+    stale_seconds: float = Field(default=10.0, gt=0)
+
+
+class ZoneOccupancyRule(_OverLimit):
+    """A zone holds more than ``above`` for at least ``for_seconds``."""
 
     kind: Literal["zone_occupancy"] = "zone_occupancy"
     #: empty: every camera / every zone
     cameras: list[str] = Field(default_factory=list)
     zones: list[str] = Field(default_factory=list)
     above: int = Field(ge=0)
-    for_seconds: float = Field(default=30.0, ge=0)
-    hysteresis: int = Field(default=0, ge=0)
-    #: a zone whose camera sent no result for this long counts as not occupied (no data)
-    stale_seconds: float = Field(default=10.0, gt=0)
+
+
+class SiteOccupancyRule(_OverLimit):
+    """A site (a stored set of doors and zones, ``workers.contracts.sites``) holds more than
+    ``above`` for at least ``for_seconds``: its corrected figure when it has an average visit,
+    else its raw one."""
+
+    kind: Literal["site_occupancy"] = "site_occupancy"
+    #: site ids; empty: every site
+    sites: list[str] = Field(default_factory=list)
+    #: None: each site's own maximum occupancy (a site without one is not watched)
+    above: int | None = Field(default=None, ge=0)
 
 
 class CrossingsRule(_Rule):
@@ -157,8 +174,8 @@ class RouteRule(_Rule):
 
 
 AlertRule = Annotated[
-    ZoneOccupancyRule | CrossingsRule | CameraOfflineRule | WorkerSilentRule | QueueDepthRule
-    | ErrorQueueRule | RouteRule,
+    ZoneOccupancyRule | SiteOccupancyRule | CrossingsRule | CameraOfflineRule | WorkerSilentRule
+    | QueueDepthRule | ErrorQueueRule | RouteRule,
     Field(discriminator="kind"),
 ]
 

@@ -6,6 +6,7 @@ from workers.alerts.rules import (  # noqa: F401  (registers each kind)
     error_queue,
     queue_depth,
     routes,
+    site_occupancy,
     worker_silent,
     zone_occupancy,
 )

@@ -3,9 +3,10 @@ and the registry the engine finds a rule's kind in."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from typing import ClassVar, TypeVar
+from zoneinfo import ZoneInfo
 
 from workers.alerts.directory import CameraDirectory
 from workers.contracts import CameraStatus, DetectionResult, SystemEvent
@@ -60,6 +61,24 @@ class EngineSettings:
     directory: CameraDirectory = field(default_factory=CameraDirectory)
 
 
+class OverLimit:
+    """Which subjects of the ``_OverLimit`` rules (zone and site occupancy) are over their
+    limit, with hysteresis: once over ``above``, a subject stays over until it holds
+    ``above - hysteresis`` or fewer. The hold time and the cooldown are the engine's."""
+
+    def __init__(self) -> None:
+        self._over: set[Hashable] = set()
+
+    def over(self, key: Hashable, n: int, above: int, hysteresis: int, fresh: bool) -> bool:
+        limit = above - hysteresis if key in self._over else above
+        over = fresh and n > limit
+        if over:
+            self._over.add(key)
+        else:
+            self._over.discard(key)
+        return over
+
+
 class RuleKind:
     """One kind of rule: what it keeps of the observations, and the conditions of a rule of its
     kind over them. One instance per engine, fed every observation."""
@@ -70,6 +89,8 @@ class RuleKind:
         self.settings = engine_settings
         #: the site's language, for the messages people read (``RuleEngine.set_language``)
         self._: Callable[[str], str] = gettext_for("en")
+        #: the site's time zone, for times of day (``RuleEngine.set_timezone``)
+        self.tz = ZoneInfo("UTC")
 
     def use(self, rules: list[AlertRule]) -> None:
         """The rules of this kind now in force (what to keep depends on their periods)."""

@@ -8,6 +8,7 @@ from workers.alerts.rules.base import (
     Condition,
     EngineSettings,
     Observation,
+    OverLimit,
     RuleKind,
     Subject,
     register,
@@ -25,8 +26,8 @@ class ZoneOccupancy(RuleKind):
         super().__init__(engine_settings)
         #: (camera, zone) -> (people present, when heard)
         self._occupancy: dict[tuple[str, str], tuple[int, float]] = {}
-        #: (rule, camera, zone) over the limit and not yet back to ``above - hysteresis``
-        self._over: set[tuple[str, str, str]] = set()
+        #: (rule, camera, zone) over the limit
+        self._over = OverLimit()
 
     def observe(self, seen: Observation, now: float) -> None:
         if isinstance(seen, DetectionResult):
@@ -38,14 +39,8 @@ class ZoneOccupancy(RuleKind):
         names = self.settings.directory
         for (cam, zone), (n, at) in self._occupancy.items():
             if watched(rule.cameras, cam) and watched(rule.zones, zone):
-                fresh = now - at <= rule.stale_seconds
-                key = (rule.id, cam, zone)
-                limit = rule.above - rule.hysteresis if key in self._over else rule.above
-                over = fresh and n > limit
-                if over:
-                    self._over.add(key)
-                else:
-                    self._over.discard(key)
+                over = self._over.over((rule.id, cam, zone), n, rule.above, rule.hysteresis,
+                                       now - at <= rule.stale_seconds)
                 yield Condition(Subject(cam, zone), over, None, n,
                                 self._("Zone %(zone)s on camera %(camera)s: %(n)s present, "
                                        "more than %(above)s for %(seconds)s s") % {

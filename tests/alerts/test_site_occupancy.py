@@ -1,0 +1,95 @@
+"""Maximum occupancy of a site whose doors are on two cameras: raised once past the limit for the
+set time, not again within the cooldown, not flickering at the limit (hysteresis); the site's
+own settings (never below zero, closing-time reset, the corrected figure) hold its figure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from tests.alerts.test_engine import run
+from workers.alerts.engine import RuleEngine
+from workers.contracts import DetectionResult
+from workers.contracts.alerting import SiteOccupancyRule
+from workers.contracts.detection import CountEvent, CountingData, DetectionBlock
+from workers.contracts.sites import Site
+
+#: the front door's "in" enters; the yard gate's "out" does (it was drawn the other way round)
+SHOP = Site(id="shop", name="Shop", max_occupancy=20,
+            doors=[{"camera_id": "front", "line_id": "door"},
+                   {"camera_id": "yard", "line_id": "gate", "entering": "out"}])
+BASE = datetime(2026, 6, 10, 21, 58, tzinfo=UTC)
+
+
+def crossings(cam: str, t: float, line: str, direction: str, n: int) -> DetectionResult:
+    at = BASE + timedelta(seconds=t)
+    return DetectionResult(
+        camera_id=cam, frame_id=f"f{t}", frame_timestamp=at, frame_width=960, frame_height=540,
+        detection_results=DetectionBlock(total_count=0, processing_time=0.01, model_version="t"),
+        counting_data=CountingData(events=[
+            CountEvent(kind="line", shape_id=line, direction=direction, class_name="person",
+                       track_id=int(t * 100) + i, at=at) for i in range(n)]))
+
+
+def engine_for(site: Site, rule: SiteOccupancyRule) -> RuleEngine:
+    engine = RuleEngine([rule])
+    engine.directory.sites = {site.id: site}
+    engine.set_timezone("UTC")
+    return engine
+
+
+def script(engine: RuleEngine, moves: dict[float, list[tuple[str, str, str, int]]]
+           ) -> Callable[[float], None]:
+    """Each camera sends a result every half second; ``moves[t]`` are its crossings then."""
+    def feed(t: float) -> None:
+        for cam, line in (("front", "door"), ("yard", "gate")):
+            events = [(d, n) for c, _, d, n in moves.get(t, []) if c == cam]
+            for direction, n in events or [("in", 0)]:
+                engine.on_result(crossings(cam, t, line, direction, n), t)
+    return feed
+
+
+def test_a_site_over_its_maximum_raises_once_and_not_again_within_the_cooldown() -> None:
+    rule = SiteOccupancyRule(id="full", sites=["shop"], for_seconds=5, hysteresis=3,
+                             cooldown_seconds=120)
+    engine = engine_for(SHOP, rule)
+    moves = {
+        1.0: [("front", "door", "out", 2)],  # the cleaner leaves: nobody inside, not minus two
+        10.0: [("front", "door", "in", 15), ("yard", "gate", "out", 7)],  # 22 inside
+        40.0: [("yard", "gate", "in", 3)],  # 19: at the limit, still over (hysteresis 3)
+        45.0: [("front", "door", "in", 1)],  # 20
+        60.0: [("front", "door", "out", 6)],  # 14: back under
+        70.0: [("yard", "gate", "out", 10)],  # 24 again, within the cooldown
+    }
+    changes = run(engine, 200, feed=script(engine, moves))
+    seen = [(t, c.action, c.value) for t, c in changes]
+    assert seen == [(15.0, "raise", 22), (60.0, "resolve", 14), (135.0, "raise", 24)]
+    assert changes[0][1].message == "Site Shop: 22 inside, more than 20 for 5 s"
+
+
+def test_without_a_limit_of_its_own_the_rule_uses_each_sites_maximum() -> None:
+    unlimited = Site.model_validate({**SHOP.model_dump(), "id": "yard", "name": "Yard",
+                                     "max_occupancy": None})
+    rule = SiteOccupancyRule(id="full", for_seconds=0, cooldown_seconds=0)
+    engine = RuleEngine([rule])
+    engine.directory.sites = {"shop": SHOP, "yard": unlimited}
+    changes = run(engine, 20, feed=script(engine, {5.0: [("front", "door", "in", 30)]}))
+    assert [(t, c.action, c.subject.name) for t, c in changes] == [(5.0, "raise", "shop")]
+
+
+def test_closing_time_empties_the_site_and_resolves_its_alert() -> None:
+    closing = Site.model_validate({**SHOP.model_dump(), "occupancy": {"reset_at": "22:00"}})
+    engine = engine_for(closing, SiteOccupancyRule(id="full", for_seconds=5))
+    changes = run(engine, 200, feed=script(engine, {10.0: [("front", "door", "in", 25)]}))
+    # nobody was seen leaving; at 22:00 (120 s in) the place is known to be empty
+    assert [(t, c.action, c.value) for t, c in changes] == [(15.0, "raise", 25),
+                                                            (120.0, "resolve", 0)]
+
+
+def test_the_corrected_figure_is_the_one_watched_when_the_site_has_an_average_visit() -> None:
+    visits = Site.model_validate({**SHOP.model_dump(),
+                                  "occupancy": {"mean_visit_seconds": 60, "margin": 0}})
+    engine = engine_for(visits, SiteOccupancyRule(id="full", for_seconds=5))
+    changes = run(engine, 200, feed=script(engine, {10.0: [("front", "door", "in", 25)]}))
+    # the door saw nobody leave; a minute is a visit, so after it they are estimated gone
+    assert [(t, c.action) for t, c in changes] == [(15.0, "raise"), (70.0, "resolve")]
