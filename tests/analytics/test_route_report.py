@@ -3,6 +3,8 @@ its lines (a route is the same people again)."""
 
 from __future__ import annotations
 
+import asyncio
+import csv
 from pathlib import Path
 
 from pypdf import PdfReader
@@ -27,8 +29,7 @@ def walk(when: str, done: str, origin: str, destination: str, track: int) -> lis
                        origin=origin, destination=destination)]
 
 
-async def test_the_pdf_report_has_the_route_matrix_and_transit_times(
-        inprocess_bus: Bus, db_url: str, start_worker: WorkerFactory) -> None:
+async def seed_walks(db_url: str) -> None:
     db = Database(db_url)
     await upgrade(db)
     async with db.transaction() as session:
@@ -41,6 +42,11 @@ async def test_the_pdf_report_has_the_route_matrix_and_transit_times(
         *walk("2026-10-26T11:00:00+01:00", "2026-10-26T11:00:05+01:00", "east", "east", 4),
     ]))
     await db.dispose()
+
+
+async def test_the_pdf_report_has_the_route_matrix_and_transit_times(
+        inprocess_bus: Bus, db_url: str, start_worker: WorkerFactory) -> None:
+    await seed_walks(db_url)
     await start_worker(inprocess_bus, db_url)
     progress = await follow(inprocess_bus)
     req = request(camera_ids=["cam-a"])
@@ -57,3 +63,26 @@ async def test_the_pdf_report_has_the_route_matrix_and_transit_times(
     assert "West -> East 2 5.0" in text  # two people, 4 s and 6 s
     assert "East -> West 1 5.0" in text
     assert "East -> East" not in text  # the day after
+
+
+async def test_the_csv_report_has_the_route_matrix_named_as_in_the_pdf(
+        inprocess_bus: Bus, db_url: str, start_worker: WorkerFactory) -> None:
+    await seed_walks(db_url)
+    await start_worker(inprocess_bus, db_url)
+    progress = await follow(inprocess_bus)
+    req = request(camera_ids=["cam-a"], format="csv")
+    await inprocess_bus.publish(inprocess_bus.topology.analytics_jobs,
+                                "analytics.report.daily_summary", req)
+    steps = await until_finished(progress, req.report_id)
+    assert steps[-1].state == "done", steps[-1]
+    text = await asyncio.to_thread(Path(steps[-1].path or "").read_text, encoding="utf-8")
+    rows = list(csv.DictReader(text.splitlines()))
+    routes = [(r["shape_name"], r["origin"], r["destination"], r["class_name"], r["count_in"],
+               r["mean_transit_seconds"]) for r in rows if r["kind"] == "route"]
+    assert sorted(routes) == [("East -> West", "East", "West", "person", "1", "5.0"),
+                              ("West -> East", "West", "East", "person", "2", "5.0")]
+    # one row each over the whole day, after the counts; the lines' crossings are not doubled
+    assert {(r["bucket_start"], r["bucket_end"]) for r in rows if r["kind"] == "route"} == {
+        ("2026-10-25T00:00:00+02:00", "2026-10-26T00:00:00+01:00")}
+    assert [r["kind"] for r in rows][-2:] == ["route", "route"]
+    assert sum(int(r["count_in"]) for r in rows if r["kind"] == "line") == 3

@@ -6,10 +6,13 @@ true by the site's own settings (closing-time reset, never below zero, the avera
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
-from tests.analytics.test_occupancy import OPEN, SHOP, two_doors
+from tests.analytics.test_occupancy import OPEN, SHOP, TZ, two_doors
+from tests.analytics.test_reports import follow, request, until_finished
 from tests.helpers.analytics import WorkerFactory, at, event, facts, store
 from tests.helpers.waiting import until
 from workers.analytics import AnalyticsClient
@@ -134,3 +137,39 @@ async def test_a_stored_sites_occupancy_on_a_scripted_day(
     with pytest.raises(RequestFailed, match="no site 'nowhere' is stored"):
         await client.site_occupancy(site_id="nowhere", period="hourly", start=OPEN,
                                     end=OPEN + timedelta(hours=1))
+
+
+async def test_the_pdf_report_charts_the_sites_on_its_cameras(
+        inprocess_bus: Bus, db_url: str, start_worker: WorkerFactory) -> None:
+    db = Database(db_url)
+    await upgrade(db)
+    front, yard = two_doors()
+    await store(db, facts("front", front), facts("yard", yard))
+    await db.dispose()
+    await start_worker(inprocess_bus, db_url)
+    client = AnalyticsClient(inprocess_bus)
+    assert (await client.save_site(SHOP_SITE)).saved
+    elsewhere = edited(SHOP_SITE, id="depot", name="Depot",
+                       doors=[{"camera_id": "depot", "line_id": "door"}])
+    assert (await client.save_site(elsewhere)).saved
+    progress = await follow(inprocess_bus)
+    req = request(camera_ids=["front"], date_range={"start": "2026-06-09T22:00:00Z",
+                                                    "end": "2026-06-10T22:00:00Z"})
+    await inprocess_bus.publish(inprocess_bus.topology.analytics_jobs,
+                                "analytics.report.daily_summary", req)
+    steps = await until_finished(progress, req.report_id)
+    assert steps[-1].state == "done", steps[-1]
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(Path(steps[-1].path)).pages)
+                    .split())
+    assert "Occupancy of site Shop" in text and "Depot" not in text  # not on the cameras
+    # what the analytics window shows for the same day, bucket by bucket
+    day = await client.site_occupancy(site_id="shop", period="hourly", timezone="Europe/Berlin",
+                                      start=at("2026-06-10T00:00+02:00"),
+                                      end=at("2026-06-11T00:00+02:00"))
+    peak = max(p.peak for p in day.points)
+    assert peak == 48 and f"Peak: {peak} people at once. Maximum: 40." in text
+    assert "Until Inside Most at once Corrected" in text
+    table = " ".join(f"{p.end.astimezone(TZ):%H:%M} {p.at_end} {p.peak} {p.corrected}"
+                     for p in day.points)
+    assert table in text.replace("Until Inside Most at once Corrected ", ""), text  # page breaks
+    assert "11:00 22 26" in text and "22:00 0 34 0" in text  # the yard's five; closing time

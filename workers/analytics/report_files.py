@@ -1,4 +1,5 @@
-"""Report files: CSV with one row per bucket and shape, PDF with summary tables and charts.
+"""Report files: CSV with one row per bucket and shape (and one per route and class over the
+whole range: the route matrix), PDF with summary tables and charts.
 
 Plain functions of a ``ReportData``, run in an executor thread: rendering a PDF takes long
 enough to stall every consumer of the event loop. The PDF is written in the site's language
@@ -13,7 +14,7 @@ import os
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
@@ -39,8 +40,9 @@ from reportlab.platypus import (
 )
 
 from workers.analytics.buckets import Bucket, Period
-from workers.analytics.route_report import route_flowables
-from workers.contracts.queries import HeatmapReply
+from workers.analytics.route_report import route_flowables, route_label
+from workers.analytics.site_report import site_flowables
+from workers.contracts.queries import HeatmapReply, SiteOccupancyReply
 from workers.contracts.routes import RouteRow
 from workers.heatmap.report_page import heatmap_page
 from workers.i18n import FONT, N_, gettext_for, number
@@ -86,6 +88,8 @@ class ReportData:
     routes: dict[str, list[RouteRow]] = field(default_factory=dict)
     #: each camera's heatmap over the period (a page of the PDF when anyone was seen)
     heatmaps: dict[str, HeatmapReply] = field(default_factory=dict)
+    #: the occupancy of the stored sites with a door or zone on the report's cameras
+    sites: list[SiteOccupancyReply] = field(default_factory=list)
     #: the site's language (AlertingConfig.language)
     language: str = "en"
     tz: ZoneInfo = field(init=False)
@@ -163,19 +167,31 @@ def _atomic(path: Path) -> Path:
 
 
 def write_csv(data: ReportData, path: Path) -> Path:
+    """Routes come after the counts, a row per camera, route and class over the whole range
+    (``kind`` "route", ``count_in`` its people), named as the PDF names them."""
     tmp = _atomic(path)
+    start, end = data.start.astimezone(data.tz).isoformat(), data.end.astimezone(data.tz).isoformat()
     with tmp.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["camera_id", "bucket_start", "bucket_end", "bucket_start_utc", "kind",
                     "shape_id", "class_name", "count_in", "count_out", "mean_dwell_seconds",
-                    "camera_name", "shape_name"])
+                    "camera_name", "shape_name", "origin", "destination",
+                    "mean_transit_seconds"])
         for ln in data.lines:
             w.writerow([ln.camera_id, ln.bucket.start.astimezone(data.tz).isoformat(),
                         ln.bucket.end.astimezone(data.tz).isoformat(), ln.bucket.start.isoformat(),
                         ln.kind, ln.shape_id, ln.class_name, ln.count_in, ln.count_out,
                         "" if ln.mean_dwell is None else f"{ln.mean_dwell:.1f}",
                         data.camera(ln.camera_id),
-                        data.shape(ln.camera_id, ln.shape_id) if ln.shape_id else ""])
+                        data.shape(ln.camera_id, ln.shape_id) if ln.shape_id else "", "", "", ""])
+        for cam in data.camera_ids:
+            for r in data.routes.get(cam, []):
+                transit = r.mean_transit_seconds
+                w.writerow([cam, start, end, data.start.astimezone(UTC).isoformat(), "route",
+                            r.route_id,
+                            r.class_name, r.count, 0, "", data.camera(cam), route_label(r.name),
+                            r.origin_name, r.destination_name,
+                            "" if transit is None else f"{transit:.1f}"])
     os.replace(tmp, path)
     return path
 
@@ -327,6 +343,10 @@ def write_pdf(data: ReportData, path: Path) -> Path:
         story += route_flowables(cam, data.routes.get(cam, []), styles, _)
         story += heat
         story.append(Spacer(1, 4 * mm))
+    if data.sites:
+        story.append(Paragraph(escape(_("Sites")), styles["Heading2"]))
+    for site in data.sites:
+        story += site_flowables(site, styles, _WIDTH, data.include_charts, _)
     tmp = _atomic(path)
     SimpleDocTemplate(str(tmp), pagesize=A4, title=data.title, author="CamCount",
                       leftMargin=_MARGIN, rightMargin=_MARGIN, topMargin=15 * mm,

@@ -23,17 +23,19 @@ from workers.alerting import store as alerting_store
 from workers.analytics.aggregation import Totals
 from workers.analytics.buckets import BucketIndex, Period, buckets, slot_start
 from workers.analytics.heatmaps import HeatmapStore
+from workers.analytics.occupancy import site_occupancy
 from workers.analytics.report_files import ReportData, ReportLine, write_csv, write_pdf
 from workers.analytics.route_matrix import route_matrix
 from workers.bus import Bus, Delivery, PermanentError, PublishError
 from workers.contracts import EmailNotification, ReportFacts, ReportProgress, ReportRequest, utcnow
-from workers.contracts.queries import MAX_SERIES_SPAN, HeatmapQuery
+from workers.contracts.queries import MAX_SERIES_SPAN, HeatmapQuery, SiteOccupancyQuery
 from workers.contracts.routes import RoutesQuery
 from workers.storage import Database
 from workers.storage import reports as store
 from workers.storage.alerts import log_notification
 from workers.storage.cameras import display_names, known_camera_ids
 from workers.storage.events import EventFilter, slot_counts
+from workers.storage.sites import list_sites
 
 log = logging.getLogger(__name__)
 
@@ -246,6 +248,13 @@ class ReportService:
                     t = per_bucket.get(b.start) or Totals()
                     data.lines.append(ReportLine(cam, b, key[1], key[2], key[3], t.count_in,
                                                  t.count_out, t.mean_dwell))
+        async with self.db.sessions() as session:
+            sites = [s for s in await list_sites(session) if s.cameras() & set(req.camera_ids)]
+        if end - start <= MAX_SERIES_SPAN[period]:
+            for site in sites:
+                data.sites.append(await site_occupancy(self.db, SiteOccupancyQuery(
+                    site_id=site.id, period=period, start=start, end=end,
+                    timezone=data.timezone), data.timezone))
         if data.include_charts and end - start <= MAX_SERIES_SPAN["hourly"]:
             heatmaps = HeatmapStore(self.db)
             for cam in req.camera_ids:

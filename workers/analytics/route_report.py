@@ -27,6 +27,12 @@ _GRID = TableStyle([
 ])
 
 
+def route_label(name: str) -> str:
+    """A route's name as reports write it: "->" as the text readers search for (the report's
+    font does have the arrow)."""
+    return name.replace("→", "->")
+
+
 def route_flowables(camera_id: str, rows: list[RouteRow], styles: StyleSheet1,
                     _: Callable[[str], str] = str) -> list[Flowable]:
     """Nothing for a camera that completed no route; ``_`` translates (the site's language)."""
@@ -37,8 +43,7 @@ def route_flowables(camera_id: str, rows: list[RouteRow], styles: StyleSheet1,
     table += [[o, *(str(cells[(o, d)]) if (o, d) in cells else "-" for d in dests)]
               for o in origins]
     times = [[_("Route"), _("People"), _("Mean transit (s)")]]
-    # "->" as the text readers search for (the report's font does have the arrow)
-    times += [[name.replace("→", "->"), str(n), f"{mean:.1f}"]
+    times += [[route_label(name), str(n), f"{mean:.1f}"]
               for name, n, mean in mean_transits(rows)]
     return [Spacer(1, 3 * mm), Paragraph(escape(_("Routes of %(camera)s") % {"camera": camera_id}),
                                          styles["Heading3"]),

@@ -39,7 +39,8 @@ FONT = Path(__file__).with_name("fonts") / "CamCountSans-Regular.ttf"
 DOMAIN = "camcount"
 #: where the workers' marked strings are, relative to the ``workers`` package
 SOURCES = ("notifier/compose.py", "notifier/templates/*", "analytics/report_files.py",
-           "analytics/route_report.py", "analytics/queries.py", "heatmap/report_page.py",
+           "analytics/route_report.py", "analytics/site_report.py", "analytics/queries.py",
+           "heatmap/report_page.py",
            "alerts/engine.py", "alerts/rules/*.py")
 
 
