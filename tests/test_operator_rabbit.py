@@ -33,10 +33,16 @@ from workers.contracts import (
     ZoneSet,
     utcnow,
 )
-from workers.contracts.alerting import AlertingConfig, CameraOfflineRule, ZoneOccupancyRule
+from workers.contracts.alerting import (
+    AlertingConfig,
+    CameraOfflineRule,
+    SiteOccupancyRule,
+    ZoneOccupancyRule,
+)
 from workers.contracts.alerting_admin import PutRule, config_event_data
 from workers.contracts.notifications import NotifierRequest
-from workers.contracts.queries import AnalyticsRequest, SaveZoneSet
+from workers.contracts.queries import AnalyticsRequest, FacesViewsQuery, SaveSite, SaveZoneSet
+from workers.contracts.sites import Site, SiteDoor
 from workers.contracts.zones import LineDef
 from workers.notifier.worker import NotifierWorker
 from workers.storage import Database
@@ -241,3 +247,60 @@ async def _publish_without_user_id(url: str, exchange_name: str,
 
 async def _async(value):
     return value
+
+
+async def test_sites_are_edited_by_admins_and_the_faces_view_log_is_for_admins_only(
+        namespace: str, tmp_path: Path) -> None:
+    """Over RabbitMQ: an admin saves, renames and deletes a site, and the rule engine in the
+    analytics worker hears of each change; an operator reads the sites but may not save one,
+    and may not read the faces-view log (privacy audit) through the question exchange: the
+    refusal is in the site's language."""
+    topology = Topology(namespace)
+    workers = RabbitBus(BROKER_URL, topology, source="workers")
+    await workers.start()
+    analytics = AnalyticsWorker(
+        db_url=f"sqlite+aiosqlite:///{tmp_path / 'a.db'}", settings=FAST, reports_dir=tmp_path,
+        alerting=AlertingConfig(language="vi", rules=[SiteOccupancyRule(id="full")]))
+    await analytics.start(workers)
+    assert analytics.alerts is not None
+    engine = analytics.alerts.engine
+    shop = Site(id="shop", name="Shop", max_occupancy=40,
+                doors=[SiteDoor(camera_id="front", line_id="door"),
+                       SiteDoor(camera_id="yard", line_id="gate", entering="out")])
+    admin = AnalyticsClient(workers)
+    try:
+        assert (await admin.save_site(shop)).saved
+        await until(lambda: "shop" in engine.directory.sites, what="the rule engine's sites")
+        renamed = Site.model_validate({**shop.model_dump(), "id": "shop-2", "name": "Shop 2"})
+        assert (await admin.save_site(renamed, replaces="shop")).saved
+        await until(lambda: list(engine.directory.sites) == ["shop-2"], what="the rename")
+        assert await admin.faces_views() is not None  # an admin reads the log
+        with operator_account(BROKER_URL, namespace) as (url, _):
+            operator = RabbitBus(url, topology, source="operator-console")
+            await operator.start()
+            try:
+                client = AnalyticsClient(operator)
+                assert await client.sites() == [renamed]
+                with pytest.raises(RequestFailed) as refused:
+                    await client.save_site(shop)
+                assert refused.value.why == "not_allowed"
+                with pytest.raises(RemoteError, match="not taken on the read-only query exchange"):
+                    await operator.request(topology.rpc_analytics, AnalyticsRequest(
+                        query=SaveSite(site=shop)), exchange=topology.queries, timeout=5)
+                # the faces-view log: not through the admins' way in, nor the questions' one
+                with pytest.raises(RequestFailed) as refused:
+                    await client.faces_views()
+                assert refused.value.why == "not_allowed"
+                with pytest.raises(RemoteError) as audit:
+                    await operator.request(topology.rpc_analytics, AnalyticsRequest(
+                        query=FacesViewsQuery()), exchange=topology.queries, timeout=5)
+                assert "Chỉ quản trị viên mới được đọc nhật ký xem khuôn mặt" in str(audit.value)
+            finally:
+                await operator.close()
+        assert await admin.sites() == [renamed]
+        assert (await admin.delete_site("shop-2")).saved
+        await until(lambda: not engine.directory.sites, what="the deletion")
+    finally:
+        await analytics.stop()
+        await workers.close()
+        await purge_namespace(BROKER_URL, topology)
