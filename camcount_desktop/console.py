@@ -26,6 +26,7 @@ from camcount_desktop.heatmap.image import overlay_image
 from camcount_desktop.local_mode import LocalData, LocalRuntime, sample_zones
 from camcount_desktop.queues.controller import QueuesController
 from camcount_desktop.settings import Settings
+from camcount_desktop.sites.controller import SitesController
 from camcount_desktop.stored_state import load_counted_before, load_stored
 from camcount_desktop.wall.controller import WallController
 from workers.bus import Bus, create_bus
@@ -77,6 +78,7 @@ class Console(QObject):
         self.reports = ReportsController(self.bus, parent=self)
         self.bucket_events = BucketEventsController(self.bus, self.snapshots, self)
         self.heatmaps = HeatmapController(self.bus, parent=self)
+        self.sites = SitesController(self.bus, parent=self)
         self.runtime = LocalRuntime(self.bus, self.local_cameras, self.local_zones,
                                     on_missing=self.health.set_missing,
                                     on_starting=self.health.set_starting,
@@ -102,6 +104,7 @@ class Console(QObject):
         a.health_received.connect(self.health.on_health)
         a.health_received.connect(self.cameras.on_health)
         a.alert_received.connect(self.alerts.on_alert)
+        a.config_received.connect(self.sites.on_config)
         self.alerts.critical_raised.connect(self.sound.on_critical)
         a.state_changed.connect(self.health.on_state)
         self.cameras.discovered.connect(w.offer_camera)

@@ -84,7 +84,7 @@ class MainWindow(QMainWindow):
         # its own window, for a second screen: admins read charts while the wall stays in view
         self.analytics_view = AnalyticsView(console.analytics, console.reports, self,
                                             events=console.bucket_events,
-                                            heatmaps=console.heatmaps)
+                                            heatmaps=console.heatmaps, sites=console.sites)
         self.analytics_view.setWindowFlag(Qt.WindowType.Window)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.alerts_view, self.tr("Alerts"))

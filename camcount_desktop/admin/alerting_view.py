@@ -75,7 +75,9 @@ def delivery(state: TargetStatus | None) -> tuple[bool, str]:
 
 def condition(rule: AlertRule) -> str:
     d = rule.model_dump()
-    parts = [f"> {d['above']}" if d.get("above") is not None else "",
+    parts = [f"> {d['above']}" if d.get("above") is not None else
+             QCoreApplication.translate("AlertingDialog", "> the site's maximum")
+             if "sites" in d else "",
              f"< {d['below']}" if d.get("below") is not None else "",
              f"+{d['min_growth']}" if "min_growth" in d else "",
              QCoreApplication.translate("AlertingDialog", "in {n} s").format(
@@ -93,7 +95,8 @@ def watches(rule: AlertRule) -> str:
              "zones": QT_TRANSLATE_NOOP("AlertingDialog", "zones"),
              "lines": QT_TRANSLATE_NOOP("AlertingDialog", "lines"),
              "roles": QT_TRANSLATE_NOOP("AlertingDialog", "roles"),
-             "queues": QT_TRANSLATE_NOOP("AlertingDialog", "queues")}
+             "queues": QT_TRANSLATE_NOOP("AlertingDialog", "queues"),
+             "sites": QT_TRANSLATE_NOOP("AlertingDialog", "sites")}
     every = QCoreApplication.translate("AlertingDialog", "all")
     parts = [f"{QCoreApplication.translate('AlertingDialog', names[k])}: {', '.join(d[k]) or every}"
              for k in names if k in d]

@@ -1,4 +1,4 @@
-"""The main window's Admin menu: Cameras…, Zones of a camera, and Alert rules and targets…,
+"""The main window's Admin menu: Cameras…, Zones of a camera, Sites… and Alert rules and targets…,
 disabled (with the reason in the menu and the status bar) for an account the broker does not let
 change them."""
 
@@ -12,6 +12,7 @@ from camcount_desktop.admin.alerting_view import AlertingDialog
 from camcount_desktop.admin.camera_admin_controller import CameraAdminController
 from camcount_desktop.admin.camera_admin_view import CameraAdminDialog
 from camcount_desktop.admin.permissions import AdminAccess
+from camcount_desktop.admin.site_editor import SiteEditor
 from camcount_desktop.admin.zone_editor import ZoneEditor
 from camcount_desktop.console import Console
 from camcount_desktop.tooltips import wrapped
@@ -29,6 +30,7 @@ class AdminMenu(QObject):
         self.zones_menu = QMenu(self.tr("&Zones of"), self.menu)
         self.zones_menu.aboutToShow.connect(self._fill_zones_menu)
         self.zones_action = self.menu.addMenu(self.zones_menu)
+        self.sites_action = self.menu.addAction(self.tr("&Sites…"), self.open_sites)
         self.alerting = AlertingController(console, self.access, self)
         self.alerting_action = self.menu.addAction(self.tr("Alert &rules and targets…"),
                                                    self.open_alerting)
@@ -39,7 +41,8 @@ class AdminMenu(QObject):
 
     def _sync(self) -> None:
         allowed = self.access.allowed is not False
-        for action in (self.cameras_action, self.zones_action, self.alerting_action):
+        for action in (self.cameras_action, self.zones_action, self.sites_action,
+                       self.alerting_action):
             action.setEnabled(allowed)
             action.setToolTip("" if allowed else wrapped(self.access.reason))
         self.access_label.setText("" if allowed else self.tr("Admin actions: not allowed for this "
@@ -58,6 +61,11 @@ class AdminMenu(QObject):
 
     def open_cameras(self) -> CameraAdminDialog:
         dialog = CameraAdminDialog(self.cameras, self.open_zones, self.window)
+        dialog.show()
+        return dialog
+
+    def open_sites(self) -> SiteEditor:
+        dialog = SiteEditor(self.console, self.console.sites, self.window)
         dialog.show()
         return dialog
 

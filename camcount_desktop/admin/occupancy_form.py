@@ -1,4 +1,4 @@
-"""A zone's occupancy settings in the zone editor: closing-time reset, never below zero, and the
+"""A zone's (or a site's) occupancy settings: closing-time reset, never below zero, and the
 average visit that corrects the figure (``OccupancySettings``; docs/analytics.md)."""
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from workers.contracts.zones import OccupancySettings
 
 
 class OccupancyForm(QWidget):
-    """Shown for a zone; ``changed(settings or None)`` after each edit."""
+    """Shown for a zone in the zone editor, and for a site in the site editor;
+    ``changed(settings or None)`` after each edit."""
 
     def __init__(self, changed: Callable[[OccupancySettings | None], None],
                  parent: QWidget | None = None):
@@ -42,15 +43,19 @@ class OccupancyForm(QWidget):
 
     def show_shape(self, shape: Shape | None) -> None:
         """The settings of ``shape`` (disabled unless it is a zone)."""
+        self.show_settings(shape.occupancy if shape is not None else None,
+                           shape is not None and shape.kind == "zone")
+
+    def show_settings(self, settings: OccupancySettings | None, enabled: bool = True) -> None:
         self._showing = True
-        s = (shape.occupancy if shape is not None else None) or OccupancySettings()
+        s = settings or OccupancySettings()
         self.reset.setChecked(s.reset_at is not None)
         if s.reset_at is not None:
             hh, mm = map(int, s.reset_at.split(":"))
             self.reset_at.setTime(QTime(hh, mm))
         self.floor.setChecked(s.never_below_zero)
         self.visit.setValue(round((s.mean_visit_seconds or 0) / 60))
-        self.setEnabled(shape is not None and shape.kind == "zone")
+        self.setEnabled(enabled)
         self.reset_at.setEnabled(self.reset.isChecked())
         self._showing = False
 

@@ -3,6 +3,7 @@ field, by the same model the rule engine reads (``workers.contracts.alerting``).
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -24,6 +25,7 @@ from workers.contracts.alerting import AlertRule
 
 RULE = TypeAdapter(AlertRule)
 KINDS = {"zone_occupancy": QT_TRANSLATE_NOOP("RuleForm", "Zone occupancy"),
+         "site_occupancy": QT_TRANSLATE_NOOP("RuleForm", "Site occupancy"),
          "crossings": QT_TRANSLATE_NOOP("RuleForm", "Line crossings"),
          "camera_offline": QT_TRANSLATE_NOOP("RuleForm", "Camera offline"),
          "worker_silent": QT_TRANSLATE_NOOP("RuleForm", "Worker silent"),
@@ -33,6 +35,7 @@ KINDS = {"zone_occupancy": QT_TRANSLATE_NOOP("RuleForm", "Zone occupancy"),
 #: the fields of each kind, besides those every rule has
 KIND_FIELDS = {
     "zone_occupancy": ("cameras", "zones", "above", "for_seconds", "hysteresis", "stale_seconds"),
+    "site_occupancy": ("sites", "above", "for_seconds", "hysteresis", "stale_seconds"),
     "crossings": ("cameras", "lines", "direction", "period_seconds", "above", "below"),
     "camera_offline": ("cameras", "for_seconds"),
     "worker_silent": ("roles", "for_seconds"),
@@ -41,8 +44,9 @@ KIND_FIELDS = {
     "route": ("cameras", "routes", "period_seconds", "above"),
 }
 LISTS = ("roles", "queues")
-#: picked from what there is: the cameras, and the lines, zones and routes of their zone sets
-PICKED = ("cameras", "zones", "lines", "routes")
+#: picked from what there is: the cameras, the lines, zones and routes of their zone sets, and
+#: the stored sites
+PICKED = ("cameras", "zones", "lines", "routes", "sites")
 NUMBERS = ("above", "below", "for_seconds", "stale_seconds", "period_seconds", "min_growth",
            "cooldown_seconds", "hysteresis")
 
@@ -76,11 +80,17 @@ class RuleForm(ConfigEditForm):
             "cameras": PickList(self.tr("no cameras known yet")),
             "zones": PickList(self.tr("the picked cameras have no zones")),
             "lines": PickList(self.tr("the picked cameras have no lines")),
-            "routes": PickList(self.tr("the picked cameras have no routes"))}
+            "routes": PickList(self.tr("the picked cameras have no routes")),
+            "sites": PickList(self.tr("no sites yet: add them in Admin → Sites…"))}
         self.picks["cameras"].set_options(self._camera_options(), d.get("cameras", []))
         for key in ("zones", "lines", "routes"):
             self.picks[key].set_options(self._shape_options(key), d.get(key, []))
         self.picks["cameras"].picked_changed.connect(self._cameras_picked)
+        sites = controller.console.sites
+        self._fill_sites(d.get("sites", []))
+        sites.changed.connect(self._fill_sites)
+        if not sites.loaded:
+            self._loading_sites = asyncio.get_running_loop().create_task(sites.load())
         self.numbers = {k: QLineEdit("" if d.get(k) is None else f"{d[k]:g}") for k in NUMBERS}
         self.targets = QListWidget()
         self.targets.setMaximumHeight(110)
@@ -108,6 +118,7 @@ class RuleForm(ConfigEditForm):
               self.tr("of the ticked cameras; none ticked: every line"))
         f.add("routes", self.tr("Routes"), self.picks["routes"],
               self.tr("of the ticked cameras; none ticked: every route"))
+        f.add("sites", self.tr("Sites"), self.picks["sites"], self.tr("none ticked: every site"))
         f.add("direction", self.tr("Direction"), self.direction)
         f.add("roles", self.tr("Worker roles"), self.lists["roles"],
               self.tr("e.g. detector, camera; empty: all"))
@@ -150,6 +161,12 @@ class RuleForm(ConfigEditForm):
                     shape.label if len(cameras) == 1 else f"{shape.label} ({where})")
         return sorted(((sid, ", ".join(names)) for sid, names in labels.items()),
                       key=lambda o: o[1].lower())
+
+    def _fill_sites(self, picked: list[str] | None = None) -> None:
+        """The stored sites, by name (a rule names them by id)."""
+        self.picks["sites"].set_options(
+            sorted(((s.id, s.name) for s in self.controller.console.sites.sites),
+                   key=lambda o: o[1].lower()), picked)
 
     def _cameras_picked(self) -> None:
         for key in ("zones", "lines", "routes"):

@@ -1,5 +1,6 @@
 """The analytics charts (pyqtgraph): in and out bars per bucket, and for zones the occupancy at
-each bucket's end with its peak, on a shared bucket axis labelled in local time."""
+each bucket's end with its peak, on a shared bucket axis labelled in local time; for a site, its
+occupancy alone (raw and corrected) against its maximum."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from camcount_desktop.analytics.model import ChartData
 
 IN_COLOUR, OUT_COLOUR, OCCUPANCY_COLOUR = "#2fa84f", "#e08a1e", "#6f8cff"
-CORRECTED_COLOUR = "#c060e0"
+CORRECTED_COLOUR, LIMIT_COLOUR = "#c060e0", "#e04040"
 #: space between two bucket labels on the axis, in pixels
 TICK_GAP_PX = 16
 
@@ -46,6 +47,11 @@ class CountsChart(QWidget):
             name=self.tr("peak in bucket"))
         self.corrected_curve = self.occupancy_plot.plot(
             [], [], pen=pg.mkPen(CORRECTED_COLOUR, width=2), name=self.tr("corrected (visit time)"))
+        self.limit_line = pg.InfiniteLine(angle=0, movable=False, pen=pg.mkPen(
+            LIMIT_COLOUR, width=1, style=Qt.PenStyle.DashLine), label=self.tr("maximum"),
+            labelOpts={"position": 0.05, "color": LIMIT_COLOUR, "anchors": [(0, 1), (0, 1)]})
+        self.occupancy_plot.addItem(self.limit_line)
+        self.limit_line.hide()
         self.occupancy_plot.hide()
         self._labels: list[str] = []
 
@@ -64,7 +70,12 @@ class CountsChart(QWidget):
         self._legend.getLabel(self.out_bars).setText(word_out)
         self._labels = data.labels()
         self._label_ticks()
-        if data.is_zone:
+        # a site has no in/out of its own (its doors' are on their cameras): only who is inside
+        self.counts_plot.setVisible(not data.is_site)
+        self.limit_line.setVisible(data.limit is not None)
+        if data.limit is not None:
+            self.limit_line.setValue(data.limit)
+        if data.has_occupancy:
             self.occupancy_curve.setData(xs, [r.occupancy or 0 for r in data.rows])
             self.peak_curve.setData(xs, [r.peak or 0 for r in data.rows])
             corrected = [(x, r.corrected) for x, r in zip(xs, data.rows, strict=True)
@@ -74,6 +85,9 @@ class CountsChart(QWidget):
             self._occupancy_legend.removeItem(self.corrected_curve)
             if corrected:
                 self._occupancy_legend.addItem(self.corrected_curve, self.tr("corrected (visit time)"))
+            top = max([1, data.limit or 0, *(r.peak or 0 for r in data.rows),
+                       *(r.corrected or 0 for r in data.rows)])
+            self.occupancy_plot.setYRange(0, top * 1.1, padding=0)
             self.occupancy_plot.show()
         else:
             self.occupancy_plot.hide()
@@ -86,8 +100,8 @@ class CountsChart(QWidget):
         labels over a week would smear into one)."""
         if not self._labels:
             return 1
-        axis = self.counts_plot.getAxis("bottom")
-        room = max(1.0, axis.width() or self.counts_plot.width())
+        plot = self.occupancy_plot if self.counts_plot.isHidden() else self.counts_plot
+        room = max(1.0, plot.getAxis("bottom").width() or plot.width())
         widest = max(self.fontMetrics().horizontalAdvance(t) for t in self._labels)
         return max(1, -(-len(self._labels) * (widest + TICK_GAP_PX) // int(room)))
 

@@ -122,6 +122,9 @@ class AnalyticsController(QObject):
 
     async def _show(self, sel: Selection, shape_label: str) -> None:
         self.message.emit(self.tr("Querying…"), "info")
+        if sel.site_id is not None:
+            await self._show_site(sel, shape_label)
+            return
         common = {"camera_id": sel.camera_id, "period": sel.period, "start": sel.start,
                   "end": sel.end, "shape_id": sel.shape_id, "class_name": sel.class_name,
                   "timezone": sel.timezone}
@@ -151,6 +154,20 @@ class AnalyticsController(QObject):
                        "monthly": self.tr("{n} monthly bucket(s)")}
             self.message.emit(periods[sel.period].format(n=len(rows))
                               + f", {span} ({sel.timezone})", "info")
+
+    async def _show_site(self, sel: Selection, site_label: str) -> None:
+        """A site's occupancy per bucket: raw and corrected, against its maximum."""
+        reply = await self.client.site_occupancy(site_id=sel.site_id, period=sel.period,
+                                                 start=sel.start, end=sel.end,
+                                                 class_name=sel.class_name,
+                                                 timezone=sel.timezone)
+        rows = [ChartRow(p.start, p.end, 0, 0, p.at_end, p.peak, p.corrected)
+                for p in reply.points]
+        self.data = ChartData(sel, site_label, rows, limit=reply.max_occupancy)
+        self.shown.emit(self.data)
+        span = span_text(*self.data.span, sel.tz)
+        self.message.emit(self.tr("Site {name}: people inside, {span} ({tz})").format(
+            name=reply.name, span=span, tz=sel.timezone), "info")
 
     # -- export -------------------------------------------------------------------------------
     async def export_csv(self, path: Path) -> bool:

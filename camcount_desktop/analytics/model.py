@@ -41,6 +41,8 @@ class Selection:
     shape_kind: ShapeKind = "line"
     shape_id: str | None = None
     class_name: str | None = None
+    #: a stored site: its occupancy in place of the camera's counts
+    site_id: str | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -80,6 +82,8 @@ class ChartData:
     rows: list[ChartRow]
     #: totals by line/zone and class over the buckets shown
     breakdown: list[TotalRow] = field(default_factory=list)
+    #: a site's chart: its maximum occupancy, if it has one
+    limit: int | None = None
 
     @property
     def total_in(self) -> int:
@@ -92,6 +96,14 @@ class ChartData:
     @property
     def is_zone(self) -> bool:
         return self.selection.shape_kind == "zone"
+
+    @property
+    def is_site(self) -> bool:
+        return self.selection.site_id is not None
+
+    @property
+    def has_occupancy(self) -> bool:
+        return self.is_zone or self.is_site
 
     @property
     def peak(self) -> int:
@@ -164,18 +176,18 @@ CSV_ZONE_HEADER = ["occupancy_at_end", "occupancy_peak"]
 def write_csv(data: ChartData, path: Path) -> None:
     """The buckets on screen, then one ``total`` row. Runs in an executor: never the Qt thread."""
     sel = data.selection
-    common = [sel.camera_id, data.shape_label, sel.class_name or "all", sel.timezone]
+    common = [sel.site_id or sel.camera_id, data.shape_label, sel.class_name or "all", sel.timezone]
     with path.open("w", newline="", encoding="utf-8") as f:
         out = csv.writer(f)
-        out.writerow(CSV_HEADER + (CSV_ZONE_HEADER if data.is_zone else []))
+        out.writerow(CSV_HEADER + (CSV_ZONE_HEADER if data.has_occupancy else []))
         for r in data.rows:
             row = [*common, r.start.astimezone(sel.tz).isoformat(timespec="minutes"),
                    r.start.isoformat(), r.end.isoformat(), r.count_in, r.count_out, r.net]
-            out.writerow(row + ([r.occupancy, r.peak] if data.is_zone else []))
+            out.writerow(row + ([r.occupancy, r.peak] if data.has_occupancy else []))
         start, end = data.span
         total = [*common, "total", start.isoformat(), end.isoformat(), data.total_in,
                  data.total_out, data.total_in - data.total_out]
-        out.writerow(total + (["", data.peak] if data.is_zone else []))
+        out.writerow(total + (["", data.peak] if data.has_occupancy else []))
 
 
 def report_range(report_type: ReportType, first_day: date, last_day: date,

@@ -1,7 +1,7 @@
-"""The analytics window: pick a camera, a line or zone (or all of them), a class, a bucket size
-and whole local days; see in/out (and occupancy for zones) per bucket with the totals, a
-breakdown by line/zone and class, the count events of a bucket with their snapshots, export it
-as CSV, and request reports."""
+"""The analytics window: pick a camera, a line or zone (or all of them), or a site, a class, a
+bucket size and whole local days; see in/out (and occupancy for zones and sites) per bucket
+with the totals, a breakdown by line/zone and class, the count events of a bucket with their
+snapshots, export it as CSV, and request reports."""
 
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ from camcount_desktop.analytics.routes_view import RoutesPanel
 from camcount_desktop.heatmap.controller import HeatmapController
 from camcount_desktop.heatmap.panel import HeatmapPanel
 from camcount_desktop.i18n import number
+from camcount_desktop.sites.controller import SitesController
 
 PERIODS = {"hourly": QT_TRANSLATE_NOOP("AnalyticsView", "Hourly"),
            "daily": QT_TRANSLATE_NOOP("AnalyticsView", "Daily"),
@@ -52,12 +53,13 @@ DEFAULT_DAYS = 7
 class AnalyticsView(QWidget):
     def __init__(self, controller: AnalyticsController, reports: ReportsController,
                  parent: QWidget | None = None, *, events: BucketEventsController | None = None,
-                 heatmaps: HeatmapController | None = None):
+                 heatmaps: HeatmapController | None = None, sites: SitesController | None = None):
         """``events``: lists a bucket's count events with their snapshots (a panel of its own
         under the chart; none without it). ``heatmaps``: show a Heatmap toggle (the chosen
-        camera and days over its picture)."""
+        camera and days over its picture). ``sites``: a Site choice, charting a stored site's
+        occupancy in place of a camera's counts."""
         super().__init__(parent)
-        self.controller, self.reports = controller, reports
+        self.controller, self.reports, self.sites = controller, reports, sites
         self.setWindowTitle(self.tr("CamCount — Analytics"))
         self._asked_cameras = False
         #: the first list of cameras shows a chart at once: the window never opens on empty axes
@@ -65,7 +67,10 @@ class AnalyticsView(QWidget):
         self._tasks: set[asyncio.Task[object]] = set()
 
         self.camera_box, self.shape_box, self.class_box = QComboBox(), QComboBox(), QComboBox()
-        for box in (self.camera_box, self.shape_box, self.class_box):
+        self.site_box = QComboBox()
+        self.site_box.addItem(self.tr("None: a camera"), None)
+        self.site_box.setVisible(sites is not None)
+        for box in (self.camera_box, self.shape_box, self.class_box, self.site_box):
             box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.period_box = QComboBox()
         for key, text in PERIODS.items():
@@ -90,6 +95,10 @@ class AnalyticsView(QWidget):
                                   (when, self.tr("To"), self.to_edit)):
             row.addWidget(QLabel(text))
             row.addWidget(widget)
+        self.site_label = QLabel(self.tr("Site"))
+        self.site_label.setVisible(sites is not None)
+        what.addWidget(self.site_label)
+        what.addWidget(self.site_box)
         what.addStretch(1)
         what.addWidget(self.reload_button)
         when.addStretch(1)
@@ -165,6 +174,9 @@ class AnalyticsView(QWidget):
         self.heatmap_button.toggled.connect(self.set_heatmap_shown)
         self.export_button.clicked.connect(lambda: self.export_csv())
         self.camera_box.currentIndexChanged.connect(self._fill_shapes)
+        self.site_box.currentIndexChanged.connect(self._site_picked)
+        if sites is not None:
+            sites.changed.connect(self._fill_sites)
         self.reports_panel.requested.connect(self.request_report)
         controller.cameras_changed.connect(self._fill_cameras)
         controller.shown.connect(self._show_data)
@@ -175,6 +187,8 @@ class AnalyticsView(QWidget):
         if not self._asked_cameras:  # the first time the window opens, not at console start
             self._asked_cameras = True
             self.controller.load_cameras()
+            if self.sites is not None:
+                self._spawn(self.sites.load())
 
     def _camera_name(self, camera_id: str) -> str:
         return next((c.name for c in self.controller.cameras
@@ -205,6 +219,28 @@ class AnalyticsView(QWidget):
             self._shown_once = True
             self.show_chart()
 
+    def _fill_sites(self) -> None:
+        assert self.sites is not None
+        current = self.site_box.currentData()
+        self.site_box.blockSignals(True)
+        self.site_box.clear()
+        self.site_box.addItem(self.tr("None: a camera"), None)
+        for site in self.sites.sites:
+            self.site_box.addItem(site.name, site.id)
+        self.site_box.setCurrentIndex(max(self.site_box.findData(current), 0))
+        self.site_box.blockSignals(False)
+        self._site_picked()
+
+    def pick_site(self, site_id: str | None) -> None:
+        self.site_box.setCurrentIndex(max(self.site_box.findData(site_id), 0))
+
+    def _site_picked(self) -> None:
+        """A site's chart is of its doors and zones: the camera and its shapes do not apply."""
+        on_site = self.site_box.currentData() is not None
+        self.camera_box.setEnabled(not on_site)
+        self.shape_box.setEnabled(not on_site)
+        self.heatmap_button.setEnabled(not on_site)
+
     def _fill_shapes(self) -> None:
         shapes = self.controller.shapes.get(self.camera_box.currentData() or "", [])
         self.shape_box.clear()
@@ -226,7 +262,8 @@ class AnalyticsView(QWidget):
 
     def selection(self) -> Selection | None:
         camera_id = self.camera_box.currentData()
-        if camera_id is None:
+        site_id = self.site_box.currentData()
+        if camera_id is None and site_id is None:
             self.say(self.tr("No camera to show: the analytics worker has not counted any yet."),
                      "warning")
             return None
@@ -234,9 +271,10 @@ class AnalyticsView(QWidget):
         if last < first:
             self.say(self.tr("The To day is before the From day."), "error")
             return None
-        kind, shape_id = self.shape_box.currentData()
-        return Selection(camera_id, self.period_box.currentData(), first, last,
-                         self.controller.timezone, kind, shape_id, self.class_box.currentData())
+        kind, shape_id = self.shape_box.currentData() or ("line", None)
+        return Selection(camera_id or "", self.period_box.currentData(), first, last,
+                         self.controller.timezone, kind, shape_id, self.class_box.currentData(),
+                         site_id)
 
     def set_days(self, first: date, last: date) -> None:
         self.from_edit.setDate(QDate(first))
@@ -246,7 +284,10 @@ class AnalyticsView(QWidget):
     def show_chart(self) -> None:
         if (sel := self.selection()) is None:
             return
-        if self.heatmap is not None and self.heatmap_button.isChecked():
+        if sel.site_id is not None:
+            self.chart_stack.setCurrentWidget(self.chart)
+            self.controller.show(sel, self.site_box.currentText())
+        elif self.heatmap is not None and self.heatmap_button.isChecked():
             self.heatmap.show_period(sel.camera_id, sel.start, sel.end,
                                      span_text(sel.start, sel.end, sel.tz))
         else:
@@ -288,9 +329,12 @@ class AnalyticsView(QWidget):
     # -- showing ------------------------------------------------------------------------------
     def _show_data(self, data: ChartData) -> None:
         self.chart.set_data(data)
+        self.export_button.setEnabled(True)
+        if data.is_site:
+            self._show_site(data)
+            return
         self.routes.controller.show(data.selection.camera_id, *data.span,
                                     class_name=data.selection.class_name)
-        self.export_button.setEnabled(True)
         sel = data.selection
         what = f"{data.shape_label} · {sel.class_name or self.tr('all classes')} · " \
                f"{span_text(*data.span, sel.tz)}"
@@ -313,6 +357,21 @@ class AnalyticsView(QWidget):
             self.breakdown.addTopLevelItem(QTreeWidgetItem([
                 names.get(r.shape_id, r.shape_id), r.class_name, str(r.count_in), str(r.count_out),
                 f"{r.count_in - r.count_out:+d}"]))
+
+
+    def _show_site(self, data: ChartData) -> None:
+        sel = data.selection
+        figures = self.tr("Peak inside {peak} · Inside at end {end}").format(
+            peak=number(data.peak), end=number(data.rows[-1].occupancy or 0))
+        if data.rows[-1].corrected is not None:
+            figures += " · " + self.tr("corrected {n}").format(
+                n=number(data.rows[-1].corrected))
+        if data.limit is not None:
+            figures += " · " + self.tr("maximum {n}").format(n=number(data.limit))
+        what = f"{data.shape_label} · {sel.class_name or self.tr('all classes')} · " \
+               f"{span_text(*data.span, sel.tz)}"
+        self.totals_label.setText(f"{figures}    ({what})")
+        self.breakdown.clear()
 
 
 def _date_edit(day: QDate) -> QDateEdit:

@@ -31,6 +31,10 @@
         <translation>구역 편집(&amp;Z)</translation>
     </message>
     <message>
+        <source>&amp;Sites…</source>
+        <translation>사이트(&amp;S)…</translation>
+    </message>
+    <message>
         <source>Alert &amp;rules and targets…</source>
         <translation>경보 규칙 및 수신처(&amp;R)…</translation>
     </message>
@@ -149,6 +153,10 @@
         <translation>{n}회 실패 후 일시 중지됨</translation>
     </message>
     <message>
+        <source>&gt; the site&apos;s maximum</source>
+        <translation>&gt; 사이트 최대치</translation>
+    </message>
+    <message>
         <source>in {n} s</source>
         <translation>{n}초 이내</translation>
     </message>
@@ -179,6 +187,10 @@
     <message>
         <source>queues</source>
         <translation>큐</translation>
+    </message>
+    <message>
+        <source>sites</source>
+        <translation>사이트</translation>
     </message>
     <message>
         <source>all</source>
@@ -514,6 +526,10 @@
         <translation>월 단위 구간 {n}개</translation>
     </message>
     <message>
+        <source>Site {name}: people inside, {span} ({tz})</source>
+        <translation>사이트 {name}: 내부 인원, {span} ({tz})</translation>
+    </message>
+    <message>
         <source>Nothing to export yet: show a chart first.</source>
         <translation>아직 내보낼 것이 없습니다. 먼저 차트를 표시하십시오.</translation>
     </message>
@@ -547,6 +563,10 @@
     <message>
         <source>CamCount — Analytics</source>
         <translation>CamCount — 분석</translation>
+    </message>
+    <message>
+        <source>None: a camera</source>
+        <translation>없음: 카메라</translation>
     </message>
     <message>
         <source>Reload cameras</source>
@@ -583,6 +603,10 @@
     <message>
         <source>To</source>
         <translation>종료</translation>
+    </message>
+    <message>
+        <source>Site</source>
+        <translation>사이트</translation>
     </message>
     <message>
         <source>Heatmap</source>
@@ -651,6 +675,18 @@
     <message>
         <source>In {n_in} · Out {n_out} · Net {net}</source>
         <translation>입장 {n_in} · 퇴장 {n_out} · 순증감 {net}</translation>
+    </message>
+    <message>
+        <source>Peak inside {peak} · Inside at end {end}</source>
+        <translation>최대 내부 인원 {peak} · 종료 시 내부 {end}</translation>
+    </message>
+    <message>
+        <source>corrected {n}</source>
+        <translation>보정 {n}</translation>
+    </message>
+    <message>
+        <source>maximum {n}</source>
+        <translation>최대 {n}</translation>
     </message>
 </context>
 <context>
@@ -1213,6 +1249,10 @@
     <message>
         <source>corrected (visit time)</source>
         <translation>보정값(방문 시간 기준)</translation>
+    </message>
+    <message>
+        <source>maximum</source>
+        <translation>최대</translation>
     </message>
     <message>
         <source>entries</source>
@@ -2104,6 +2144,10 @@
         <translation>구역 재실 인원</translation>
     </message>
     <message>
+        <source>Site occupancy</source>
+        <translation>사이트 재실 인원</translation>
+    </message>
+    <message>
         <source>Line crossings</source>
         <translation>라인 통과</translation>
     </message>
@@ -2180,6 +2224,10 @@
         <translation>선택한 카메라에 경로가 없음</translation>
     </message>
     <message>
+        <source>no sites yet: add them in Admin → Sites…</source>
+        <translation>아직 사이트가 없습니다: 관리 → 사이트…에서 추가하십시오</translation>
+    </message>
+    <message>
         <source>Also tell the targets when it is resolved</source>
         <translation>해제될 때도 수신처에 알림</translation>
     </message>
@@ -2230,6 +2278,14 @@
     <message>
         <source>Lines</source>
         <translation>라인</translation>
+    </message>
+    <message>
+        <source>Sites</source>
+        <translation>사이트</translation>
+    </message>
+    <message>
+        <source>none ticked: every site</source>
+        <translation>선택 안 함: 모든 사이트</translation>
     </message>
     <message>
         <source>Direction</source>
@@ -2500,6 +2556,116 @@
     <message>
         <source>The notifier says: {problem}</source>
         <translation>알림 워커 응답: {problem}</translation>
+    </message>
+</context>
+<context>
+    <name>SiteEditor</name>
+    <message>
+        <source>Sites</source>
+        <translation>사이트</translation>
+    </message>
+    <message>
+        <source>Add site</source>
+        <translation>사이트 추가</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>삭제</translation>
+    </message>
+    <message>
+        <source>e.g. Shop floor</source>
+        <translation>예: 매장</translation>
+    </message>
+    <message>
+        <source>the cameras have no lines</source>
+        <translation>카메라에 선이 없습니다</translation>
+    </message>
+    <message>
+        <source>the cameras have no zones</source>
+        <translation>카메라에 구역이 없습니다</translation>
+    </message>
+    <message>
+        <source>no limit</source>
+        <translation>제한 없음</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>이름</translation>
+    </message>
+    <message>
+        <source>Site id</source>
+        <translation>사이트 ID</translation>
+    </message>
+    <message>
+        <source>Doors</source>
+        <translation>출입구</translation>
+    </message>
+    <message>
+        <source>a line of a camera, and which way across it enters the site</source>
+        <translation>카메라의 선과, 그 선을 어느 방향으로 지나면 사이트에 들어오는지</translation>
+    </message>
+    <message>
+        <source>Zones</source>
+        <translation>구역</translation>
+    </message>
+    <message>
+        <source>people in these zones are inside the site too</source>
+        <translation>이 구역에 있는 사람도 사이트 내부로 셉니다</translation>
+    </message>
+    <message>
+        <source>Occupancy</source>
+        <translation>재실 인원</translation>
+    </message>
+    <message>
+        <source>Maximum occupancy</source>
+        <translation>최대 재실 인원</translation>
+    </message>
+    <message>
+        <source>the limit the site&apos;s alert rules use unless they set their own</source>
+        <translation>경보 규칙이 자체 한도를 정하지 않으면 사용하는 사이트의 한도</translation>
+    </message>
+    <message>
+        <source>Save site</source>
+        <translation>사이트 저장</translation>
+    </message>
+    <message>
+        <source>{line} on {camera}: its &apos;{way}&apos; crossing enters</source>
+        <translation>{camera}의 {line}: &apos;{way}&apos; 방향 통과가 입장</translation>
+    </message>
+    <message>
+        <source>{zone} on {camera}</source>
+        <translation>{camera}의 {zone}</translation>
+    </message>
+    <message>
+        <source>Correct the fields marked in red</source>
+        <translation>빨간색으로 표시된 칸을 고치십시오</translation>
+    </message>
+    <message>
+        <source>Delete site</source>
+        <translation>사이트 삭제</translation>
+    </message>
+    <message>
+        <source>Delete the site {name}? Its alert rules no longer watch it.</source>
+        <translation>사이트 {name}을(를) 삭제할까요? 경보 규칙이 더 이상 이 사이트를 감시하지 않습니다.</translation>
+    </message>
+</context>
+<context>
+    <name>SitesController</name>
+    <message>
+        <source>The sites could not be read: {why}</source>
+        <translation>사이트를 읽을 수 없습니다: {why}</translation>
+    </message>
+    <message>
+        <source>Not saved: {why}</source>
+        <translation>저장되지 않음: {why}</translation>
+    </message>
+    <message>
+        <source>Site {name} saved.</source>
+        <translation>사이트 {name}을(를) 저장했습니다.</translation>
+    </message>
+    <message>
+        <source>Not deleted: {why}</source>
+        <translation>삭제되지 않음: {why}</translation>
     </message>
 </context>
 <context>

@@ -31,6 +31,10 @@
         <translation>&amp;Зоны камеры</translation>
     </message>
     <message>
+        <source>&amp;Sites…</source>
+        <translation>&amp;Объекты…</translation>
+    </message>
+    <message>
         <source>Alert &amp;rules and targets…</source>
         <translation>&amp;Правила тревог и получатели…</translation>
     </message>
@@ -149,6 +153,10 @@
         <translation>приостановлено после ошибок: {n}</translation>
     </message>
     <message>
+        <source>&gt; the site&apos;s maximum</source>
+        <translation>&gt; максимума объекта</translation>
+    </message>
+    <message>
         <source>in {n} s</source>
         <translation>за {n} с</translation>
     </message>
@@ -179,6 +187,10 @@
     <message>
         <source>queues</source>
         <translation>очереди</translation>
+    </message>
+    <message>
+        <source>sites</source>
+        <translation>объекты</translation>
     </message>
     <message>
         <source>all</source>
@@ -514,6 +526,10 @@
         <translation>месячных интервалов: {n}</translation>
     </message>
     <message>
+        <source>Site {name}: people inside, {span} ({tz})</source>
+        <translation>Объект {name}: людей внутри, {span} ({tz})</translation>
+    </message>
+    <message>
         <source>Nothing to export yet: show a chart first.</source>
         <translation>Экспортировать пока нечего: сначала постройте график.</translation>
     </message>
@@ -547,6 +563,10 @@
     <message>
         <source>CamCount — Analytics</source>
         <translation>CamCount — Аналитика</translation>
+    </message>
+    <message>
+        <source>None: a camera</source>
+        <translation>Нет: камера</translation>
     </message>
     <message>
         <source>Reload cameras</source>
@@ -583,6 +603,10 @@
     <message>
         <source>To</source>
         <translation>По</translation>
+    </message>
+    <message>
+        <source>Site</source>
+        <translation>Объект</translation>
     </message>
     <message>
         <source>Heatmap</source>
@@ -651,6 +675,18 @@
     <message>
         <source>In {n_in} · Out {n_out} · Net {net}</source>
         <translation>Вход {n_in} · Выход {n_out} · Разница {net}</translation>
+    </message>
+    <message>
+        <source>Peak inside {peak} · Inside at end {end}</source>
+        <translation>Максимум внутри {peak} · Внутри в конце {end}</translation>
+    </message>
+    <message>
+        <source>corrected {n}</source>
+        <translation>с поправкой {n}</translation>
+    </message>
+    <message>
+        <source>maximum {n}</source>
+        <translation>максимум {n}</translation>
     </message>
 </context>
 <context>
@@ -1213,6 +1249,10 @@
     <message>
         <source>corrected (visit time)</source>
         <translation>с поправкой (время визита)</translation>
+    </message>
+    <message>
+        <source>maximum</source>
+        <translation>максимум</translation>
     </message>
     <message>
         <source>entries</source>
@@ -2104,6 +2144,10 @@
         <translation>Заполненность зоны</translation>
     </message>
     <message>
+        <source>Site occupancy</source>
+        <translation>Заполненность объекта</translation>
+    </message>
+    <message>
         <source>Line crossings</source>
         <translation>Пересечения линии</translation>
     </message>
@@ -2180,6 +2224,10 @@
         <translation>у выбранных камер нет маршрутов</translation>
     </message>
     <message>
+        <source>no sites yet: add them in Admin → Sites…</source>
+        <translation>объектов пока нет: добавьте их в Администрирование → Объекты…</translation>
+    </message>
+    <message>
         <source>Also tell the targets when it is resolved</source>
         <translation>Сообщать получателям и о завершении</translation>
     </message>
@@ -2230,6 +2278,14 @@
     <message>
         <source>Lines</source>
         <translation>Линии</translation>
+    </message>
+    <message>
+        <source>Sites</source>
+        <translation>Объекты</translation>
+    </message>
+    <message>
+        <source>none ticked: every site</source>
+        <translation>ничего не отмечено: все объекты</translation>
     </message>
     <message>
         <source>Direction</source>
@@ -2500,6 +2556,116 @@
     <message>
         <source>The notifier says: {problem}</source>
         <translation>Обработчик уведомлений сообщает: {problem}</translation>
+    </message>
+</context>
+<context>
+    <name>SiteEditor</name>
+    <message>
+        <source>Sites</source>
+        <translation>Объекты</translation>
+    </message>
+    <message>
+        <source>Add site</source>
+        <translation>Добавить объект</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Удалить</translation>
+    </message>
+    <message>
+        <source>e.g. Shop floor</source>
+        <translation>напр. Торговый зал</translation>
+    </message>
+    <message>
+        <source>the cameras have no lines</source>
+        <translation>у камер нет линий</translation>
+    </message>
+    <message>
+        <source>the cameras have no zones</source>
+        <translation>у камер нет зон</translation>
+    </message>
+    <message>
+        <source>no limit</source>
+        <translation>без ограничения</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Название</translation>
+    </message>
+    <message>
+        <source>Site id</source>
+        <translation>ID объекта</translation>
+    </message>
+    <message>
+        <source>Doors</source>
+        <translation>Входы</translation>
+    </message>
+    <message>
+        <source>a line of a camera, and which way across it enters the site</source>
+        <translation>линия камеры и направление её пересечения, которое означает вход на объект</translation>
+    </message>
+    <message>
+        <source>Zones</source>
+        <translation>Зоны</translation>
+    </message>
+    <message>
+        <source>people in these zones are inside the site too</source>
+        <translation>люди в этих зонах тоже считаются внутри объекта</translation>
+    </message>
+    <message>
+        <source>Occupancy</source>
+        <translation>Заполненность</translation>
+    </message>
+    <message>
+        <source>Maximum occupancy</source>
+        <translation>Максимальная заполненность</translation>
+    </message>
+    <message>
+        <source>the limit the site&apos;s alert rules use unless they set their own</source>
+        <translation>предел, который используют правила оповещений объекта, если не задают свой</translation>
+    </message>
+    <message>
+        <source>Save site</source>
+        <translation>Сохранить объект</translation>
+    </message>
+    <message>
+        <source>{line} on {camera}: its &apos;{way}&apos; crossing enters</source>
+        <translation>{line} на {camera}: пересечение «{way}» — вход</translation>
+    </message>
+    <message>
+        <source>{zone} on {camera}</source>
+        <translation>{zone} на {camera}</translation>
+    </message>
+    <message>
+        <source>Correct the fields marked in red</source>
+        <translation>Исправьте поля, отмеченные красным</translation>
+    </message>
+    <message>
+        <source>Delete site</source>
+        <translation>Удалить объект</translation>
+    </message>
+    <message>
+        <source>Delete the site {name}? Its alert rules no longer watch it.</source>
+        <translation>Удалить объект {name}? Правила оповещений больше не будут за ним следить.</translation>
+    </message>
+</context>
+<context>
+    <name>SitesController</name>
+    <message>
+        <source>The sites could not be read: {why}</source>
+        <translation>Не удалось прочитать объекты: {why}</translation>
+    </message>
+    <message>
+        <source>Not saved: {why}</source>
+        <translation>Не сохранено: {why}</translation>
+    </message>
+    <message>
+        <source>Site {name} saved.</source>
+        <translation>Объект {name} сохранён.</translation>
+    </message>
+    <message>
+        <source>Not deleted: {why}</source>
+        <translation>Не удалено: {why}</translation>
     </message>
 </context>
 <context>

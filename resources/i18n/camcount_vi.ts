@@ -31,6 +31,10 @@
         <translation>&amp;Vùng của</translation>
     </message>
     <message>
+        <source>&amp;Sites…</source>
+        <translation>&amp;Khu…</translation>
+    </message>
+    <message>
         <source>Alert &amp;rules and targets…</source>
         <translation>&amp;Quy tắc cảnh báo và nơi nhận…</translation>
     </message>
@@ -149,6 +153,10 @@
         <translation>tạm dừng sau {n} lần lỗi</translation>
     </message>
     <message>
+        <source>&gt; the site&apos;s maximum</source>
+        <translation>&gt; mức tối đa của khu</translation>
+    </message>
+    <message>
         <source>in {n} s</source>
         <translation>trong {n} giây</translation>
     </message>
@@ -179,6 +187,10 @@
     <message>
         <source>queues</source>
         <translation>hàng đợi</translation>
+    </message>
+    <message>
+        <source>sites</source>
+        <translation>khu</translation>
     </message>
     <message>
         <source>all</source>
@@ -514,6 +526,10 @@
         <translation>{n} mốc theo tháng</translation>
     </message>
     <message>
+        <source>Site {name}: people inside, {span} ({tz})</source>
+        <translation>Khu {name}: số người bên trong, {span} ({tz})</translation>
+    </message>
+    <message>
         <source>Nothing to export yet: show a chart first.</source>
         <translation>Chưa có gì để xuất: hãy hiện biểu đồ trước.</translation>
     </message>
@@ -547,6 +563,10 @@
     <message>
         <source>CamCount — Analytics</source>
         <translation>CamCount — Phân tích</translation>
+    </message>
+    <message>
+        <source>None: a camera</source>
+        <translation>Không: một camera</translation>
     </message>
     <message>
         <source>Reload cameras</source>
@@ -583,6 +603,10 @@
     <message>
         <source>To</source>
         <translation>Đến</translation>
+    </message>
+    <message>
+        <source>Site</source>
+        <translation>Khu</translation>
     </message>
     <message>
         <source>Heatmap</source>
@@ -651,6 +675,18 @@
     <message>
         <source>In {n_in} · Out {n_out} · Net {net}</source>
         <translation>Vào {n_in} · Ra {n_out} · Chênh lệch {net}</translation>
+    </message>
+    <message>
+        <source>Peak inside {peak} · Inside at end {end}</source>
+        <translation>Cao nhất bên trong {peak} · Bên trong lúc cuối {end}</translation>
+    </message>
+    <message>
+        <source>corrected {n}</source>
+        <translation>đã hiệu chỉnh {n}</translation>
+    </message>
+    <message>
+        <source>maximum {n}</source>
+        <translation>tối đa {n}</translation>
     </message>
 </context>
 <context>
@@ -1213,6 +1249,10 @@
     <message>
         <source>corrected (visit time)</source>
         <translation>đã hiệu chỉnh (thời gian lưu lại)</translation>
+    </message>
+    <message>
+        <source>maximum</source>
+        <translation>tối đa</translation>
     </message>
     <message>
         <source>entries</source>
@@ -2104,6 +2144,10 @@
         <translation>Số người trong vùng</translation>
     </message>
     <message>
+        <source>Site occupancy</source>
+        <translation>Số người trong khu</translation>
+    </message>
+    <message>
         <source>Line crossings</source>
         <translation>Lượt qua vạch</translation>
     </message>
@@ -2180,6 +2224,10 @@
         <translation>các camera đã chọn không có lộ trình</translation>
     </message>
     <message>
+        <source>no sites yet: add them in Admin → Sites…</source>
+        <translation>chưa có khu nào: thêm trong Quản trị → Khu…</translation>
+    </message>
+    <message>
         <source>Also tell the targets when it is resolved</source>
         <translation>Báo cho nơi nhận cả khi cảnh báo kết thúc</translation>
     </message>
@@ -2230,6 +2278,14 @@
     <message>
         <source>Lines</source>
         <translation>Vạch</translation>
+    </message>
+    <message>
+        <source>Sites</source>
+        <translation>Khu</translation>
+    </message>
+    <message>
+        <source>none ticked: every site</source>
+        <translation>không chọn: mọi khu</translation>
     </message>
     <message>
         <source>Direction</source>
@@ -2500,6 +2556,116 @@
     <message>
         <source>The notifier says: {problem}</source>
         <translation>Worker gửi thông báo báo: {problem}</translation>
+    </message>
+</context>
+<context>
+    <name>SiteEditor</name>
+    <message>
+        <source>Sites</source>
+        <translation>Khu</translation>
+    </message>
+    <message>
+        <source>Add site</source>
+        <translation>Thêm khu</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Xóa</translation>
+    </message>
+    <message>
+        <source>e.g. Shop floor</source>
+        <translation>vd. Khu bán hàng</translation>
+    </message>
+    <message>
+        <source>the cameras have no lines</source>
+        <translation>các camera không có đường đếm</translation>
+    </message>
+    <message>
+        <source>the cameras have no zones</source>
+        <translation>các camera không có vùng</translation>
+    </message>
+    <message>
+        <source>no limit</source>
+        <translation>không giới hạn</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Tên</translation>
+    </message>
+    <message>
+        <source>Site id</source>
+        <translation>Mã khu</translation>
+    </message>
+    <message>
+        <source>Doors</source>
+        <translation>Cửa</translation>
+    </message>
+    <message>
+        <source>a line of a camera, and which way across it enters the site</source>
+        <translation>một đường đếm của camera, và hướng băng qua nào là đi vào khu</translation>
+    </message>
+    <message>
+        <source>Zones</source>
+        <translation>Vùng</translation>
+    </message>
+    <message>
+        <source>people in these zones are inside the site too</source>
+        <translation>người trong các vùng này cũng tính là ở trong khu</translation>
+    </message>
+    <message>
+        <source>Occupancy</source>
+        <translation>Số người</translation>
+    </message>
+    <message>
+        <source>Maximum occupancy</source>
+        <translation>Số người tối đa</translation>
+    </message>
+    <message>
+        <source>the limit the site&apos;s alert rules use unless they set their own</source>
+        <translation>giới hạn mà các quy tắc cảnh báo của khu dùng nếu không tự đặt</translation>
+    </message>
+    <message>
+        <source>Save site</source>
+        <translation>Lưu khu</translation>
+    </message>
+    <message>
+        <source>{line} on {camera}: its &apos;{way}&apos; crossing enters</source>
+        <translation>{line} trên {camera}: băng qua theo hướng &apos;{way}&apos; là đi vào</translation>
+    </message>
+    <message>
+        <source>{zone} on {camera}</source>
+        <translation>{zone} trên {camera}</translation>
+    </message>
+    <message>
+        <source>Correct the fields marked in red</source>
+        <translation>Hãy sửa các ô được đánh dấu đỏ</translation>
+    </message>
+    <message>
+        <source>Delete site</source>
+        <translation>Xóa khu</translation>
+    </message>
+    <message>
+        <source>Delete the site {name}? Its alert rules no longer watch it.</source>
+        <translation>Xóa khu {name}? Các quy tắc cảnh báo sẽ không theo dõi khu này nữa.</translation>
+    </message>
+</context>
+<context>
+    <name>SitesController</name>
+    <message>
+        <source>The sites could not be read: {why}</source>
+        <translation>Không đọc được các khu: {why}</translation>
+    </message>
+    <message>
+        <source>Not saved: {why}</source>
+        <translation>Chưa lưu: {why}</translation>
+    </message>
+    <message>
+        <source>Site {name} saved.</source>
+        <translation>Đã lưu khu {name}.</translation>
+    </message>
+    <message>
+        <source>Not deleted: {why}</source>
+        <translation>Chưa xóa: {why}</translation>
     </message>
 </context>
 <context>
