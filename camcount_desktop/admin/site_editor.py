@@ -93,6 +93,7 @@ class SiteEditor(QDialog):
         self.save_button.setDefault(True)
         right = QVBoxLayout()
         right.addLayout(f.layout)
+        right.addStretch(1)  # the rows keep their height; the room left goes under them
         right.addWidget(self.error)
         right.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignRight)
         row = QHBoxLayout(self)
