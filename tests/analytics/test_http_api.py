@@ -20,9 +20,11 @@ import pytest
 from tests.helpers.analytics import BERLIN, WorkerFactory, event, facts, publish_counts, store
 from tests.helpers.waiting import until_fetched
 from tests.processes import spawn
+from workers.analytics import AnalyticsClient
 from workers.analytics.http_api import CountsApi
 from workers.bus import Bus
 from workers.contracts import CameraConfig, CameraControl, ZoneSet
+from workers.contracts.sites import Site
 from workers.storage import Database, upgrade
 
 TOKEN = "s3cret-token-for-tests"
@@ -181,3 +183,27 @@ async def test_the_worker_serves_the_api_on_loopback(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(30)
+
+
+async def test_a_stored_sites_occupancy_as_csv_and_an_unknown_site_refused(
+        api: tuple[str, aiohttp.ClientSession], inprocess_bus: Bus) -> None:
+    url, http = api
+    saved = await AnalyticsClient(inprocess_bus).save_site(Site(
+        id="front", name="Front", max_occupancy=2,
+        doors=[{"camera_id": "door-cam", "line_id": "door"}]))
+    assert saved.saved
+    async with http.get(f"{url}/sites", headers=AUTH, params={"format": "csv"}) as r:
+        assert list(csv.DictReader(io.StringIO(await r.text()))) == [
+            {"site_id": "front", "name": "Front", "doors": "door-cam/door:in", "zones": "",
+             "max_occupancy": "2"}]
+    params = {"site": "front", "start": "2026-06-10T10:00", "end": "2026-06-10T12:00",
+              "tz": BERLIN, "format": "csv"}
+    async with http.get(f"{url}/site-occupancy", headers=AUTH, params=params) as r:
+        assert r.status == 200, await r.text()
+        rows = list(csv.DictReader(io.StringIO(await r.text())))
+    # 10:00-11:00 three in and one out; 11:00-12:00 two in
+    assert [(row["label"], row["at_end"], row["peak"], row["max_occupancy"]) for row in rows] == [
+        ("2026-06-10T10:00+02:00", "2", "3", "2"), ("2026-06-10T11:00+02:00", "4", "4", "2")]
+    async with http.get(f"{url}/site-occupancy", headers=AUTH,
+                        params={**params, "site": "nowhere"}) as r:
+        assert r.status == 400 and (await r.json())["error"] == "no site 'nowhere' is stored"
