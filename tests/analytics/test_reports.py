@@ -85,6 +85,20 @@ async def until_finished(progress: asyncio.Queue[ReportProgress], report_id: str
     return seen
 
 
+async def produced(bus: Bus, req: ReportRequest) -> Path:
+    """Request ``req`` as a console does; the finished file."""
+    progress = await follow(bus)
+    await bus.publish(bus.topology.analytics_jobs, f"analytics.report.{req.report_type}", req)
+    steps = await until_finished(progress, req.report_id)
+    assert steps[-1].state == "done", steps[-1]
+    return Path(steps[-1].path or "")
+
+
+def pdf_words(path: Path) -> str:
+    """The PDF's text, its words one space apart."""
+    return " ".join(" ".join(p.extract_text() for p in PdfReader(path).pages).split())
+
+
 async def test_a_pdf_report_holds_the_totals_and_is_handed_to_the_notifier(
         inprocess_bus: Bus, db_url: str, start_worker: WorkerFactory) -> None:
     await seed(db_url)

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import csv
-from pathlib import Path
 
-from pypdf import PdfReader
-
-from tests.analytics.test_reports import follow, request, until_finished
+from tests.analytics.test_reports import pdf_words, produced, request
 from tests.helpers.analytics import WorkerFactory, at, event, facts, store
 from workers.bus import Bus
 from workers.contracts import utcnow
@@ -48,14 +45,7 @@ async def test_the_pdf_report_has_the_route_matrix_and_transit_times(
         inprocess_bus: Bus, db_url: str, start_worker: WorkerFactory) -> None:
     await seed_walks(db_url)
     await start_worker(inprocess_bus, db_url)
-    progress = await follow(inprocess_bus)
-    req = request(camera_ids=["cam-a"])
-    await inprocess_bus.publish(inprocess_bus.topology.analytics_jobs,
-                                "analytics.report.daily_summary", req)
-    steps = await until_finished(progress, req.report_id)
-    assert steps[-1].state == "done", steps[-1]
-    text = " ".join(" ".join(p.extract_text() for p in PdfReader(Path(steps[-1].path)).pages)
-                    .split())
+    text = pdf_words(await produced(inprocess_bus, request(camera_ids=["cam-a"])))
     assert "cam-a Lines: 3 in, 3 out." in text  # the doors' crossings, not the routes again
     assert "Routes of cam-a" in text
     # busiest door first on both sides (a tie: by name); a dash where no route leads
@@ -69,13 +59,8 @@ async def test_the_csv_report_has_the_route_matrix_named_as_in_the_pdf(
         inprocess_bus: Bus, db_url: str, start_worker: WorkerFactory) -> None:
     await seed_walks(db_url)
     await start_worker(inprocess_bus, db_url)
-    progress = await follow(inprocess_bus)
-    req = request(camera_ids=["cam-a"], format="csv")
-    await inprocess_bus.publish(inprocess_bus.topology.analytics_jobs,
-                                "analytics.report.daily_summary", req)
-    steps = await until_finished(progress, req.report_id)
-    assert steps[-1].state == "done", steps[-1]
-    text = await asyncio.to_thread(Path(steps[-1].path or "").read_text, encoding="utf-8")
+    path = await produced(inprocess_bus, request(camera_ids=["cam-a"], format="csv"))
+    text = await asyncio.to_thread(path.read_text, encoding="utf-8")
     rows = list(csv.DictReader(text.splitlines()))
     routes = [(r["shape_name"], r["origin"], r["destination"], r["class_name"], r["count_in"],
                r["mean_transit_seconds"]) for r in rows if r["kind"] == "route"]

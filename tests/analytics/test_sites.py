@@ -6,13 +6,11 @@ true by the site's own settings (closing-time reset, never below zero, the avera
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from pypdf import PdfReader
 
 from tests.analytics.test_occupancy import OPEN, SHOP, TZ, two_doors
-from tests.analytics.test_reports import follow, request, until_finished
+from tests.analytics.test_reports import pdf_words, produced, request
 from tests.helpers.analytics import WorkerFactory, at, event, facts, store
 from tests.helpers.waiting import until
 from workers.analytics import AnalyticsClient
@@ -152,15 +150,9 @@ async def test_the_pdf_report_charts_the_sites_on_its_cameras(
     elsewhere = edited(SHOP_SITE, id="depot", name="Depot",
                        doors=[{"camera_id": "depot", "line_id": "door"}])
     assert (await client.save_site(elsewhere)).saved
-    progress = await follow(inprocess_bus)
-    req = request(camera_ids=["front"], date_range={"start": "2026-06-09T22:00:00Z",
-                                                    "end": "2026-06-10T22:00:00Z"})
-    await inprocess_bus.publish(inprocess_bus.topology.analytics_jobs,
-                                "analytics.report.daily_summary", req)
-    steps = await until_finished(progress, req.report_id)
-    assert steps[-1].state == "done", steps[-1]
-    text = " ".join(" ".join(p.extract_text() for p in PdfReader(Path(steps[-1].path)).pages)
-                    .split())
+    text = pdf_words(await produced(inprocess_bus, request(
+        camera_ids=["front"], date_range={"start": "2026-06-09T22:00:00Z",
+                                          "end": "2026-06-10T22:00:00Z"})))
     assert "Occupancy of site Shop" in text and "Depot" not in text  # not on the cameras
     # what the analytics window shows for the same day, bucket by bucket
     day = await client.site_occupancy(site_id="shop", period="hourly", timezone="Europe/Berlin",
