@@ -4,13 +4,19 @@ own settings (never below zero, closing-time reset, the corrected figure) hold i
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from tests.alerts.test_engine import run
+from tests.helpers.analytics import FAST
+from tests.helpers.waiting import until
 from workers.alerts.engine import RuleEngine
-from workers.contracts import DetectionResult
-from workers.contracts.alerting import SiteOccupancyRule
+from workers.analytics import AnalyticsClient, AnalyticsWorker
+from workers.bus import Bus, Delivery
+from workers.contracts import DetectionResult, SystemEvent
+from workers.contracts.alerting import AlertingConfig, SiteOccupancyRule
 from workers.contracts.detection import CountEvent, CountingData, DetectionBlock
 from workers.contracts.sites import Site
 
@@ -93,3 +99,42 @@ def test_the_corrected_figure_is_the_one_watched_when_the_site_has_an_average_vi
     changes = run(engine, 200, feed=script(engine, {10.0: [("front", "door", "in", 25)]}))
     # the door saw nobody leave; a minute is a visit, so after it they are estimated gone
     assert [(t, c.action) for t, c in changes] == [(15.0, "raise"), (70.0, "resolve")]
+
+
+async def test_the_rule_engine_in_the_analytics_worker_watches_a_site_saved_after_it_started(
+        inprocess_bus: Bus, tmp_path: Path) -> None:
+    """Saved over the request API while the engine runs: the engine hears of it, follows the
+    doors' cameras' results, and raises one alert for the site, stored and announced."""
+    bus, t = inprocess_bus, inprocess_bus.topology
+    rule = SiteOccupancyRule(id="full", name="Shop full", for_seconds=0.5, cooldown_seconds=600)
+    db_url = f"sqlite+aiosqlite:///{tmp_path / 'a.db'}"
+    analytics = AnalyticsWorker(db_url=db_url, settings=FAST, reports_dir=tmp_path,
+                                alerting=AlertingConfig(rules=[rule]))
+    await analytics.start(bus)
+    raised: list[SystemEvent] = []
+
+    async def on_event(e: SystemEvent, _: Delivery) -> None:
+        if e.event_type == "alert" and e.data.get("action") == "raise":
+            raised.append(e)
+
+    await bus.subscribe(t.system_events, [], on_event, model=SystemEvent)
+    try:
+        assert (await AnalyticsClient(bus).save_site(SHOP)).saved
+        assert analytics.alerts is not None
+        await until(lambda: "shop" in analytics.alerts.engine.directory.sites, what="the site")
+        started = asyncio.get_running_loop().time()
+        k = 0
+        while not raised and asyncio.get_running_loop().time() - started < 10:
+            # 15 in by the front door and 7 by the yard gate at first, then nobody moves
+            moves = [("front", "door", "in", 15), ("yard", "gate", "out", 7)] if k == 0 else \
+                [("front", "door", "in", 0), ("yard", "gate", "out", 0)]
+            for cam, line, direction, n in moves:
+                await bus.publish(t.camera_events, t.detection_key(cam),
+                                  crossings(cam, 1000 + k, line, direction, n), mandatory=False)
+            k += 1
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(1.0)  # and no second one
+        assert [(e.data["subject"], e.data["message"]) for e in raised] == [
+            ("shop", "Site Shop: 22 inside, more than 20 for 0.5 s")]
+    finally:
+        await analytics.stop()
