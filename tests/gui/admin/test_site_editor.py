@@ -76,8 +76,7 @@ async def test_an_admin_makes_a_site_of_two_cameras_doors_and_a_rule_names_it(
     await until(lambda: editor.list.count() == 1 and editor.list.item(0).text() == "Shop",
                 what="the site listed")
 
-    dialog = window.admin.open_alerting()
-    form = RuleForm(dialog.controller, None, dialog)
+    form = RuleForm(window.admin.alerting, None)  # no notifier here: the form alone
     qtbot.addWidget(form)
     form.kind.setCurrentIndex(form.kind.findData("site_occupancy"))
     assert form.form.visible("sites") and not form.form.visible("zones")
