@@ -10,15 +10,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.alerts.test_engine import run
-from tests.helpers.analytics import FAST
+from tests.helpers.analytics import FAST, event, facts, store
 from tests.helpers.waiting import until
 from workers.alerts.engine import RuleEngine
 from workers.analytics import AnalyticsClient, AnalyticsWorker
 from workers.bus import Bus, Delivery
-from workers.contracts import DetectionResult, SystemEvent
+from workers.contracts import DetectionResult, SystemEvent, utcnow
 from workers.contracts.alerting import AlertingConfig, SiteOccupancyRule
 from workers.contracts.detection import CountEvent, CountingData, DetectionBlock
 from workers.contracts.sites import Site
+from workers.storage import Database, upgrade
+from workers.storage.sites import put_site
 
 #: the front door's "in" enters; the yard gate's "out" does (it was drawn the other way round)
 SHOP = Site(id="shop", name="Shop", max_occupancy=20,
@@ -136,5 +138,45 @@ async def test_the_rule_engine_in_the_analytics_worker_watches_a_site_saved_afte
         await asyncio.sleep(1.0)  # and no second one
         assert [(e.data["subject"], e.data["message"]) for e in raised] == [
             ("shop", "Site Shop: 22 inside, more than 20 for 0.5 s")]
+    finally:
+        await analytics.stop()
+
+
+async def test_after_a_restart_the_engine_starts_from_the_stored_count_events(
+        inprocess_bus: Bus, tmp_path: Path) -> None:
+    """22 came in before the engine started (stored by analytics); the cameras now send results
+    with nobody crossing: the site is still full, and the alert is raised."""
+    bus, t = inprocess_bus, inprocess_bus.topology
+    db_url = f"sqlite+aiosqlite:///{tmp_path / 'a.db'}"
+    db = Database(db_url)
+    await upgrade(db)
+    async with db.transaction() as session:
+        await put_site(session, SHOP, None, "admin", utcnow())
+    earlier = utcnow() - timedelta(minutes=10)
+    await store(db, facts("front", [event(earlier, "in", track=k) for k in range(15)]),
+                facts("yard", [event(earlier, "out", track=100 + k, shape="gate")
+                               for k in range(7)]))
+    await db.dispose()
+    rule = SiteOccupancyRule(id="full", for_seconds=0.5, cooldown_seconds=600)
+    analytics = AnalyticsWorker(db_url=db_url, settings=FAST, reports_dir=tmp_path,
+                                alerting=AlertingConfig(rules=[rule]))
+    await analytics.start(bus)
+    raised: list[SystemEvent] = []
+
+    async def on_event(e: SystemEvent, _: Delivery) -> None:
+        if e.event_type == "alert" and e.data.get("action") == "raise":
+            raised.append(e)
+
+    await bus.subscribe(t.system_events, [], on_event, model=SystemEvent)
+    try:
+        for _ in range(40):
+            if raised:
+                break
+            for cam in ("front", "yard"):
+                quiet = crossings(cam, 0, "door", "in", 0)
+                quiet.frame_timestamp = utcnow()
+                await bus.publish(t.camera_events, t.detection_key(cam), quiet, mandatory=False)
+            await asyncio.sleep(0.25)
+        assert [e.data["value"] for e in raised] == [22]
     finally:
         await analytics.stop()

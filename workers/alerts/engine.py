@@ -98,6 +98,10 @@ class RuleEngine:
         for kind in self._kinds.values():
             kind._ = self._
 
+    def kind(self, name: str) -> RuleKind:
+        """The kind of rules named ``name`` (what it keeps of the observations)."""
+        return self._kinds[name]
+
     def set_timezone(self, name: str) -> None:
         """The site's time zone (``AlertingConfig.timezone``), for times of day such as a
         site's closing time."""

@@ -20,12 +20,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from workers.alerting import config as config_file
 from workers.alerting.follow import ConfigInForce
 from workers.alerting.store import Versioned
 from workers.alerts.directory import load_directory, load_sites
 from workers.alerts.engine import Change, RuleEngine, Subject
+from workers.alerts.rules.site_occupancy import SiteOccupancy as SiteOccupancyKind
+from workers.analytics.occupancy import site_inside
 from workers.bus import Bus, Delivery, PublishError, Subscription
 from workers.contracts import CameraControl, CameraStatus, DetectionResult, SystemEvent, utcnow
 from workers.contracts.alerting import (
@@ -39,7 +42,7 @@ from workers.contracts.alerting import (
     ZoneOccupancyRule,
 )
 from workers.contracts.notifications import AlertFacts, notification_to
-from workers.contracts.sites import SITES_CONFIG
+from workers.contracts.sites import SITES_CONFIG, Site
 from workers.storage import Database, upgrade
 from workers.storage import alerts as alert_store
 from workers.storage.models import Alert
@@ -121,7 +124,7 @@ class AlertsWorker:
             loaded = await load_directory(session)
         self.engine.directory.saved.update(loaded.saved)
         self.engine.directory.shapes.update(loaded.shapes)
-        self.engine.directory.sites = loaded.sites
+        await self._use_sites(loaded.sites)
         self.engine.set_rules(self._rules(), time.monotonic())
         await self._take_over_open_alerts()
         # config events always; health events feed worker_silent rules
@@ -252,9 +255,23 @@ class AlertsWorker:
             self.engine.on_health(event, time.monotonic())
         elif event.event_type == "config" and event.data.get("config") == SITES_CONFIG:
             async with self.db.transaction() as session:
-                self.engine.directory.sites = await load_sites(session)
+                await self._use_sites(await load_sites(session))
         elif event.event_type == "config":
             await self.in_force.on_event(event)
+
+    async def _use_sites(self, sites: dict[str, Site]) -> None:
+        """The sites from now on; each new or changed one starts from what its stored count
+        events say (none when this engine has a database of its own)."""
+        known = self.engine.directory.sites
+        tz, now = ZoneInfo(self.config.timezone), utcnow()
+        started = [(site, await site_inside(self.db, site, tz, now))
+                   for site in sites.values() if known.get(site.id) != site]
+        # all at once, after the reads: results observed meanwhile judged the old sites
+        kind = self.engine.kind("site_occupancy")
+        assert isinstance(kind, SiteOccupancyKind)
+        for site, inside in started:
+            kind.seed(site, inside)
+        self.engine.directory.sites = sites
 
     async def _poll_depths_forever(self) -> None:
         assert self._bus is not None

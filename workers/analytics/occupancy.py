@@ -31,6 +31,7 @@ from workers.analytics.buckets import buckets
 from workers.bus import PermanentError
 from workers.contracts import utcnow
 from workers.contracts.queries import OccupancyPoint, SiteOccupancyQuery, SiteOccupancyReply
+from workers.contracts.sites import Site, SiteDoor, SiteZone
 from workers.contracts.zones import OccupancySettings
 from workers.storage import Database
 from workers.storage.events import EventFilter, balance_before, changes
@@ -97,6 +98,44 @@ class ZoneOccupancy:
                    else timedelta(0))
 
 
+Move = tuple[datetime, int]
+
+
+async def site_moves(db: Database, doors: list[SiteDoor], zones: list[SiteZone],
+                     begin: datetime, end: datetime, class_name: str | None = None,
+                     ) -> tuple[int, list[Move]]:
+    """A site's people before ``begin`` (entries minus exits of every stored event), and its
+    moves in [begin, end): (time, +1 entering / -1 leaving) in time order, exits first at the
+    same instant."""
+    #: (camera, kind, shape) -> +1 for the crossings or entries that enter the site, -1 for
+    #: those that leave it (a zone's "in" enters)
+    sign = {(d.camera_id, "line", d.line_id): 1 if d.entering == "in" else -1 for d in doors}
+    sign |= {(z.camera_id, "zone", z.zone_id): 1 for z in zones}
+    before, moves = 0, []
+    async with db.sessions() as session:
+        for cam, kind in sorted({(c, k) for c, k, _ in sign}):
+            where = EventFilter(kind=kind, class_name=class_name)
+            for shape, n in (await balance_before(session, cam, begin, where)).items():
+                before += sign.get((cam, kind, shape), 0) * n
+            moves += [(at, sign[(cam, kind, shape)] * delta)
+                      for at, shape, delta in await changes(session, cam, begin, end, where)
+                      if (cam, kind, shape) in sign]
+    moves.sort(key=lambda m: (m[0], m[1]))
+    return before, moves
+
+
+async def site_inside(db: Database, site: Site, tz: ZoneInfo, now: datetime) -> ZoneOccupancy:
+    """A site's figure at ``now`` from the stored events, ready to be fed what comes next (the
+    rule engine's starting point, so a restart does not empty the site)."""
+    begin = now - ZoneOccupancy(site.occupancy, tz, now).lookback()
+    before, moves = await site_moves(db, site.doors, site.zones, begin, now)
+    inside = ZoneOccupancy(site.occupancy, tz, begin, before)
+    for move in moves:
+        inside.add(*move)
+    inside.advance(now)
+    return inside
+
+
 async def site_occupancy(db: Database, q: SiteOccupancyQuery, default_tz: str) -> SiteOccupancyReply:
     """Inside a site per bucket: every door's entries minus its exits, and its zones' entries
     minus exits, merged in time order and kept true by the site's settings, as a zone's
@@ -112,23 +151,8 @@ async def site_occupancy(db: Database, q: SiteOccupancyQuery, default_tz: str) -
     tzname = q.timezone or default_tz
     tz = ZoneInfo(tzname)
     items = list(buckets(q.period, q.start, q.end, tz))
-    probe = ZoneOccupancy(settings, tz, items[0].start)
-    begin = items[0].start - probe.lookback()
-    #: (camera, kind, shape) -> +1 for the crossings or entries that enter the site, -1 for
-    #: those that leave it (a zone's "in" enters)
-    sign = {(d.camera_id, "line", d.line_id): 1 if d.entering == "in" else -1 for d in doors}
-    sign |= {(z.camera_id, "zone", z.zone_id): 1 for z in zones}
-    before, moves = 0, []
-    async with db.sessions() as session:
-        for cam, kind in sorted({(c, k) for c, k, _ in sign}):
-            where = EventFilter(kind=kind, class_name=q.class_name)
-            for shape, n in (await balance_before(session, cam, begin, where)).items():
-                before += sign.get((cam, kind, shape), 0) * n
-            moves += [(at, sign[(cam, kind, shape)] * delta)
-                      for at, shape, delta in await changes(session, cam, begin, items[-1].end,
-                                                            where)
-                      if (cam, kind, shape) in sign]
-    moves.sort(key=lambda m: (m[0], m[1]))  # at the same instant, exits first
+    begin = items[0].start - ZoneOccupancy(settings, tz, items[0].start).lookback()
+    before, moves = await site_moves(db, doors, zones, begin, items[-1].end, q.class_name)
     inside = ZoneOccupancy(settings, tz, begin, before)
     now, points, i = utcnow(), [], 0
     while i < len(moves) and moves[i][0] < items[0].start:

@@ -4,10 +4,10 @@ A site's doors and zones may be on several cameras; its figure is kept here from
 events of their detection results (a door's entering crossing +1, its other one -1, a zone's
 entry +1 and exit -1), held true by the site's own settings exactly as analytics holds it
 (``workers.analytics.occupancy.ZoneOccupancy``: closing-time reset, never below zero, corrected
-by the average visit). It starts from zero when the engine starts, as a place does at opening;
-a site's closing-time reset brings it back in line. Detection results are live data: a result
-the broker dropped under load takes its crossings with it, which the reset and the correction
-absorb like a missed count.
+by the average visit). It starts from what the stored count events say (``seed``, by the alerts
+worker when it reads the sites), so a restart does not empty the site; a site changed since is
+started again. Detection results are live data: a result the broker dropped under load takes
+its crossings with it, which the reset and the correction absorb like a missed count.
 """
 
 from __future__ import annotations
@@ -65,6 +65,10 @@ class SiteOccupancy(RuleKind):
                 self._inside[site_id] = _Inside(site, ZoneOccupancy(site.occupancy, self.tz,
                                                                     now_at))
         return self._inside
+
+    def seed(self, site: Site, inside: ZoneOccupancy) -> None:
+        """Start ``site`` from ``inside`` (its figure from the stored events)."""
+        self._inside[site.id] = _Inside(site, inside)
 
     def observe(self, seen: Observation, now: float) -> None:
         if not isinstance(seen, DetectionResult):
