@@ -1,7 +1,7 @@
 """Screenshots of alarms with evidence for docs/console.md, from a real window in local mode.
 
     Xvfb :99 -screen 0 1600x1000x24 &  DISPLAY=:99 python docs/screenshots/capture_evidence.py 1600 1000
-    Xvfb :98 -screen 0 1280x720x24 &   DISPLAY=:98 python docs/screenshots/capture_evidence.py 1280 720
+    Xvfb :98 -screen 0 1280x800x24 &   DISPLAY=:98 python docs/screenshots/capture_evidence.py 1280 800
 
 The bundled sample video plays with its line and zone; the detector (HOG) counts it and draws
 each counted frame as a snapshot, which the local analytics worker stores; the sample rule raises
