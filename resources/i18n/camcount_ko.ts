@@ -2000,6 +2000,10 @@
         <translation>경로 추가</translation>
     </message>
     <message>
+        <source>Edit route</source>
+        <translation>경로 편집</translation>
+    </message>
+    <message>
         <source>e.g. Platform to exit</source>
         <translation>예: 승강장에서 출구로</translation>
     </message>
@@ -2020,8 +2024,28 @@
         <translation>단계 추가</translation>
     </message>
     <message>
-        <source>Remove last</source>
-        <translation>마지막 단계 제거</translation>
+        <source>Remove step</source>
+        <translation>단계 삭제</translation>
+    </message>
+    <message>
+        <source>Removes the selected step, or the last one</source>
+        <translation>선택한 단계 또는 마지막 단계를 삭제합니다</translation>
+    </message>
+    <message>
+        <source>Move up</source>
+        <translation>위로</translation>
+    </message>
+    <message>
+        <source>Move down</source>
+        <translation>아래로</translation>
+    </message>
+    <message>
+        <source>every class the detector reports</source>
+        <translation>감지기가 보고하는 모든 클래스</translation>
+    </message>
+    <message>
+        <source>COCO class names, comma-separated (person, car, …)</source>
+        <translation>쉼표로 구분한 COCO 클래스 이름 (person, car, …)</translation>
     </message>
     <message>
         <source>Name</source>
@@ -2038,6 +2062,10 @@
     <message>
         <source>Last step within</source>
         <translation>마지막 단계까지 제한 시간</translation>
+    </message>
+    <message>
+        <source>Classes</source>
+        <translation>클래스</translation>
     </message>
     <message>
         <source>A route needs at least two steps: where people come from and where they go</source>
@@ -2062,6 +2090,14 @@
         <translation>이 라인이나 구역을 이 순서로 지나는 사람. 예: A 문으로 들어와 B 문으로 나감</translation>
     </message>
     <message>
+        <source>Edit…</source>
+        <translation>편집…</translation>
+    </message>
+    <message>
+        <source>Change the selected route (or double-click it)</source>
+        <translation>선택한 경로 변경 (또는 더블클릭)</translation>
+    </message>
+    <message>
         <source>Delete route</source>
         <translation>경로 삭제</translation>
     </message>
@@ -2072,6 +2108,10 @@
     <message>
         <source>within {s:g} s</source>
         <translation>{s:g}초 이내</translation>
+    </message>
+    <message>
+        <source>{within}; counts {classes}</source>
+        <translation>{within}; {classes} 집계</translation>
     </message>
 </context>
 <context>
@@ -2760,6 +2800,14 @@
         <translation>도형 삭제</translation>
     </message>
     <message>
+        <source>Delete the routes too?</source>
+        <translation>경로도 삭제할까요?</translation>
+    </message>
+    <message>
+        <source>Delete with its routes</source>
+        <translation>경로와 함께 삭제</translation>
+    </message>
+    <message>
         <source>Save</source>
         <translation>저장</translation>
     </message>
@@ -2870,6 +2918,20 @@
     <message>
         <source>Colour of {shape}</source>
         <translation>{shape}의 색</translation>
+    </message>
+    <message>
+        <source>{shape} is a step of these routes:
+{routes}
+
+Deleting it deletes them too (one Undo brings all back).</source>
+        <translation>{shape}은(는) 다음 경로의 한 단계입니다:
+{routes}
+
+삭제하면 이 경로들도 삭제됩니다 (실행 취소 한 번으로 모두 복원됩니다).</translation>
+    </message>
+    <message>
+        <source>Deleted {shape} and the routes {routes}; Undo brings them back</source>
+        <translation>{shape}와(과) 경로 {routes}을(를) 삭제했습니다. 실행 취소로 복원됩니다</translation>
     </message>
     <message>
         <source>Not exported: {reason}</source>

@@ -2000,6 +2000,10 @@
         <translation>Thêm lộ trình</translation>
     </message>
     <message>
+        <source>Edit route</source>
+        <translation>Sửa lộ trình</translation>
+    </message>
+    <message>
         <source>e.g. Platform to exit</source>
         <translation>ví dụ Sân ga ra lối thoát</translation>
     </message>
@@ -2020,8 +2024,28 @@
         <translation>Thêm bước</translation>
     </message>
     <message>
-        <source>Remove last</source>
-        <translation>Bỏ bước cuối</translation>
+        <source>Remove step</source>
+        <translation>Xóa bước</translation>
+    </message>
+    <message>
+        <source>Removes the selected step, or the last one</source>
+        <translation>Xóa bước đang chọn, hoặc bước cuối cùng</translation>
+    </message>
+    <message>
+        <source>Move up</source>
+        <translation>Lên trên</translation>
+    </message>
+    <message>
+        <source>Move down</source>
+        <translation>Xuống dưới</translation>
+    </message>
+    <message>
+        <source>every class the detector reports</source>
+        <translation>mọi lớp mà bộ phát hiện báo</translation>
+    </message>
+    <message>
+        <source>COCO class names, comma-separated (person, car, …)</source>
+        <translation>Tên lớp COCO, phân cách bằng dấu phẩy (person, car, …)</translation>
     </message>
     <message>
         <source>Name</source>
@@ -2038,6 +2062,10 @@
     <message>
         <source>Last step within</source>
         <translation>Bước cuối trong vòng</translation>
+    </message>
+    <message>
+        <source>Classes</source>
+        <translation>Lớp</translation>
     </message>
     <message>
         <source>A route needs at least two steps: where people come from and where they go</source>
@@ -2062,6 +2090,14 @@
         <translation>Những người đi qua các vạch hoặc vùng này theo đúng thứ tự, ví dụ vào cửa A và ra cửa B</translation>
     </message>
     <message>
+        <source>Edit…</source>
+        <translation>Sửa…</translation>
+    </message>
+    <message>
+        <source>Change the selected route (or double-click it)</source>
+        <translation>Thay đổi lộ trình đang chọn (hoặc nhấp đúp vào nó)</translation>
+    </message>
+    <message>
         <source>Delete route</source>
         <translation>Xóa lộ trình</translation>
     </message>
@@ -2072,6 +2108,10 @@
     <message>
         <source>within {s:g} s</source>
         <translation>trong vòng {s:g} giây</translation>
+    </message>
+    <message>
+        <source>{within}; counts {classes}</source>
+        <translation>{within}; đếm {classes}</translation>
     </message>
 </context>
 <context>
@@ -2760,6 +2800,14 @@
         <translation>Xóa hình</translation>
     </message>
     <message>
+        <source>Delete the routes too?</source>
+        <translation>Xóa cả các lộ trình?</translation>
+    </message>
+    <message>
+        <source>Delete with its routes</source>
+        <translation>Xóa cùng các lộ trình</translation>
+    </message>
+    <message>
         <source>Save</source>
         <translation>Lưu</translation>
     </message>
@@ -2870,6 +2918,20 @@
     <message>
         <source>Colour of {shape}</source>
         <translation>Màu của {shape}</translation>
+    </message>
+    <message>
+        <source>{shape} is a step of these routes:
+{routes}
+
+Deleting it deletes them too (one Undo brings all back).</source>
+        <translation>{shape} là một bước của các lộ trình sau:
+{routes}
+
+Xóa nó sẽ xóa cả chúng (một lần Hoàn tác sẽ khôi phục tất cả).</translation>
+    </message>
+    <message>
+        <source>Deleted {shape} and the routes {routes}; Undo brings them back</source>
+        <translation>Đã xóa {shape} và các lộ trình {routes}; Hoàn tác sẽ khôi phục chúng</translation>
     </message>
     <message>
         <source>Not exported: {reason}</source>
