@@ -2117,8 +2117,8 @@
 <context>
     <name>RoutesPanel</name>
     <message>
-        <source>Routes (origin → destination)</source>
-        <translation>경로(출발 → 도착)</translation>
+        <source>Routes (origin → destination): people · mean transit</source>
+        <translation>경로 (출발 → 도착): 인원 · 평균 이동 시간</translation>
     </message>
     <message>
         <source>to {name}</source>
@@ -2135,6 +2135,10 @@
     <message>
         <source>{name}: {n} people, {t:.1f} s on average</source>
         <translation>{name}: {n}명, 평균 {t:.1f}초</translation>
+    </message>
+    <message>
+        <source>{n} · {t:.1f} s</source>
+        <translation>{n} · {t:.1f}초</translation>
     </message>
 </context>
 <context>

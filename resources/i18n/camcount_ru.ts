@@ -2117,8 +2117,8 @@
 <context>
     <name>RoutesPanel</name>
     <message>
-        <source>Routes (origin → destination)</source>
-        <translation>Маршруты (откуда → куда)</translation>
+        <source>Routes (origin → destination): people · mean transit</source>
+        <translation>Маршруты (откуда → куда): люди · среднее время в пути</translation>
     </message>
     <message>
         <source>to {name}</source>
@@ -2135,6 +2135,10 @@
     <message>
         <source>{name}: {n} people, {t:.1f} s on average</source>
         <translation>{name}: людей {n}, в среднем {t:.1f} с</translation>
+    </message>
+    <message>
+        <source>{n} · {t:.1f} s</source>
+        <translation>{n} · {t:.1f} с</translation>
     </message>
 </context>
 <context>

@@ -2117,8 +2117,8 @@
 <context>
     <name>RoutesPanel</name>
     <message>
-        <source>Routes (origin → destination)</source>
-        <translation>Lộ trình (điểm đi → điểm đến)</translation>
+        <source>Routes (origin → destination): people · mean transit</source>
+        <translation>Lộ trình (điểm đi → điểm đến): số người · thời gian di chuyển trung bình</translation>
     </message>
     <message>
         <source>to {name}</source>
@@ -2135,6 +2135,10 @@
     <message>
         <source>{name}: {n} people, {t:.1f} s on average</source>
         <translation>{name}: {n} người, trung bình {t:.1f} giây</translation>
+    </message>
+    <message>
+        <source>{n} · {t:.1f} s</source>
+        <translation>{n} · {t:.1f} giây</translation>
     </message>
 </context>
 <context>
