@@ -196,7 +196,8 @@ class RoutePanel(QWidget):
         if draft is None:
             return
         for r in draft.routes:
-            item = QListWidgetItem(f"{r.label}\n    {draft.route_text(r)}")
+            words = {"in": self.tr("in"), "out": self.tr("out")}
+            item = QListWidgetItem(f"{r.label}\n    {draft.route_text(r, words)}")
             item.setData(Qt.ItemDataRole.UserRole, r.id)
             item.setToolTip(self._summary(r))
             self.list.addItem(item)

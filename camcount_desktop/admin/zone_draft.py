@@ -260,11 +260,14 @@ class ZoneDraft:
         """The routes with a step on ``shape_id``."""
         return [r for r in self.routes if any(st.shape_id == shape_id for st in r.steps)]
 
-    def route_text(self, route: RouteDef) -> str:
-        """"Door A (in) → Door B (out)", by the shapes' names now."""
+    def route_text(self, route: RouteDef, words: dict[str, str] | None = None) -> str:
+        """"Door A (in) → Door B (out)", by the shapes' names now; ``words`` names the
+        directions in the reader's language."""
         labels = {s.id: s.label for s in self.shapes}
+        words = words or {}
         return " → ".join(labels.get(st.shape_id, st.shape_id)
-                          + ("" if st.direction == "any" else f" ({st.direction})")
+                          + ("" if st.direction == "any"
+                             else f" ({words.get(st.direction, st.direction)})")
                           for st in route.steps)
 
     # -- validation and output ----------------------------------------------------------------

@@ -2113,6 +2113,14 @@
         <source>{within}; counts {classes}</source>
         <translation>{within}; {classes} 집계</translation>
     </message>
+    <message>
+        <source>in</source>
+        <translation>입장</translation>
+    </message>
+    <message>
+        <source>out</source>
+        <translation>퇴장</translation>
+    </message>
 </context>
 <context>
     <name>RoutesPanel</name>

@@ -2113,6 +2113,14 @@
         <source>{within}; counts {classes}</source>
         <translation>{within}; считает {classes}</translation>
     </message>
+    <message>
+        <source>in</source>
+        <translation>вход</translation>
+    </message>
+    <message>
+        <source>out</source>
+        <translation>выход</translation>
+    </message>
 </context>
 <context>
     <name>RoutesPanel</name>

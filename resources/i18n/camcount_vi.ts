@@ -2113,6 +2113,14 @@
         <source>{within}; counts {classes}</source>
         <translation>{within}; đếm {classes}</translation>
     </message>
+    <message>
+        <source>in</source>
+        <translation>vào</translation>
+    </message>
+    <message>
+        <source>out</source>
+        <translation>ra</translation>
+    </message>
 </context>
 <context>
     <name>RoutesPanel</name>

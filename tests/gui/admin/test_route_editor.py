@@ -176,3 +176,23 @@ async def test_a_route_is_edited_undone_redone_and_deleted_with_its_line(
     await until(lambda: editor.status.text().startswith("Saved version 1"), 5)
     [stored] = (await AnalyticsClient(console.bus).latest_zone_set("door")).routes
     assert (stored.name, [st.shape_id for st in stored.steps]) == ("A to B", [a.id, b.id])
+
+
+async def test_a_route_reads_in_the_consoles_language(qtbot, console: Console, analytics) -> None:
+    from camcount_desktop import i18n
+
+    i18n.install("vi")
+    try:
+        editor = await open_editor(qtbot, console)
+        for x in (100, 540):
+            editor.tool_actions["line"].trigger()
+            click(editor.canvas, x, 330)
+            click(editor.canvas, x, 30)
+        a, b = editor.draft.shapes
+        editor.draft.change(a.id, name="Cửa A")
+        editor.draft.change(b.id, name="Cửa B")
+        editor.draft.add_route("A sang B", [(a.id, "in"), (b.id, "out")], 60)
+        editor._refresh()
+        assert routes_shown(editor) == ["A sang B\n    Cửa A (vào) → Cửa B (ra)"]
+    finally:
+        i18n.uninstall()
