@@ -13,3 +13,11 @@ for _key, _value in _qt_env.items():
         _os.environ.pop(_key, None)
     else:
         _os.environ[_key] = _value
+
+# PySide6's import hook reads the source of every module imported after it, unwrapping the
+# module's attributes; on pydantic's lazy attributes that re-enters pydantic mid-import and fails
+# ("partially initialized module pydantic._internal._validators"). Load pydantic's lazy parts
+# before any console module imports Qt.
+import pydantic as _pydantic  # noqa: E402
+
+_pydantic.BaseModel, _pydantic.TypeAdapter, _pydantic.Field  # noqa: B018

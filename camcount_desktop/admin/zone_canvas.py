@@ -80,6 +80,8 @@ class ZoneCanvas(QWidget):
     selection_changed = Signal()
     tool_changed = Signal(str)
     refused = Signal(str)  # an edit that cannot be done, in words
+    #: deleting this shape would delete routes through it: the editor asks first
+    delete_needs_consent = Signal(str)
 
     def __init__(self, draft: ZoneDraft, parent: QWidget | None = None):
         super().__init__(parent)
@@ -314,7 +316,12 @@ class ZoneCanvas(QWidget):
         else:
             super().keyPressEvent(event)
 
-    def delete_shape(self, shape_id: str) -> None:
+    def delete_shape(self, shape_id: str, with_routes: bool = False) -> None:
+        """Delete a shape; one that routes pass through only ``with_routes`` (the admin agreed),
+        else ``delete_needs_consent`` asks."""
+        if self.draft.routes_through(shape_id) and not with_routes:
+            self.delete_needs_consent.emit(shape_id)
+            return
         self.draft.delete(shape_id)
         self._edited()
 

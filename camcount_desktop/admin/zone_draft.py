@@ -73,19 +73,26 @@ def _message(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
+#: what one undo step restores: the shapes and the routes through them
+State = tuple[tuple[Shape, ...], tuple[RouteDef, ...]]
+
+
 class ZoneDraft:
-    """Edits replace the tuple of shapes; each one that counts pushes the previous tuple on the
-    undo stack. Drags call ``preview`` on every mouse move and ``commit`` once at release, so one
-    drag is one undo step."""
+    """Edits replace the tuple of shapes or of routes; each one that counts pushes the previous
+    pair on the undo stack, so a shape deleted with the routes through it comes back with them
+    in one Undo. Drags call ``preview`` on every mouse move and ``commit`` once at release, so
+    one drag is one undo step."""
 
     def __init__(self, base: ZoneSet, base_version: int | None = None):
         """``base_version``: the stored version ``base`` is (0: nothing stored yet); default
         ``base.version``."""
         self.camera_id = base.camera_id
         self.width, self.height = base.frame_width, base.frame_height
-        self._undo: list[tuple[Shape, ...]] = []
-        self._redo: list[tuple[Shape, ...]] = []
+        self._undo: list[State] = []
+        self._redo: list[State] = []
         self.shapes: tuple[Shape, ...] = ()
+        #: origin -> destination chains of the shapes, in order
+        self.routes: tuple[RouteDef, ...] = ()
         #: how a new shape is named (the editor gives them in the console's language)
         self.name_templates: dict[str, str] = {"line": "Line {n}", "zone": "Zone {n}",
                                                "mask": "Mask {n}"}
@@ -97,22 +104,25 @@ class ZoneDraft:
         self.base_version = version
         #: ids of the shapes the base version has: only those carry on a shape's totals
         self.base_ids = frozenset(d.id for d in [*base.lines, *base.zones])
-        #: origin -> destination chains of the shapes, in order (not part of the undo history)
-        self.routes: tuple[RouteDef, ...] = tuple(base.routes)
-        self._set(tuple(Shape.of(d) for d in [*base.lines, *base.zones, *base.privacy_masks]))
+        self._set(tuple(Shape.of(d) for d in [*base.lines, *base.zones, *base.privacy_masks]),
+                  tuple(base.routes))
 
     def rebase(self, stored: ZoneSet, version: int) -> None:
-        """Draw on ``stored`` (the version analytics holds now) instead: its shapes replace the
-        drawing as one undo step, so Undo brings the drawing back."""
+        """Draw on ``stored`` (the version analytics holds now) instead: its shapes and routes
+        replace the drawing as one undo step, so Undo brings the drawing back."""
         self._take(stored.scaled_to(self.width, self.height), version)
 
     # -- history ------------------------------------------------------------------------------
-    def _set(self, shapes: tuple[Shape, ...]) -> None:
-        if shapes == self.shapes:
+    def _set(self, shapes: tuple[Shape, ...] | None = None,
+             routes: tuple[RouteDef, ...] | None = None) -> None:
+        """Make (shapes, routes) the drawing as one undo step; None keeps that part as it is."""
+        after = (self.shapes if shapes is None else shapes,
+                 self.routes if routes is None else routes)
+        if after == (self.shapes, self.routes):
             return
-        self._undo = [*self._undo[-HISTORY + 1:], self.shapes]
+        self._undo = [*self._undo[-HISTORY + 1:], (self.shapes, self.routes)]
         self._redo = []
-        self.shapes = shapes
+        self.shapes, self.routes = after
 
     def preview(self, shapes: tuple[Shape, ...]) -> None:
         """Show an edit in progress without recording it."""
@@ -133,13 +143,13 @@ class ZoneDraft:
 
     def undo(self) -> None:
         if self._undo:
-            self._redo.append(self.shapes)
-            self.shapes = self._undo.pop()
+            self._redo.append((self.shapes, self.routes))
+            self.shapes, self.routes = self._undo.pop()
 
     def redo(self) -> None:
         if self._redo:
-            self._undo.append(self.shapes)
-            self.shapes = self._redo.pop()
+            self._undo.append((self.shapes, self.routes))
+            self.shapes, self.routes = self._redo.pop()
 
     # -- shapes -------------------------------------------------------------------------------
     def get(self, shape_id: str) -> Shape | None:
@@ -172,7 +182,10 @@ class ZoneDraft:
         return tuple(replace(s, **fields) if s.id == shape_id else s for s in self.shapes)  # type: ignore[arg-type]
 
     def delete(self, shape_id: str) -> None:
-        self._set(tuple(s for s in self.shapes if s.id != shape_id))
+        """Delete a shape and the routes through it (``routes_through`` says which), as one
+        undo step: a route never names a shape that is gone."""
+        self._set(tuple(s for s in self.shapes if s.id != shape_id),
+                  tuple(r for r in self.routes if r not in self.routes_through(shape_id)))
 
     def flip(self, shape_id: str) -> None:
         """Swap a line's ends: what counted as "in" now counts as "out"."""
@@ -207,38 +220,54 @@ class ZoneDraft:
         return min(max(p[0], 0.0), float(self.width)), min(max(p[1], 0.0), float(self.height))
 
     # -- routes -------------------------------------------------------------------------------
-    def add_route(self, name: str, steps: list[tuple[str, str]], within_seconds: float,
-                  ) -> RouteDef:
-        """A route through ``steps`` ((shape id, "in" / "out" / "any"), in order); raises
-        ValueError with the contract's reason when it is not one."""
+    def _route(self, route_id: str, name: str, steps: list[tuple[str, str]],
+               within_seconds: float, classes: tuple[str, ...]) -> RouteDef:
+        counting = {s.id for s in self.shapes if s.kind != "mask"}
+        if gone := [sid for sid, _ in steps if sid not in counting]:
+            # what the zone set would refuse on Save, said now, while the route is being edited
+            raise ValueError(f"{', '.join(map(repr, gone))} is not a line or zone drawn here")
         try:
-            route = RouteDef(id=f"route-{uuid.uuid4().hex[:8]}", name=name,
-                             steps=[{"shape_id": sid, "direction": d} for sid, d in steps],
-                             within_seconds=within_seconds)
+            return RouteDef(id=route_id, name=name,
+                            steps=[{"shape_id": sid, "direction": d} for sid, d in steps],
+                            within_seconds=within_seconds, classes=list(classes))
         except ValidationError as exc:
             raise ValueError(_message(exc)) from exc
-        self.routes = (*self.routes, route)
+
+    def get_route(self, route_id: str) -> RouteDef | None:
+        return next((r for r in self.routes if r.id == route_id), None)
+
+    def add_route(self, name: str, steps: list[tuple[str, str]], within_seconds: float,
+                  classes: tuple[str, ...] = ()) -> RouteDef:
+        """A route through ``steps`` ((shape id, "in" / "out" / "any"), in order), counting
+        ``classes`` (none: every class); one undo step. Raises ValueError with the contract's
+        reason when it is not one."""
+        route = self._route(f"route-{uuid.uuid4().hex[:8]}", name, steps, within_seconds, classes)
+        self._set(routes=(*self.routes, route))
+        return route
+
+    def edit_route(self, route_id: str, name: str, steps: list[tuple[str, str]],
+                   within_seconds: float, classes: tuple[str, ...] = ()) -> RouteDef:
+        """Replace a route's name, steps, time and classes in place (its id, which its counts
+        are kept by, stays); one undo step. Raises ValueError as ``add_route`` does."""
+        route = self._route(route_id, name, steps, within_seconds, classes)
+        self._set(routes=tuple(route if r.id == route_id else r for r in self.routes))
         return route
 
     def delete_route(self, route_id: str) -> None:
-        self.routes = tuple(r for r in self.routes if r.id != route_id)
+        self._set(routes=tuple(r for r in self.routes if r.id != route_id))
 
-    def route_errors(self) -> dict[str, str]:
-        """Why each route would be refused (a step naming a shape that was deleted), by id."""
-        ids = {s.id for s in self.shapes}
-        out = {}
-        for r in self.routes:
-            gone = [st.shape_id for st in r.steps if st.shape_id not in ids]
-            if gone:
-                out[r.id] = (f"route {r.label!r}: {', '.join(map(repr, gone))} "
-                             "no longer exists; delete the route or draw it again")
-        return out
+    def routes_through(self, shape_id: str) -> list[RouteDef]:
+        """The routes with a step on ``shape_id``."""
+        return [r for r in self.routes if any(st.shape_id == shape_id for st in r.steps)]
 
-    def route_text(self, route: RouteDef) -> str:
-        """"Door A (in) → Door B (out)", by the shapes' names now."""
+    def route_text(self, route: RouteDef, words: dict[str, str] | None = None) -> str:
+        """"Door A (in) → Door B (out)", by the shapes' names now; ``words`` names the
+        directions in the reader's language."""
         labels = {s.id: s.label for s in self.shapes}
+        words = words or {}
         return " → ".join(labels.get(st.shape_id, st.shape_id)
-                          + ("" if st.direction == "any" else f" ({st.direction})")
+                          + ("" if st.direction == "any"
+                             else f" ({words.get(st.direction, st.direction)})")
                           for st in route.steps)
 
     # -- validation and output ----------------------------------------------------------------
@@ -262,8 +291,6 @@ class ZoneDraft:
         if errors := self.errors():
             labels = {s.id: s.label for s in self.shapes}
             raise ValueError("; ".join(f"{labels[i]}: {m}" for i, m in errors.items()))
-        if route_errors := self.route_errors():
-            raise ValueError("; ".join(route_errors.values()))
         return ZoneSet(
             camera_id=self.camera_id, version=version, frame_width=self.width,
             frame_height=self.height, **self.settings,
@@ -296,8 +323,8 @@ class ZoneDraft:
         # a shape of the file that the stored version does not have is a new one: a new id
         ids = {d.id: d.id if d.id in self.base_ids else self.new_id(d.kind)
                for d in [*zs.lines, *zs.zones, *zs.privacy_masks]}
-        self.routes = tuple(r.model_copy(update={"steps": [
-            st.model_copy(update={"shape_id": ids[st.shape_id]}) for st in r.steps]})
-            for r in zs.routes)
         self._set(tuple(replace(s, id=ids[s.id])
-                        for s in map(Shape.of, [*zs.lines, *zs.zones, *zs.privacy_masks])))
+                        for s in map(Shape.of, [*zs.lines, *zs.zones, *zs.privacy_masks])),
+                  tuple(r.model_copy(update={"steps": [
+                      st.model_copy(update={"shape_id": ids[st.shape_id]}) for st in r.steps]})
+                      for r in zs.routes))

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QToolBar,
     QVBoxLayout,
@@ -70,6 +71,14 @@ class ZoneEditor(QDialog):
         self.shape_error.setStyleSheet(f"color:{STATUS_COLORS['error']};")
         self.occupancy = OccupancyForm(lambda settings: self._change(occupancy=settings))
         self.routes = RoutePanel(self._refresh)
+        #: asks before a shape is deleted with the routes through it
+        self.confirm_delete = QMessageBox(QMessageBox.Icon.Warning, self.tr("Delete the routes too?"),
+                                          "", QMessageBox.StandardButton.Cancel, self)
+        self.delete_with_routes = self.confirm_delete.addButton(
+            self.tr("Delete with its routes"), QMessageBox.ButtonRole.DestructiveRole)
+        self.confirm_delete.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        self.confirm_delete.buttonClicked.connect(self._delete_consented)
+        self._deleting: str | None = None
         self.counting = CountingSettings(lambda: self.canvas and self.canvas.update())
         self.counting.show_draft(None)
         self.save_button = QPushButton(self.tr("Save"))
@@ -169,6 +178,7 @@ class ZoneEditor(QDialog):
         self.canvas.selection_changed.connect(self._refresh)
         self.canvas.tool_changed.connect(lambda t: self.tool_actions[t].setChecked(True))
         self.canvas.refused.connect(lambda why: self._show_status(why, "error"))
+        self.canvas.delete_needs_consent.connect(self._ask_delete)
         self.body.replaceWidget(self.placeholder, self.canvas)
         self.placeholder.deleteLater()
         self.counting.show_draft(self.controller.draft)
@@ -216,7 +226,6 @@ class ZoneEditor(QDialog):
         ready = draft is not None and canvas is not None
         errors = draft.errors() if draft is not None else {}
         if draft is not None:
-            errors = {**errors, **draft.route_errors()}
             self.routes.refresh()
         self.undo_action.setEnabled(ready and draft.can_undo)
         self.redo_action.setEnabled(ready and draft.can_redo)
@@ -297,6 +306,30 @@ class ZoneEditor(QDialog):
     def _delete(self) -> None:
         if self.canvas is not None and self.canvas.selected:
             self.canvas.delete_shape(self.canvas.selected)
+
+    def _ask_delete(self, shape_id: str) -> None:
+        assert self.draft is not None
+        shape = self.draft.get(shape_id)
+        if shape is None:
+            return
+        self._deleting = shape_id
+        routes = "\n".join(f"• {r.label}" for r in self.draft.routes_through(shape_id))
+        self.confirm_delete.setText(self.tr("{shape} is a step of these routes:\n{routes}\n\n"
+                                            "Deleting it deletes them too (one Undo brings all "
+                                            "back).").format(shape=shape.label, routes=routes))
+        self.confirm_delete.open()  # not exec(): the asyncio loop keeps running
+
+    def _delete_consented(self, button: object) -> None:
+        shape_id, self._deleting = self._deleting, None
+        if button is not self.delete_with_routes or shape_id is None or self.canvas is None:
+            return
+        shape = self.canvas.draft.get(shape_id)
+        gone = [r.label for r in self.canvas.draft.routes_through(shape_id)]
+        self.canvas.delete_shape(shape_id, with_routes=True)
+        if shape is not None:
+            self._show_status(self.tr("Deleted {shape} and the routes {routes}; Undo brings them "
+                                      "back").format(shape=shape.label, routes=", ".join(gone)),
+                              "info")
 
     def _history(self, which: str) -> None:
         if self.canvas is not None:

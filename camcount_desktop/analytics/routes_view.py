@@ -1,4 +1,4 @@
-"""Routes in the analytics window: the origin × destination matrix of people, each route's mean
+"""Routes in the analytics window: the origin × destination matrix of people and their mean
 transit time, and a flow chart (Sankey-like: origins on the left, destinations on the right,
 each band as thick as the people who went that way)."""
 
@@ -25,9 +25,21 @@ from PySide6.QtWidgets import (
 )
 
 from camcount_desktop.analytics.routes_controller import RoutesController
-from workers.contracts.routes import RoutesReply, mean_transits
+from workers.contracts.routes import RouteRow, RoutesReply, mean_transits
 
 FLOW_COLOURS = ("#2fa84f", "#6f8cff", "#e08a1e", "#d04fa0", "#20b0c0", "#b0a020")
+
+
+def pair_transits(rows: list[RouteRow]
+                  ) -> dict[tuple[str, str], tuple[int, float, list[tuple[str, int, float]]]]:
+    """Per origin/destination pair: its people, their mean transit, and the routes in it."""
+    out: dict[tuple[str, str], tuple[int, float, list[tuple[str, int, float]]]] = {}
+    for pair in {(r.origin_name, r.destination_name) for r in rows}:
+        routes = mean_transits([r for r in rows if (r.origin_name, r.destination_name) == pair])
+        people = sum(n for _, n, _ in routes)
+        mean = sum(n * t for _, n, t in routes) / people if people else 0.0
+        out[pair] = (people, mean, routes)
+    return out
 
 
 class RouteFlowChart(QWidget):
@@ -45,6 +57,11 @@ class RouteFlowChart(QWidget):
     def set_matrix(self, origins: list[str], destinations: list[str],
                    cells: dict[tuple[str, str], int]) -> None:
         self.origins, self.destinations, self.cells = origins, destinations, cells
+        # every node keeps a label's height: never fewer pixels than the labels need
+        bold = QFont(self.font())
+        bold.setBold(True)
+        nodes = max(len(origins), len(destinations))
+        self.setMinimumHeight(max(160, int(nodes * (QFontMetricsF(bold).height() + 6) + 24)))
         self.update()
 
     @staticmethod
@@ -130,12 +147,15 @@ class RoutesPanel(QWidget):
     def __init__(self, controller: RoutesController, parent: QWidget | None = None):
         super().__init__(parent)
         self.controller = controller
-        self.title = QLabel(self.tr("Routes (origin → destination)"))
+        self.title = QLabel(self.tr("Routes (origin → destination): people · mean transit"))
         self.title.setStyleSheet("font-weight:600;")
         self.matrix = QTableWidget()
         self.matrix.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.matrix.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.matrix.setMaximumHeight(150)
+        # rows as tall as their text, and the table as tall as its rows (up to six): the flow
+        # chart below gets the rest
+        self.matrix.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.matrix.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.flow = RouteFlowChart()
         self.transit = QLabel()
         self.transit.setWordWrap(True)
@@ -157,29 +177,44 @@ class RoutesPanel(QWidget):
         self.matrix.setColumnCount(len(dests))
         self.matrix.setHorizontalHeaderLabels([self.tr("to {name}").format(name=d) for d in dests])
         self.matrix.setVerticalHeaderLabels([self.tr("from {name}").format(name=o) for o in origins])
+        transits = pair_transits(reply.rows) if reply else {}
         for i, o in enumerate(origins):
             for j, d in enumerate(dests):
-                item = QTableWidgetItem(str(cells[(o, d)]) if (o, d) in cells else "–")
+                if (o, d) in cells:
+                    people, mean, routes = transits[(o, d)]
+                    item = QTableWidgetItem(self.tr("{n} · {t:.1f} s").format(n=people, t=mean))
+                    item.setToolTip("\n".join(
+                        self.tr("{name}: {n} people, {t:.1f} s on average").format(
+                            name=name, n=n, t=t) for name, n, t in routes))
+                else:
+                    item = QTableWidgetItem("–")
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 self.matrix.setItem(i, j, item)
+        self._fit_matrix(len(origins))
         self.flow.set_matrix(origins, dests, cells)
         self.matrix.setVisible(bool(cells))
         self.flow.setVisible(bool(cells))
-        if reply is None:
-            self.transit.setText("")
-        elif not reply.rows:
-            self.transit.setText(self.tr("No route was completed in this span (routes are drawn "
-                                         "in the zone editor)."))
-        else:
-            self.transit.setText(" · ".join(
-                self.tr("{name}: {n} people, {t:.1f} s on average").format(name=name, n=n, t=t)
-                for name, n, t in mean_transits(reply.rows)))
+        self.transit.setVisible(reply is not None and not reply.rows)
+        self.transit.setText(self.tr("No route was completed in this span (routes are drawn "
+                                     "in the zone editor)."))
+
+    def _fit_matrix(self, rows: int) -> None:
+        shown = min(rows, 6)
+        self.matrix.setFixedHeight(self.matrix.horizontalHeader().height()
+                                   + shown * self.matrix.verticalHeader().defaultSectionSize()
+                                   + 2 * self.matrix.frameWidth() + 2)
 
     def cell(self, origin: str, destination: str) -> str:
         """The matrix as the user reads it ("–": no route between them)."""
+        return self._item(origin, destination).text()
+
+    def tooltip(self, origin: str, destination: str) -> str:
+        """What hovering a cell says: each route between the two doors, with its transit."""
+        return self._item(origin, destination).toolTip()
+
+    def _item(self, origin: str, destination: str) -> QTableWidgetItem:
         rows = [self.matrix.verticalHeaderItem(i).text() for i in range(self.matrix.rowCount())]
         cols = [self.matrix.horizontalHeaderItem(j).text()
                 for j in range(self.matrix.columnCount())]
-        item = self.matrix.item(rows.index(self.tr("from {name}").format(name=origin)),
+        return self.matrix.item(rows.index(self.tr("from {name}").format(name=origin)),
                                 cols.index(self.tr("to {name}").format(name=destination)))
-        return item.text()

@@ -163,7 +163,7 @@ class AnalyticsView(QWidget):
             upright = QSplitter(Qt.Orientation.Vertical)
             upright.addWidget(split)
             upright.addWidget(self.events_panel)
-            upright.setSizes([330, 270])
+            upright.setSizes([560, 240])  # the figures first; the events when asked for
             col.addWidget(upright, 5)
             events.message.connect(self.say)
         col.addWidget(self.reports_panel, 1)

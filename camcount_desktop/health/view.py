@@ -6,8 +6,9 @@ import time
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
+from camcount_desktop.flow_layout import FlowLayout
 from camcount_desktop.health.controller import HealthController
 from camcount_desktop.i18n import number
 
@@ -64,9 +65,11 @@ class HealthView(QWidget):
     def __init__(self, controller: HealthController, parent: QWidget | None = None):
         super().__init__(parent)
         self.controller = controller
-        self._row = QHBoxLayout(self)
+        # chips wrap to a second row rather than squeeze: each one reads whole at any width
+        # (beside the docks and the alert pane of a 1280 px window), and the bar never widens
+        # the window past its widest chip
+        self._row = FlowLayout(self)
         self._row.setContentsMargins(4, 2, 4, 2)
-        self._row.setSpacing(6)
         self.broker = chip("", COLORS["connecting"])
         self.detector = ClickableChip()
         self.detector.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -74,10 +77,9 @@ class HealthView(QWidget):
         self._row.addWidget(self.broker)
         self._row.addWidget(self.detector)
         self._workers: list[QLabel] = []
-        self._row.addStretch(1)
-        # its chips never widen the window past the screen nor squeeze the camera list: on a
-        # narrow window the last chips are cut, not the docks
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
         controller.changed.connect(self.refresh)
         self.refresh()
 
@@ -134,5 +136,5 @@ class HealthView(QWidget):
                                   reason))
 
     def _add_worker(self, label: QLabel) -> None:
-        self._row.insertWidget(self._row.count() - 1, label)
+        self._row.addWidget(label)
         self._workers.append(label)

@@ -13,23 +13,13 @@ and shows a detection box with its track id.
 
 from __future__ import annotations
 
-import asyncio
 import sys
-import tempfile
-import time
-from pathlib import Path
 
-import qasync
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
+from shots import HERE, grab, local_window, poll, run
 
-from camcount_desktop import i18n, local_mode
-from camcount_desktop.console import Console
+from camcount_desktop import local_mode
 from camcount_desktop.local_mode import sample_camera, sample_zones
-from camcount_desktop.main_window import MainWindow
-from camcount_desktop.settings import Settings
 
-HERE = Path(__file__).resolve().parent
 #: camera, group, line and zone names as a site in each language names them
 NAMES = {
     "en": ("Entrance", "Lobby", "Stairs", "Loading dock", "Ground floor", "First floor", "Outside",
@@ -71,15 +61,9 @@ async def capture(lang: str) -> None:
     cameras.append(base.model_copy(update={"camera_id": "loading-dock", "name": dock,
                                            "group": outside, "source": "/nonexistent/dock.mp4"}))
     out = HERE / ("wall.png" if lang == "en" else f"wall-{lang}.png")
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat))
-        console = Console("local", settings, local_cameras=cameras,
-                          local_zones=[zones.model_copy(update={"camera_id": c.camera_id})
-                                       for c in cameras[:3]])
-        window = MainWindow(console, settings)
-        window.resize(1600, 1000)
-        window.show()
-        await console.start()
+    async with local_window(1600, 1000, local_cameras=cameras, local_zones=[
+            zones.model_copy(update={"camera_id": c.camera_id}) for c in cameras[:3]]) as (
+            console, window):
         window.tabs.setCurrentIndex(0)
 
         def ready() -> bool:
@@ -88,23 +72,10 @@ async def capture(lang: str) -> None:
             return (r is not None and r.counting_data.count_in + r.counting_data.count_out >= 2
                     and bool(r.detection_results.detections) and bool(console.alerts.newest_first()))
 
-        deadline = time.monotonic() + 180
-        while not ready():
-            if time.monotonic() > deadline:
-                raise SystemExit("the sample never reached two crossings, an alert and a box")
-            await asyncio.sleep(0.05)
-        QApplication.primaryScreen().grabWindow(window.winId()).save(str(out))
-        print(f"saved {out}")
-        await console.stop()
-        window.close_now()
+        await poll(ready, "two crossings, an alert and a box on the sample", 180)
+        grab(window, out)
 
 
 if __name__ == "__main__":
-    app = QApplication(sys.argv)
-    app.setQuitOnLastWindowClosed(False)
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
     language = sys.argv[1] if len(sys.argv) > 1 else "en"
-    i18n.install(language)
-    with loop:
-        loop.run_until_complete(capture(language))
+    run(lambda: capture(language), language)

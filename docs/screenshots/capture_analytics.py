@@ -19,21 +19,13 @@ import random
 import shutil
 import subprocess
 import sys
-import tempfile
-import time
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import qasync
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
+from shots import HERE, grab, poll, run, with_analytics, zones_stored
 
-from camcount_desktop.console import Console
 from camcount_desktop.main_window import MainWindow
-from camcount_desktop.settings import Settings
-from workers.analytics import AnalyticsClient, AnalyticsSettings, AnalyticsWorker
 from workers.contracts import (
     CameraConfig,
     CameraControl,
@@ -44,7 +36,6 @@ from workers.contracts import (
     ZoneSet,
 )
 
-HERE = Path(__file__).resolve().parent
 SIZE = tuple(int(v) for v in (sys.argv[1] if len(sys.argv) > 1 else "1500x950").split("x"))
 OUT_DIR = Path(sys.argv[2]) if len(sys.argv) > 2 else HERE
 CAMERA, TZ = "lobby", "Europe/Berlin"
@@ -82,29 +73,8 @@ def two_weeks_of_counts(today: date) -> list[list[CountEvent]]:
     return batches
 
 
-#: what the window says, shown if it never gets where the script waits for it
-WINDOW_SAYS = [lambda: ""]
-
-
-async def poll(condition: Callable[[], bool], timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        await asyncio.sleep(0.1)
-    raise TimeoutError(f"the analytics window did not get there: {WINDOW_SAYS[0]()}")
-
-
 async def capture() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat))
-        console = Console("local", settings, local_cameras=[], local_zones=[], host_workers=False)
-        await console.start()
-        worker = AnalyticsWorker(db_url=f"sqlite+aiosqlite:///{Path(tmp) / 'camcount.db'}",
-                                 timezone=TZ, reports_dir=Path(tmp) / "reports",
-                                 settings=AnalyticsSettings(schedule=False))
-        await worker.start(console.bus)
-        console.analytics.timezone = TZ
+    async with with_analytics(TZ) as (console, settings, worker):
         t = console.bus.topology
         zones = ZoneSet(camera_id=CAMERA, frame_width=960, frame_height=540,
                         lines=[LineDef(id="door", name="Front door", points=((480, 540), (480, 0)))],
@@ -118,11 +88,7 @@ async def capture() -> None:
             await console.bus.publish(t.camera_events, t.control_key(cid), CameraControl(
                 camera_id=cid, action="configure", config=CameraConfig(
                     camera_id=cid, name=name, source=f"rtsp://{cid}/stream")))
-        client = AnalyticsClient(console.bus)
-        for _ in range(300):  # the zones stored before the window asks for them
-            if await client.latest_zone_set(CAMERA) is not None:
-                break
-            await asyncio.sleep(0.1)
+        await zones_stored(console, CAMERA)  # before the window asks for them
         today = datetime.now(UTC).date()
         batches = two_weeks_of_counts(today)
         for events in batches:
@@ -130,25 +96,17 @@ async def capture() -> None:
                 camera_id=CAMERA, frame_id=f"f{events[0].track_id}",
                 frame_timestamp=max(e.at for e in events), zones_version=1, events=events))
         total = sum(len(b) for b in batches)
-        await poll(lambda: worker.ingestor.events_written >= total)
-        client = AnalyticsClient(console.bus)
-        for _ in range(100):  # the zones are stored from their own queue: wait for them
-            if await client.latest_zone_set(CAMERA) is not None:
-                break
-            await asyncio.sleep(0.1)
-        else:
-            raise TimeoutError("the analytics worker did not store the zones")
+        await poll(lambda: worker.ingestor.events_written >= total, "two weeks of counts stored")
 
         window = MainWindow(console, settings)
         window.open_analytics()
         view = window.analytics_view
-        WINDOW_SAYS[0] = view.status.text
         view.resize(*SIZE)
-        await poll(lambda: view.shape_box.findText("Zone: Reception desk") >= 0)
+        # if it never gets there, what the window says tells why
+        await poll(lambda: view.shape_box.findText("Zone: Reception desk") >= 0, view.status.text)
         await console.analytics.wait()
         await asyncio.sleep(1.0)
-        QApplication.primaryScreen().grabWindow(view.winId()).save(
-            str(OUT_DIR / "analytics-opened.png"))
+        grab(view, OUT_DIR / "analytics-opened.png")
         view.set_days(today - timedelta(days=2), today - timedelta(days=1))
         view.reports_panel.format_box.setCurrentText("PDF")
         view.reports_panel.request_button.click()
@@ -156,14 +114,12 @@ async def capture() -> None:
         view.period_box.setCurrentText("Hourly")
         view.show_button.click()
         await console.analytics.wait()
-        await poll(lambda: all(j.finished for j in console.reports.jobs.values()))
+        await poll(lambda: all(j.finished for j in console.reports.jobs.values()), view.status.text)
         await asyncio.sleep(1.0)
-        QApplication.primaryScreen().grabWindow(view.winId()).save(str(OUT_DIR / "analytics.png"))
+        grab(view, OUT_DIR / "analytics.png")
         [job] = console.reports.jobs.values()
         render_first_page(Path(job.path or ""), OUT_DIR / "report.png")
-        print(f"saved to {OUT_DIR}")
-        await worker.stop()
-        await console.stop()
+        print(f"saved {OUT_DIR / 'report.png'}")
         window.close_now()
 
 
@@ -180,9 +136,4 @@ def render_first_page(pdf: Path, png: Path) -> None:
 
 
 if __name__ == "__main__":
-    app = QApplication(sys.argv)
-    app.setQuitOnLastWindowClosed(False)
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    with loop:
-        loop.run_until_complete(capture())
+    run(capture)

@@ -15,23 +15,17 @@ import asyncio
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-import qasync
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # for tests.helpers
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from shots import HERE, run, scratch  # noqa: E402
 
 from camcount_desktop.console import Console  # noqa: E402
 from camcount_desktop.local_mode import LocalData  # noqa: E402
 from camcount_desktop.main_window import MainWindow  # noqa: E402
-from camcount_desktop.settings import Settings  # noqa: E402
 from tests.helpers.model_server import ModelServer, random_weights  # noqa: E402
 from tests.helpers.waiting import until  # noqa: E402
-
-HERE = Path(__file__).resolve().parent
 
 
 def shot(name: str) -> None:
@@ -39,36 +33,31 @@ def shot(name: str) -> None:
 
 
 async def main() -> None:
-    tmp = Path(tempfile.mkdtemp())
-    settings = Settings(QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat))
-    console = Console("local", settings, data=LocalData(tmp / "data"))
-    console.runtime.detector_config.backend = "pytorch"
-    window = MainWindow(console, settings)
-    window.show()
-    await console.start()
-    await until(lambda: "HOG" in window.health_view.detector.text(), 60)
-    await asyncio.sleep(4)  # a box or two on the wall
-    weights = random_weights(tmp / "yolo11n.pt").read_bytes()
-    with ModelServer({"yolo11n.pt": weights}) as server:
-        os.environ["CAMCOUNT_MODELS_URL"] = server.url
-        dialog = window.open_detection()
-        dialog.move(440, 200)
-        server.delay = 0.25
-        await asyncio.sleep(1)
-        dialog.page.download_button.click()
+    with scratch() as (settings, tmp):
+        console = Console("local", settings, data=LocalData(tmp / "data"))
+        console.runtime.detector_config.backend = "pytorch"
+        window = MainWindow(console, settings)
+        window.show()
+        await console.start()
+        await until(lambda: "HOG" in window.health_view.detector.text(), 60)
+        await asyncio.sleep(4)  # a box or two on the wall
+        weights = random_weights(tmp / "yolo11n.pt").read_bytes()
+        with ModelServer({"yolo11n.pt": weights}) as server:
+            os.environ["CAMCOUNT_MODELS_URL"] = server.url
+            dialog = window.open_detection()
+            dialog.move(440, 200)
+            server.delay = 0.25
+            await asyncio.sleep(1)
+            dialog.page.download_button.click()
+            await asyncio.sleep(6)
+            shot("detection_download.png")
+            server.delay = 0
+            await until(lambda: not window.detection.busy, 120)
         await asyncio.sleep(6)
-        shot("detection_download.png")
-        server.delay = 0
-        await until(lambda: not window.detection.busy, 120)
-    await asyncio.sleep(6)
-    shot("detection_switched.png")
-    await console.stop()
-    window.close_now()
+        shot("detection_switched.png")
+        await console.stop()
+        window.close_now()
 
 
 if __name__ == "__main__":
-    app = QApplication([])
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    with loop:
-        loop.run_until_complete(main())
+    run(main)

@@ -12,44 +12,30 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
-import tempfile
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 os.environ["CAMCOUNT_PRIVACY"] = "blur"
 os.environ["CAMCOUNT_HEATMAP_FLUSH_S"] = "20"
 
-import qasync  # noqa: E402
-from PySide6.QtCore import QSettings  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from shots import HERE, local_window, poll, run  # noqa: E402
 
-from camcount_desktop.console import Console  # noqa: E402
-from camcount_desktop.main_window import MainWindow  # noqa: E402
-from camcount_desktop.settings import Settings  # noqa: E402
 from workers.analytics.client import AnalyticsClient  # noqa: E402
 
-HERE = Path(__file__).resolve().parent
 CAMERA = "entrance"
 
 
+def walker_hidden(state) -> bool:
+    shown = state.shown
+    return (shown is not None and shown.frame.people_hidden and shown.result is not None
+            and bool(shown.result.detection_results.detections))
+
+
 async def capture() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat))
-        console = Console("local", settings)
-        window = MainWindow(console, settings)
-        window.resize(1600, 1000)
-        window.show()
-        await console.start()
+    async with local_window(1600, 1000) as (console, window):
         console.wall.set_layout(1)
         console.wall.assign(0, CAMERA)
         state = console.wall.state(CAMERA)
-        for _ in range(600):  # until the detector runs and a walker is pixelated on the tile
-            shown = state.shown
-            if shown is not None and shown.frame.people_hidden and shown.result is not None \
-                    and shown.result.detection_results.detections:
-                break
-            await asyncio.sleep(0.2)
+        await poll(lambda: walker_hidden(state), "a walker detected and pixelated on the tile")
         await asyncio.sleep(0.5)
         window.grab().save(str(HERE / "privacy_wall.png"))
         client = AnalyticsClient(console.bus)
@@ -61,33 +47,18 @@ async def capture() -> None:
                 break
             await asyncio.sleep(1)
         console.wall.toggle_heatmap(CAMERA)
-        for _ in range(50):
-            if console.wall.state(CAMERA).heat is not None:
-                break
-            await asyncio.sleep(0.2)
+        await poll(lambda: console.wall.state(CAMERA).heat is not None, "the tile's heatmap", 10)
         await asyncio.sleep(1)
         window.grab().save(str(HERE / "heatmap_tile.png"))
         window.open_analytics()
         view = window.analytics_view
         view.resize(1400, 900)
-        for _ in range(50):
-            if view.camera_box.count():
-                break
-            await asyncio.sleep(0.2)
+        await poll(lambda: view.camera_box.count() > 0, "the analytics window's cameras", 10)
         await view.controller.wait()
         view.set_heatmap_shown(True)
         await asyncio.sleep(3)
         view.grab().save(str(HERE / "heatmap_analytics.png"))
-        await console.stop()
-
-
-def main() -> None:
-    app = QApplication(sys.argv)
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    with loop:
-        loop.run_until_complete(capture())
 
 
 if __name__ == "__main__":
-    main()
+    run(capture)

@@ -12,42 +12,20 @@ visit, and grabs the editor with the dialog of a second route open over it.
 from __future__ import annotations
 
 import asyncio
-import sys
-import tempfile
-from pathlib import Path
 
-import qasync
-from PySide6.QtCore import QPoint, QSettings, Qt, QTime
+from PySide6.QtCore import QPoint, Qt, QTime
 from PySide6.QtGui import QPainter, QPixmap
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDialogButtonBox
+from PySide6.QtWidgets import QDialogButtonBox
+from shots import HERE, local_window, run, sample_editor
 
-from camcount_desktop.console import Console
-from camcount_desktop.main_window import MainWindow
-from camcount_desktop.settings import Settings
-
-OUT = Path(__file__).resolve().parent / "route_editor.png"
+OUT = HERE / "route_editor.png"
 
 
 async def capture() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat))
-        console = Console("local", settings)
-        window = MainWindow(console, settings)
-        window.resize(1400, 900)
-        window.show()
-        await console.start()
-        await asyncio.sleep(10)  # the sample camera is publishing (HOG on a busy machine)
-        editor = window.admin.open_zones("entrance")
-        editor.resize(1500, 900)
-        await editor.loaded
+    async with local_window(1400, 900) as (console, window):
+        editor, click = await sample_editor(console, window)
         canvas = editor.canvas
-        await asyncio.sleep(0.3)
-
-        def click(x: float, y: float) -> None:
-            QTest.mouseClick(canvas, Qt.MouseButton.LeftButton,
-                             pos=canvas.to_widget((x, y)).toPoint())
-
         editor.tool_actions["line"].trigger()
         click(700, 520)
         click(860, 120)
@@ -89,14 +67,7 @@ async def capture() -> None:
         print(f"saved {OUT}")
         second.reject()
         editor.close()
-        await console.stop()
-        window.close_now()
 
 
 if __name__ == "__main__":
-    app = QApplication(sys.argv)
-    app.setQuitOnLastWindowClosed(False)
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    with loop:
-        loop.run_until_complete(capture())
+    run(capture)

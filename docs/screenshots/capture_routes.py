@@ -14,25 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import random
-import sys
-import tempfile
-import time
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import qasync
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
+from shots import HERE, grab, poll, run, with_analytics, zones_stored
 
-from camcount_desktop.console import Console
 from camcount_desktop.main_window import MainWindow
-from camcount_desktop.settings import Settings
-from workers.analytics import AnalyticsClient, AnalyticsSettings, AnalyticsWorker
 from workers.contracts import CameraConfig, CameraControl, CountEvent, CountEvents, ZoneSet
 
-HERE = Path(__file__).resolve().parent
 CAMERA, TZ = "concourse", "Europe/Berlin"
 DOORS = {"platform": ("Platform 1", 120), "street": ("Street", 360), "stairs": ("Stairs", 600),
          "shops": ("Shops", 840)}
@@ -87,25 +76,8 @@ def a_day(day: date) -> list[list[CountEvent]]:
     return batches
 
 
-async def poll(condition: Callable[[], bool], timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        await asyncio.sleep(0.1)
-    raise TimeoutError("the analytics window did not get there")
-
-
 async def capture() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat))
-        console = Console("local", settings, local_cameras=[], local_zones=[], host_workers=False)
-        await console.start()
-        worker = AnalyticsWorker(db_url=f"sqlite+aiosqlite:///{Path(tmp) / 'camcount.db'}",
-                                 timezone=TZ, reports_dir=Path(tmp) / "reports",
-                                 settings=AnalyticsSettings(schedule=False))
-        await worker.start(console.bus)
-        console.analytics.timezone = TZ
+    async with with_analytics(TZ) as (console, settings, worker):
         t = console.bus.topology
         for control in (CameraControl(camera_id=CAMERA, action="configure", config=CameraConfig(
                             camera_id=CAMERA, name="Concourse", source="rtsp://concourse/1")),
@@ -118,20 +90,15 @@ async def capture() -> None:
                 camera_id=CAMERA, frame_id=f"f{n}", frame_timestamp=max(e.at for e in events),
                 zones_version=1, events=events))
         total = sum(len(b) for b in batches)
-        await poll(lambda: worker.ingestor.events_written >= total)
-        client = AnalyticsClient(console.bus)
-        for _ in range(100):  # the zones are stored from their own queue
-            if await client.latest_zone_set(CAMERA) is not None:
-                break
-            await asyncio.sleep(0.1)
-        else:
-            raise TimeoutError("the analytics worker did not store the zones")
+        await poll(lambda: worker.ingestor.events_written >= total, "the day's count events stored")
+        await zones_stored(console, CAMERA)
 
         window = MainWindow(console, settings)
         window.open_analytics()
         view = window.analytics_view
         view.resize(1500, 950)
-        await poll(lambda: view.shape_box.findText("Zone: Waiting room") >= 0)
+        await poll(lambda: view.shape_box.findText("Zone: Waiting room") >= 0,
+                   "the waiting room in the analytics window")
         view.set_days(day, day)
         for shape, name in (("All lines", "route_matrix.png"),
                             ("Zone: Waiting room", "occupancy_corrected.png")):
@@ -141,17 +108,9 @@ async def capture() -> None:
             await console.analytics.wait()
             await view.routes.controller.wait()
             await asyncio.sleep(1.0)
-            QApplication.primaryScreen().grabWindow(view.winId()).save(str(HERE / name))
-            print(f"saved {HERE / name}")
-        await worker.stop()
-        await console.stop()
+            grab(view, HERE / name)
         window.close_now()
 
 
 if __name__ == "__main__":
-    app = QApplication(sys.argv)
-    app.setQuitOnLastWindowClosed(False)
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    with loop:
-        loop.run_until_complete(capture())
+    run(capture)

@@ -10,28 +10,23 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import tempfile
 from pathlib import Path
 
-import qasync
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
+from shots import HERE, grab, run, scratch
 
 from camcount_desktop.admin.alerting_controller import AlertingController
 from camcount_desktop.admin.permissions import AdminAccess
 from camcount_desktop.admin.rule_form import RuleForm
 from camcount_desktop.console import Console
-from camcount_desktop.settings import Settings
 from workers.contracts import CameraConfig, ZoneDef, ZoneSet
 from workers.contracts.alerting import AlertingConfig, WebhookTarget
 
-OUT = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent / "rule_form.png"
+OUT = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE / "rule_form.png"
 SQUARE = [(0, 0), (100, 0), (100, 100), (0, 100)]
 
 
 async def capture() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat))
+    with scratch() as (settings, _):
         console = Console("local", settings, local_cameras=[], local_zones=[], host_workers=False)
         await console.start()
         for cid, name, zones in (("entrance", "Entrance", [("queue", "Ticket queue"),
@@ -55,16 +50,10 @@ async def capture() -> None:
         form.numbers["for_seconds"].setText("60")
         form.show()
         await asyncio.sleep(1.0)
-        QApplication.primaryScreen().grabWindow(form.winId()).save(str(OUT))
-        print(f"saved {OUT}")
+        grab(form, OUT)
         form.close()
         await console.stop()
 
 
 if __name__ == "__main__":
-    app = QApplication(sys.argv)
-    app.setQuitOnLastWindowClosed(False)
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    with loop:
-        loop.run_until_complete(capture())
+    run(capture)

@@ -8,59 +8,31 @@ whole 1600x1000 screen saved into ``zone_editor_mask.png``.
 
 The editor freezes a frame of the sample video with its line and zone; the script then draws,
 with mouse events as a user would, a second line and a zone that crosses itself, so the picture
-shows the "in" arrows and a refusal at the shape.
+shows the "in" arrows and a refusal at the shape, and adds a route from the sample's line to the
+new one, so the routes list has one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
-import tempfile
-from pathlib import Path
 
-import qasync
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
+from shots import HERE, local_window, run, sample_editor
 
-from camcount_desktop import i18n
-from camcount_desktop.console import Console
-from camcount_desktop.main_window import MainWindow
-from camcount_desktop.settings import Settings
-
-HERE = Path(__file__).resolve().parent
-#: the line the script draws, as a site in each language names it
+#: the line the script draws, and the route from the sample's line to it, as a site in each
+#: language names them
 EXIT_LANE = {"en": "Exit lane", "vi": "Lối ra", "ru": "Выход", "ko": "출구 통로"}
+ROUTE = {"en": "Entrance to exit lane", "vi": "Lối vào đến lối ra", "ru": "От входа к выходу",
+         "ko": "출입구에서 출구 통로로"}
 
 
 async def capture(lang: str, mask: bool = False) -> None:
     out = HERE / ("zone_editor_mask.png" if mask else
                   "zone_editor.png" if lang == "en" else f"zone-editor-{lang}.png")
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat))
-        console = Console("local", settings)
-        window = MainWindow(console, settings)
-        window.resize(1400, 900)
-        window.show()
-        await console.start()
-        for _ in range(1200):  # until the sample camera's frames reach the console (slow when loaded)
-            state = console.wall.states.get("entrance")
-            if state is not None and state.shown is not None:
-                break
-            await asyncio.sleep(0.1)
-        editor = window.admin.open_zones("entrance")
-        if mask:
-            editor.setGeometry(QApplication.primaryScreen().availableGeometry())
-        else:
-            editor.resize(1500, 900)
-        await editor.loaded
+    async with local_window(1400, 900) as (console, window):
+        editor, click = await sample_editor(console, window, full_screen=mask)
         canvas = editor.canvas
-        await asyncio.sleep(0.3)
-
-        def click(x: float, y: float) -> None:
-            QTest.mouseClick(canvas, Qt.MouseButton.LeftButton,
-                             pos=canvas.to_widget((x, y)).toPoint())
-
         editor.tool_actions["line"].trigger()
         click(700, 520)
         click(860, 120)
@@ -78,6 +50,8 @@ async def capture(lang: str, mask: bool = False) -> None:
         editor.draft.change(line.id, name=EXIT_LANE[lang])
         if mask:
             editor.draft.change(last.id, name="Street window")
+        entrance = next(s for s in editor.draft.shapes if s.kind == "line")
+        editor.draft.add_route(ROUTE[lang], [(entrance.id, "in"), (line.id, "in")], 60)
         canvas.changed.emit()
         canvas.select(last.id)
         await asyncio.sleep(0.5)
@@ -87,17 +61,9 @@ async def capture(lang: str, mask: bool = False) -> None:
             editor.grab().save(str(out))
         print(f"saved {out}")
         editor.close()
-        await console.stop()
-        window.close_now()
 
 
 if __name__ == "__main__":
-    app = QApplication(sys.argv)
-    app.setQuitOnLastWindowClosed(False)
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
     arg = sys.argv[1] if len(sys.argv) > 1 else "en"
     language = "en" if arg == "mask" else arg
-    i18n.install(language)
-    with loop:
-        loop.run_until_complete(capture(language, mask=arg == "mask"))
+    run(lambda: capture(language, mask=arg == "mask"), language)

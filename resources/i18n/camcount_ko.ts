@@ -2040,6 +2040,10 @@
         <translation>경로 추가</translation>
     </message>
     <message>
+        <source>Edit route</source>
+        <translation>경로 편집</translation>
+    </message>
+    <message>
         <source>e.g. Platform to exit</source>
         <translation>예: 승강장에서 출구로</translation>
     </message>
@@ -2060,8 +2064,28 @@
         <translation>단계 추가</translation>
     </message>
     <message>
-        <source>Remove last</source>
-        <translation>마지막 단계 제거</translation>
+        <source>Remove step</source>
+        <translation>단계 삭제</translation>
+    </message>
+    <message>
+        <source>Removes the selected step, or the last one</source>
+        <translation>선택한 단계 또는 마지막 단계를 삭제합니다</translation>
+    </message>
+    <message>
+        <source>Move up</source>
+        <translation>위로</translation>
+    </message>
+    <message>
+        <source>Move down</source>
+        <translation>아래로</translation>
+    </message>
+    <message>
+        <source>every class the detector reports</source>
+        <translation>감지기가 보고하는 모든 클래스</translation>
+    </message>
+    <message>
+        <source>COCO class names, comma-separated (person, car, …)</source>
+        <translation>쉼표로 구분한 COCO 클래스 이름 (person, car, …)</translation>
     </message>
     <message>
         <source>Name</source>
@@ -2078,6 +2102,10 @@
     <message>
         <source>Last step within</source>
         <translation>마지막 단계까지 제한 시간</translation>
+    </message>
+    <message>
+        <source>Classes</source>
+        <translation>클래스</translation>
     </message>
     <message>
         <source>A route needs at least two steps: where people come from and where they go</source>
@@ -2102,6 +2130,14 @@
         <translation>이 라인이나 구역을 이 순서로 지나는 사람. 예: A 문으로 들어와 B 문으로 나감</translation>
     </message>
     <message>
+        <source>Edit…</source>
+        <translation>편집…</translation>
+    </message>
+    <message>
+        <source>Change the selected route (or double-click it)</source>
+        <translation>선택한 경로 변경 (또는 더블클릭)</translation>
+    </message>
+    <message>
         <source>Delete route</source>
         <translation>경로 삭제</translation>
     </message>
@@ -2113,12 +2149,24 @@
         <source>within {s:g} s</source>
         <translation>{s:g}초 이내</translation>
     </message>
+    <message>
+        <source>{within}; counts {classes}</source>
+        <translation>{within}; {classes} 집계</translation>
+    </message>
+    <message>
+        <source>in</source>
+        <translation>입장</translation>
+    </message>
+    <message>
+        <source>out</source>
+        <translation>퇴장</translation>
+    </message>
 </context>
 <context>
     <name>RoutesPanel</name>
     <message>
-        <source>Routes (origin → destination)</source>
-        <translation>경로(출발 → 도착)</translation>
+        <source>Routes (origin → destination): people · mean transit</source>
+        <translation>경로 (출발 → 도착): 인원 · 평균 이동 시간</translation>
     </message>
     <message>
         <source>to {name}</source>
@@ -2135,6 +2183,10 @@
     <message>
         <source>{name}: {n} people, {t:.1f} s on average</source>
         <translation>{name}: {n}명, 평균 {t:.1f}초</translation>
+    </message>
+    <message>
+        <source>{n} · {t:.1f} s</source>
+        <translation>{n} · {t:.1f}초</translation>
     </message>
 </context>
 <context>
@@ -2926,6 +2978,14 @@
         <translation>도형 삭제</translation>
     </message>
     <message>
+        <source>Delete the routes too?</source>
+        <translation>경로도 삭제할까요?</translation>
+    </message>
+    <message>
+        <source>Delete with its routes</source>
+        <translation>경로와 함께 삭제</translation>
+    </message>
+    <message>
         <source>Save</source>
         <translation>저장</translation>
     </message>
@@ -3036,6 +3096,20 @@
     <message>
         <source>Colour of {shape}</source>
         <translation>{shape}의 색</translation>
+    </message>
+    <message>
+        <source>{shape} is a step of these routes:
+{routes}
+
+Deleting it deletes them too (one Undo brings all back).</source>
+        <translation>{shape}은(는) 다음 경로의 한 단계입니다:
+{routes}
+
+삭제하면 이 경로들도 삭제됩니다 (실행 취소 한 번으로 모두 복원됩니다).</translation>
+    </message>
+    <message>
+        <source>Deleted {shape} and the routes {routes}; Undo brings them back</source>
+        <translation>{shape}와(과) 경로 {routes}을(를) 삭제했습니다. 실행 취소로 복원됩니다</translation>
     </message>
     <message>
         <source>Not exported: {reason}</source>

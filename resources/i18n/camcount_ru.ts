@@ -2040,6 +2040,10 @@
         <translation>Добавить маршрут</translation>
     </message>
     <message>
+        <source>Edit route</source>
+        <translation>Изменить маршрут</translation>
+    </message>
+    <message>
         <source>e.g. Platform to exit</source>
         <translation>например, Платформа — выход</translation>
     </message>
@@ -2060,8 +2064,28 @@
         <translation>Добавить шаг</translation>
     </message>
     <message>
-        <source>Remove last</source>
-        <translation>Убрать последний</translation>
+        <source>Remove step</source>
+        <translation>Удалить шаг</translation>
+    </message>
+    <message>
+        <source>Removes the selected step, or the last one</source>
+        <translation>Удаляет выбранный шаг или последний</translation>
+    </message>
+    <message>
+        <source>Move up</source>
+        <translation>Выше</translation>
+    </message>
+    <message>
+        <source>Move down</source>
+        <translation>Ниже</translation>
+    </message>
+    <message>
+        <source>every class the detector reports</source>
+        <translation>все классы, которые сообщает детектор</translation>
+    </message>
+    <message>
+        <source>COCO class names, comma-separated (person, car, …)</source>
+        <translation>Названия классов COCO через запятую (person, car, …)</translation>
     </message>
     <message>
         <source>Name</source>
@@ -2078,6 +2102,10 @@
     <message>
         <source>Last step within</source>
         <translation>Последний шаг в пределах</translation>
+    </message>
+    <message>
+        <source>Classes</source>
+        <translation>Классы</translation>
     </message>
     <message>
         <source>A route needs at least two steps: where people come from and where they go</source>
@@ -2102,6 +2130,14 @@
         <translation>Люди, проходящие эти линии или зоны в этом порядке, например вход через дверь A и выход через дверь B</translation>
     </message>
     <message>
+        <source>Edit…</source>
+        <translation>Изменить…</translation>
+    </message>
+    <message>
+        <source>Change the selected route (or double-click it)</source>
+        <translation>Изменить выбранный маршрут (или дважды щёлкните по нему)</translation>
+    </message>
+    <message>
         <source>Delete route</source>
         <translation>Удалить маршрут</translation>
     </message>
@@ -2113,12 +2149,24 @@
         <source>within {s:g} s</source>
         <translation>в пределах {s:g} с</translation>
     </message>
+    <message>
+        <source>{within}; counts {classes}</source>
+        <translation>{within}; считает {classes}</translation>
+    </message>
+    <message>
+        <source>in</source>
+        <translation>вход</translation>
+    </message>
+    <message>
+        <source>out</source>
+        <translation>выход</translation>
+    </message>
 </context>
 <context>
     <name>RoutesPanel</name>
     <message>
-        <source>Routes (origin → destination)</source>
-        <translation>Маршруты (откуда → куда)</translation>
+        <source>Routes (origin → destination): people · mean transit</source>
+        <translation>Маршруты (откуда → куда): люди · среднее время в пути</translation>
     </message>
     <message>
         <source>to {name}</source>
@@ -2135,6 +2183,10 @@
     <message>
         <source>{name}: {n} people, {t:.1f} s on average</source>
         <translation>{name}: людей {n}, в среднем {t:.1f} с</translation>
+    </message>
+    <message>
+        <source>{n} · {t:.1f} s</source>
+        <translation>{n} · {t:.1f} с</translation>
     </message>
 </context>
 <context>
@@ -2926,6 +2978,14 @@
         <translation>Удалить фигуру</translation>
     </message>
     <message>
+        <source>Delete the routes too?</source>
+        <translation>Удалить и маршруты?</translation>
+    </message>
+    <message>
+        <source>Delete with its routes</source>
+        <translation>Удалить вместе с маршрутами</translation>
+    </message>
+    <message>
         <source>Save</source>
         <translation>Сохранить</translation>
     </message>
@@ -3036,6 +3096,20 @@
     <message>
         <source>Colour of {shape}</source>
         <translation>Цвет: {shape}</translation>
+    </message>
+    <message>
+        <source>{shape} is a step of these routes:
+{routes}
+
+Deleting it deletes them too (one Undo brings all back).</source>
+        <translation>{shape} — шаг этих маршрутов:
+{routes}
+
+При удалении удалятся и они (одна отмена вернёт всё).</translation>
+    </message>
+    <message>
+        <source>Deleted {shape} and the routes {routes}; Undo brings them back</source>
+        <translation>Удалены {shape} и маршруты {routes}; отмена вернёт их</translation>
     </message>
     <message>
         <source>Not exported: {reason}</source>

@@ -2040,6 +2040,10 @@
         <translation>Thêm lộ trình</translation>
     </message>
     <message>
+        <source>Edit route</source>
+        <translation>Sửa lộ trình</translation>
+    </message>
+    <message>
         <source>e.g. Platform to exit</source>
         <translation>ví dụ Sân ga ra lối thoát</translation>
     </message>
@@ -2060,8 +2064,28 @@
         <translation>Thêm bước</translation>
     </message>
     <message>
-        <source>Remove last</source>
-        <translation>Bỏ bước cuối</translation>
+        <source>Remove step</source>
+        <translation>Xóa bước</translation>
+    </message>
+    <message>
+        <source>Removes the selected step, or the last one</source>
+        <translation>Xóa bước đang chọn, hoặc bước cuối cùng</translation>
+    </message>
+    <message>
+        <source>Move up</source>
+        <translation>Lên trên</translation>
+    </message>
+    <message>
+        <source>Move down</source>
+        <translation>Xuống dưới</translation>
+    </message>
+    <message>
+        <source>every class the detector reports</source>
+        <translation>mọi lớp mà bộ phát hiện báo</translation>
+    </message>
+    <message>
+        <source>COCO class names, comma-separated (person, car, …)</source>
+        <translation>Tên lớp COCO, phân cách bằng dấu phẩy (person, car, …)</translation>
     </message>
     <message>
         <source>Name</source>
@@ -2078,6 +2102,10 @@
     <message>
         <source>Last step within</source>
         <translation>Bước cuối trong vòng</translation>
+    </message>
+    <message>
+        <source>Classes</source>
+        <translation>Lớp</translation>
     </message>
     <message>
         <source>A route needs at least two steps: where people come from and where they go</source>
@@ -2102,6 +2130,14 @@
         <translation>Những người đi qua các vạch hoặc vùng này theo đúng thứ tự, ví dụ vào cửa A và ra cửa B</translation>
     </message>
     <message>
+        <source>Edit…</source>
+        <translation>Sửa…</translation>
+    </message>
+    <message>
+        <source>Change the selected route (or double-click it)</source>
+        <translation>Thay đổi lộ trình đang chọn (hoặc nhấp đúp vào nó)</translation>
+    </message>
+    <message>
         <source>Delete route</source>
         <translation>Xóa lộ trình</translation>
     </message>
@@ -2113,12 +2149,24 @@
         <source>within {s:g} s</source>
         <translation>trong vòng {s:g} giây</translation>
     </message>
+    <message>
+        <source>{within}; counts {classes}</source>
+        <translation>{within}; đếm {classes}</translation>
+    </message>
+    <message>
+        <source>in</source>
+        <translation>vào</translation>
+    </message>
+    <message>
+        <source>out</source>
+        <translation>ra</translation>
+    </message>
 </context>
 <context>
     <name>RoutesPanel</name>
     <message>
-        <source>Routes (origin → destination)</source>
-        <translation>Lộ trình (điểm đi → điểm đến)</translation>
+        <source>Routes (origin → destination): people · mean transit</source>
+        <translation>Lộ trình (điểm đi → điểm đến): số người · thời gian di chuyển trung bình</translation>
     </message>
     <message>
         <source>to {name}</source>
@@ -2135,6 +2183,10 @@
     <message>
         <source>{name}: {n} people, {t:.1f} s on average</source>
         <translation>{name}: {n} người, trung bình {t:.1f} giây</translation>
+    </message>
+    <message>
+        <source>{n} · {t:.1f} s</source>
+        <translation>{n} · {t:.1f} giây</translation>
     </message>
 </context>
 <context>
@@ -2926,6 +2978,14 @@
         <translation>Xóa hình</translation>
     </message>
     <message>
+        <source>Delete the routes too?</source>
+        <translation>Xóa cả các lộ trình?</translation>
+    </message>
+    <message>
+        <source>Delete with its routes</source>
+        <translation>Xóa cùng các lộ trình</translation>
+    </message>
+    <message>
         <source>Save</source>
         <translation>Lưu</translation>
     </message>
@@ -3036,6 +3096,20 @@
     <message>
         <source>Colour of {shape}</source>
         <translation>Màu của {shape}</translation>
+    </message>
+    <message>
+        <source>{shape} is a step of these routes:
+{routes}
+
+Deleting it deletes them too (one Undo brings all back).</source>
+        <translation>{shape} là một bước của các lộ trình sau:
+{routes}
+
+Xóa nó sẽ xóa cả chúng (một lần Hoàn tác sẽ khôi phục tất cả).</translation>
+    </message>
+    <message>
+        <source>Deleted {shape} and the routes {routes}; Undo brings them back</source>
+        <translation>Đã xóa {shape} và các lộ trình {routes}; Hoàn tác sẽ khôi phục chúng</translation>
     </message>
     <message>
         <source>Not exported: {reason}</source>

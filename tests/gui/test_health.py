@@ -7,7 +7,7 @@ import time
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from camcount_desktop.console import Console
 from camcount_desktop.health.controller import HealthController
@@ -90,6 +90,39 @@ def test_a_notifier_that_cannot_serve_a_target_says_so_on_its_chip(qtbot) -> Non
     assert "ops-hook: secret env:HOOK_SECRET is not set on notifier-b" in label.toolTip()
     health.on_health(heartbeat("notifier-b", "notifier", cannot_serve={}))  # secret set, restarted
     assert "notifier: running" in texts(view)
+
+
+def test_on_a_narrow_window_the_chips_wrap_to_rows_and_each_reads_whole(qtbot) -> None:
+    """The bar's width beside the docks and the alert pane of a 1280 px window: no chip is
+    squeezed (its whole text fits), none is outside the bar, and the wall starts below it."""
+    health = HealthController("local")
+    health.on_state("connected")
+    health.on_health(heartbeat("det-1", "detector", fallback=True, inference_ms=110.0,
+                               fps={"door": 9.8}, model_version="opencv-hog",
+                               fallback_reason="no YOLO weights: yolo11n.pt is not on disk"))
+    for role in ("analytics", "camera", "alerts", "mqtt"):
+        health.on_health(heartbeat(f"{role}-1", role))
+    health.on_health(heartbeat("notifier-b", "notifier", cannot_serve={"ops-hook": "no secret"}))
+    window = QWidget()
+    col = QVBoxLayout(window)
+    view = HealthView(health)
+    wall = QLabel("wall")
+    col.addWidget(view)
+    col.addWidget(wall, 1)
+    qtbot.addWidget(window)
+    window.resize(560, 400)
+    window.show()
+    qtbot.waitExposed(window)
+    chips = [w for w in view.findChildren(QLabel) if not w.isHidden()]
+    assert len(chips) == 8
+    for label in chips:
+        assert label.width() >= label.sizeHint().width(), f"{label.text()!r} is cut"
+        assert view.rect().contains(label.geometry()), f"{label.text()!r} is outside the bar"
+    assert len({label.y() for label in chips}) > 1  # wrapped, not squeezed
+    assert wall.y() >= max(label.geometry().bottom() for label in chips) + view.y()
+    # wide enough, they stand in one row
+    window.resize(2400, 400)
+    qtbot.waitUntil(lambda: len({label.y() for label in chips}) == 1)
 
 
 def test_the_hog_fallback_is_said_on_screen_and_yolo_by_its_model(qtbot) -> None:

@@ -51,9 +51,9 @@ async def test_the_route_matrix_shows_the_people_of_each_origin_and_destination(
     await view.routes.controller.wait()
     panel = view.routes
     await until(lambda: panel.matrix.rowCount() == 2, what="the route matrix")
-    assert panel.cell("West", "East") == "3"
-    assert panel.cell("East", "West") == "1"
-    assert panel.cell("East", "East") == "1"
+    assert panel.cell("West", "East") == "3 · 5.0 s"  # people · their mean transit
+    assert panel.cell("East", "West") == "1 · 4.5 s"
+    assert panel.cell("East", "East") == "1 · 12.0 s"
     assert panel.cell("West", "West") == "–"  # none in these days
     assert panel.flow.cells == {("West", "East"): 3, ("East", "West"): 1, ("East", "East"): 1}
-    assert "West → East: 3 people, 5.0 s on average" in panel.transit.text()
+    assert "West → East: 3 people, 5.0 s on average" in panel.tooltip("West", "East")
