@@ -14,19 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import tempfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import qasync
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
+import shots
 
-from camcount_desktop.console import Console
 from camcount_desktop.main_window import MainWindow
-from camcount_desktop.settings import Settings
-from workers.analytics import AnalyticsClient, AnalyticsSettings, AnalyticsWorker
+from workers.analytics import AnalyticsClient
 from workers.contracts import (
     CameraConfig,
     CameraControl,
@@ -38,7 +33,7 @@ from workers.contracts import (
 )
 from workers.contracts.sites import Site
 
-OUT = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent
+OUT = Path(sys.argv[1]) if len(sys.argv) > 1 else shots.HERE
 TZ, DAY = "Europe/Berlin", date(2026, 6, 10)
 
 
@@ -63,13 +58,7 @@ def visitors() -> dict[str, list[CountEvent]]:
 
 
 async def capture() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat))
-        console = Console("local", settings, local_cameras=[], local_zones=[], host_workers=False)
-        await console.start()
-        worker = AnalyticsWorker(db_url=f"sqlite+aiosqlite:///{Path(tmp) / 'a.db'}", timezone=TZ,
-                                 reports_dir=Path(tmp), settings=AnalyticsSettings(schedule=False))
-        await worker.start(console.bus)
+    async with shots.with_analytics(TZ) as (console, settings, worker):
         bus, t = console.bus, console.bus.topology
         sets = {
             "front": ("Front", ZoneSet(camera_id="front", frame_width=960, frame_height=540,
@@ -86,24 +75,25 @@ async def capture() -> None:
                                                               source="0")),
                             CameraControl(camera_id=cam, action="set_zones", zones=zones)):
                 await bus.publish(t.camera_events, t.control_key(cam), control)
-        for cam, events in visitors().items():
+        counted = visitors()
+        for cam, events in counted.items():
             for i in range(0, len(events), 50):
                 batch = events[i:i + 50]
                 await bus.publish(t.camera_events, t.counts_key(cam), CountEvents(
                     camera_id=cam, frame_id=f"f{i}", frame_timestamp=max(e.at for e in batch),
                     zones_version=1, events=batch))
+        for cam in sets:
+            await shots.zones_stored(console, cam)
         shop = Site(id="shop", name="Shop", max_occupancy=30,
                     doors=[{"camera_id": "front", "line_id": "door"},
                            {"camera_id": "yard", "line_id": "gate", "entering": "out"}],
                     zones=[{"camera_id": "front", "zone_id": "fitting"}],
                     occupancy={"reset_at": "22:00", "mean_visit_seconds": 1800})
-        # polled: nothing signals these (the worker's subscriptions, the console's zone sets)
-        while not (await AnalyticsClient(bus).save_site(shop)).saved:  # noqa: ASYNC110
-            await asyncio.sleep(0.2)
-        while worker.ingestor.events_written < sum(len(e) for e in visitors().values()) \
-                or not all(c in console.wall.states and console.wall.state(c).zones  # noqa: ASYNC110
-                           for c in sets):
-            await asyncio.sleep(0.2)
+        assert (await AnalyticsClient(bus).save_site(shop)).saved
+        await shots.poll(lambda: worker.ingestor.events_written
+                         >= sum(len(e) for e in counted.values())
+                         and all(c in console.wall.states and console.wall.state(c).zones
+                                 for c in sets), "the counts stored and the zones on the console")
 
         window = MainWindow(console, settings)
         window.resize(1500, 950)
@@ -111,15 +101,13 @@ async def capture() -> None:
         editor = window.admin.open_sites()
         await editor.loaded
         await asyncio.sleep(1.0)
-        QApplication.primaryScreen().grabWindow(editor.winId()).save(str(OUT / "site_editor.png"))
+        shots.grab(editor, OUT / "site_editor.png")
         editor.close()
 
         window.open_analytics()
         view = window.analytics_view
-        view.controller.timezone = TZ
         view.resize(1500, 950)
-        while view.site_box.findText("Shop") < 0:  # noqa: ASYNC110
-            await asyncio.sleep(0.2)
+        await shots.poll(lambda: view.site_box.findText("Shop") >= 0, "the site to pick")
         await view.controller.wait()
         view.site_box.setCurrentIndex(view.site_box.findText("Shop"))
         view.period_box.setCurrentIndex(view.period_box.findData("hourly"))
@@ -127,18 +115,10 @@ async def capture() -> None:
         view.show_chart()
         await view.controller.wait()
         await asyncio.sleep(1.5)
-        QApplication.primaryScreen().grabWindow(view.winId()).save(str(OUT / "site_occupancy.png"))
-        print(f"saved {OUT / 'site_editor.png'} and {OUT / 'site_occupancy.png'}")
+        shots.grab(view, OUT / "site_occupancy.png")
         view.close()
-        window.close()
-        await worker.stop()
-        await console.stop()
+        window.close_now()
 
 
 if __name__ == "__main__":
-    app = QApplication(sys.argv)
-    app.setQuitOnLastWindowClosed(False)
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    with loop:
-        loop.run_until_complete(capture())
+    shots.run(capture)
