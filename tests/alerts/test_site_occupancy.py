@@ -103,13 +103,11 @@ def test_the_corrected_figure_is_the_one_watched_when_the_site_has_an_average_vi
     assert [(t, c.action) for t, c in changes] == [(15.0, "raise"), (70.0, "resolve")]
 
 
-async def test_the_rule_engine_in_the_analytics_worker_watches_a_site_saved_after_it_started(
-        inprocess_bus: Bus, tmp_path: Path) -> None:
-    """Saved over the request API while the engine runs: the engine hears of it, follows the
-    doors' cameras' results, and raises one alert for the site, stored and announced."""
-    bus, t = inprocess_bus, inprocess_bus.topology
-    rule = SiteOccupancyRule(id="full", name="Shop full", for_seconds=0.5, cooldown_seconds=600)
-    db_url = f"sqlite+aiosqlite:///{tmp_path / 'a.db'}"
+async def engine_in_analytics(bus: Bus, db_url: str, tmp_path: Path,
+                              ) -> tuple[AnalyticsWorker, list[SystemEvent]]:
+    """An analytics worker running a rule for every site (the site's own maximum, 0.5 s), and
+    the alerts it raises as announced on ``system.events``."""
+    rule = SiteOccupancyRule(id="full", for_seconds=0.5, cooldown_seconds=600)
     analytics = AnalyticsWorker(db_url=db_url, settings=FAST, reports_dir=tmp_path,
                                 alerting=AlertingConfig(rules=[rule]))
     await analytics.start(bus)
@@ -119,7 +117,17 @@ async def test_the_rule_engine_in_the_analytics_worker_watches_a_site_saved_afte
         if e.event_type == "alert" and e.data.get("action") == "raise":
             raised.append(e)
 
-    await bus.subscribe(t.system_events, [], on_event, model=SystemEvent)
+    await bus.subscribe(bus.topology.system_events, [], on_event, model=SystemEvent)
+    return analytics, raised
+
+
+async def test_the_rule_engine_in_the_analytics_worker_watches_a_site_saved_after_it_started(
+        inprocess_bus: Bus, tmp_path: Path) -> None:
+    """Saved over the request API while the engine runs: the engine hears of it, follows the
+    doors' cameras' results, and raises one alert for the site, stored and announced."""
+    bus, t = inprocess_bus, inprocess_bus.topology
+    analytics, raised = await engine_in_analytics(bus, f"sqlite+aiosqlite:///{tmp_path / 'a.db'}",
+                                                  tmp_path)
     try:
         assert (await AnalyticsClient(bus).save_site(SHOP)).saved
         assert analytics.alerts is not None
@@ -157,17 +165,7 @@ async def test_after_a_restart_the_engine_starts_from_the_stored_count_events(
                 facts("yard", [event(earlier, "out", track=100 + k, shape="gate")
                                for k in range(7)]))
     await db.dispose()
-    rule = SiteOccupancyRule(id="full", for_seconds=0.5, cooldown_seconds=600)
-    analytics = AnalyticsWorker(db_url=db_url, settings=FAST, reports_dir=tmp_path,
-                                alerting=AlertingConfig(rules=[rule]))
-    await analytics.start(bus)
-    raised: list[SystemEvent] = []
-
-    async def on_event(e: SystemEvent, _: Delivery) -> None:
-        if e.event_type == "alert" and e.data.get("action") == "raise":
-            raised.append(e)
-
-    await bus.subscribe(t.system_events, [], on_event, model=SystemEvent)
+    analytics, raised = await engine_in_analytics(bus, db_url, tmp_path)
     try:
         for _ in range(40):
             if raised:
