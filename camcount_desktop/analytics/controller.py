@@ -58,6 +58,10 @@ class AnalyticsController(QObject):
         """Query and show; a newer request replaces one still running."""
         self._run("chart", self._show(selection, shape_label))
 
+    def track(self, what: str, coro) -> None:
+        """Run ``coro`` with this window's queries: ``wait`` and ``stop`` include it."""
+        self._run(what, coro)
+
     def _run(self, what: str, coro) -> None:
         if (old := self._tasks.get(what)) is not None:
             old.cancel()

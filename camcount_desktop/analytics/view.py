@@ -188,7 +188,7 @@ class AnalyticsView(QWidget):
             self._asked_cameras = True
             self.controller.load_cameras()
             if self.sites is not None:
-                self._spawn(self.sites.load())
+                self.controller.track("sites", self.sites.load())
 
     def _camera_name(self, camera_id: str) -> str:
         return next((c.name for c in self.controller.cameras
