@@ -3,19 +3,23 @@ validation and the JSON ``count-video --zones`` reads. Qt-free.
 
 Validation is the contract's (``workers/contracts/zones.py``, which the counting engine and
 ``count-video`` use): each shape is checked on its own inside a one-shape ``ZoneSet``, so every
-faulty shape gets its own message, in the same words a detector would refuse it with.
+faulty shape gets its own message, in the same words a detector would refuse it with, in the
+draft's ``language`` (the editor gives the console's).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass, replace
 from typing import Literal
 
 from pydantic import ValidationError
 
+from workers import i18n
 from workers.contracts import LineDef, ZoneDef, ZoneSet
+from workers.contracts.phrases import FIELD_CHECKS, phrases_of, say
 from workers.contracts.zones import MaskDef, OccupancySettings, RouteDef
 from workers.geometry import Point
 
@@ -63,16 +67,6 @@ class Shape:
                    tuple(d.classes), getattr(d, "occupancy", None))
 
 
-def _message(exc: ValidationError) -> str:
-    """The contract's own words; a field error names its field."""
-    parts = []
-    for err in exc.errors(include_url=False):
-        msg = err["msg"].removeprefix("Value error, ")
-        field = [str(p) for p in err["loc"] if not isinstance(p, int) and p not in FIELDS.values()]
-        parts.append(f"{'.'.join(field)}: {msg}" if field else msg)
-    return "; ".join(parts)
-
-
 class ZoneDraft:
     """Edits replace the tuple of shapes; each one that counts pushes the previous tuple on the
     undo stack. Drags call ``preview`` on every mouse move and ``commit`` once at release, so one
@@ -89,6 +83,8 @@ class ZoneDraft:
         #: how a new shape is named (the editor gives them in the console's language)
         self.name_templates: dict[str, str] = {"line": "Line {n}", "zone": "Zone {n}",
                                                "mask": "Mask {n}"}
+        #: the language of the reasons a shape or route is refused
+        self.language = "en"
         self._take(base, base.version if base_version is None else base_version)
         self._undo = []
 
@@ -216,7 +212,7 @@ class ZoneDraft:
                              steps=[{"shape_id": sid, "direction": d} for sid, d in steps],
                              within_seconds=within_seconds)
         except ValidationError as exc:
-            raise ValueError(_message(exc)) from exc
+            raise ValueError(self._message(exc)) from exc
         self.routes = (*self.routes, route)
         return route
 
@@ -230,8 +226,8 @@ class ZoneDraft:
         for r in self.routes:
             gone = [st.shape_id for st in r.steps if st.shape_id not in ids]
             if gone:
-                out[r.id] = (f"route {r.label!r}: {', '.join(map(repr, gone))} "
-                             "no longer exists; delete the route or draw it again")
+                out[r.id] = i18n.say(say("route_shape_gone", label=r.label,
+                                         shapes=", ".join(map(repr, gone))), self.language)
         return out
 
     def route_text(self, route: RouteDef) -> str:
@@ -242,6 +238,17 @@ class ZoneDraft:
                           for st in route.steps)
 
     # -- validation and output ----------------------------------------------------------------
+    def _message(self, exc: ValidationError) -> str:
+        """The contract's reasons in the draft's language; one of pydantic's own checks names
+        its field (the shape's own refusals name the shape)."""
+        parts = []
+        for field, phrase in phrases_of(exc):
+            text = i18n.say(phrase, self.language)
+            field = ".".join(p for p in re.sub(r"\[\d+\]", "", field).split(".")
+                             if p and p not in FIELDS.values())
+            parts.append(f"{field}: {text}" if field and phrase.code in FIELD_CHECKS else text)
+        return "; ".join(parts)
+
     def errors(self) -> dict[str, str]:
         """Why each faulty shape would be refused, by shape id."""
         out: dict[str, str] = {}
@@ -251,17 +258,16 @@ class ZoneDraft:
                 ZoneSet(camera_id=self.camera_id, frame_width=self.width, frame_height=self.height,
                         **{FIELDS[s.kind]: [s.as_dict()]})
             except ValidationError as exc:
-                out[s.id] = _message(exc)
+                out[s.id] = self._message(exc)
             if s.id in seen:
-                out.setdefault(s.id, f"two shapes share the id {s.id!r}; ids must be unique per camera")
+                out.setdefault(s.id, i18n.say(say("shape_id_twice", id=s.id), self.language))
             seen.add(s.id)
         return out
 
     def zone_set(self, version: int) -> ZoneSet:
         """The shapes as a ZoneSet; raises ValueError with the reasons when any is faulty."""
         if errors := self.errors():
-            labels = {s.id: s.label for s in self.shapes}
-            raise ValueError("; ".join(f"{labels[i]}: {m}" for i, m in errors.items()))
+            raise ValueError("; ".join(errors.values()))  # each names its shape
         if route_errors := self.route_errors():
             raise ValueError("; ".join(route_errors.values()))
         return ZoneSet(
@@ -291,7 +297,7 @@ class ZoneDraft:
         try:
             zs = ZoneSet.model_validate(raw).scaled_to(self.width, self.height)
         except ValidationError as exc:
-            raise ValueError(_message(exc)) from exc
+            raise ValueError(self._message(exc)) from exc
         self.settings = {k: getattr(zs, k) for k in SETTINGS}
         # a shape of the file that the stored version does not have is a new one: a new id
         ids = {d.id: d.id if d.id in self.base_ids else self.new_id(d.kind)
