@@ -288,9 +288,10 @@ class ZoneDraft:
         try:
             raw = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ValueError(f"not JSON: {exc}") from exc
+            raise ValueError(i18n.say(say("zones_file_not_json", error=str(exc)),
+                                      self.language)) from exc
         if not isinstance(raw, dict):
-            raise ValueError("the file must hold one JSON object (a zone set)")
+            raise ValueError(i18n.say(say("zones_file_not_object"), self.language))
         raw["camera_id"] = self.camera_id
         raw.setdefault("frame_width", self.width)
         raw.setdefault("frame_height", self.height)

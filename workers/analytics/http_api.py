@@ -243,7 +243,7 @@ class CountsApi:
         q = request.query
         for required in ("camera", "start", "end"):
             if not q.get(required):
-                raise BadRequest(say("api_parameter_required", name=required), required)
+                raise BadRequest(say("missing"), required)
         reply: RoutesReply = await route_matrix(self.queries.db, RoutesQuery(
             camera_id=q["camera"], since=_when(request, "start", tz),
             until=_when(request, "end", tz), class_name=q.get("class") or None))
@@ -288,7 +288,7 @@ class CountsApi:
         q = request.query
         for required in ("camera", "start", "end"):
             if not q.get(required):
-                raise BadRequest(say("api_parameter_required", name=required), required)
+                raise BadRequest(say("missing"), required)
         return {"camera_id": q["camera"], "period": q.get("period", "hourly"),
                 "start": _when(request, "start", tz), "end": _when(request, "end", tz),
                 "shape_id": q.get("shape") or None, "shape_kind": q.get("kind") or None,

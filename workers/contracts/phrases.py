@@ -41,6 +41,8 @@ PHRASES: dict[str, str] = {
                          "camera"),
     "route_step_unknown": N_("route '%(label)s': step %(step)s names '%(shape)s', which is no "
                              "line or zone of this camera"),
+    "zones_file_not_json": N_("not JSON: %(error)s"),
+    "zones_file_not_object": N_("the file must hold one JSON object (a zone set)"),
     "route_shape_gone": N_("route '%(label)s': %(shapes)s no longer exists; delete the route or "
                            "draw it again"),
     # -- cameras, queries, alerting -------------------------------------------------------------
@@ -80,7 +82,6 @@ PHRASES: dict[str, str] = {
     "invalid_value": "%(reason)s",
     # -- the counts API (workers/analytics/http_api.py) -----------------------------------------
     "api_token_required": N_("a valid token is required: Authorization: Bearer <token>"),
-    "api_parameter_required": N_("the parameter '%(name)s' is required"),
     "api_not_a_date": N_("'%(value)s' is not an ISO-8601 date or date-time (e.g. 2026-06-10 or "
                          "2026-06-10T08:00+02:00)"),
     # -- camera sources (workers/camera), shown on tiles and in the camera list -----------------
