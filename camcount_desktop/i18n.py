@@ -22,6 +22,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from pydantic import ValidationError
 from PySide6.QtCore import (
     QCoreApplication,
     QDate,
@@ -34,6 +35,8 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
 
 from camcount_desktop.local_mode import resources_dir
+from workers import i18n as worker_i18n
+from workers.contracts.phrases import Phrase
 from workers.i18n import FONT
 from workers.paths import data_dir
 
@@ -44,6 +47,8 @@ TRANSLATED = ("vi", "ru", "ko")
 #: the settings' choice: code → name in that language ("" follows the OS)
 CHOICES = {"en": "English", "vi": "Tiếng Việt", "ru": "Русский", "ko": "한국어"}
 
+#: the language the console shows (``install``): the workers' phrases are said in it too
+current = "en"
 _installed: list[QTranslator] = []  # a translator works only while Python keeps it alive
 
 
@@ -64,6 +69,35 @@ def resolve(choice: str | None) -> str:
         if lang in CHOICES:
             return lang
     return "en"
+
+
+def say(phrase: Phrase | None, english: str = "") -> str:
+    """A worker's or a contract's sentence (a camera's detail, why a value is refused) in the
+    console's language: the workers' catalog (``workers/i18n``) holds these, in the words the
+    workers and the HTTP API use for the same code. ``english``: what a worker too old to send
+    the phrase sent instead."""
+    return english if phrase is None else worker_i18n.say(phrase, current)
+
+
+def worker_text(text: str) -> str:
+    """A text the workers define for people (a model's description), in the console's language."""
+    return worker_i18n.gettext_for(current)(text)
+
+
+def explain(exc: ValidationError) -> str:
+    """Why pydantic refused, in the console's language, each field named."""
+    return worker_i18n.explain(exc, current)
+
+
+def refusal(exc: Exception) -> str:
+    """A request's failure for people: a question refused before asking (a ``RequestFailed`` of
+    kind "invalid", caused by the contract's ValidationError) said in the console's language;
+    any other failure as the client wrote it."""
+    cause = exc.__cause__
+    if getattr(exc, "why", None) == "invalid" and isinstance(cause, ValidationError):
+        return QCoreApplication.translate("RequestFailed", "Cannot ask for that: {reasons}").format(
+            reasons=explain(cause))
+    return str(exc)
 
 
 def _lrelease() -> str | None:
@@ -113,8 +147,9 @@ def qm_file(lang: str) -> Path | None:
 def install(choice: str | None) -> str:
     """Translate the application into the chosen (or the OS's) language and make dates, times and
     numbers follow its locale. Call once, after the QApplication and before any window."""
+    global current
     app = QCoreApplication.instance()
-    lang = resolve(choice)
+    lang = current = resolve(choice)
     add_font()
     # the OS's own locale when it speaks that language (en_GB keeps its 24-hour clock, ru_UA its
     # dates), else the language's usual one
@@ -143,6 +178,8 @@ def _use(app: QCoreApplication, translator: QTranslator) -> None:
 
 def uninstall() -> None:
     """Back to the source language and the OS's locale (tests switch languages in one process)."""
+    global current
+    current = "en"
     app = QCoreApplication.instance()
     while _installed:
         app.removeTranslator(_installed.pop())

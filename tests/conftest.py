@@ -24,6 +24,9 @@ from workers.bus import Bus
 # Local mode and the workers keep their database, reports and settings in the user data folder;
 # tests (and the workers they start as subprocesses) get a folder of their own instead.
 os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="camcount-test-data-")
+# Commands speak the terminal's language (workers.i18n.cli_language): the tests read English
+# whatever the locale of the machine running them, unless a test asks for another.
+os.environ["CAMCOUNT_LANGUAGE"] = "en"
 
 
 

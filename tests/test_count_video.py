@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import random
 import re
 import subprocess
@@ -18,9 +19,11 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "resources" / "samples" / "entrance.mp4"
 
 
-def count_video(*args: str | Path) -> subprocess.CompletedProcess[str]:
+def count_video(*args: str | Path, language: str = "en") -> subprocess.CompletedProcess[str]:
+    """``language``: of the messages for people (whatever the locale of the machine running it)."""
     return subprocess.run([sys.executable, "-m", "workers.cli", "count-video", *map(str, args)],
-                          capture_output=True, text=True, timeout=150, cwd=ROOT)
+                          capture_output=True, text=True, timeout=150, cwd=ROOT,
+                          env={**os.environ, "CAMCOUNT_LANGUAGE": language})
 
 
 def counted(*args: str | Path) -> dict:
@@ -87,6 +90,10 @@ def test_bad_zones_file_exits_2_with_the_reason(tmp_path: Path) -> None:
 
     run = count_video(SAMPLE, "--line", "480,540,480,900")
     assert run.returncode == 2 and "outside the 960x540 frame" in run.stderr
+    # in the language of whoever runs it (here Russian), the values in place
+    run = count_video(SAMPLE, "--line", "480,540,480,900", language="ru")
+    assert run.returncode == 2
+    assert "«line»: точка (480, 900) лежит за пределами кадра 960x540" in run.stderr
 
 
 def test_unreadable_video_exits_2(tmp_path: Path) -> None:

@@ -24,10 +24,10 @@ import cv2
 import numpy as np
 from pydantic import ValidationError
 
-from workers.contracts.base import describe
 from workers.contracts.detection import CountEvent, CountingData
 from workers.contracts.zones import ZoneSet
 from workers.detector.base import DetectorConfig
+from workers.i18n import cli_language, explain
 
 if TYPE_CHECKING:
     from workers.detector.pipeline import FrameOutcome
@@ -390,7 +390,7 @@ def build_zones(path: Path | None, line: tuple[tuple[float, float], tuple[float,
     try:
         zone_set = ZoneSet.model_validate(raw)
     except ValidationError as exc:
-        raise CountVideoError(f"bad zones file {path}: {describe(exc, 'ZoneSet')}") from exc
+        raise CountVideoError(f"bad zones file {path}: {explain(exc, cli_language())}") from exc
     if (zone_set.frame_width, zone_set.frame_height) != (width, height):
         log.info("zones drawn on %dx%d frames: scaled to the video's %dx%d",
                  zone_set.frame_width, zone_set.frame_height, width, height)
@@ -403,5 +403,5 @@ def build_zones(path: Path | None, line: tuple[tuple[float, float], tuple[float,
                 {**zone_set.model_dump(), "lines": [*zone_set.model_dump()["lines"],
                                                     {"id": "line", "points": line}]})
         except ValidationError as exc:
-            raise CountVideoError(f"bad --line: {describe(exc, 'ZoneSet')}") from exc
+            raise CountVideoError(f"bad --line: {explain(exc, cli_language())}") from exc
     return zone_set

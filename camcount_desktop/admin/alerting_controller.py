@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
+from camcount_desktop import i18n
 from camcount_desktop.admin.permissions import AdminAccess
 from camcount_desktop.console import Console
 from workers.contracts import SystemEvent
@@ -155,5 +156,5 @@ class AlertingController(QObject):
         self.secret_problems = reply.secret_problems
         self.changed.emit()
         if reply.error is not None:
-            return Refusal(reply.error, reply.field)
+            return Refusal(i18n.say(reply.error_phrase, reply.error), reply.field)
         return reply

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from camcount_desktop import i18n
 from camcount_desktop.admin.camera_admin_controller import CameraAdminController
 from camcount_desktop.admin.form_fields import HINT_STYLE, plain
 from camcount_desktop.cameras.view import no_worker_text
@@ -170,7 +171,7 @@ class CameraForm(QDialog):
                                       "never stores camera passwords outside the camera workers): "
                                       "type it again")}
         problem = address_problem(source)
-        return {"source": problem} if problem else {}
+        return {"source": i18n.say(problem)} if problem else {}
 
     def show_problems(self, problems: dict[str, str]) -> None:
         """Each message under its field (the first such field gets the focus); the rest below."""
@@ -227,7 +228,8 @@ class CameraForm(QDialog):
             image = await CameraAdminController.test_connection(source)
         except SourceError as exc:
             self.preview.setText("")
-            self.error.setText(self.tr("Connection test failed: {reason}").format(reason=exc))
+            self.error.setText(self.tr("Connection test failed: {reason}").format(
+                reason=i18n.say(exc.phrase, str(exc))))
             self._failed_test = (source, self.error.text())
             return
         finally:

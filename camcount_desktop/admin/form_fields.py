@@ -6,6 +6,9 @@ from pydantic import ValidationError
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
+from camcount_desktop import i18n
+from workers.contracts.phrases import phrase_of
+
 ERROR_STYLE = "color:#ff6b6b;"
 HINT_STYLE = "color:#999;"
 
@@ -97,11 +100,12 @@ PLAIN = {
 
 
 def plain(err) -> str:
-    """A refused value's reason in words a person reads, not pydantic's."""
+    """A refused value's reason in words a person reads, not pydantic's: the form's short words,
+    else the contract's sentence for its code, in the console's language."""
     template = PLAIN.get(err["type"])
     if template is None or (err["type"] == "string_too_short"
                             and (err.get("ctx") or {}).get("min_length", 1) > 1):
-        return err["msg"].removeprefix("Value error, ")
+        return i18n.say(phrase_of(err))
     ctx = {k: f"{v:g}" if isinstance(v, float) else v for k, v in (err.get("ctx") or {}).items()}
     return QCoreApplication.translate("FieldForm", template).format(**ctx)
 

@@ -3,19 +3,23 @@ validation and the JSON ``count-video --zones`` reads. Qt-free.
 
 Validation is the contract's (``workers/contracts/zones.py``, which the counting engine and
 ``count-video`` use): each shape is checked on its own inside a one-shape ``ZoneSet``, so every
-faulty shape gets its own message, in the same words a detector would refuse it with.
+faulty shape gets its own message, in the same words a detector would refuse it with, in the
+draft's ``language`` (the editor gives the console's).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass, replace
 from typing import Literal
 
 from pydantic import ValidationError
 
+from workers import i18n
 from workers.contracts import LineDef, ZoneDef, ZoneSet
+from workers.contracts.phrases import FIELD_CHECKS, phrases_of, say
 from workers.contracts.zones import MaskDef, OccupancySettings, RouteDef
 from workers.geometry import Point
 
@@ -63,16 +67,6 @@ class Shape:
                    tuple(d.classes), getattr(d, "occupancy", None))
 
 
-def _message(exc: ValidationError) -> str:
-    """The contract's own words; a field error names its field."""
-    parts = []
-    for err in exc.errors(include_url=False):
-        msg = err["msg"].removeprefix("Value error, ")
-        field = [str(p) for p in err["loc"] if not isinstance(p, int) and p not in FIELDS.values()]
-        parts.append(f"{'.'.join(field)}: {msg}" if field else msg)
-    return "; ".join(parts)
-
-
 #: what one undo step restores: the shapes and the routes through them
 State = tuple[tuple[Shape, ...], tuple[RouteDef, ...]]
 
@@ -96,6 +90,8 @@ class ZoneDraft:
         #: how a new shape is named (the editor gives them in the console's language)
         self.name_templates: dict[str, str] = {"line": "Line {n}", "zone": "Zone {n}",
                                                "mask": "Mask {n}"}
+        #: the language of the reasons a shape or route is refused
+        self.language = "en"
         self._take(base, base.version if base_version is None else base_version)
         self._undo = []
 
@@ -225,13 +221,14 @@ class ZoneDraft:
         counting = {s.id for s in self.shapes if s.kind != "mask"}
         if gone := [sid for sid, _ in steps if sid not in counting]:
             # what the zone set would refuse on Save, said now, while the route is being edited
-            raise ValueError(f"{', '.join(map(repr, gone))} is not a line or zone drawn here")
+            raise ValueError(i18n.say(say("route_shape_not_here", shapes=", ".join(map(repr, gone))),
+                                      self.language))
         try:
             return RouteDef(id=route_id, name=name,
                             steps=[{"shape_id": sid, "direction": d} for sid, d in steps],
                             within_seconds=within_seconds, classes=list(classes))
         except ValidationError as exc:
-            raise ValueError(_message(exc)) from exc
+            raise ValueError(self._message(exc)) from exc
 
     def get_route(self, route_id: str) -> RouteDef | None:
         return next((r for r in self.routes if r.id == route_id), None)
@@ -271,6 +268,17 @@ class ZoneDraft:
                           for st in route.steps)
 
     # -- validation and output ----------------------------------------------------------------
+    def _message(self, exc: ValidationError) -> str:
+        """The contract's reasons in the draft's language; one of pydantic's own checks names
+        its field (the shape's own refusals name the shape)."""
+        parts = []
+        for field, phrase in phrases_of(exc):
+            text = i18n.say(phrase, self.language)
+            field = ".".join(p for p in re.sub(r"\[\d+\]", "", field).split(".")
+                             if p and p not in FIELDS.values())
+            parts.append(f"{field}: {text}" if field and phrase.code in FIELD_CHECKS else text)
+        return "; ".join(parts)
+
     def errors(self) -> dict[str, str]:
         """Why each faulty shape would be refused, by shape id."""
         out: dict[str, str] = {}
@@ -280,17 +288,16 @@ class ZoneDraft:
                 ZoneSet(camera_id=self.camera_id, frame_width=self.width, frame_height=self.height,
                         **{FIELDS[s.kind]: [s.as_dict()]})
             except ValidationError as exc:
-                out[s.id] = _message(exc)
+                out[s.id] = self._message(exc)
             if s.id in seen:
-                out.setdefault(s.id, f"two shapes share the id {s.id!r}; ids must be unique per camera")
+                out.setdefault(s.id, i18n.say(say("shape_id_twice", id=s.id), self.language))
             seen.add(s.id)
         return out
 
     def zone_set(self, version: int) -> ZoneSet:
         """The shapes as a ZoneSet; raises ValueError with the reasons when any is faulty."""
         if errors := self.errors():
-            labels = {s.id: s.label for s in self.shapes}
-            raise ValueError("; ".join(f"{labels[i]}: {m}" for i, m in errors.items()))
+            raise ValueError("; ".join(errors.values()))  # each names its shape
         return ZoneSet(
             camera_id=self.camera_id, version=version, frame_width=self.width,
             frame_height=self.height, **self.settings,
@@ -309,16 +316,17 @@ class ZoneDraft:
         try:
             raw = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ValueError(f"not JSON: {exc}") from exc
+            raise ValueError(i18n.say(say("zones_file_not_json", error=str(exc)),
+                                      self.language)) from exc
         if not isinstance(raw, dict):
-            raise ValueError("the file must hold one JSON object (a zone set)")
+            raise ValueError(i18n.say(say("zones_file_not_object"), self.language))
         raw["camera_id"] = self.camera_id
         raw.setdefault("frame_width", self.width)
         raw.setdefault("frame_height", self.height)
         try:
             zs = ZoneSet.model_validate(raw).scaled_to(self.width, self.height)
         except ValidationError as exc:
-            raise ValueError(_message(exc)) from exc
+            raise ValueError(self._message(exc)) from exc
         self.settings = {k: getattr(zs, k) for k in SETTINGS}
         # a shape of the file that the stored version does not have is a new one: a new id
         ids = {d.id: d.id if d.id in self.base_ids else self.new_id(d.kind)

@@ -16,6 +16,7 @@ import logging
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, Signal
 from PySide6.QtGui import QImage
 
+from camcount_desktop import i18n
 from camcount_desktop.admin.frame_grab import grab_frame
 from camcount_desktop.admin.permissions import AdminAccess
 from camcount_desktop.admin.zone_draft import ZoneDraft
@@ -74,6 +75,7 @@ class ZoneEditorController(QObject):
                                base.version if base is not None else 0)
         self.draft.name_templates = {"line": self.tr("Line {n}"), "zone": self.tr("Zone {n}"),
                                      "mask": self.tr("Mask {n}")}
+        self.draft.language = i18n.current
         self._set_known(known)
         drawn_on = (self.tr("zones version {version}").format(version=base.version) if base
                     else self.tr("no zones saved yet"))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from camcount_desktop import i18n
 from camcount_desktop.analytics.model import ChartData, ChartRow, Selection, span_text, write_csv
 from camcount_desktop.timezone import system_timezone
 from workers.analytics.client import AnalyticsClient, RequestFailed
@@ -82,7 +83,7 @@ class AnalyticsController(QObject):
         try:
             await coro
         except RequestFailed as exc:
-            self.message.emit(str(exc), "error")
+            self.message.emit(i18n.refusal(exc), "error")
         except asyncio.CancelledError:
             raise
         except NotAllowed as exc:  # expected for some accounts: one line, no traceback

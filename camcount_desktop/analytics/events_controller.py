@@ -10,6 +10,7 @@ from datetime import datetime
 
 from PySide6.QtCore import QObject, Signal
 
+from camcount_desktop import i18n
 from camcount_desktop.analytics.model import Selection
 from camcount_desktop.evidence import SnapshotLoader
 from workers.analytics.client import AnalyticsClient, RequestFailed
@@ -44,7 +45,7 @@ class BucketEventsController(QObject):
                 camera_id=sel.camera_id, start=start, end=end, shape_kind=sel.shape_kind,
                 shape_id=sel.shape_id, class_name=sel.class_name, limit=LIST_LIMIT)
         except RequestFailed as exc:
-            self.message.emit(str(exc), "error")
+            self.message.emit(i18n.refusal(exc), "error")
             return
         self.listed.emit(reply)
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from camcount_desktop import i18n
 from workers.bus import Bus, Delivery, NotAllowed, Subscription
 from workers.contracts import ReportProgress, ReportRequest
 
@@ -104,7 +105,7 @@ class ReportsController(QObject):
         if job is None or job.finished:
             return
         job.path = msg.path or job.path
-        self._update(job, msg.state, msg.percent, msg.detail)
+        self._update(job, msg.state, msg.percent, i18n.say(msg.detail_phrase, msg.detail))
 
     def _update(self, job: ReportJob, state: str, percent: float, detail: str) -> None:
         job.state, job.percent, job.detail = state, percent, detail

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from PySide6.QtCore import QObject, Signal
 
+from camcount_desktop import i18n
 from workers.analytics.client import AnalyticsClient, RequestFailed
 from workers.contracts.routes import RoutesReply
 
@@ -43,6 +44,6 @@ class RoutesController(QObject):
             self.reply = await self.client.routes(camera_id, since=since, until=until,
                                                   class_name=class_name)
         except RequestFailed as exc:
-            self.failed.emit(str(exc))
+            self.failed.emit(i18n.refusal(exc))
             return
         self.shown.emit(self.reply)

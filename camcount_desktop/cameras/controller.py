@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 from PySide6.QtCore import QObject, Signal
 
+from camcount_desktop import i18n
 from workers.contracts import CameraConfig, CameraControl, CameraStatus, SystemEvent
 
 
@@ -73,7 +74,8 @@ class CamerasController(QObject):
             return
         self._removed.discard(status.camera_id)
         info = self._get(status.camera_id)
-        info.state, info.fps, info.detail = status.state, status.fps, status.detail
+        info.state, info.fps = status.state, status.fps
+        info.detail = i18n.say(status.detail_phrase, status.detail)
         self.changed.emit(status.camera_id)
 
     def on_health(self, event: SystemEvent) -> None:

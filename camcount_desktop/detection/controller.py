@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
+from camcount_desktop import i18n
 from camcount_desktop.console import Console
 from camcount_desktop.settings import Settings
 from workers.models.catalogue import CATALOGUE, DEFAULT_MODEL, ModelEntry, base_url
@@ -23,6 +24,12 @@ log = logging.getLogger(__name__)
 
 #: what the page is doing; the first three are busy
 BUSY = ("downloading", "checking", "loading")
+
+
+def megabytes(n: int) -> str:
+    """``5.6 MB`` in the console's language (its decimal mark, its unit)."""
+    return QCoreApplication.translate("DetectionController", "{size} MB").format(
+        size=i18n.number(n / 1e6, 1))
 
 
 class DetectionController(QObject):
@@ -111,6 +118,10 @@ class DetectionController(QObject):
         dest = self.models_dir / entry.filename
 
         def progress(done: int, total: int | None) -> None:
+            if done == 0 and total:  # the catalogue's size is approximate: the server's is not
+                self._set("downloading", self.tr(
+                    "Downloading {file} from {host}: {size}, as the server announces…").format(
+                    file=entry.filename, host=host, size=megabytes(total)))
             self.progress.emit(done, total or 0)
             if total and done == total:
                 self._set("checking", self.tr("Checking that {file} loads as a model…").format(
@@ -119,7 +130,7 @@ class DetectionController(QObject):
         try:
             await download(url, dest, sha256=entry.sha256, progress=progress, check=check_model)
         except DownloadError as exc:
-            self._set("error", str(exc))
+            self._set("error", i18n.say(exc.phrase, str(exc)))
             return
         except asyncio.CancelledError:
             self._set("cancelled", self.tr("Download cancelled; nothing was kept."))

@@ -22,10 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from camcount_desktop.detection.controller import DetectionController
+from camcount_desktop import i18n
+from camcount_desktop.detection.controller import DetectionController, megabytes
 from camcount_desktop.health.controller import HealthController
 from camcount_desktop.health.view import COLORS, set_chip
-from workers.models.catalogue import base_url, megabytes
+from workers.models.catalogue import base_url
 
 STATE_COLORS = {"error": "#d04040", "cancelled": "#c98a12", "done": "#2e9d4f"}
 
@@ -103,8 +104,10 @@ class DetectionPage(QWidget):
         self.models.clear()
         for entry in c.catalogue():
             where = self.tr(" · on disk") if c.on_disk(entry) else ""
-            self.models.addItem(f"{entry.name} ({megabytes(entry.approx_bytes)}) — "
-                                f"{entry.description}{where}", entry.name)
+            # the catalogue's sizes are from memory: said as approximate
+            self.models.addItem(self.tr("{name} (≈ {size}) — {description}").format(
+                name=entry.name, size=megabytes(entry.approx_bytes),
+                description=i18n.worker_text(entry.description)) + where, entry.name)
         self.models.setCurrentIndex(self.models.findData(c.default_model()))
         self._sync_download_button()
 

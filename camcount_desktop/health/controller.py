@@ -3,14 +3,18 @@ heartbeat. A worker silent for more than three heartbeat intervals is gone."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
+from camcount_desktop import i18n
 from camcount_desktop.i18n import number
 from workers.contracts import SystemEvent
+from workers.contracts.phrases import Phrase
 from workers.service import HEARTBEAT_SECONDS
 
 MISSED_BEATS = 3
@@ -141,6 +145,9 @@ class HealthController(QObject):
             reason = str(d.get("fallback_reason") or "")
             short = self.tr("no YOLO weights") if "weights" in reason.lower() or not reason \
                 else self.tr("YOLO unavailable")
+            if isinstance(d.get("fallback_phrase"), dict):  # absent from older workers
+                with contextlib.suppress(ValidationError):
+                    reason = i18n.say(Phrase.model_validate(d["fallback_phrase"]), reason)
             return DetectorSummary(self.tr("HOG fallback — {why}").format(why=short)
                                    + f" · {speed}{fps_text}{more}", True,
                                    f"{reason}\n{detail}".strip())

@@ -18,7 +18,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from camcount_desktop.i18n import clock, number
+from camcount_desktop.i18n import clock, number, say
 from camcount_desktop.wall.overlay import Labels, draw_boxes, draw_label, draw_zones, overlay_font
 from camcount_desktop.wall.tile_state import TileState
 
@@ -133,7 +133,7 @@ class TileView(QWidget):
         elif signal != "waiting":
             lines.append(self.tr("no frame received yet"))
         if state.status is not None and state.status.detail and state.status.state != "online":
-            lines.append(state.status.detail)
+            lines.append(say(state.status.detail_phrase, state.status.detail))
         elif signal == "waiting" and state.unserved:
             lines.append(state.unserved)
         p.setPen(QColor(200, 200, 200))

@@ -1340,8 +1340,16 @@
 <context>
     <name>DetectionController</name>
     <message>
+        <source>{size} MB</source>
+        <translation>{size}MB</translation>
+    </message>
+    <message>
         <source>Downloading {file} from {host}…</source>
         <translation>{host}에서 {file} 내려받는 중…</translation>
+    </message>
+    <message>
+        <source>Downloading {file} from {host}: {size}, as the server announces…</source>
+        <translation>{host}에서 {file} 내려받는 중: 서버가 알린 크기 {size}…</translation>
     </message>
     <message>
         <source>Checking that {file} loads as a model…</source>
@@ -1420,6 +1428,10 @@
     <message>
         <source> · on disk</source>
         <translation> · 디스크에 있음</translation>
+    </message>
+    <message>
+        <source>{name} (≈ {size}) — {description}</source>
+        <translation>{name} (약 {size}) — {description}</translation>
     </message>
     <message>
         <source>Use</source>
@@ -2031,6 +2043,13 @@
     <message>
         <source>failed: {why}</source>
         <translation>실패: {why}</translation>
+    </message>
+</context>
+<context>
+    <name>RequestFailed</name>
+    <message>
+        <source>Cannot ask for that: {reasons}</source>
+        <translation>그렇게 요청할 수 없습니다: {reasons}</translation>
     </message>
 </context>
 <context>

@@ -1340,8 +1340,16 @@
 <context>
     <name>DetectionController</name>
     <message>
+        <source>{size} MB</source>
+        <translation>{size} МБ</translation>
+    </message>
+    <message>
         <source>Downloading {file} from {host}…</source>
         <translation>Загрузка {file} с {host}…</translation>
+    </message>
+    <message>
+        <source>Downloading {file} from {host}: {size}, as the server announces…</source>
+        <translation>Загрузка {file} с {host}: {size}, по словам сервера…</translation>
     </message>
     <message>
         <source>Checking that {file} loads as a model…</source>
@@ -1420,6 +1428,10 @@
     <message>
         <source> · on disk</source>
         <translation> · на диске</translation>
+    </message>
+    <message>
+        <source>{name} (≈ {size}) — {description}</source>
+        <translation>{name} (≈ {size}) — {description}</translation>
     </message>
     <message>
         <source>Use</source>
@@ -2031,6 +2043,13 @@
     <message>
         <source>failed: {why}</source>
         <translation>ошибка: {why}</translation>
+    </message>
+</context>
+<context>
+    <name>RequestFailed</name>
+    <message>
+        <source>Cannot ask for that: {reasons}</source>
+        <translation>Такой запрос невозможен: {reasons}</translation>
     </message>
 </context>
 <context>

@@ -1340,8 +1340,16 @@
 <context>
     <name>DetectionController</name>
     <message>
+        <source>{size} MB</source>
+        <translation>{size} MB</translation>
+    </message>
+    <message>
         <source>Downloading {file} from {host}…</source>
         <translation>Đang tải {file} từ {host}…</translation>
+    </message>
+    <message>
+        <source>Downloading {file} from {host}: {size}, as the server announces…</source>
+        <translation>Đang tải {file} từ {host}: {size}, theo máy chủ báo…</translation>
     </message>
     <message>
         <source>Checking that {file} loads as a model…</source>
@@ -1420,6 +1428,10 @@
     <message>
         <source> · on disk</source>
         <translation> · có trên đĩa</translation>
+    </message>
+    <message>
+        <source>{name} (≈ {size}) — {description}</source>
+        <translation>{name} (≈ {size}) — {description}</translation>
     </message>
     <message>
         <source>Use</source>
@@ -2031,6 +2043,13 @@
     <message>
         <source>failed: {why}</source>
         <translation>lỗi: {why}</translation>
+    </message>
+</context>
+<context>
+    <name>RequestFailed</name>
+    <message>
+        <source>Cannot ask for that: {reasons}</source>
+        <translation>Không thể hỏi như vậy: {reasons}</translation>
     </message>
 </context>
 <context>

@@ -30,6 +30,8 @@ from workers.contracts.alerting_admin import (
     PutSettings,
 )
 from workers.contracts.notifications import NotifierRequest
+from workers.contracts.phrases import Phrase
+from workers.i18n import say
 from workers.storage import Database
 from workers.storage.models import Alert
 
@@ -266,6 +268,9 @@ async def test_settings_that_do_not_fit_the_document_are_refused_with_the_reason
     mars = await ask(PutSettings.of(MAIL_SEED.model_copy(update={"timezone": "Mars/Olympus"}),
                                     base_version=1))
     assert (mars.error, mars.field) == ("unknown time zone 'Mars/Olympus'", "timezone")
+    # and as a code with its values, which a console says in its own language
+    assert mars.error_phrase == Phrase(code="unknown_time_zone", params={"name": "Mars/Olympus"})
+    assert say(mars.error_phrase, "ru") == "неизвестный часовой пояс «Mars/Olympus»"
     reply = await ask(GetAlertingConfig())
     assert (reply.version, reply.config) == (1, MAIL_SEED)
 

@@ -20,10 +20,12 @@ import pytest
 from tests.helpers.analytics import BERLIN, WorkerFactory, event, facts, publish_counts, store
 from tests.helpers.waiting import until_fetched
 from tests.processes import spawn
+from workers.alerting import store as alerting_store
 from workers.analytics import AnalyticsClient
 from workers.analytics.http_api import CountsApi
 from workers.bus import Bus
 from workers.contracts import CameraConfig, CameraControl, ZoneSet
+from workers.contracts.alerting import AlertingConfig
 from workers.contracts.sites import Site
 from workers.storage import Database, upgrade
 
@@ -91,7 +93,7 @@ async def test_a_bad_date_range_is_refused_with_a_clear_message(
     url, http = api
     for params, says in (
             ({"start": "2026-06-11", "end": "2026-06-10"}, "end must be after start"),
-            ({"start": "yesterday", "end": "2026-06-10"}, "start='yesterday' is not an ISO-8601"),
+            ({"start": "yesterday", "end": "2026-06-10"}, "start: 'yesterday' is not an ISO-8601"),
             ({"start": "2024-01-01", "end": "2026-06-10"}, "spans at most 400 days"),
             ({"start": "2026-06-10", "end": "2026-06-11", "tz": "Mars/Olympus"},
              "unknown time zone 'Mars/Olympus'")):
@@ -206,4 +208,33 @@ async def test_a_stored_sites_occupancy_as_csv_and_an_unknown_site_refused(
         ("2026-06-10T10:00+02:00", "2", "3", "2"), ("2026-06-10T11:00+02:00", "4", "4", "2")]
     async with http.get(f"{url}/site-occupancy", headers=AUTH,
                         params={**params, "site": "nowhere"}) as r:
-        assert r.status == 400 and (await r.json())["error"] == "no site 'nowhere' is stored"
+        assert r.status == 400 and (await r.json())["error"] == "site: no site 'nowhere' is stored"
+
+
+async def test_a_refusal_is_written_in_the_sites_language(
+        api: tuple[str, aiohttp.ClientSession], tmp_path: Path) -> None:
+    """With the site set to Russian (the stored site settings, as an admin saves them), a refused
+    request says why in Russian; the codes beside the sentence are the same in every language,
+    for programs."""
+    url, http = api
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'api.db'}")  # the worker's database
+    try:
+        await alerting_store.load_or_seed(db, AlertingConfig(language="ru"), by="test")
+    finally:
+        await db.dispose()
+    async with http.get(f"{url}/series", headers=AUTH, params={
+            "camera": "door-cam", "start": "2026-06-11", "end": "2026-06-10"}) as r:
+        assert r.status == 400
+        body = await r.json()
+    assert body["error"] == "конец должен быть позже начала"
+    assert [p["code"] for p in body["problems"]] == ["end_before_start"]
+    async with http.get(f"{url}/series", headers=AUTH, params={
+            "camera": "door-cam", "start": "2026-06-10", "end": "2026-06-11",
+            "period": "yearly"}) as r:
+        body = await r.json()
+    assert body["error"].startswith("period: должно быть одним из: ")  # pydantic's own check
+    assert body["problems"][0] == {"field": "period", "code": "literal_error",
+                                   "params": {"expected": "'hourly', 'daily', 'weekly' or 'monthly'"}}
+    async with http.get(f"{url}/totals", headers={"Authorization": "Bearer wrong-token-of-length"}) as r:
+        assert r.status == 401
+        assert (await r.json())["error"].startswith("нужен действительный токен")

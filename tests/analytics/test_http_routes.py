@@ -52,5 +52,5 @@ async def test_routes_as_csv_name_origin_and_destination_with_the_transit(
     assert [(row["name"], row["origin_name"], row["destination_name"], row["count"],
              row["mean_transit_seconds"]) for row in rows] == [
         ("West → East", "West", "East", "2", "5.0")]
-    assert refused == (400, "the parameter 'end' is required")
+    assert refused == (400, "end: a value is needed")
     assert "/routes" in spec["paths"] and "RoutesReply" in spec["components"]["schemas"]

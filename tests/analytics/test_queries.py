@@ -71,7 +71,7 @@ async def test_invalid_queries_are_answered_with_the_reason(
         inprocess_bus: Bus, tmp_path: Path, start_worker: WorkerFactory) -> None:
     await start_worker(inprocess_bus, f"sqlite+aiosqlite:///{tmp_path / 'c.db'}")
     client = AnalyticsClient(inprocess_bus)
-    with pytest.raises(RemoteError, match="unknown timezone 'Mars/Olympus'"):
+    with pytest.raises(RemoteError, match="unknown time zone 'Mars/Olympus'"):
         await inprocess_bus.request(inprocess_bus.topology.rpc_analytics, {"query": {
             "kind": "series", "camera_id": "cam-a", "period": "hourly",
             "start": "2026-06-10T00:00:00Z", "end": "2026-06-11T00:00:00Z",

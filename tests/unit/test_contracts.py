@@ -131,16 +131,16 @@ def zone_set(**shapes: list) -> dict:
 
 @pytest.mark.parametrize(("shapes", "expected"), [
     ({"lines": [{"id": "door", "points": [[10, 10], [10, 10]]}]},
-     "line 'door': its two points are the same"),
+     "'door': the line's two points are the same"),
     ({"zones": [{"id": "q", "points": [[0, 0], [10, 0]]}]},
-     "zone 'q': a polygon needs at least 3 points, got 2"),
+     "'q': a polygon needs at least 3 points, got 2"),
     ({"zones": [{"id": "bow", "name": "Bow tie",
                  "points": [[0, 0], [100, 100], [100, 0], [0, 100]]}]},
-     "zone 'Bow tie': edges 1 and 3 cross"),
+     "'Bow tie': edges 1 and 3 cross"),
     ({"zones": [{"id": "flat", "points": [[0, 0], [50, 50], [100, 100]]}]},
-     "zone 'flat': its points are in a line"),
+     "'flat': its points are in a line"),
     ({"lines": [{"id": "far", "points": [[10, 10], [1000, 10]]}]},
-     "line 'far': point (1000, 10) lies outside the 960x540 frame"),
+     "'far': point (1000, 10) lies outside the 960x540 frame"),
     ({"lines": [{"id": "a", "points": [[1, 1], [2, 2]]}],
       "zones": [{"id": "a", "points": [[0, 0], [10, 0], [0, 10]]}]},
      "two shapes share the id 'a'"),
@@ -174,7 +174,7 @@ def test_seed_shaped_jobs_reports_and_notifications() -> None:
         "time_range": {"start": "2026-03-29T00:00:00Z", "end": "2026-03-29T01:00:00Z"},
         "parameters": {"aggregation_level": "zone", "timezone": "Europe/Berlin"}})
     assert job.period == "hourly"
-    with pytest.raises(ContractError, match=r"parameters\.timezone: unknown timezone 'Mars/Base'"):
+    with pytest.raises(ContractError, match=r"parameters\.timezone: unknown time zone 'Mars/Base'"):
         AnalyticsJob.validate_dict({**job.model_dump(mode="json"),
                                     "parameters": {"timezone": "Mars/Base"}})
     with pytest.raises(ContractError, match=r"time_range: end must be after start"):

@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from workers.contracts.alerting import AlertingConfig
-from workers.contracts.base import describe
+from workers.i18n import cli_language, explain
 from workers.storage import data_dir
 
 ENV_CONFIG = "CAMCOUNT_NOTIFICATIONS"
@@ -34,7 +34,7 @@ def parse(text: str, where: str = "notifications config") -> AlertingConfig:
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{where}: not JSON: {exc}") from exc
     except ValidationError as exc:
-        raise ConfigError(f"{where}: {describe(exc, 'config')}") from exc
+        raise ConfigError(f"{where}: {explain(exc, cli_language())}") from exc
 
 
 def load(path: Path | None = None) -> AlertingConfig:

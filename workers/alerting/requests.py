@@ -39,7 +39,8 @@ class ConfigRequests:
         try:
             stored = await store.save_edit(db, q, by=by)
         except EditRefused as exc:
-            return self._reply(await store.current(db), error=str(exc), field=exc.field)
+            return self._reply(await store.current(db), error=str(exc), field=exc.field,
+                               error_phrase=exc.phrase)
         await self.in_force.apply(stored)
         try:
             await self.bus.publish(self.bus.topology.system_events, "", stored.event(self.source),

@@ -35,6 +35,7 @@ from workers.contracts.alerting_admin import (
     settings_of,
 )
 from workers.contracts.base import describe
+from workers.contracts.phrases import Phrase, phrase_of
 from workers.storage import Database
 from workers.storage import alerting_config as store
 
@@ -44,11 +45,12 @@ _SAVE_ATTEMPTS = 3
 
 
 class EditRefused(ValueError):
-    """An edit that cannot be saved; ``field`` names the form field at fault, if one is."""
+    """An edit that cannot be saved; ``field`` names the form field at fault, if one is;
+    ``phrase`` is the contract's refusal as a code and values, when it is one."""
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message: str, field: str | None = None, phrase: Phrase | None = None):
         super().__init__(message)
-        self.field = field
+        self.field, self.phrase = field, phrase
 
 
 @dataclass(frozen=True)
@@ -244,9 +246,10 @@ def _validated(doc: dict[str, Any], blame: Callable[[str], str | None]) -> Alert
         if len(errors) == 1 and errors[0]["loc"]:
             err = errors[0]
             raise EditRefused(err["msg"].removeprefix("Value error, "),
-                              ".".join(str(p) for p in err["loc"])) from exc
+                              ".".join(str(p) for p in err["loc"]), phrase_of(err)) from exc
         message = describe(exc, "config").removeprefix("config.(message): ")
-        raise EditRefused(message, blame(message)) from exc
+        phrase = phrase_of(errors[0]) if len(errors) == 1 else None
+        raise EditRefused(message, blame(message), phrase) from exc
 
 
 def _find(items: list[dict[str, Any]], item_id: str) -> dict[str, Any] | None:

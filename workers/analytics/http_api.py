@@ -10,6 +10,10 @@ listens on loopback only.
 
 Queries run on the worker's own ``QueryService`` (same process, same database), so the API and
 the console always agree.
+
+A refused request is answered 400 with ``error``, one sentence per fault in the site's language
+(the stored site settings', as the reports), and ``problems``, each fault's field, code and values
+for a program to read (the same in every language).
 """
 
 from __future__ import annotations
@@ -28,10 +32,12 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from workers import __version__
+from workers import __version__, i18n
+from workers.alerting import store as alerting_store
 from workers.analytics.queries import QueryService
 from workers.analytics.route_matrix import route_matrix
 from workers.bus import Bus, PermanentError
+from workers.contracts.phrases import Phrase, phrases_of, say
 from workers.contracts.queries import (
     AlertsQuery,
     AlertsReply,
@@ -106,7 +112,11 @@ def token_from_environment() -> str:
 
 
 class BadRequest(Exception):
-    pass
+    """A parameter the API refuses, said as a phrase (``workers.contracts.phrases``)."""
+
+    def __init__(self, phrase: Phrase, field: str = ""):
+        super().__init__(phrase.english())
+        self.phrase, self.field = phrase, field
 
 
 class CountsApi:
@@ -153,7 +163,7 @@ class CountsApi:
             or request.query.get("token", "")
         if not given or not hmac.compare_digest(given.encode(), self._token):
             return web.json_response(
-                {"error": "a valid token is required: Authorization: Bearer <token>"},
+                _refusal(await self._language(), [("", say("api_token_required"))]),
                 status=401, headers={"WWW-Authenticate": "Bearer"})
         return await handler(request)
 
@@ -162,9 +172,20 @@ class CountsApi:
         try:
             return await handler(request)
         except BadRequest as exc:
-            return web.json_response({"error": str(exc)}, status=400)
+            return web.json_response(_refusal(await self._language(), [(exc.field, exc.phrase)]),
+                                     status=400)
         except ValidationError as exc:
-            return web.json_response({"error": _explain(exc)}, status=400)
+            return web.json_response(_refusal(await self._language(), phrases_of(exc)),
+                                     status=400)
+
+    async def _language(self) -> str:
+        """The site's language (the stored alerting settings'; English before there are any)."""
+        try:
+            versioned = await alerting_store.current(self.queries.db)
+        except Exception:  # an unreachable database must not turn a 400 into a 500
+            log.debug("site language unknown, answering in English", exc_info=True)
+            return "en"
+        return versioned.config.language if versioned is not None else "en"
 
     # -- endpoints ----------------------------------------------------------------------------
     async def cameras(self, request: web.Request) -> web.StreamResponse:
@@ -212,15 +233,15 @@ class CountsApi:
 
     async def site_occupancy(self, request: web.Request) -> web.StreamResponse:
         if not request.query.get("site"):
-            raise BadRequest("the parameter 'site' is required")
+            raise BadRequest(say("missing"), "site")
         fields = self._range(request, camera=False)
         for unused in ("shape_id", "shape_kind"):
             fields.pop(unused)
         try:
             reply: SiteOccupancyReply = await self.queries.site_occupancy(
                 SiteOccupancyQuery(site_id=request.query["site"], **fields))
-        except PermanentError as exc:  # no such site
-            raise BadRequest(str(exc)) from None
+        except PermanentError:  # no such site
+            raise BadRequest(say("site_unknown", site=request.query["site"]), "site") from None
         rows = [{"site_id": reply.site_id, "name": reply.name, "period": reply.period,
                  "label": p.label, "start": p.start.isoformat(), "end": p.end.isoformat(),
                  "at_end": p.at_end, "peak": p.peak, "corrected": p.corrected,
@@ -233,7 +254,7 @@ class CountsApi:
             camera_id=request.query.get("camera") or None,
             since=_when(request, "since", tz), until=_when(request, "until", tz)))
         if reply.until <= reply.since:
-            raise BadRequest("until must be after since")
+            raise BadRequest(say("until_before_since"), "until")
         names: dict[str, dict[str, str]] = {}
         for cam in {r.camera_id for r in reply.rows}:
             zones = (await self.queries.zone_set(ZoneSetQuery(camera_id=cam))).zone_set
@@ -253,7 +274,7 @@ class CountsApi:
         q = request.query
         for required in ("camera", "start", "end"):
             if not q.get(required):
-                raise BadRequest(f"the parameter {required!r} is required")
+                raise BadRequest(say("missing"), required)
         reply: RoutesReply = await route_matrix(self.queries.db, RoutesQuery(
             camera_id=q["camera"], since=_when(request, "start", tz),
             until=_when(request, "end", tz), class_name=q.get("class") or None))
@@ -267,7 +288,7 @@ class CountsApi:
         try:
             limit = int(request.query.get("limit", "50"))
         except ValueError:
-            raise BadRequest("limit must be a whole number") from None
+            raise BadRequest(say("int_parsing"), "limit") from None
         reply: AlertsReply = await self.queries.alerts(AlertsQuery(
             camera_id=request.query.get("camera") or None, limit=limit,
             unacknowledged_only=_flag(request, "unacknowledged")))
@@ -291,15 +312,14 @@ class CountsApi:
         try:
             return ZoneInfo(name)
         except (KeyError, ValueError):
-            raise BadRequest(f"unknown time zone {name!r} (use an IANA name such as "
-                             "Europe/Berlin)") from None
+            raise BadRequest(say("unknown_time_zone", name=name), "tz") from None
 
     def _range(self, request: web.Request, *, camera: bool = True) -> dict[str, Any]:
         tz = self._tz(request)
         q = request.query
         for required in ("camera", "start", "end")[0 if camera else 1:]:
             if not q.get(required):
-                raise BadRequest(f"the parameter {required!r} is required")
+                raise BadRequest(say("missing"), required)
         return {**({"camera_id": q["camera"]} if camera else {}), "period": q.get("period", "hourly"),
                 "start": _when(request, "start", tz), "end": _when(request, "end", tz),
                 "shape_id": q.get("shape") or None, "shape_kind": q.get("kind") or None,
@@ -314,8 +334,7 @@ def _when(request: web.Request, name: str, tz: ZoneInfo) -> datetime | None:
     try:
         at = datetime.fromisoformat(raw.replace(" ", "+") if "T" in raw else raw)
     except ValueError:
-        raise BadRequest(f"{name}={raw!r} is not an ISO-8601 date or date-time (e.g. 2026-06-10 "
-                         "or 2026-06-10T08:00+02:00)") from None
+        raise BadRequest(say("api_not_a_date", value=raw), name) from None
     return at if at.tzinfo else at.replace(tzinfo=tz)
 
 
@@ -323,14 +342,12 @@ def _flag(request: web.Request, name: str) -> bool:
     return request.query.get(name, "").lower() in ("1", "true", "yes")
 
 
-def _explain(exc: ValidationError) -> str:
-    """Pydantic's errors in one sentence per field, without its URLs."""
-    parts = []
-    for e in exc.errors():
-        where = ".".join(str(x) for x in e["loc"])
-        msg = e["msg"].removeprefix("Value error, ")
-        parts.append(f"{where}: {msg}" if where else msg)
-    return "; ".join(parts)
+def _refusal(lang: str, problems: list[tuple[str, Phrase]]) -> dict[str, Any]:
+    """A refusal's body: the sentences in ``lang``, and each fault for programs."""
+    return {"error": "; ".join(f"{field}: {i18n.say(p, lang)}" if field else i18n.say(p, lang)
+                               for field, p in problems),
+            "problems": [{"field": field, "code": p.code, "params": p.model_dump(mode="json")[
+                "params"]} for field, p in problems]}
 
 
 def _answer(request: web.Request, body: BaseModel | dict[str, Any], rows: list[dict[str, Any]],

@@ -28,6 +28,7 @@ from workers.analytics.report_files import ReportData, ReportLine, write_csv, wr
 from workers.analytics.route_matrix import route_matrix
 from workers.bus import Bus, Delivery, PermanentError, PublishError
 from workers.contracts import EmailNotification, ReportFacts, ReportProgress, ReportRequest, utcnow
+from workers.contracts.phrases import Phrase, say
 from workers.contracts.queries import MAX_SERIES_SPAN, HeatmapQuery, SiteOccupancyQuery
 from workers.contracts.routes import RoutesQuery
 from workers.storage import Database
@@ -96,11 +97,11 @@ class ReportService:
         if not created:
             log.info("report %s is known already; not starting it again", req.report_id)
             return
-        await self._progress(req.report_id, "queued", 0, "waiting for a report worker")
+        await self._progress(req.report_id, "queued", 0, say("report_waiting"))
         self.start(req.report_id)
 
     async def _refuse(self, req: ReportRequest, reason: str) -> NoReturn:
-        await self._progress(req.report_id, "failed", 100, reason)
+        await self._progress(req.report_id, "failed", 100, say("report_failed", reason=reason))
         raise PermanentError(f"report {req.report_id}: {reason}")
 
     def start(self, report_id: str) -> None:
@@ -117,7 +118,7 @@ class ReportService:
             due = await store.claimable(session, now)
         for report_id in failed:
             log.error("report %s failed: no run finished in %d attempts", report_id, self.max_attempts)
-            await self._progress(report_id, "failed", 100, "gave up: every run's worker stopped")
+            await self._progress(report_id, "failed", 100, say("report_gave_up"))
         for report_id in due:
             self.start(report_id)
 
@@ -160,7 +161,8 @@ class ReportService:
                                               state="done", path=str(path)):
                         raise LeaseLost(report_id)
                 self.finished += 1
-                await self._progress(report_id, "done", 100, "finished", path=str(path))
+                await self._progress(report_id, "done", 100, say("report_finished"),
+                                     path=str(path))
             except asyncio.CancelledError:
                 if keeper.done() and keeper.exception() is None and keeper.result():
                     log.warning("report %s: another worker took it over; stopping this run",
@@ -198,22 +200,23 @@ class ReportService:
     async def _fail(self, report_id: str, attempts: int, reason: str) -> None:
         if attempts < self.max_attempts:
             await self._hand_back(report_id, reason)
-            await self._progress(report_id, "queued", 0, f"attempt {attempts} failed ({reason}); "
-                                 "it will be tried again")
+            await self._progress(report_id, "queued", 0, say("report_retrying", attempt=attempts,
+                                                             reason=reason))
             return
         async with self.db.transaction() as session:
             await store.finish(session, report_id, self.owner, utcnow(), state="failed",
                                error=reason)
-        await self._progress(report_id, "failed", 100, reason)
+        await self._progress(report_id, "failed", 100, say("report_failed", reason=reason))
 
     async def _produce(self, req: ReportRequest) -> Path:
-        await self._progress(req.report_id, "running", 10, "counting")
+        await self._progress(req.report_id, "running", 10, say("report_counting"))
         data = await self.collect(req)
-        await self._progress(req.report_id, "running", 50, f"writing the {req.format.upper()}")
+        await self._progress(req.report_id, "running", 50,
+                             say("report_writing", format=req.format.upper()))
         path = self.reports_dir / data.file_name(req.format)
         writer = write_pdf if req.format == "pdf" else write_csv
         await asyncio.get_running_loop().run_in_executor(self.executor, writer, data, path)
-        await self._progress(req.report_id, "running", 90, "stored")
+        await self._progress(req.report_id, "running", 90, say("report_stored"))
         return path
 
     async def collect(self, req: ReportRequest) -> ReportData:
@@ -276,11 +279,11 @@ class ReportService:
                     "recipients": [], "subject": f"report {req.report_id}", "state": "queued",
                     "report_id": req.report_id, "created_at": now, "updated_at": now})
 
-    async def _progress(self, report_id: str, state: str, percent: float, detail: str, *,
+    async def _progress(self, report_id: str, state: str, percent: float, detail: Phrase, *,
                         path: str | None = None) -> None:
         """Tell whoever follows the report (the console); nobody listening is fine."""
-        msg = ReportProgress(report_id=report_id, state=state, percent=percent, detail=detail,
-                             path=path)
+        msg = ReportProgress(report_id=report_id, state=state, percent=percent,
+                             detail=detail.english(), detail_phrase=detail, path=path)
         try:
             await self.bus.publish(self.bus.topology.analytics_jobs,
                                    f"analytics.progress.{report_id}", msg, mandatory=False,

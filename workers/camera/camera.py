@@ -22,13 +22,13 @@ from workers.camera.sources import Source
 from workers.camera.timing import Backoff, FpsMeter, RateSampler, Timing
 from workers.contracts import CameraConfig, CameraStatus, Frame
 from workers.contracts.camera import CameraState
+from workers.contracts.phrases import Phrase, say
 from workers.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
 #: a network read blocked this much longer than the stall limit gives up on its own
 _READ_TIMEOUT_MARGIN = 2.0
-
 
 class CameraFeed:
     """One camera the camera worker opened: read, sampled and published. Create on the event
@@ -39,7 +39,8 @@ class CameraFeed:
         self.config = config
         self.source = Source.parse(config.source)
         self.state: CameraState = "offline"
-        self.detail = "not started"
+        #: why the camera is not online (None when it is)
+        self.phrase: Phrase | None = say("camera_not_started")
         self.frames_published = 0
         self.reconnects = 0
         self._publisher, self._executor, self._timing = publisher, executor, timing
@@ -69,9 +70,14 @@ class CameraFeed:
         self._task = asyncio.get_running_loop().create_task(
             self._supervise(), name=f"camera-{self.camera_id}")
 
-    async def stop(self, detail: str) -> None:
+    @property
+    def detail(self) -> str:
+        """Why the camera is not online, in English (the log's words)."""
+        return self.phrase.english() if self.phrase else ""
+
+    async def stop(self, why: Phrase) -> None:
         await self._halt()
-        await self._set_state("offline", detail)
+        await self._set_state("offline", why)
 
     def set_fps(self, fps: float) -> None:
         self.config = self.config.model_copy(update={"analysis_fps": fps})
@@ -80,7 +86,7 @@ class CameraFeed:
         """Apply a new configuration: rate and quality at once, a new source by reconnecting."""
         before, self.config = self.config, config
         if not config.enabled:
-            await self.stop("disabled in its configuration")
+            await self.stop(say("camera_disabled"))
             return
         resume = not before.enabled
         if (config.source, config.loop) != (before.source, before.loop):
@@ -106,6 +112,7 @@ class CameraFeed:
         status = CameraStatus(camera_id=self.camera_id, state=self.state,
                               fps=round(self._fps.rate(time.monotonic()), 2),
                               last_frame_at=snap.wall if snap else None, detail=self.detail,
+                              detail_phrase=self.phrase,
                               worker_id=self._publisher.worker_id)
         status.metadata.source = self._publisher.worker_id
         return status
@@ -118,15 +125,18 @@ class CameraFeed:
                 "fps": round(self._fps.rate(time.monotonic()), 2),
                 "frames": self.frames_published, "reconnects": self.reconnects}
 
-    async def _set_state(self, state: CameraState, detail: str, level: int = logging.INFO) -> None:
+    async def _set_state(self, state: CameraState, why: Phrase | None,
+                         level: int = logging.INFO) -> None:
+        """``why``: None when online."""
+        detail = why.english() if why else ""
         # logged even when unchanged: every retry at the longest delay reads the same
         log.log(level, "camera %s %s%s", self.camera_id, state, f": {detail}" if detail else "")
-        if (state, detail) == (self.state, self.detail):
+        if (state, why) == (self.state, self.phrase):
             return
         changed = state != self.state
         if changed:
             self._online_since = time.monotonic() if state == "online" else None
-        self.state, self.detail = state, detail
+        self.state, self.phrase = state, why
         if changed:
             await self._publisher.state_changed(self.status())
         else:
@@ -137,15 +147,16 @@ class CameraFeed:
         pump = asyncio.get_running_loop().create_task(self._pump(), name=f"pump-{self.camera_id}")
         backoff = Backoff(self._timing.backoff_base, self._timing.backoff_cap)
         try:
-            await self._set_state("reconnecting", f"connecting to {self.source.display}")
+            await self._set_state("reconnecting", say("camera_connecting",
+                                                      source=self.source.display))
             while True:
                 try:
                     failure = await self._connect_once()
                 except Exception as exc:  # a bug here must not silence the camera for good
                     log.exception("camera %s: supervisor failed", self.camera_id)
-                    failure = Failed("read_failed", f"camera worker error: {exc}")
+                    failure = Failed("read_failed", say("camera_worker_error", error=str(exc)))
                 if failure is None:
-                    await self._set_state("offline", "end of file")
+                    await self._set_state("offline", say("camera_end_of_file"))
                     return
                 if (self._online_since is not None
                         and time.monotonic() - self._online_since >= self._timing.healthy_after):
@@ -157,8 +168,8 @@ class CameraFeed:
                 # Still retrying, but after the longest delay it is down rather than blinking.
                 state: CameraState = "offline" if delay >= self._timing.backoff_cap else "reconnecting"
                 # one line per retry: the state change says what failed and when it tries again
-                await self._set_state(state, f"{failure.message}; retrying in {delay:g} s",
-                                      logging.WARNING)
+                await self._set_state(state, say("camera_retrying", why=failure.phrase,
+                                                 seconds=delay), logging.WARNING)
                 await asyncio.sleep(delay)
         finally:
             await cancel_and_wait(pump)
@@ -207,18 +218,20 @@ class CameraFeed:
                 opened_at = now
             if opened_at is None:
                 if now > give_up_at:
-                    return Failed("open_failed", f"cannot open {display}: no answer within "
-                                                 f"{timing.open_timeout + timing.stall_after:g} s")
+                    return Failed("open_failed", say(
+                        "camera_open_timeout", source=display,
+                        seconds=timing.open_timeout + timing.stall_after))
                 continue
             last_new = reader.last_new_at
             if last_new is not None and self.state != "online":
-                await self._set_state("online", "")
+                await self._set_state("online", None)
             # A stream that connects but shows nothing new (silent, or repeating one picture) is
             # as useless as a dead one.
             if now - (last_new or opened_at) > timing.stall_after:
                 if reader.repeats:
-                    return Failed("stalled", f"picture frozen: {display} keeps sending the same image")
-                return Failed("stalled", f"no picture from {display} for {timing.stall_after:g} s")
+                    return Failed("stalled", say("camera_frozen", source=display))
+                return Failed("stalled", say("camera_no_picture", source=display,
+                                             seconds=timing.stall_after))
 
     # -- frames -------------------------------------------------------------------------------
     async def _pump(self) -> None:

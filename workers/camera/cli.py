@@ -11,7 +11,7 @@ from pydantic import TypeAdapter, ValidationError
 from workers.bus.cli import topology_of
 from workers.camera.worker import CameraWorker
 from workers.contracts import CameraConfig
-from workers.contracts.base import describe
+from workers.i18n import cli_language, explain
 from workers.privacy import add_privacy_arguments, privacy_from_args
 from workers.service import serve
 
@@ -46,7 +46,7 @@ def cameras_from_args(args: argparse.Namespace) -> list[CameraConfig]:
         except OSError as exc:
             raise CameraConfigError(f"cannot read {args.config}: {exc.strerror}") from exc
         except ValidationError as exc:
-            raise CameraConfigError(f"{args.config}: {describe(exc, 'cameras')}") from exc
+            raise CameraConfigError(f"{args.config}: {explain(exc, cli_language())}") from exc
     for spec in args.camera:
         camera_id, sep, source = spec.partition("=")
         if not sep or not source:
@@ -55,7 +55,7 @@ def cameras_from_args(args: argparse.Namespace) -> list[CameraConfig]:
             cameras.append(CameraConfig(camera_id=camera_id, source=source, analysis_fps=args.fps,
                                         loop=args.loop, jpeg_quality=args.quality, group=args.group))
         except ValidationError as exc:
-            raise CameraConfigError(f"--camera {camera_id!r}: {describe(exc, 'camera')}") from exc
+            raise CameraConfigError(f"--camera {camera_id!r}: {explain(exc, cli_language())}") from exc
     return cameras
 
 

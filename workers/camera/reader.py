@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from workers.camera.sources import Source, SourceError, native_fps
+from workers.contracts.phrases import Phrase, say
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,11 @@ FailureCode = Literal["open_failed", "read_failed", "stalled"]
 @dataclass(frozen=True)
 class Failed:
     code: FailureCode
-    message: str
+    phrase: Phrase
+
+    @property
+    def message(self) -> str:
+        return self.phrase.english()
 
 
 @dataclass(frozen=True)
@@ -131,10 +136,13 @@ class FrameReader(threading.Thread):
         try:
             cap = self.source.open(open_timeout=self._open_timeout, read_timeout=self._read_timeout)
         except SourceError as exc:
-            self._emit(Failed("open_failed", str(exc)))
+            self._emit(Failed("open_failed", exc.phrase or say("source_open_error",
+                                                               source=self.source.display,
+                                                               error=str(exc))))
             return
         except cv2.error as exc:
-            self._emit(Failed("open_failed", f"cannot open {self.source.display}: {exc}"))
+            self._emit(Failed("open_failed", say("source_open_error", source=self.source.display,
+                                                 error=str(exc))))
             return
         try:
             self._emit(Opened(int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)),
@@ -144,7 +152,8 @@ class FrameReader(threading.Thread):
             else:
                 self._play_file(cap)
         except cv2.error as exc:
-            self._emit(Failed("read_failed", f"cannot read {self.source.display}: {exc}"))
+            self._emit(Failed("read_failed", say("source_read_error", source=self.source.display,
+                                                 error=str(exc))))
         finally:
             cap.release()
 
@@ -152,7 +161,8 @@ class FrameReader(threading.Thread):
         while not self._stop_event.is_set():
             ok, image = cap.read()
             if not ok or image is None:
-                self._emit(Failed("read_failed", f"lost the video stream from {self.source.display}"))
+                self._emit(Failed("read_failed", say("source_stream_lost",
+                                                     source=self.source.display)))
                 return
             if self.last_image is not None and np.array_equal(image, self.last_image):
                 self.repeats += 1  # a frozen encoder repeats its last picture bit for bit
@@ -168,8 +178,8 @@ class FrameReader(threading.Thread):
                 cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
                 ok, image = cap.read()
                 if not ok:
-                    self._emit(Failed("read_failed", f"cannot read {self.source.display} again "
-                                                     "from the start"))
+                    self._emit(Failed("read_failed", say("source_no_restart",
+                                                         source=self.source.display)))
                     return
             if not ok:
                 self._emit(Ended())

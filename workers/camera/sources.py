@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import cv2
 
 from workers.bus.config import redact
+from workers.contracts.phrases import Phrase, say
 
 SourceKind = Literal["file", "rtsp", "http", "webcam"]
 
@@ -26,26 +27,32 @@ _FALLBACK_FPS = 25.0
 
 
 class SourceError(Exception):
-    """The source cannot be opened; the message is for the operator (no password in it)."""
+    """The source cannot be opened; the message is for the operator (no password in it).
+    ``phrase``: the same as a code and values, for a reader in another language (None when the
+    message was written in the reader's language already)."""
+
+    def __init__(self, said: Phrase | str):
+        super().__init__(said.english() if isinstance(said, Phrase) else said)
+        self.phrase = said if isinstance(said, Phrase) else None
 
 
-def address_problem(address: str) -> str | None:
+def address_problem(address: str) -> Phrase | None:
     """What makes ``address`` no camera address at all, before trying it; None when it may be."""
     address = address.strip()
     if not address:
-        return "a source is needed: rtsp://, http(s)://, a video file or a webcam number"
+        return say("source_needed")
     parts = urlsplit(address)
     scheme = parts.scheme.lower()
     if "://" in address and scheme not in _SCHEMES and scheme != "file":
-        return (f"{redact(address)}: unknown kind of address {scheme + '://' if scheme else ''}; "
-                "use rtsp://, rtsps://, http://, https://, file:// or a file path")
+        return say("source_unknown_scheme", source=redact(address),
+                   scheme=scheme + "://" if scheme else "")
     if scheme in _SCHEMES:
         if not parts.hostname:
-            return f"{redact(address)}: no host name or address after {scheme}://"
+            return say("source_no_host", source=redact(address), scheme=f"{scheme}://")
         try:
             parts.port  # noqa: B018 - urlsplit checks the port only when asked for it
         except ValueError:
-            return f"{redact(address)}: the port must be a number from 1 to 65535"
+            return say("source_bad_port", source=redact(address))
     return None
 
 
@@ -79,19 +86,19 @@ class Source:
     def open(self, *, open_timeout: float, read_timeout: float) -> cv2.VideoCapture:
         """Open the capture, or raise SourceError saying why in operator words."""
         if problem := address_problem(self.address):
-            raise SourceError(f"cannot open {problem}")
+            raise SourceError(say("source_cannot_open", problem=problem))
         if self.kind == "file":
             path = Path(self.address).expanduser()
             if not path.is_file():
-                raise SourceError(f"cannot open {self.display}: file not found")
+                raise SourceError(say("source_file_not_found", source=self.display))
             cap = cv2.VideoCapture(str(path))
             if not cap.isOpened():
-                raise SourceError(f"cannot open {self.display}: not a video OpenCV can read")
+                raise SourceError(say("source_not_video", source=self.display))
             return cap
         if self.kind == "webcam":
             cap = cv2.VideoCapture(int(self.address))
             if not cap.isOpened():
-                raise SourceError(f"cannot open {self.display}: no such camera, or it is in use")
+                raise SourceError(say("source_no_webcam", source=self.display))
             cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)  # the driver keeps at most one stale frame
             return cap
         self._probe(open_timeout)
@@ -100,8 +107,7 @@ class Source:
                   cv2.CAP_PROP_READ_TIMEOUT_MSEC, int(read_timeout * 1000)]
         cap = cv2.VideoCapture(self.address, cv2.CAP_FFMPEG, params)
         if not cap.isOpened():
-            raise SourceError(f"cannot open {self.display}: the server answered but sent no video "
-                              "(check the path, the credentials and that it streams MJPEG/RTSP)")
+            raise SourceError(say("source_no_video", source=self.display))
         return cap
 
     def _probe(self, timeout: float) -> None:
@@ -112,14 +118,15 @@ class Source:
         try:
             socket.create_connection((host, port), timeout=timeout).close()
         except socket.gaierror:
-            raise SourceError(f"cannot reach {self.display}: unknown host {host!r}") from None
+            raise SourceError(say("source_unknown_host", source=self.display, host=host)) from None
         except ConnectionRefusedError:
-            raise SourceError(f"cannot reach {self.display}: connection refused (is the camera or "
-                              "stream server running?)") from None
+            raise SourceError(say("source_refused", source=self.display)) from None
         except TimeoutError:
-            raise SourceError(f"cannot reach {self.display}: no answer within {timeout:g} s") from None
+            raise SourceError(say("source_no_answer", source=self.display,
+                                  seconds=timeout)) from None
         except OSError as exc:
-            raise SourceError(f"cannot reach {self.display}: {exc.strerror or exc}") from None
+            raise SourceError(say("source_unreachable", source=self.display,
+                                  error=str(exc.strerror or exc))) from None
 
 
 def native_fps(cap: cv2.VideoCapture) -> float:

@@ -20,6 +20,7 @@ from workers.camera.publisher import CameraPublisher
 from workers.camera.store import save_cameras
 from workers.camera.timing import Timing
 from workers.contracts import CameraConfig, CameraControl
+from workers.contracts.phrases import say
 from workers.privacy import PrivacySettings, from_env
 from workers.tasks import cancel_and_wait
 
@@ -75,7 +76,7 @@ class CameraWorker:
             await self._control.cancel()
         await cancel_and_wait(self._status_task)
         cameras = list(self._cameras.values())
-        await asyncio.gather(*(c.stop("camera worker stopped") for c in cameras))
+        await asyncio.gather(*(c.stop(say("camera_worker_stopped")) for c in cameras))
         await asyncio.gather(*(c.released(_RELEASE_TIMEOUT) for c in cameras))
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
@@ -98,7 +99,7 @@ class CameraWorker:
         if config.enabled:
             camera.start()
         else:
-            await camera.stop("disabled in its configuration")
+            await camera.stop(say("camera_disabled"))
 
     async def _report_status(self) -> None:
         assert self._publisher is not None
@@ -132,13 +133,13 @@ class CameraWorker:
                     camera.config = camera.config.model_copy(update={"enabled": True})
                 camera.start()
             case "stop":
-                await camera.stop("stopped by operator")
+                await camera.stop(say("camera_stopped_by_operator"))
             case "set_fps":
                 assert control.fps is not None  # the contract requires it for set_fps
                 camera.set_fps(control.fps)
             case "remove":
                 del self._cameras[control.camera_id]
-                await camera.stop("removed")
+                await camera.stop(say("camera_removed"))
 
     async def _configure(self, control: CameraControl, camera: CameraFeed | None) -> None:
         config = control.config
@@ -155,7 +156,7 @@ class CameraWorker:
         if camera is not None and not ours and config.group != camera.config.group:
             # Moved to another group: that group's worker adopts it, so this one lets go.
             del self._cameras[config.camera_id]
-            await camera.stop(f"moved to group {config.group!r}")
+            await camera.stop(say("camera_moved_group", group=config.group))
         elif camera is not None:
             log.info("camera %s: new configuration", config.camera_id)
             await camera.update(config)

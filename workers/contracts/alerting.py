@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
+from workers.contracts.phrases import refuse
+
 Severity = Literal["info", "warning", "critical"]
 #: the languages of notification texts and reports (workers/i18n)
 Language = Literal["en", "vi", "ru", "ko"]
@@ -120,7 +122,7 @@ class CrossingsRule(_Rule):
     @model_validator(mode="after")
     def _a_bound(self) -> CrossingsRule:
         if self.above is None and self.below is None:
-            raise ValueError("give 'above', 'below' or both")
+            raise refuse("crossings_needs_bound")
         return self
 
 
@@ -220,20 +222,20 @@ class AlertingConfig(_Model):
         try:
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {v!r}") from exc
+            raise refuse("unknown_time_zone", name=v) from exc
         return v
 
     @model_validator(mode="after")
     def _references(self) -> AlertingConfig:
         for what, ids in (("target", [t.id for t in self.targets]), ("rule", [r.id for r in self.rules])):
             if dupes := sorted({i for i in ids if ids.count(i) > 1}):
-                raise ValueError(f"{what} ids used twice: {', '.join(dupes)}")
+                raise refuse(f"{what}_ids_twice", ids=", ".join(dupes))
         known = {t.id for t in self.targets}
         for rule in self.rules:
             if missing := [t for t in rule.targets if t not in known]:
-                raise ValueError(f"rule {rule.id!r} names unknown targets: {', '.join(missing)}")
+                raise refuse("rule_unknown_targets", rule=rule.id, targets=", ".join(missing))
         if self.smtp is None and any(t.channel == "email" for t in self.targets):
-            raise ValueError("email targets need an 'smtp' section")
+            raise refuse("email_needs_smtp")
         return self
 
     def target(self, target_id: str) -> EmailTarget | WebhookTarget | None:

@@ -23,6 +23,7 @@ from workers.contracts.alerting import (
     SmtpSettings,
     Target,
 )
+from workers.contracts.phrases import Phrase
 
 #: ``SystemEvent.data["config"]`` of a saved alerting configuration
 CONFIG_NAME = "alerting"
@@ -100,6 +101,9 @@ class AlertingConfigReply(BaseModel):
     saved_by: str = ""
     saved_at: datetime | None = None
     error: str | None = None
+    #: the same as a code and values, when the contract refused (a console says it in its
+    #: language); None for a conflict with another admin's edit, said in English
+    error_phrase: Phrase | None = None
     field: str | None = None
     #: secret references the answering notifier cannot resolve on its machine, with the reason
     secret_problems: dict[str, str] = Field(default_factory=dict)

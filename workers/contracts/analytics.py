@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from workers.contracts.base import Contract
+from workers.contracts.phrases import Phrase, refuse
 
 Period = Literal["hourly", "daily", "weekly", "monthly"]
 
@@ -17,7 +18,7 @@ def _check_tz(v: str) -> str:
     try:
         ZoneInfo(v)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown timezone {v!r}") from exc
+        raise refuse("unknown_time_zone", name=v) from exc
     return v
 
 
@@ -30,7 +31,7 @@ class TimeRange(BaseModel):
     @model_validator(mode="after")
     def _ordered(self) -> TimeRange:
         if self.end <= self.start:
-            raise ValueError("end must be after start")
+            raise refuse("end_before_start")
         return self
 
 
@@ -93,6 +94,9 @@ class ReportProgress(Contract):
     report_id: str
     state: Literal["queued", "running", "done", "failed"]
     percent: float = Field(ge=0, le=100)
+    #: what is happening, in English (logs, older consoles)
     detail: str = ""
+    #: the same as a code and values, which a console says in its language
+    detail_phrase: Phrase | None = None
     #: where the finished file is stored (done only)
     path: str | None = None

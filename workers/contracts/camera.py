@@ -8,6 +8,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from workers.contracts.base import Contract
+from workers.contracts.phrases import Phrase, refuse
 from workers.contracts.zones import ZoneSet
 
 CameraState = Literal["online", "reconnecting", "offline"]
@@ -22,8 +23,10 @@ class CameraStatus(Contract):
     state: CameraState
     fps: float = Field(default=0.0, ge=0)
     last_frame_at: datetime | None = None
-    #: why the camera is not online, in words an operator can act on
+    #: why the camera is not online, in words an operator can act on (English: logs, old consoles)
     detail: str = ""
+    #: the same as a code and values, which a console says in its own language
+    detail_phrase: Phrase | None = None
     worker_id: str = ""
 
 
@@ -59,8 +62,7 @@ class CameraConfig(BaseModel):
     @classmethod
     def _imgsz_in_steps(cls, v: int | None) -> int | None:
         if v is not None and (v % IMGSZ_STEP or not IMGSZ_MIN <= v <= IMGSZ_MAX):
-            raise ValueError(f"an input size is a multiple of {IMGSZ_STEP} from {IMGSZ_MIN} to "
-                             f"{IMGSZ_MAX}, not {v}")
+            raise refuse("imgsz_steps", step=IMGSZ_STEP, low=IMGSZ_MIN, high=IMGSZ_MAX, value=v)
         return v
 
 

@@ -16,6 +16,7 @@ from workers.contracts.analytics import Period, _check_tz
 from workers.contracts.base import Contract
 from workers.contracts.camera import CameraConfig
 from workers.contracts.heatmap import Base64Bytes
+from workers.contracts.phrases import refuse
 from workers.contracts.routes import RoutesQuery, RoutesReply
 from workers.contracts.sites import Site, SiteDoor, SiteZone
 from workers.contracts.zones import OccupancySettings, ZoneSet
@@ -48,10 +49,10 @@ class _BucketedQuery(_Query):
     @model_validator(mode="after")
     def _range(self) -> Self:
         if self.end <= self.start:
-            raise ValueError("end must be after start")
+            raise refuse("end_before_start")
         if self.end - self.start > MAX_SERIES_SPAN[self.period]:
-            raise ValueError(f"a series of {self.period} buckets spans at most "
-                             f"{MAX_SERIES_SPAN[self.period].days} days")
+            raise refuse("series_too_long", period=self.period,
+                         days=MAX_SERIES_SPAN[self.period].days)
         return self
 
 
@@ -130,7 +131,7 @@ class CountEventsQuery(_Query):
     @model_validator(mode="after")
     def _range(self) -> CountEventsQuery:
         if self.end <= self.start:
-            raise ValueError("end must be after start")
+            raise refuse("end_before_start")
         return self
 
 
@@ -220,9 +221,9 @@ class HeatmapQuery(_Query):
     @model_validator(mode="after")
     def _range(self) -> HeatmapQuery:
         if self.end <= self.start:
-            raise ValueError("end must be after start")
+            raise refuse("end_before_start")
         if self.end - self.start > MAX_SERIES_SPAN["hourly"]:
-            raise ValueError(f"a heatmap spans at most {MAX_SERIES_SPAN['hourly'].days} days")
+            raise refuse("heatmap_too_long", days=MAX_SERIES_SPAN["hourly"].days)
         return self
 
 

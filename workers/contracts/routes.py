@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from workers.contracts.phrases import refuse
+
 
 class RoutesQuery(BaseModel):
     """Route completions of one camera in [since, until), per route and class."""
@@ -22,7 +24,7 @@ class RoutesQuery(BaseModel):
     @model_validator(mode="after")
     def _range(self) -> RoutesQuery:
         if self.until <= self.since:
-            raise ValueError("until must be after since")
+            raise refuse("until_before_since")
         return self
 
 

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from workers.contracts.phrases import refuse
 from workers.geometry import Point, polygon_area, self_intersection
 
 Anchor = Literal["bottom_center", "center", "top_center"]
@@ -41,8 +42,7 @@ class LineDef(_Shape):
     def _distinct(self) -> LineDef:
         (x1, y1), (x2, y2) = self.points
         if abs(x1 - x2) < 1e-6 and abs(y1 - y2) < 1e-6:
-            raise ValueError(
-                f"line {self.label!r}: its two points are the same; a line needs two distinct points")
+            raise refuse("line_points_same", label=self.label)
         return self
 
     def flipped(self) -> LineDef:
@@ -76,16 +76,13 @@ class ZoneDef(_Shape):
     @model_validator(mode="after")
     def _simple_polygon(self) -> ZoneDef:
         if len(self.points) < 3:
-            raise ValueError(
-                f"{self.kind} {self.label!r}: a polygon needs at least 3 points, got {len(self.points)}")
+            raise refuse("polygon_too_few_points", label=self.label, count=len(self.points))
         hit = self_intersection(self.points)
         if hit is not None:
             i, j = hit
-            raise ValueError(f"{self.kind} {self.label!r}: edges {i + 1} and {j + 1} cross; "
-                             f"a {self.kind} must not intersect itself")
+            raise refuse("polygon_edges_cross", label=self.label, first=i + 1, second=j + 1)
         if polygon_area(self.points) < 1.0:
-            raise ValueError(f"{self.kind} {self.label!r}: its points are in a line; "
-                             f"a {self.kind} needs an area")
+            raise refuse("polygon_flat", label=self.label)
         return self
 
 
@@ -175,23 +172,20 @@ class ZoneSet(BaseModel):
         shapes = {s.id for s in [*self.lines, *self.zones]}
         for shape in [*self.lines, *self.zones, *self.privacy_masks]:
             if shape.id in seen:
-                raise ValueError(f"two shapes share the id {shape.id!r}; ids must be unique per camera")
+                raise refuse("shape_id_twice", id=shape.id)
             seen.add(shape.id)
             for x, y in shape.points:
                 if not (0 <= x <= self.frame_width and 0 <= y <= self.frame_height):
-                    raise ValueError(
-                        f"{shape.kind} {shape.label!r}: point ({x:g}, {y:g}) lies outside the "
-                        f"{self.frame_width}x{self.frame_height} frame"
-                    )
+                    raise refuse("point_outside_frame", label=shape.label, x=f"{x:g}",
+                                 y=f"{y:g}", width=self.frame_width, height=self.frame_height)
         for route in self.routes:
             if route.id in seen:
-                raise ValueError(f"route {route.label!r}: the id {route.id!r} is taken; ids "
-                                 "must be unique per camera")
+                raise refuse("route_id_taken", label=route.label, id=route.id)
             seen.add(route.id)
             for n, step in enumerate(route.steps, 1):
                 if step.shape_id not in shapes:
-                    raise ValueError(f"route {route.label!r}: step {n} names {step.shape_id!r}, "
-                                     "which is no line or zone of this camera")
+                    raise refuse("route_step_unknown", label=route.label, step=n,
+                                 shape=step.shape_id)
         return self
 
     def scaled_to(self, width: int, height: int) -> ZoneSet:

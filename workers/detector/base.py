@@ -10,6 +10,7 @@ from typing import Literal
 
 import numpy as np
 
+from workers.contracts.phrases import Phrase
 from workers.contracts.snapshots import SNAPSHOT_BYTES
 
 
@@ -71,6 +72,8 @@ class Detector(ABC):
     is_fallback: bool = False
     #: why the fallback was chosen, in words for the operator ("" when not a fallback)
     fallback_reason: str = ""
+    #: the same as a code and values, which the console says in its language
+    fallback_phrase: Phrase | None = None
     #: inference lanes that give the most frames/s across cameras (``DetectorConfig.lanes``)
     lanes: int = 1
 

@@ -30,4 +30,5 @@ def create_detector(config: DetectorConfig) -> Detector:
         if config.kind == "yolo":
             raise
         log.warning("falling back to the OpenCV HOG people detector: %s", exc)
-        return HogDetector(config, fallback_reason=str(exc), short_reason=exc.short)
+        return HogDetector(config, fallback_reason=str(exc), short_reason=exc.short,
+                           fallback_phrase=exc.phrase)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
+from workers.contracts.phrases import Phrase
 from workers.detector.base import Detections, Detector, DetectorConfig
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,8 @@ class HogDetector(Detector):
     """Person class only. ``fallback_reason`` set means YOLO could not be had, and why."""
 
     def __init__(self, config: DetectorConfig | None = None, *, fallback_reason: str = "",
-                 short_reason: str = "", max_width: int = MAX_WIDTH) -> None:
+                 short_reason: str = "", fallback_phrase: Phrase | None = None,
+                 max_width: int = MAX_WIDTH) -> None:
         config = config or DetectorConfig()
         # One descriptor per inference thread: frames of several cameras are searched at the
         # same time (a search runs on one core where OpenCV's threading is off, as it is once
@@ -57,7 +59,7 @@ class HogDetector(Detector):
                         config.classes)
         self.lanes = LANES
         self.is_fallback = bool(fallback_reason)
-        self.fallback_reason = fallback_reason
+        self.fallback_reason, self.fallback_phrase = fallback_reason, fallback_phrase
         self.model_version = (f"opencv-hog (fallback: {short_reason or fallback_reason})"
                               if fallback_reason else "opencv-hog")
 

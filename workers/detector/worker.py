@@ -155,6 +155,8 @@ class DetectorWorker:
             "model_version": det.model_version if det else "",
             "fallback": bool(det and det.is_fallback),
             "fallback_reason": det.fallback_reason if det else "",
+            "fallback_phrase": det.fallback_phrase.model_dump()
+            if det and det.fallback_phrase else None,
             "cameras_followed": sorted(self._cameras),
             "cameras_active": sorted(c.camera_id for c in self._cameras.values() if c.active(now)),
             "fps": {c.camera_id: round(c.fps, 2) for c in self._cameras.values() if c.active(now)},

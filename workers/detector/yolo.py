@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 from platformdirs import user_cache_dir
 
+from workers.contracts.phrases import Phrase, say
 from workers.detector.base import Detections, Detector, DetectorConfig
 from workers.detector.openvino_model import OpenVinoModel
 from workers.paths import models_dir
@@ -50,11 +51,12 @@ EXPORTS_SUBDIR = "camcount-exports"
 
 
 class ModelUnavailableError(RuntimeError):
-    """No usable YOLO weights (or no ultralytics). ``short`` is a few words for the screen."""
+    """No usable YOLO weights (or no ultralytics). ``short`` is a few words for the model version
+    results carry; ``phrase`` the reason for people in their language."""
 
-    def __init__(self, message: str, short: str) -> None:
-        super().__init__(message)
-        self.short = short
+    def __init__(self, phrase: Phrase, short: str) -> None:
+        super().__init__(phrase.english())
+        self.phrase, self.short = phrase, short
 
 
 def weights_source(config: DetectorConfig) -> str:
@@ -65,8 +67,7 @@ def weights_source(config: DetectorConfig) -> str:
 class YoloDetector(Detector):
     def __init__(self, config: DetectorConfig) -> None:
         if importlib.util.find_spec("ultralytics") is None:
-            raise ModelUnavailableError("YOLO needs the ultralytics package, which is not installed "
-                                        "here", "ultralytics not installed")
+            raise ModelUnavailableError(say("yolo_not_installed"), "ultralytics not installed")
         # Weights are looked for before ultralytics is imported: it imports torch (~650 MB), which
         # a fallback to HOG for want of weights must not pay for.
         source = weights_source(config)
@@ -144,17 +145,15 @@ def _locate(source: str, *, download: bool = True) -> Path:
     if path.exists():  # weights, or an export (an OpenVINO export is a folder)
         return path
     if path.parent != Path("."):
-        raise ModelUnavailableError(
-            f"no YOLO weights: {path} does not exist. Put the weights file there, or point "
-            f"--model / {MODEL_ENV} at one", "weights missing")
+        raise ModelUnavailableError(say("yolo_weights_missing", path=str(path), env=MODEL_ENV),
+                                    "weights missing")
     for folder in (MODELS_DIR, ultralytics_weights_dir()):
         if (folder / path).is_file():
             return folder / path
     target = MODELS_DIR / path
     if not download:
-        raise ModelUnavailableError(
-            f"no YOLO weights: {source} is not on disk (not downloaded here). Put weights at "
-            f"{target} or set {MODEL_ENV} to a weights file", "no weights on disk")
+        raise ModelUnavailableError(say("yolo_weights_not_here", source=source,
+                                        target=str(target), env=MODEL_ENV), "no weights on disk")
     try:
         from ultralytics.utils.downloads import attempt_download_asset
 
@@ -164,9 +163,8 @@ def _locate(source: str, *, download: bool = True) -> Path:
         log.debug("downloading %s failed: %r", source, exc)
     if target.is_file():
         return target
-    raise ModelUnavailableError(
-        f"no YOLO weights: {source} is not on disk and cannot be downloaded (offline?). Put "
-        f"weights at {target} or set {MODEL_ENV} to a weights file", "no weights (offline)")
+    raise ModelUnavailableError(say("yolo_weights_offline", source=source, target=str(target),
+                                    env=MODEL_ENV), "no weights (offline)")
 
 
 def ultralytics_weights_dir() -> Path:
@@ -195,9 +193,9 @@ def _load(yolo: Any, weights: Path | str) -> Any:
     try:
         return yolo(str(weights), task="detect")
     except Exception as exc:  # truncated download, not a checkpoint, another task's model...
-        raise ModelUnavailableError(
-            f"YOLO weights {weights} cannot be loaded ({type(exc).__name__}: {exc}). Replace the "
-            f"file, or point --model / {MODEL_ENV} at other weights", "weights unreadable") from exc
+        raise ModelUnavailableError(say("yolo_weights_unreadable", path=str(weights),
+                                        error=f"{type(exc).__name__}: {exc}", env=MODEL_ENV),
+                                    "weights unreadable") from exc
 
 
 def _exported_runtime(weights: Path) -> str | None:

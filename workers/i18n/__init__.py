@@ -14,6 +14,7 @@ translations already written; a new string arrives untranslated and the tests sa
 from __future__ import annotations
 
 import gettext
+import os
 from collections.abc import Callable
 from datetime import datetime
 from functools import cache
@@ -27,8 +28,10 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 from babel.numbers import format_decimal
+from pydantic import ValidationError
 
 from workers.contracts.alerting import Language
+from workers.contracts.phrases import Phrase, phrases_of, render
 
 LANGUAGES: tuple[Language, ...] = ("en", "vi", "ru", "ko")
 TRANSLATED = LANGUAGES[1:]
@@ -38,8 +41,9 @@ LOCALE_DIR = Path(__file__).with_name("locale")
 FONT = Path(__file__).with_name("fonts") / "CamCountSans-Regular.ttf"
 DOMAIN = "camcount"
 #: where the workers' marked strings are, relative to the ``workers`` package
-SOURCES = ("notifier/compose.py", "notifier/templates/*", "analytics/report_files.py",
-           "analytics/route_report.py", "analytics/site_report.py", "analytics/queries.py",
+SOURCES = ("contracts/phrases.py", "models/catalogue.py", "notifier/compose.py",
+           "notifier/templates/*", "analytics/report_files.py", "analytics/route_report.py",
+           "analytics/site_report.py", "analytics/queries.py",
            "heatmap/report_page.py",
            "alerts/engine.py", "alerts/rules/*.py")
 
@@ -66,6 +70,29 @@ def translations(lang: str) -> gettext.NullTranslations:
 
 def gettext_for(lang: str) -> Callable[[str], str]:
     return translations(lang).gettext
+
+
+def say(phrase: Phrase, lang: str) -> str:
+    """A worker's or a contract's sentence (``workers.contracts.phrases``) in ``lang``."""
+    return render(phrase, gettext_for(lang))
+
+
+def explain(exc: ValidationError, lang: str) -> str:
+    """Why pydantic refused, one sentence per error in ``lang``: for people (the HTTP API, the
+    command line, the console); dead letters and logs keep pydantic's English (``describe``)."""
+    return "; ".join(f"{field}: {say(p, lang)}" if field else say(p, lang)
+                     for field, p in phrases_of(exc))
+
+
+def cli_language() -> str:
+    """The language of a command's messages: ``$CAMCOUNT_LANGUAGE``, else the locale's
+    (``LC_ALL``, ``LC_MESSAGES``, ``LANG``) when shipped, else English. A command run on a
+    terminal has no site settings to ask; the person at it has a locale."""
+    for var in ("CAMCOUNT_LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        if value := os.environ.get(var, ""):
+            lang = value.replace("-", "_").split("_")[0].split(".")[0].lower()
+            return lang if lang in LANGUAGES else "en"
+    return "en"
 
 
 def local_time(at: datetime, timezone: str, lang: str = "en") -> str:

@@ -31,7 +31,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     fetch = actions.add_parser(
         "fetch", help="download a model, check it loads, and keep it in the model folder",
         description="known models: " + "; ".join(
-            f"{e.name} ({megabytes(e.approx_bytes)}, {e.description})" for e in CATALOGUE.values()))
+            f"{e.name} (≈ {megabytes(e.approx_bytes)}, {e.description})" for e in CATALOGUE.values()))
     fetch.add_argument("name", nargs="?", default=DEFAULT_MODEL,
                        help=f"model name (default: {DEFAULT_MODEL})")
     fetch.add_argument("--url", help=f"base URL the file is fetched from (default: ${BASE_URL_ENV}, "
@@ -47,6 +47,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
 
 
 async def _fetch(args: argparse.Namespace) -> int:
+    from workers.i18n import cli_language, say
     from workers.models.check import check_model
     from workers.models.download import DownloadError, download
 
@@ -66,8 +67,8 @@ async def _fetch(args: argparse.Namespace) -> int:
             said = await download(url, dest, sha256=model.sha256, progress=progress,
                                   check=check_model)
         except DownloadError as exc:
-            print(f"camcount-worker models fetch: {exc}\n(or copy {model.filename} into "
-                  f"{args.dir} by hand)", file=sys.stderr)
+            print(f"camcount-worker models fetch: {say(exc.phrase, cli_language())}\n(or copy "
+                  f"{model.filename} into {args.dir} by hand)", file=sys.stderr)
             return 1
     print(f"{dest} ({megabytes(dest.stat().st_size)}, {said})")
     return 0

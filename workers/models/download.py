@@ -3,7 +3,8 @@ server's Content-Length and the expected SHA-256, checked to load as a model, th
 place. A download that is cancelled, cut short or refused leaves nothing behind, and an earlier
 file of the same name is untouched until a good one replaces it.
 
-Network errors come back as ``DownloadError`` in plain words ("cannot reach github.com: …")."""
+Network errors come back as ``DownloadError`` in plain words ("cannot reach github.com: …"), with
+the same as a phrase for a reader in another language."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from workers.contracts.phrases import Phrase, say
 from workers.models.catalogue import megabytes
 
 log = logging.getLogger(__name__)
@@ -36,7 +38,11 @@ READ_TIMEOUT_S = 60.0
 
 
 class DownloadError(Exception):
-    """Why a download failed or was refused, for a person to read."""
+    """Why a download failed or was refused, for a person to read (``phrase``: in any language)."""
+
+    def __init__(self, phrase: Phrase):
+        super().__init__(phrase.english())
+        self.phrase = phrase
 
 
 async def download(url: str, dest: Path, *, sha256: str | None = None,
@@ -50,16 +56,15 @@ async def download(url: str, dest: Path, *, sha256: str | None = None,
     try:
         digest = await _fetch(url, host, tmp, progress)
         if sha256 and digest != sha256.lower():
-            raise DownloadError(
-                f"{dest.name} from {host} is not the expected file (SHA-256 {digest[:16]}…, "
-                f"expected {sha256.lower()[:16]}…): refused")
+            raise DownloadError(say("download_not_expected", file=dest.name, host=host,
+                                    got=digest[:16], expected=sha256.lower()[:16]))
         said = ""
         if check is not None:
             try:
                 said = await asyncio.to_thread(check, tmp)
             except Exception as exc:
-                raise DownloadError(f"{dest.name} from {host} is not a usable model ({exc}): "
-                                    "refused") from exc
+                raise DownloadError(say("download_not_a_model", file=dest.name, host=host,
+                                        error=str(exc))) from exc
         os.replace(tmp, dest)
         log.info("downloaded %s to %s%s", url, dest, f" ({said})" if said else "")
         return said
@@ -78,8 +83,8 @@ async def _fetch(url: str, host: str, tmp: Path, progress: Progress | None) -> s
         async with aiohttp.ClientSession(timeout=timeout) as session, \
                 session.get(url) as response:
             if response.status != 200:
-                raise DownloadError(f"{host} answered {response.status} {response.reason} "
-                                    f"for {url}")
+                raise DownloadError(say("download_http_status", host=host, url=url,
+                                        status=f"{response.status} {response.reason}"))
             total = response.content_length
             if progress:
                 progress(0, total)
@@ -91,15 +96,15 @@ async def _fetch(url: str, host: str, tmp: Path, progress: Progress | None) -> s
                         progress(got, total)
     except aiohttp.ClientConnectorError as exc:
         why = exc.os_error.strerror if exc.os_error and exc.os_error.strerror else str(exc)
-        raise DownloadError(f"cannot reach {host}: {why}") from exc
+        raise DownloadError(say("download_unreachable", host=host, error=str(why))) from exc
     except (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError) as exc:
         log.debug("download of %s cut short: %r", url, exc)
         raise DownloadError(_cut_short(host, got, total)) from exc
     except TimeoutError as exc:
-        raise DownloadError(f"{host} stopped sending: nothing for {READ_TIMEOUT_S:.0f} s after "
-                            f"{megabytes(got)}") from exc
+        raise DownloadError(say("download_stalled", host=host, seconds=READ_TIMEOUT_S,
+                                size=megabytes(got))) from exc
     except aiohttp.ClientError as exc:
-        raise DownloadError(f"downloading {url} failed: {exc}") from exc
+        raise DownloadError(say("download_failed", url=url, error=str(exc))) from exc
     if total is not None and got != total:
         raise DownloadError(_cut_short(host, got, total))
     return digest.hexdigest()
@@ -110,6 +115,7 @@ def _write(f: BinaryIO, digest: hashlib._Hash, chunk: bytes) -> None:
     digest.update(chunk)
 
 
-def _cut_short(host: str, got: int, total: int | None) -> str:
-    of = f" of {total:,}" if total else ""
-    return f"the download from {host} was cut short ({got:,}{of} bytes came): refused"
+def _cut_short(host: str, got: int, total: int | None) -> Phrase:
+    if total:
+        return say("download_cut_short", host=host, got=f"{got:,}", total=f"{total:,}")
+    return say("download_cut_short_unsized", host=host, got=f"{got:,}")

@@ -191,7 +191,7 @@ async def test_a_target_form_explains_refused_values_at_their_fields_and_never_s
     QTest.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
     errors = {k: v.text() for k, v in form.form.errors.items() if not v.isHidden()}
     assert errors == {"id": "use letters, digits, '.', '-' and '_' only (at most 64)",
-                      "url": "URL scheme should be 'http' or 'https'",
+                      "url": "not a web address (http:// or https://)",
                       "secret": "write env:VARIABLE or keyring:service/username",
                       "rate_limit.count": "1 or more"}
     assert dialog.controller.version == 1

@@ -10,6 +10,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtTest import QTest
 
+from camcount_desktop import i18n
 from camcount_desktop.admin.zone_canvas import ERROR_COLOR
 from camcount_desktop.console import Console
 from tests.helpers.waiting import until
@@ -117,7 +118,7 @@ async def test_a_self_intersecting_polygon_is_refused_with_its_message(qtbot, co
         click(canvas, x, y)
     click(canvas, 300, 100)
 
-    message = "zone 'Zone 1': edges 1 and 3 cross; a zone must not intersect itself"
+    message = "'Zone 1': edges 1 and 3 cross; the outline must not cross itself"
     assert editor.shape_error.text() == message
     assert "⚠" in editor.shapes.item(0).text()
     assert not editor.save_button.isEnabled()
@@ -127,12 +128,33 @@ async def test_a_self_intersecting_polygon_is_refused_with_its_message(qtbot, co
                for c in on_edge), "the faulty zone is drawn in the error colour"
 
     assert not await editor.controller.save()  # Ctrl+S or a script gets the same refusal
-    assert editor.status.text() == f"Not saved: Zone 1: {message}"
+    assert editor.status.text() == f"Not saved: {message}"
     await asyncio.sleep(0.3)
     assert sent == []
 
     drag(canvas, (500, 300), (400, 100))  # untangled: the message goes, Save comes back
     assert editor.shape_error.text() == "" and editor.save_button.isEnabled()
+
+
+async def test_a_refused_zone_is_explained_in_the_consoles_language(qtbot, console: Console,
+                                                                   analytics) -> None:
+    """The contract refuses with a code and its values; the editor says it in Vietnamese when
+    the console runs in Vietnamese, the shape's name and edge numbers in place."""
+    i18n.install("vi")
+    try:
+        editor = await open_editor(qtbot, console)
+        canvas = editor.canvas
+        editor.tool_actions["zone"].trigger()
+        for x, y in ((300, 100), (500, 300), (500, 100), (300, 300)):  # a bow tie
+            click(canvas, x, y)
+        click(canvas, 300, 100)
+        expected = "'Vùng 1': cạnh 1 và cạnh 3 cắt nhau; đường viền không được tự cắt"
+        assert editor.shape_error.text() == expected
+        assert not await editor.controller.save()
+        assert editor.status.text().endswith(expected)
+        assert not editor.status.text().startswith("Not saved")
+    finally:
+        i18n.uninstall()
 
 
 async def test_exported_zones_are_what_count_video_reads_and_import_back(
@@ -153,8 +175,8 @@ async def test_exported_zones_are_what_count_video_reads_and_import_back(
     path.write_text('{"frame_width": 640, "frame_height": 360, "lines": '
                     '[{"id": "x", "points": [[10, 10], [10, 10]]}]}')
     editor.import_from(path)
-    assert editor.status.text() == ("Not imported from door-zones.json: line 'x': its two points "
-                                    "are the same; a line needs two distinct points")
+    assert editor.status.text() == ("Not imported from door-zones.json: 'x': the line's two "
+                                    "points are the same; a line needs two distinct points")
 
 
 async def test_counting_settings_are_shown_saved_and_imported(
