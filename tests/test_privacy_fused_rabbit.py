@@ -74,14 +74,16 @@ def which_frame(view: np.ndarray, frames: list[np.ndarray]) -> int:
     return int(np.argmin(diffs))
 
 
-def frame_messages(trace: list[Delivery]) -> list[tuple[str, str, bytes]]:
-    """(exchange, routing key, JPEG) of every frame message the broker took, on any exchange."""
+def frame_messages(trace: list[Delivery]) -> list[tuple[str, str, bytes, bool]]:
+    """(exchange, routing key, JPEG, people_hidden) of every frame message the broker took, on
+    any exchange."""
     out = []
     for d in trace:
-        props = d.headers.get("properties") or {}
-        if (props.get("headers") or {}).get("x-camcount-type") == "frame":
+        headers = (d.headers.get("properties") or {}).get("headers") or {}
+        if headers.get("x-camcount-type") == "frame":
             out.append((str(d.headers.get("exchange_name")),
-                        str((d.headers.get("routing_keys") or [""])[0]), d.body))
+                        str((d.headers.get("routing_keys") or [""])[0]), d.body,
+                        bool(headers.get("people_hidden"))))
     return out
 
 
@@ -125,7 +127,7 @@ async def test_strict_privacy_no_frame_on_the_broker_shows_a_person(tmp_path: Pa
                       "--camera", f"door={video}", "--loop", "--fps", "5", "--privacy", "strict",
                       "--detect", "--detector", "hog"], log, dict(os.environ))
         try:
-            def views() -> list[tuple[str, str, bytes]]:
+            def views() -> list[tuple[str, str, bytes, bool]]:
                 assert proc.poll() is None, log.read_text()[-3000:]
                 return [m for m in frame_messages(trace) if m[1] == t.view_key("door")]
 
@@ -144,13 +146,14 @@ async def test_strict_privacy_no_frame_on_the_broker_shows_a_person(tmp_path: Pa
     published = frame_messages(trace)
     # every frame message the broker took is a door picture for the wall: none as taken (no
     # detector queue, no camera.frame, no camera.faces), and none from the plain worker
-    assert {(ex, key) for ex, key, _ in published} == {(t.camera_events, t.view_key("door"))}
+    assert {(ex, key) for ex, key, _, _ in published} == {(t.camera_events, t.view_key("door"))}
+    assert all(hidden for *_, hidden in published)  # the wall says so on the tile
     assert plain_camera.stats()["refused"] and plain_camera.stats()["frames_published"] == 0
     refused = next(s for s in statuses if "strict" in s.detail)  # while it ran
     assert refused.state == "offline" and "--detect" in refused.detail
 
     boxes = 0
-    for _, _, jpeg in published:
+    for _, _, jpeg, _ in published:
         view = decode(jpeg)
         index = which_frame(view, frames)
         original = frames[index]

@@ -91,7 +91,7 @@ class PicturePublisher:
         loop = asyncio.get_running_loop()
         view = await loop.run_in_executor(self._executor, lambda: _encode(
             view_image(image, detections, zones, self.privacy), frame.quality))
-        await self._live(t.camera_events, t.view_key(frame.camera_id), frame, view)
+        await self._live(t.camera_events, t.view_key(frame.camera_id), frame, view, hidden=True)
         if self.privacy.mode == "blur":
             faces = frame.jpeg if not zones.privacy_masks else await loop.run_in_executor(
                 self._executor, lambda: _encode(masked_only(image, zones), frame.quality))
@@ -115,8 +115,10 @@ class PicturePublisher:
             fact.metadata.source = self.worker_id
             await self.facts.put(t.camera_events, t.heatmap_key(fact.camera_id), fact)
 
-    async def _live(self, exchange: str, key: str, frame: Frame, jpeg: bytes) -> None:
-        out = frame.model_copy(update={"jpeg": jpeg, "message_id": new_id()})
+    async def _live(self, exchange: str, key: str, frame: Frame, jpeg: bytes, *,
+                    hidden: bool = False) -> None:
+        out = frame.model_copy(update={"jpeg": jpeg, "message_id": new_id(),
+                                       "people_hidden": hidden})
         out.metadata.source = self.worker_id
         try:
             # Nobody following is not an error, and a picture the broker cannot take now is
