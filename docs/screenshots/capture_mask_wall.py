@@ -1,10 +1,11 @@
-"""Screenshot for docs/privacy.md: local mode, the site's privacy off, a privacy mask saved for
-the sample camera ("Shop window", right half): the wall shows it filled grey, the camera worker
-having filled it before the frame left it.
+"""Screenshots for docs/privacy.md: local mode, a privacy mask saved for the sample camera
+("Shop window", right half) while the console runs: the wall shows it filled grey, the camera
+worker having filled it before the frame left it.
 
-    Xvfb :99 -screen 0 1600x1000x24 &  DISPLAY=:99 python docs/screenshots/capture_mask_wall.py
+    Xvfb :99 -screen 0 1600x1000x24 &  DISPLAY=:99 python docs/screenshots/capture_mask_wall.py [strict]
 
-Writes ``privacy_mask_wall.png``.
+Writes ``privacy_mask_wall.png`` (the site's privacy off: the walker shows) or, with ``strict``,
+``privacy_strict_wall.png`` (the whole picture pixelated, the walker coarser still).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-os.environ["CAMCOUNT_PRIVACY"] = "off"
+MODE = sys.argv[1] if len(sys.argv) > 1 else "off"
+os.environ["CAMCOUNT_PRIVACY"] = MODE
 
 import qasync  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
@@ -61,16 +63,18 @@ async def capture() -> None:
             shown = state.shown
             if shown is not None and shown.result is not None \
                     and shown.result.detection_results.detections \
+                    and shown.frame.people_hidden == (MODE != "off") \
                     and shown.result.counting_data.zones_version == saved.current.version:
                 break
             await asyncio.sleep(0.2)
         await asyncio.sleep(0.5)
-        window.grab().save(str(HERE / "privacy_mask_wall.png"))
+        name = "privacy_mask_wall.png" if MODE == "off" else f"privacy_{MODE}_wall.png"
+        window.grab().save(str(HERE / name))
         await console.stop()
 
 
 def main() -> None:
-    app = QApplication(sys.argv)
+    app = QApplication(sys.argv[:1])
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
