@@ -112,17 +112,19 @@ class DetectorWorker:
         await asyncio.get_running_loop().run_in_executor(self._infer, warm_up, self.detector,
                                                          self.config)
         t = bus.topology
+        # fused: its camera worker's cameras only, shared with no one (no peers, no balancing)
+        if not self.fused:
+            self._subs.append(await bus.subscribe(t.camera_events, ["camera.status.*"],
+                                                  self._on_status, model=CameraStatus))
         self._subs.append(await bus.subscribe(t.camera_events, ["camera.control.*"],
                                               self._on_control, model=CameraControl))
+        if not self.fused:
+            self._subs.append(await bus.subscribe(t.system_events, [], self._on_system,
+                                                  model=SystemEvent))
         for camera_id in self._initial:
             await self.follow(camera_id)
-        if self.fused:  # its camera worker's cameras only, shared with no one
-            return
-        self._subs.append(await bus.subscribe(t.camera_events, ["camera.status.*"],
-                                              self._on_status, model=CameraStatus))
-        self._subs.append(await bus.subscribe(t.system_events, [], self._on_system,
-                                              model=SystemEvent))
-        self._balancer = asyncio.get_running_loop().create_task(self._balance_loop())
+        if not self.fused:
+            self._balancer = asyncio.get_running_loop().create_task(self._balance_loop())
 
     async def stop(self) -> None:
         # Cameras first, so the standbys take them over at once: stopping the other tasks may
