@@ -143,6 +143,9 @@ class CameraFeed:
         backoff = Backoff(self._timing.backoff_base, self._timing.backoff_cap)
         try:
             await self._set_state("reconnecting", f"connecting to {self.source.display}")
+            # opened once its masks are known: no frame out as taken, and no frame of a file
+            # played meanwhile lost
+            await self.masks.settled(self.camera_id)
             while True:
                 try:
                     failure = await self._connect_once()
@@ -228,7 +231,6 @@ class CameraFeed:
     # -- frames -------------------------------------------------------------------------------
     async def _pump(self) -> None:
         loop = asyncio.get_running_loop()
-        await self.masks.settled(self.camera_id)  # no frame out before its masks are known
         seq = self._latest.current.seq if self._latest.current else 0  # not a picture from before
         while True:
             snap = await self._latest.next(seq)

@@ -5,7 +5,7 @@ where the picture is taken: the broker, the detectors and every console only eve
 The worker learns each camera's masks from the zone set analytics stored (asked when the camera
 is added) and follows every version announced after (``zones_stored``); the newest version wins.
 
-A camera's first frames wait for the answer (``FIRST_ANSWER_S`` at most). With no analytics
+A camera's source is opened once the answer came (``FIRST_ANSWER_S`` at most). With no analytics
 worker running or answering, frames go out as taken, said in the log and the worker's health
 (``masks_unknown``), and the masks apply from the answer that comes on a later try.
 """
