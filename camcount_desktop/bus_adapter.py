@@ -150,8 +150,9 @@ class BusAdapter(QObject):
         try:
             if kind == Frame.type_name:
                 frame = Frame.from_wire(d.body, d.headers)
-                hidden = d.routing_key == Topology.view_key(frame.camera_id)
-                if hidden and time.monotonic() - self._faces_seen.get(frame.camera_id, -1e9) \
+                view = d.routing_key == Topology.view_key(frame.camera_id)
+                hidden = view and frame.people_hidden
+                if view and time.monotonic() - self._faces_seen.get(frame.camera_id, -1e9) \
                         < FACES_FRESH_S:
                     return  # faces are shown on this camera, by the operator's choice
                 await self._on_frame(frame, people_hidden=hidden)

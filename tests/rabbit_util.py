@@ -60,3 +60,20 @@ def operator_account(url: str, namespace: str, *,
         yield url.replace("guest:guest@", f"{user}:{password}@"), user
     finally:
         rabbitmqctl("delete_user", user)
+
+
+@contextmanager
+def traced_vhost(url: str) -> Iterator[str]:
+    """A vhost of its own with RabbitMQ's firehose on: every message published in it, through
+    any exchange (the default one too), is copied to ``amq.rabbitmq.trace`` as
+    ``publish.{exchange}``. Yields the vhost's URL; the vhost is deleted afterwards."""
+    if shutil.which("rabbitmqctl") is None:
+        pytest.skip("rabbitmqctl is not on this machine: cannot make a vhost")
+    vhost = f"camcount-trace-{uuid.uuid4().hex[:8]}"
+    rabbitmqctl("add_vhost", vhost)
+    try:
+        rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+        rabbitmqctl("trace_on", "-p", vhost)
+        yield f"{url.rstrip('/')}/{vhost}"
+    finally:
+        rabbitmqctl("delete_vhost", vhost)

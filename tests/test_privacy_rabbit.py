@@ -37,7 +37,8 @@ MASK = MaskDef(id="window", points=[(0, 0), (120, 0), (120, 80), (0, 80)])
 @asynccontextmanager
 async def pipeline(namespace: str, tmp_path: Path, mode: str) -> AsyncIterator[Topology]:
     """A camera worker playing a generated clip of walkers and a HOG detector, each on its own
-    connection, with the site's privacy ``mode``; the camera has a privacy mask."""
+    connection (under strict, the detector inside the camera worker), with the site's privacy
+    ``mode``; the camera has a privacy mask."""
     truth = generate(tmp_path / "door.mp4", people=3, fps=10, size=(640, 360), seed=3)
     topology = Topology(namespace)
     privacy = PrivacySettings(mode)  # type: ignore[arg-type]
@@ -46,11 +47,17 @@ async def pipeline(namespace: str, tmp_path: Path, mode: str) -> AsyncIterator[T
     buses = [RabbitBus(BROKER_URL, topology, source=s) for s in ("camera-1", "detector-1")]
     for b in buses:
         await b.start()
-    detector = DetectorWorker(DetectorConfig(kind="hog"), cameras=["door"], zones=[zones],
-                              worker_id=f"detector-{namespace}", privacy=privacy)
+    # strict: the detector runs inside the camera worker (a camera worker on a broker without
+    # one publishes nothing); blur: a detector worker of its own
+    fused = mode == "strict"
+    detector = DetectorWorker(DetectorConfig(kind="hog"), cameras=[] if fused else ["door"],
+                              zones=[zones], worker_id=f"detector-{namespace}", privacy=privacy,
+                              fused=fused)
     camera = CameraWorker([CameraConfig(camera_id="door", source=str(tmp_path / truth.video),
-                                        analysis_fps=5, loop=True)], privacy=privacy)
-    await detector.start(buses[1])
+                                        analysis_fps=5, loop=True)], privacy=privacy,
+                          detector=detector if fused else None)
+    if not fused:
+        await detector.start(buses[1])
     try:
         await camera.start(buses[0])
         try:
@@ -58,7 +65,8 @@ async def pipeline(namespace: str, tmp_path: Path, mode: str) -> AsyncIterator[T
         finally:
             await camera.stop()
     finally:
-        await detector.stop()
+        if not fused:
+            await detector.stop()
         for b in buses:
             await b.close()
         await purge_namespace(BROKER_URL, topology)

@@ -41,7 +41,8 @@ class PrivacySettings:
     ``off``: frames go to the wall as the camera took them. ``blur``: the wall gets only the
     detector's frames with people hidden; the pictures as taken go to detectors point to point,
     and to accounts with the "see faces" right on ``camera.faces`` (each view logged). ``strict``:
-    as ``blur``, and no picture as taken is published for anyone: nobody can see faces."""
+    no picture as taken crosses a broker (the camera worker detects in-process, ``--detect``), and
+    the whole picture is pixelated, people coarser still: what a detector missed hides too."""
 
     mode: Mode = "off"
     style: Style = "pixelate"
@@ -57,15 +58,20 @@ def obscure(frame: np.ndarray, boxes: Sequence[Box], masks: Sequence[Polygon] = 
             settings: PrivacySettings | None = None,
             zones: Sequence[Polygon] = ()) -> np.ndarray:
     """A copy of ``frame`` (BGR) with every box pixelated (or blurred), every mask filled and,
-    with ``settings.outside_zones``, everything outside ``zones`` pixelated."""
+    under ``strict`` everything, with ``settings.outside_zones`` everything outside ``zones``,
+    pixelated."""
     settings = settings or PrivacySettings(mode="blur")
     out = frame.copy()
     h, w = out.shape[:2]
-    if settings.outside_zones and zones:
+    if settings.mode == "strict":
+        # A detector misses people (a first frame, a box short of the legs): under strict
+        # nothing fine is left anywhere, so a face it missed is a few blocks too.
+        out = _pixelate(out, coarse_block(w, h))
+    elif settings.outside_zones and zones:
         inside = np.zeros((h, w), np.uint8)
         for z in zones:
             cv2.fillPoly(inside, [_pts(z)], 255)
-        coarse = _pixelate(out, max(MIN_BLOCK, max(h, w) // 40))
+        coarse = _pixelate(out, coarse_block(w, h))
         out = np.where(inside[..., None] > 0, out, coarse)
     for box in boxes:
         x1, y1, x2, y2 = _widened(box, w, h)
@@ -81,6 +87,12 @@ def obscure(frame: np.ndarray, boxes: Sequence[Box], masks: Sequence[Polygon] = 
     for m in masks:
         cv2.fillPoly(out, [_pts(m)], MASK_COLOUR)
     return out
+
+
+def coarse_block(w: int, h: int) -> int:
+    """The block size of a whole picture hidden (strict, or outside the zones): a 40th of its
+    longer side, so a face across the room is a block or two."""
+    return max(MIN_BLOCK, max(h, w) // 40)
 
 
 def _widened(box: Box, w: int, h: int) -> tuple[int, int, int, int]:

@@ -128,6 +128,11 @@ class HealthView(QWidget):
                     targets=", ".join(sorted(lacks)))
                 color = COLORS["fallback"]
                 tip = "\n" + "\n".join(f"{t}: {why}" for t, why in sorted(lacks.items()))
+            # a camera worker under strict privacy with no detector of its own publishes nothing
+            if w.state == "running" and (refused := w.data.get("refused")):
+                text += " · " + self.tr("refuses to publish frames (strict privacy)")
+                color = COLORS["missing"]
+                tip = "\n" + str(refused)
             self._add_worker(chip(text, color, f"{w.worker_id}\n{seen}{tip}"))
         for role in sorted(c.starting - {w.role for w in c.workers.values()}):
             self._add_worker(chip(f"{self.word(role)}: {self.word('starting')}", COLORS["starting"]))

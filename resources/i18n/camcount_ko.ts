@@ -1662,6 +1662,10 @@
         <source>cannot send to {targets}</source>
         <translation>{targets}(으)로 보낼 수 없음</translation>
     </message>
+    <message>
+        <source>refuses to publish frames (strict privacy)</source>
+        <translation>프레임 게시 거부 (엄격한 개인정보 보호)</translation>
+    </message>
 </context>
 <context>
     <name>HeatmapPanel</name>

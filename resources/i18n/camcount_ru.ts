@@ -1662,6 +1662,10 @@
         <source>cannot send to {targets}</source>
         <translation>не может отправлять: {targets}</translation>
     </message>
+    <message>
+        <source>refuses to publish frames (strict privacy)</source>
+        <translation>отказывается публиковать кадры (строгая приватность)</translation>
+    </message>
 </context>
 <context>
     <name>HeatmapPanel</name>

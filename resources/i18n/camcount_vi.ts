@@ -1662,6 +1662,10 @@
         <source>cannot send to {targets}</source>
         <translation>không gửi được tới {targets}</translation>
     </message>
+    <message>
+        <source>refuses to publish frames (strict privacy)</source>
+        <translation>từ chối phát khung hình (quyền riêng tư nghiêm ngặt)</translation>
+    </message>
 </context>
 <context>
     <name>HeatmapPanel</name>

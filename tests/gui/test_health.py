@@ -125,6 +125,19 @@ def test_on_a_narrow_window_the_chips_wrap_to_rows_and_each_reads_whole(qtbot) -
     qtbot.waitUntil(lambda: len({label.y() for label in chips}) == 1)
 
 
+def test_a_camera_worker_refusing_frames_under_strict_privacy_says_so_in_red(qtbot) -> None:
+    health = HealthController("local")
+    view = HealthView(health)
+    qtbot.addWidget(view)
+    why = "not published: the site's privacy is strict … run it with --detect (docs/privacy.md)"
+    health.on_health(heartbeat("camera-a", "camera", refused=why))
+    [label] = [w for w in view.findChildren(QLabel) if w.text().startswith("camera")]
+    assert label.text() == "camera: running · refuses to publish frames (strict privacy)"
+    assert why in label.toolTip() and "#c23b3b" in label.styleSheet()
+    health.on_health(heartbeat("camera-a", "camera", refused=None))  # restarted with --detect
+    assert "camera: running" in texts(view)
+
+
 def test_the_hog_fallback_is_said_on_screen_and_yolo_by_its_model(qtbot) -> None:
     health = HealthController("local")
     view = HealthView(health)

@@ -58,6 +58,20 @@ def test_a_mask_is_filled_and_outside_zones_is_pixelated() -> None:
     assert not np.array_equal(out[80:96, 80:96], frame[80:96, 80:96])
 
 
+def test_strict_leaves_no_detail_anywhere_so_a_missed_person_is_hidden_too() -> None:
+    frame = detailed()
+    # no box: the detector missed everyone; the mask is still filled over the blocks
+    mask = [(10.0, 10.0), (60.0, 10.0), (60.0, 60.0), (10.0, 60.0)]
+    out = obscure(frame, [], [mask], PrivacySettings("strict"))
+    # 640 / 40 = 16 px blocks from (0, 0), everywhere away from the mask
+    assert block_uniform(out[:, 64:], 16)
+    assert (out == frame).all(axis=2).mean() < 0.01
+    assert (out[12:58, 12:58] == (64, 64, 64)).all()
+    # a person found is hidden coarser still, on top
+    found = obscure(frame, [(100.0, 50.0, 180.0, 250.0)], settings=PrivacySettings("strict"))
+    assert block_uniform(found[34:266, 93:187], 23)
+
+
 def test_a_box_partly_outside_the_frame_is_clipped() -> None:
     out = obscure(detailed(), [(-30.0, 300.0, 40.0, 420.0)])
     assert out.shape == (360, 640, 3)

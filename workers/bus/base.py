@@ -154,6 +154,9 @@ class Bus(ABC):
     #: whether what the broker confirmed survives this process (facts buffered for it are
     #: worth keeping on disk too); the in-process bus keeps nothing
     durable: bool = True
+    #: whether what is published leaves this process (through a broker, over the network): a
+    #: camera worker under strict privacy publishes no picture as taken on such a bus
+    leaves_process: bool = True
 
     def __init__(self, topology: Topology | None = None, *, source: str = "camcount"):
         self.topology = topology or Topology()

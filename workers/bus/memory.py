@@ -89,6 +89,7 @@ class _Queue:
 
 class InProcessBus(Bus):
     durable = False
+    leaves_process = False
 
     def __init__(self, topology: Topology | None = None, *, source: str = "camcount"):
         super().__init__(topology, source=source)

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from workers.camera.masks import MaskBook
 from workers.camera.publisher import CameraPublisher, encode_jpeg
 from workers.camera.reader import Ended, Failed, FrameReader, LatestFrame, Opened, ReaderEvent, Snapshot
 from workers.camera.sources import Source
@@ -35,8 +36,12 @@ class CameraFeed:
     loop; ``start()``, ``stop()`` and ``update()`` apply at once."""
 
     def __init__(self, config: CameraConfig, publisher: CameraPublisher, executor: Executor,
-                 timing: Timing):
+                 timing: Timing, masks: MaskBook, refusal: Phrase | None = None):
+        """``masks``: filled in every frame before it is published. ``refusal``: why this
+        camera may not run here (the site's strict privacy, ``CameraWorker``); it stays offline
+        saying so."""
         self.config = config
+        self.masks, self.refusal = masks, refusal
         self.source = Source.parse(config.source)
         self.state: CameraState = "offline"
         #: why the camera is not online (None when it is)
@@ -64,7 +69,7 @@ class CameraFeed:
 
     # -- control ------------------------------------------------------------------------------
     def start(self) -> None:
-        if self.running:
+        if self.running or self.refusal:
             return
         self._sampler = RateSampler()
         self._task = asyncio.get_running_loop().create_task(
@@ -149,6 +154,9 @@ class CameraFeed:
         try:
             await self._set_state("reconnecting", say("camera_connecting",
                                                       source=self.source.display))
+            # opened once its masks are known: no frame out as taken, and no frame of a file
+            # played meanwhile lost
+            await self.masks.settled(self.camera_id)
             while True:
                 try:
                     failure = await self._connect_once()
@@ -244,7 +252,7 @@ class CameraFeed:
             if not self._sampler.take(snap.at, config.analysis_fps):
                 continue
             try:
-                jpeg = await loop.run_in_executor(self._executor, encode_jpeg, snap.image,
+                jpeg = await loop.run_in_executor(self._executor, self._encode, snap.image,
                                                   config.jpeg_quality)
                 published = await self._publisher.frame(self._frame(snap, jpeg, config))
             except Exception:  # one lost frame; the next may pass
@@ -253,6 +261,10 @@ class CameraFeed:
             if published:
                 self.frames_published += 1
                 self._fps.tick(time.monotonic())
+
+    def _encode(self, image: np.ndarray, quality: int) -> bytes:
+        """The picture with its privacy masks filled, as JPEG. Blocking: run in an executor."""
+        return encode_jpeg(self.masks.hide(self.camera_id, image), quality)
 
     def _frame(self, snap: Snapshot, jpeg: bytes, config: CameraConfig) -> Frame:
         height, width = snap.image.shape[:2]

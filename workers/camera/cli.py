@@ -11,9 +11,10 @@ from pydantic import TypeAdapter, ValidationError
 from workers.bus.cli import topology_of
 from workers.camera.worker import CameraWorker
 from workers.contracts import CameraConfig
+from workers.detector.command import add_model_arguments, config_from_args
 from workers.i18n import cli_language, explain
 from workers.privacy import add_privacy_arguments, privacy_from_args
-from workers.service import serve
+from workers.service import default_worker_id, serve
 
 _CONFIG_LIST = TypeAdapter(list[CameraConfig])
 
@@ -35,6 +36,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--group", default="",
                         help="adopt cameras of this group added from the console (default: '')")
     add_privacy_arguments(parser)
+    parser.add_argument("--detect", action="store_true",
+                        help="detect and count here, on every frame, before it leaves: the "
+                             "broker carries only results and pictures as the site's privacy "
+                             "allows, never a frame as taken (needed with --privacy strict on a "
+                             "broker; docs/privacy.md). Takes the detector worker's model options")
+    add_model_arguments(parser)
 
 
 def cameras_from_args(args: argparse.Namespace) -> list[CameraConfig]:
@@ -60,12 +67,20 @@ def cameras_from_args(args: argparse.Namespace) -> list[CameraConfig]:
 
 
 async def run(args: argparse.Namespace) -> int:
+    worker_id = default_worker_id("camera")
+    privacy = privacy_from_args(args)
+    detector = None
+    if args.detect:  # imported only then: a plain camera worker loads no model code
+        from workers.detector.worker import DetectorWorker
+
+        detector = DetectorWorker(config_from_args(args), worker_id=f"{worker_id}-detector",
+                                  privacy=privacy, fused=True)
     try:
-        worker = CameraWorker(cameras_from_args(args), group=args.group,
-                              privacy=privacy_from_args(args))
+        worker = CameraWorker(cameras_from_args(args), group=args.group, privacy=privacy,
+                              detector=detector)
     except ValueError as exc:  # CameraConfigError, or the same camera id twice
         print(f"camcount-worker camera: {exc}", file=sys.stderr)
         return 2
     return await serve(worker, broker=args.broker, namespace=args.namespace,
-                       topology=topology_of(args))
+                       topology=topology_of(args), worker_id=worker_id)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 import cv2
 import numpy as np
@@ -29,12 +30,16 @@ def encode_jpeg(image: np.ndarray, quality: int) -> bytes:
 class CameraPublisher:
     """Publishes for one worker; its ``worker_id`` is the bus's source name."""
 
-    def __init__(self, bus: Bus, *, to_detectors_only: bool = False):
+    def __init__(self, bus: Bus, *, to_detectors_only: bool = False,
+                 detect: Callable[[Frame], Awaitable[None]] | None = None):
         """``to_detectors_only`` (the site's privacy on): each frame goes straight to its
         camera's detector queue through the default exchange, which no queue can be bound to,
-        instead of on ``camera.events`` where any console could follow it."""
+        instead of on ``camera.events`` where any console could follow it. ``detect``: the
+        detector in this process (``camcount-worker camera --detect``), which gets every frame
+        instead of the broker: what leaves is its pictures and results."""
         self.bus = bus
         self.to_detectors_only = to_detectors_only
+        self.detect = detect
         self.worker_id = bus.source
         self._frames_failing = False
         #: state changes are facts (a camera's outage history): confirmed, or kept on disk
@@ -48,10 +53,15 @@ class CameraPublisher:
 
     async def declare(self, camera_id: str) -> None:
         """The camera's frame queue must exist before its first frame, or the frame is lost."""
+        if self.detect is not None:
+            return  # frames never go on the broker
         await self.bus.declare_queue(self.bus.topology.frame_queue(camera_id))
 
     async def frame(self, frame: Frame) -> bool:
         """Publish a frame (at most once, not persisted); False if it was lost."""
+        if self.detect is not None:
+            await self.detect(frame)
+            return True
         try:
             # The trace starts here: every result, count and alert derived from this frame
             # carries its message id.

@@ -12,17 +12,22 @@ import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workers.bus import Bus, Delivery, Subscription
 from workers.camera.camera import CameraFeed
+from workers.camera.masks import MaskBook
 from workers.camera.publisher import CameraPublisher
 from workers.camera.store import save_cameras
 from workers.camera.timing import Timing
 from workers.contracts import CameraConfig, CameraControl
-from workers.contracts.phrases import say
+from workers.contracts.phrases import Phrase, say
 from workers.privacy import PrivacySettings, from_env
+from workers.service import Heartbeat
 from workers.tasks import cancel_and_wait
+
+if TYPE_CHECKING:
+    from workers.detector.worker import DetectorWorker
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +40,17 @@ class CameraWorker:
 
     def __init__(self, cameras: list[CameraConfig] | None = None, *, group: str | None = "",
                  timing: Timing | None = None, store: Path | None = None,
-                 privacy: PrivacySettings | None = None):
+                 privacy: PrivacySettings | None = None,
+                 detector: DetectorWorker | None = None):
         """``group`` None: adopt cameras of every group (the only camera worker, local mode).
         ``store``: a file the worker keeps its cameras in whenever a control message changes
         them (``workers/camera/store.py``), so a restart starts from there. ``privacy``: the
         site's setting (default ``$CAMCOUNT_PRIVACY``); when on, frames go only to the
-        detectors' queues (docs/privacy.md)."""
+        detectors' queues, and when ``strict`` a worker on a broker with no ``detector`` of its
+        own publishes none (docs/privacy.md). ``detector``: a detector worker run in this
+        process (``--detect``): it analyses every frame here, and the broker carries only its
+        pictures and results, never a frame as taken. Privacy masks are filled in every frame
+        before it leaves (``masks``)."""
         cameras = list(cameras or [])
         ids = [c.camera_id for c in cameras]
         if dupes := sorted({i for i in ids if ids.count(i) > 1}):
@@ -50,6 +60,11 @@ class CameraWorker:
         self.store = store
         self.timing = timing or Timing()
         self._initial = cameras
+        self.detector = detector
+        #: why frames may not be published (strict privacy on a broker, no detector here)
+        self.refusal: Phrase | None = None
+        self._masks: MaskBook | None = None
+        self._detector_beat: Heartbeat | None = None
         self._cameras: dict[str, CameraFeed] = {}
         self._publisher: CameraPublisher | None = None
         self._executor: ThreadPoolExecutor | None = None
@@ -57,7 +72,18 @@ class CameraWorker:
         self._status_task: asyncio.Task[None] | None = None
 
     async def start(self, bus: Bus) -> None:
-        self._publisher = CameraPublisher(bus, to_detectors_only=self.privacy.on)
+        if self.privacy.mode == "strict" and self.detector is None and bus.leaves_process:
+            self.refusal = say("camera_strict_refused")
+            log.error("%s", self.refusal.english())
+        if self.detector is not None:
+            await self.detector.start(bus)
+            # its own heartbeat: the console shows its model and speed as any detector's
+            self._detector_beat = Heartbeat(bus, self.detector, self.detector.worker_id)
+            self._detector_beat.start()
+        self._masks = MaskBook(bus)
+        self._publisher = CameraPublisher(
+            bus, to_detectors_only=self.privacy.on,
+            detect=self.detector.take if self.detector is not None else None)
         await self._publisher.start()
         # JPEG encoding gets threads of its own, so cameras never wait behind other executor work.
         self._executor = ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 2),
@@ -82,6 +108,12 @@ class CameraWorker:
             self._executor.shutdown(wait=False, cancel_futures=True)
         if self._publisher is not None:
             await self._publisher.close()
+        if self._masks is not None:
+            await self._masks.close()
+        if self.detector is not None:
+            await self.detector.stop()  # after the cameras: it finishes the frames it holds
+        if self._detector_beat is not None:
+            await self._detector_beat.stop()
 
     def stats(self) -> dict[str, Any]:
         cameras = {cid: cam.stats() for cid, cam in self._cameras.items()}
@@ -89,14 +121,26 @@ class CameraWorker:
         return {"group": self.group, "cameras": cameras,
                 "frames_published": sum(c["frames"] for c in cameras.values()),
                 "online": sum(c["state"] == "online" for c in cameras.values()),
+                "privacy": self.privacy.mode,
+                "refused": self.refusal.english() if self.refusal else None,
+                "detector": self.detector.worker_id if self.detector is not None else None,
+                "masks_unknown": self._masks.unknown() if self._masks else [],
                 **(self._publisher.facts.stats() if self._publisher else {})}
 
     async def _add(self, config: CameraConfig) -> None:
         assert self._publisher is not None and self._executor is not None, "worker not started"
+        assert self._masks is not None
+        self._masks.ask(config.camera_id)
         await self._publisher.declare(config.camera_id)
-        camera = CameraFeed(config, self._publisher, self._executor, self.timing)
+        camera = CameraFeed(config, self._publisher, self._executor, self.timing, self._masks,
+                            self.refusal)
         self._cameras[config.camera_id] = camera
-        if config.enabled:
+        if self.refusal:
+            await camera.stop(self.refusal)
+            await self._publisher.error(config.camera_id, "config",
+                                        f"camera {config.camera_id}: {self.refusal.english()}",
+                                        camera.source.display)
+        elif config.enabled:
             camera.start()
         else:
             await camera.stop(say("camera_disabled"))
@@ -120,6 +164,10 @@ class CameraWorker:
 
     async def _control_one(self, control: CameraControl) -> None:
         camera = self._cameras.get(control.camera_id)
+        if control.action == "zones_stored" and control.zones is not None:
+            assert self._masks is not None
+            self._masks.learn(control.zones)  # a new mask hides from the next frame on
+            return
         if control.action == "configure":
             await self._configure(control, camera)
             return

@@ -24,6 +24,9 @@ class Frame(Contract):
     fps: float = Field(ge=0)
     quality: int = Field(ge=1, le=100)
     jpeg: bytes = Field(repr=False)
+    #: a detector's picture with the people in it hidden (the site's privacy on); False on a
+    #: picture as taken (masks filled), including the wall's pictures of ``camera --detect``
+    people_hidden: bool = False
 
     def to_wire(self) -> tuple[bytes, dict[str, Any]]:
         headers = {
@@ -37,6 +40,7 @@ class Frame(Contract):
             "height": self.height,
             "fps": self.fps,
             "quality": self.quality,
+            "people_hidden": self.people_hidden,
             "priority": self.metadata.priority,
             "retry_count": self.metadata.retry_count,
             "source": self.metadata.source,

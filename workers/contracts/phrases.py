@@ -116,6 +116,9 @@ PHRASES: dict[str, str] = {
     "camera_end_of_file": N_("end of file"),
     "camera_disabled": N_("disabled in its configuration"),
     "camera_worker_stopped": N_("camera worker stopped"),
+    "camera_strict_refused": N_("frames not published: the site's privacy is strict and this "
+                                "camera worker has no detector of its own, so its frames would "
+                                "cross the broker as taken; run it with --detect"),
     "camera_stopped_by_operator": N_("stopped by operator"),
     "camera_removed": N_("removed"),
     "camera_moved_group": N_("moved to group '%(group)s'"),

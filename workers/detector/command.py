@@ -18,6 +18,17 @@ def add_parser(sub: argparse._SubParsersAction, add_broker) -> None:  # type: ig
     p = sub.add_parser("detector", help="detect, track and count on camera frames")
     add_broker(p)
     p.add_argument("--worker-id", help="name in heartbeats and results (default: detector-HOST-PID)")
+    add_model_arguments(p)
+    p.add_argument("--camera", action="append", default=[], metavar="ID",
+                   help="follow this camera from the start (others are found from their status)")
+    p.add_argument("--zones", action="append", default=[], type=Path, metavar="ZONES.json",
+                   help="a camera's lines and zones (ZoneSet JSON); may be repeated")
+    add_privacy_arguments(p)
+    p.set_defaults(run=run)
+
+
+def add_model_arguments(p: argparse.ArgumentParser) -> None:
+    """How to detect: for the detector worker, and the camera worker's ``--detect``."""
     p.add_argument("--detector", choices=["auto", "yolo", "hog"], default="auto",
                    help="auto: YOLO when weights load, else the HOG people detector")
     p.add_argument("--model", help="YOLO weights path (default: $CAMCOUNT_MODEL, then yolo11n.pt)")
@@ -32,15 +43,9 @@ def add_parser(sub: argparse._SubParsersAction, add_broker) -> None:  # type: ig
                         "2 for HOG, 1 for YOLO)")
     p.add_argument("--batch", type=_positive, metavar="N",
                    help="cameras' frames given to YOLO in one call (default 1)")
-    p.add_argument("--camera", action="append", default=[], metavar="ID",
-                   help="follow this camera from the start (others are found from their status)")
-    p.add_argument("--zones", action="append", default=[], type=Path, metavar="ZONES.json",
-                   help="a camera's lines and zones (ZoneSet JSON); may be repeated")
     p.add_argument("--snapshot-kb", type=int, metavar="KB",
                    help="largest JPEG of a counted frame, the evidence stored with its count "
                    "events (default: 200; 0: no snapshots)")
-    add_privacy_arguments(p)
-    p.set_defaults(run=run)
 
 
 def _positive(text: str) -> int:

@@ -70,8 +70,11 @@ def _encode(image: np.ndarray, quality: int) -> bytes:
 
 class PicturePublisher:
     def __init__(self, bus: Bus, facts: FactOutbox, privacy: PrivacySettings, worker_id: str,
-                 executor: ThreadPoolExecutor):
+                 executor: ThreadPoolExecutor, *, wall: bool = False):
+        """``wall``: publish the wall's pictures with privacy off too (a detector inside the
+        camera worker: no frame of that worker goes on the broker for the wall to show)."""
         self.bus, self.facts, self.privacy = bus, facts, privacy
+        self.wall = wall
         self.worker_id = worker_id
         self._executor = executor
         #: pictures for the wall the broker could not take (live: stale by the time it could)
@@ -80,13 +83,15 @@ class PicturePublisher:
     async def pictures(self, frame: Frame, image: np.ndarray, detections: Sequence[Detection],
                        zones: ZoneSet) -> None:
         """Publish the analysed frame for people to look at, as the site's privacy allows."""
+        t = self.bus.topology
         if not self.privacy.on:
-            return  # the wall gets the camera worker's own frames
+            if self.wall:  # as the camera worker took it (its masks filled there)
+                await self._live(t.camera_events, t.view_key(frame.camera_id), frame, frame.jpeg)
+            return  # else the wall gets the camera worker's own frames
         loop = asyncio.get_running_loop()
         view = await loop.run_in_executor(self._executor, lambda: _encode(
             view_image(image, detections, zones, self.privacy), frame.quality))
-        t = self.bus.topology
-        await self._live(t.camera_events, t.view_key(frame.camera_id), frame, view)
+        await self._live(t.camera_events, t.view_key(frame.camera_id), frame, view, hidden=True)
         if self.privacy.mode == "blur":
             faces = frame.jpeg if not zones.privacy_masks else await loop.run_in_executor(
                 self._executor, lambda: _encode(masked_only(image, zones), frame.quality))
@@ -110,8 +115,10 @@ class PicturePublisher:
             fact.metadata.source = self.worker_id
             await self.facts.put(t.camera_events, t.heatmap_key(fact.camera_id), fact)
 
-    async def _live(self, exchange: str, key: str, frame: Frame, jpeg: bytes) -> None:
-        out = frame.model_copy(update={"jpeg": jpeg, "message_id": new_id()})
+    async def _live(self, exchange: str, key: str, frame: Frame, jpeg: bytes, *,
+                    hidden: bool = False) -> None:
+        out = frame.model_copy(update={"jpeg": jpeg, "message_id": new_id(),
+                                       "people_hidden": hidden})
         out.metadata.source = self.worker_id
         try:
             # Nobody following is not an error, and a picture the broker cannot take now is

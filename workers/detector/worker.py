@@ -58,13 +58,18 @@ class DetectorWorker:
     def __init__(self, config: DetectorConfig | None = None, *, cameras: list[str] | None = None,
                  zones: list[ZoneSet] | None = None, worker_id: str = "detector",
                  detector: Detector | None = None, prefetch: int = 16,
-                 privacy: PrivacySettings | None = None):
-        """``privacy``: the site's setting (default ``$CAMCOUNT_PRIVACY``, else off)."""
+                 privacy: PrivacySettings | None = None, fused: bool = False):
+        """``privacy``: the site's setting (default ``$CAMCOUNT_PRIVACY``, else off).
+        ``fused``: run inside a camera worker (``camcount-worker camera --detect``), which hands
+        every frame to ``take``: the cameras followed are that worker's, no frame queue on the
+        broker is consumed, and the wall's pictures are this worker's whatever the privacy."""
         self.config = config or DetectorConfig()
         self.privacy = privacy or from_env()
         self.worker_id = worker_id
         self.detector = detector
         self.prefetch = prefetch
+        self.fused = fused
+        self._taking: set[asyncio.Task[None]] = set()
         self._initial = list(cameras or [])
         self._cameras: dict[str, FollowedCamera] = {}
         self._peers = Peers(self.role, worker_id)
@@ -93,7 +98,7 @@ class DetectorWorker:
         self._facts = FactOutbox(bus, journal_path(bus, self.worker_id), name=self.worker_id)
         await self._facts.start()
         self._pictures = PicturePublisher(bus, self._facts, self.privacy, self.worker_id,
-                                          self._decode)
+                                          self._decode, wall=self.fused)
         self._frames = FrameHandler(bus, self.worker_id, self.config, self._settings,
                                     self._facts, lambda: self.detector, self._publish_error,
                                     self._peers.taking_over, infer=self._infer,
@@ -107,15 +112,19 @@ class DetectorWorker:
         await asyncio.get_running_loop().run_in_executor(self._infer, warm_up, self.detector,
                                                          self.config)
         t = bus.topology
-        self._subs.append(await bus.subscribe(t.camera_events, ["camera.status.*"],
-                                              self._on_status, model=CameraStatus))
+        # fused: its camera worker's cameras only, shared with no one (no peers, no balancing)
+        if not self.fused:
+            self._subs.append(await bus.subscribe(t.camera_events, ["camera.status.*"],
+                                                  self._on_status, model=CameraStatus))
         self._subs.append(await bus.subscribe(t.camera_events, ["camera.control.*"],
                                               self._on_control, model=CameraControl))
-        self._subs.append(await bus.subscribe(t.system_events, [], self._on_system,
-                                              model=SystemEvent))
+        if not self.fused:
+            self._subs.append(await bus.subscribe(t.system_events, [], self._on_system,
+                                                  model=SystemEvent))
         for camera_id in self._initial:
             await self.follow(camera_id)
-        self._balancer = asyncio.get_running_loop().create_task(self._balance_loop())
+        if not self.fused:
+            self._balancer = asyncio.get_running_loop().create_task(self._balance_loop())
 
     async def stop(self) -> None:
         # Cameras first, so the standbys take them over at once: stopping the other tasks may
@@ -126,6 +135,7 @@ class DetectorWorker:
         for cam in list(self._cameras.values()):
             if cam.sub is not None:
                 await cam.sub.cancel()  # frames being analysed finish; prefetched ones go back
+        await asyncio.gather(*self._taking, return_exceptions=True)  # given back or analysed
         await cancel_and_wait(*self._zone_fetches, *self._config_tasks)
         if self._stored is not None:
             await self._stored.close()
@@ -205,6 +215,11 @@ class DetectorWorker:
         assert self._bus is not None and self._frames is not None
         frames = self._frames
         async with self._follow_lock:
+            if self.fused:
+                if camera_id not in self._cameras:
+                    self._cameras[camera_id] = FollowedCamera(camera_id)
+                    self._fetch_later(camera_id)
+                return
             cam = self._cameras.setdefault(camera_id, FollowedCamera(camera_id))
             if cam.sub is not None:
                 return
@@ -220,10 +235,29 @@ class DetectorWorker:
             # scheduler see the newest while the detector is busy, so none wait in the broker.
             cam.sub = await self._bus.consume(spec, on_frame, model=Frame, retry=None,
                                               prefetch=self.prefetch, concurrency=self.prefetch)
-            # zones and settings an admin saved while no detector ran: analytics keeps them
-            task = asyncio.get_running_loop().create_task(self._fetch_stored(camera_id))
-            self._zone_fetches.add(task)
-            task.add_done_callback(self._zone_fetches.discard)
+            self._fetch_later(camera_id)
+
+    def _fetch_later(self, camera_id: str) -> None:
+        # zones and settings an admin saved while no detector ran: analytics keeps them
+        task = asyncio.get_running_loop().create_task(self._fetch_stored(camera_id))
+        self._zone_fetches.add(task)
+        task.add_done_callback(self._zone_fetches.discard)
+
+    async def take(self, frame: Frame) -> None:
+        """A frame from the camera worker of this process (``fused``): analysed in turn, or
+        skipped for a newer one of its camera, as a frame from the broker is; returns at once."""
+        assert self.fused and self._frames is not None, "not a fused, started detector"
+        if frame.camera_id not in self._cameras:
+            await self.follow(frame.camera_id)
+        task = asyncio.get_running_loop().create_task(
+            self._frames.on_frame(self._cameras[frame.camera_id], frame))
+        self._taking.add(task)
+        task.add_done_callback(self._took)
+
+    def _took(self, task: asyncio.Task[None]) -> None:
+        self._taking.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            log.error("frame not analysed: %r", exc)
 
     async def _fetch_stored(self, camera_id: str) -> None:
         """Ask analytics, until it answers, for the camera's stored zones and settings: the
@@ -272,6 +306,8 @@ class DetectorWorker:
         elif control.action == "remove":
             await self.unfollow(control.camera_id)
         elif control.action in ("start", "configure"):
+            if self.fused and control.camera_id not in self._cameras:
+                return  # another worker's camera (its own arrive with their first frame)
             if control.camera_id not in self._cameras:
                 await self.follow(control.camera_id)
             if control.config is not None and control.config.camera_id == control.camera_id:

@@ -30,11 +30,11 @@ async def detector_pictures(console: Console) -> None:
     n = 0
     while True:
         n += 1
-        for exchange, key, value in ((t.camera_events, t.view_key(CAMERA), 40),
-                                     (t.camera_faces, t.faces_key(CAMERA), 220)):
+        for exchange, key, value, hidden in ((t.camera_events, t.view_key(CAMERA), 40, True),
+                                             (t.camera_faces, t.faces_key(CAMERA), 220, False)):
             await console.bus.publish(exchange, key, Frame(
                 camera_id=CAMERA, frame_id=f"f{n}", width=640, height=360, fps=5, quality=90,
-                jpeg=jpeg(value)), mandatory=False)
+                jpeg=jpeg(value), people_hidden=hidden), mandatory=False)
         await asyncio.sleep(0.2)
 
 
