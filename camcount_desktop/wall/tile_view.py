@@ -41,6 +41,8 @@ class TileView(QWidget):
         self.show_latency = False
         #: what the right of the header last said (counts, latency, rate or state)
         self.header_text = ""
+        #: the camera's name as the header last drew it (elided to leave the right side room)
+        self.header_name = ""
         #: the overlay labels of the last painted frame (where they went, for tests)
         self.labels: Labels | None = None
         self.setAcceptDrops(True)
@@ -149,8 +151,6 @@ class TileView(QWidget):
         p.setPen(Qt.PenStyle.NoPen)
         p.drawEllipse(QPointF(11, HEADER_H / 2), 5, 5)
         p.setPen(QColor(235, 235, 235))
-        p.drawText(QRectF(22, 0, self.width() - 26, HEADER_H),
-                   Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, state.name)
         right = (self.tr("{fps} fps").format(fps=number(state.fps, 1)) if signal == "live"
                  else {"no_signal": self.tr("NO SIGNAL"), "reconnecting": self.tr("RECONNECTING"),
                        "waiting": self.tr("WAITING")}.get(signal, signal.upper()))
@@ -165,6 +165,13 @@ class TileView(QWidget):
         self.header_text = right
         p.drawText(QRectF(22, 0, self.width() - 30, HEADER_H),
                    Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, right)
+        # the name takes what the right side leaves (the whole name is the tile's tooltip): on a
+        # 4x4 wall the two would otherwise be drawn over each other
+        fm = p.fontMetrics()
+        room = self.width() - 30 - fm.horizontalAdvance(right) - 12
+        self.header_name = fm.elidedText(state.name, Qt.TextElideMode.ElideRight, max(0, room))
+        p.drawText(QRectF(22, 0, max(0, room), HEADER_H),
+                   Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, self.header_name)
         if signal == "live" and state.latest_result is None:
             draw_label(p, QPointF(6, HEADER_H + 6), self.tr("no detection results yet"),
                        QColor(200, 200, 200))

@@ -156,3 +156,23 @@ def test_overlay_labels_stay_inside_the_frame_apart_and_scale_with_the_tile(qtbo
         for i, a in enumerate(rects):
             assert not any(a.intersects(b) for b in rects[i + 1:]), "labels overlap"
     assert small.labels.line_height < large.labels.line_height, "labels scale with the tile"
+
+
+def test_a_long_camera_name_gives_way_to_the_counts_on_a_narrow_tile(qtbot) -> None:
+    """On a 4x4 wall of a 1280 px window a tile is ~150 px wide: the name is elided before the
+    counts and rate, instead of both being drawn over each other."""
+    name = "Entrance (sample video) by the north gate"
+    state = TileState("door", name)
+    state.add_frame(decoded("door", 1, (90, 90, 90)))
+    state.add_result(result("door", 1, [(40, 30, 120, 170)], W, H))
+    tile = tile_with(qtbot, state)
+    tile.resize(640, 360)
+    tile.grab()
+    assert tile.header_name == name, "a wide tile shows the whole name"
+    tile.resize(150, 100)
+    tile.grab()
+    assert "in 0" in tile.header_text
+    assert tile.header_name.endswith("…") and len(tile.header_name) < len(name)
+    tile.resize(640, 360)
+    tile.grab()
+    assert tile.header_name == name, "and whole again when the tile grows"
