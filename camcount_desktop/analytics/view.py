@@ -39,6 +39,7 @@ from camcount_desktop.analytics.routes_view import RoutesPanel
 from camcount_desktop.heatmap.controller import HeatmapController
 from camcount_desktop.heatmap.panel import HeatmapPanel
 from camcount_desktop.i18n import number
+from camcount_desktop.screen_fit import fit_to_screen
 
 PERIODS = {"hourly": QT_TRANSLATE_NOOP("AnalyticsView", "Hourly"),
            "daily": QT_TRANSLATE_NOOP("AnalyticsView", "Daily"),
@@ -158,7 +159,7 @@ class AnalyticsView(QWidget):
             col.addWidget(upright, 5)
             events.message.connect(self.say)
         col.addWidget(self.reports_panel, 1)
-        self.resize(1280, 820 if self.events_panel is None else 900)
+        fit_to_screen(self, 1280, 820 if self.events_panel is None else 900)
 
         self.reload_button.clicked.connect(controller.load_cameras)
         self.show_button.clicked.connect(self.show_chart)
