@@ -108,6 +108,8 @@ class MainWindow(QMainWindow):
         self.admin = AdminMenu(self, console)
         self._update_badge()
         self._restore_geometry()
+        # the saved layout may have it open, but no alert is chosen at start: an empty pane
+        self.alert_dock.hide()
 
     def _dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)

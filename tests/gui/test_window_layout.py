@@ -1,5 +1,5 @@
-"""The main window's panes across starts: a pane closed with its × comes back from the View
-menu."""
+"""The main window's panes across starts: a pane closed with its × comes back from the View menu,
+and the alert pane does not reopen empty because the last session left it open."""
 
 from __future__ import annotations
 
@@ -44,3 +44,12 @@ async def test_closed_panes_come_back_from_the_view_menu_after_a_restart(
         assert dock.isVisible(), f"View → {text} brings it back"
     again.close_now()
 
+
+async def test_the_alert_pane_is_not_restored_empty(
+        qtbot, console: Console, settings: Settings) -> None:
+    first = started(qtbot, console, settings)
+    first.alert_dock.show()  # as when an alert was open at quitting
+    quit_(first)
+    again = started(qtbot, console, settings)
+    assert not again.alert_dock.isVisible(), "no alert is chosen yet: the wall keeps the room"
+    again.close_now()
