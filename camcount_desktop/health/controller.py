@@ -145,4 +145,6 @@ class HealthController(QObject):
                                    + f" · {speed}{fps_text}{more}", True,
                                    f"{reason}\n{detail}".strip())
         model = d.get("model_version") or "YOLO"
-        return DetectorSummary(f"YOLO {model} · {speed}{fps_text}{more}", False, detail)
+        # HOG chosen on purpose (--detector hog) is no fallback, and no YOLO either
+        what = self.tr("HOG people detector") if model.startswith("opencv-hog") else f"YOLO {model}"
+        return DetectorSummary(f"{what} · {speed}{fps_text}{more}", False, detail)

@@ -1503,6 +1503,10 @@
         <source>HOG fallback — {why}</source>
         <translation>HOG 대체 — {why}</translation>
     </message>
+    <message>
+        <source>HOG people detector</source>
+        <translation>HOG 사람 감지기</translation>
+    </message>
 </context>
 <context>
     <name>HealthView</name>

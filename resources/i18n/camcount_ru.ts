@@ -1503,6 +1503,10 @@
         <source>HOG fallback — {why}</source>
         <translation>резервный HOG — {why}</translation>
     </message>
+    <message>
+        <source>HOG people detector</source>
+        <translation>детектор людей HOG</translation>
+    </message>
 </context>
 <context>
     <name>HealthView</name>

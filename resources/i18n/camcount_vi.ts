@@ -1503,6 +1503,10 @@
         <source>HOG fallback — {why}</source>
         <translation>dự phòng HOG — {why}</translation>
     </message>
+    <message>
+        <source>HOG people detector</source>
+        <translation>bộ phát hiện người HOG</translation>
+    </message>
 </context>
 <context>
     <name>HealthView</name>

@@ -137,6 +137,11 @@ def test_the_hog_fallback_is_said_on_screen_and_yolo_by_its_model(qtbot) -> None
     health.on_health(heartbeat("det-1", "detector", fallback=False, inference_ms=21.0,
                                fps={"door": 9.5}, model_version="yolo11n.pt/openvino@640"))
     assert any(t.startswith("Detector: YOLO yolo11n.pt/openvino@640") for t in texts(view))
+    # HOG chosen on purpose (camcount-worker detector --detector hog): said as HOG, not YOLO
+    health.on_health(heartbeat("det-1", "detector", fallback=False, inference_ms=200.0,
+                               fps={"door": 5.0}, model_version="opencv-hog"))
+    assert any(t.startswith("Detector: HOG people detector · 200 ms") for t in texts(view))
+    assert not any("YOLO" in t for t in texts(view))
 
 
 def test_counts_a_detector_keeps_for_the_broker_are_shown_until_sent(qtbot) -> None:
