@@ -293,8 +293,8 @@ class AnalyticsView(QWidget):
                                     class_name=data.selection.class_name)
         self.export_button.setEnabled(True)
         sel = data.selection
-        what = f"{data.shape_label} · {sel.class_name or self.tr('all classes')} · " \
-               f"{span_text(*data.span, sel.tz)}"
+        classes = sel.class_name or self.tr("all classes")  # out of the f-string: lupdate sees it
+        what = f"{data.shape_label} · {classes} · {span_text(*data.span, sel.tz)}"
         if data.is_zone:
             figures = self.tr("Entries {n_in} · Exits {n_out} · Peak inside {peak} · Inside at end "
                               "{end}").format(n_in=number(data.total_in), n_out=number(data.total_out),

@@ -645,6 +645,10 @@
         <translation>CSV 파일 (*.csv)</translation>
     </message>
     <message>
+        <source>all classes</source>
+        <translation>모든 객체 종류</translation>
+    </message>
+    <message>
         <source>Entries {n_in} · Exits {n_out} · Peak inside {peak} · Inside at end {end}</source>
         <translation>입장 {n_in} · 퇴장 {n_out} · 최대 재실 {peak} · 종료 시 재실 {end}</translation>
     </message>

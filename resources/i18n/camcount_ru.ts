@@ -645,6 +645,10 @@
         <translation>Файлы CSV (*.csv)</translation>
     </message>
     <message>
+        <source>all classes</source>
+        <translation>все классы</translation>
+    </message>
+    <message>
         <source>Entries {n_in} · Exits {n_out} · Peak inside {peak} · Inside at end {end}</source>
         <translation>Входы {n_in} · Выходы {n_out} · Максимум внутри {peak} · Внутри в конце {end}</translation>
     </message>

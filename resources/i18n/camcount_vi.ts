@@ -645,6 +645,10 @@
         <translation>Tệp CSV (*.csv)</translation>
     </message>
     <message>
+        <source>all classes</source>
+        <translation>tất cả lớp đối tượng</translation>
+    </message>
+    <message>
         <source>Entries {n_in} · Exits {n_out} · Peak inside {peak} · Inside at end {end}</source>
         <translation>Lượt vào {n_in} · Lượt ra {n_out} · Đông nhất {peak} · Cuối kỳ còn {end}</translation>
     </message>
