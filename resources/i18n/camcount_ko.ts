@@ -770,8 +770,8 @@
         <translation>{why} 이 콘솔이 본 카메라를 표시합니다.</translation>
     </message>
     <message>
-        <source>{n} cameras recorded by the analytics worker</source>
-        <translation>분석 워커에 기록된 카메라 {n}대</translation>
+        <source>Cameras recorded by the analytics worker: {n}</source>
+        <translation>분석 워커에 기록된 카메라: {n}대</translation>
     </message>
     <message>
         <source>the configuration of {camera} is not known here; edit it first</source>

@@ -770,7 +770,7 @@
         <translation>{why} Показаны камеры, которые видела эта консоль.</translation>
     </message>
     <message>
-        <source>{n} cameras recorded by the analytics worker</source>
+        <source>Cameras recorded by the analytics worker: {n}</source>
         <translation>Камер, записанных обработчиком аналитики: {n}</translation>
     </message>
     <message>

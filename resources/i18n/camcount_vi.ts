@@ -770,8 +770,8 @@
         <translation>{why} Đang hiện các camera mà bảng điều khiển này đã thấy.</translation>
     </message>
     <message>
-        <source>{n} cameras recorded by the analytics worker</source>
-        <translation>Worker phân tích đã ghi nhận {n} camera</translation>
+        <source>Cameras recorded by the analytics worker: {n}</source>
+        <translation>Camera được worker phân tích ghi nhận: {n}</translation>
     </message>
     <message>
         <source>the configuration of {camera} is not known here; edit it first</source>
