@@ -2696,6 +2696,10 @@
         <translation>아직 감지 결과 없음</translation>
     </message>
     <message>
+        <source>no detection results for {n} s: is a detector running?</source>
+        <translation>{n}초 동안 감지 결과 없음: 감지기가 실행 중인가요?</translation>
+    </message>
+    <message>
         <source>FACES SHOWN · this view is logged</source>
         <translation>얼굴 표시 중 · 이 화면은 기록됩니다</translation>
     </message>

@@ -2696,6 +2696,10 @@
         <translation>результатов обнаружения пока нет</translation>
     </message>
     <message>
+        <source>no detection results for {n} s: is a detector running?</source>
+        <translation>нет результатов обнаружения уже {n} с: работает ли детектор?</translation>
+    </message>
+    <message>
         <source>FACES SHOWN · this view is logged</source>
         <translation>ЛИЦА ПОКАЗАНЫ · просмотр записывается</translation>
     </message>

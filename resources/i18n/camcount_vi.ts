@@ -2696,6 +2696,10 @@
         <translation>chưa có kết quả phát hiện</translation>
     </message>
     <message>
+        <source>no detection results for {n} s: is a detector running?</source>
+        <translation>không có kết quả phát hiện trong {n} giây: bộ phát hiện có đang chạy không?</translation>
+    </message>
+    <message>
         <source>FACES SHOWN · this view is logged</source>
         <translation>ĐANG HIỆN KHUÔN MẶT · lượt xem này được ghi lại</translation>
     </message>
