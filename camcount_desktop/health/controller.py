@@ -94,6 +94,13 @@ class HealthController(QObject):
         self.starting.discard(role)
         self.changed.emit()
 
+    def forget(self, worker_id: str) -> None:
+        """An operator dismisses a gone worker (replaced by a restart under a new id, or
+        retired): its red chip would otherwise stay until the console restarts. It comes back
+        with its next heartbeat."""
+        if self.workers.pop(worker_id, None) is not None:
+            self.changed.emit()
+
     def set_missing(self, role: str, reason: str) -> None:
         self.missing[role] = reason
         self.starting.discard(role)

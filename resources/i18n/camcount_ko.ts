@@ -1618,6 +1618,14 @@
         <source>cannot send to {targets}</source>
         <translation>{targets}(으)로 보낼 수 없음</translation>
     </message>
+    <message>
+        <source>Right-click to forget it (restarted under another name, or retired)</source>
+        <translation>마우스 오른쪽 버튼을 눌러 지우기(다른 이름으로 다시 시작되었거나 사용 중지됨)</translation>
+    </message>
+    <message>
+        <source>Forget {worker}</source>
+        <translation>{worker} 지우기</translation>
+    </message>
 </context>
 <context>
     <name>HeatmapPanel</name>

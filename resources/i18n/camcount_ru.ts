@@ -1618,6 +1618,14 @@
         <source>cannot send to {targets}</source>
         <translation>не может отправлять: {targets}</translation>
     </message>
+    <message>
+        <source>Right-click to forget it (restarted under another name, or retired)</source>
+        <translation>Щёлкните правой кнопкой, чтобы забыть его (перезапущен под другим именем или выведен из работы)</translation>
+    </message>
+    <message>
+        <source>Forget {worker}</source>
+        <translation>Забыть {worker}</translation>
+    </message>
 </context>
 <context>
     <name>HeatmapPanel</name>

@@ -1618,6 +1618,14 @@
         <source>cannot send to {targets}</source>
         <translation>không gửi được tới {targets}</translation>
     </message>
+    <message>
+        <source>Right-click to forget it (restarted under another name, or retired)</source>
+        <translation>Nhấp chuột phải để bỏ qua (đã khởi động lại dưới tên khác, hoặc đã ngừng dùng)</translation>
+    </message>
+    <message>
+        <source>Forget {worker}</source>
+        <translation>Bỏ qua {worker}</translation>
+    </message>
 </context>
 <context>
     <name>HeatmapPanel</name>
