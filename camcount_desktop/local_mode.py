@@ -21,7 +21,7 @@ from PySide6.QtCore import QCoreApplication
 
 from camcount_desktop.timezone import system_timezone
 from workers.bus import Bus
-from workers.contracts import CameraConfig, LineDef, ZoneDef, ZoneSet
+from workers.contracts import CameraConfig, CameraControl, LineDef, ZoneDef, ZoneSet
 from workers.contracts.alerting import AlertingConfig, CameraOfflineRule, ZoneOccupancyRule
 from workers.service import Heartbeat, Worker
 from workers.tasks import cancel_and_wait
@@ -180,11 +180,19 @@ class LocalRuntime:
             running.heartbeat = Heartbeat(self.bus, worker, f"{role}-local")
             running.heartbeat.start()
             if role == "analytics":
-                await self._seed_zones(worker)
+                await self.seed(worker)
 
-    async def _seed_zones(self, analytics: Any) -> None:
-        """The sample's lines become stored version 1 of a camera that has none yet; zones an
-        admin saved are kept."""
+    async def seed(self, analytics: Any) -> None:
+        """What the analytics worker would otherwise never hear of: the cameras' names and
+        settings, recorded as an admin's configure message would be (the sample camera was never
+        configured: analytics, reports and alerts called it "entrance"), and the sample's lines
+        as stored version 1 of a camera that has none yet (zones an admin saved are kept)."""
+        for camera in self.cameras:
+            try:
+                await analytics.recorder.on_control(CameraControl(
+                    camera_id=camera.camera_id, action="configure", config=camera), None)
+            except Exception:
+                log.exception("local mode: camera %s was not recorded", camera.camera_id)
         for zs in self.zones:
             try:
                 await analytics.zones.seed(zs)
