@@ -29,3 +29,25 @@ async def test_the_sample_camera_is_known_to_analytics_by_its_name(
     finally:
         await worker.stop()
         await bus.close()
+
+
+async def test_the_alerts_name_the_sample_camera_and_its_zone_from_the_first_start(
+        tmp_path: Path, namespace: str) -> None:
+    from workers.contracts.alerting import AlertingConfig
+
+    bus = await start_bus("inprocess", namespace, "local-test")
+    runtime = LocalRuntime(bus, [sample_camera()], [sample_zones()], data=LocalData(tmp_path),
+                           on_missing=lambda role, why: None, on_starting=lambda role: None)
+    for _ in range(2):  # a first start, then the same data folder again
+        worker = AnalyticsWorker(db_url=f"sqlite+aiosqlite:///{tmp_path / 'local.db'}",
+                                 reports_dir=tmp_path, settings=AnalyticsSettings(schedule=False),
+                                 alerting=AlertingConfig())
+        await worker.start(bus)
+        try:
+            await runtime.seed(worker)
+            directory = worker.alerts.engine.directory
+            assert directory.camera("entrance") == "Entrance (sample video)"
+            assert directory.shape("entrance", "left") == "Left half"
+        finally:
+            await worker.stop()
+    await bus.close()
