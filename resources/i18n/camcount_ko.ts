@@ -1646,6 +1646,10 @@
         <translation>{camera} 히트맵을 요청하는 중…</translation>
     </message>
     <message>
+        <source>Nothing from {camera} in {span} yet: the detectors send where people walked every 5 minutes.</source>
+        <translation>{span} 동안 {camera}에서 아직 받은 것이 없습니다: 감지기는 사람들이 지나간 곳을 5분마다 보냅니다.</translation>
+    </message>
+    <message>
         <source>No one was seen on {camera} in {span}.</source>
         <translation>{span} 동안 {camera}에서 본 사람이 없습니다.</translation>
     </message>

@@ -1646,6 +1646,10 @@
         <translation>Запрашиваем тепловую карту {camera}…</translation>
     </message>
     <message>
+        <source>Nothing from {camera} in {span} yet: the detectors send where people walked every 5 minutes.</source>
+        <translation>Пока ничего от {camera} за {span}: детекторы присылают, где ходили люди, раз в 5 минут.</translation>
+    </message>
+    <message>
         <source>No one was seen on {camera} in {span}.</source>
         <translation>На {camera} за {span} никого не было.</translation>
     </message>

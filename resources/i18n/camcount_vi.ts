@@ -1646,6 +1646,10 @@
         <translation>Đang lấy bản đồ nhiệt của {camera}…</translation>
     </message>
     <message>
+        <source>Nothing from {camera} in {span} yet: the detectors send where people walked every 5 minutes.</source>
+        <translation>Chưa có gì từ {camera} trong {span}: các bộ phát hiện gửi nơi mọi người đã đi qua mỗi 5 phút.</translation>
+    </message>
+    <message>
         <source>No one was seen on {camera} in {span}.</source>
         <translation>Không thấy ai trên {camera} trong {span}.</translation>
     </message>
