@@ -92,6 +92,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.deadletter_view, self.tr("Dead letters"))
         panels_dock = self._dock("panels", self.tr("Panels"), self.tabs,
                                  Qt.DockWidgetArea.BottomDockWidgetArea)
+        #: closed with their ×, they come back from the View menu (and stay closed across starts)
+        self.reopenable_docks = [cameras_dock, panels_dock]
         # the wall gets the room; panels and the camera list keep a working size
         self.resizeDocks([panels_dock], [260], Qt.Orientation.Vertical)
         self.resizeDocks([cameras_dock], [self.cameras_view.minimumWidth()],
@@ -106,6 +108,8 @@ class MainWindow(QMainWindow):
         self.admin = AdminMenu(self, console)
         self._update_badge()
         self._restore_geometry()
+        # the saved layout may have it open, but no alert is chosen at start: an empty pane
+        self.alert_dock.hide()
 
     def _dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -161,6 +165,10 @@ class MainWindow(QMainWindow):
         self.sound_action = sound
         analytics = view.addAction(self.tr("&Analytics…"), self.open_analytics)
         analytics.setShortcut(QKeySequence("Ctrl+Shift+A"))
+        view.addSeparator()
+        for dock in self.reopenable_docks:
+            view.addAction(dock.toggleViewAction())
+        view.addAction(toolbar.toggleViewAction())
         toolbar.addSeparator()
         hint = self.tr("Double-click or F: tile full screen · Esc: back · drag cameras onto tiles")
         toolbar.addWidget(QLabel(f"  {hint}  "))

@@ -100,7 +100,7 @@ class CameraAdminController(QObject):
             if info.config is not None and info.camera_id not in self.configs:
                 self.configs[info.camera_id] = info.config
         self.changed.emit()
-        return self.tr("{n} cameras recorded by the analytics worker").format(n=len(reply.cameras))
+        return self.tr("Cameras recorded by the analytics worker: {n}").format(n=len(reply.cameras))
 
     async def configure(self, config: CameraConfig) -> str | None:
         return await self._send(CameraControl(camera_id=config.camera_id, action="configure",

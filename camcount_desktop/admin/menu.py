@@ -15,6 +15,7 @@ from camcount_desktop.admin.permissions import AdminAccess
 from camcount_desktop.admin.site_editor import SiteEditor
 from camcount_desktop.admin.zone_editor import ZoneEditor
 from camcount_desktop.console import Console
+from camcount_desktop.screen_fit import fit_to_screen
 from camcount_desktop.tooltips import wrapped
 
 
@@ -76,6 +77,6 @@ class AdminMenu(QObject):
 
     def open_zones(self, camera_id: str) -> ZoneEditor:
         editor = ZoneEditor(self.console, self.access, camera_id, self.window)
-        editor.resize(1280, 800)
+        fit_to_screen(editor, 1280, 800)
         editor.show()
         return editor

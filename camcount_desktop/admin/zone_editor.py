@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QColorDialog,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -36,6 +37,31 @@ from camcount_desktop.console import Console
 
 STATUS_COLORS = {"info": "palette(text)", "ok": "#6ad46a", "error": "#ff6b6b"}
 ICONS = {"line": "⟷", "zone": "⬠", "mask": "▨"}
+
+
+class SideColumn(QScrollArea):
+    """The editor's side column, scrolling up and down only: as wide as its widest row (which
+    grows when the forms fill in), as short as the screen needs."""
+
+    def __init__(self, widget: QWidget):
+        super().__init__()
+        self.setWidget(widget)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        widget = self.widget()
+        width = max(widget.minimumWidth(), widget.minimumSizeHint().width())
+        return QSize(width + self.verticalScrollBar().sizeHint().width(), 200)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return QSize(self.minimumSizeHint().width(), self.widget().sizeHint().height())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()  # a row grew: the column widens instead of clipping it
+        return super().eventFilter(watched, event)
 
 
 class ZoneEditor(QDialog):
@@ -115,7 +141,8 @@ class ZoneEditor(QDialog):
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setMinimumSize(640, 360)
         self.body.addWidget(self.placeholder, 1)
-        self.body.addWidget(side)
+        # the side column scrolls rather than make the window taller than a 1280x800 screen
+        self.body.addWidget(SideColumn(side))
         bottom = QHBoxLayout()
         bottom.addWidget(self.status, 1)
         bottom.addWidget(self.load_stored_button)

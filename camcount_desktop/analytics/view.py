@@ -39,6 +39,7 @@ from camcount_desktop.analytics.routes_view import RoutesPanel
 from camcount_desktop.heatmap.controller import HeatmapController
 from camcount_desktop.heatmap.panel import HeatmapPanel
 from camcount_desktop.i18n import number
+from camcount_desktop.screen_fit import fit_to_screen
 from camcount_desktop.sites.controller import SitesController
 
 PERIODS = {"hourly": QT_TRANSLATE_NOOP("AnalyticsView", "Hourly"),
@@ -167,7 +168,7 @@ class AnalyticsView(QWidget):
             col.addWidget(upright, 5)
             events.message.connect(self.say)
         col.addWidget(self.reports_panel, 1)
-        self.resize(1280, 820 if self.events_panel is None else 900)
+        fit_to_screen(self, 1280, 820 if self.events_panel is None else 900)
 
         self.reload_button.clicked.connect(controller.load_cameras)
         self.show_button.clicked.connect(self.show_chart)
@@ -336,8 +337,8 @@ class AnalyticsView(QWidget):
         self.routes.controller.show(data.selection.camera_id, *data.span,
                                     class_name=data.selection.class_name)
         sel = data.selection
-        what = f"{data.shape_label} · {sel.class_name or self.tr('all classes')} · " \
-               f"{span_text(*data.span, sel.tz)}"
+        classes = sel.class_name or self.tr("all classes")  # out of the f-string: lupdate sees it
+        what = f"{data.shape_label} · {classes} · {span_text(*data.span, sel.tz)}"
         if data.is_zone:
             figures = self.tr("Entries {n_in} · Exits {n_out} · Peak inside {peak} · Inside at end "
                               "{end}").format(n_in=number(data.total_in), n_out=number(data.total_out),
@@ -368,8 +369,8 @@ class AnalyticsView(QWidget):
                 n=number(data.rows[-1].corrected))
         if data.limit is not None:
             figures += " · " + self.tr("maximum {n}").format(n=number(data.limit))
-        what = f"{data.shape_label} · {sel.class_name or self.tr('all classes')} · " \
-               f"{span_text(*data.span, sel.tz)}"
+        classes = sel.class_name or self.tr("all classes")  # out of the f-string: lupdate sees it
+        what = f"{data.shape_label} · {classes} · {span_text(*data.span, sel.tz)}"
         self.totals_label.setText(f"{figures}    ({what})")
         self.breakdown.clear()
 

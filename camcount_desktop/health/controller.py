@@ -98,6 +98,13 @@ class HealthController(QObject):
         self.starting.discard(role)
         self.changed.emit()
 
+    def forget(self, worker_id: str) -> None:
+        """An operator dismisses a gone worker (replaced by a restart under a new id, or
+        retired): its red chip would otherwise stay until the console restarts. It comes back
+        with its next heartbeat."""
+        if self.workers.pop(worker_id, None) is not None:
+            self.changed.emit()
+
     def set_missing(self, role: str, reason: str) -> None:
         self.missing[role] = reason
         self.starting.discard(role)
@@ -152,4 +159,6 @@ class HealthController(QObject):
                                    + f" · {speed}{fps_text}{more}", True,
                                    f"{reason}\n{detail}".strip())
         model = d.get("model_version") or "YOLO"
-        return DetectorSummary(f"YOLO {model} · {speed}{fps_text}{more}", False, detail)
+        # HOG chosen on purpose (--detector hog) is no fallback, and no YOLO either
+        what = self.tr("HOG people detector") if model.startswith("opencv-hog") else f"YOLO {model}"
+        return DetectorSummary(f"{what} · {speed}{fps_text}{more}", False, detail)

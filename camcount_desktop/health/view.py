@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
-from PySide6.QtGui import QMouseEvent
+from PySide6.QtGui import QAction, QMouseEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from camcount_desktop.flow_layout import FlowLayout
@@ -133,7 +133,16 @@ class HealthView(QWidget):
                 text += " · " + self.tr("refuses to publish frames (strict privacy)")
                 color = COLORS["missing"]
                 tip = "\n" + str(refused)
-            self._add_worker(chip(text, color, f"{w.worker_id}\n{seen}{tip}"))
+            if w.state == "gone":
+                tip += "\n" + self.tr("Right-click to forget it (restarted under another name, "
+                                       "or retired)")
+            label = chip(text, color, f"{w.worker_id}\n{seen}{tip}")
+            if w.state == "gone":
+                label.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+                forget = QAction(self.tr("Forget {worker}").format(worker=w.worker_id), label)
+                forget.triggered.connect(lambda _=False, wid=w.worker_id: c.forget(wid))
+                label.addAction(forget)
+            self._add_worker(label)
         for role in sorted(c.starting - {w.role for w in c.workers.values()}):
             self._add_worker(chip(f"{self.word(role)}: {self.word('starting')}", COLORS["starting"]))
         for role, reason in sorted(c.missing.items()):

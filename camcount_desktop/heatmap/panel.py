@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
@@ -19,6 +19,8 @@ from workers.analytics.client import RequestFailed
 from workers.contracts.queries import HeatmapReply
 
 log = logging.getLogger(__name__)
+#: how often a detector sends what its heatmap gathered (workers.heatmap.grid.FLUSH_EVERY_S)
+GATHERED_EVERY = timedelta(minutes=5)
 
 
 class HeatmapPanel(QWidget):
@@ -67,7 +69,12 @@ class HeatmapPanel(QWidget):
         self._span = span
         self._draw()
         self.shown.emit(self.reply)
-        if not any(self.reply.visits):
+        if not any(self.reply.visits) and end > datetime.now(UTC) - GATHERED_EVERY:
+            # a span up to now: what the detectors gathered lately has not come yet
+            self.message.emit(self.tr("Nothing from {camera} in {span} yet: the detectors send "
+                                      "where people walked every 5 minutes.").format(
+                camera=camera_id, span=span), "warning")
+        elif not any(self.reply.visits):
             self.message.emit(self.tr("No one was seen on {camera} in {span}.").format(
                 camera=camera_id, span=span), "warning")
         else:

@@ -37,6 +37,8 @@ RESULTS_FRESH_S = 2.0
 #: while results flow, a picture older than this gives way to the newest frame (detector lagging)
 MAX_DISPLAY_LAG_S = 1.5
 MIN_STALL_S = 3.0
+#: results silent this long while frames come: no detector is working on this camera any more
+RESULTS_STALE_S = 10.0
 #: paints of a frame with its boxes the shown latency is the median of
 LATENCY_WINDOW = 10
 
@@ -128,6 +130,14 @@ class TileState:
             return 0.0
         span = self._arrivals[-1] - self._arrivals[0]
         return (len(self._arrivals) - 1) / span if span > 0 else 0.0
+
+    def results_silent_for(self) -> float | None:
+        """Seconds since the last result, once results that came have stopped for longer than
+        RESULTS_STALE_S (a detector gone: the counts on the tile are not moving); else None."""
+        if self.latest_result is None:
+            return None
+        silent = self._clock() - self._last_result_t
+        return silent if silent > RESULTS_STALE_S else None
 
     def stall_after(self) -> float:
         """Seconds without a frame after which the feed counts as lost: a few frame intervals."""

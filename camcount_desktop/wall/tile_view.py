@@ -41,6 +41,10 @@ class TileView(QWidget):
         self.show_latency = False
         #: what the right of the header last said (counts, latency, rate or state)
         self.header_text = ""
+        #: the camera's name as the header last drew it (elided to leave the right side room)
+        self.header_name = ""
+        #: what the top left of the picture last said about results (none yet, none lately)
+        self.notice = ""
         #: the overlay labels of the last painted frame (where they went, for tests)
         self.labels: Labels | None = None
         self.setAcceptDrops(True)
@@ -149,8 +153,6 @@ class TileView(QWidget):
         p.setPen(Qt.PenStyle.NoPen)
         p.drawEllipse(QPointF(11, HEADER_H / 2), 5, 5)
         p.setPen(QColor(235, 235, 235))
-        p.drawText(QRectF(22, 0, self.width() - 26, HEADER_H),
-                   Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, state.name)
         right = (self.tr("{fps} fps").format(fps=number(state.fps, 1)) if signal == "live"
                  else {"no_signal": self.tr("NO SIGNAL"), "reconnecting": self.tr("RECONNECTING"),
                        "waiting": self.tr("WAITING")}.get(signal, signal.upper()))
@@ -165,9 +167,22 @@ class TileView(QWidget):
         self.header_text = right
         p.drawText(QRectF(22, 0, self.width() - 30, HEADER_H),
                    Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, right)
+        # the name takes what the right side leaves (the whole name is the tile's tooltip): on a
+        # 4x4 wall the two would otherwise be drawn over each other
+        fm = p.fontMetrics()
+        room = self.width() - 30 - fm.horizontalAdvance(right) - 12
+        self.header_name = fm.elidedText(state.name, Qt.TextElideMode.ElideRight, max(0, room))
+        p.drawText(QRectF(22, 0, max(0, room), HEADER_H),
+                   Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, self.header_name)
+        self.notice = ""
         if signal == "live" and state.latest_result is None:
-            draw_label(p, QPointF(6, HEADER_H + 6), self.tr("no detection results yet"),
-                       QColor(200, 200, 200))
+            self.notice = self.tr("no detection results yet")
+            draw_label(p, QPointF(6, HEADER_H + 6), self.notice, QColor(200, 200, 200))
+        elif signal == "live" and (silent := state.results_silent_for()) is not None:
+            # the picture is live but nothing counts it: say so where the operator looks
+            self.notice = self.tr("no detection results for {n} s: is a detector running?").format(
+                n=f"{silent:.0f}")
+            draw_label(p, QPointF(6, HEADER_H + 6), self.notice, QColor(255, 170, 60))
         # what the picture is (people hidden, faces shown, a heatmap over it): bottom left, clear
         # of the zone and line labels at the top
         notes = []

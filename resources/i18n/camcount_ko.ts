@@ -669,6 +669,10 @@
         <translation>CSV 파일 (*.csv)</translation>
     </message>
     <message>
+        <source>all classes</source>
+        <translation>모든 객체 종류</translation>
+    </message>
+    <message>
         <source>Entries {n_in} · Exits {n_out} · Peak inside {peak} · Inside at end {end}</source>
         <translation>입장 {n_in} · 퇴장 {n_out} · 최대 재실 {peak} · 종료 시 재실 {end}</translation>
     </message>
@@ -802,8 +806,8 @@
         <translation>{why} 이 콘솔이 본 카메라를 표시합니다.</translation>
     </message>
     <message>
-        <source>{n} cameras recorded by the analytics worker</source>
-        <translation>분석 워커에 기록된 카메라 {n}대</translation>
+        <source>Cameras recorded by the analytics worker: {n}</source>
+        <translation>분석 워커에 기록된 카메라: {n}대</translation>
     </message>
     <message>
         <source>the configuration of {camera} is not known here; edit it first</source>
@@ -1555,6 +1559,10 @@
         <source>HOG fallback — {why}</source>
         <translation>HOG 대체 — {why}</translation>
     </message>
+    <message>
+        <source>HOG people detector</source>
+        <translation>HOG 사람 감지기</translation>
+    </message>
 </context>
 <context>
     <name>HealthView</name>
@@ -1666,6 +1674,14 @@
         <source>refuses to publish frames (strict privacy)</source>
         <translation>프레임 게시 거부 (엄격한 개인정보 보호)</translation>
     </message>
+    <message>
+        <source>Right-click to forget it (restarted under another name, or retired)</source>
+        <translation>마우스 오른쪽 버튼을 눌러 지우기(다른 이름으로 다시 시작되었거나 사용 중지됨)</translation>
+    </message>
+    <message>
+        <source>Forget {worker}</source>
+        <translation>{worker} 지우기</translation>
+    </message>
 </context>
 <context>
     <name>HeatmapPanel</name>
@@ -1684,6 +1700,10 @@
     <message>
         <source>Asking for the heatmap of {camera}…</source>
         <translation>{camera} 히트맵을 요청하는 중…</translation>
+    </message>
+    <message>
+        <source>Nothing from {camera} in {span} yet: the detectors send where people walked every 5 minutes.</source>
+        <translation>{span} 동안 {camera}에서 아직 받은 것이 없습니다: 감지기는 사람들이 지나간 곳을 5분마다 보냅니다.</translation>
     </message>
     <message>
         <source>No one was seen on {camera} in {span}.</source>
@@ -2875,6 +2895,10 @@
     <message>
         <source>no detection results yet</source>
         <translation>아직 감지 결과 없음</translation>
+    </message>
+    <message>
+        <source>no detection results for {n} s: is a detector running?</source>
+        <translation>{n}초 동안 감지 결과 없음: 감지기가 실행 중인가요?</translation>
     </message>
     <message>
         <source>FACES SHOWN · this view is logged</source>

@@ -669,6 +669,10 @@
         <translation>Файлы CSV (*.csv)</translation>
     </message>
     <message>
+        <source>all classes</source>
+        <translation>все классы</translation>
+    </message>
+    <message>
         <source>Entries {n_in} · Exits {n_out} · Peak inside {peak} · Inside at end {end}</source>
         <translation>Входы {n_in} · Выходы {n_out} · Максимум внутри {peak} · Внутри в конце {end}</translation>
     </message>
@@ -802,7 +806,7 @@
         <translation>{why} Показаны камеры, которые видела эта консоль.</translation>
     </message>
     <message>
-        <source>{n} cameras recorded by the analytics worker</source>
+        <source>Cameras recorded by the analytics worker: {n}</source>
         <translation>Камер, записанных обработчиком аналитики: {n}</translation>
     </message>
     <message>
@@ -1555,6 +1559,10 @@
         <source>HOG fallback — {why}</source>
         <translation>резервный HOG — {why}</translation>
     </message>
+    <message>
+        <source>HOG people detector</source>
+        <translation>детектор людей HOG</translation>
+    </message>
 </context>
 <context>
     <name>HealthView</name>
@@ -1666,6 +1674,14 @@
         <source>refuses to publish frames (strict privacy)</source>
         <translation>отказывается публиковать кадры (строгая приватность)</translation>
     </message>
+    <message>
+        <source>Right-click to forget it (restarted under another name, or retired)</source>
+        <translation>Щёлкните правой кнопкой, чтобы забыть его (перезапущен под другим именем или выведен из работы)</translation>
+    </message>
+    <message>
+        <source>Forget {worker}</source>
+        <translation>Забыть {worker}</translation>
+    </message>
 </context>
 <context>
     <name>HeatmapPanel</name>
@@ -1684,6 +1700,10 @@
     <message>
         <source>Asking for the heatmap of {camera}…</source>
         <translation>Запрашиваем тепловую карту {camera}…</translation>
+    </message>
+    <message>
+        <source>Nothing from {camera} in {span} yet: the detectors send where people walked every 5 minutes.</source>
+        <translation>Пока ничего от {camera} за {span}: детекторы присылают, где ходили люди, раз в 5 минут.</translation>
     </message>
     <message>
         <source>No one was seen on {camera} in {span}.</source>
@@ -2875,6 +2895,10 @@
     <message>
         <source>no detection results yet</source>
         <translation>результатов обнаружения пока нет</translation>
+    </message>
+    <message>
+        <source>no detection results for {n} s: is a detector running?</source>
+        <translation>нет результатов обнаружения уже {n} с: работает ли детектор?</translation>
     </message>
     <message>
         <source>FACES SHOWN · this view is logged</source>

@@ -669,6 +669,10 @@
         <translation>Tệp CSV (*.csv)</translation>
     </message>
     <message>
+        <source>all classes</source>
+        <translation>tất cả lớp đối tượng</translation>
+    </message>
+    <message>
         <source>Entries {n_in} · Exits {n_out} · Peak inside {peak} · Inside at end {end}</source>
         <translation>Lượt vào {n_in} · Lượt ra {n_out} · Đông nhất {peak} · Cuối kỳ còn {end}</translation>
     </message>
@@ -802,8 +806,8 @@
         <translation>{why} Đang hiện các camera mà bảng điều khiển này đã thấy.</translation>
     </message>
     <message>
-        <source>{n} cameras recorded by the analytics worker</source>
-        <translation>Worker phân tích đã ghi nhận {n} camera</translation>
+        <source>Cameras recorded by the analytics worker: {n}</source>
+        <translation>Camera được worker phân tích ghi nhận: {n}</translation>
     </message>
     <message>
         <source>the configuration of {camera} is not known here; edit it first</source>
@@ -1555,6 +1559,10 @@
         <source>HOG fallback — {why}</source>
         <translation>dự phòng HOG — {why}</translation>
     </message>
+    <message>
+        <source>HOG people detector</source>
+        <translation>bộ phát hiện người HOG</translation>
+    </message>
 </context>
 <context>
     <name>HealthView</name>
@@ -1666,6 +1674,14 @@
         <source>refuses to publish frames (strict privacy)</source>
         <translation>từ chối phát khung hình (quyền riêng tư nghiêm ngặt)</translation>
     </message>
+    <message>
+        <source>Right-click to forget it (restarted under another name, or retired)</source>
+        <translation>Nhấp chuột phải để bỏ qua (đã khởi động lại dưới tên khác, hoặc đã ngừng dùng)</translation>
+    </message>
+    <message>
+        <source>Forget {worker}</source>
+        <translation>Bỏ qua {worker}</translation>
+    </message>
 </context>
 <context>
     <name>HeatmapPanel</name>
@@ -1684,6 +1700,10 @@
     <message>
         <source>Asking for the heatmap of {camera}…</source>
         <translation>Đang lấy bản đồ nhiệt của {camera}…</translation>
+    </message>
+    <message>
+        <source>Nothing from {camera} in {span} yet: the detectors send where people walked every 5 minutes.</source>
+        <translation>Chưa có gì từ {camera} trong {span}: các bộ phát hiện gửi nơi mọi người đã đi qua mỗi 5 phút.</translation>
     </message>
     <message>
         <source>No one was seen on {camera} in {span}.</source>
@@ -2875,6 +2895,10 @@
     <message>
         <source>no detection results yet</source>
         <translation>chưa có kết quả phát hiện</translation>
+    </message>
+    <message>
+        <source>no detection results for {n} s: is a detector running?</source>
+        <translation>không có kết quả phát hiện trong {n} giây: bộ phát hiện có đang chạy không?</translation>
     </message>
     <message>
         <source>FACES SHOWN · this view is logged</source>

@@ -45,6 +45,30 @@ def test_a_worker_silent_for_three_heartbeats_is_shown_gone(qtbot) -> None:
     assert "camera: gone" in texts(view)
 
 
+def test_a_gone_worker_replaced_by_a_restart_can_be_forgotten(qtbot) -> None:
+    """A detector killed and started again comes back under a new id: the old one's red chip
+    would stay for good beside the running one. Its right-click menu forgets it."""
+    now = [100.0]
+    health = HealthController("amqp://broker", clock=lambda: now[0])
+    view = HealthView(health)
+    qtbot.addWidget(view)
+    health.on_health(heartbeat("detector-vm-1", "detector"))
+    now[0] += 16.0
+    health.tick()
+    health.on_health(heartbeat("detector-vm-2", "detector"))
+    assert texts(view).count("detector: gone") == 1 and "detector: running" in texts(view)
+    [gone] = [w for w in view.findChildren(QLabel) if w.text() == "detector: gone"
+              and not w.isHidden()]
+    assert "Right-click to forget it" in gone.toolTip()
+    [forget] = gone.actions()
+    assert forget.text() == "Forget detector-vm-1"
+    forget.trigger()
+    assert "detector: gone" not in texts(view) and "detector: running" in texts(view)
+    running = [w for w in view.findChildren(QLabel) if w.text() == "detector: running"
+               and not w.isHidden()]
+    assert all(not label.actions() for label in running), "a running worker is not forgotten"
+
+
 def test_at_start_the_bar_says_connecting_and_waits_for_heartbeats_before_none_running(
         qtbot) -> None:
     now = [100.0]
@@ -150,6 +174,11 @@ def test_the_hog_fallback_is_said_on_screen_and_yolo_by_its_model(qtbot) -> None
     health.on_health(heartbeat("det-1", "detector", fallback=False, inference_ms=21.0,
                                fps={"door": 9.5}, model_version="yolo11n.pt/openvino@640"))
     assert any(t.startswith("Detector: YOLO yolo11n.pt/openvino@640") for t in texts(view))
+    # HOG chosen on purpose (camcount-worker detector --detector hog): said as HOG, not YOLO
+    health.on_health(heartbeat("det-1", "detector", fallback=False, inference_ms=200.0,
+                               fps={"door": 5.0}, model_version="opencv-hog"))
+    assert any(t.startswith("Detector: HOG people detector · 200 ms") for t in texts(view))
+    assert not any("YOLO" in t for t in texts(view))
 
 
 def test_counts_a_detector_keeps_for_the_broker_are_shown_until_sent(qtbot) -> None:

@@ -156,3 +156,47 @@ def test_overlay_labels_stay_inside_the_frame_apart_and_scale_with_the_tile(qtbo
         for i, a in enumerate(rects):
             assert not any(a.intersects(b) for b in rects[i + 1:]), "labels overlap"
     assert small.labels.line_height < large.labels.line_height, "labels scale with the tile"
+
+
+def test_a_long_camera_name_gives_way_to_the_counts_on_a_narrow_tile(qtbot) -> None:
+    """On a 4x4 wall of a 1280 px window a tile is ~150 px wide: the name is elided before the
+    counts and rate, instead of both being drawn over each other."""
+    name = "Entrance (sample video) by the north gate"
+    state = TileState("door", name)
+    state.add_frame(decoded("door", 1, (90, 90, 90)))
+    state.add_result(result("door", 1, [(40, 30, 120, 170)], W, H))
+    tile = tile_with(qtbot, state)
+    tile.resize(640, 360)
+    tile.grab()
+    assert tile.header_name == name, "a wide tile shows the whole name"
+    tile.resize(150, 100)
+    tile.grab()
+    assert "in 0" in tile.header_text
+    assert tile.header_name.endswith("…") and len(tile.header_name) < len(name)
+    tile.resize(640, 360)
+    tile.grab()
+    assert tile.header_name == name, "and whole again when the tile grows"
+
+
+def test_a_live_picture_whose_results_stopped_says_nothing_counts_it(qtbot) -> None:
+    """The detector dies: frames still come, the boxes go, and the counts stand still. The tile
+    says so instead of passing for a camera where nobody walks by."""
+    now = [0.0]
+    state = TileState("door", clock=lambda: now[0])
+    state.add_frame(decoded("door", 1, (90, 90, 90)))
+    state.add_result(result("door", 1, [(40, 30, 120, 170)], W, H))
+    tile = tile_with(qtbot, state)
+    for n in range(2, 60):  # 5.8 s later, results still count as flowing (a slow detector)
+        now[0] += 0.1
+        state.add_frame(decoded("door", n, (90, 90, 90)))
+    tile.grab()
+    assert tile.notice == ""
+    for n in range(60, 130):  # 12.8 s without a result
+        now[0] += 0.1
+        state.add_frame(decoded("door", n, (90, 90, 90)))
+    tile.grab()
+    assert state.signal_state() == "live"
+    assert tile.notice == "no detection results for 13 s: is a detector running?"
+    state.add_result(result("door", 129, [], W, H))  # a detector again
+    tile.grab()
+    assert tile.notice == ""

@@ -306,7 +306,7 @@ async def test_a_camera_input_size_is_checked_sent_stored_and_shown_again(
     else:
         pytest.fail("the analytics worker did not record the input size")
     dialog.controller.configs.clear()
-    await dialog.controller.refresh()
+    assert await dialog.controller.refresh() == "Cameras recorded by the analytics worker: 1"
     select(dialog, "door")
     form = open_form(dialog, "Edit…")
     assert form.imgsz.text() == "416"

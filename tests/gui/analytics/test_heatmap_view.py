@@ -149,6 +149,11 @@ async def test_the_analytics_window_shows_the_heatmap_of_the_chosen_days(
     QTest.mouseClick(view.show_button, Qt.MouseButton.LeftButton)
     await until(lambda: len(answers) == 2, timeout=10, what="the other days' heatmap")
     assert "No one was seen" in view.status.text()
+    # today: not "no one was seen", the detectors send what they gathered every 5 minutes
+    view.set_days(date.today(), date.today())
+    QTest.mouseClick(view.show_button, Qt.MouseButton.LeftButton)
+    await until(lambda: len(answers) == 3, timeout=10, what="today's heatmap")
+    assert "yet: the detectors send where people walked every 5 minutes" in view.status.text()
     # back to the chart
     QTest.mouseClick(view.heatmap_button, Qt.MouseButton.LeftButton)
     assert view.chart_stack.currentWidget() is view.chart
