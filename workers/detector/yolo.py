@@ -291,8 +291,9 @@ def _export_here(source: str, weights: Path | None, key: str,
     """In the exporting child (``run_in_child``): the export's artifact; or the reason the
     weights cannot be loaded; or, in words, why the export failed."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    route_ultralytics_logs()
     from ultralytics import YOLO
+
+    route_ultralytics_logs()  # its handler exists once it is imported
 
     try:
         model = _load(YOLO, weights or source)
