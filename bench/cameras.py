@@ -1,22 +1,31 @@
-"""Cameras one detector worker process serves at 5 frames/s, HOG and YOLO (OpenVINO, 640 px).
+"""Cameras one detector worker process serves at 5 frames/s: one inference at a time against
+the throughput mode, for HOG and YOLO (OpenVINO, 640 px, random weights from ``yolo11n.yaml``).
 
-    python bench/cameras.py                       # about 8 minutes on the 2-core machine
-    python bench/cameras.py "hog 1 lane" "hog 2 lanes"     # just these configurations
+    python bench/cameras.py                 # 4-6 minutes on the 2-core machine
+    python bench/cameras.py hog             # configurations whose name starts with this
 
-A detector worker runs as a process of its own on RabbitMQ (``camcount-worker detector``), and
-this process plays more cameras than it can serve: each sends frames of the sample video
-(people walking, so the motion gate rarely skips inference), 960x540 JPEG, at 5 frames/s,
-stamped with their capture time. Over ``MEASURE_S`` seconds we count the frames it analysed
-(results) per second, across cameras, and how old they were when their results came. Cameras
-served = analysed frames/s / (5 frames/s x 90 %): what it could keep up with, every camera
-getting at least 90 % of its frames analysed.
+A detector worker runs as a process of its own on RabbitMQ (``camcount-worker detector``),
+following up to ``MAX_CAMERAS`` cameras, and this process plays cameras the way the camera
+worker does: frames of the sample video (people walking, so the motion gate seldom skips
+inference), 960x540 JPEG, each camera at 5 frames/s, stamped with their capture time, published
+to the camera's frame queue. It plays 1, 2, 4, ... cameras until the worker falls behind, then
+bisects between the last step it kept up with and the first it did not. A step plays its cameras
+for ``SETTLE_S`` seconds, then counts over ``MEASURE_S`` seconds the frames sent and those that
+came back analysed within ``LATENCY_BOUND_S`` of their capture.
 
-Configurations, in turns over the same machine, twice (the second round backwards), their mean
-reported, so load from other processes hits them alike:
-``1 lane`` is one inference at a time, as the worker did before inference lanes; the others
-are lanes (cameras analysed at the same time) and batches (cameras' frames in one YOLO call).
-With ``CAMCOUNT_BENCH_BEFORE=PATH`` (a checkout of an older CamCount) that version's detector
-worker runs too, as ``before``. Ends with one line of JSON.
+A worker keeps up with ``n`` cameras when, over the step, at least ``SERVED_SHARE`` (95 %) of
+their frames were analysed (mean per camera: the scheduler skips frames it cannot analyse in
+time, so a saturated worker analyses fewer) and the 99th percentile of the results' age (capture
+to result received here) is at most ``LATENCY_BOUND_S``. Cameras served: the largest ``n`` it
+kept up with. Beside it, the frames/s it analysed when saturated: every configuration of a
+detector plays one more step at the same count, twice the most cameras any of them fell behind
+at (at least ``OVERLOAD_CAMERAS``), so every lane is busy: its capacity, finer than whole cameras.
+
+The configurations of a detector (HOG, then YOLO) run side by side, each its own worker process,
+a step of one then a step of the other, so load from other work that comes and goes hits them
+alike (compare within one run only): ``1 lane`` is one inference at a time; ``throughput`` is the
+worker's ``--throughput`` mode (OpenVINO's THROUGHPUT hint with a lane per infer request; HOG a
+lane per core). Ends with one line of JSON.
 """
 
 from __future__ import annotations
@@ -46,23 +55,22 @@ from workers.topology import Topology  # noqa: E402
 BROKER = os.environ.get("CAMCOUNT_TEST_BROKER", "amqp://guest:guest@127.0.0.1/")
 SAMPLE = ROOT / "resources" / "samples" / "entrance.mp4"
 FPS = 5.0
-MEASURE_S = 10.0
-SETTLE_S = 4.0
-SERVED_SHARE = 0.9
-ROUNDS = 2
-#: cameras played: more than any configuration serves on the 2-core machine
-HOG_CAMERAS = 8
-YOLO_CAMERAS = 6
+SETTLE_S = 3.0
+MEASURE_S = 6.0
+#: a result later than this after its frame's capture is too late for the wall
+LATENCY_BOUND_S = 1.0
+SERVED_SHARE = 0.95
+MAX_CAMERAS = 16
+#: cameras played at least, whatever the searches found, for the capacity when saturated
+OVERLOAD_CAMERAS = 4
 YOLO = ["--detector", "yolo", "--model", "yolo11n.yaml", "--backend", "openvino",
         "--imgsz", "640"]
-#: (name, detector arguments, cameras played)
-CONFIGS: list[tuple[str, list[str], int]] = [
-    ("hog 1 lane", ["--detector", "hog", "--lanes", "1"], HOG_CAMERAS),
-    ("hog 2 lanes", ["--detector", "hog", "--lanes", "2"], HOG_CAMERAS),
-    ("yolo 1 lane", [*YOLO, "--lanes", "1"], YOLO_CAMERAS),
-    ("yolo 2 lanes", [*YOLO, "--lanes", "2"], YOLO_CAMERAS),
-    ("yolo batch 4", [*YOLO, "--batch", "4"], YOLO_CAMERAS),
-    ("yolo 2 lanes batch 2", [*YOLO, "--lanes", "2", "--batch", "2"], YOLO_CAMERAS),
+#: (name, detector arguments)
+CONFIGS: list[tuple[str, list[str]]] = [  # the first of a detector is the baseline
+    ("hog 1 lane", ["--detector", "hog", "--lanes", "1"]),
+    ("hog throughput", ["--detector", "hog", "--throughput"]),
+    ("yolo 1 lane", [*YOLO, "--lanes", "1"]),
+    ("yolo throughput", [*YOLO, "--throughput"]),
 ]
 
 
@@ -84,127 +92,205 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))] if values else float("inf")
 
 
-def start_detector(namespace: str, args: list[str], cameras: list[str], root: Path,
-                   log: Path) -> subprocess.Popen[bytes]:
-    """``camcount-worker detector`` of the CamCount at ``root``, following ``cameras``."""
-    with log.open("wb") as err:
-        return subprocess.Popen(
-            [sys.executable, "-m", "workers.cli", "detector", "--broker", BROKER, "--namespace",
-             namespace, "--worker-id", "bench", *args,
-             *(a for c in cameras for a in ("--camera", c))],
-            stdout=subprocess.DEVNULL, stderr=err, env={**os.environ, "PYTHONPATH": str(root)})
+class Rig:
+    """One detector worker process and the cameras played to it."""
 
+    def __init__(self, name: str, args: list[str], frames: list[bytes], log: Path) -> None:
+        self.name, self.args, self.frames, self.log = name, args, frames, log
+        self.topology = Topology(f"bench-cameras-{uuid.uuid4().hex[:8]}.")
+        self.bus = RabbitBus(BROKER, self.topology, source="bench-cameras")
+        self.cameras = [f"cam{i:02d}" for i in range(MAX_CAMERAS)]
+        self.playing = 0
+        self.sent: dict[str, float] = {}  # frame id -> capture time
+        self.results: dict[str, tuple[float, float]] = {}  # frame id -> (received, age)
+        self._tasks: list[asyncio.Task[None]] = []
+        self.proc: subprocess.Popen[bytes] | None = None
 
-async def serve_config(name: str, args: list[str], played: int, root: Path,
-                       frames: list[bytes], logs: Path) -> dict[str, Any]:
-    namespace = f"bench-cameras-{uuid.uuid4().hex[:8]}."
-    topology = Topology(namespace)
-    bus = RabbitBus(BROKER, topology, source="bench-cameras")
-    await bus.start()
-    cameras = [f"cam{i:02d}" for i in range(played)]
-    for cam in cameras:
-        await bus.declare_queue(topology.frame_queue(cam))
-    results: dict[str, list[tuple[float, float]]] = defaultdict(list)  # (arrived, age)
+    async def start(self) -> None:
+        await self.bus.start()
+        for cam in self.cameras:
+            await self.bus.declare_queue(self.topology.frame_queue(cam))
+        await self.bus.subscribe(self.topology.camera_events, ["camera.detection.*"],
+                                 self._on_result, model=DetectionResult, max_length=100_000)
+        self.proc = self._start_worker()
+        self._tasks = [asyncio.create_task(self._camera(i)) for i in range(MAX_CAMERAS)]
+        self.playing = 1
+        deadline = time.monotonic() + 240  # loading (or exporting) a model takes a while
+        while not self.results:
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{self.name}: the detector worker never answered ({self.log})")
+            await asyncio.sleep(0.2)
 
-    async def on_result(r: DetectionResult, d: Delivery) -> None:
+    def _start_worker(self) -> subprocess.Popen[bytes]:
+        with self.log.open("wb") as err:
+            return subprocess.Popen(
+                [sys.executable, "-m", "workers.cli", "detector", "--broker", BROKER,
+                 "--namespace", self.topology.namespace, "--worker-id", "bench", *self.args,
+                 *(a for c in self.cameras for a in ("--camera", c))],
+                stdout=subprocess.DEVNULL, stderr=err, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+    async def _on_result(self, r: DetectionResult, d: Delivery) -> None:
         now = time.time()
-        results[r.camera_id].append((now, now - r.frame_timestamp.timestamp()))
+        self.results[r.frame_id] = (now, now - r.frame_timestamp.timestamp())
 
-    await bus.subscribe(topology.camera_events, ["camera.detection.*"], on_result,
-                        model=DetectionResult, max_length=100_000)
-    log = logs / f"{name.replace(' ', '-')}.log"
-    proc = start_detector(namespace, args, cameras, root, log)
-    stop = asyncio.Event()
-    playing = asyncio.Event()
-
-    async def camera(index: int) -> None:
-        cam = cameras[index]
-        start = time.monotonic() + index / (FPS * len(cameras))
+    async def _camera(self, index: int) -> None:
+        cam = self.cameras[index]
+        start = time.monotonic() + index / (FPS * MAX_CAMERAS)  # spread over a frame interval
         n = 0
-        while not stop.is_set():
+        while True:
             await asyncio.sleep(max(0.0, start + n / FPS - time.monotonic()))
-            if index == 0 or playing.is_set():
-                await bus.publish(topology.camera_events, topology.frame_key(cam), Frame(
-                    camera_id=cam, frame_id=f"{cam}-{n}", width=960, height=540, fps=FPS,
-                    quality=80, jpeg=frames[n % len(frames)]), persistent=False)
+            if index < self.playing:
+                frame = Frame(camera_id=cam, frame_id=f"{cam}-{n}", width=960, height=540,
+                              fps=FPS, quality=80, jpeg=self.frames[n % len(self.frames)])
+                self.sent[frame.frame_id] = frame.timestamp.timestamp()
+                await self.bus.publish(self.topology.camera_events, self.topology.frame_key(cam),
+                                       frame, persistent=False)
             n += 1
 
-    tasks = [asyncio.create_task(camera(i)) for i in range(len(cameras))]
-    try:
-        deadline = time.monotonic() + 180  # loading (or exporting) a model takes a while
-        while not results[cameras[0]]:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{name}: the detector worker never answered ({log})")
-            await asyncio.sleep(0.2)
-        playing.set()
+    async def step(self, cameras: int) -> dict[str, Any]:
+        """Play ``cameras`` cameras; how well the worker kept up with them."""
+        self.playing = cameras
         await asyncio.sleep(SETTLE_S)
         t0 = time.time()
         await asyncio.sleep(MEASURE_S)
         t1 = time.time()
+        await asyncio.sleep(LATENCY_BOUND_S)  # the last frames' results are on their way
+        load = os.getloadavg()[0]
+        sent = {f: at for f, at in self.sent.items() if t0 <= at < t1}
+        ages = [self.results[f][1] for f in sent if f in self.results]
+        timely = sum(age <= LATENCY_BOUND_S for age in ages)
+        per_camera: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for f in sent:
+            c = per_camera[f.rsplit("-", 1)[0]]
+            c[0] += 1
+            c[1] += f in self.results
+        share = timely / len(sent) if sent else 0.0
+        p99 = pct(ages, 0.99)
+        row = {"cameras": cameras, "analysed_fps": round(len(ages) / (t1 - t0), 2),
+               "served_share": round(share, 3),
+               "worst_camera_share": round(min(a / s for s, a in per_camera.values()), 3),
+               "age_p50_ms": round(pct(ages, 0.5) * 1000) if ages else None,
+               "age_p99_ms": round(p99 * 1000) if ages else None,
+               "kept_up": share >= SERVED_SHARE and p99 <= LATENCY_BOUND_S,
+               "load_1m": round(load, 1)}
+        print(f"  {self.name:<16} {cameras:>2} cameras: {row['analysed_fps']:>5} frames/s analysed, "
+              f"{share:6.1%} in time (worst camera {row['worst_camera_share']:.0%}), age p50 "
+              f"{row['age_p50_ms']} ms p99 {row['age_p99_ms']} ms -> "
+              f"{'keeps up' if row['kept_up'] else 'falls behind'}  (load {load:.1f})", flush=True)
+        return row
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        await self.bus.close()
+
+
+class Search:
+    """Cameras served: doubling until the worker falls behind, then bisecting."""
+
+    def __init__(self) -> None:
+        self.good, self.bad, self.next = 0, MAX_CAMERAS + 1, 1
+        self.steps: list[dict[str, Any]] = []
+
+    @property
+    def done(self) -> bool:
+        return not self.good < self.next < self.bad
+
+    def record(self, row: dict[str, Any]) -> None:
+        self.steps.append(row)
+        n = row["cameras"]
+        if row["kept_up"]:
+            self.good = n
+            self.next = min(n * 2, MAX_CAMERAS) if self.bad > MAX_CAMERAS else (n + self.bad) // 2
+        else:
+            self.bad = n
+            self.next = (self.good + n) // 2
+
+    def summary(self, name: str, args: list[str], saturated: dict[str, Any]) -> dict[str, Any]:
+        at_good = [s for s in self.steps if s["cameras"] == self.good]
+        return {"config": name, "args": args, "cameras_served": self.good,
+                "capped": self.bad > MAX_CAMERAS,  # kept up with every camera played
+                "age_p99_ms_served": at_good[-1]["age_p99_ms"] if at_good else None,
+                # what it analysed with more cameras than it serves: capacity, finer than cameras
+                "saturated_cameras": saturated["cameras"],
+                "saturated_fps": saturated["analysed_fps"], "saturated_p99_ms":
+                saturated["age_p99_ms"], "steps": self.steps}
+
+
+async def compare(configs: list[tuple[str, list[str]]], frames: list[bytes],
+                  logs: Path) -> list[dict[str, Any]]:
+    """The configurations' searches, a step of each in turn, so load that comes and goes hits
+    them alike (an idle worker costs the others nothing)."""
+    rigs = [Rig(name, args, frames, logs / f"{name.replace(' ', '-')}.log")
+            for name, args in configs]
+    searches = [Search() for _ in rigs]
+    try:
+        for rig, (name, args) in zip(rigs, configs, strict=True):
+            print(f"{name}: camcount-worker detector {' '.join(args)}", flush=True)
+            await rig.start()
+            rig.playing = 0
+        while not all(s.done for s in searches):
+            for rig, search in zip(rigs, searches, strict=True):
+                if not search.done:
+                    search.record(await rig.step(search.next))
+                    rig.playing = 0
+        # every configuration at one count, enough to keep every lane of each busy
+        n = min(MAX_CAMERAS, max(OVERLOAD_CAMERAS, *(2 * s.bad for s in searches)))
+        saturated = []
+        for rig in rigs:
+            saturated.append(await rig.step(n))
+            rig.playing = 0
     finally:
-        stop.set()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        await bus.close()
-    got = {cam: [age for at, age in results[cam] if t0 <= at < t1] for cam in cameras}
-    ages = [a for v in got.values() for a in v]
-    analysed_fps = len(ages) / (t1 - t0)
-    row = {"config": name, "args": args, "cameras_played": played,
-           "analysed_fps": round(analysed_fps, 2),
-           "per_camera_fps_min": round(min(len(v) for v in got.values()) / (t1 - t0), 2),
-           "age_p50_ms": round(pct(ages, 0.5) * 1000) if ages else None,
-           "age_p99_ms": round(pct(ages, 0.99) * 1000) if ages else None,
-           "served": int(analysed_fps / (FPS * SERVED_SHARE))}
-    print(f"  {name:<22} {row['analysed_fps']:>6} frames/s analysed over {played} cameras "
-          f"(worst camera {row['per_camera_fps_min']}/s), result age p50 {row['age_p50_ms']} ms "
-          f"p99 {row['age_p99_ms']} ms -> serves {row['served']}", flush=True)
-    return row
+        for rig in rigs:
+            await rig.close()
+    return [s.summary(name, args, sat) for s, sat, (name, args)
+            in zip(searches, saturated, configs, strict=True)]
 
 
-async def run_all() -> list[dict[str, Any]]:
+async def run_all(only: list[str]) -> list[dict[str, Any]]:
     frames = sample_frames()
     logs = Path(tempfile.mkdtemp(prefix="bench-cameras-"))
-    configs: list[tuple[str, list[str], int, Path]] = []
-    before = os.environ.get("CAMCOUNT_BENCH_BEFORE")
-    if before:  # that version's worker knows neither --lanes nor --batch
-        configs += [("hog before", ["--detector", "hog"], HOG_CAMERAS, Path(before)),
-                    ("yolo before", YOLO, YOLO_CAMERAS, Path(before))]
-    configs += [(name, args, played, ROOT) for name, args, played in CONFIGS]
-    if only := set(sys.argv[1:]):  # e.g. "hog 1 lane" "yolo before": just these
-        configs = [c for c in configs if c[0] in only]
-    configs.sort(key=lambda c: c[0].split()[0] != "hog")  # HOG first, then YOLO
-    runs: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    # in turns, the second round backwards: load that comes and goes hits every one alike
-    for order in [configs, configs[::-1]][:ROUNDS]:
-        for name, args, played, root in order:
-            print(f"{name}: {' '.join(args)}" + (f" (from {root})" if root != ROOT else ""),
-                  flush=True)
-            runs[name].append(await serve_config(name, args, played, root, frames, logs))
     out = []
-    for name, *_ in configs:
-        mean = sum(r["analysed_fps"] for r in runs[name]) / len(runs[name])
-        out.append({**runs[name][-1], "analysed_fps": round(mean, 2),
-                    "served": int(mean / (FPS * SERVED_SHARE)),
-                    "age_p99_ms": max(r["age_p99_ms"] or 0 for r in runs[name]),
-                    "rounds": [r["analysed_fps"] for r in runs[name]]})
+    for kind in dict.fromkeys(name.split()[0] for name, _ in CONFIGS):
+        configs = [(n, a) for n, a in CONFIGS if n.split()[0] == kind
+                   and (not only or any(n.startswith(o) for o in only))]
+        if configs:
+            out += await compare(configs, frames, logs)
     return out
 
 
 def main() -> int:
-    rows = asyncio.run(run_all())
-    print(f"\ncameras served at {FPS:g} frames/s by one detector worker process "
-          f"(analysed frames/s / {FPS * SERVED_SHARE:g})")
-    base = {r["config"].split()[0]: r["analysed_fps"] for r in rows
-            if r["config"].endswith("1 lane")}
+    rows = asyncio.run(run_all(sys.argv[1:]))
+    print(f"\ncameras served at {FPS:g} frames/s by one detector worker process ({os.cpu_count()} "
+          f"cores; kept up: >= {SERVED_SHARE:.0%} of frames analysed, p99 result age <= "
+          f"{LATENCY_BOUND_S * 1000:.0f} ms)")
+    print(f"  {'configuration':<16} {'served':>6} {'p99 ms':>7} {'saturated: cameras, frames/s, p99 ms':>37}"
+          "  vs 1 lane")
+    base: dict[str, dict[str, Any]] = {}
     for r in rows:
         kind = r["config"].split()[0]
-        print(f"  {r['config']:<22} {r['served']:>3}  ({r['analysed_fps']} frames/s"
-              + (f", {r['analysed_fps'] / base[kind]:.2f}x 1 lane)" if base.get(kind) else ")"))
-    print(json.dumps({"fps": FPS, "configs": rows, "cpu_cores": os.cpu_count(),
+        base.setdefault(kind, r)
+        b = base[kind]
+        if b is not r:
+            r["ratio_served"] = round(r["cameras_served"] / b["cameras_served"], 2) \
+                if b["cameras_served"] else None
+            r["ratio_saturated_fps"] = round(r["saturated_fps"] / b["saturated_fps"], 2) \
+                if r["saturated_fps"] and b["saturated_fps"] else None
+        served = f"{r['cameras_served']}{'+' if r['capped'] else ''}"
+        versus = "baseline" if b is r else ", ".join(
+            f"{r[key]}x {what}" if r[key] else f"{what}: no ratio"
+            for key, what in (("ratio_served", "cameras"), ("ratio_saturated_fps", "frames/s saturated")))
+        sat = f"{r['saturated_cameras']}, {r['saturated_fps']}, {r['saturated_p99_ms']}"
+        print(f"  {r['config']:<16} {served:>6} {r['age_p99_ms_served'] or '-':>7} {sat:>37}  {versus}")
+    print(json.dumps({"bench": "cameras", "fps": FPS, "latency_bound_ms": LATENCY_BOUND_S * 1000,
+                      "served_share": SERVED_SHARE, "configs": rows, "cpu_cores": os.cpu_count(),
                       "load_avg_1m": round(os.getloadavg()[0], 2)}, separators=(",", ":")))
     return 0
 

@@ -110,6 +110,31 @@ def test_onnx_export_is_made_once_beside_the_weights_and_reused(random_weights: 
     assert not other_size.export_reused and other_size.export_path != first.export_path
 
 
+def test_an_export_is_made_in_a_child_and_leaves_no_torch_in_the_detector(
+        random_weights: Path, tmp_path: Path) -> None:
+    """Exporting imports ultralytics and torch (~700 MB): the process that asked for the export
+    runs it on OpenVINO and never imports them itself."""
+    weights = tmp_path / "fresh.pt"  # weights never exported before
+    weights.write_bytes(random_weights.read_bytes())
+    code = ("import sys, numpy as np\n"
+            "from workers.detector.base import DetectorConfig\n"
+            "from workers.detector.factory import create_detector\n"
+            f"d = create_detector(DetectorConfig(kind='yolo', model={str(weights)!r}, "
+            "backend='openvino', imgsz=320, confidence=0.0))\n"
+            "found = d.detect(np.full((540, 960, 3), 90, np.uint8))\n"
+            "print(d.model_version, d.export_reused, len(found))\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'ultralytics'}))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr
+    *_, made, heavy = run.stdout.splitlines()
+    version, reused, boxes = made.split()
+    assert (version, reused) == ("fresh.pt/openvino@320", "False")
+    assert int(boxes) > 0  # random weights at confidence 0: boxes, from the export
+    assert heavy == "[]", "the detector process imported torch or ultralytics"
+    assert list((tmp_path / "camcount-exports").glob("fresh-openvino-320-*/fresh_openvino_model"))
+
+
 # -- choosing a detector -------------------------------------------------------------------------
 def test_auto_falls_back_to_hog_with_the_reason(tmp_path: Path) -> None:
     missing = tmp_path / "models" / "best.pt"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -67,3 +69,27 @@ def test_a_cached_openvino_export_runs_without_torch(detector) -> None:
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
     assert run.stdout.split() == [f"yolo11n.yaml/openvino@{IMGSZ}", "True"]
+
+
+def test_throughput_mode_gives_the_same_boxes_from_several_threads_and_in_one_call(
+        detector) -> None:
+    """The THROUGHPUT hint runs frames side by side on separate infer requests: each frame's
+    boxes are the ones one inference at a time gives, however the calls interleave."""
+    fast = create_detector(replace(CONFIG, throughput=True))
+    assert fast._model.throughput and fast.lanes == fast._model.requests >= 1
+    frames = images() * 3
+    expected = [detector._model.predict(image, IMGSZ, 0.0, None) for image in frames]
+    with ThreadPoolExecutor(fast.lanes + 1) as pool:  # more callers than requests: some wait
+        threaded = list(pool.map(lambda image: fast._model.predict(image, IMGSZ, 0.0, None),
+                                 frames))
+    together = fast._model.predict_many(frames, IMGSZ, 0.0, None)
+    for mine in (threaded, together):
+        assert len(mine) == len(expected)
+        for (xyxy, conf, cls), (want_xyxy, want_conf, want_cls) in zip(mine, expected,
+                                                                      strict=True):
+            assert len(xyxy) == len(want_xyxy) > 0
+            np.testing.assert_allclose(xyxy, want_xyxy, atol=1e-2)
+            np.testing.assert_allclose(conf, want_conf, rtol=1e-3)
+            np.testing.assert_array_equal(cls, want_cls)
+    found = fast.detect_many(frames[:3], [None] * 3)
+    assert [len(f) for f in found] == [len(fast.detect(image)) for image in frames[:3]]

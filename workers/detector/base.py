@@ -52,6 +52,10 @@ class DetectorConfig:
     lanes: int = 0
     #: cameras' frames given to the detector in one call, per lane (YOLO runs them as a batch)
     batch: int = 1
+    #: more frames/s across cameras at the cost of each frame's latency: OpenVINO's
+    #: "THROUGHPUT" hint, its streams fed by that many lanes; HOG searches one frame per core
+    #: in as many lanes (``bench/cameras.py``)
+    throughput: bool = False
     #: fetch weights named by an ultralytics name when they are not on disk (the console's local
     #: mode does not: it starts offline, with the HOG fallback, and never reaches out on its own)
     download: bool = True

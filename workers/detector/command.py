@@ -43,6 +43,9 @@ def add_model_arguments(p: argparse.ArgumentParser) -> None:
                         "2 for HOG, 1 for YOLO)")
     p.add_argument("--batch", type=_positive, metavar="N",
                    help="cameras' frames given to YOLO in one call (default 1)")
+    p.add_argument("--throughput", action="store_true",
+                   help="serve more cameras, each frame a little later: OpenVINO's throughput "
+                        "hint with a lane per stream (HOG: a lane per core)")
     p.add_argument("--snapshot-kb", type=int, metavar="KB",
                    help="largest JPEG of a counted frame, the evidence stored with its count "
                    "events (default: 200; 0: no snapshots)")
@@ -68,6 +71,7 @@ def config_from_args(args: argparse.Namespace) -> DetectorConfig:
     if args.classes:
         cfg.classes = [c.strip() for c in args.classes.split(",") if c.strip()]
     cfg.motion_skip = not args.no_motion_skip
+    cfg.throughput = args.throughput
     if args.snapshot_kb is not None:
         cfg.snapshot_max_bytes = max(0, args.snapshot_kb) * 1024
     return cfg

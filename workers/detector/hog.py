@@ -7,6 +7,7 @@ the demo honest on a machine without YOLO weights; it is no substitute for YOLO 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Sequence
 
@@ -30,9 +31,10 @@ WINDOW_THRESHOLD = -0.25
 #: (median 1.2); the default confidence 0.35 keeps groups from weight 0.1 (96.2% found).
 SLOPE, MIDPOINT = 2.0, 0.4
 NMS_IOU = 0.45
-#: cameras searched at the same time. Once ultralytics is imported (the tracker) OpenCV's own
-#: threading is off and one search uses one core; two searches in two threads ran 1.27x the
-#: frames/s of one on the 2-core development machine (docs/detector.md)
+#: cameras searched at the same time by default. A search spreads over the cores unevenly (and
+#: over one core where OpenCV's threading is off, as it is once ultralytics is imported); two
+#: searches in two threads ran 1.27x the frames/s of one on the 2-core development machine
+#: (docs/detector.md). ``DetectorConfig.throughput``: one lane per core
 LANES = 2
 
 
@@ -57,7 +59,7 @@ class HogDetector(Detector):
         if not self._enabled:
             log.warning("the HOG detector finds people only; classes %s get no detections",
                         config.classes)
-        self.lanes = LANES
+        self.lanes = max(LANES, os.cpu_count() or 1) if config.throughput else LANES
         self.is_fallback = bool(fallback_reason)
         self.fallback_reason, self.fallback_phrase = fallback_reason, fallback_phrase
         self.model_version = (f"opencv-hog (fallback: {short_reason or fallback_reason})"

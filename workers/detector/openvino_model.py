@@ -4,14 +4,24 @@ Ultralytics runs its OpenVINO exports through torch (pre- and post-processing ar
 so a detector worker on OpenVINO carried torch's ~650 MB for nothing. This runs a cached export
 (``yolo.py`` makes it, with ultralytics, once) the way ultralytics' predictor does for a
 dynamic-shape detection export: letterbox to the nearest multiple of the stride, BGR to RGB, 0-1
-floats, one synchronous inference with the "LATENCY" hint, then per-class NMS at IoU 0.7 keeping
-at most 300 boxes, mapped back to the frame and clipped. ``tests/unit/test_openvino_model.py``
-compares its boxes with ultralytics' on the same export and images.
+floats, one inference, then per-class NMS at IoU 0.7 keeping at most 300 boxes, mapped back to the
+frame and clipped. ``tests/unit/test_openvino_model.py`` compares its boxes with ultralytics' on
+the same export and images.
+
+Two ways to run it. ``throughput=False``: the "LATENCY" hint, one inference at a time, each
+spread over every core (callers serialise). ``throughput=True``: the "THROUGHPUT" hint, which
+splits the cores into streams that each run one inference, and as many infer requests as the
+device says keep them busy (``OPTIMAL_NUMBER_OF_INFER_REQUESTS``): ``predict`` may be called
+from that many threads at once, and ``predict_many`` starts one asynchronous request per frame.
+One frame takes longer (fewer cores on it), frames of several cameras go through faster.
 """
 
 from __future__ import annotations
 
+import queue
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -22,8 +32,12 @@ MAX_NMS = 30000
 MAX_WH = 7680  # per-class offset, so one NMS pass keeps classes apart
 
 
+#: (boxes xyxy in frame pixels, confidences, class ids), strongest first
+Boxes = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
 class OpenVinoModel:
-    def __init__(self, export: Path) -> None:
+    def __init__(self, export: Path, *, throughput: bool = False) -> None:
         import openvino as ov
         import yaml
 
@@ -35,17 +49,61 @@ class OpenVinoModel:
         self.stride = int(meta.get("stride", 32))
         core = ov.Core()
         device = "CPU" if core.available_devices == ["CPU"] else "AUTO"
-        self._model = core.compile_model(core.read_model(str(xml), str(xml.with_suffix(".bin"))),
-                                         device_name=device, config={"PERFORMANCE_HINT": "LATENCY"})
+        self.throughput = throughput
+        self._model = core.compile_model(
+            core.read_model(str(xml), str(xml.with_suffix(".bin"))), device_name=device,
+            config={"PERFORMANCE_HINT": "THROUGHPUT" if throughput else "LATENCY"})
+        #: inferences that run at the same time (1 with the latency hint)
+        self.requests = int(self._model.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS")
+                            ) if throughput else 1
+        # idle infer requests: a caller takes one, so threads never share a request
+        self._idle: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        for _ in range(self.requests):
+            self._idle.put(self._model.create_infer_request())
 
     def predict(self, image_bgr: np.ndarray, imgsz: int, conf: float,
-                classes: list[int] | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Boxes (xyxy, frame pixels), confidences and class ids, strongest first."""
-        blob, gain, pad = self._letterbox(image_bgr, imgsz)
-        pred = next(iter(self._model(blob).values()))[0].T  # (anchors, 4 + classes)
+                classes: list[int] | None) -> Boxes:
+        """Boxes (xyxy, frame pixels), confidences and class ids, strongest first. With
+        ``throughput``, up to ``requests`` threads may call it at once."""
+        return self.predict_many([image_bgr], imgsz, conf, classes)[0]
+
+    def predict_many(self, images_bgr: Sequence[np.ndarray], imgsz: int, conf: float,
+                     classes: list[int] | None) -> list[Boxes]:
+        """``predict`` of each frame; with ``throughput`` the frames' inferences are started
+        together, each on an idle request, and run side by side in the device's streams."""
+        out: list[Boxes] = []
+        started: list[tuple[Any, np.ndarray, tuple[float, float], tuple[int, int]]] = []
+        held: list[Any] = []  # requests of ours, started or idle again
+        try:
+            for image in images_bgr:
+                blob, gain, pad = self._letterbox(image, imgsz)
+                try:
+                    request = self._idle.get_nowait()
+                except queue.Empty:
+                    if held:  # none idle: our oldest is the one to wait for
+                        out.append(self._finish(started.pop(0), conf, classes))
+                        request = held.pop(0)
+                    else:  # another thread's ends soon: they never wait while holding any
+                        request = self._idle.get()
+                held.append(request)
+                request.start_async({0: blob})
+                started.append((request, image, gain, pad))
+            while started:
+                out.append(self._finish(started.pop(0), conf, classes))
+        finally:
+            for request in held:
+                request.wait()  # an exception left some running
+                self._idle.put(request)
+        return out
+
+    def _finish(self, job: tuple[Any, np.ndarray, tuple[float, float], tuple[int, int]],
+                conf: float, classes: list[int] | None) -> Boxes:
+        request, image, gain, pad = job
+        request.wait()
+        pred = request.get_output_tensor(0).data[0].T  # (anchors, 4 + classes)
         xyxy, score, cls = _nms(pred, conf, classes)
-        xyxy[:, [0, 2]] = ((xyxy[:, [0, 2]] - pad[0]) / gain[0]).clip(0, image_bgr.shape[1])
-        xyxy[:, [1, 3]] = ((xyxy[:, [1, 3]] - pad[1]) / gain[1]).clip(0, image_bgr.shape[0])
+        xyxy[:, [0, 2]] = ((xyxy[:, [0, 2]] - pad[0]) / gain[0]).clip(0, image.shape[1])
+        xyxy[:, [1, 3]] = ((xyxy[:, [1, 3]] - pad[1]) / gain[1]).clip(0, image.shape[0])
         return xyxy, score, cls
 
     def _letterbox(self, image: np.ndarray, imgsz: int) -> tuple[np.ndarray, tuple[float, float],

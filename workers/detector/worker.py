@@ -198,6 +198,8 @@ class DetectorWorker:
         await loop.run_in_executor(self._infer, warm_up, detector, config)
         self.config.model = model  # the worker's own model, for cameras that name it
         self.detector = detector
+        if self._frames is not None:
+            self._frames.scheduler.lanes = min(MAX_LANES, self.config.lanes or detector.lanes)
         for cam in self._cameras.values():
             if cam.config is not None and cam.config.imgsz and not cam.config.model:
                 # a camera with only its own input size: this model at that size (loaded soon)

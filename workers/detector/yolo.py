@@ -11,7 +11,9 @@ weights (or in the user cache folder when that is not writable), keyed on the we
 the image size, the backend and the ultralytics version. Exports have dynamic input shapes so a
 16:9 camera frame is letterboxed to 640x384, not padded to 640x640: 40% fewer pixels per frame.
 A cached OpenVINO export runs on OpenVINO alone (``openvino_model.py``): torch is imported only to
-run PyTorch or ONNX Runtime through ultralytics, or to make an export.
+run PyTorch or ONNX Runtime through ultralytics. An export is made in a child process
+(``workers.isolated``) that ends with it, so the ultralytics and torch it imports never stay in
+a long-running detector.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from platformdirs import user_cache_dir
 from workers.contracts.phrases import Phrase, say
 from workers.detector.base import Detections, Detector, DetectorConfig
 from workers.detector.openvino_model import OpenVinoModel
+from workers.isolated import run_in_child
 from workers.paths import models_dir
 
 log = logging.getLogger(__name__)
@@ -74,15 +77,15 @@ class YoloDetector(Detector):
         weights = None if _is_yaml(source) else _locate(source, download=config.download)
         route_ultralytics_logs()
         self.imgsz = config.imgsz
+        self._model, self.backend, self.export_path, self.export_reused = _open(source, weights, config)
         threads = None
-        runs_openvino = (weights is not None and _exported_runtime(weights) == "openvino") or (
-            config.backend == "openvino" and _cached_export(source, weights, config))
-        if not runs_openvino:
-            import torch  # ultralytics will run the model, or export it
+        if not isinstance(self._model, OpenVinoModel):
+            import torch  # ultralytics runs the model
 
             threads = torch.get_num_threads()  # one per physical core, or what OMP_NUM_THREADS says
-        self._model, self.backend, self.export_path, self.export_reused = _open(source, weights, config)
         self._lock = threading.Lock()  # an ultralytics predictor is not safe to share between threads
+        if isinstance(self._model, OpenVinoModel):
+            self.lanes = self._model.requests  # one lane per inference that runs at a time
         self.names = _coco_names_if_untrained(dict(self._model.names))
         self._class_ids = _class_ids(config.classes, self.names)
         self._confidence = config.confidence
@@ -102,9 +105,8 @@ class YoloDetector(Detector):
     def detect(self, image_bgr: np.ndarray, classes: Sequence[str] | None = None) -> Detections:
         # the model filters classes itself: cheaper than boxes of every class thrown away after
         ids = self._class_ids if classes is None else _class_ids(list(classes), self.names)
-        if isinstance(self._model, OpenVinoModel):
-            with self._lock:
-                xyxy, conf, cls = self._model.predict(image_bgr, self.imgsz, self._confidence, ids)
+        if isinstance(self._model, OpenVinoModel):  # safe from several threads
+            xyxy, conf, cls = self._model.predict(image_bgr, self.imgsz, self._confidence, ids)
             return Detections(xyxy, conf, cls.astype(int), self.names)
         with self._lock:
             result = self._model.predict(image_bgr, imgsz=self.imgsz, conf=self._confidence,
@@ -114,11 +116,15 @@ class YoloDetector(Detector):
     def detect_many(self, images_bgr: Sequence[np.ndarray],
                     classes: Sequence[Sequence[str] | None]) -> list[Detections]:
         """One ``predict`` for every frame (a batch for the model) when the cameras ask for the
-        same classes; frames of one size are letterboxed alike, so they batch without padding."""
+        same classes; frames of one size are letterboxed alike, so they batch without padding.
+        OpenVINO with the throughput hint runs them side by side, one infer request each."""
         if (len(images_bgr) < 2 or any(c != classes[0] for c in classes)
-                or isinstance(self._model, OpenVinoModel)):  # ours runs one frame a call
+                or (isinstance(self._model, OpenVinoModel) and not self._model.throughput)):
             return super().detect_many(images_bgr, classes)
         ids = self._class_ids if classes[0] is None else _class_ids(list(classes[0]), self.names)
+        if isinstance(self._model, OpenVinoModel):
+            return [Detections(xyxy, conf, cls.astype(int), self.names) for xyxy, conf, cls
+                    in self._model.predict_many(images_bgr, self.imgsz, self._confidence, ids)]
         with self._lock:
             results = self._model.predict(list(images_bgr), imgsz=self.imgsz,
                                           conf=self._confidence, classes=ids, verbose=False)
@@ -251,37 +257,61 @@ def _open(source: str, weights: Path | None,
     export was cached by an earlier start. ultralytics (and torch) are imported only to run
     PyTorch or ONNX Runtime, or to make an export: a cached OpenVINO export runs without them."""
     if weights is not None and (runtime := _exported_runtime(weights)):
-        return _run_export(weights, runtime), runtime, weights, True  # exported already: as it is
+        # exported already: as it is
+        return _run_export(weights, runtime, config), runtime, weights, True
     if config.backend != "pytorch" and (cached := _cached_export(source, weights, config)):
         folder, artifact = cached
         try:
-            return _run_export(artifact, config.backend), config.backend, artifact, True
+            return _run_export(artifact, config.backend, config), config.backend, artifact, True
         except Exception as exc:
             log.warning("cached export %s is unusable (%s); exporting again", artifact, exc)
             shutil.rmtree(folder, ignore_errors=True)
+    if config.backend != "pytorch":
+        log.info("exporting %s for %s at %d px, once, in a process of its own (the export is "
+                 "cached)", source, config.backend, config.imgsz)
+        try:
+            outcome = run_in_child(_export_here, source, weights,
+                                   _export_key(source, weights, config), config)
+        except Exception as exc:  # the child died (out of memory?) or could not start
+            outcome = f"the exporting process failed ({type(exc).__name__}: {exc})"
+        if isinstance(outcome, ModelUnavailableError):
+            raise outcome
+        if isinstance(outcome, Path):
+            return _run_export(outcome, config.backend, config), config.backend, outcome, False
+        log.warning("%s; running %s on PyTorch instead", outcome, source)
     from ultralytics import YOLO
 
-    model = _load(YOLO, weights or source)
-    if config.backend == "pytorch":
-        return model, "pytorch", None, False
-    artifact = _export(model, source, weights, _export_key(source, weights, config), config)
-    if artifact is None:
-        return model, "pytorch", None, False
-    return _run_export(artifact, config.backend), config.backend, artifact, False
+    return _load(YOLO, weights or source), "pytorch", None, False
 
 
-def _run_export(artifact: Path, backend: str) -> Any:
+def _export_here(source: str, weights: Path | None, key: str,
+                 config: DetectorConfig) -> Path | ModelUnavailableError | str:
+    """In the exporting child (``run_in_child``): the export's artifact; or the reason the
+    weights cannot be loaded; or, in words, why the export failed."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from ultralytics import YOLO
+
+    route_ultralytics_logs()  # its handler exists once it is imported
+
+    try:
+        model = _load(YOLO, weights or source)
+    except ModelUnavailableError as exc:
+        return exc
+    return _export(model, source, weights, key, config)
+
+
+def _run_export(artifact: Path, backend: str, config: DetectorConfig) -> Any:
     if backend == "openvino":
-        return OpenVinoModel(artifact)
+        return OpenVinoModel(artifact, throughput=config.throughput)
     from ultralytics import YOLO
 
     return YOLO(str(artifact), task="detect")
 
 
 def _export(model: Any, source: str, weights: Path | None, key: str,
-            config: DetectorConfig) -> Path | None:
+            config: DetectorConfig) -> Path | str:
     """Export once into a temporary folder, then rename it into the cache: a crash or a parallel
-    start never leaves a half-written entry that a later start would trust. None if it failed."""
+    start never leaves a half-written entry that a later start would trust. Why, if it failed."""
     for base in _export_bases(weights):
         try:
             base.mkdir(parents=True, exist_ok=True)
@@ -290,8 +320,6 @@ def _export(model: Any, source: str, weights: Path | None, key: str,
             log.info("cannot cache exports in %s (%s)", base, exc)
             continue
         folder, artifact = _entry(base, source, key, config)
-        log.info("exporting %s for %s at %d px, once: the export is cached in %s", source,
-                    config.backend, config.imgsz, base)
         net = model.model
         pt_path = getattr(net, "pt_path", None)
         net.pt_path = str(tmp / f"{Path(source).stem}.pt")  # the exporter names its output after it
@@ -312,13 +340,10 @@ def _export(model: Any, source: str, weights: Path | None, key: str,
             return artifact
         except Exception as exc:
             shutil.rmtree(tmp, ignore_errors=True)
-            log.warning("exporting %s to %s failed (%s: %s); running it on PyTorch instead",
-                        source, config.backend, type(exc).__name__, exc)
-            return None
+            return f"exporting {source} to {config.backend} failed ({type(exc).__name__}: {exc})"
         finally:
             net.pt_path = pt_path
-    log.warning("no writable folder to cache the %s export in; running on PyTorch", config.backend)
-    return None
+    return f"no writable folder to cache the {config.backend} export in"
 
 
 def _coco_names_if_untrained(names: dict[int, str]) -> dict[int, str]:

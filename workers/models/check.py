@@ -1,8 +1,10 @@
 """Whether a file is a model CamCount can detect with: PyTorch weights (``.pt``), an ONNX model
 (``.onnx``) or an OpenVINO export (a ``*_openvino_model`` folder), loaded by ultralytics.
 
-``check_model`` imports torch and ultralytics (seconds, the first time) and reads the whole
-model: call it from a thread, and only when someone asked for a model to be checked."""
+``check_model`` reads the whole model with ultralytics, which imports torch (~700 MB, seconds):
+it does so in a child process that ends with the check (``workers.isolated``), so the console or
+worker asking keeps none of it. Call it from a thread, and only when someone asked for a model
+to be checked."""
 
 from __future__ import annotations
 
@@ -35,6 +37,19 @@ def runtime_of(path: Path) -> str:
 def check_model(path: Path) -> str:
     """That ultralytics loads ``path`` as a detection model; raises NotAModel with the reason.
     Says what it is: "pytorch, 80 classes". Blocking."""
+    runtime_of(path)  # what the path's shape tells needs no child
+    from workers.isolated import run_in_child
+
+    try:
+        return run_in_child(_check_here, path)
+    except NotAModel:
+        raise
+    except Exception as exc:  # the child died (out of memory?) or could not start
+        raise NotAModel(f"checking it failed ({type(exc).__name__}: {exc})") from exc
+
+
+def _check_here(path: Path) -> str:
+    """``check_model`` in the child."""
     runtime = runtime_of(path)
     try:
         from ultralytics import YOLO
