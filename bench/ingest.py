@@ -231,6 +231,7 @@ async def bench(kind: str) -> dict[str, Any]:
     async with database(kind) as db:
         base1, base4 = await unbatched(db, 1), await unbatched(db, 4)
         one = await over_rabbitmq(db, 1)
+        load = os.getloadavg()[0]  # the machine is shared: its 1-minute load over that run
         four = await over_rabbitmq(db, 4)
         async with db.sessions() as session:
             stored = await count_stored(session)
@@ -238,7 +239,8 @@ async def bench(kind: str) -> dict[str, Any]:
         month = await query_month(db)
     return {"unbatched_events_per_s_1": round(base1), "unbatched_events_per_s_4": round(base4),
             "rabbitmq_events_per_s_1": round(one), "rabbitmq_events_per_s_4": round(four),
-            "ratio_1": round(one / base1, 1), "ratio_4": round(four / base4, 1), **month}
+            "ratio_1": round(one / base1, 1), "ratio_4": round(four / base4, 1),
+            "load_avg_1": round(load, 1), **month}
 
 
 async def main() -> dict[str, Any]:
@@ -253,7 +255,7 @@ async def main() -> dict[str, Any]:
 
 def table(results: dict[str, Any]) -> str:
     head = (f"{'store':<11} {'unbatched 1 / 4 ev/msg':>23} {'RabbitMQ 1 ev/msg':>18} "
-            f"{'RabbitMQ 4 ev/msg':>18} {'aggregate 30 d':>15} {'30-day hourly query':>20} "
+            f"{'RabbitMQ 4 ev/msg':>18} {'load':>5} {'aggregate 30 d':>15} {'30-day hourly query':>20} "
             f"{'counted live':>13}")
     lines = [head, "-" * len(head)]
     for kind, r in results.items():
@@ -263,7 +265,8 @@ def table(results: dict[str, Any]) -> str:
         lines.append(
             f"{kind:<11} {r['unbatched_events_per_s_1']:>11,} / {r['unbatched_events_per_s_4']:>9,} "
             f"{r['rabbitmq_events_per_s_1']:>10,} ({r['ratio_1']:>4}x) "
-            f"{r['rabbitmq_events_per_s_4']:>10,} ({r['ratio_4']:>4}x) {r['aggregate_30d_s']:>13} s "
+            f"{r['rabbitmq_events_per_s_4']:>10,} ({r['ratio_4']:>4}x) {r['load_avg_1']:>5} "
+            f"{r['aggregate_30d_s']:>13} s "
             f"{r['query_ms_median']:>9} ms (max {r['query_ms_max']:>5}) "
             f"{r['query_live_ms_median']:>9} ms")
     return "\n".join(lines)
@@ -276,7 +279,9 @@ if __name__ == "__main__":
                                  and r["query_ms_max"] < GOAL_QUERY_MS for r in measured)
     print(f"{N_RABBIT_EVENTS:,} events from {CAMERAS} cameras per RabbitMQ run, drained by the "
           f"analytics worker process; ratios against the unbatched baseline of the same message "
-          f"shape; 30-day hourly query: median of {QUERY_RUNS}, over the in-process bus, time zone {TZ}")
+          f"shape; load: the machine's 1-minute load average over the 1 event/message run "
+          f"({os.cpu_count()} cores); 30-day hourly query: median of {QUERY_RUNS}, over the "
+          f"in-process bus, time zone {TZ}")
     print(table(results))
     print(f"goals: >= {GOAL_EVENTS_PER_S:,} events/s through RabbitMQ (1 event per message), "
           f"30-day hourly query < {GOAL_QUERY_MS} ms: {'met' if met else 'NOT met'}")
