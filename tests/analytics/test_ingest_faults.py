@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,10 +16,11 @@ from tests.helpers.analytics import WorkerFactory, event, facts, postgres_databa
 from tests.helpers.buses import close_bus, error_inbox, start_bus
 from tests.helpers.waiting import until_fetched
 from tests.tcp_proxy import TcpProxy
+from workers.analytics.aggregation import aggregation_job, job_routing_key
 from workers.bus import Bus
 from workers.contracts import CountEvents, utcnow
 from workers.storage import Database
-from workers.storage.models import CountEventRow
+from workers.storage.models import AggregateBucket, CountEventRow
 from workers.topology import ERROR_HEADER
 
 pytestmark = pytest.mark.rabbit
@@ -100,6 +102,48 @@ async def test_a_database_outage_in_the_middle_of_a_drain_loses_nothing(
                 stored = await until_fetched(lambda: stored_tracks(direct),
                                              lambda v: len(v) >= 800, timeout=60)
                 assert sorted(stored) == list(range(800))  # every count once
+                assert errors.empty()
+            finally:
+                await direct.dispose()
+                await worker.stop()
+        finally:
+            await proxy.cut()
+
+
+async def aggregated_hours(db: Database, camera_id: str) -> list:
+    async with db.sessions() as session:
+        return list((await session.execute(
+            sa.select(AggregateBucket.bucket_start).where(AggregateBucket.camera_id == camera_id,
+                                                          AggregateBucket.period == "hourly"))
+        ).scalars())
+
+
+@pytest.mark.postgres
+async def test_an_aggregation_job_that_meets_an_outage_waits_for_the_database(
+        rabbit: Bus, start_worker: WorkerFactory) -> None:
+    """An hour's aggregation job arriving while PostgreSQL is away is put back for later, not
+    sent round the retries (1 + 2 + 4 s) to the error queue, and is done once it is back."""
+    errors = await error_inbox(rabbit)
+    async with postgres_database() as url:
+        target = sa.make_url(url)
+        proxy = TcpProxy(target.host or "127.0.0.1", target.port or 5432)
+        await proxy.start()
+        try:
+            worker = await start_worker(rabbit, target.set(host="127.0.0.1", port=proxy.port)
+                                        .render_as_string(hide_password=False))
+            direct = Database(url)
+            try:
+                await proxy.cut()
+                hour = (utcnow() - timedelta(hours=3)).replace(minute=0, second=0, microsecond=0)
+                job = aggregation_job("cam-outage", "hourly", "UTC", hour, hour + timedelta(hours=1))
+                await rabbit.publish(rabbit.topology.analytics_jobs, job_routing_key(job), job)
+                await asyncio.sleep(10)  # past the retries an ordinary failure gets
+                assert errors.empty()
+                assert await aggregated_hours(direct, "cam-outage") == []
+                await proxy.start()
+                done = await until_fetched(lambda: aggregated_hours(direct, "cam-outage"),
+                                           lambda v: len(v) == 1, timeout=30)
+                assert done[0].replace(tzinfo=None) == hour.replace(tzinfo=None)
                 assert errors.empty()
             finally:
                 await direct.dispose()

@@ -27,6 +27,7 @@ from workers.analytics.buckets import (
     buckets,
     slot_start,
 )
+from workers.analytics.ingest import batch_transaction
 from workers.contracts import AnalyticsJob, JobParameters, TimeRange, utcnow
 from workers.storage import Database
 from workers.storage.aggregates import (
@@ -107,7 +108,7 @@ class Aggregator:
             return []
         start, end = items[0].start, items[-1].end
         keys = [BucketKey(job.camera_id, period, tzname, b.start, b.end) for b in items]
-        async with self.db.transaction() as session:
+        async with batch_transaction(self.db) as session:  # a database away: Unavailable
             # Lock first, read second: a concurrent run of the same buckets waits for this one
             # and then counts everything this one counted, and more.
             await upsert_buckets(session, keys, now)

@@ -51,6 +51,8 @@ DEAD_LETTER_BODY_LIMIT = 64 << 10
 TRUNCATED_HEADER = "x-camcount-truncated-from"
 #: longest pause of a batch consumer whose handler keeps failing as a whole (a database down)
 BATCH_BACKOFF_CAP_S = 30.0
+#: how long a work queue's message whose handler is Unavailable waits before it is tried again
+UNAVAILABLE_DEFER_S = 5.0
 
 #: reply header carrying a server-side failure back to the requester
 REPLY_ERROR_HEADER = "x-camcount-reply-error"
@@ -374,6 +376,13 @@ class Bus(ABC):
                 result = await route.handler(payload, d)
             except PermanentError as exc:
                 await self._refuse(route, d, f"{type(exc).__name__}: {exc}", d.attempts + 1)
+            except Unavailable as exc:
+                if route.dead_letter:  # a work queue: the message is not at fault, only late
+                    log.warning("holding %s on %s for %.0f s: %s", d.message_id, d.queue,
+                                UNAVAILABLE_DEFER_S, exc)
+                    await self.defer(d, UNAVAILABLE_DEFER_S)
+                else:
+                    await self._failed(route, d, exc)
             except Exception as exc:
                 await self._failed(route, d, exc)
             else:

@@ -42,5 +42,6 @@ class BrokerConfigError(BusError):
 
 
 class Unavailable(Exception):
-    """Raised by a batch handler when something it needs is away (its database): the messages
-    are not at fault, so they are held and tried again with backoff, no attempt counted."""
+    """Raised by a handler when something it needs is away (its database): the messages are not
+    at fault, so they are held (a batch) or put back for later (one message of a work queue) and
+    tried again, no attempt counted."""
