@@ -345,3 +345,27 @@ async def test_one_weights_file_under_two_spellings_is_loaded_once(
         assert cache.loaded == [f"{random_weights}@320"]
         cache.keep_only(set())
         assert cache.loaded == []
+
+
+@pytest.mark.parametrize("make", [
+    lambda: ByteTracker(10.0),
+    lambda: ByteTracker(10.0, botsort=True),
+], ids=["bytetrack", "botsort"])
+def test_a_lost_track_seen_on_a_few_frames_is_given_up_not_taken_by_the_next_passer_by(make) -> None:
+    tracker = make()
+    img = np.zeros((720, 1280, 3), np.uint8)
+    # a false hit (or someone barely seen) on 3 frames at x=600, then nothing there
+    first = {tracker.update(dets((600, 200, 660, 360)), img)[0].track_id for _ in range(3)}
+    for _ in range(4):
+        tracker.update(dets(), img)
+    # someone else walks through the same place: a new id, not the old one taken over
+    later = {t.track_id for t in tracker.update(dets((605, 200, 665, 360)), img)}
+    later |= {t.track_id for t in tracker.update(dets((610, 200, 670, 360)), img)}
+    assert len(first) == 1 and later and not later & first
+    # one followed for longer and lost as briefly comes back under their own id
+    kept = {t.track_id for x in range(0, 200, 20)
+            for t in tracker.update(dets((x, 500, x + 60, 660)), img)}
+    for _ in range(4):
+        tracker.update(dets(), img)
+    back = {t.track_id for t in tracker.update(dets((280, 500, 340, 660)), img)}
+    assert len(kept) == 1 and back == kept

@@ -95,12 +95,14 @@ class _Ids:
 def simulate(truth: GroundTruth, noise: Noise = Noise(), *, zones: ZoneSet | None = None,
              seed: int = 0, tracker: Literal["bytetrack", "botsort", "iou"] = "bytetrack",
              on_frame: Callable[[int, list[TrackedObject]], None] | None = None,
+             on_detections: Callable[[int, np.ndarray, np.ndarray], None] | None = None,
              ) -> list[CountedEvent]:
     """Line crossings the real tracker and counting engine count on the noisy boxes of ``truth``.
 
     ``tracker``: the detector's (ByteTrack as ultralytics runs it, or BoT-SORT), or ``iou``, a
     small tracker of our own to compare them with. ``on_frame(frame, tracks)`` sees what
-    the counting engine is fed."""
+    the counting engine is fed; ``on_detections(frame, xyxy, walkers)`` what the tracker is fed,
+    with the walker each box shows (-1 for a false positive)."""
     rng = np.random.default_rng(seed)
     zone_set = zone_set_for(truth, zones)
     engine = CountingEngine(zone_set, max_track_age=2**31, max_track_age_seconds=FORGET_SECONDS)
@@ -116,6 +118,7 @@ def simulate(truth: GroundTruth, noise: Noise = Noise(), *, zones: ZoneSet | Non
         people = [(w.id, np.array(b, float)) for w in truth.walkers
                   if (b := w.box_at(f)) is not None]
         boxes: list[np.ndarray] = []
+        sources: list[int] = []
         for wid, box in people:
             if box[2] - box[0] < 0.4 * full_w[wid]:
                 continue  # mostly out of the picture
@@ -125,6 +128,7 @@ def simulate(truth: GroundTruth, noise: Noise = Noise(), *, zones: ZoneSet | Non
                 continue
             size = np.array([box[2] - box[0], box[3] - box[1]] * 2)
             boxes.append(box + rng.normal(0, noise.jitter, 4) * size)
+            sources.append(wid)
             if rng.uniform() < noise.doubles:
                 shift = rng.choice([-1, 1]) * rng.uniform(0.3, 0.6) * size[0]
                 ghosts.append([box + np.array([shift, 0, shift, 0]), int(rng.integers(1, 4))])
@@ -135,10 +139,14 @@ def simulate(truth: GroundTruth, noise: Noise = Noise(), *, zones: ZoneSet | Non
         for g in ghosts:
             size = np.array([g[0][2] - g[0][0], g[0][3] - g[0][1]] * 2)
             boxes.append(g[0] + rng.normal(0, noise.jitter, 4) * size)
+            sources.append(-1)
             g[1] -= 1
         ghosts = [g for g in ghosts if g[1] > 0]
         xyxy = np.clip(np.array(boxes, np.float32).reshape(-1, 4), 0, [width, height] * 2)
-        xyxy = xyxy[(xyxy[:, 2] - xyxy[:, 0] > 4) & (xyxy[:, 3] - xyxy[:, 1] > 4)]
+        kept = (xyxy[:, 2] - xyxy[:, 0] > 4) & (xyxy[:, 3] - xyxy[:, 1] > 4)
+        xyxy = xyxy[kept]
+        if on_detections is not None:
+            on_detections(f, xyxy, np.array(sources, int)[kept])
         dets = Detections(xyxy, rng.uniform(0.4, 0.95, len(xyxy)).astype(np.float32),
                           np.zeros(len(xyxy), int), PERSON)
         tracks = trk.update(dets, None)
