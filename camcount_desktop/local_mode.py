@@ -21,7 +21,7 @@ from PySide6.QtCore import QCoreApplication
 
 from camcount_desktop.timezone import system_timezone
 from workers.bus import Bus
-from workers.contracts import CameraConfig, CameraControl, LineDef, ZoneDef, ZoneSet
+from workers.contracts import CameraConfig, LineDef, ZoneDef, ZoneSet
 from workers.contracts.alerting import AlertingConfig, CameraOfflineRule, ZoneOccupancyRule
 from workers.service import Heartbeat, Worker
 from workers.tasks import cancel_and_wait
@@ -179,32 +179,8 @@ class LocalRuntime:
                 continue
             running.heartbeat = Heartbeat(self.bus, worker, f"{role}-local")
             running.heartbeat.start()
-            if role == "analytics":
-                await self.seed(worker)
-
-    async def seed(self, analytics: Any) -> None:
-        """What the analytics worker would otherwise never hear of: the cameras' names and
-        settings, recorded as an admin's configure message would be (the sample camera was never
-        configured: analytics, reports and alerts called it "entrance"), and the sample's lines
-        as stored version 1 of a camera that has none yet (zones an admin saved are kept)."""
-        directory = analytics.alerts.engine.directory if analytics.alerts is not None else None
-        for camera in self.cameras:
-            control = CameraControl(camera_id=camera.camera_id, action="configure", config=camera)
-            try:
-                await analytics.recorder.on_control(control, None)
-            except Exception:
-                log.exception("local mode: camera %s was not recorded", camera.camera_id)
-            if directory is not None:  # the alerts name it now, not from the next start
-                directory.on_control(control)
-        for zs in self.zones:
-            try:
-                await analytics.zones.seed(zs)
-            except Exception:
-                log.exception("local mode: the zones of %s were not stored", zs.camera_id)
-        if directory is not None:  # which it skipped at start, the camera not being recorded
-            for camera in self.cameras:
-                if (stored := await analytics.zones.current(camera.camera_id)) is not None:
-                    directory.set_zones(stored)
+            if role == "analytics":  # the sample camera and its lines, named from the start
+                await worker.adopt(self.cameras, self.zones)
 
     def _analytics(self) -> Any:
         from workers.analytics.worker import AnalyticsWorker

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from camcount_desktop.local_mode import LocalData, LocalRuntime, sample_camera, sample_zones
+from camcount_desktop.local_mode import sample_camera, sample_zones
 from tests.helpers.buses import start_bus
 from workers.analytics import AnalyticsClient, AnalyticsSettings, AnalyticsWorker
 
@@ -18,10 +18,9 @@ async def test_the_sample_camera_is_known_to_analytics_by_its_name(
                              reports_dir=tmp_path, settings=AnalyticsSettings(schedule=False))
     await worker.start(bus)
     try:
-        runtime = LocalRuntime(bus, [sample_camera()], [sample_zones()], data=LocalData(tmp_path),
-                               on_missing=lambda role, why: None, on_starting=lambda role: None)
-        await runtime.seed(worker)
-        await runtime.seed(worker)  # every start: the same record, the zones stored once
+        await worker.adopt([sample_camera()], [sample_zones()])
+        await worker.adopt([sample_camera()], [sample_zones()])  # every start: the same record,
+        # the zones stored once
         reply = await AnalyticsClient(bus).cameras()
         assert [(c.camera_id, c.name, c.zones_version) for c in reply.cameras] == [
             ("entrance", "Entrance (sample video)", 1)]
@@ -36,15 +35,13 @@ async def test_the_alerts_name_the_sample_camera_and_its_zone_from_the_first_sta
     from workers.contracts.alerting import AlertingConfig
 
     bus = await start_bus("inprocess", namespace, "local-test")
-    runtime = LocalRuntime(bus, [sample_camera()], [sample_zones()], data=LocalData(tmp_path),
-                           on_missing=lambda role, why: None, on_starting=lambda role: None)
     for _ in range(2):  # a first start, then the same data folder again
         worker = AnalyticsWorker(db_url=f"sqlite+aiosqlite:///{tmp_path / 'local.db'}",
                                  reports_dir=tmp_path, settings=AnalyticsSettings(schedule=False),
                                  alerting=AlertingConfig())
         await worker.start(bus)
         try:
-            await runtime.seed(worker)
+            await worker.adopt([sample_camera()], [sample_zones()])
             directory = worker.alerts.engine.directory
             assert directory.camera("entrance") == "Entrance (sample video)"
             assert directory.shape("entrance", "left") == "Left half"

@@ -37,6 +37,7 @@ from workers.bus import Bus, Delivery, Subscription
 from workers.contracts import (
     AlertAcknowledgement,
     AnalyticsJob,
+    CameraConfig,
     CameraControl,
     CameraStatus,
     CountEvents,
@@ -48,6 +49,7 @@ from workers.contracts import (
 )
 from workers.contracts.alerting import AlertingConfig
 from workers.contracts.queries import AnalyticsRequest
+from workers.contracts.zones import ZoneSet
 from workers.storage import Database, data_dir, redact, upgrade
 from workers.tasks import cancel_and_wait
 from workers.topology import Binding, QueueSpec, Topology
@@ -157,6 +159,30 @@ class AnalyticsWorker:
             scheduler = Scheduler(self.db, self._publish_job, timezone=self.timezone,
                                   grace=timedelta(seconds=s.grace_s))
             self._tasks.append(loop.create_task(scheduler.run()))
+
+    async def adopt(self, cameras: list[CameraConfig], zone_sets: list[ZoneSet]) -> None:
+        """Cameras and lines its host configured without an admin (local mode's sample): each
+        camera recorded as an admin's configure message would have it, so analytics, reports
+        and alerts name it from the start, and each zone set stored as version 1 of a camera
+        that has none yet (zones an admin saved are kept)."""
+        directory = self.alerts.engine.directory if self.alerts is not None else None
+        for camera in cameras:
+            control = CameraControl(camera_id=camera.camera_id, action="configure", config=camera)
+            try:
+                await self.recorder.on_control(control, None)
+            except Exception:
+                log.exception("camera %s was not recorded", camera.camera_id)
+            if directory is not None:
+                directory.on_control(control)
+        for zs in zone_sets:
+            try:
+                await self.zones.seed(zs)
+            except Exception:
+                log.exception("the zones of %s were not stored", zs.camera_id)
+        if directory is not None:  # skipped when the rule engine started: no camera recorded
+            for camera in cameras:
+                if (stored := await self.zones.current(camera.camera_id)) is not None:
+                    directory.set_zones(stored)
 
     async def _on_acknowledgement(self, ack: AlertAcknowledgement, d: Delivery) -> None:
         """Stored, then announced to every console on ``system.events``."""
