@@ -98,6 +98,35 @@ async def test_an_alert_open_across_a_restart_stays_open_while_it_holds_then_is_
         await second.stop()
 
 
+async def test_a_restart_within_the_cooldown_does_not_raise_the_same_alert_again(
+        inprocess_bus: Bus, db_url: str, events: list[SystemEvent]) -> None:
+    """Raised and resolved, then the engine restarts (a console in local mode starts every
+    morning) while the condition comes back within the rule's cooldown: no second alert."""
+    bus = inprocess_bus
+    config = AlertingConfig(rules=[OFFLINE.model_copy(update={"cooldown_seconds": 600})])
+
+    async def status(state: str) -> None:
+        await bus.publish(bus.topology.camera_events, bus.topology.status_key("gate"),
+                          CameraStatus(camera_id="gate", state=state))
+
+    first = AlertsWorker(config, db_url=db_url, settings=FAST)
+    await first.start(bus)
+    await status("offline")
+    await until_fetched(lambda: _value(alert_events(events, "raise")))
+    await status("online")
+    await until_fetched(lambda: _value(alert_events(events, "resolve")))
+    await first.stop()
+
+    second = AlertsWorker(config, db_url=db_url, settings=FAST)  # the same database
+    await second.start(bus)
+    try:
+        await status("offline")
+        await asyncio.sleep(1.5)  # three times the rule's 0.5 s
+        assert len(alert_events(events, "raise")) == 1
+    finally:
+        await second.stop()
+
+
 async def test_an_open_alert_whose_rule_was_removed_meanwhile_is_resolved_at_start(
         inprocess_bus: Bus, db_url: str, events: list[SystemEvent]) -> None:
     bus = inprocess_bus

@@ -148,6 +148,14 @@ class RuleEngine:
             self._adopted[key] = now
         return True
 
+    def remember(self, rule_id: str, subject: Subject, raised_ago_s: float, now: float) -> None:
+        """An alert an earlier run raised and saw resolved: its cooldown goes on, so a restart
+        does not raise the same alert again at once."""
+        if any(r.id == rule_id for r in self.rules):
+            episode = self._episodes.setdefault((rule_id, subject), Episode())
+            raised = now - raised_ago_s
+            episode.last_raised = max(episode.last_raised or raised, raised)
+
     def needs(self, kind: type) -> bool:
         return any(isinstance(r, kind) for r in self.rules)
 

@@ -17,7 +17,7 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -210,10 +210,19 @@ class AlertsWorker:
                  stored.saved_by or "?", ", ".join(r.id for r in self.engine.rules) or "none")
 
     async def _take_over_open_alerts(self) -> None:
-        """Alerts an earlier run left open: followed again, or resolved if their rule is gone."""
+        """Alerts an earlier run left open: followed again, or resolved if their rule is gone;
+        and those it raised and saw resolved within a cooldown: not raised again before it ends."""
+        mono, now = time.monotonic(), utcnow()
+        cooling = max((r.cooldown_seconds for r in self.engine.rules), default=0)
         async with self.db.transaction() as session:
             open_alerts = await alert_store.open_rule_alerts(session)
-        mono, now = time.monotonic(), utcnow()
+            resolved = await alert_store.rule_alerts_resolved_since(
+                session, now - timedelta(seconds=cooling)) if cooling else []
+        for alert in resolved:  # their cooldowns go on
+            assert alert.rule_id is not None
+            self.engine.remember(alert.rule_id,
+                                 Subject(alert.camera_id, alert.zone_id, alert.data.get("subject")),
+                                 max(0.0, (now - alert.raised_at).total_seconds()), mono)
         for alert in open_alerts:
             assert alert.rule_id is not None
             subject = Subject(alert.camera_id, alert.zone_id, alert.data.get("subject"))

@@ -57,6 +57,13 @@ async def open_rule_alerts(session: AsyncSession) -> list[Alert]:
     return [a for a in (await session.execute(stmt)).scalars() if a.data.get("rule_kind")]
 
 
+async def rule_alerts_resolved_since(session: AsyncSession, since: datetime) -> list[Alert]:
+    """Alerts a rule engine raised at ``since`` or later that are resolved already."""
+    stmt = (sa.select(Alert).where(Alert.resolved_at.is_not(None), Alert.rule_id.is_not(None),
+                                   Alert.raised_at >= since).order_by(Alert.raised_at))
+    return [a for a in (await session.execute(stmt)).scalars() if a.data.get("rule_kind")]
+
+
 async def log_notification(session: AsyncSession, row: dict[str, Any]) -> None:
     """Record a notification handed to the notifier (once per message id)."""
     await session.execute(
