@@ -14,6 +14,7 @@ from datetime import datetime
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
+from camcount_desktop import i18n
 from workers.analytics.client import AnalyticsClient, RequestFailed
 from workers.bus import Bus
 from workers.contracts.queries import SnapshotReply
@@ -67,7 +68,7 @@ class SnapshotLoader(QObject):
         try:
             reply: SnapshotReply = await ask()
         except RequestFailed as exc:
-            self.loaded.emit(Evidence(key, None, None, str(exc)))  # not cached: may work later
+            self.loaded.emit(Evidence(key, None, None, i18n.refusal(exc)))  # not cached: may work later
             return
         image = None
         if reply.found:

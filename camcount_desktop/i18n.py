@@ -90,14 +90,14 @@ def explain(exc: ValidationError) -> str:
 
 
 def refusal(exc: Exception) -> str:
-    """A request's failure for people: a question refused before asking (a ``RequestFailed`` of
-    kind "invalid", caused by the contract's ValidationError) said in the console's language;
-    any other failure as the client wrote it."""
+    """A request's failure for people in the console's language: a question refused before
+    asking (a ``RequestFailed`` of kind "invalid", caused by the contract's ValidationError), or
+    the client's phrase (no answer, not allowed, refused); any other failure as it was written."""
     cause = exc.__cause__
     if getattr(exc, "why", None) == "invalid" and isinstance(cause, ValidationError):
         return QCoreApplication.translate("RequestFailed", "Cannot ask for that: {reasons}").format(
             reasons=explain(cause))
-    return str(exc)
+    return say(getattr(exc, "phrase", None), str(exc))
 
 
 def _lrelease() -> str | None:

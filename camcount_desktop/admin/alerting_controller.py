@@ -143,7 +143,7 @@ class AlertingController(QObject):
         try:
             return await ask()
         except RequestFailed as exc:
-            return Refusal(self.access.refused() if exc.why == "not_allowed" else str(exc))
+            return Refusal(self.access.refused() if exc.why == "not_allowed" else i18n.refusal(exc))
 
     async def _ask(self, ask: Callable[[], Awaitable[AlertingConfigReply]]
                    ) -> AlertingConfigReply | Refusal:

@@ -17,6 +17,7 @@ import cv2
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtGui import QImage
 
+from camcount_desktop import i18n
 from camcount_desktop.admin.permissions import AdminAccess
 from camcount_desktop.console import Console
 from workers.analytics.client import AnalyticsClient, RequestFailed
@@ -95,7 +96,8 @@ class CameraAdminController(QObject):
         try:
             reply = await self.analytics.cameras()
         except RequestFailed as exc:
-            return self.tr("{why} Showing the cameras this console has seen.").format(why=exc)
+            return self.tr("{why} Showing the cameras this console has seen.").format(
+                why=i18n.refusal(exc))
         for info in reply.cameras:
             if info.config is not None and info.camera_id not in self.configs:
                 self.configs[info.camera_id] = info.config

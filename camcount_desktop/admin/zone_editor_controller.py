@@ -164,7 +164,8 @@ class ZoneEditorController(QObject):
                                  "error")
                 return False
             if exc.why != "no_answer":
-                self.status.emit(self.tr("Not saved. {why}").format(why=exc), "error")
+                self.status.emit(self.tr("Not saved. {why}").format(why=i18n.refusal(exc)),
+                                 "error")
                 return False
             # it may have been stored all the same: ask before saving again
             log.info("saving zones of %s: %s", self.camera_id, exc)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from camcount_desktop import i18n
 from workers.analytics.client import AnalyticsClient, RequestFailed
 from workers.bus import Bus
 from workers.contracts.queries import HeatmapReply
@@ -61,7 +62,7 @@ class HeatmapController(QObject):
         try:
             reply = await self.fetch(camera_id, end - TILE_PERIOD, end + timedelta(hours=1))
         except RequestFailed as exc:
-            self.failed.emit(camera_id, str(exc))
+            self.failed.emit(camera_id, i18n.refusal(exc))
             return
         if camera_id in self.tiles:  # not switched off meanwhile
             self.tiles[camera_id] = reply

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap, QResizeEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from camcount_desktop import i18n
 from camcount_desktop.heatmap.controller import HeatmapController
 from camcount_desktop.heatmap.image import picture, values
 from workers.analytics.client import RequestFailed
@@ -64,7 +65,7 @@ class HeatmapPanel(QWidget):
         try:
             self.reply = await self.controller.fetch(camera_id, start, end)
         except RequestFailed as exc:
-            self.message.emit(str(exc), "error")
+            self.message.emit(i18n.refusal(exc), "error")
             return
         self._span = span
         self._draw()

@@ -10,6 +10,7 @@ import logging
 
 from PySide6.QtCore import QObject, Signal
 
+from camcount_desktop import i18n
 from workers.analytics.client import AnalyticsClient, RequestFailed
 from workers.bus import Bus
 from workers.contracts import SystemEvent
@@ -37,7 +38,7 @@ class SitesController(QObject):
         try:
             self.sites = await self.client.sites()
         except RequestFailed as exc:
-            self.message.emit(self.tr("The sites could not be read: {why}").format(why=exc),
+            self.message.emit(self.tr("The sites could not be read: {why}").format(why=i18n.refusal(exc)),
                               "error")
             return False
         self.loaded = True
@@ -49,7 +50,7 @@ class SitesController(QObject):
         try:
             reply = await self.client.save_site(site, replaces=replaces)
         except RequestFailed as exc:
-            return str(exc)
+            return i18n.refusal(exc)
         self.sites = reply.sites
         self.changed.emit()
         if not reply.saved:
@@ -61,7 +62,7 @@ class SitesController(QObject):
         try:
             reply = await self.client.delete_site(site_id)
         except RequestFailed as exc:
-            return str(exc)
+            return i18n.refusal(exc)
         self.sites = reply.sites
         self.changed.emit()
         return None if reply.saved else self.tr("Not deleted: {why}").format(why=reply.error)

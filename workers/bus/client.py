@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from workers.bus.base import Bus
 from workers.bus.errors import BusError, NotAllowed, RemoteError, RequestTimeout
 from workers.contracts.base import Contract
+from workers.contracts.phrases import Phrase, say
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +31,13 @@ Why = Literal["no_answer", "refused", "not_allowed", "invalid"]
 
 
 class RequestFailed(Exception):
-    """A request that got no usable answer; ``str()`` is what to tell the person who asked,
-    ``why`` what kind of failure it was."""
+    """A request that got no usable answer; ``str()`` is what to tell the person who asked (in
+    English, for logs), ``phrase`` the same as a code and values for a reader in another
+    language, ``why`` what kind of failure it was."""
 
-    def __init__(self, sentence: str, why: Why):
-        super().__init__(sentence)
+    def __init__(self, sentence: str | Phrase, why: Why):
+        self.phrase = sentence if isinstance(sentence, Phrase) else None
+        super().__init__(sentence.english() if isinstance(sentence, Phrase) else sentence)
         self.why = why
 
 
@@ -68,17 +71,16 @@ class ServiceClient:
         except NotAllowed as exc:
             # the broker's own words (exchange, vhost) are for the log, not for people
             log.info("request to %s refused by the broker: %s", self._queue(), exc)
-            raise RequestFailed(f"This broker account ({self.bus.user}) may not ask the "
-                                f"{service} worker. Ask an admin, or connect with an admin "
-                                "account.", "not_allowed") from exc
-        except RemoteError as exc:
-            raise RequestFailed(f"The {service} worker refused: {exc}", "refused") from exc
+            raise RequestFailed(say("request_not_allowed", user=self.bus.user, service=service),
+                                "not_allowed") from exc
+        except RemoteError as exc:  # the worker's reason, as it wrote it
+            raise RequestFailed(say("request_refused", service=service, reason=str(exc)),
+                                "refused") from exc
         except RequestTimeout as exc:
-            raise RequestFailed(f"No {service} worker answered within {timeout:g} s. Is one "
-                                f"running (camcount-worker {service}) on this broker?",
+            raise RequestFailed(say("request_no_answer", service=service, seconds=float(timeout)),
                                 "no_answer") from exc
-        except (BusError, OSError) as exc:
-            raise RequestFailed(f"No {service} worker could be asked ({exc}). Is the broker "
-                                "reachable?", "no_answer") from exc
+        except (BusError, OSError) as exc:  # the library's words, in English
+            raise RequestFailed(say("request_unreachable", service=service, error=str(exc)),
+                                "no_answer") from exc
         assert isinstance(reply, reply_model)
         return reply

@@ -80,6 +80,14 @@ PHRASES: dict[str, str] = {
     "string_type": N_("text is needed"),
     #: a check without a sentence here: pydantic's English reason (not in the catalog)
     "invalid_value": "%(reason)s",
+    # -- a typed request client's failure (workers/bus/client.py), said where the console asked -
+    "request_not_allowed": N_("This broker account (%(user)s) may not ask the %(service)s worker. "
+                              "Ask an admin, or connect with an admin account."),
+    "request_refused": N_("The %(service)s worker refused: %(reason)s"),
+    "request_no_answer": N_("No %(service)s worker answered within %(seconds)s s. Is one running "
+                            "(camcount-worker %(service)s) on this broker?"),
+    "request_unreachable": N_("No %(service)s worker could be asked (%(error)s). Is the broker "
+                              "reachable?"),
     # -- the counts API (workers/analytics/http_api.py) -----------------------------------------
     "api_token_required": N_("a valid token is required: Authorization: Bearer <token>"),
     "api_not_a_date": N_("'%(value)s' is not an ISO-8601 date or date-time (e.g. 2026-06-10 or "

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
+from camcount_desktop import i18n
 from camcount_desktop.analytics.reports_controller import ReportJob
 from camcount_desktop.console import Console
 from camcount_desktop.main_window import MainWindow
@@ -169,6 +170,21 @@ async def test_without_an_analytics_worker_the_window_says_so_instead_of_waiting
                 what="the timeout on screen")
     assert view.camera_box.count() == 0
     window.close_now()
+
+
+async def test_without_an_analytics_worker_the_window_says_so_in_its_language(
+        qtbot, console: Console, settings: Settings) -> None:
+    i18n.install("vi")
+    try:
+        console.analytics.client.timeout = 0.5
+        window, view = await open_analytics(qtbot, console, settings)
+        await until(lambda: "giây" in view.status.text(), what="the timeout, in Vietnamese")
+        assert view.status.text() == ("Không có worker analytics nào trả lời trong 0.5 giây. Có "
+                                      "worker nào đang chạy (camcount-worker analytics) trên "
+                                      "broker này không?")
+        window.close_now()
+    finally:
+        i18n.uninstall()
 
 
 async def test_a_requested_report_reaches_100_percent_and_links_the_file(
