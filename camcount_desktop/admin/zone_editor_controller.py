@@ -177,13 +177,14 @@ class ZoneEditorController(QObject):
             return False
         current = reply.current.version if reply.current is not None else 0
         if not reply.saved:
+            why = i18n.say(reply.error_phrase, reply.error or "")
             if current != self.draft.base_version:  # someone else saved meanwhile
                 self._set_known(False)
                 self.status.emit(self.tr("Not saved: {why}. “Load stored zones” replaces the "
                                          "drawing with them (Undo brings it back).").format(
-                                             why=reply.error), "error")
+                                             why=why), "error")
             else:
-                self.status.emit(self.tr("Not saved: {why}").format(why=reply.error), "error")
+                self.status.emit(self.tr("Not saved: {why}").format(why=why), "error")
             return False
         self.draft.base_version = version
         self.draft.base_ids = frozenset(s.id for s in self.draft.shapes)

@@ -14,6 +14,7 @@ import logging
 
 from workers.bus import Bus, PermanentError
 from workers.contracts import CameraControl, CameraError, ZoneSet, new_id, utcnow
+from workers.contracts.phrases import Phrase, say
 from workers.contracts.queries import SaveZoneSet, ZoneSetSaved
 from workers.storage import Database
 from workers.storage.cameras import (
@@ -35,8 +36,10 @@ class ZoneStore:
         zs = request.zone_set
         error = await self._store(zs, request.base_version, request.requested_by or "?", new_id())
         if error is not None:
-            log.warning("camera %s: zones version %d refused: %s", zs.camera_id, zs.version, error)
-            return ZoneSetSaved(saved=False, current=await self.current(zs.camera_id), error=error)
+            log.warning("camera %s: zones version %d refused: %s", zs.camera_id, zs.version,
+                        error.english())
+            return ZoneSetSaved(saved=False, current=await self.current(zs.camera_id),
+                                error=error.english(), error_phrase=error)
         await self._announce(zs, request.requested_by)
         return ZoneSetSaved(saved=True, current=zs)
 
@@ -54,7 +57,7 @@ class ZoneStore:
         error = await self._store(zs, zs.version - 1, msg.requested_by or msg.metadata.source,
                                   msg.message_id)
         if error is not None:
-            reason = f"zones version {zs.version} not stored: {error}"
+            reason = f"zones version {zs.version} not stored: {error.english()}"
             err = CameraError(camera_id=zs.camera_id, code="config", error=reason)
             err.metadata.source = self.worker_id
             await self.bus.publish(self.bus.topology.camera_events,
@@ -75,27 +78,25 @@ class ZoneStore:
             stored = await stored_zone_set(session, camera_id)
         return None if stored is None else ZoneSet.model_validate(stored)
 
-    async def _store(self, zs: ZoneSet, base_version: int, by: str, message_id: str) -> str | None:
+    async def _store(self, zs: ZoneSet, base_version: int, by: str,
+                     message_id: str) -> Phrase | None:
         """Store ``zs`` as the version after ``base_version``; None when stored, else why not."""
         cam = zs.camera_id
         async with self.db.transaction() as session:
             latest = await latest_zone_version(session, cam)
             if latest != base_version:
                 if not latest:
-                    return (f"camera {cam} has no stored zones yet: the first version is 1, "
-                            f"not {zs.version}")
-                taken = (f"version {zs.version} is stored already with other shapes"
-                         if zs.version <= latest else f"these were drawn on version {base_version}")
-                return (f"{taken}, and the newest stored zones of camera {cam} are version "
-                        f"{latest}: load them and draw on them")
+                    return say("zones_none_stored", camera=cam, version=zs.version)
+                if zs.version <= latest:
+                    return say("zones_version_taken", version=zs.version, camera=cam,
+                               latest=latest)
+                return say("zones_drawn_on_old", base=base_version, camera=cam, latest=latest)
             shapes = [*zs.lines, *zs.zones]
             if retired := await retired_shape_ids(session, cam, (s.id for s in shapes), latest):
-                return (f"{', '.join(sorted(retired))}: the id of a line or zone that an earlier "
-                        "version removed; a new shape needs a new id, or it would carry on the "
-                        "old one's totals")
+                return say("zones_id_retired", ids=", ".join(sorted(retired)))
             if not await add_zone_set(session, cam, zs.version, zs.model_dump(mode="json"),
                                       message_id, utcnow()):
-                return f"zones version {zs.version} of camera {cam} was stored meanwhile"
+                return say("zones_stored_meanwhile", version=zs.version, camera=cam)
         log.info("camera %s: zones version %d stored (by %s)", cam, zs.version, by)
         return None
 

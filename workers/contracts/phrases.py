@@ -44,6 +44,19 @@ PHRASES: dict[str, str] = {
     "zones_file_not_json": N_("not JSON: %(error)s"),
     "zones_file_not_object": N_("the file must hold one JSON object (a zone set)"),
     "route_shape_not_here": N_("%(shapes)s is not a line or zone drawn here"),
+    # -- a stored zone set refused (workers/analytics/zone_store.py), said in the zone editor --
+    "zones_none_stored": N_("camera %(camera)s has no stored zones yet: the first version is 1, "
+                            "not %(version)s"),
+    "zones_version_taken": N_("version %(version)s is stored already with other shapes, and the "
+                              "newest stored zones of camera %(camera)s are version %(latest)s: "
+                              "load them and draw on them"),
+    "zones_drawn_on_old": N_("these were drawn on version %(base)s, and the newest stored zones "
+                             "of camera %(camera)s are version %(latest)s: load them and draw on "
+                             "them"),
+    "zones_id_retired": N_("%(ids)s: the id of a line or zone that an earlier version removed; a "
+                           "new shape needs a new id, or it would carry on the old one's totals"),
+    "zones_stored_meanwhile": N_("zones version %(version)s of camera %(camera)s was stored "
+                                 "meanwhile"),
     # -- cameras, queries, alerting -------------------------------------------------------------
     "site_unknown": N_("no site '%(site)s' is stored"),
     "imgsz_steps": N_("an input size is a multiple of %(step)s from %(low)s to %(high)s, not "

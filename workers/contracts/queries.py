@@ -16,7 +16,7 @@ from workers.contracts.analytics import Period, _check_tz
 from workers.contracts.base import Contract
 from workers.contracts.camera import CameraConfig
 from workers.contracts.heatmap import Base64Bytes
-from workers.contracts.phrases import refuse
+from workers.contracts.phrases import Phrase, refuse
 from workers.contracts.routes import RoutesQuery, RoutesReply
 from workers.contracts.sites import Site, SiteDoor, SiteZone
 from workers.contracts.zones import OccupancySettings, ZoneSet
@@ -402,6 +402,9 @@ class ZoneSetSaved(BaseModel):
     saved: bool
     current: ZoneSet | None
     error: str | None = None
+    #: the same as a code and values, said in the reader's language (``error`` is for logs and
+    #: older consoles)
+    error_phrase: Phrase | None = None
 
 
 class ReportInfo(BaseModel):

@@ -157,6 +157,28 @@ async def test_a_refused_zone_is_explained_in_the_consoles_language(qtbot, conso
         i18n.uninstall()
 
 
+async def test_a_version_saved_meanwhile_is_explained_in_the_consoles_language(
+        qtbot, console: Console, analytics) -> None:
+    """The analytics worker refuses the lost race with a code and its values: a Korean console
+    says it in Korean, the camera and versions in place."""
+    i18n.install("ko")
+    try:
+        editor = await open_editor(qtbot, console)
+        other = ZoneSet(camera_id="door", version=1, frame_width=640, frame_height=360,
+                        lines=[LineDef(id="line-theirs", name="Theirs",
+                                       points=((10, 10), (10, 300)))])
+        assert (await AnalyticsClient(console.bus).save_zone_set(other, base_version=0)).saved
+        editor.tool_actions["line"].trigger()
+        click(editor.canvas, 100, 300)
+        click(editor.canvas, 100, 50)
+        assert not await editor.controller.save()
+        assert ("버전 1은(는) 이미 다른 도형으로 저장되어 있으며, 카메라 door의 최신 저장 구역은 "
+                "버전 1입니다. 그것을 불러와 그 위에 그리십시오") in editor.status.text()
+        assert editor.status.text().startswith("저장 안 됨: ")
+    finally:
+        i18n.uninstall()
+
+
 async def test_exported_zones_are_what_count_video_reads_and_import_back(
         qtbot, console: Console, tmp_path: Path) -> None:
     editor = await open_editor(qtbot, console)
