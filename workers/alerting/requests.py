@@ -14,6 +14,7 @@ from workers.alerting.store import EditRefused, Versioned
 from workers.bus import Bus, PublishError
 from workers.contracts.alerting import AlertingConfig
 from workers.contracts.alerting_admin import AlertingConfigReply, ConfigEdit, GetAlertingConfig
+from workers.contracts.phrases import say
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +35,8 @@ class ConfigRequests:
             return self._reply(await self.in_force.current())
         db = self.in_force.db
         if not by:
-            return self._reply(await store.current(db), error="the request does not say which "
-                               "broker account sent it (user_id): nothing was saved")
+            why = say("alerting_no_sender")
+            return self._reply(await store.current(db), error=why.english(), error_phrase=why)
         try:
             stored = await store.save_edit(db, q, by=by)
         except EditRefused as exc:

@@ -35,7 +35,7 @@ from workers.contracts.alerting_admin import (
     settings_of,
 )
 from workers.contracts.base import describe
-from workers.contracts.phrases import Phrase, phrase_of
+from workers.contracts.phrases import Phrase, phrase_of, say
 from workers.storage import Database
 from workers.storage import alerting_config as store
 
@@ -46,11 +46,12 @@ _SAVE_ATTEMPTS = 3
 
 class EditRefused(ValueError):
     """An edit that cannot be saved; ``field`` names the form field at fault, if one is;
-    ``phrase`` is the contract's refusal as a code and values, when it is one."""
+    ``phrase`` is why as a code and values (``str()`` the English), when there is one."""
 
-    def __init__(self, message: str, field: str | None = None, phrase: Phrase | None = None):
-        super().__init__(message)
-        self.field, self.phrase = field, phrase
+    def __init__(self, why: str | Phrase, field: str | None = None, phrase: Phrase | None = None):
+        super().__init__(why.english() if isinstance(why, Phrase) else why)
+        self.field = field
+        self.phrase = why if isinstance(why, Phrase) else phrase
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,7 @@ async def save_edit(db: Database, edit: ConfigEdit, *, by: str) -> Versioned:
         async with db.transaction() as session:
             row = await store.latest(session)
             if row is None:
-                raise EditRefused("no alerting configuration is stored yet")
+                raise EditRefused(say("alerting_none_stored"))
             base = None
             if edit.base_version != row.version:
                 base_row = await store.at_version(session, edit.base_version)
@@ -160,7 +161,7 @@ async def save_edit(db: Database, edit: ConfigEdit, *, by: str) -> Versioned:
                     session, version=row.version + 1, document=config.model_dump(mode="json"),
                     origin=CONSOLE, digest=digest(config), saved_by=by, saved_at=now):
                 return Versioned(row.version + 1, config, CONSOLE, digest(config), by, now)
-    raise EditRefused("the configuration is being changed by someone else: try again")
+    raise EditRefused(say("alerting_busy"))
 
 
 def _edited(latest: Versioned, base: AlertingConfig | None,
@@ -180,20 +181,17 @@ def _edited(latest: Versioned, base: AlertingConfig | None,
     items: list[dict[str, Any]] = doc[key]
     ids = [i["id"] for i in items]
     if old_id is not None and old_id not in ids:
-        raise EditRefused(f"{what} {old_id!r} no longer exists (removed by someone else): "
-                          "reload", "id")
+        raise EditRefused(say(f"alert_{what}_gone", id=old_id), "id")
     if new_id is not None and new_id != old_id and new_id in ids:
-        raise EditRefused(f"a {what} with id {new_id!r} exists already", "id")
+        raise EditRefused(say(f"alert_{what}_id_exists", id=new_id), "id")
     if old_id is not None and base is not None:
         before = _find(base.model_dump(mode="json")[key], old_id)
         if before != _find(items, old_id):
-            by = f" by {latest.saved_by}" if latest.saved_by else ""
-            raise EditRefused(f"{what} {old_id!r} was changed{by} (version {latest.version}) "
-                              "since you opened it: reload and edit it again")
+            raise EditRefused(_changed(what, latest, id=old_id))
     if what == "target" and old_id is not None and new_id != old_id:
         if users := [r["id"] for r in doc["rules"] if old_id in r["targets"]]:
-            raise EditRefused(f"target {old_id!r} is used by rules {', '.join(users)}: take it "
-                              "out of them first", "id")
+            raise EditRefused(say("alert_target_in_use", id=old_id, rules=", ".join(users)),
+                              "id")
     if old_id is not None:
         index = ids.index(old_id)
         if item is None:
@@ -226,9 +224,7 @@ async def _settings_changed_in(session: AsyncSession, latest: Versioned,
 def _settings_edited(latest: Versioned, changed: Versioned | None,
                      edit: PutSettings) -> AlertingConfig:
     if changed is not None:
-        by = f" by {changed.saved_by}" if changed.saved_by else ""
-        raise EditRefused(f"settings were changed{by} (version {changed.version}) since you "
-                          "opened them: reload and edit them again")
+        raise EditRefused(_changed("settings", changed))
     doc = latest.config.model_dump(mode="json")
     doc.update(edit.model_dump(mode="json", include=set(SETTINGS)))
     # an unknown time zone is named by its field; the one whole-document failure a settings
@@ -250,6 +246,14 @@ def _validated(doc: dict[str, Any], blame: Callable[[str], str | None]) -> Alert
         message = describe(exc, "config").removeprefix("config.(message): ")
         phrase = phrase_of(errors[0]) if len(errors) == 1 else None
         raise EditRefused(message, blame(message), phrase) from exc
+
+
+def _changed(what: str, latest: Versioned, **values: str) -> Phrase:
+    """``what`` changed since the form was opened, by whom when that is known."""
+    if latest.saved_by:
+        return say(f"alert_{what}_changed_by", by=latest.saved_by, version=latest.version,
+                   **values)
+    return say(f"alert_{what}_changed", version=latest.version, **values)
 
 
 def _find(items: list[dict[str, Any]], item_id: str) -> dict[str, Any] | None:

@@ -101,8 +101,8 @@ class AlertingConfigReply(BaseModel):
     saved_by: str = ""
     saved_at: datetime | None = None
     error: str | None = None
-    #: the same as a code and values, when the contract refused (a console says it in its
-    #: language); None for a conflict with another admin's edit, said in English
+    #: the same as a code and values (a console says it in its language); None from an older
+    #: notifier
     error_phrase: Phrase | None = None
     field: str | None = None
     #: secret references the answering notifier cannot resolve on its machine, with the reason

@@ -71,6 +71,29 @@ PHRASES: dict[str, str] = {
     "rule_ids_twice": N_("rule ids used twice: %(ids)s"),
     "rule_unknown_targets": N_("rule '%(rule)s' names unknown targets: %(targets)s"),
     "email_needs_smtp": N_("email targets need an 'smtp' section"),
+    # -- a stored alerting edit refused (workers/alerting/store.py), said in the admin forms ---
+    "alerting_none_stored": N_("no alerting configuration is stored yet"),
+    "alerting_busy": N_("the configuration is being changed by someone else: try again"),
+    "alerting_no_sender": N_("the request does not say which broker account sent it (user_id): "
+                             "nothing was saved"),
+    "alert_rule_gone": N_("rule '%(id)s' no longer exists (removed by someone else): reload"),
+    "alert_target_gone": N_("target '%(id)s' no longer exists (removed by someone else): reload"),
+    "alert_rule_id_exists": N_("a rule with id '%(id)s' exists already"),
+    "alert_target_id_exists": N_("a target with id '%(id)s' exists already"),
+    "alert_rule_changed": N_("rule '%(id)s' was changed (version %(version)s) since you opened "
+                             "it: reload and edit it again"),
+    "alert_rule_changed_by": N_("rule '%(id)s' was changed by %(by)s (version %(version)s) since "
+                                "you opened it: reload and edit it again"),
+    "alert_target_changed": N_("target '%(id)s' was changed (version %(version)s) since you "
+                               "opened it: reload and edit it again"),
+    "alert_target_changed_by": N_("target '%(id)s' was changed by %(by)s (version %(version)s) "
+                                  "since you opened it: reload and edit it again"),
+    "alert_target_in_use": N_("target '%(id)s' is used by rules %(rules)s: take it out of them "
+                              "first"),
+    "alert_settings_changed": N_("settings were changed (version %(version)s) since you opened "
+                                 "them: reload and edit them again"),
+    "alert_settings_changed_by": N_("settings were changed by %(by)s (version %(version)s) since "
+                                    "you opened them: reload and edit them again"),
     # -- pydantic's own checks, as said of the field they are shown with (``FIELD_CHECKS``) ---
     "missing": N_("a value is needed"),
     "string_too_short": N_("at least %(min_length)s characters are needed"),

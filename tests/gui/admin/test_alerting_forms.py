@@ -12,6 +12,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
+from camcount_desktop import i18n
 from camcount_desktop.admin.alerting_view import DELIVERY_COLUMN, LAST_TEST_COLUMN
 from camcount_desktop.console import Console
 from camcount_desktop.main_window import MainWindow
@@ -272,3 +273,34 @@ async def test_an_open_window_follows_saves_in_another_console_and_a_stale_form_
                                  "opened it: reload and edit it again")
     assert form.isVisible() and dialog.controller.version == 3
     assert dialog.rules.item(0, 3).text().startswith("> 20")
+
+
+async def test_a_rule_changed_by_another_admin_is_refused_in_the_consoles_language(
+        window: MainWindow, console: Console, start_notifier: StartNotifier) -> None:
+    """The notifier refuses the lost race with a code and its values: a Korean console's form
+    says it in Korean, the rule, who saved and the version in place."""
+    bus = console.bus
+    crowd = ZoneOccupancyRule(id="crowd", zones=["queue"], above=10)
+    await start_notifier(bus, AlertingConfig(rules=[crowd]))
+    i18n.install("ko")
+    try:
+        dialog = window.admin.open_alerting()
+        await asyncio.wait_for(dialog.loaded, 10)
+        dialog.rules.selectRow(0)
+        QTest.mouseClick(dialog.edit_rule_button, Qt.MouseButton.LeftButton)
+        form = dialog.forms[-1]  # opened at version 1
+        ours, bus.user = bus.user, "night-admin"
+        try:
+            reply = await bus.request(bus.topology.rpc_notifier, NotifierRequest(query=PutRule(
+                rule=crowd.model_copy(update={"above": 20}), replaces="crowd", base_version=1)),
+                reply_model=AlertingConfigReply, timeout=10)
+        finally:
+            bus.user = ours
+        assert reply.error is None
+        form.numbers["above"].setText("7")
+        QTest.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+        await until(lambda: form.error.text(), what="the refusal in the form")
+        assert form.error.text() == ("규칙 'crowd'을(를) 연 뒤에 night-admin 님이 변경했습니다"
+                                     "(버전 2). 다시 불러와서 다시 편집하십시오")
+    finally:
+        i18n.uninstall()
