@@ -85,11 +85,11 @@ class ReportService:
         """Record a request (idempotently by report_id), as asked by the broker account that sent
         it, and start it; invalid ones are refused, and whoever follows the report is told why."""
         if req.date_range.end - req.date_range.start > MAX_REPORT_SPAN:
-            await self._refuse(req, f"the date range spans more than {MAX_REPORT_SPAN.days} days")
+            await self._refuse(req, say("report_span_too_long", days=MAX_REPORT_SPAN.days))
         async with self.db.transaction() as session:
             unknown = sorted(set(req.camera_ids) - await known_camera_ids(session, req.camera_ids))
             if unknown:
-                await self._refuse(req, f"unknown camera(s) {', '.join(unknown)}")
+                await self._refuse(req, say("report_unknown_cameras", cameras=", ".join(unknown)))
             created = await store.record_request(session, {
                 "report_id": req.report_id, "report_type": req.report_type, "format": req.format,
                 "request": req.model_dump(mode="json"), "requested_by": d.user_id or "",
@@ -100,9 +100,9 @@ class ReportService:
         await self._progress(req.report_id, "queued", 0, say("report_waiting"))
         self.start(req.report_id)
 
-    async def _refuse(self, req: ReportRequest, reason: str) -> NoReturn:
+    async def _refuse(self, req: ReportRequest, reason: Phrase) -> NoReturn:
         await self._progress(req.report_id, "failed", 100, say("report_failed", reason=reason))
-        raise PermanentError(f"report {req.report_id}: {reason}")
+        raise PermanentError(f"report {req.report_id}: {reason.english()}")
 
     def start(self, report_id: str) -> None:
         if report_id not in self._running:

@@ -174,7 +174,9 @@ PHRASES: dict[str, str] = {
     "report_finished": N_("finished"),
     "report_retrying": N_("attempt %(attempt)s failed (%(reason)s); it will be tried again"),
     "report_gave_up": N_("gave up: every run's worker stopped"),
-    #: a reason found elsewhere, in English (an unknown camera, a database error)
+    "report_unknown_cameras": N_("unknown camera(s) %(cameras)s"),
+    "report_span_too_long": N_("the date range spans more than %(days)s days"),
+    #: why, as a phrase above or a library's English (a database error)
     "report_failed": "%(reason)s",
     # -- the detector's model (workers/detector/yolo.py), shown on the detector chip -----------
     "yolo_not_installed": N_("YOLO needs the ultralytics package, which is not installed here"),
