@@ -54,7 +54,8 @@ class SitesController(QObject):
         self.sites = reply.sites
         self.changed.emit()
         if not reply.saved:
-            return self.tr("Not saved: {why}").format(why=reply.error)
+            return self.tr("Not saved: {why}").format(why=i18n.say(reply.error_phrase,
+                                                                    reply.error or ""))
         self.message.emit(self.tr("Site {name} saved.").format(name=site.name), "info")
         return None
 
@@ -65,7 +66,8 @@ class SitesController(QObject):
             return i18n.refusal(exc)
         self.sites = reply.sites
         self.changed.emit()
-        return None if reply.saved else self.tr("Not deleted: {why}").format(why=reply.error)
+        return None if reply.saved else self.tr("Not deleted: {why}").format(
+            why=i18n.say(reply.error_phrase, reply.error or ""))
 
     def on_config(self, event: SystemEvent) -> None:
         """Another console saved or deleted a site: follow it, once the sites were shown."""

@@ -13,6 +13,7 @@ from tests.analytics.test_occupancy import OPEN, SHOP, TZ, two_doors
 from tests.analytics.test_reports import pdf_words, produced, request
 from tests.helpers.analytics import WorkerFactory, at, event, facts, store
 from tests.helpers.waiting import until
+from workers import i18n
 from workers.analytics import AnalyticsClient
 from workers.analytics.client import RequestFailed
 from workers.bus import Bus, Delivery, RemoteError
@@ -51,6 +52,8 @@ async def test_an_admin_saves_renames_and_deletes_a_site_and_rule_engines_hear_o
     # a second site under the same name, or a new one under a taken id: refused, nothing saved
     clash = await client.save_site(edited(SHOP_SITE, id="shop-2"))
     assert not clash.saved and "a site named 'Shop' exists already" in (clash.error or "")
+    assert clash.error_phrase is not None  # and in the reader's language
+    assert i18n.say(clash.error_phrase, "ko") == "이름이 'Shop'인 사이트가 이미 있습니다"
     taken = await client.save_site(edited(SHOP_SITE, name="Other"))
     assert not taken.saved and "id 'shop' exists already" in (taken.error or "")
     assert await client.sites() == [SHOP_SITE]

@@ -11,6 +11,7 @@ import logging
 
 from workers.bus import Bus, PublishError
 from workers.contracts import SystemEvent, utcnow
+from workers.contracts.phrases import say
 from workers.contracts.queries import DeleteSite, SaveSite, SiteSaved
 from workers.contracts.sites import SITES_CONFIG
 from workers.storage import Database
@@ -27,18 +28,18 @@ class SiteStore:
         site = q.site
         async with self.db.transaction() as session:
             if q.replaces is not None and await get_site(session, q.replaces) is None:
-                error = f"no site {q.replaces!r} is stored (deleted meanwhile?)"
+                error = say("site_gone", site=q.replaces)
             elif q.replaces != site.id and await get_site(session, site.id) is not None:
-                error = f"a site with the id {site.id!r} exists already"
+                error = say("site_id_taken", id=site.id)
             elif any(s.name.casefold() == site.name.casefold() and s.id not in (site.id, q.replaces)
                      for s in await list_sites(session)):
-                error = f"a site named {site.name!r} exists already"
+                error = say("site_name_taken", name=site.name)
             else:
                 error = None
                 await put_site(session, site, q.replaces, by or "", utcnow())
             stored = await list_sites(session)
         if error is not None:
-            return SiteSaved(saved=False, sites=stored, error=error)
+            return SiteSaved(saved=False, sites=stored, error=error.english(), error_phrase=error)
         log.info("site %s (%s) saved by %s", site.id, site.name, by or "?")
         await self._announce()
         return SiteSaved(saved=True, sites=stored)
@@ -48,7 +49,8 @@ class SiteStore:
             deleted = await delete_site(session, q.site_id)
             stored = await list_sites(session)
         if not deleted:
-            return SiteSaved(saved=False, sites=stored, error=f"no site {q.site_id!r} is stored")
+            error = say("site_unknown", site=q.site_id)
+            return SiteSaved(saved=False, sites=stored, error=error.english(), error_phrase=error)
         log.info("site %s deleted by %s", q.site_id, by or "?")
         await self._announce()
         return SiteSaved(saved=True, sites=stored)

@@ -59,6 +59,9 @@ PHRASES: dict[str, str] = {
                                  "meanwhile"),
     # -- cameras, queries, alerting -------------------------------------------------------------
     "site_unknown": N_("no site '%(site)s' is stored"),
+    "site_gone": N_("no site '%(site)s' is stored (deleted meanwhile?)"),
+    "site_id_taken": N_("a site with the id '%(id)s' exists already"),
+    "site_name_taken": N_("a site named '%(name)s' exists already"),
     "imgsz_steps": N_("an input size is a multiple of %(step)s from %(low)s to %(high)s, not "
                       "%(value)s"),
     "end_before_start": N_("end must be after start"),

@@ -478,6 +478,9 @@ class SiteSaved(BaseModel):
     saved: bool
     sites: list[Site]
     error: str | None = None
+    #: the same as a code and values, said in the reader's language (``error`` is for logs and
+    #: older consoles)
+    error_phrase: Phrase | None = None
 
 
 #: the reply model of each query kind
