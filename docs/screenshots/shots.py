@@ -106,7 +106,7 @@ async def zones_stored(console: Console, camera_id: str, timeout: float = 30.0) 
 
 async def sample_editor(console: Console, window: MainWindow, full_screen: bool = False,
                         ) -> tuple[ZoneEditor, Callable[[float, float], None]]:
-    """The zone editor of the sample camera, 1500x900 (or the whole screen), once it froze a
+    """The zone editor of the sample camera, 1500x980 (or the whole screen), once it froze a
     frame; and a left click at a frame pixel, as the mouse gives it."""
     await poll(lambda: (s := console.wall.states.get("entrance")) is not None
                and s.shown is not None, "the sample camera's first frame")  # slow when loaded
@@ -114,7 +114,7 @@ async def sample_editor(console: Console, window: MainWindow, full_screen: bool 
     if full_screen:
         editor.setGeometry(QApplication.primaryScreen().availableGeometry())
     else:
-        editor.resize(1500, 900)
+        editor.resize(1500, 980)
     await editor.loaded
     await asyncio.sleep(0.3)  # laid out: the canvas has its size
     canvas = editor.canvas
