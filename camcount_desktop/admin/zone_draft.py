@@ -102,6 +102,16 @@ class ZoneDraft:
         self.base_ids = frozenset(d.id for d in [*base.lines, *base.zones])
         self._set(tuple(Shape.of(d) for d in [*base.lines, *base.zones, *base.privacy_masks]),
                   tuple(base.routes))
+        self.mark_stored()
+
+    def mark_stored(self) -> None:
+        """What is drawn now is what the stored version holds."""
+        self._stored = (self.shapes, self.routes, dict(self.settings))
+
+    @property
+    def unchanged(self) -> bool:
+        """Nothing drawn, routed or set differs from the stored version: nothing to save."""
+        return (self.shapes, self.routes, self.settings) == self._stored
 
     def rebase(self, stored: ZoneSet, version: int) -> None:
         """Draw on ``stored`` (the version analytics holds now) instead: its shapes and routes

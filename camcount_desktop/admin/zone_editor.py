@@ -258,7 +258,8 @@ class ZoneEditor(QDialog):
         self.redo_action.setEnabled(ready and draft.can_redo)
         allowed = self.access.allowed is not False
         known = self.controller.base_known
-        self.save_button.setEnabled(ready and allowed and known and not errors)
+        self.save_button.setEnabled(ready and allowed and known and not errors
+                                    and not draft.unchanged)
         self.load_stored_button.setVisible(ready and not known)
         if not ready:
             self.save_button.setText(self.tr("Save"))
@@ -274,6 +275,9 @@ class ZoneEditor(QDialog):
                                                 "stored: “Load stored zones” asks again"))
         elif errors:
             self.save_button.setToolTip(self.tr("Fix the shapes marked in red first"))
+        elif draft.unchanged:
+            self.save_button.setToolTip(self.tr("Nothing changed since version {version}").format(
+                version=draft.base_version))
         else:
             self.save_button.setToolTip(self.tr("Store these lines and zones as the next version; "
                                                 "the detectors count with it once stored"))

@@ -188,6 +188,7 @@ class ZoneEditorController(QObject):
             return False
         self.draft.base_version = version
         self.draft.base_ids = frozenset(s.id for s in self.draft.shapes)
+        self.draft.mark_stored()
         self.status.emit(self.tr("Saved version {version}: stored, and the detectors count with "
                                  "it from their next frame").format(version=version), "ok")
         self.saved.emit(version)

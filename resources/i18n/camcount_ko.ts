@@ -3186,6 +3186,10 @@ Deleting it deletes them too (one Undo brings all back).</source>
         <source>Import zones</source>
         <translation>구역 가져오기</translation>
     </message>
+    <message>
+        <source>Nothing changed since version {version}</source>
+        <translation>버전 {version} 이후 바뀐 것이 없습니다</translation>
+    </message>
 </context>
 <context>
     <name>ZoneEditorController</name>

@@ -3186,6 +3186,10 @@ Deleting it deletes them too (one Undo brings all back).</source>
         <source>Import zones</source>
         <translation>Импорт зон</translation>
     </message>
+    <message>
+        <source>Nothing changed since version {version}</source>
+        <translation>Ничего не изменилось после версии {version}</translation>
+    </message>
 </context>
 <context>
     <name>ZoneEditorController</name>

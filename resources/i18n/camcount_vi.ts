@@ -3186,6 +3186,10 @@ Xóa nó sẽ xóa cả chúng (một lần Hoàn tác sẽ khôi phục tất c
         <source>Import zones</source>
         <translation>Nhập vùng</translation>
     </message>
+    <message>
+        <source>Nothing changed since version {version}</source>
+        <translation>Không có gì thay đổi so với phiên bản {version}</translation>
+    </message>
 </context>
 <context>
     <name>ZoneEditorController</name>

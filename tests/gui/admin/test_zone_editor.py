@@ -256,10 +256,14 @@ async def test_a_version_saved_meanwhile_by_another_admin_is_not_overwritten(
     QTest.mouseClick(editor.load_stored_button, Qt.MouseButton.LeftButton)
     await until(lambda: editor.controller.base_known, 5)
     assert [s.name for s in editor.draft.shapes] == ["Theirs"]
-    assert editor.save_button.isEnabled() and editor.save_button.text() == "Save version 2"
+    # what is stored, unchanged: nothing to save
+    assert not editor.save_button.isEnabled() and editor.save_button.text() == "Save version 2"
+    assert editor.save_button.toolTip() == "Nothing changed since version 1"
     editor.undo_action.trigger()  # the admin's own drawing back, now saved over version 1
     assert [s.name for s in editor.draft.shapes] == ["Line 1"]
+    assert editor.save_button.isEnabled()
     QTest.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
     await until(lambda: editor.status.text().startswith("Saved version 2"), 5)
+    assert not editor.save_button.isEnabled()  # just saved: no "Save version 3" for nothing
     stored = await AnalyticsClient(console.bus).latest_zone_set("door")
     assert stored is not None and [ln.name for ln in stored.lines] == ["Line 1"]
