@@ -57,6 +57,12 @@ def alert_events(events: list[SystemEvent], action: str) -> list[SystemEvent]:
     return [e for e in events if e.event_type == "alert" and e.data.get("action") == action]
 
 
+async def gate(bus: Bus, state: str) -> None:
+    """Camera gate says it is ``state``, as its camera worker would."""
+    await bus.publish(bus.topology.camera_events, bus.topology.status_key("gate"),
+                      CameraStatus(camera_id="gate", state=state))
+
+
 async def stored_alerts(db_url: str) -> list[Alert]:
     db = Database(db_url)
     try:
@@ -71,25 +77,21 @@ async def test_an_alert_open_across_a_restart_stays_open_while_it_holds_then_is_
     bus = inprocess_bus
     config = AlertingConfig(rules=[OFFLINE])
 
-    async def status(state: str) -> None:
-        await bus.publish(bus.topology.camera_events, bus.topology.status_key("gate"),
-                          CameraStatus(camera_id="gate", state=state))
-
     first = AlertsWorker(config, db_url=db_url, settings=FAST)
     await first.start(bus)
-    await status("offline")
+    await gate(bus, "offline")
     [raised] = await until_fetched(lambda: _value(alert_events(events, "raise")))
     await first.stop()
 
     second = AlertsWorker(config, db_url=db_url, settings=FAST)  # the same database
     await second.start(bus)
     try:
-        await status("offline")  # still down: the open alert is not raised again
+        await gate(bus, "offline")  # still down: the open alert is not raised again
         await asyncio.sleep(1.0)
         assert len(alert_events(events, "raise")) == 1 and alert_events(events, "resolve") == []
         assert second.stats()["open_alerts"] == 1
 
-        await status("online")
+        await gate(bus, "online")
         [resolve] = await until_fetched(lambda: _value(alert_events(events, "resolve")))
         assert resolve.data["alert_id"] == raised.message_id
         [row] = await stored_alerts(db_url)
@@ -105,22 +107,18 @@ async def test_a_restart_within_the_cooldown_does_not_raise_the_same_alert_again
     bus = inprocess_bus
     config = AlertingConfig(rules=[OFFLINE.model_copy(update={"cooldown_seconds": 600})])
 
-    async def status(state: str) -> None:
-        await bus.publish(bus.topology.camera_events, bus.topology.status_key("gate"),
-                          CameraStatus(camera_id="gate", state=state))
-
     first = AlertsWorker(config, db_url=db_url, settings=FAST)
     await first.start(bus)
-    await status("offline")
+    await gate(bus, "offline")
     await until_fetched(lambda: _value(alert_events(events, "raise")))
-    await status("online")
+    await gate(bus, "online")
     await until_fetched(lambda: _value(alert_events(events, "resolve")))
     await first.stop()
 
     second = AlertsWorker(config, db_url=db_url, settings=FAST)  # the same database
     await second.start(bus)
     try:
-        await status("offline")
+        await gate(bus, "offline")
         await asyncio.sleep(1.5)  # three times the rule's 0.5 s
         assert len(alert_events(events, "raise")) == 1
     finally:
@@ -132,8 +130,7 @@ async def test_an_open_alert_whose_rule_was_removed_meanwhile_is_resolved_at_sta
     bus = inprocess_bus
     first = AlertsWorker(AlertingConfig(rules=[OFFLINE]), db_url=db_url, settings=FAST)
     await first.start(bus)
-    await bus.publish(bus.topology.camera_events, bus.topology.status_key("gate"),
-                      CameraStatus(camera_id="gate", state="offline"))
+    await gate(bus, "offline")
     [raised] = await until_fetched(lambda: _value(alert_events(events, "raise")))
     await first.stop()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -68,13 +69,11 @@ async def test_a_malformed_message_in_a_backlog_is_dead_lettered_and_the_rest_st
     assert errors.empty()
 
 
-@pytest.mark.postgres
-async def test_a_database_outage_in_the_middle_of_a_drain_loses_nothing(
-        rabbit: Bus, start_worker: WorkerFactory) -> None:
-    """PostgreSQL behind a relay that the test cuts, as a network outage would: the batches that
-    meet it are held (never acknowledged, never dead-lettered) and stored once it is back."""
-    t = rabbit.topology
-    errors = await error_inbox(rabbit)
+@asynccontextmanager
+async def worker_behind_a_relay(rabbit: Bus, start_worker: WorkerFactory,
+                                ) -> AsyncIterator[tuple[TcpProxy, Database]]:
+    """An analytics worker whose PostgreSQL is reached through a relay the test can cut, as a
+    network outage would; and the database as the test reads it, past the relay."""
     async with postgres_database() as url:
         target = sa.make_url(url)
         proxy = TcpProxy(target.host or "127.0.0.1", target.port or 5432)
@@ -82,32 +81,43 @@ async def test_a_database_outage_in_the_middle_of_a_drain_loses_nothing(
         try:
             worker = await start_worker(rabbit, target.set(host="127.0.0.1", port=proxy.port)
                                         .render_as_string(hide_password=False))
-            direct = Database(url)  # the test reads past the relay
+            direct = Database(url)
             try:
-                for n in range(200):
-                    await publish_counts(rabbit, track(n))
-                await until_fetched(lambda: stored_tracks(direct), lambda v: len(v) == 200)
-
-                await proxy.cut()
-                for n in range(200, 800):
-                    await publish_counts(rabbit, track(n))
-                # The batches that meet the outage are held in their queue (the broker's
-                # figures lag by seconds), not sent round the retry queues to the error queue.
-                await until_fetched(lambda: rabbit.queue_depths([t.count_events]),
-                                    lambda d: d[t.count_events].ready
-                                    + (d[t.count_events].unacked or 0) == 600, timeout=20)
-                assert len(await stored_tracks(direct)) == 200
-                await proxy.start()
-
-                stored = await until_fetched(lambda: stored_tracks(direct),
-                                             lambda v: len(v) >= 800, timeout=60)
-                assert sorted(stored) == list(range(800))  # every count once
-                assert errors.empty()
+                yield proxy, direct
             finally:
                 await direct.dispose()
                 await worker.stop()
         finally:
             await proxy.cut()
+
+
+@pytest.mark.postgres
+async def test_a_database_outage_in_the_middle_of_a_drain_loses_nothing(
+        rabbit: Bus, start_worker: WorkerFactory) -> None:
+    """PostgreSQL behind a relay that the test cuts, as a network outage would: the batches that
+    meet it are held (never acknowledged, never dead-lettered) and stored once it is back."""
+    t = rabbit.topology
+    errors = await error_inbox(rabbit)
+    async with worker_behind_a_relay(rabbit, start_worker) as (proxy, direct):
+        for n in range(200):
+            await publish_counts(rabbit, track(n))
+        await until_fetched(lambda: stored_tracks(direct), lambda v: len(v) == 200)
+
+        await proxy.cut()
+        for n in range(200, 800):
+            await publish_counts(rabbit, track(n))
+        # The batches that meet the outage are held in their queue (the broker's
+        # figures lag by seconds), not sent round the retry queues to the error queue.
+        await until_fetched(lambda: rabbit.queue_depths([t.count_events]),
+                            lambda d: d[t.count_events].ready
+                            + (d[t.count_events].unacked or 0) == 600, timeout=20)
+        assert len(await stored_tracks(direct)) == 200
+        await proxy.start()
+
+        stored = await until_fetched(lambda: stored_tracks(direct),
+                                     lambda v: len(v) >= 800, timeout=60)
+        assert sorted(stored) == list(range(800))  # every count once
+        assert errors.empty()
 
 
 async def aggregated_hours(db: Database, camera_id: str) -> list:
@@ -124,29 +134,16 @@ async def test_an_aggregation_job_that_meets_an_outage_waits_for_the_database(
     """An hour's aggregation job arriving while PostgreSQL is away is put back for later, not
     sent round the retries (1 + 2 + 4 s) to the error queue, and is done once it is back."""
     errors = await error_inbox(rabbit)
-    async with postgres_database() as url:
-        target = sa.make_url(url)
-        proxy = TcpProxy(target.host or "127.0.0.1", target.port or 5432)
+    async with worker_behind_a_relay(rabbit, start_worker) as (proxy, direct):
+        await proxy.cut()
+        hour = (utcnow() - timedelta(hours=3)).replace(minute=0, second=0, microsecond=0)
+        job = aggregation_job("cam-outage", "hourly", "UTC", hour, hour + timedelta(hours=1))
+        await rabbit.publish(rabbit.topology.analytics_jobs, job_routing_key(job), job)
+        await asyncio.sleep(10)  # past the retries an ordinary failure gets
+        assert errors.empty()
+        assert await aggregated_hours(direct, "cam-outage") == []
         await proxy.start()
-        try:
-            worker = await start_worker(rabbit, target.set(host="127.0.0.1", port=proxy.port)
-                                        .render_as_string(hide_password=False))
-            direct = Database(url)
-            try:
-                await proxy.cut()
-                hour = (utcnow() - timedelta(hours=3)).replace(minute=0, second=0, microsecond=0)
-                job = aggregation_job("cam-outage", "hourly", "UTC", hour, hour + timedelta(hours=1))
-                await rabbit.publish(rabbit.topology.analytics_jobs, job_routing_key(job), job)
-                await asyncio.sleep(10)  # past the retries an ordinary failure gets
-                assert errors.empty()
-                assert await aggregated_hours(direct, "cam-outage") == []
-                await proxy.start()
-                done = await until_fetched(lambda: aggregated_hours(direct, "cam-outage"),
-                                           lambda v: len(v) == 1, timeout=30)
-                assert done[0].replace(tzinfo=None) == hour.replace(tzinfo=None)
-                assert errors.empty()
-            finally:
-                await direct.dispose()
-                await worker.stop()
-        finally:
-            await proxy.cut()
+        done = await until_fetched(lambda: aggregated_hours(direct, "cam-outage"),
+                                   lambda v: len(v) == 1, timeout=30)
+        assert done[0].replace(tzinfo=None) == hour.replace(tzinfo=None)
+        assert errors.empty()
