@@ -62,7 +62,7 @@ def zone_set_for(truth: GroundTruth, template: ZoneSet | None = None) -> ZoneSet
         {**base, "lines": [{"id": "line", "points": [[x1, y1], [x2, y2]]}]})
 
 
-def _covered(box: np.ndarray, others: list[np.ndarray]) -> float:
+def covered(box: np.ndarray, others: list[np.ndarray]) -> float:
     """Fraction of ``box`` under the union of ``others`` (approximated by the largest one)."""
     area = max(1.0, float((box[2] - box[0]) * (box[3] - box[1])))
     best = 0.0
@@ -123,7 +123,7 @@ def simulate(truth: GroundTruth, noise: Noise = Noise(), *, zones: ZoneSet | Non
             if box[2] - box[0] < 0.4 * full_w[wid]:
                 continue  # mostly out of the picture
             nearer = [b for o, b in people if o != wid and feet[o] > feet[wid]]
-            p = noise.occluded_drop if _covered(box, nearer) >= noise.occluded else noise.drop
+            p = noise.occluded_drop if covered(box, nearer) >= noise.occluded else noise.drop
             if rng.uniform() < p:
                 continue
             size = np.array([box[2] - box[0], box[3] - box[1]] * 2)
