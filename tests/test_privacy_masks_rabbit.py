@@ -82,3 +82,53 @@ async def test_the_camera_worker_fills_stored_masks_and_follows_a_new_version(
         for b in buses:
             await b.close()
         await purge_namespace(BROKER_URL, t)
+
+
+async def test_a_camera_worker_restarted_while_analytics_is_down_fills_the_masks_it_knew(
+        namespace: str, tmp_path: Path) -> None:
+    truth = generate(tmp_path / "door.mp4", people=2, fps=10, size=(640, 360), seed=5)
+    t = Topology(namespace)
+    buses = [RabbitBus(BROKER_URL, t, source=s) for s in ("analytics", "watcher")]
+    for b in buses:
+        await b.start()
+    analytics = AnalyticsWorker(db_url=f"sqlite+aiosqlite:///{tmp_path / 'a.db'}",
+                                worker_id="analytics-masks")
+    config = CameraConfig(camera_id="door", source=str(tmp_path / truth.video), analysis_fps=10,
+                          loop=True)
+    frames: list[np.ndarray] = []
+
+    async def on_frame(f: Frame, _: Delivery) -> None:
+        frames.append(cv2.imdecode(np.frombuffer(f.jpeg, np.uint8), cv2.IMREAD_COLOR))
+
+    async def run_camera(count: int) -> list[np.ndarray]:
+        """Frames of a camera worker started afresh, as a restarted process would be."""
+        bus = RabbitBus(BROKER_URL, t, source="camera-1")
+        await bus.start()
+        camera = CameraWorker([config], privacy=PrivacySettings("off"))
+        first = len(frames)
+        try:
+            await camera.start(bus)
+            await until(lambda: len(frames) >= first + count, timeout=30, what=f"{count} frames")
+            return frames[first:]
+        finally:
+            await camera.stop()
+            await bus.close()
+
+    try:
+        await analytics.start(buses[0])
+        assert await analytics.zones.seed(ZoneSet(
+            camera_id="door", frame_width=truth.width, frame_height=truth.height,
+            privacy_masks=[TOP_LEFT]))
+        await buses[1].subscribe(t.camera_events, [t.frame_key("door")], on_frame,
+                                 model=Frame, max_length=1000)
+        assert all(filled(f, 2, 2, 118, 78) for f in await run_camera(5))
+        await analytics.stop()  # analytics goes down; the camera worker is restarted
+        again = await run_camera(10)
+        # from the very first frame after the restart, the window is hidden as before
+        assert all(filled(f, 2, 2, 118, 78) for f in again)
+        assert not any(filled(f, 508, 268, 632, 352) for f in again)
+    finally:
+        await analytics.stop()
+        for b in buses:
+            await b.close()
+        await purge_namespace(BROKER_URL, t)

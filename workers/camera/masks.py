@@ -5,8 +5,10 @@ where the picture is taken: the broker, the detectors and every console only eve
 The worker learns each camera's masks from the zone set analytics stored (asked when the camera
 is added) and follows every version announced after (``zones_stored``); the newest version wins.
 
-A camera's source is opened once the answer came (``FIRST_ANSWER_S`` at most). With no analytics
-worker running or answering, frames go out as taken, said in the log and the worker's health
+A camera's source is opened once the answer came (``FIRST_ANSWER_S`` at most). On a broker, the
+worker keeps the newest masks it learnt in a file of its own (``masks_cache``), so a worker
+restarted while analytics is down or unreachable fills the masks it knew from its first frame.
+With no masks known either way, frames go out as taken, said in the log and the worker's health
 (``masks_unknown``), and the masks apply from the answer that comes on a later try.
 """
 
@@ -14,12 +16,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
+from pydantic import ValidationError
 
 from workers.analytics.client import AnalyticsClient, RequestFailed
 from workers.bus import Bus, BusError
 from workers.contracts import ZoneSet
+from workers.paths import data_dir
 from workers.privacy import obscure
 
 log = logging.getLogger(__name__)
@@ -30,9 +37,21 @@ FIRST_ANSWER_S = 2.0
 ASK_AGAIN_S = 5.0
 
 
+def masks_cache(bus: Bus) -> Path | None:
+    """The folder of the masks a camera worker on ``bus`` learnt; None on a bus that keeps
+    nothing itself (in one process, analytics answers at once)."""
+    if not bus.durable:
+        return None
+    return data_dir() / "masks" / (bus.topology.namespace or "default")
+
+
 class MaskBook:
-    def __init__(self, bus: Bus):
+    def __init__(self, bus: Bus, cache: Path | None = None):
+        """``cache``: where each camera's newest zone set is kept (``masks_cache``)."""
         self._client = AnalyticsClient(bus, timeout=FIRST_ANSWER_S)
+        self._cache = cache
+        # one writer, so versions reach the disk in the order they were learnt
+        self._disk = ThreadPoolExecutor(max_workers=1, thread_name_prefix="masks-cache")
         #: camera id -> its newest stored zone set (None: it has none)
         self._masks: dict[str, ZoneSet | None] = {}
         #: set once the camera's first question ended (answered or not)
@@ -49,6 +68,35 @@ class MaskBook:
                      len(zones.privacy_masks), zones.version)
         self._masks[zones.camera_id] = zones
         self._settled.setdefault(zones.camera_id, asyncio.Event()).set()
+        if self._cache is not None and known != zones:
+            asyncio.get_running_loop().run_in_executor(self._disk, self._save, zones)
+
+    def _file(self, camera_id: str) -> Path:
+        assert self._cache is not None
+        return self._cache / f"{camera_id}.json"
+
+    def _save(self, zones: ZoneSet) -> None:
+        path = self._file(zones.camera_id)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            part = path.with_suffix(".part")
+            part.write_text(zones.model_dump_json(), encoding="utf-8")
+            os.replace(part, path)  # never half a file, should the worker stop while writing
+        except OSError as exc:
+            log.warning("camera %s: its privacy masks could not be kept on this machine (%s); "
+                        "a restart while analytics is down sends frames unmasked", zones.camera_id,
+                        exc)
+
+    def _load(self, camera_id: str) -> ZoneSet | None:
+        path = self._file(camera_id)
+        try:
+            return ZoneSet.model_validate_json(path.read_bytes())
+        except FileNotFoundError:
+            return None
+        except (OSError, ValidationError) as exc:
+            log.warning("camera %s: the privacy masks kept in %s cannot be read (%s)", camera_id,
+                        path, exc)
+            return None
 
     def ask(self, camera_id: str) -> None:
         """Ask analytics for the camera's stored masks, in the background, until it answers."""
@@ -77,8 +125,16 @@ class MaskBook:
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        self._disk.shutdown(wait=True)  # the last version learnt is on disk
 
     async def _ask(self, camera_id: str) -> None:
+        if self._cache is not None:
+            kept = await asyncio.get_running_loop().run_in_executor(
+                self._disk, self._load, camera_id)
+            if kept is not None:
+                log.info("camera %s: privacy masks of zones version %d, as last learnt, until "
+                         "analytics answers", camera_id, kept.version)
+                self.learn(kept)
         warned = False
         while True:
             try:
@@ -86,7 +142,7 @@ class MaskBook:
                     raise RequestFailed("no analytics worker is running", "no_answer")
                 zones = await self._client.latest_zone_set(camera_id)
             except RequestFailed as exc:
-                if not warned:
+                if not warned and camera_id not in self._masks:
                     log.warning("camera %s: its privacy masks are not known (%s); its frames go "
                                 "out as taken until analytics answers (asking every %g s)",
                                 camera_id, exc, ASK_AGAIN_S)

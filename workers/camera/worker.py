@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from workers.bus import Bus, Delivery, Subscription
 from workers.camera.camera import CameraFeed
-from workers.camera.masks import MaskBook
+from workers.camera.masks import MaskBook, masks_cache
 from workers.camera.publisher import CameraPublisher
 from workers.camera.store import save_cameras
 from workers.camera.timing import Timing
@@ -80,7 +80,7 @@ class CameraWorker:
             # its own heartbeat: the console shows its model and speed as any detector's
             self._detector_beat = Heartbeat(bus, self.detector, self.detector.worker_id)
             self._detector_beat.start()
-        self._masks = MaskBook(bus)
+        self._masks = MaskBook(bus, masks_cache(bus))
         self._publisher = CameraPublisher(
             bus, to_detectors_only=self.privacy.on,
             detect=self.detector.take if self.detector is not None else None)
