@@ -48,7 +48,9 @@ class OccupancyForm(QWidget):
 
     def show_settings(self, settings: OccupancySettings | None, enabled: bool = True) -> None:
         self._showing = True
-        s = settings or OccupancySettings()
+        # kept whole: what the form does not show (the correction's margin, a visit given in
+        # seconds) must survive an edit of what it shows
+        s = self._shown = settings or OccupancySettings()
         self.reset.setChecked(s.reset_at is not None)
         if s.reset_at is not None:
             hh, mm = map(int, s.reset_at.split(":"))
@@ -61,10 +63,13 @@ class OccupancyForm(QWidget):
 
     def settings(self) -> OccupancySettings | None:
         """None when every setting is the default (the zone JSON then has none)."""
-        s = OccupancySettings(
-            reset_at=self.reset_at.time().toString("HH:mm") if self.reset.isChecked() else None,
-            never_below_zero=self.floor.isChecked(),
-            mean_visit_seconds=self.visit.value() * 60 or None)
+        shown = self._shown
+        visit = shown.mean_visit_seconds
+        if self.visit.value() != round((visit or 0) / 60):
+            visit = self.visit.value() * 60 or None
+        s = shown.model_copy(update={
+            "reset_at": self.reset_at.time().toString("HH:mm") if self.reset.isChecked() else None,
+            "never_below_zero": self.floor.isChecked(), "mean_visit_seconds": visit})
         return None if s == OccupancySettings() else s
 
     def _edited(self) -> None:
