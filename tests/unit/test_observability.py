@@ -31,3 +31,12 @@ def test_a_detector_that_misses_everyone_leaves_nothing_observable() -> None:
 def test_false_positives_are_nobody_s_sighting() -> None:
     quiet = sightings(replace(Noise.none(), drop=1.0, occluded_drop=1.0, ghosts=2.0, doubles=1.0))
     assert not any(s.before or s.after for s in quiet)
+
+
+def test_a_person_seen_on_scattered_frames_is_observable_but_not_followed() -> None:
+    full = sightings(Noise.none())
+    assert all(s.followed and s.before_run == s.before for s in full)
+    # every other frame dropped at random is still often a run of two; nearly all dropped is not
+    sparse = sightings(replace(Noise.none(), drop=0.85, occluded_drop=0.85))
+    assert any(s.observable and not s.followed for s in sparse)
+    assert all(s.before_run <= s.before and s.after_run <= s.after for s in sparse)
