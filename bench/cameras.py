@@ -26,6 +26,13 @@ a step of one then a step of the other, so load from other work that comes and g
 alike (compare within one run only): ``1 lane`` is one inference at a time; ``throughput`` is the
 worker's ``--throughput`` mode (OpenVINO's THROUGHPUT hint with a lane per infer request; HOG a
 lane per core). Ends with one line of JSON.
+
+The cameras stand in for camera workers that run on other machines, yet this process and the
+broker share the worker's cores here. So every step also says how many cores were busy over it:
+the worker's, this process's (playing the cameras, taking the results) and the whole machine's
+(the broker, and anything else running): what the worker did not get is there to see. Frames are
+published as the camera worker publishes them (``workers/camera/publisher.py``: not persistent,
+the trace starting at the frame's message id).
 """
 
 from __future__ import annotations
@@ -43,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 import cv2
+import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -113,6 +121,7 @@ class Rig:
         await self.bus.subscribe(self.topology.camera_events, ["camera.detection.*"],
                                  self._on_result, model=DetectionResult, max_length=100_000)
         self.proc = self._start_worker()
+        self.ps = psutil.Process(self.proc.pid)
         self._tasks = [asyncio.create_task(self._camera(i)) for i in range(MAX_CAMERAS)]
         self.playing = 1
         deadline = time.monotonic() + 240  # loading (or exporting) a model takes a while
@@ -144,7 +153,7 @@ class Rig:
                               fps=FPS, quality=80, jpeg=self.frames[n % len(self.frames)])
                 self.sent[frame.frame_id] = frame.timestamp.timestamp()
                 await self.bus.publish(self.topology.camera_events, self.topology.frame_key(cam),
-                                       frame, persistent=False)
+                                       frame, persistent=False, trace_id=frame.message_id)
             n += 1
 
     async def step(self, cameras: int) -> dict[str, Any]:
@@ -152,8 +161,10 @@ class Rig:
         self.playing = cameras
         await asyncio.sleep(SETTLE_S)
         t0 = time.time()
+        cpu0 = self._cpu()
         await asyncio.sleep(MEASURE_S)
         t1 = time.time()
+        cpu = {k: round((v - cpu0[k]) / (t1 - t0), 2) for k, v in self._cpu().items()}
         await asyncio.sleep(LATENCY_BOUND_S)  # the last frames' results are on their way
         load = os.getloadavg()[0]
         sent = {f: at for f, at in self.sent.items() if t0 <= at < t1}
@@ -172,12 +183,21 @@ class Rig:
                "age_p50_ms": round(pct(ages, 0.5) * 1000) if ages else None,
                "age_p99_ms": round(p99 * 1000) if ages else None,
                "kept_up": share >= SERVED_SHARE and p99 <= LATENCY_BOUND_S,
-               "load_1m": round(load, 1)}
+               "load_1m": round(load, 1), "cpu_cores": cpu}
         print(f"  {self.name:<16} {cameras:>2} cameras: {row['analysed_fps']:>5} frames/s analysed, "
               f"{share:6.1%} in time (worst camera {row['worst_camera_share']:.0%}), age p50 "
               f"{row['age_p50_ms']} ms p99 {row['age_p99_ms']} ms -> "
-              f"{'keeps up' if row['kept_up'] else 'falls behind'}  (load {load:.1f})", flush=True)
+              f"{'keeps up' if row['kept_up'] else 'falls behind'}  (load {load:.1f}; cores busy: "
+              f"worker {cpu['worker']}, player {cpu['player']}, machine {cpu['machine']})",
+              flush=True)
         return row
+
+    def _cpu(self) -> dict[str, float]:
+        """CPU seconds so far of the worker, of this process (the cameras and the results) and
+        of the whole machine (the broker and whatever else runs there)."""
+        worker, player, machine = self.ps.cpu_times(), psutil.Process().cpu_times(), psutil.cpu_times()
+        return {"worker": worker.user + worker.system, "player": player.user + player.system,
+                "machine": sum(machine) - machine.idle - getattr(machine, "iowait", 0.0)}
 
     async def close(self) -> None:
         for task in self._tasks:
