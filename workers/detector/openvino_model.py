@@ -14,13 +14,13 @@ float copy four times the frame's size nor copies that into the request.
 
 Two ways to run it. ``throughput=False``: the "LATENCY" hint, one inference at a time, each
 spread over every core (callers serialise). ``throughput=True``: the "THROUGHPUT" hint, which
-splits the cores into streams that each run one inference, and as many infer requests as the
-device says keep them busy (``OPTIMAL_NUMBER_OF_INFER_REQUESTS``, one per stream): ``predict``
-may be called from that many threads at once, and ``predict_many`` starts one asynchronous
-request per frame. One frame takes longer (fewer cores on it), frames of several cameras go
-through faster. Twice as many requests, so that a stream runs a frame while the caller of its
-other request decodes, tracks and publishes, gained nothing measurable on a 2-core machine
-shared with other work and doubled the median latency (``bench/cameras.py``).
+splits the cores into streams that each run one inference, and twice as many infer requests as
+the device says keep them busy (``OPTIMAL_NUMBER_OF_INFER_REQUESTS``, one per stream): a caller
+spends milliseconds per frame decoding, letterboxing, tracking and publishing, in which a stream
+with one request stands idle; with two, it runs the other's frame meanwhile. ``predict`` may be
+called from that many threads at once, and ``predict_many`` starts one asynchronous request per
+frame. One frame takes longer (fewer cores on it, and it may wait for a stream), frames of
+several cameras go through faster (``bench/cameras.py``).
 """
 
 from __future__ import annotations
@@ -37,6 +37,10 @@ IOU = 0.7  # ultralytics' predict default
 MAX_DET = 300
 MAX_NMS = 30000
 MAX_WH = 7680  # per-class offset, so one NMS pass keeps classes apart
+#: infer requests per stream with the throughput hint: 63.5 frames/s instead of 59.9 on the
+#: 2-core machine when quiet, the same CPU per frame, p99 result age 283 ms instead of 240
+#: (``bench/cameras.py``, 16 cameras); in one run with other work taking cores it did worse
+REQUESTS_PER_STREAM = 2
 
 
 #: (boxes xyxy in frame pixels, confidences, class ids), strongest first
@@ -62,8 +66,8 @@ class OpenVinoModel:
             device_name=device,
             config={"PERFORMANCE_HINT": "THROUGHPUT" if throughput else "LATENCY"})
         #: inferences under way at the same time (1 with the latency hint)
-        self.requests = int(self._model.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS")
-                            ) if throughput else 1
+        self.requests = REQUESTS_PER_STREAM * int(self._model.get_property(
+            "OPTIMAL_NUMBER_OF_INFER_REQUESTS")) if throughput else 1
         # idle infer requests: a caller takes one, so threads never share a request
         self._idle: queue.SimpleQueue[Any] = queue.SimpleQueue()
         for _ in range(self.requests):
