@@ -90,30 +90,25 @@ class FrameHandler:
         await self.scheduler.submit(cam, frame)
 
     async def analyse(self, batch: list[tuple[FollowedCamera, Frame]]) -> list[BaseException | None]:
-        """One lane's frames (one per camera): decoded side by side, then motion gate, detector
-        (the frames of one model in one call), tracker and counting for each in an inference
+        """One lane's frames (one per camera): decoded, then motion gate, detector (the frames of
+        one model in one call), tracker and counting for each, all in one trip to an inference
         thread; facts and results published. An outcome per frame: None or what went wrong."""
-        loop = asyncio.get_running_loop()
-        images = await asyncio.gather(*(loop.run_in_executor(self._decode, _decode, f.jpeg)
-                                        for _, f in batch))
-        outcomes: list[BaseException | None] = [None] * len(batch)
-        jobs: list[tuple[int, CameraPipeline, np.ndarray, datetime]] = []
         worker_detector = self._worker_detector()
         assert worker_detector is not None
-        for i, ((cam, frame), image) in enumerate(zip(batch, images, strict=True)):
+        jobs: list[tuple[CameraPipeline, bytes, datetime]] = []
+        for cam, frame in batch:
+            if cam.pipeline is None:
+                detector = cam.detector or worker_detector
+                cam.pipeline = CameraPipeline(detector, self.settings.zones_for(frame), self.config)
+                cam.pipeline.use(detector, cam.classes)
+            jobs.append((cam.pipeline, frame.jpeg, frame.timestamp))
+        done = await asyncio.get_running_loop().run_in_executor(self._infer, run_pipelines, jobs)
+        outcomes: list[BaseException | None] = [None] * len(batch)
+        for i, ((cam, frame), (image, outcome)) in enumerate(zip(batch, done, strict=True)):
             if image is None:
                 await self._report_error(frame.camera_id, "decode_failed",
                                          "frame is not a decodable JPEG")
                 continue
-            detector = cam.detector or worker_detector
-            if cam.pipeline is None:
-                cam.pipeline = CameraPipeline(detector, self.settings.zones_for(frame), self.config)
-                cam.pipeline.use(detector, cam.classes)
-            jobs.append((i, cam.pipeline, image, frame.timestamp))
-        done = await loop.run_in_executor(self._infer, run_pipelines,
-                                          [(p, image, at) for _, p, image, at in jobs])
-        for (i, _, image, _), outcome in zip(jobs, done, strict=True):
-            cam, frame = batch[i]
             try:
                 if isinstance(outcome, BaseException):
                     raise outcome
@@ -213,15 +208,18 @@ def _snapshot_jpeg(image: np.ndarray, outcome: FrameOutcome, zones: ZoneSet,
     return encode_capped(drawn, max_bytes)
 
 
-def run_pipelines(jobs: list[tuple[CameraPipeline, np.ndarray, datetime]]
-                  ) -> list[FrameOutcome | BaseException]:
-    """Several cameras' frames, one each, through their pipelines: the frames that need the
-    same detector go to it in one ``detect_many`` call. Blocking: run in an inference thread.
-    An outcome per frame, or the exception that frame (or its detector's call) raised."""
+def run_pipelines(jobs: list[tuple[CameraPipeline, bytes, datetime]]
+                  ) -> list[tuple[np.ndarray | None, FrameOutcome | BaseException]]:
+    """Several cameras' JPEG frames, one each, decoded (the GIL released meanwhile) and through
+    their pipelines: the frames that need the same detector go to it in one ``detect_many`` call.
+    Blocking: run in an inference thread. Per frame, its image (None: not a decodable JPEG) and
+    its outcome, or the exception that frame (or its detector's call) raised."""
+    images = [_decode(jpeg) for _, jpeg, _ in jobs]
     steps: list[Step | BaseException] = []
-    for pipeline, image, at in jobs:
+    for (pipeline, _, at), image in zip(jobs, images, strict=True):
         try:
-            steps.append(pipeline.begin(image, at))
+            steps.append(pipeline.begin(image, at) if image is not None
+                         else ValueError("not a decodable JPEG"))
         except Exception as exc:
             steps.append(exc)
     found: dict[int, Detections | BaseException] = {}
@@ -256,7 +254,7 @@ def run_pipelines(jobs: list[tuple[CameraPipeline, np.ndarray, datetime]]
             outcomes.append(pipeline.finish(step, hit, took.get(i, 0.0)))
         except Exception as exc:
             outcomes.append(exc)
-    return outcomes
+    return list(zip(images, outcomes, strict=True))
 
 
 def warm_up(detector: Detector, config: DetectorConfig) -> None:
