@@ -207,10 +207,13 @@ async def rename_and_remove(site: Site) -> None:
     seen = await until_fetched(ha_view, renamed, 30)
     assert occupancy not in seen, "a removed zone's sensors must disappear from Home Assistant"
     # and nothing of it is left retained on the broker
+    # (RabbitMQ's MQTT plugin clears a retained message a moment after the empty one arrives)
     p = site.s.topic_prefix
     for topic in (occupancy, f"{p}/{CAM}/queue/occupancy", f"{p}/{CAM}/door/in"):
-        states = await retained(site.host, site.port, topic, **creds)
-        assert (topic in states) == topic.endswith("door/in"), topic
+        states = await until_fetched(
+            lambda t=topic: retained(site.host, site.port, t, **creds),
+            lambda seen, t=topic: (t in seen) == t.endswith("door/in"), 10,
+            what=f"{topic} retained only if it is the door's count")
     assert states[f"{p}/{CAM}/door/in"] == b"3"
 
 
