@@ -44,3 +44,21 @@ async def test_an_announced_mask_is_filled_and_an_older_version_does_not_undo_it
     after = [f for _, f, _ in recorder.frames_of("cam", first)]
     assert all(filled(f.jpeg, 8, 8, 72, 72) for f in after)
     assert not any(filled(f.jpeg, 248, 168, 312, 232) for f in after)
+
+
+async def test_only_the_masks_of_followed_cameras_are_kept_on_disk(bus, tmp_path: Path) -> None:
+    """Every camera's announcements reach a camera worker; it keeps on disk those of its own
+    cameras only, and a camera id from a message never names a file outside its folder."""
+    from workers.camera.masks import MaskBook
+
+    cache = tmp_path / "masks" / "site"
+    book = MaskBook(bus, cache)
+    book.ask("cam")  # followed (no analytics here: it keeps asking)
+    mask = [MaskDef(id="a", points=[(0, 0), (10, 0), (10, 10)])]
+    for camera in ("cam", "other", "../../escaped"):
+        book.learn(ZoneSet(camera_id=camera, frame_width=320, frame_height=240,
+                           privacy_masks=mask))
+    await book.close()  # the last version learnt is on disk
+    assert sorted(p.name for p in cache.iterdir()) == ["cam.json"]
+    assert not (tmp_path / "escaped.json").exists()
+    assert ZoneSet.model_validate_json((cache / "cam.json").read_bytes()).privacy_masks == mask

@@ -58,8 +58,10 @@ class MaskBook:
         self._settled: dict[str, asyncio.Event] = {}
         self._asking: dict[str, asyncio.Task[None]] = {}
 
-    def learn(self, zones: ZoneSet) -> None:
-        """A stored version (asked for, or announced): kept unless a newer one is known."""
+    def learn(self, zones: ZoneSet, *, from_disk: bool = False) -> None:
+        """A stored version (asked for, announced, or ``from_disk``): kept unless a newer one is
+        known. Written to the cache for the cameras this worker follows only: announcements of
+        every camera reach it, and a camera id from a message never names a file."""
         known = self._masks.get(zones.camera_id)
         if known is not None and known.version > zones.version:
             return
@@ -68,7 +70,8 @@ class MaskBook:
                      len(zones.privacy_masks), zones.version)
         self._masks[zones.camera_id] = zones
         self._settled.setdefault(zones.camera_id, asyncio.Event()).set()
-        if self._cache is not None and known != zones:
+        if (self._cache is not None and not from_disk and known != zones
+                and zones.camera_id in self._asking):
             asyncio.get_running_loop().run_in_executor(self._disk, self._save, zones)
 
     def _file(self, camera_id: str) -> Path:
@@ -134,7 +137,7 @@ class MaskBook:
             if kept is not None:
                 log.info("camera %s: privacy masks of zones version %d, as last learnt, until "
                          "analytics answers", camera_id, kept.version)
-                self.learn(kept)
+                self.learn(kept, from_disk=True)
         warned = False
         while True:
             try:
